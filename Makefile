@@ -1,0 +1,168 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# egress-audit. `make run` and `make test` are all a user needs: both set up
+# a fresh Debian 12 machine (packages, bpffs, tracefs) before they build.
+# Objects are listed in Kbuild. V=1 shows full commands.
+
+include Kbuild
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BINDIR	 = $(PREFIX)/sbin
+DATADIR	 = $(PREFIX)/share/egress-audit
+SYSCONFDIR ?= /etc
+
+OUT	:= build
+OBJ	:= $(OUT)/obj
+SKEL	:= $(OUT)/skel
+ARCH	:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CC	?= gcc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+
+VMLINUX_BTF	:= /sys/kernel/btf/vmlinux
+VMLINUX_FALLBACK := bpf/vmlinux/$(ARCH)/vmlinux.h
+VMLINUX_H	:= $(OUT)/vmlinux/vmlinux.h
+
+CFLAGS	?= -O2 -g
+EA_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
+	     -D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) \
+	     -DEA_DATADIR='"$(DATADIR)"' -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -I$(OUT)/vmlinux -Iinclude -Ibpf
+LIBS	:= -lbpf -lelf -lz -linih -lmaxminddb -lssl -lcrypto
+TEST_LIBS := $(LIBS) -lcmocka
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_OBJS	:= $(patsubst bpf/%.bpf.o,$(OUT)/bpf/%.bpf.o,$(bpf-y) $(bpf-test-y))
+SKELS		:= $(patsubst bpf/%.bpf.o,$(SKEL)/%.skel.h,$(bpf-y) $(bpf-test-y))
+LIBEA_OBJS	:= $(addprefix $(OBJ)/,$(libea-y))
+MAIN_OBJS	:= $(addprefix $(OBJ)/,$(egress-audit-y))
+UNIT_BINS	:= $(addprefix $(OUT)/tests/,$(unit-y))
+BPFTEST_BINS	:= $(addprefix $(OUT)/tests/,$(bpftest-y))
+UNIT_HELPERS	:= $(addprefix $(OBJ)/,$(unit-helpers-y))
+FUZZ_BINS	:= $(addprefix $(OUT)/fuzz/,$(fuzz-y))
+E2E_BINS	:= $(addprefix $(OUT)/tests/e2e/,$(e2e-bins-y))
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench install clean
+
+all: $(OUT)/egress-audit
+
+# --- set-up of a fresh machine -------------------------------------------
+deps:
+	$(Q)scripts/setup.sh
+
+# --- kernel programs ------------------------------------------------------
+$(VMLINUX_H):
+	$(call msg,VMLINUX,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)if [ -r $(VMLINUX_BTF) ]; then \
+		$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@; \
+	else \
+		echo "  no $(VMLINUX_BTF): using $(VMLINUX_FALLBACK)"; \
+		cp $(VMLINUX_FALLBACK) $@; \
+	fi
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) $(wildcard bpf/*.bpf.h) include/egress_audit.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- user space -------------------------------------------------------------
+$(OBJ)/%.o: %.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) -c $< -o $@
+
+$(OUT)/libea.a: $(LIBEA_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/egress-audit: $(MAIN_OBJS) $(OUT)/libea.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(LIBS) -o $@
+
+# --- tests ------------------------------------------------------------------
+$(OUT)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(OUT)/libea.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(TEST_LIBS) -o $@
+
+$(OUT)/tests/%: $(OBJ)/tests/bpf/%.o $(OUT)/libea.a
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(TEST_LIBS) -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-tests.sh unit $(UNIT_BINS)
+
+bpftest: $(BPFTEST_BINS)
+	$(Q)scripts/run-tests.sh bpf $(BPFTEST_BINS)
+
+$(OUT)/tests/e2e/%: tests/e2e/%.c
+	$(call msg,E2E,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) $< -luring -lpthread -o $@
+
+e2e: all $(E2E_BINS)
+	$(Q)scripts/run-tests.sh e2e $(sort $(wildcard tests/e2e/test_*.sh))
+
+# --- fuzzing (clang libFuzzer) -----------------------------------------------
+FUZZ_SRCS := $(patsubst $(OBJ)/%.o,%.c,$(LIBEA_OBJS))
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+		-D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -DEA_DATADIR='""' \
+		$^ $(LIBS) -o $@
+
+FUZZ_TIME ?= 600
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(fuzz-y); do \
+		mkdir -p $(OUT)/fuzz/corpus/$$f; \
+		$(OUT)/fuzz/$$f -max_total_time=$(FUZZ_TIME) \
+			$(OUT)/fuzz/corpus/$$f tests/fuzz/corpus/$${f#fuzz_} || exit 1; \
+	done
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(Q)scripts/run-tests.sh fuzz $(FUZZ_BINS)
+
+# --- the two commands ---------------------------------------------------------
+run: deps all
+	$(OUT)/egress-audit run $(RUN_ARGS)
+
+test: deps all
+	$(Q)scripts/test.sh
+
+bench: deps all
+	$(Q)scripts/bench.sh $(if $(QUICK),--quick)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(OUT)/egress-audit $(DESTDIR)$(BINDIR)/egress-audit
+	install -m 0644 data/geo-whois-asn-country.csv.gz data/jurisdictions.csv \
+		data/GEOIP-ATTRIBUTION.md $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(SYSCONFDIR)/egress-audit
+	install -m 0600 etc/egress-audit.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/egress-audit/egress-audit.conf.example
+
+clean:
+	rm -rf $(OUT)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The datapath: every flow that leaves through the watched cgroup (socket
+ * hooks) or through a watched device (tc egress) is classified once,
+ * counted per packet, aggregated per (result, verdict) and, when recorded,
+ * reported through the ring buffer. Attribution always comes from the
+ * socket's storage, written in process context at creation: the egress
+ * hooks may run in softirq context where `current` is someone else.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flow.bpf.h"
+#include "packet.bpf.h"
+
+#define TC_ACT_OK	0
+#define TCP_CLOSE	7
+
+/* Fill an owner from the current task (process context only). */
+static __always_inline void owner_from_current(struct owner *o, __u64 cookie)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	o->tgid = id >> 32;
+	o->pid = (__u32)id;
+	o->uid = (__u32)ug;
+	o->gid = ug >> 32;
+	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->cookie = cookie;
+	bpf_get_current_comm(o->comm, sizeof(o->comm));
+}
+
+static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
+{
+	struct sock_state *s;
+
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		count(EA_CNT_NO_STORAGE);
+	return s;
+}
+
+SEC("cgroup/sock_create")
+int sock_create(struct bpf_sock *sk)
+{
+	struct sock_state *s = sock_state_of(sk);
+
+	if (s) {
+		owner_from_current(&s->owner, bpf_get_socket_cookie(sk));
+		s->owner_known = 1;
+	}
+	return 1;
+}
+
+/* In process context: learn the owner of sockets older than the agent. */
+static __always_inline struct sock_state *
+sock_state_in_process(struct bpf_sock_addr *ctx)
+{
+	struct sock_state *s = sock_state_of(ctx->sk);
+
+	if (s && !s->owner_known) {
+		owner_from_current(&s->owner, bpf_get_socket_cookie(ctx));
+		s->owner_known = 1;
+	}
+	return s;
+}
+
+/* Fill a flow's identity from a socket: source, destination, protocol. */
+static __always_inline void flow_from_sock(struct ea_flow *f, struct bpf_sock *sk)
+{
+	if (sk->family == AF_INET) {
+		ea_v4_mapped(f->dst, sk->dst_ip4);
+		ea_v4_mapped(f->src, sk->src_ip4);
+	} else {
+		/* context fields: one load each, no pointer arithmetic */
+		f->dst[0] = sk->dst_ip6[0];
+		f->dst[1] = sk->dst_ip6[1];
+		f->dst[2] = sk->dst_ip6[2];
+		f->dst[3] = sk->dst_ip6[3];
+		f->src[0] = sk->src_ip6[0];
+		f->src[1] = sk->src_ip6[1];
+		f->src[2] = sk->src_ip6[2];
+		f->src[3] = sk->src_ip6[3];
+		if (is_v4_mapped(f->dst))
+			f->flags |= EA_FLOW_MAPPED;
+	}
+	f->dport = bpf_ntohs(sk->dst_port);
+	f->sport = (__u16)sk->src_port;
+	f->ip_proto = (__u8)sk->protocol;
+	f->proto = proto_of(f->ip_proto, sk->type);
+}
+
+static __always_inline bool same_dst(const struct ea_flow *f, const __u32 dst[4],
+				     __u16 dport)
+{
+	return f->dport == dport && f->dst[0] == dst[0] && f->dst[1] == dst[1] &&
+	       f->dst[2] == dst[2] && f->dst[3] == dst[3];
+}
+
+/*
+ * The flow of a datagram socket towards dst: the socket's own flow when it
+ * is free or already goes there, otherwise one per destination in udp_flows.
+ */
+static __always_inline struct ea_flow *
+dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
+{
+	struct ea_flow *f = &s->flow;
+	struct udp_flow_key key = {};
+	struct udp_flow *u, fresh = {};
+
+	if (f->gen && !same_dst(f, p->dst, p->dport)) {
+		key.cookie = s->owner.cookie;
+		__builtin_memcpy(key.dst, p->dst, sizeof(key.dst));
+		key.dport = p->dport;
+		u = bpf_map_lookup_elem(&udp_flows, &key);
+		if (!u) {
+			bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
+			u = bpf_map_lookup_elem(&udp_flows, &key);
+			if (!u) {
+				count(EA_CNT_UDP_FLOWS_FULL);
+				return NULL;
+			}
+			s->multi_dest = 1;
+		}
+		f = &u->flow;
+	}
+	if (f->gen != cfg.policy_gen) {
+		__builtin_memcpy(f->dst, p->dst, sizeof(f->dst));
+		f->dport = p->dport;
+		f->ip_proto = p->proto;
+		f->proto = proto_of(p->proto, sock_type);
+		flow_classify(f);
+	}
+	if (!f->sport && p->sport) {
+		/* known only at the first packet, not at sendmsg */
+		__builtin_memcpy(f->src, p->src, sizeof(f->src));
+		f->sport = p->sport;
+	}
+	return f;
+}
+
+SEC("cgroup_skb/egress")
+int egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct sock_state *s;
+	struct ea_flow *f;
+	__u64 segs;
+
+	if (!sk || !(sk = bpf_sk_fullsock(sk))) {
+		count(EA_CNT_NO_SOCKET);
+		return 1;
+	}
+	s = sock_state_of(sk);
+	if (!s)
+		return 1;
+	if (!s->owner.cookie)
+		s->owner.cookie = bpf_get_socket_cookie(skb);
+	if (sk->type == SOCK_STREAM) {
+		f = &s->flow;
+		if (f->gen != cfg.policy_gen || !f->ip_proto) {
+			flow_from_sock(f, sk);
+			if (f->gen != cfg.policy_gen)
+				flow_classify(f);
+		}
+	} else {
+		struct ea_pkt p = {};
+
+		if (ea_parse_ip(skb, 0, skb->protocol, &p) != EA_PARSE_OK) {
+			count(EA_CNT_BAD_PACKET);
+			return 1;
+		}
+		f = dgram_flow(s, &p, sk->type);
+		if (!f)
+			return 1;
+	}
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	flow_account(f, &s->owner, segs, ip_bytes(skb, 0, segs, f->ip_proto),
+		     EA_ORIGIN_SOCKET, 0);
+	return 1;
+}
+
+/* The destination a connect() or sendmsg() names, IPv4 as mapped. */
+static __always_inline void sock_addr_dst(struct bpf_sock_addr *ctx, bool v6,
+					  __u32 dst[4])
+{
+	if (!v6) {
+		ea_v4_mapped(dst, ctx->user_ip4);
+		return;
+	}
+	dst[0] = ctx->user_ip6[0];
+	dst[1] = ctx->user_ip6[1];
+	dst[2] = ctx->user_ip6[2];
+	dst[3] = ctx->user_ip6[3];
+}
+
+/* Classify in process context, so the first packet finds the verdict. */
+static __always_inline void connect_flow(struct bpf_sock_addr *ctx, bool v6)
+{
+	struct sock_state *s = sock_state_in_process(ctx);
+	struct ea_flow *f;
+
+	if (!s)
+		return;
+	f = &s->flow;
+	if (f->start_ns)
+		return;		/* a reconnect of a used socket: egress decides */
+	sock_addr_dst(ctx, v6, f->dst);
+	f->dport = bpf_ntohs((__u16)ctx->user_port);
+	flow_classify(f);
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+	connect_flow(ctx, false);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+	connect_flow(ctx, true);
+	return 1;
+}
+
+/* Unconnected UDP: classify each destination in process context. */
+static __always_inline void sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
+{
+	struct sock_state *s = sock_state_in_process(ctx);
+	struct ea_pkt p = {};
+
+	if (!s)
+		return;
+	sock_addr_dst(ctx, v6, p.dst);
+	p.dport = bpf_ntohs((__u16)ctx->user_port);
+	p.proto = (__u8)ctx->protocol;
+	dgram_flow(s, &p, ctx->type);
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+	sendmsg_flow(ctx, false);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+	sendmsg_flow(ctx, true);
+	return 1;
+}
+
+struct close_ctx {
+	__u64 cookie;
+	struct owner *owner;
+};
+
+static long close_udp_flow(struct bpf_map *map, struct udp_flow_key *key,
+			   struct udp_flow *u, struct close_ctx *c)
+{
+	if (key->cookie != c->cookie)
+		return 0;
+	flow_end(&u->flow, c->owner, EA_ORIGIN_SOCKET, 0);
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/* End every flow of a socket: its own and its per-destination ones. */
+static __always_inline void sock_flows_end(struct sock_state *s)
+{
+	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
+
+	if (s->ended)
+		return;
+	s->ended = 1;
+	flow_end(&s->flow, &s->owner, EA_ORIGIN_SOCKET, 0);
+	if (s->multi_dest)
+		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
+}
+
+/* The agent turns this off where TCP ends at inet_sock_set_state. */
+const volatile bool tcp_end_at_release = false;
+
+SEC("cgroup/sock_release")
+int sock_release(struct bpf_sock *sk)
+{
+	struct sock_state *s;
+
+	if (sk->type == SOCK_STREAM && !tcp_end_at_release)
+		return 1;	/* TCP ends at TCP_CLOSE: its FIN goes out later */
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (s)
+		sock_flows_end(s);
+	return 1;
+}
+
+/* TCP flows end when the socket reaches TCP_CLOSE, after its last segment. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_state *s;
+
+	if (newstate != TCP_CLOSE)
+		return 0;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (s)
+		sock_flows_end(s);
+	return 0;
+}
+
+/*
+ * Device-level backstop: frames that no socket hook sees, i.e. without a
+ * local inet socket (forwarded or kernel-made) or from a packet socket.
+ */
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct ea_dev_flow_key key = {};
+	struct ea_flow *f, fresh = {};
+	struct ea_pkt p = {};
+	__u8 origin = EA_ORIGIN_DEVICE;
+	__u64 segs;
+
+	if (sk) {
+		sk = bpf_sk_fullsock(sk);
+		if (!sk || sk->family != AF_PACKET)
+			return TC_ACT_OK;	/* a socket hook's flow */
+		origin = EA_ORIGIN_PACKET;
+	}
+	if (ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p) != EA_PARSE_OK)
+		return TC_ACT_OK;
+	__builtin_memcpy(key.src, p.src, sizeof(key.src));
+	__builtin_memcpy(key.dst, p.dst, sizeof(key.dst));
+	key.sport = p.sport;
+	key.dport = p.dport;
+	key.ifindex = skb->ifindex;
+	key.ip_proto = p.proto;
+	key.origin = origin;
+	f = bpf_map_lookup_elem(&dev_flows, &key);
+	if (!f) {
+		__builtin_memcpy(fresh.src, p.src, sizeof(fresh.src));
+		__builtin_memcpy(fresh.dst, p.dst, sizeof(fresh.dst));
+		fresh.sport = p.sport;
+		fresh.dport = p.dport;
+		fresh.ip_proto = p.proto;
+		fresh.proto = origin == EA_ORIGIN_PACKET ? EA_PROTO_PACKET :
+							  proto_of(p.proto, 0);
+		flow_classify(&fresh);
+		bpf_map_update_elem(&dev_flows, &key, &fresh, BPF_NOEXIST);
+		f = bpf_map_lookup_elem(&dev_flows, &key);
+		if (!f)
+			return TC_ACT_OK;
+	}
+	f->last_ns = bpf_ktime_get_boot_ns();
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	flow_account(f, NULL, segs, ip_bytes(skb, ETH_HLEN, segs, f->ip_proto),
+		     origin, skb->ifindex);
+	return TC_ACT_OK;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Flow state and accounting shared by every datapath hook: the socket-level
+ * programs (cgroup hooks) and the device-level backstop (tc) count, classify
+ * and report flows through these helpers, so no logic is written twice.
+ */
+#ifndef EA_FLOW_BPF_H
+#define EA_FLOW_BPF_H
+
+#include "egress_audit.h"
+#include "geo.bpf.h"
+
+#define AF_INET		2
+#define AF_INET6	10
+#define AF_PACKET	17
+#define SOCK_STREAM	1
+#define SOCK_DGRAM	2
+#define SOCK_RAW	3
+#define IPPROTO_ICMPV6	58
+
+/* Settings written by the agent (ea_kern_config in the object's .bss). */
+struct ea_kern_config cfg;
+
+/* The owner of a socket, recorded in process context. */
+struct owner {
+	__u32 tgid, pid, uid, gid;
+	__u64 cgroup_id;
+	__u64 cookie;
+	char comm[EA_COMM_LEN];
+};
+
+/* Everything egress-audit keeps per socket (socket-local storage). */
+struct sock_state {
+	struct owner owner;
+	struct ea_flow flow;	/* the socket's (first) destination */
+	__u8 owner_known;
+	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
+	__u8 ended;
+	__u8 pad[5];
+};
+
+struct udp_flow_key {
+	__u64 cookie;
+	__u32 dst[4];
+	__u16 dport;
+	__u16 pad;
+	__u32 pad2;
+};
+
+struct udp_flow {
+	struct ea_flow flow;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_state);
+} socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct udp_flow_key);
+	__type(value, struct udp_flow);
+} udp_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ea_dev_flow_key);
+	__type(value, struct ea_flow);
+} dev_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the agent */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EA_AGG_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ea_agg);
+} agg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EA_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline __u8 proto_of(__u8 ip_proto, __u32 sock_type)
+{
+	if (sock_type == SOCK_RAW)
+		return (ip_proto == IPPROTO_ICMP || ip_proto == IPPROTO_ICMPV6) ?
+			EA_PROTO_ICMP : EA_PROTO_RAW;
+	switch (ip_proto) {
+	case IPPROTO_TCP:
+		return EA_PROTO_TCP;
+	case IPPROTO_UDP:
+		return EA_PROTO_UDP;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return EA_PROTO_ICMP;
+	}
+	return EA_PROTO_OTHER;
+}
+
+static __always_inline bool is_v4_mapped(const __u32 a[4])
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
+/* Give a flow its destination's result under the current table. */
+static __always_inline void flow_classify(struct ea_flow *f)
+{
+	__u32 bank = cfg.geo_bank & 1;
+	__u32 idx = ea_geo_classify(bank, f->dst);
+	const struct ea_geo_result *r = ea_geo_result_at(bank, idx);
+
+	f->gen = cfg.policy_gen;
+	f->family = is_v4_mapped(f->dst) ? 4 : 6;
+	if (!r) {
+		count(EA_CNT_TABLE_MISS);
+		f->result = ~0u;
+		f->country = 0;
+		f->zone = EA_ZONE_UNKNOWN;
+		f->allow_labels = 0;
+		return;
+	}
+	f->result = bank * EA_MAX_RESULTS + idx;
+	f->country = r->country;
+	f->zone = r->zone;
+	f->allow_labels = r->allow_labels;
+}
+
+/* Labels a flow carries now; the verdict follows from its result. */
+static __always_inline __u64 flow_labels(const struct owner *o)
+{
+	return cfg.default_labels;
+}
+
+static __always_inline __u8 flow_verdict(const struct ea_flow *f, __u64 labels)
+{
+	return (labels & ~f->allow_labels) ? EA_VERDICT_FLAGGED : EA_VERDICT_ALLOWED;
+}
+
+static __always_inline void emit(const struct ea_flow *f, const struct owner *o,
+				 __u8 type, __u64 labels, __u64 now, __u8 origin,
+				 __u32 ifindex)
+{
+	struct ea_flow_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(EA_CNT_LOST_START + type - EA_EV_FLOW_START);
+		return;
+	}
+	e->abi = EA_ABI_VERSION;
+	e->type = type;
+	e->verdict = f->verdict;
+	e->proto = f->proto;
+	e->ip_proto = f->ip_proto;
+	e->family = f->family;
+	e->origin = origin;
+	e->sport = f->sport;
+	e->dport = f->dport;
+	e->country = f->country;
+	e->zone = f->zone;
+	e->flags = f->flags;
+	e->result = f->result;
+	e->ifindex = ifindex;
+	e->reserved = 0;
+	e->start_ns = f->start_ns;
+	e->ts_ns = now;
+	e->bytes = f->bytes;
+	e->packets = f->packets;
+	e->labels = labels;
+	__builtin_memcpy(e->src, f->src, sizeof(e->src));
+	__builtin_memcpy(e->dst, f->dst, sizeof(e->dst));
+	if (o) {
+		e->tgid = o->tgid;
+		e->pid = o->pid;
+		e->uid = o->uid;
+		e->gid = o->gid;
+		e->cgroup_id = o->cgroup_id;
+		e->cookie = o->cookie;
+		__builtin_memcpy(e->comm, o->comm, sizeof(e->comm));
+	} else {
+		e->tgid = e->pid = e->uid = e->gid = 0;
+		e->cgroup_id = 0;
+		e->cookie = 0;
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+	}
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline bool recorded(__u8 verdict)
+{
+	return verdict != EA_VERDICT_ALLOWED || cfg.record_all;
+}
+
+/* Add to the aggregate of (result, verdict). */
+static __always_inline void aggregate(const struct ea_flow *f, __u8 verdict,
+				      __u64 flows, __u64 packets, __u64 bytes)
+{
+	__u32 key = f->result * EA_VERDICT_MAX + verdict;
+	struct ea_agg *a = bpf_map_lookup_elem(&agg, &key);
+
+	if (!a)
+		return;
+	a->flows += flows;
+	a->packets += packets;
+	a->bytes += bytes;
+}
+
+/*
+ * Count one (possibly GSO) packet of a flow, update the aggregates and
+ * report what the flow's verdict calls for: flow_start at the first packet
+ * (or when the flow becomes flagged), flow_update every update interval.
+ */
+static __always_inline void flow_account(struct ea_flow *f, const struct owner *o,
+					 __u64 packets, __u64 bytes, __u8 origin,
+					 __u32 ifindex)
+{
+	__u64 labels = flow_labels(o);
+	__u8 verdict = flow_verdict(f, labels);
+	bool first = f->start_ns == 0;
+	__u64 now;
+
+	__sync_fetch_and_add(&f->packets, packets);
+	__sync_fetch_and_add(&f->bytes, bytes);
+	aggregate(f, verdict, first, packets, bytes);
+	if (first) {
+		f->start_ns = bpf_ktime_get_boot_ns();
+		f->verdict = verdict;
+		if (recorded(verdict)) {
+			f->flags |= EA_FLOW_RECORDED;
+			f->last_emit_ns = f->start_ns;
+			emit(f, o, EA_EV_FLOW_START, labels, f->start_ns, origin, ifindex);
+		}
+		return;
+	}
+	if (verdict > f->verdict) {
+		/* newly flagged mid-flow: report it now */
+		now = bpf_ktime_get_boot_ns();
+		f->verdict = verdict;
+		f->flags |= EA_FLOW_RECORDED;
+		f->last_emit_ns = now;
+		emit(f, o, EA_EV_FLOW_START, labels, now, origin, ifindex);
+		return;
+	}
+	if (!(f->flags & EA_FLOW_RECORDED))
+		return;
+	now = bpf_ktime_get_boot_ns();
+	if (now - f->last_emit_ns >= cfg.update_interval_ns) {
+		f->last_emit_ns = now;
+		emit(f, o, EA_EV_FLOW_UPDATE, labels, now, origin, ifindex);
+	}
+}
+
+/* Report the end of a flow that was reported at all. */
+static __always_inline void flow_end(struct ea_flow *f, const struct owner *o,
+				     __u8 origin, __u32 ifindex)
+{
+	if (!(f->flags & EA_FLOW_RECORDED))
+		return;
+	emit(f, o, EA_EV_FLOW_END, flow_labels(o), bpf_ktime_get_boot_ns(), origin,
+	     ifindex);
+	f->flags &= ~EA_FLOW_RECORDED;
+}
+
+/* IP-level bytes of an skb: GSO packets carry their headers once. */
+static __always_inline __u64 ip_bytes(struct __sk_buff *skb, __u32 off, __u64 segs,
+				      __u8 ip_proto)
+{
+	__u8 b[1];
+	__u32 hdr;
+
+	if (segs <= 1)
+		return skb->len - off;
+	if (bpf_skb_load_bytes(skb, off, b, 1))
+		return skb->len - off;
+	hdr = (b[0] >> 4) == 4 ? (b[0] & 0xf) * 4 : 40;
+	if (ip_proto == IPPROTO_TCP) {
+		if (bpf_skb_load_bytes(skb, off + hdr + 12, b, 1))
+			return skb->len - off;
+		hdr += (b[0] >> 4) * 4;
+	} else {
+		hdr += 8;
+	}
+	return skb->len - off + (segs - 1) * hdr;
+}
+
+#endif /* EA_FLOW_BPF_H */

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * egress-audit: the one interface shared by the kernel programs (bpf/) and
+ * the agent and tools (user/). Every struct here crosses the user/kernel
+ * boundary: fixed-width types only, explicit enum values that are never
+ * renumbered (retired values stay reserved), and EA_ABI_VERSION bumped on
+ * any incompatible change.
+ */
+#ifndef EGRESS_AUDIT_H
+#define EGRESS_AUDIT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define EA_ABI_VERSION 1
+
+/* Jurisdiction zones of a destination. */
+enum ea_zone {
+	EA_ZONE_UNKNOWN = 0,		/* in no range of the GeoIP data */
+	EA_ZONE_EU = 1,
+	EA_ZONE_EEA = 2,
+	EA_ZONE_ADEQUACY = 3,
+	EA_ZONE_ADEQUACY_PARTIAL = 4,
+	EA_ZONE_THIRD = 5,
+	EA_ZONE_INTERNAL = 6,		/* loopback, RFC 1918, ULA, ... */
+	EA_ZONE_OWN = 7,		/* operator-listed own sites */
+	EA_ZONE_MAX = 8,
+};
+
+/* What the agent decided about a flow. */
+enum ea_verdict {
+	EA_VERDICT_ALLOWED = 0,
+	EA_VERDICT_FLAGGED = 1,
+	EA_VERDICT_BLOCKED = 2,
+	EA_VERDICT_MAX = 3,
+};
+
+/*
+ * The GeoIP table in the kernel: a multibit trie held in array maps.
+ *
+ * The first level is indexed by the top EA_TRIE_ROOT_BITS of the address
+ * (IPv4, or IPv6 with IPv4-mapped addresses folded to IPv4), every further
+ * level by the next EA_TRIE_STRIDE bits. A slot holds either a result index
+ * (EA_TRIE_NODE clear) or the index of the chunk of the next level. A lookup
+ * costs one array access per level: 2 to 5 for IPv4, 2 to 29 for IPv6, with
+ * no dependence on the number of prefixes.
+ *
+ * Two banks of the whole table exist so that a reload fills the idle bank
+ * and switches with one write (ea_config.geo_bank).
+ */
+#define EA_TRIE_ROOT_BITS	16
+#define EA_TRIE_ROOT_SLOTS	(1u << EA_TRIE_ROOT_BITS)
+#define EA_TRIE_STRIDE		4
+#define EA_TRIE_CHUNK_SLOTS	(1u << EA_TRIE_STRIDE)
+#define EA_TRIE_NODE		0x80000000u
+#define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS) / EA_TRIE_STRIDE)
+#define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS) / EA_TRIE_STRIDE)
+#define EA_GEO_BANKS		2
+#define EA_FAMILY_SLOT4		0
+#define EA_FAMILY_SLOT6		1
+/* geo_root index: (bank * 2 + family slot) * EA_TRIE_ROOT_SLOTS + top bits */
+#define EA_GEO_ROOT_ENTRIES	(EA_GEO_BANKS * 2 * EA_TRIE_ROOT_SLOTS)
+#define EA_MAX_RESULTS		8192	/* per bank */
+
+struct ea_trie_chunk {
+	__u32 slot[EA_TRIE_CHUNK_SLOTS];
+};
+
+#define EA_MAX_LABELS		64
+
+/*
+ * The outcome of classifying one destination: where it is and, for each
+ * data label, whether data carrying that label may go there. A flow is
+ * flagged when its label set has a bit outside allow_labels.
+ */
+struct ea_geo_result {
+	__u16 country;		/* ISO 3166-1 alpha-2 as (c0 << 8) | c1; 0 none */
+	__u8 zone;		/* enum ea_zone */
+	__u8 flags;		/* EA_RESULT_* */
+	__u16 source;		/* index of the deciding source (file or policy key) */
+	__u16 reserved;
+	__u64 allow_labels;	/* bit i: label i may go there */
+};
+
+#define EA_RESULT_POLICY	0x01	/* decided by a policy CIDR list */
+#define EA_RESULT_POLICY_ALLOWED 0x02	/* allowed under [policy] allow */
+
+/* Settings the agent writes into the datapath object (its .bss). */
+struct ea_kern_config {
+	__u32 geo_bank;		/* active bank of the GeoIP table */
+	__u32 mode;		/* enum ea_mode */
+	__u64 default_labels;	/* labels every flow carries (no [label]: host) */
+	__u64 update_interval_ns; /* flow_update period for long-lived flows */
+	__u32 record_all;	/* emit allowed flows too */
+	__u32 policy_gen;	/* bumped on every reload: sockets re-classify */
+};
+
+enum ea_mode {
+	EA_MODE_AUDIT = 0,
+	EA_MODE_ENFORCE = 1,
+};
+
+/* Records the kernel sends through the ring buffer. */
+enum ea_event_type {
+	EA_EV_FLOW_START = 1,
+	EA_EV_FLOW_UPDATE = 2,
+	EA_EV_FLOW_END = 3,
+	EA_EV_MAX = 4,
+};
+
+/* Where a flow was seen. */
+enum ea_origin {
+	EA_ORIGIN_SOCKET = 0,	/* cgroup socket hooks: attributed to a process */
+	EA_ORIGIN_DEVICE = 1,	/* tc egress: no local socket (forwarded, kernel) */
+	EA_ORIGIN_PACKET = 2,	/* tc egress: an AF_PACKET socket's frame */
+};
+
+/* Transport as reported: see ea_proto_name() in user space. */
+enum ea_proto {
+	EA_PROTO_OTHER = 0,
+	EA_PROTO_TCP = 1,
+	EA_PROTO_UDP = 2,
+	EA_PROTO_ICMP = 3,
+	EA_PROTO_RAW = 4,	/* a raw IP socket */
+	EA_PROTO_PACKET = 5,	/* a packet socket */
+};
+
+#define EA_COMM_LEN	16
+
+/* Flow flags. */
+#define EA_FLOW_OWNER_KNOWN	0x01	/* owner recorded at socket creation */
+#define EA_FLOW_MAPPED		0x02	/* destination given as IPv4-mapped IPv6 */
+#define EA_FLOW_RECORDED	0x04	/* flow_start was attempted */
+
+struct ea_flow_event {
+	__u16 abi;		/* EA_ABI_VERSION */
+	__u8 type;		/* enum ea_event_type */
+	__u8 verdict;		/* enum ea_verdict */
+	__u8 proto;		/* enum ea_proto */
+	__u8 ip_proto;		/* IPPROTO_* */
+	__u8 family;		/* 4 or 6 (IPv4-mapped reported as 4) */
+	__u8 origin;		/* enum ea_origin */
+	__u16 sport, dport;	/* host order */
+	__u16 country;
+	__u8 zone;
+	__u8 flags;		/* EA_FLOW_* */
+	__u32 result;		/* bank * EA_MAX_RESULTS + result index */
+	__u32 tgid, pid, uid, gid;
+	__u32 ifindex;		/* device-level flows */
+	__u32 reserved;
+	__u64 cgroup_id;
+	__u64 cookie;		/* socket cookie (device flows: 0) */
+	__u64 start_ns;		/* CLOCK_BOOTTIME of the first packet */
+	__u64 ts_ns;		/* CLOCK_BOOTTIME of this event */
+	__u64 bytes, packets;	/* IP-level totals so far */
+	__u64 labels;		/* data labels the flow carries */
+	__u32 src[4], dst[4];	/* network order, IPv4 as ::ffff:a.b.c.d */
+	char comm[EA_COMM_LEN];
+};
+
+/*
+ * The state of one flow (a socket's, a UDP destination's or a device
+ * 5-tuple's), as kept in the kernel's maps and read by the agent.
+ */
+struct ea_flow {
+	__u32 src[4], dst[4];	/* network order, IPv4 mapped */
+	__u16 sport, dport;	/* host order */
+	__u32 result;		/* bank * EA_MAX_RESULTS + index; ~0 none */
+	__u32 gen;		/* ea_kern_config.policy_gen when classified */
+	__u16 country;
+	__u8 zone;
+	__u8 verdict;		/* verdict last reported */
+	__u8 proto;		/* enum ea_proto */
+	__u8 ip_proto;
+	__u8 family;		/* 4 or 6 */
+	__u8 flags;		/* EA_FLOW_* */
+	__u64 allow_labels;
+	__u64 start_ns;		/* first packet; 0 before it */
+	__u64 last_emit_ns;	/* last flow_start or flow_update */
+	__u64 last_ns;		/* device flows: last packet, for idle expiry */
+	__u64 bytes, packets;
+};
+
+/* Key of a device-level (tc) flow. */
+struct ea_dev_flow_key {
+	__u32 src[4], dst[4];
+	__u16 sport, dport;
+	__u32 ifindex;
+	__u8 ip_proto;
+	__u8 origin;		/* enum ea_origin */
+	__u16 pad;
+};
+
+/* In-kernel aggregate per (result, verdict): index result * 3 + verdict. */
+struct ea_agg {
+	__u64 flows, packets, bytes;
+};
+#define EA_AGG_ENTRIES	(EA_GEO_BANKS * EA_MAX_RESULTS * EA_VERDICT_MAX)
+
+/* Per-CPU counters of the datapath (index enum ea_counter). */
+enum ea_counter {
+	EA_CNT_LOST_START = 0,		/* ring buffer full: flow_start lost */
+	EA_CNT_LOST_UPDATE = 1,
+	EA_CNT_LOST_END = 2,
+	EA_CNT_NO_STORAGE = 3,		/* socket storage could not be created */
+	EA_CNT_NO_SOCKET = 4,		/* egress packet without a full socket */
+	EA_CNT_BAD_PACKET = 5,		/* unparsable header */
+	EA_CNT_TABLE_MISS = 6,		/* classifier found no result */
+	EA_CNT_UDP_FLOWS_FULL = 7,	/* per-destination UDP flow not tracked */
+	EA_CNT_MAX = 16,
+};
+
+#endif /* EGRESS_AUDIT_H */

@@ -1,0 +1,48 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Run one suite of tests: run-tests.sh SUITE PROGRAM...
+# Each program is one test binary or script, run from the repository root;
+# its output is shown only when it fails. The last line is the suite's tally.
+# Results are also appended to build/test-results for the overall summary.
+set -u
+
+# tests run from the repository root and use its data/
+export EGRESS_AUDIT_DATADIR="${EGRESS_AUDIT_DATADIR:-$PWD/data}"
+
+suite=$1
+shift
+passed=0
+failed=0
+logdir=build/test-logs/$suite
+mkdir -p "$logdir" build/test-results
+
+for t in "$@"; do
+	name=$(basename "$t")
+	log=$logdir/$name.log
+	start=$(date +%s)
+	case "$suite" in
+	fuzz)
+		corpus=tests/fuzz/corpus/${name#fuzz_}
+		"$t" -max_total_time="${FUZZ_SMOKE_TIME:-10}" -print_final_stats=0 \
+			"$corpus" >"$log" 2>&1
+		;;
+	*)
+		"$t" >"$log" 2>&1
+		;;
+	esac
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		printf '  PASS  %-40s %3ss\n' "$name" "$secs"
+	else
+		failed=$((failed + 1))
+		printf '  FAIL  %-40s %3ss (exit %s)\n' "$name" "$secs" "$rc"
+		sed 's/^/        /' "$log" | tail -n 60
+	fi
+done
+
+echo "$suite $passed $failed" >> build/test-results/tally
+echo "$suite: $passed passed, $failed failed"
+[ $failed -eq 0 ]

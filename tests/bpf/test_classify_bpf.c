@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The kernel's classifier against user space's: the real trie walk of
+ * bpf/geo.bpf.h, run by bpf_prog_test_run_opts on crafted Ethernet frames,
+ * must give for every sampled address the result that user space computes
+ * from the interval list (an independent path: binary search, no trie).
+ * Also the packet parser on malformed and fragmented headers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "classify.skel.h"
+#include "geo_maps.h"
+#include "geo_table.h"
+
+#define ETH_HLEN 14
+
+struct fixture {
+	struct classify_bpf *skel;
+	struct ea_geo_table full;	/* the shipped snapshot + default policy */
+	struct ea_geo_table small;	/* the test GeoIP file + policy CIDRs */
+	struct ea_config small_cfg;
+	uint64_t rng;
+};
+
+static uint64_t next_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static ea_addr_t rand_addr(uint64_t *s)
+{
+	return ((ea_addr_t)next_rand(s) << 64) | next_rand(s);
+}
+
+/* Ethernet + IPv4 or IPv6 header + 8 bytes of UDP ports, to dst. */
+static size_t craft_frame(uint8_t *buf, ea_addr_t dst, bool frag_v4)
+{
+	uint8_t d[16];
+
+	memset(buf, 0, 128);
+	ea_addr_to_bytes(dst, d);
+	if (ea_addr_is_v4(dst)) {
+		buf[12] = 0x08;
+		buf[13] = 0x00;
+		buf[14] = 0x45;
+		buf[17] = 28;
+		if (frag_v4)
+			buf[20] = 0x00, buf[21] = 0x10;	/* offset 16 * 8 */
+		buf[22] = 64;
+		buf[23] = 17;
+		memcpy(buf + 26, "\xc0\x00\x02\x01", 4);
+		memcpy(buf + 30, d + 12, 4);
+		buf[34] = 0x30, buf[35] = 0x39;		/* sport 12345 */
+		buf[36] = 0x01, buf[37] = 0xbb;		/* dport 443 */
+		return ETH_HLEN + 28;
+	}
+	buf[12] = 0x86;
+	buf[13] = 0xdd;
+	buf[14] = 0x60;
+	buf[19] = 8;
+	buf[20] = 17;
+	buf[21] = 64;
+	buf[22 + 15] = 1;				/* src ::1 */
+	memcpy(buf + 38, d, 16);
+	return ETH_HLEN + 40 + 8;
+}
+
+static uint32_t kernel_classify(struct fixture *f, const uint8_t *pkt, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+		    .repeat = 1);
+	int fd = bpf_program__fd(f->skel->progs.classify_dst);
+
+	f->skel->bss->last_result = ~0u;
+	assert_int_equal(bpf_prog_test_run_opts(fd, &opts), 0);
+	return f->skel->bss->last_result;
+}
+
+static struct ea_geo_result expected(const struct ea_geo_table *t, ea_addr_t a)
+{
+	long i = ea_ivl_find(&t->ivl, a);
+
+	assert_true(i >= 0);
+	return t->results[t->ivl.v[i].val.cc];
+}
+
+/* The kernel's answer for a equals the interval list's, field by field. */
+static void check_addr(struct fixture *f, const struct ea_geo_table *t, ea_addr_t a)
+{
+	uint8_t pkt[128];
+	struct ea_geo_result want = expected(t, a), got;
+	uint32_t idx = kernel_classify(f, pkt, craft_frame(pkt, a, false));
+	char buf[EA_ADDR_STRLEN];
+
+	if (idx >= t->nresults)
+		fail_msg("%s: kernel gave result %u of %u", ea_addr_format(a, buf),
+			 idx, t->nresults);
+	got = t->results[idx];
+	if (memcmp(&got, &want, sizeof(got)))
+		fail_msg("%s: kernel %c%c zone %u allow %llx, user %c%c zone %u allow %llx",
+			 ea_addr_format(a, buf), got.country >> 8, got.country & 0xff,
+			 got.zone, (unsigned long long)got.allow_labels,
+			 want.country >> 8, want.country & 0xff, want.zone,
+			 (unsigned long long)want.allow_labels);
+}
+
+static int load_bank(struct fixture *f, const struct ea_geo_table *t, uint32_t bank)
+{
+	struct ea_geo_maps m = {
+		.root = f->skel->maps.geo_root,
+		.chunks = f->skel->maps.geo_chunks,
+		.results = f->skel->maps.geo_results,
+		.bank_chunks = (uint32_t)(bpf_map__max_entries(f->skel->maps.geo_chunks) /
+					  EA_GEO_BANKS),
+	};
+
+	return ea_geo_maps_fill(&m, t, bank);
+}
+
+static const char small_config[] =
+	"[geoip]\nfile = tests/data/test-geoip.csv\n"
+	"[policy]\nown_cidr = 203.0.113.128/25\ndeny_cidr = 192.0.2.64/26\n"
+	"allow_cidr = 2001:db8:3:1::/64\n"
+	"[label strict]\nallow = eu\n[label relaxed]\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ea_config cfg;
+	struct ea_err err = { { 0 } };
+	struct ea_geo_maps m;
+
+	f->rng = 0x9e3779b97f4a7c15ull;
+	if (ea_config_load(NULL, &cfg, &err) || ea_geo_table_build(&cfg, &f->full, &err))
+		fail_msg("full table: %s", err.msg);
+	ea_config_free(&cfg);
+	if (ea_config_parse_string("small.ini", small_config, &f->small_cfg, &err) ||
+	    ea_geo_table_build(&f->small_cfg, &f->small, &err))
+		fail_msg("small table: %s", err.msg);
+	f->skel = classify_bpf__open();
+	assert_non_null(f->skel);
+	m.chunks = f->skel->maps.geo_chunks;
+	assert_int_equal(ea_geo_maps_size(&m, f->full.nchunks > f->small.nchunks ?
+					  &f->full : &f->small), 0);
+	assert_int_equal(classify_bpf__load(f->skel), 0);
+	assert_int_equal(load_bank(f, &f->full, 0), 0);
+	assert_int_equal(load_bank(f, &f->small, 1), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	classify_bpf__destroy(f->skel);
+	ea_geo_table_free(&f->full);
+	ea_geo_table_free(&f->small);
+	ea_config_free(&f->small_cfg);
+	free(f);
+	return 0;
+}
+
+/* Random addresses and interval edges of a table, in one bank. */
+static void sample_table(struct fixture *f, const struct ea_geo_table *t,
+			 uint32_t bank, int n)
+{
+	f->skel->bss->geo_bank = bank;
+	for (int i = 0; i < n; i++) {
+		ea_addr_t v6 = rand_addr(&f->rng);
+		ea_addr_t v4 = ea_addr_from_v4((uint32_t)next_rand(&f->rng));
+		const struct ea_ivl *iv = &t->ivl.v[next_rand(&f->rng) % t->ivl.n];
+
+		/* most IPv6 data lives in 2000::/3: sample it densely */
+		check_addr(f, t, v6);
+		check_addr(f, t, (v6 >> 3) | ((ea_addr_t)1 << 125));
+		check_addr(f, t, v4);
+		check_addr(f, t, iv->start);
+		check_addr(f, t, iv->end);
+	}
+}
+
+static void test_full_table_matches_user_space(void **state)
+{
+	struct fixture *f = *state;
+
+	sample_table(f, &f->full, 0, 20000);
+}
+
+static void test_small_table_and_policy(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const addrs[] = {
+		"192.0.2.1", "192.0.2.64", "192.0.2.127", "192.0.2.200",
+		"198.51.100.7", "198.51.100.200", "203.0.113.5", "203.0.113.200",
+		"2001:db8:1::1", "2001:db8:2::1", "2001:db8:3::1", "2001:db8:3:1::9",
+		"2001:db8:4::1", "10.1.2.3", "127.0.0.1", "::1", "fe80::1",
+		"::ffff:198.51.100.7", "8.8.8.8", "2a00::1",
+	};
+
+	sample_table(f, &f->small, 1, 2000);
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		ea_addr_t a;
+
+		assert_int_equal(ea_addr_parse(addrs[i], &a), 0);
+		check_addr(f, &f->small, a);
+	}
+}
+
+/* Bank switch: the same address answers from whichever bank is active. */
+static void test_bank_switch(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[128];
+	ea_addr_t a;
+	size_t len;
+
+	assert_int_equal(ea_addr_parse("203.0.113.5", &a), 0);
+	len = craft_frame(pkt, a, false);
+	f->skel->bss->geo_bank = 1;
+	assert_int_equal(f->small.results[kernel_classify(f, pkt, len)].country,
+			 ea_cc_pack("CN"));
+	f->skel->bss->geo_bank = 0;
+	assert_int_equal(kernel_classify(f, pkt, len), ea_geo_table_lookup(&f->full, a));
+}
+
+/* Malformed and truncated headers are reported, never classified. */
+static void test_parser_rejects_malformed(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[128];
+	ea_addr_t a;
+	size_t len;
+
+	assert_int_equal(ea_addr_parse("198.51.100.7", &a), 0);
+	len = craft_frame(pkt, a, false);
+	pkt[14] = 0x44;				/* IHL 4: shorter than a header */
+	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
+	assert_int_equal(f->skel->bss->last_status, 2);
+	len = craft_frame(pkt, a, false);
+	pkt[14] = 0x65;				/* version 6 in an IPv4 frame */
+	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
+	len = craft_frame(pkt, a, false);
+	pkt[14] = 0x4f;				/* IHL 15: ports beyond the end */
+	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
+	assert_int_equal(f->skel->bss->last_status, 2);
+	assert_int_equal(ea_addr_parse("2001:db8:2::1", &a), 0);
+	len = craft_frame(pkt, a, false);
+	pkt[20] = 44;				/* fragment header that is not there */
+	assert_int_equal(kernel_classify(f, pkt, ETH_HLEN + 40), ~0u);
+	assert_int_equal(f->skel->bss->last_status, 2);
+	len = craft_frame(pkt, a, false);
+	pkt[12] = 0x08, pkt[13] = 0x06;		/* ARP */
+	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
+	assert_int_equal(f->skel->bss->last_status, 1);
+}
+
+/* A non-first IPv4 fragment has no ports but is still classified. */
+static void test_fragment_classified(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[128];
+	ea_addr_t a;
+	size_t len;
+
+	f->skel->bss->geo_bank = 1;
+	assert_int_equal(ea_addr_parse("198.51.100.7", &a), 0);
+	len = craft_frame(pkt, a, true);
+	assert_int_equal(f->small.results[kernel_classify(f, pkt, len)].country,
+			 ea_cc_pack("US"));
+	assert_int_equal(f->skel->bss->last_status, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_table_matches_user_space),
+		cmocka_unit_test(test_small_table_and_policy),
+		cmocka_unit_test(test_bank_switch),
+		cmocka_unit_test(test_parser_rejects_malformed),
+		cmocka_unit_test(test_fragment_classified),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

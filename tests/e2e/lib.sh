@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# Sourced by the end-to-end tests (bash, run from the repository root).
+# Builds a two-namespace topology with documentation addresses only, a
+# cgroup of the test's own, runs the agent in the client namespace, and
+# removes everything it made when the test exits, also on failure.
+#
+# Commands enter a namespace with `nsenter --net`, not `ip netns exec`:
+# the latter remounts /sys, which hides the cgroup2 and bpffs mounts that
+# the agent and the cgroup move need.
+
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+E2E_BIN=$E2E_ROOT/build/egress-audit
+E2E_TRAFFIC=$E2E_ROOT/build/tests/e2e/traffic
+E2E_CNS=ea-c-$$
+E2E_SNS=ea-s-$$
+E2E_CIF=ea-c0
+E2E_SIF=ea-s0
+E2E_PORT=5201
+E2E_CG=
+E2E_CG_MOUNT=
+E2E_CG_REL=
+E2E_AGENT_PID=
+E2E_SINK_PID=
+E2E_BPFFS_MOUNTED=
+E2E_PIDS=()
+E2E_NETNS=()
+E2E_TMP=$(mktemp -d /tmp/egress-audit-e2e.XXXXXX) || exit 1
+
+e2e_log() { echo "e2e: $*" >&2; }
+
+# Report a failure and exit (the trap cleans up).
+e2e_fail()
+{
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# Run a command in a namespace the test made.
+e2e_ns()
+{
+	local ns=$1
+
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# Poll until a command succeeds, at most $1 seconds.
+e2e_wait_for()
+{
+	local deadline=$((SECONDS + $1))
+
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+# Two namespaces joined by a veth pair; nothing routes to the host's interfaces.
+e2e_topology()
+{
+	local a
+
+	ip netns add "$E2E_CNS" || e2e_fail "ip netns add $E2E_CNS"
+	E2E_NETNS+=("$E2E_CNS")
+	ip netns add "$E2E_SNS" || e2e_fail "ip netns add $E2E_SNS"
+	E2E_NETNS+=("$E2E_SNS")
+	ip -n "$E2E_CNS" link add "$E2E_CIF" type veth peer name "$E2E_SIF" \
+		netns "$E2E_SNS" || e2e_fail "veth pair"
+	ip -n "$E2E_CNS" addr add 192.0.2.1/24 dev "$E2E_CIF"
+	ip -n "$E2E_CNS" addr add 2001:db8:1::1/64 dev "$E2E_CIF" nodad
+	ip -n "$E2E_SNS" addr add 192.0.2.2/24 dev "$E2E_SIF"
+	for a in 192.0.2.10/32 198.51.100.7/32 203.0.113.5/32; do
+		ip -n "$E2E_SNS" addr add "$a" dev "$E2E_SIF" || e2e_fail "address $a"
+	done
+	for a in 2001:db8:1::2/64 2001:db8:1::10/128 2001:db8:2::7/128 \
+		 2001:db8:3::5/128 2001:db8:4::9/128; do
+		ip -n "$E2E_SNS" addr add "$a" dev "$E2E_SIF" nodad || e2e_fail "address $a"
+	done
+	for ns in "$E2E_CNS" "$E2E_SNS"; do
+		ip -n "$ns" link set lo up
+		e2e_ns "$ns" sysctl -qw net.ipv4.tcp_fastopen=3 || e2e_fail "tcp_fastopen in $ns"
+	done
+	ip -n "$E2E_CNS" link set "$E2E_CIF" up
+	ip -n "$E2E_SNS" link set "$E2E_SIF" up
+	ip -n "$E2E_CNS" route add 198.51.100.0/24 via 192.0.2.2 || e2e_fail "route"
+	ip -n "$E2E_CNS" route add 203.0.113.0/24 via 192.0.2.2 || e2e_fail "route"
+	ip -n "$E2E_CNS" -6 route add 2001:db8::/32 via 2001:db8:1::2 || e2e_fail "route"
+	e2e_wait_for 5 e2e_link_up "$E2E_CNS" "$E2E_CIF" ||
+		e2e_fail "$E2E_CIF not up"
+	e2e_wait_for 5 e2e_link_up "$E2E_SNS" "$E2E_SIF" ||
+		e2e_fail "$E2E_SIF not up"
+}
+
+e2e_link_up() { ip -n "$1" -o link show dev "$2" | grep -q 'state UP'; }
+
+# A cgroup of the test's own under the cgroup2 mount (never its root).
+e2e_cgroup()
+{
+	E2E_CG_MOUNT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	[ -n "$E2E_CG_MOUNT" ] || e2e_fail "no cgroup2 mount in /proc/self/mounts"
+	E2E_CG_REL=/egress-audit-e2e-$$
+	E2E_CG=$E2E_CG_MOUNT$E2E_CG_REL
+	mkdir "$E2E_CG" || e2e_fail "mkdir $E2E_CG"
+}
+
+# The agent pins maps on bpffs; mount it if this machine has not.
+e2e_bpffs()
+{
+	awk '$2 == "/sys/fs/bpf" && $3 == "bpf" { f = 1 } END { exit !f }' \
+		/proc/self/mounts && return 0
+	mount -t bpf bpf /sys/fs/bpf || e2e_fail "mount bpffs"
+	E2E_BPFFS_MOUNTED=1
+}
+
+# Run a command in the client namespace and in the test cgroup.
+e2e_in()
+{
+	E2E_CG=$E2E_CG e2e_ns "$E2E_CNS" \
+		sh -c 'echo $$ > "$E2E_CG/cgroup.procs" && exec "$@"' sh "$@"
+}
+
+# The sink in the server namespace, on E2E_PORT.
+e2e_sink_start()
+{
+	e2e_ns "$E2E_SNS" "$E2E_TRAFFIC" sink "$E2E_PORT" 2>"$E2E_TMP/sink.err" &
+	E2E_SINK_PID=$!
+	E2E_PIDS+=("$E2E_SINK_PID")
+	e2e_wait_for 5 grep -q listening "$E2E_TMP/sink.err" ||
+		e2e_fail "sink did not start: $(cat "$E2E_TMP/sink.err")"
+}
+
+e2e_agent_started()
+{
+	grep -q watching "$E2E_TMP/agent.err" && return 0
+	kill -0 "$E2E_AGENT_PID" 2>/dev/null || return 0
+	return 1
+}
+
+# Start the agent in the client namespace on the test cgroup; wait until it watches.
+e2e_agent_start()
+{
+	local config=$1
+
+	e2e_bpffs
+	mkdir -p "$E2E_TMP/state"
+	e2e_ns "$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
+		--state-dir "$E2E_TMP/state" -j \
+		>"$E2E_TMP/records.jsonl" 2>"$E2E_TMP/agent.err" &
+	E2E_AGENT_PID=$!
+	e2e_wait_for 20 e2e_agent_started || e2e_fail "agent not watching after 20 s"
+	if ! grep -q watching "$E2E_TMP/agent.err"; then
+		sed 's/^/  agent: /' "$E2E_TMP/agent.err" >&2
+		e2e_fail "agent exited before watching"
+	fi
+}
+
+# SIGINT the agent; it must exit 0 within 10 s.
+e2e_agent_stop()
+{
+	local pid=$E2E_AGENT_PID rc
+
+	[ -n "$pid" ] || e2e_fail "no agent to stop"
+	kill -INT "$pid" || e2e_fail "agent $pid is gone"
+	if ! e2e_wait_for 10 e2e_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		e2e_fail "agent did not stop within 10 s of SIGINT"
+	fi
+	wait "$pid"
+	rc=$?
+	E2E_AGENT_PID=
+	if [ $rc -ne 0 ]; then
+		sed 's/^/  agent: /' "$E2E_TMP/agent.err" >&2
+		e2e_fail "agent exited $rc after SIGINT"
+	fi
+}
+
+e2e_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# egress-audit status of the running agent.
+e2e_status()
+{
+	"$E2E_BIN" status -j --state-dir "$E2E_TMP/state"
+}
+
+# Kill and remove everything the test made. The trap on EXIT.
+e2e_cleanup()
+{
+	local rc=$? pid ns i
+
+	trap - EXIT INT TERM
+	if [ -n "$E2E_AGENT_PID" ]; then
+		kill -INT "$E2E_AGENT_PID" 2>/dev/null
+		e2e_wait_for 5 e2e_gone "$E2E_AGENT_PID" ||
+			kill -KILL "$E2E_AGENT_PID" 2>/dev/null
+		wait "$E2E_AGENT_PID" 2>/dev/null
+		rm -rf "/sys/fs/bpf/egress-audit-$E2E_AGENT_PID"
+	fi
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${E2E_NETNS[@]}"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	if [ -n "$E2E_CG" ] && [ -d "$E2E_CG" ]; then
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			[ -s "$E2E_CG/cgroup.procs" ] || break
+			for pid in $(cat "$E2E_CG/cgroup.procs"); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+			sleep 0.1
+		done
+		rmdir "$E2E_CG" || echo "e2e: could not remove $E2E_CG" >&2
+	fi
+	for ns in "${E2E_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$E2E_BPFFS_MOUNTED" ] && umount /sys/fs/bpf
+	if [ $rc -ne 0 ] && [ -n "$E2E_KEEP" ]; then
+		echo "e2e: kept $E2E_TMP" >&2
+	else
+		rm -rf "$E2E_TMP"
+	fi
+	exit $rc
+}
+
+trap e2e_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[ "$(id -u)" -eq 0 ] || e2e_fail "the end-to-end tests need root"
+[ -x "$E2E_BIN" ] || e2e_fail "$E2E_BIN missing: run make first"

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Every egress path of the threat list, from a process in the watched
+# cgroup to flagged destinations in another namespace: each must give one
+# flow_start and one flow_end record with every key right. Flows to allowed
+# destinations give no record but show in the kernel's aggregate.
+. "$(dirname "$0")/lib.sh"
+
+V4=198.51.100.7		# US: adequacy-partial, flagged
+V6=2001:db8:2::7	# US
+CN=203.0.113.5		# CN: third, flagged
+OK4=192.0.2.10		# DE: eu, allowed
+OK6=2001:db8:4::9	# JP: adequacy, allowed
+HOST=e2e-host.example
+failed=0
+
+# Run one traffic case in the client namespace and the test cgroup.
+run_case()
+{
+	if ! e2e_in "$E2E_TRAFFIC" "$@" >>"$E2E_TMP/traffic.jsonl" 2>>"$E2E_TMP/traffic.err"; then
+		echo "FAIL: traffic $*: $(tail -n 1 "$E2E_TMP/traffic.err")" >&2
+		failed=1
+	fi
+}
+
+# The aggregate of (country, zone, verdict) must count at least one flow.
+check_aggregate()
+{
+	python3 - "$E2E_TMP/status.json" "$@" <<'EOF'
+import json, sys
+status = json.load(open(sys.argv[1]))
+country, zone, verdict = sys.argv[2:5]
+rows = [r for r in status.get("aggregate", [])
+        if (r["country"], r["zone"], r["verdict"]) == (country, zone, verdict)]
+if not rows or sum(r["flows"] for r in rows) < 1:
+    print(f"FAIL: status aggregate has no flow for {country} {zone} {verdict}:")
+    print(json.dumps(status.get("aggregate"), indent=1))
+    sys.exit(1)
+print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
+EOF
+}
+
+e2e_topology
+e2e_cgroup
+e2e_sink_start
+
+cat >"$E2E_TMP/agent.conf" <<EOF
+[agent]
+record = flagged
+interfaces = $E2E_CIF
+hostname = $HOST
+update_interval = 3600
+
+[geoip]
+file = $E2E_ROOT/tests/data/test-geoip.csv
+EOF
+head -c 300000 /dev/urandom >"$E2E_TMP/file"
+
+since=$(date +%s.%N)
+e2e_agent_start "$E2E_TMP/agent.conf"
+
+P=$E2E_PORT
+run_case tcp4 $V4 $P 100000
+run_case tcp6 $V6 $P 100000
+run_case tcp-mapped $V4 $P 50000
+run_case tfo $V4 $P 1000	# no cookie yet: data after the handshake
+run_case tfo $V4 $P 1000	# with the cookie: data in the SYN
+run_case sendfile $V4 $P "$E2E_TMP/file"
+run_case splice $V6 $P "$E2E_TMP/file"
+run_case iouring-send $V4 $P 50000
+run_case udp-connected $V4 $P 3000
+run_case udp-sendto $V6 $P 3000
+run_case udp-sendmsg $V4 $P 2500
+run_case udp-sendmmsg $V6 $P 500 8
+run_case udp-multi $V4 $CN $P 1500
+run_case raw $V4 100
+run_case raw $V6 100
+run_case packet "$E2E_CIF" $V4 64
+run_case fork-send $V4 $P 20000
+run_case exec-send $V6 $P 20000
+run_case tcp4 $OK4 $P 5000
+run_case udp-sendto $OK6 $P 1000
+
+# the last ACKs of the TCP flows, then one status file period
+sleep 1.5
+e2e_status >"$E2E_TMP/status.json" || { failed=1; echo "FAIL: status exited $?" >&2; }
+check_aggregate DE eu allowed || failed=1
+check_aggregate JP adequacy allowed || failed=1
+
+e2e_agent_stop
+until=$(date +%s.%N)
+sed 's/^/  agent: /' "$E2E_TMP/agent.err"
+echo "traffic:"
+sed 's/^/  /' "$E2E_TMP/traffic.jsonl"
+
+python3 "$E2E_ROOT/tests/e2e/check_records.py" --records "$E2E_TMP/records.jsonl" \
+	--traffic "$E2E_TMP/traffic.jsonl" --host "$HOST" --cgroup "$E2E_CG_REL" \
+	--since "$since" --until "$until" \
+	--geoip "$E2E_ROOT/tests/data/test-geoip.csv" \
+	--jurisdictions "$E2E_ROOT/data/jurisdictions.csv" || failed=1
+[ $failed -eq 0 ] || e2e_fail "datapath: see above"
+echo "PASS: datapath"

@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * traffic: traffic generator and sink of the end-to-end tests.
+ *
+ * Each client subcommand sends data along one egress path (a syscall, a
+ * socket type, a process shape) and prints one JSON line on standard output
+ * that says what it sent: tests/e2e/check_records.py holds the agent's
+ * records against it. The sink receives everything in the server namespace.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/if_packet.h>
+#include <linux/tcp.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define UDP_CHUNK	1000	/* payload per datagram: no fragmentation */
+#define MAX_FLOWS	4
+#define PACKET_SPORT	40009
+#define PACKET_DPORT	9
+
+/* A destination given on the command line. */
+struct target {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int family;		/* of the socket: AF_INET6 for a mapped target */
+	bool v4;		/* the destination is an IPv4 address */
+};
+
+/* One flow as reported: the ends and what went through it. */
+struct flow {
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	unsigned int sport, dport;
+	uint64_t payload;
+	int64_t ip_bytes;	/* -1: not known exactly */
+};
+
+/* What a client subcommand reports. */
+struct report {
+	const char *kase;
+	struct flow flow[MAX_FLOWS];
+	int nflows;
+	bool tcp;
+	uint32_t segs_out;
+	uint64_t bytes_sent;
+	bool syn_data;
+	pid_t sender_pid;	/* fork-send: the child that wrote */
+	long datagrams;
+	long sockets;		/* udp-burst */
+	char dst_mac[18];	/* packet */
+};
+
+/* Print a message about a failed step and exit 1. */
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fputs("traffic: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(err));
+	exit(1);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fputs("usage: traffic sink PORT\n"
+	      "       traffic tcp4|tcp6|tfo|iouring-send DST PORT N\n"
+	      "       traffic tcp-mapped DST4 PORT N\n"
+	      "       traffic sendfile|splice DST PORT FILE\n"
+	      "       traffic udp-connected|udp-sendto|udp-sendmsg DST PORT N\n"
+	      "       traffic udp-sendmmsg DST PORT N COUNT\n"
+	      "       traffic udp-multi DST1 DST2 PORT N\n"
+	      "       traffic udp-burst DST PORT COUNT\n"
+	      "       traffic raw DST [N]\n"
+	      "       traffic packet IFNAME DST [N]\n"
+	      "       traffic fork-send|exec-send DST PORT N\n", stderr);
+	exit(2);
+}
+
+/* A non-negative decimal number from the command line. */
+static unsigned long number(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || *s == '-') {
+		fprintf(stderr, "traffic: bad number '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Parse an address and port; mapped turns an IPv4 address into ::ffff:a.b.c.d. */
+static void parse_target(const char *addr, const char *port, bool mapped,
+			 struct target *t)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&t->ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->ss;
+	struct in_addr a4;
+	uint16_t p = port ? (uint16_t)number(port) : 0;
+
+	memset(t, 0, sizeof(*t));
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		t->v4 = true;
+		if (!mapped) {
+			s4->sin_family = t->family = AF_INET;
+			s4->sin_port = htons(p);
+			s4->sin_addr = a4;
+			t->len = sizeof(*s4);
+			return;
+		}
+		s6->sin6_addr.s6_addr[10] = 0xff;
+		s6->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&s6->sin6_addr.s6_addr[12], &a4, 4);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) != 1) {
+		fprintf(stderr, "traffic: bad address '%s'\n", addr);
+		exit(2);
+	}
+	s6->sin6_family = t->family = AF_INET6;
+	s6->sin6_port = htons(p);
+	t->len = sizeof(*s6);
+}
+
+/* Address text as the agent prints it: IPv4-mapped addresses as IPv4. */
+static void format_addr(const struct sockaddr_storage *ss, char *buf, unsigned int *port)
+{
+	const struct sockaddr_in *s4 = (const void *)ss;
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &s4->sin_addr, buf, INET6_ADDRSTRLEN);
+		*port = ntohs(s4->sin_port);
+	} else if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], buf, INET6_ADDRSTRLEN);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, INET6_ADDRSTRLEN);
+		*port = ntohs(s6->sin6_port);
+	}
+}
+
+/* The local end of a socket. */
+static void local_end(int fd, struct flow *f)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		die("getsockname");
+	format_addr(&ss, f->src, &f->sport);
+}
+
+/* Both ends of a connected socket. */
+static void socket_ends(int fd, struct flow *f)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	local_end(fd, f);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len))
+		die("getpeername");
+	format_addr(&ss, f->dst, &f->dport);
+}
+
+/*
+ * The ends of an unconnected socket's flow: the destination as given, the
+ * source address the kernel's route picks (asked through a throwaway
+ * connected UDP socket) and the port the socket was bound to at its send.
+ */
+static void unconnected_ends(int fd, const struct target *t, struct flow *f)
+{
+	unsigned int port;
+	int probe;
+
+	format_addr(&t->ss, f->dst, &f->dport);
+	probe = socket(t->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (probe < 0 || connect(probe, (const struct sockaddr *)&t->ss, t->len))
+		die("route lookup for %s", f->dst);
+	local_end(probe, f);
+	close(probe);
+	f->sport = 0;
+	if (fd >= 0) {
+		char unused[INET6_ADDRSTRLEN];
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (getsockname(fd, (struct sockaddr *)&ss, &len))
+			die("getsockname");
+		format_addr(&ss, unused, &port);
+		f->sport = port;
+	}
+}
+
+/* N bytes of the deterministic payload pattern. */
+static char *payload(size_t n)
+{
+	char *buf = malloc(n ? n : 1);
+
+	if (!buf)
+		die("malloc %zu", n);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)('a' + i % 26);
+	return buf;
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("send");
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---- JSON output ------------------------------------------------------ */
+
+static void json_flow_fields(const struct flow *f)
+{
+	printf("\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
+	       "\"payload\":%llu,\"ip_bytes\":", f->src, f->sport, f->dst, f->dport,
+	       (unsigned long long)f->payload);
+	if (f->ip_bytes < 0)
+		fputs("null", stdout);
+	else
+		printf("%lld", (long long)f->ip_bytes);
+}
+
+static void json_comm(void)
+{
+	char comm[32] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = '\0';
+		fclose(f);
+	}
+	comm[strcspn(comm, "\n\"\\")] = '\0';
+	printf("\"comm\":\"%s\",", comm);
+}
+
+/* The one line a client prints: the first flow at top level, all in "flows". */
+static void report_print(const struct report *r)
+{
+	printf("{\"case\":\"%s\",\"pid\":%d,", r->kase, (int)getpid());
+	json_comm();
+	json_flow_fields(&r->flow[0]);
+	if (r->tcp)
+		printf(",\"tcpi_segs_out\":%u,\"tcpi_bytes_sent\":%llu,\"syn_data\":%s",
+		       r->segs_out, (unsigned long long)r->bytes_sent,
+		       r->syn_data ? "true" : "false");
+	if (r->sender_pid)
+		printf(",\"sender_pid\":%d", (int)r->sender_pid);
+	if (r->datagrams)
+		printf(",\"datagrams\":%ld", r->datagrams);
+	if (r->sockets)
+		printf(",\"sockets\":%ld", r->sockets);
+	if (r->dst_mac[0])
+		printf(",\"dst_mac\":\"%s\"", r->dst_mac);
+	if (r->nflows > 1) {
+		fputs(",\"flows\":[", stdout);
+		for (int i = 0; i < r->nflows; i++) {
+			printf("%s{", i ? "," : "");
+			json_flow_fields(&r->flow[i]);
+			putchar('}');
+		}
+		putchar(']');
+	}
+	puts("}");
+	fflush(stdout);
+}
+
+/* ---- TCP -------------------------------------------------------------- */
+
+static int tcp_connect(const struct target *t)
+{
+	int fd = socket(t->family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len))
+		die("connect");
+	return fd;
+}
+
+/*
+ * End a TCP flow: FIN after the payload, read until the sink's FIN, take
+ * the kernel's own counts of what the socket sent, close.
+ */
+static void tcp_finish(int fd, struct report *r)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	char buf[4096];
+	ssize_t n;
+
+	if (shutdown(fd, SHUT_WR))
+		die("shutdown");
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	if (n < 0)
+		die("read");
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO");
+	r->tcp = true;
+	r->segs_out = ti.tcpi_segs_out;
+	r->bytes_sent = ti.tcpi_bytes_sent;
+	r->syn_data = ti.tcpi_options & TCPI_OPT_SYN_DATA;
+	r->flow[0].ip_bytes = -1;
+	r->nflows = 1;
+	close(fd);
+}
+
+/* tcp4, tcp6, tcp-mapped: connect, write. */
+static void run_tcp(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* tfo: the payload goes with sendto(MSG_FASTOPEN), without connect(). */
+static void run_tfo(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = socket(t->family, SOCK_STREAM, 0);
+	ssize_t w;
+
+	if (fd < 0)
+		die("socket");
+	do
+		w = sendto(fd, buf, n, MSG_FASTOPEN | MSG_NOSIGNAL,
+			   (const struct sockaddr *)&t->ss, t->len);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		die("sendto MSG_FASTOPEN");
+	write_all(fd, buf + w, n - (size_t)w);
+	socket_ends(fd, &r->flow[0]);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* sendfile: a file's bytes go to the socket without write or send. */
+static void run_sendfile(struct report *r, const struct target *t, const char *path)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC), fd;
+	struct stat st;
+	off_t off = 0;
+
+	if (in < 0 || fstat(in, &st))
+		die("%s", path);
+	fd = tcp_connect(t);
+	socket_ends(fd, &r->flow[0]);
+	while (off < st.st_size) {
+		ssize_t w = sendfile(fd, in, &off, (size_t)(st.st_size - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("sendfile");
+	}
+	close(in);
+	r->flow[0].payload = (uint64_t)st.st_size;
+	tcp_finish(fd, r);
+}
+
+/* Move n bytes from a pipe into a socket with splice. */
+static void splice_out(int pipe_rd, int fd, size_t n)
+{
+	while (n) {
+		ssize_t w = splice(pipe_rd, NULL, fd, NULL, n, SPLICE_F_MOVE);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("splice to socket");
+		n -= (size_t)w;
+	}
+}
+
+/* splice: file -> pipe -> socket. */
+static void run_splice(struct report *r, const struct target *t, const char *path)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC), fd, p[2];
+	uint64_t total = 0;
+	loff_t off = 0;
+	ssize_t n;
+
+	if (in < 0)
+		die("%s", path);
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	fd = tcp_connect(t);
+	socket_ends(fd, &r->flow[0]);
+	while ((n = splice(in, &off, p[1], NULL, 65536, SPLICE_F_MOVE)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("splice from %s", path);
+		splice_out(p[0], fd, (size_t)n);
+		total += (uint64_t)n;
+	}
+	close(p[0]);
+	close(p[1]);
+	close(in);
+	r->flow[0].payload = total;
+	tcp_finish(fd, r);
+}
+
+/* iouring-send: the payload goes by IORING_OP_SEND, no send syscall. */
+static void run_iouring(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	struct io_uring ring;
+	size_t off = 0;
+	int fd, err;
+
+	err = io_uring_queue_init(4, &ring, 0);
+	if (err) {
+		errno = -err;
+		die("io_uring_queue_init");
+	}
+	fd = tcp_connect(t);
+	socket_ends(fd, &r->flow[0]);
+	while (off < n) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+		struct io_uring_cqe *cqe;
+		int res;
+
+		io_uring_prep_send(sqe, fd, buf + off, n - off, MSG_NOSIGNAL);
+		err = io_uring_submit(&ring);
+		if (err >= 0)
+			err = io_uring_wait_cqe(&ring, &cqe);
+		if (err < 0) {
+			errno = -err;
+			die("io_uring submit");
+		}
+		res = cqe->res;
+		io_uring_cqe_seen(&ring, cqe);
+		if (res <= 0) {
+			errno = -res;
+			die("IORING_OP_SEND");
+		}
+		off += (size_t)res;
+	}
+	io_uring_queue_exit(&ring);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* fork-send: the parent owns the socket, a child writes on it. */
+static void run_fork_send(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t), status;
+	pid_t child;
+
+	socket_ends(fd, &r->flow[0]);
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		write_all(fd, buf, n);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("child %d failed", (int)child);
+	r->sender_pid = child;
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* exec-send: connect, then exec this program to write on the inherited fd. */
+static void run_exec_send(const struct target *t, const char *n)
+{
+	char self[4096], fdstr[16];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int fd = tcp_connect(t);
+
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	self[len] = '\0';
+	snprintf(fdstr, sizeof(fdstr), "%d", fd);
+	/* exec by the real path: comm stays "traffic", not "exe" */
+	execl(self, "traffic", "send-fd", fdstr, n, (char *)NULL);
+	die("exec %s", self);
+}
+
+/* send-fd FD N: the exec'd half of exec-send. */
+static void run_send_fd(struct report *r, int fd, size_t n)
+{
+	char *buf = payload(n);
+
+	r->kase = "exec-send";
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* ---- UDP -------------------------------------------------------------- */
+
+static int ip_header_len(const struct target *t)
+{
+	return t->family == AF_INET ? 20 : 40;
+}
+
+static int udp_socket(const struct target *t)
+{
+	int fd = socket(t->family, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	return fd;
+}
+
+/* Account n payload bytes sent as datagrams of at most UDP_CHUNK bytes. */
+static void udp_account(struct report *r, struct flow *f, const struct target *t,
+			size_t n, long datagrams)
+{
+	f->payload += n;
+	if (f->ip_bytes < 0)
+		f->ip_bytes = 0;
+	f->ip_bytes += (int64_t)n + datagrams * (8 + ip_header_len(t));
+	r->datagrams += datagrams;
+}
+
+/* Send n bytes in chunks; to == NULL for a connected socket. */
+static long udp_send_chunks(int fd, const struct target *to, const char *buf, size_t n)
+{
+	long datagrams = 0;
+
+	do {
+		size_t c = n < UDP_CHUNK ? n : UDP_CHUNK;
+		ssize_t w = sendto(fd, buf, c, 0, to ? (const struct sockaddr *)&to->ss : NULL,
+				   to ? to->len : 0);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != (ssize_t)c)
+			die("sendto");
+		buf += c;
+		n -= c;
+		datagrams++;
+	} while (n);
+	return datagrams;
+}
+
+static void run_udp_connected(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(t);
+
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len))
+		die("connect");
+	socket_ends(fd, &r->flow[0]);
+	udp_account(r, &r->flow[0], t, n, udp_send_chunks(fd, NULL, buf, n));
+	close(fd);
+	free(buf);
+}
+
+static void run_udp_sendto(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(t);
+
+	udp_account(r, &r->flow[0], t, n, udp_send_chunks(fd, t, buf, n));
+	unconnected_ends(fd, t, &r->flow[0]);
+	close(fd);
+	free(buf);
+}
+
+/* udp-sendmsg: each datagram by sendmsg, its payload in two iovecs. */
+static void run_udp_sendmsg(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(t);
+	size_t off = 0;
+
+	do {
+		size_t c = n - off < UDP_CHUNK ? n - off : UDP_CHUNK;
+		struct iovec iov[2] = {
+			{ .iov_base = buf + off, .iov_len = c / 2 },
+			{ .iov_base = buf + off + c / 2, .iov_len = c - c / 2 },
+		};
+		struct msghdr m = {
+			.msg_name = (void *)&t->ss, .msg_namelen = t->len,
+			.msg_iov = iov, .msg_iovlen = 2,
+		};
+
+		if (sendmsg(fd, &m, 0) != (ssize_t)c)
+			die("sendmsg");
+		udp_account(r, &r->flow[0], t, c, 1);
+		off += c;
+	} while (off < n);
+	unconnected_ends(fd, t, &r->flow[0]);
+	close(fd);
+	free(buf);
+}
+
+/* udp-sendmmsg: count datagrams of n bytes in one sendmmsg call. */
+static void run_udp_sendmmsg(struct report *r, const struct target *t, size_t n,
+			     unsigned int count)
+{
+	struct mmsghdr *mm = calloc(count ? count : 1, sizeof(*mm));
+	struct iovec *iov = calloc(count ? count : 1, sizeof(*iov));
+	char *buf = payload(n);
+	unsigned int sent = 0;
+	int fd = udp_socket(t);
+
+	if (!mm || !iov || n > UDP_CHUNK)
+		die("udp-sendmmsg: N at most %d", UDP_CHUNK);
+	for (unsigned int i = 0; i < count; i++) {
+		iov[i] = (struct iovec){ .iov_base = buf, .iov_len = n };
+		mm[i].msg_hdr = (struct msghdr){ .msg_name = (void *)&t->ss,
+						 .msg_namelen = t->len,
+						 .msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	while (sent < count) {
+		int k = sendmmsg(fd, mm + sent, count - sent, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("sendmmsg");
+		sent += (unsigned int)k;
+	}
+	udp_account(r, &r->flow[0], t, n * count, count);
+	unconnected_ends(fd, t, &r->flow[0]);
+	close(fd);
+	free(buf);
+	free(iov);
+	free(mm);
+}
+
+/* udp-multi: one unconnected socket, two destinations, two flows. */
+static void run_udp_multi(struct report *r, const struct target t[2], size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(&t[0]);
+
+	if (t[1].family != t[0].family) {
+		errno = EINVAL;
+		die("udp-multi: DST1 and DST2 of one family");
+	}
+	for (int i = 0; i < 2; i++) {
+		udp_account(r, &r->flow[i], &t[i], n, udp_send_chunks(fd, &t[i], buf, n));
+		unconnected_ends(fd, &t[i], &r->flow[i]);
+	}
+	r->nflows = 2;
+	close(fd);
+	free(buf);
+}
+
+/* udp-burst: count short flows, each its own socket with one datagram. */
+static void run_udp_burst(struct report *r, const struct target *t, unsigned long count)
+{
+	char buf[16];
+
+	memset(buf, 'b', sizeof(buf));
+	for (unsigned long i = 0; i < count; i++) {
+		int fd = udp_socket(t);
+
+		udp_account(r, &r->flow[0], t, sizeof(buf),
+			    udp_send_chunks(fd, t, buf, sizeof(buf)));
+		close(fd);
+	}
+	unconnected_ends(-1, t, &r->flow[0]);
+	r->sockets = (long)count;
+}
+
+/* ---- raw and packet sockets -------------------------------------------- */
+
+static uint16_t inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+/* raw: an ICMP (ICMPv6) echo request with n bytes of data on a SOCK_RAW socket. */
+static void run_raw(struct report *r, const struct target *t, size_t n)
+{
+	bool v4 = t->family == AF_INET;
+	int fd = socket(t->family, SOCK_RAW, v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	size_t len = 8 + n;
+	uint8_t *msg = calloc(1, len);
+	char *data = payload(n);
+
+	if (fd < 0 || !msg)
+		die("raw socket");
+	msg[0] = v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	msg[4] = (uint8_t)(getpid() >> 8);
+	msg[5] = (uint8_t)getpid();
+	msg[7] = 1;
+	memcpy(msg + 8, data, n);
+	/* the kernel sums ICMPv6 itself (pseudo header); ICMP is ours */
+	if (v4)
+		memcpy(msg + 2, &(uint16_t){ inet_csum(msg, len) }, 2);
+	if (sendto(fd, msg, len, 0, (const struct sockaddr *)&t->ss, t->len) != (ssize_t)len)
+		die("sendto raw");
+	unconnected_ends(-1, t, &r->flow[0]);
+	r->flow[0].dport = 0;
+	r->flow[0].payload = n;
+	r->flow[0].ip_bytes = (int64_t)len + ip_header_len(t);
+	close(fd);
+	free(msg);
+	free(data);
+}
+
+/* The first complete neighbour entry of ifname (a veth has one), else broadcast. */
+static void neighbour_mac(const char *ifname, uint8_t mac[ETH_ALEN])
+{
+	char line[256], ip[64], hw[32], dev[IF_NAMESIZE + 1];
+	unsigned int type, flags, m[ETH_ALEN];
+	FILE *f = fopen("/proc/net/arp", "r");
+
+	memset(mac, 0xff, ETH_ALEN);
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s 0x%x 0x%x %31s %*s %16s", ip, &type, &flags, hw,
+			   dev) != 5 || strcmp(dev, ifname) || !(flags & 0x2))
+			continue;
+		if (sscanf(hw, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5]) != ETH_ALEN)
+			continue;
+		for (int i = 0; i < ETH_ALEN; i++)
+			mac[i] = (uint8_t)m[i];
+		break;
+	}
+	fclose(f);
+}
+
+/* The MAC and IPv4 address of an interface. */
+static void interface_addrs(const char *ifname, uint8_t mac[ETH_ALEN], struct in_addr *ip)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		die("SIOCGIFHWADDR %s", ifname);
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	if (ioctl(fd, SIOCGIFADDR, &ifr))
+		die("SIOCGIFADDR %s", ifname);
+	*ip = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr;
+	close(fd);
+}
+
+/* Ethernet + IPv4 + UDP (to port 9) + n bytes, into frame. */
+static size_t build_frame(uint8_t *frame, const uint8_t dmac[ETH_ALEN],
+			  const uint8_t smac[ETH_ALEN], struct in_addr src,
+			  struct in_addr dst, size_t n)
+{
+	struct ether_header *eth = (struct ether_header *)frame;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	char *data = payload(n);
+
+	memcpy(eth->ether_dhost, dmac, ETH_ALEN);
+	memcpy(eth->ether_shost, smac, ETH_ALEN);
+	eth->ether_type = htons(ETHERTYPE_IP);
+	*ip = (struct iphdr){ .version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
+			      .tot_len = htons((uint16_t)(sizeof(*ip) + sizeof(*udp) + n)),
+			      .id = htons((uint16_t)getpid()),
+			      .saddr = src.s_addr, .daddr = dst.s_addr };
+	ip->check = inet_csum(ip, sizeof(*ip));
+	*udp = (struct udphdr){ .source = htons(PACKET_SPORT), .dest = htons(PACKET_DPORT),
+				.len = htons((uint16_t)(sizeof(*udp) + n)) };
+	memcpy(udp + 1, data, n);
+	free(data);
+	return sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + n;
+}
+
+/* packet: a hand-made frame on an AF_PACKET socket, seen only at tc. */
+static void run_packet(struct report *r, const char *ifname, const struct target *t,
+		       size_t n)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN,
+				  .sll_protocol = htons(ETH_P_IP) };
+	uint8_t smac[ETH_ALEN], *frame = calloc(1, 64 + n);
+	struct in_addr src;
+	size_t len;
+	int fd;
+
+	if (!t->v4 || t->family != AF_INET || !frame || n > UDP_CHUNK) {
+		errno = EINVAL;
+		die("packet: an IPv4 DST and N at most %d", UDP_CHUNK);
+	}
+	ll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!ll.sll_ifindex)
+		die("%s", ifname);
+	interface_addrs(ifname, smac, &src);
+	neighbour_mac(ifname, ll.sll_addr);
+	len = build_frame(frame, ll.sll_addr, smac, src,
+			  ((const struct sockaddr_in *)&t->ss)->sin_addr, n);
+	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
+	if (fd < 0)
+		die("socket AF_PACKET");
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&ll, sizeof(ll)) != (ssize_t)len)
+		die("sendto AF_PACKET");
+	close(fd);
+	inet_ntop(AF_INET, &src, r->flow[0].src, sizeof(r->flow[0].src));
+	format_addr(&t->ss, r->flow[0].dst, &r->flow[0].dport);
+	r->flow[0].sport = PACKET_SPORT;
+	r->flow[0].dport = PACKET_DPORT;
+	r->flow[0].payload = n;
+	r->flow[0].ip_bytes = (int64_t)(len - ETH_HLEN);
+	snprintf(r->dst_mac, sizeof(r->dst_mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 ll.sll_addr[0], ll.sll_addr[1], ll.sll_addr[2], ll.sll_addr[3],
+		 ll.sll_addr[4], ll.sll_addr[5]);
+	free(frame);
+}
+
+/* ---- sink --------------------------------------------------------------- */
+
+/* Read a connection to its end. The sink's FIN goes first, so the client
+ * closes passively and no client socket is left in TIME_WAIT. */
+static void *sink_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[65536];
+	ssize_t n;
+
+	shutdown(fd, SHUT_WR);
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	close(fd);
+	return NULL;
+}
+
+static void *sink_udp(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[65536];
+
+	for (;;)
+		if (recv(fd, buf, sizeof(buf), 0) < 0 && errno != EINTR)
+			die("recv udp");
+	return NULL;
+}
+
+/* An [::]:port socket that takes IPv4 too. */
+static int sink_socket(int type, uint16_t port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				  .sin6_addr = IN6ADDR_ANY_INIT };
+	int fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0), zero = 0, one = 1;
+
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("sink socket on port %u", port);
+	return fd;
+}
+
+static void spawn(void *(*fn)(void *), int fd)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, fn, (void *)(intptr_t)fd)) {
+		close(fd);
+		return;
+	}
+	pthread_detach(th);
+}
+
+/* sink PORT: TCP (with TFO) and UDP on [::]:PORT until killed. */
+static void run_sink(uint16_t port)
+{
+	int tcp = sink_socket(SOCK_STREAM, port), udp = sink_socket(SOCK_DGRAM, port);
+	int qlen = 64;
+
+	if (setsockopt(tcp, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)) ||
+	    listen(tcp, 512))
+		die("listen");
+	spawn(sink_udp, udp);
+	fprintf(stderr, "traffic: sink listening on port %u\n", port);
+	for (;;) {
+		int fd = accept4(tcp, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			die("accept");
+		}
+		spawn(sink_conn, fd);
+	}
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* Subcommands DST PORT N (TCP and UDP cases). */
+static bool run_dst_port_n(struct report *r, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(struct report *, const struct target *, size_t);
+		bool mapped;
+	} cmds[] = {
+		{ "tcp4", run_tcp, false }, { "tcp6", run_tcp, false },
+		{ "tcp-mapped", run_tcp, true }, { "tfo", run_tfo, false },
+		{ "iouring-send", run_iouring, false },
+		{ "fork-send", run_fork_send, false },
+		{ "udp-connected", run_udp_connected, false },
+		{ "udp-sendto", run_udp_sendto, false },
+		{ "udp-sendmsg", run_udp_sendmsg, false },
+	};
+	struct target t;
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (argc != 5)
+			usage();
+		parse_target(argv[2], argv[3], cmds[i].mapped, &t);
+		if (!strncmp(argv[1], "tcp", 3) &&
+		    (!strcmp(argv[1], "tcp4") || cmds[i].mapped) != t.v4) {
+			errno = EINVAL;
+			die("%s: wrong address family for %s", argv[1], argv[2]);
+		}
+		cmds[i].fn(r, &t, number(argv[4]));
+		return true;
+	}
+	return false;
+}
+
+/* Subcommands of other shapes. */
+static bool run_other(struct report *r, int argc, char **argv)
+{
+	const char *c = argv[1];
+	struct target t[2];
+
+	if ((!strcmp(c, "sendfile") || !strcmp(c, "splice")) && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		(c[1] == 'e' ? run_sendfile : run_splice)(r, &t[0], argv[4]);
+	} else if (!strcmp(c, "udp-sendmmsg") && argc == 6) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_udp_sendmmsg(r, &t[0], number(argv[4]), (unsigned int)number(argv[5]));
+	} else if (!strcmp(c, "udp-multi") && argc == 6) {
+		parse_target(argv[2], argv[4], false, &t[0]);
+		parse_target(argv[3], argv[4], false, &t[1]);
+		run_udp_multi(r, t, number(argv[5]));
+	} else if (!strcmp(c, "udp-burst") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_udp_burst(r, &t[0], number(argv[4]));
+	} else if (!strcmp(c, "raw") && (argc == 3 || argc == 4)) {
+		parse_target(argv[2], NULL, false, &t[0]);
+		run_raw(r, &t[0], argc == 4 ? number(argv[3]) : 56);
+	} else if (!strcmp(c, "packet") && (argc == 4 || argc == 5)) {
+		parse_target(argv[3], NULL, false, &t[0]);
+		run_packet(r, argv[2], &t[0], argc == 5 ? number(argv[4]) : 32);
+	} else if (!strcmp(c, "send-fd") && argc == 4) {
+		run_send_fd(r, (int)number(argv[2]), number(argv[3]));
+	} else if (!strcmp(c, "exec-send") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_exec_send(&t[0], argv[4]);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct report r = { .nflows = 1 };
+
+	if (argc < 2)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < MAX_FLOWS; i++)
+		r.flow[i].ip_bytes = -1;
+	if (!strcmp(argv[1], "sink")) {
+		if (argc != 3)
+			usage();
+		run_sink((uint16_t)number(argv[2]));
+	}
+	r.kase = argv[1];
+	if (!run_dst_port_n(&r, argc, argv) && !run_other(&r, argc, argv))
+		usage();
+	report_print(&r);
+	return 0;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Address, prefix and country-code parsing and formatting. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+ea_addr_t ea_addr_from_bytes(const uint8_t b[16])
+{
+	ea_addr_t a = 0;
+
+	for (int i = 0; i < 16; i++)
+		a = (a << 8) | b[i];
+	return a;
+}
+
+void ea_addr_to_bytes(ea_addr_t a, uint8_t b[16])
+{
+	for (int i = 15; i >= 0; i--) {
+		b[i] = (uint8_t)a;
+		a >>= 8;
+	}
+}
+
+int ea_addr_parse(const char *s, ea_addr_t *out)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		*out = ea_addr_from_v4(ntohl(v4.s_addr));
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &v6) == 1) {
+		*out = ea_addr_from_bytes(v6.s6_addr);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int ea_addr_parse_decimal(const char *s, bool v6, ea_addr_t *out)
+{
+	ea_addr_t v = 0;
+	ea_addr_t limit = v6 ? EA_ADDR_MAX : 0xffffffffu;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned int d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned int)(*s - '0');
+		if (v > (limit - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v6 ? v : ea_addr_from_v4((uint32_t)v);
+	return 0;
+}
+
+const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN])
+{
+	uint8_t b[16];
+
+	if (ea_addr_is_v4(a)) {
+		uint32_t v = (uint32_t)a;
+
+		snprintf(buf, EA_ADDR_STRLEN, "%u.%u.%u.%u", v >> 24,
+			 (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+		return buf;
+	}
+	ea_addr_to_bytes(a, b);
+	if (!inet_ntop(AF_INET6, b, buf, EA_ADDR_STRLEN))
+		snprintf(buf, EA_ADDR_STRLEN, "?");
+	return buf;
+}
+
+int ea_cidr_parse(const char *s, struct ea_cidr *out)
+{
+	char text[EA_CIDR_STRLEN];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	ea_addr_t a;
+	long len;
+
+	if (alen == 0 || alen >= EA_ADDR_STRLEN)
+		return -EINVAL;
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+	if (ea_addr_parse(text, &a))
+		return -EINVAL;
+	if (!slash) {
+		len = 128;
+	} else {
+		char *end;
+		const char *p = slash + 1;
+
+		if (*p < '0' || *p > '9' || strlen(p) > 3)
+			return -EINVAL;
+		len = strtol(p, &end, 10);
+		if (*end)
+			return -EINVAL;
+		/* an IPv4 prefix length counts IPv4 bits */
+		if (ea_addr_is_v4(a) && !strchr(text, ':')) {
+			if (len > 32)
+				return -EINVAL;
+			len += 96;
+		}
+		if (len > 128)
+			return -EINVAL;
+	}
+	if (a & ~ea_prefix_mask((unsigned int)len))
+		return -EINVAL;		/* host bits set */
+	out->addr = a;
+	out->len = (uint8_t)len;
+	return 0;
+}
+
+const char *ea_cidr_format(const struct ea_cidr *c, char buf[EA_CIDR_STRLEN])
+{
+	char abuf[EA_ADDR_STRLEN];
+	unsigned int len = c->len;
+
+	if (ea_addr_is_v4(c->addr) && len >= 96)
+		len -= 96;
+	snprintf(buf, EA_CIDR_STRLEN, "%s/%u", ea_addr_format(c->addr, abuf), len);
+	return buf;
+}
+
+bool ea_cc_valid(const char *s)
+{
+	return s && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+	       s[2] == '\0';
+}

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * egress-audit run: load the datapath, fill the GeoIP maps, attach to the
+ * watched cgroup and devices, turn ring-buffer events into records until
+ * SIGINT/SIGTERM, then detach everything that was attached.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "cgroup.h"
+#include "commands.h"
+#include "egress.skel.h"
+#include "geo_maps.h"
+#include "record.h"
+#include "util.h"
+
+const char cmd_run_usage[] =
+	"Usage: egress-audit run [-c CONFIG] [--cgroup PATH] [-j] [--state-dir DIR]\n\n"
+	"Watch every flow leaving the cgroup (default: [agent] cgroup, else the\n"
+	"root of the cgroup v2 mount) and the devices of [agent] interfaces;\n"
+	"print one record per line on standard output (JSON lines with -j)\n"
+	"until SIGINT or SIGTERM. Diagnostics go to standard error.\n\n"
+	"  -c, --config FILE    configuration (default: embedded defaults)\n"
+	"  --cgroup PATH        cgroup to watch (absolute, or relative to the\n"
+	"                       cgroup v2 mount)\n"
+	"  -j, --json           JSON lines\n"
+	"  --state-dir DIR      where status files live (default /run/egress-audit)\n\n"
+	"Exit codes: 0 stopped by a signal, 1 runtime failure (not root, no BTF,\n"
+	"no cgroup v2, load or attach failed), 2 bad usage or bad config.\n";
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t ea_boot_to_real_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !ea_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* The requirements of the datapath: a clear line and exit 1 when one fails. */
+static int check_requirements(struct ea_agent *a)
+{
+	if (geteuid() != 0) {
+		ea_log("run needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		ea_log("run needs kernel BTF: /sys/kernel/btf/vmlinux: %s "
+		       "(a kernel built with CONFIG_DEBUG_INFO_BTF=y)", strerror(errno));
+		return -ENOENT;
+	}
+	if (!ea_cgroup2_mount(a->cg_mount, sizeof(a->cg_mount))) {
+		ea_log("run needs cgroup v2: no cgroup2 file system in /proc/self/mounts");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* Use tp_btf/inet_sock_set_state for TCP flow ends where it loads. */
+static int open_and_load(struct ea_agent *a)
+{
+	struct ea_geo_maps m;
+	int err;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		a->skel = egress_bpf__open();
+		if (!a->skel)
+			return -errno;
+		m = (struct ea_geo_maps){ .root = a->skel->maps.geo_root,
+					  .chunks = a->skel->maps.geo_chunks,
+					  .results = a->skel->maps.geo_results };
+		err = ea_geo_maps_size(&m, &a->table[0]);
+		if (!err)
+			err = bpf_map__set_max_entries(a->skel->maps.events,
+						       a->cfg.agent.ringbuf_kib * 1024);
+		if (err)
+			return err;
+		a->geo = m;
+		if (attempt) {
+			bpf_program__set_autoload(a->skel->progs.tcp_close, false);
+			a->skel->rodata->tcp_end_at_release = true;
+		}
+		err = egress_bpf__load(a->skel);
+		if (!err) {
+			a->tcp_end_hook = attempt ? "cgroup/sock_release"
+						  : "tp_btf/inet_sock_set_state";
+			ea_log("TCP flows end at %s", a->tcp_end_hook);
+			return 0;
+		}
+		egress_bpf__destroy(a->skel);
+		a->skel = NULL;
+		if (!attempt)
+			ea_log("tp_btf/inet_sock_set_state not available (%s): "
+			       "falling back to cgroup/sock_release", strerror(-err));
+	}
+	return err;
+}
+
+static void set_kernel_config(struct ea_agent *a)
+{
+	struct ea_kern_config *k = &a->skel->bss->cfg;
+
+	k->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
+	k->record_all = a->cfg.agent.record_all;
+	k->mode = a->cfg.agent.mode;
+	k->default_labels = a->cfg.nlabels ? 0 : 1;
+	k->geo_bank = a->bank;
+	__atomic_add_fetch(&k->policy_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+struct cgroup_prog {
+	const char *name;
+	struct bpf_program *(*get)(struct egress_bpf *);
+};
+
+#define PROG(p) static struct bpf_program *get_##p(struct egress_bpf *s) \
+	{ return s->progs.p; }
+PROG(sock_create) PROG(sock_release) PROG(connect4) PROG(connect6)
+PROG(sendmsg4) PROG(sendmsg6) PROG(egress)
+#undef PROG
+
+static const struct cgroup_prog cgroup_progs[] = {
+	{ "cgroup/sock_create", get_sock_create },
+	{ "cgroup/sock_release", get_sock_release },
+	{ "cgroup/connect4", get_connect4 },
+	{ "cgroup/connect6", get_connect6 },
+	{ "cgroup/sendmsg4", get_sendmsg4 },
+	{ "cgroup/sendmsg6", get_sendmsg6 },
+	{ "cgroup_skb/egress", get_egress },
+};
+
+static int add_link(struct ea_agent *a, struct bpf_link *l, const char *what)
+{
+	if (!l) {
+		int err = -errno;
+
+		ea_log("attaching %s: %s", what, strerror(-err));
+		return err;
+	}
+	a->links[a->nlinks++] = l;
+	snprintf(a->hooks[a->nhooks++], sizeof(a->hooks[0]), "%s", what);
+	return 0;
+}
+
+static int attach_cgroup(struct ea_agent *a)
+{
+	int err;
+
+	a->cgroup_fd = open(a->cg_path, O_RDONLY | O_DIRECTORY);
+	if (a->cgroup_fd < 0) {
+		err = -errno;
+		ea_log("%s: %s", a->cg_path, strerror(-err));
+		return err;
+	}
+	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
+		struct bpf_program *p = cgroup_progs[i].get(a->skel);
+
+		err = add_link(a, bpf_program__attach_cgroup(p, a->cgroup_fd),
+			       cgroup_progs[i].name);
+		if (err)
+			return err;
+	}
+	if (!a->skel->rodata->tcp_end_at_release)
+		return add_link(a, bpf_program__attach(a->skel->progs.tcp_close),
+				"tp_btf/inet_sock_set_state");
+	return 0;
+}
+
+/* tc egress on each configured device; the clsact qdisc is ours to remove
+ * only when we created it. */
+static int attach_tc(struct ea_agent *a)
+{
+	for (size_t i = 0; i < a->cfg.agent.interfaces.n; i++) {
+		const char *name = a->cfg.agent.interfaces.v[i];
+		struct ea_tc *t = &a->tc[a->ntc];
+		int ifindex = (int)if_nametoindex(name);
+		int err;
+
+		if (!ifindex) {
+			ea_log("[agent] interfaces: %s: %s", name, strerror(errno));
+			return -ENODEV;
+		}
+		memset(t, 0, sizeof(*t));
+		t->hook.sz = sizeof(t->hook);
+		t->hook.ifindex = ifindex;
+		t->hook.attach_point = BPF_TC_EGRESS;
+		t->opts.sz = sizeof(t->opts);
+		t->opts.prog_fd = bpf_program__fd(a->skel->progs.tc_egress);
+		err = bpf_tc_hook_create(&t->hook);
+		if (err && err != -EEXIST) {
+			ea_log("tc hook on %s: %s", name, strerror(-err));
+			return err;
+		}
+		t->created_hook = !err;
+		err = bpf_tc_attach(&t->hook, &t->opts);
+		if (err) {
+			ea_log("tc attach on %s: %s", name, strerror(-err));
+			if (t->created_hook)
+				bpf_tc_hook_destroy(&t->hook);
+			return err;
+		}
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		snprintf(a->hooks[a->nhooks++], sizeof(a->hooks[0]), "tc/egress:%s", name);
+		a->ntc++;
+	}
+	return 0;
+}
+
+static void detach_all(struct ea_agent *a)
+{
+	for (size_t i = 0; i < a->ntc; i++) {
+		struct ea_tc *t = &a->tc[i];
+
+		t->opts.flags = t->opts.prog_fd = t->opts.prog_id = 0;
+		bpf_tc_detach(&t->hook, &t->opts);
+		if (t->created_hook) {
+			t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&t->hook);
+		}
+	}
+	a->ntc = 0;
+	for (size_t i = 0; i < a->nlinks; i++)
+		bpf_link__destroy(a->links[i]);
+	a->nlinks = 0;
+	if (a->cgroup_fd > 0)
+		close(a->cgroup_fd);
+	a->cgroup_fd = -1;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct ea_agent *a = ctx;
+	const struct ea_flow_event *e = data;
+
+	if (size < sizeof(*e) || e->abi != EA_ABI_VERSION) {
+		a->bad_events++;
+		return 0;
+	}
+	ea_agent_emit_flow(a, e);
+	return 0;
+}
+
+/* Lost events since the last look, per kind, as lost records. */
+static void report_lost(struct ea_agent *a)
+{
+	static const char *const what[] = { "flow_start", "flow_update", "flow_end" };
+	uint64_t now[EA_CNT_MAX];
+
+	if (ea_agent_read_counters(a, now))
+		return;
+	for (int i = EA_CNT_LOST_START; i <= EA_CNT_LOST_END; i++) {
+		uint64_t d = now[i] - a->lost_seen[i];
+
+		if (d)
+			ea_agent_emit_lost(a, what[i - EA_CNT_LOST_START], d);
+		a->lost_seen[i] = now[i];
+	}
+}
+
+static int run_loop(struct ea_agent *a)
+{
+	struct ring_buffer *rb;
+	int64_t last_tick = 0;
+	int err = 0;
+
+	rb = ring_buffer__new(bpf_map__fd(a->skel->maps.events), handle_event, a, NULL);
+	if (!rb)
+		return -errno;
+	while (!stopping) {
+		int64_t now;
+
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (now - last_tick >= 1000000000) {
+			last_tick = now;
+			a->boot_to_real_ns = ea_boot_to_real_ns();
+			report_lost(a);
+			ea_agent_sweep_dev_flows(a);
+			ea_agent_write_status(a);
+		}
+		fflush(a->out);
+	}
+	ring_buffer__consume(rb);
+	ea_agent_end_dev_flows(a);
+	report_lost(a);
+	fflush(a->out);
+	ring_buffer__free(rb);
+	return err;
+}
+
+static int parse_run_args(struct ea_agent *a, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g':
+			a->cgroup_arg = optarg;
+			break;
+		case 's':
+			a->state_dir = optarg;
+			break;
+		default:
+			fputs(cmd_run_usage, stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		ea_log("run: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Config, table and cgroup: everything that can be wrong before loading. */
+static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
+{
+	struct ea_err err = { { 0 } };
+	const char *cg;
+	int ret;
+
+	if (ea_config_load(g->config, &a->cfg, &err)) {
+		ea_log("%s", err.msg);
+		return EA_EXIT_USAGE;
+	}
+	if (ea_geo_table_build(&a->cfg, &a->table[0], &err)) {
+		ea_log("%s", err.msg);
+		return EA_EXIT_USAGE;
+	}
+	ea_log("GeoIP table: %llu ranges -> %zu intervals, %u results, %u trie chunks",
+	       (unsigned long long)a->table[0].geo_ranges, a->table[0].ivl.n,
+	       a->table[0].nresults, a->table[0].nchunks);
+	if (check_requirements(a))
+		return EA_EXIT_RUNTIME;
+	cg = a->cgroup_arg ? a->cgroup_arg : a->cfg.agent.cgroup ? a->cfg.agent.cgroup : "/";
+	ret = ea_cgroup_resolve(a->cg_mount, cg, a->cg_path, sizeof(a->cg_path));
+	if (ret) {
+		ea_log("cgroup %s: %s", cg, strerror(-ret));
+		return a->cgroup_arg ? EA_EXIT_USAGE : EA_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int start(struct ea_agent *a)
+{
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	err = open_and_load(a);
+	if (err) {
+		ea_log("loading the datapath: %s", strerror(-err));
+		return err;
+	}
+	err = ea_geo_maps_fill(&a->geo, &a->table[0], 0);
+	if (err) {
+		ea_log("filling the GeoIP maps: %s", strerror(-err));
+		return err;
+	}
+	set_kernel_config(a);
+	err = attach_cgroup(a);
+	if (!err)
+		err = attach_tc(a);
+	if (!err)
+		err = ea_agent_pin(a);
+	return err;
+}
+
+int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
+{
+	struct ea_agent *a = calloc(1, sizeof(*a));
+	int ret;
+
+	if (!a)
+		return EA_EXIT_RUNTIME;
+	a->out = stdout;
+	a->json = g->json;
+	a->cgroup_fd = -1;
+	a->state_dir = "/run/egress-audit";
+	if (parse_run_args(a, argc, argv)) {
+		free(a);
+		return EA_EXIT_USAGE;
+	}
+	ret = prepare(a, g);
+	if (!ret) {
+		ea_agent_init_context(a);
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		ret = start(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
+	}
+	if (!ret) {
+		ea_log("watching %s (%zu hooks), recording %s flows", a->cg_path,
+		       a->nhooks, a->cfg.agent.record_all ? "all" : "flagged");
+		ret = run_loop(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
+	}
+	detach_all(a);
+	ea_agent_unpin(a);
+	ea_agent_free(a);
+	return ret;
+}

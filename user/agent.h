@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The running agent: what `run` holds while it watches. */
+#ifndef EA_AGENT_H
+#define EA_AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+
+#include "config.h"
+#include "geo_maps.h"
+#include "geo_table.h"
+
+#define EA_MAX_LINKS	16
+#define EA_MAX_TC	32
+#define EA_DEV_FLOW_IDLE_NS	(30ull * 1000000000ull)
+
+struct egress_bpf;
+struct ea_cgroup_names;
+
+struct ea_tc {
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	bool created_hook;
+	char name[16];		/* IF_NAMESIZE */
+};
+
+struct ea_agent {
+	struct ea_config cfg;
+	struct ea_geo_table table[EA_GEO_BANKS];
+	uint32_t bank;
+	struct egress_bpf *skel;
+	struct ea_geo_maps geo;
+	const char *tcp_end_hook;
+
+	const char *cgroup_arg;
+	const char *state_dir;
+	char cg_mount[PATH_MAX];
+	char cg_path[PATH_MAX];
+	int cgroup_fd;
+	struct bpf_link *links[EA_MAX_LINKS];
+	size_t nlinks;
+	struct ea_tc tc[EA_MAX_TC];
+	size_t ntc;
+	char hooks[EA_MAX_LINKS + EA_MAX_TC][48];
+	size_t nhooks;
+	char pin_dir[PATH_MAX];
+	bool pinned;
+
+	FILE *out;
+	bool json;
+	char host[256];
+	int64_t boot_to_real_ns;
+	int64_t started_real_ns;
+	struct ea_cgroup_names *cg_names;
+	uint64_t lost_seen[EA_CNT_MAX];
+	uint64_t records, bad_events;
+};
+
+int64_t ea_boot_to_real_ns(void);
+
+void ea_agent_init_context(struct ea_agent *a);
+void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
+void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
+int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX]);
+void ea_agent_sweep_dev_flows(struct ea_agent *a);
+void ea_agent_end_dev_flows(struct ea_agent *a);
+void ea_agent_write_status(struct ea_agent *a);
+int ea_agent_pin(struct ea_agent *a);
+void ea_agent_unpin(struct ea_agent *a);
+void ea_agent_free(struct ea_agent *a);
+
+#endif /* EA_AGENT_H */

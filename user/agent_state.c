@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The agent's bookkeeping around the event loop: records out, kernel
+ * counters in, expiry of device-level flows, the status file and the pins
+ * that `egress-audit status` reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "agent.h"
+#include "cgroup.h"
+#include "egress.skel.h"
+#include "record.h"
+#include "util.h"
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void ea_agent_init_context(struct ea_agent *a)
+{
+	const char *h = a->cfg.agent.hostname;
+
+	if (h)
+		snprintf(a->host, sizeof(a->host), "%s", h);
+	else if (gethostname(a->host, sizeof(a->host) - 1))
+		snprintf(a->host, sizeof(a->host), "localhost");
+	a->boot_to_real_ns = ea_boot_to_real_ns();
+	a->started_real_ns = a->boot_to_real_ns + (int64_t)boot_ns();
+	a->cg_names = ea_cgroup_names_new(a->cg_mount);
+}
+
+void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
+{
+	struct ea_record_ctx ctx = {
+		.host = a->host,
+		.boot_to_real_ns = a->boot_to_real_ns,
+		.cgroup = e->origin == EA_ORIGIN_SOCKET && a->cg_names ?
+				  ea_cgroup_name(a->cg_names, e->cgroup_id) : NULL,
+		.label_names = a->table[a->bank].label_names,
+		.nlabels = a->table[a->bank].nlabels,
+	};
+
+	ea_record_print_flow(a->out, a->json, e, &ctx);
+	a->records++;
+}
+
+void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ea_record_print_lost(a->out, a->json,
+			     (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, a->host,
+			     what, count);
+	a->records++;
+}
+
+/* Sum a per-CPU u64 counter array map. */
+static int read_percpu_counters(int fd, uint64_t out[EA_CNT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < EA_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX])
+{
+	return read_percpu_counters(bpf_map__fd(a->skel->maps.counters), out);
+}
+
+/* The event user space makes for a device flow that went idle. */
+static void dev_flow_end(struct ea_agent *a, const struct ea_dev_flow_key *key,
+			 const struct ea_flow *f, uint64_t now)
+{
+	struct ea_flow_event e = {
+		.abi = EA_ABI_VERSION, .type = EA_EV_FLOW_END, .verdict = f->verdict,
+		.proto = f->proto, .ip_proto = f->ip_proto, .family = f->family,
+		.origin = key->origin, .sport = f->sport, .dport = f->dport,
+		.country = f->country, .zone = f->zone, .flags = f->flags,
+		.result = f->result, .ifindex = key->ifindex, .start_ns = f->start_ns,
+		.ts_ns = now, .bytes = f->bytes, .packets = f->packets,
+		.labels = a->skel->bss->cfg.default_labels,
+	};
+
+	memcpy(e.src, f->src, sizeof(e.src));
+	memcpy(e.dst, f->dst, sizeof(e.dst));
+	ea_agent_emit_flow(a, &e);
+}
+
+/*
+ * Device flows have no socket whose end would close them: they end when
+ * idle (or when the agent stops: idle_ns = 0).
+ */
+static void sweep(struct ea_agent *a, uint64_t idle_ns)
+{
+	int fd = bpf_map__fd(a->skel->maps.dev_flows);
+	struct ea_dev_flow_key key, next;
+	struct ea_flow f;
+	uint64_t now = boot_ns();
+	void *prev = NULL;
+
+	if (!a->ntc)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &f))
+			continue;
+		if (idle_ns && now - f.last_ns < idle_ns)
+			continue;
+		if (f.flags & EA_FLOW_RECORDED)
+			dev_flow_end(a, &key, &f, now);
+		bpf_map_delete_elem(fd, &key);
+	}
+}
+
+void ea_agent_sweep_dev_flows(struct ea_agent *a)
+{
+	sweep(a, EA_DEV_FLOW_IDLE_NS);
+}
+
+void ea_agent_end_dev_flows(struct ea_agent *a)
+{
+	sweep(a, 0);
+}
+
+/* Kernel memory of a map as the kernel accounts it (fdinfo memlock). */
+static uint64_t map_memlock(int fd)
+{
+	char path[64], line[256];
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", (unsigned long long *)&v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static void write_maps_json(FILE *f, struct ea_agent *a)
+{
+	struct bpf_map *m;
+	bool first = true;
+
+	fputs("\"maps\":[", f);
+	bpf_object__for_each_map(m, a->skel->obj) {
+		if (bpf_map__fd(m) < 0)
+			continue;
+		fprintf(f, "%s{\"name\":\"%s\",\"max_entries\":%u,\"memlock\":%llu}",
+			first ? "" : ",", bpf_map__name(m), bpf_map__max_entries(m),
+			(unsigned long long)map_memlock(bpf_map__fd(m)));
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void write_status_json(FILE *f, struct ea_agent *a)
+{
+	const struct ea_geo_table *t = &a->table[a->bank];
+	char ts[40];
+
+	fprintf(f, "{\"pid\":%d,\"host\":", (int)getpid());
+	ea_json_str(f, a->host);
+	fprintf(f, ",\"started\":\"%s\",\"cgroup\":", ea_format_time(a->started_real_ns, ts));
+	ea_json_str(f, a->cg_path);
+	fprintf(f, ",\"pin_dir\":");
+	ea_json_str(f, a->pin_dir);
+	fprintf(f, ",\"mode\":\"%s\",\"record\":\"%s\",\"tcp_end_hook\":\"%s\",\"hooks\":[",
+		a->cfg.agent.mode == EA_MODE_ENFORCE ? "enforce" : "audit",
+		a->cfg.agent.record_all ? "all" : "flagged", a->tcp_end_hook);
+	for (size_t i = 0; i < a->nhooks; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
+	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"geo\":{\"ranges\":%llu,"
+		"\"intervals\":%zu,\"results\":%u,\"trie_chunks\":%u,\"bank\":%u},",
+		(unsigned long long)a->records, (unsigned long long)a->bad_events,
+		(unsigned long long)t->geo_ranges, t->ivl.n, t->nresults, t->nchunks,
+		a->bank);
+	write_maps_json(f, a);
+	fputs("}\n", f);
+}
+
+/* state_dir/status.json, replaced atomically, readable by root only. */
+void ea_agent_write_status(struct ea_agent *a)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	if (mkdir(a->state_dir, 0700) && errno != EEXIST)
+		return;
+	snprintf(path, sizeof(path), "%s/status.json", a->state_dir);
+	snprintf(tmp, sizeof(tmp), "%s/.status.json.tmp", a->state_dir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	write_status_json(f, a);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+static struct bpf_map *pinned_maps(struct ea_agent *a, int i)
+{
+	struct bpf_map *maps[] = { a->skel->maps.agg, a->skel->maps.counters,
+				   a->skel->maps.geo_results };
+
+	return i < 3 ? maps[i] : NULL;
+}
+
+/* Pin what `status` reads, under a directory only root can enter. */
+int ea_agent_pin(struct ea_agent *a)
+{
+	struct bpf_map *m;
+	char path[PATH_MAX + 32];
+	int err;
+
+	snprintf(a->pin_dir, sizeof(a->pin_dir), "/sys/fs/bpf/egress-audit-%d",
+		 (int)getpid());
+	if (mkdir(a->pin_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		ea_log("%s: %s (is bpffs mounted?)", a->pin_dir, strerror(-err));
+		return err;
+	}
+	a->pinned = true;
+	for (int i = 0; (m = pinned_maps(a, i)); i++) {
+		snprintf(path, sizeof(path), "%s/%s", a->pin_dir, bpf_map__name(m));
+		err = bpf_map__pin(m, path);
+		if (err) {
+			ea_log("pinning %s: %s", path, strerror(-err));
+			return err;
+		}
+		chmod(path, 0600);
+	}
+	ea_agent_write_status(a);
+	return 0;
+}
+
+void ea_agent_unpin(struct ea_agent *a)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+
+	if (!a->pinned || !a->skel)
+		return;
+	for (int i = 0; (m = pinned_maps(a, i)); i++)
+		bpf_map__unpin(m, NULL);
+	rmdir(a->pin_dir);
+	snprintf(path, sizeof(path), "%s/status.json", a->state_dir);
+	unlink(path);
+	a->pinned = false;
+}
+
+void ea_agent_free(struct ea_agent *a)
+{
+	egress_bpf__destroy(a->skel);
+	for (int i = 0; i < EA_GEO_BANKS; i++)
+		ea_geo_table_free(&a->table[i]);
+	ea_config_free(&a->cfg);
+	ea_cgroup_names_free(a->cg_names);
+	free(a);
+}

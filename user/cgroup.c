@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* cgroup v2 mount discovery and id-to-path resolution. */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cgroup.h"
+
+const char *ea_cgroup2_mount(char *buf, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	const char *found = NULL;
+
+	if (!f)
+		return NULL;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			found = buf;
+			break;
+		}
+	}
+	endmntent(f);
+	return found;
+}
+
+int ea_cgroup_resolve(const char *mnt, const char *arg, char *full, size_t len)
+{
+	size_t ml = strlen(mnt);
+	struct stat st;
+
+	if (!strncmp(arg, mnt, ml) && (arg[ml] == '/' || arg[ml] == '\0'))
+		snprintf(full, len, "%s", arg);
+	else
+		snprintf(full, len, "%s/%s", mnt, arg[0] == '/' ? arg + 1 : arg);
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+int ea_cgroup_id(const char *full, uint64_t *id)
+{
+	struct stat st;
+
+	if (stat(full, &st))
+		return -errno;
+	*id = st.st_ino;
+	return 0;
+}
+
+struct name_entry {
+	uint64_t id;
+	char *path;
+};
+
+struct ea_cgroup_names {
+	char mnt[PATH_MAX];
+	struct name_entry *v;
+	size_t n, cap;
+	time_t last_scan;
+};
+
+/* nftw has no user pointer: the scan in progress. */
+static struct ea_cgroup_names *scanning;
+
+static int scan_one(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	struct ea_cgroup_names *n = scanning;
+	const char *rel = path + strlen(n->mnt);
+
+	if (type != FTW_D)
+		return 0;
+	if (n->n == n->cap) {
+		size_t cap = n->cap ? n->cap * 2 : 256;
+		struct name_entry *v = realloc(n->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		n->v = v;
+		n->cap = cap;
+	}
+	n->v[n->n].id = st->st_ino;
+	n->v[n->n].path = strdup(*rel ? rel : "/");
+	if (!n->v[n->n].path)
+		return -1;
+	n->n++;
+	return 0;
+}
+
+static void clear(struct ea_cgroup_names *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		free(n->v[i].path);
+	n->n = 0;
+}
+
+static void rescan(struct ea_cgroup_names *n)
+{
+	clear(n);
+	scanning = n;
+	nftw(n->mnt, scan_one, 32, FTW_PHYS | FTW_MOUNT);
+	scanning = NULL;
+	n->last_scan = time(NULL);
+}
+
+struct ea_cgroup_names *ea_cgroup_names_new(const char *mnt)
+{
+	struct ea_cgroup_names *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	snprintf(n->mnt, sizeof(n->mnt), "%s", mnt);
+	rescan(n);
+	return n;
+}
+
+static const char *find(struct ea_cgroup_names *n, uint64_t id)
+{
+	for (size_t i = 0; i < n->n; i++)
+		if (n->v[i].id == id)
+			return n->v[i].path;
+	return NULL;
+}
+
+const char *ea_cgroup_name(struct ea_cgroup_names *n, uint64_t id)
+{
+	const char *p = find(n, id);
+
+	if (p || !id)
+		return p;
+	if (time(NULL) != n->last_scan) {
+		rescan(n);
+		p = find(n, id);
+	}
+	return p;
+}
+
+void ea_cgroup_names_free(struct ea_cgroup_names *n)
+{
+	if (!n)
+		return;
+	clear(n);
+	free(n->v);
+	free(n);
+}

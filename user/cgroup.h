@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* cgroup v2: where it is mounted, and cgroup ids <-> paths. */
+#ifndef EA_CGROUP_H
+#define EA_CGROUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Mount point of the cgroup2 file system from /proc/self/mounts, or NULL. */
+const char *ea_cgroup2_mount(char *buf, size_t len);
+
+/*
+ * A cgroup given by the user: an absolute path inside the cgroup2 mount or
+ * a path relative to it ("/" is the root). Fills the full path; -errno.
+ */
+int ea_cgroup_resolve(const char *mnt, const char *arg, char *full, size_t len);
+
+/* The id of a cgroup directory (its inode number on cgroup2). */
+int ea_cgroup_id(const char *full, uint64_t *id);
+
+/* id -> path relative to the mount ("/", "/a/b"), cached, rescanned on miss. */
+struct ea_cgroup_names;
+struct ea_cgroup_names *ea_cgroup_names_new(const char *mnt);
+const char *ea_cgroup_name(struct ea_cgroup_names *n, uint64_t id);
+void ea_cgroup_names_free(struct ea_cgroup_names *n);
+
+#endif /* EA_CGROUP_H */

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * egress-audit status: what the running agent watches (hooks, maps) and
+ * the kernel's own counters, read from the maps the agent pinned: flows,
+ * packets and bytes per (country, zone, verdict), and the lost counts.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "commands.h"
+#include "config.h"
+#include "util.h"
+
+const char cmd_status_usage[] =
+	"Usage: egress-audit status [-j] [--state-dir DIR]\n\n"
+	"Hooks, map sizes and the kernel's aggregate counters of the running\n"
+	"agent: flows, packets and bytes per (country, zone, verdict), lost events.\n\n"
+	"  -j, --json        one JSON object\n"
+	"  --state-dir DIR   the agent's state directory (default /run/egress-audit)\n\n"
+	"Exit codes: 0 shown, 1 no agent running or its maps unreadable, 2 bad usage.\n";
+
+static const char *const counter_names[EA_CNT_MAX] = {
+	[EA_CNT_LOST_START] = "lost_flow_start",
+	[EA_CNT_LOST_UPDATE] = "lost_flow_update",
+	[EA_CNT_LOST_END] = "lost_flow_end",
+	[EA_CNT_NO_STORAGE] = "no_socket_storage",
+	[EA_CNT_NO_SOCKET] = "packets_without_socket",
+	[EA_CNT_BAD_PACKET] = "bad_packets",
+	[EA_CNT_TABLE_MISS] = "table_misses",
+	[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
+};
+
+struct agg_row {
+	uint16_t country;
+	uint8_t zone, verdict;
+	struct ea_agg sum;
+};
+
+struct status {
+	char *agent_json;
+	char pin_dir[512];
+	int pid;
+	uint64_t counters[EA_CNT_MAX];
+	struct agg_row *rows;
+	size_t nrows;
+};
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			char *b = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!b)
+				break;
+			buf = b;
+		}
+		size_t r = fread(buf + n, 1, 4096, f);
+
+		n += r;
+		if (r < 4096)
+			break;
+	}
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+/* The string value of "key" in the agent's own status JSON. */
+static bool json_field(const char *json, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(json, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	if (*p == '"')
+		p++;
+	e = strpbrk(p, "\",}");
+	if (!e || (size_t)(e - p) >= len)
+		return false;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return true;
+}
+
+static int open_pinned(const struct status *s, const char *name)
+{
+	char path[600];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", s->pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		ea_log("%s: %s", path, strerror(errno));
+	return fd;
+}
+
+static int read_counters(struct status *s, int ncpu)
+{
+	int fd = open_pinned(s, "counters");
+	uint64_t *v = calloc((size_t)ncpu, sizeof(*v));
+
+	if (fd < 0 || !v) {
+		free(v);
+		return -1;
+	}
+	for (uint32_t k = 0; k < EA_CNT_MAX; k++)
+		if (!bpf_map_lookup_elem(fd, &k, v))
+			for (int c = 0; c < ncpu; c++)
+				s->counters[k] += v[c];
+	free(v);
+	close(fd);
+	return 0;
+}
+
+static void add_row(struct status *s, const struct ea_geo_result *r, uint8_t verdict,
+		    const struct ea_agg *sum)
+{
+	for (size_t i = 0; i < s->nrows; i++) {
+		struct agg_row *w = &s->rows[i];
+
+		if (w->country == r->country && w->zone == r->zone && w->verdict == verdict) {
+			w->sum.flows += sum->flows;
+			w->sum.packets += sum->packets;
+			w->sum.bytes += sum->bytes;
+			return;
+		}
+	}
+	s->rows[s->nrows++] = (struct agg_row){ r->country, r->zone, verdict, *sum };
+}
+
+/* Fold the per-CPU (result, verdict) aggregates into (country, zone, verdict). */
+static int read_aggregates(struct status *s, int ncpu)
+{
+	int afd = open_pinned(s, "agg"), rfd = open_pinned(s, "geo_results");
+	struct ea_agg *v = calloc((size_t)ncpu, sizeof(*v));
+	int err = -1;
+
+	s->rows = calloc(EA_AGG_ENTRIES, sizeof(*s->rows));
+	if (afd < 0 || rfd < 0 || !v || !s->rows)
+		goto out;
+	for (uint32_t k = 0; k < EA_AGG_ENTRIES; k++) {
+		struct ea_agg sum = { 0 };
+		struct ea_geo_result r;
+		uint32_t ri = k / EA_VERDICT_MAX;
+
+		if (bpf_map_lookup_elem(afd, &k, v))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			sum.flows += v[c].flows;
+			sum.packets += v[c].packets;
+			sum.bytes += v[c].bytes;
+		}
+		if (!sum.packets && !sum.flows)
+			continue;
+		if (bpf_map_lookup_elem(rfd, &ri, &r))
+			continue;
+		add_row(s, &r, (uint8_t)(k % EA_VERDICT_MAX), &sum);
+	}
+	err = 0;
+out:
+	free(v);
+	if (afd >= 0)
+		close(afd);
+	if (rfd >= 0)
+		close(rfd);
+	return err;
+}
+
+static void print_json(const struct status *s)
+{
+	char cc[3];
+
+	printf("{\"agent\":%s,\"counters\":{", s->agent_json);
+	for (int k = 0, n = 0; k < EA_CNT_MAX; k++)
+		if (counter_names[k])
+			printf("%s\"%s\":%llu", n++ ? "," : "", counter_names[k],
+			       (unsigned long long)s->counters[k]);
+	printf("},\"lost\":%llu,\"aggregate\":[",
+	       (unsigned long long)(s->counters[EA_CNT_LOST_START] +
+				    s->counters[EA_CNT_LOST_UPDATE] +
+				    s->counters[EA_CNT_LOST_END]));
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct agg_row *w = &s->rows[i];
+
+		printf("%s{\"country\":\"%s\",\"zone\":\"%s\",\"verdict\":\"%s\","
+		       "\"flows\":%llu,\"packets\":%llu,\"bytes\":%llu}", i ? "," : "",
+		       ea_cc_format(w->country, cc), ea_zone_name(w->zone),
+		       ea_verdict_name(w->verdict), (unsigned long long)w->sum.flows,
+		       (unsigned long long)w->sum.packets, (unsigned long long)w->sum.bytes);
+	}
+	printf("]}\n");
+}
+
+static void print_text(const struct status *s)
+{
+	char cc[3];
+
+	printf("agent: %s", s->agent_json);
+	printf("\ncounters:\n");
+	for (int k = 0; k < EA_CNT_MAX; k++)
+		if (counter_names[k])
+			printf("  %-24s %llu\n", counter_names[k],
+			       (unsigned long long)s->counters[k]);
+	printf("\n%-3s %-16s %-8s %12s %14s %18s\n", "CC", "ZONE", "VERDICT", "FLOWS",
+	       "PACKETS", "BYTES");
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct agg_row *w = &s->rows[i];
+
+		printf("%-3s %-16s %-8s %12llu %14llu %18llu\n", ea_cc_format(w->country, cc),
+		       ea_zone_name(w->zone), ea_verdict_name(w->verdict),
+		       (unsigned long long)w->sum.flows, (unsigned long long)w->sum.packets,
+		       (unsigned long long)w->sum.bytes);
+	}
+}
+
+static int load_status(struct status *s, const char *state_dir)
+{
+	char path[512], pid[32];
+	int ncpu = libbpf_num_possible_cpus();
+
+	snprintf(path, sizeof(path), "%s/status.json", state_dir);
+	s->agent_json = read_file(path);
+	if (!s->agent_json) {
+		ea_log("no agent running: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	s->agent_json[strcspn(s->agent_json, "\n")] = '\0';
+	if (!json_field(s->agent_json, "pin_dir", s->pin_dir, sizeof(s->pin_dir)) ||
+	    !json_field(s->agent_json, "pid", pid, sizeof(pid))) {
+		ea_log("%s: not an agent status file", path);
+		return -1;
+	}
+	s->pid = atoi(pid);
+	if (kill(s->pid, 0) && errno == ESRCH) {
+		ea_log("no agent running: pid %d of %s is gone", s->pid, path);
+		return -1;
+	}
+	if (ncpu <= 0 || read_counters(s, ncpu) || read_aggregates(s, ncpu))
+		return -1;
+	return 0;
+}
+
+int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ 0 },
+	};
+	const char *state_dir = "/run/egress-audit";
+	struct status s = { 0 };
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 's') {
+			fputs(cmd_status_usage, stderr);
+			return EA_EXIT_USAGE;
+		}
+		state_dir = optarg;
+	}
+	if (optind < argc) {
+		ea_log("status: unexpected argument '%s'", argv[optind]);
+		return EA_EXIT_USAGE;
+	}
+	ret = load_status(&s, state_dir) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
+	if (!ret) {
+		if (g->json)
+			print_json(&s);
+		else
+			print_text(&s);
+	}
+	free(s.agent_json);
+	free(s.rows);
+	return ret;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The agent's configuration: an INI file (inih) with repeatable keys.
+ * Unknown sections and keys are errors; every error names the file, the line
+ * and the problem. Without a file the embedded defaults apply.
+ */
+#ifndef EA_CONFIG_H
+#define EA_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+#include "egress_audit.h"
+
+#define EA_LABEL_NAME_MAX	64
+
+/* A set of destinations data may go to: zones and/or country codes. */
+struct ea_allow_set {
+	uint32_t zones;		/* bit (1 << enum ea_zone) */
+	uint16_t *ccs;		/* packed country codes */
+	size_t nccs;
+};
+
+/* A CIDR from the config, with where it was written. */
+struct ea_cidr_entry {
+	struct ea_cidr cidr;
+	uint32_t line;
+};
+
+struct ea_cidr_vec {
+	struct ea_cidr_entry *v;
+	size_t n;
+};
+
+struct ea_str_vec {
+	char **v;
+	size_t n;
+};
+
+struct ea_label_cfg {
+	char name[EA_LABEL_NAME_MAX];
+	struct ea_str_vec cgroups;	/* cgroup = PATH (repeatable) */
+	struct ea_str_vec paths;	/* path = DIR (repeatable) */
+	bool has_allow;
+	struct ea_allow_set allow;	/* allow = ... (default: [policy] allow) */
+	bool has_mode;
+	uint32_t mode;			/* enum ea_mode */
+	uint32_t line;			/* line of the section header */
+};
+
+struct ea_agent_cfg {
+	char *cgroup;			/* NULL: root of the cgroup v2 mount */
+	struct ea_str_vec interfaces;	/* tc egress backstop */
+	bool record_all;		/* record = flagged|all */
+	uint32_t mode;			/* mode = audit|enforce */
+	uint32_t update_interval_s;	/* flow_update period, default 60 */
+	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
+	char *hostname;			/* NULL: gethostname() */
+};
+
+struct ea_policy_cfg {
+	struct ea_allow_set allow;	/* default: eu eea adequacy internal own */
+	uint16_t *deny;			/* country codes flagged even if allowed */
+	size_t ndeny;
+	struct ea_cidr_vec own_cidr;
+	struct ea_cidr_vec allow_cidr;
+	struct ea_cidr_vec deny_cidr;
+	bool unknown_allow;		/* unknown = flag|allow, default flag */
+};
+
+struct ea_config {
+	char *path;			/* NULL: embedded defaults */
+	struct ea_agent_cfg agent;
+	struct ea_str_vec geoip_files;	/* empty: the embedded snapshot */
+	struct ea_policy_cfg policy;
+	struct ea_label_cfg *labels;
+	size_t nlabels;			/* at most EA_MAX_LABELS */
+};
+
+/* Embedded defaults only. */
+void ea_config_defaults(struct ea_config *cfg);
+/* Defaults, then the file at path (NULL: defaults only). 0 or -errno. */
+int ea_config_load(const char *path, struct ea_config *cfg, struct ea_err *err);
+/* Defaults, then INI text; name is used in messages as the file name. */
+int ea_config_parse_string(const char *name, const char *text,
+			   struct ea_config *cfg, struct ea_err *err);
+void ea_config_free(struct ea_config *cfg);
+
+/* Zone names: "eu", "eea", "adequacy", "adequacy-partial", "third",
+ * "unknown", "internal", "own". */
+const char *ea_zone_name(uint32_t zone);
+int ea_zone_parse(const char *s);	/* enum ea_zone or -1 */
+const char *ea_verdict_name(uint32_t verdict);
+
+/* Parse "ZONE|CC ..." (space separated). Returns 0 or -EINVAL and the bad word. */
+int ea_allow_set_parse(const char *text, struct ea_allow_set *set,
+		       char *bad, size_t badlen);
+bool ea_allow_set_has(const struct ea_allow_set *set, uint32_t zone, uint16_t cc);
+void ea_allow_set_free(struct ea_allow_set *set);
+
+/* The zone of a country under GDPR Chapter V (data/jurisdictions.csv). */
+uint32_t ea_country_zone(uint16_t cc);
+
+#endif /* EA_CONFIG_H */

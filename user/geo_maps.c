@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Upload of the GeoIP trie and results into the kernel's array maps. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "geo_maps.h"
+
+int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t)
+{
+	uint64_t per_bank = (uint64_t)t->nchunks + t->nchunks / 4 + 1024;
+
+	if (per_bank * EA_GEO_BANKS >= EA_TRIE_NODE)
+		return -E2BIG;
+	m->bank_chunks = (uint32_t)per_bank;
+	return bpf_map__set_max_entries(m->chunks, m->bank_chunks * EA_GEO_BANKS);
+}
+
+/* A slot as stored in the kernel: chunk indices move to the bank's range. */
+static uint32_t bank_slot(uint32_t s, uint32_t base)
+{
+	return (s & EA_TRIE_NODE) ? ((s & ~EA_TRIE_NODE) + base) | EA_TRIE_NODE : s;
+}
+
+/* Write count values at consecutive keys from first, in one batch. */
+static int update_range(int fd, uint32_t first, const void *values, uint32_t count)
+{
+	uint32_t *keys = malloc((count ? count : 1) * sizeof(*keys));
+	uint32_t n = count;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++)
+		keys[i] = first + i;
+	err = count ? bpf_map_update_batch(fd, keys, values, &n, NULL) : 0;
+	free(keys);
+	return err ? -errno : 0;
+}
+
+static int fill_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
+		     uint32_t bank, uint32_t family, uint32_t base)
+{
+	uint32_t *slots = malloc(EA_TRIE_ROOT_SLOTS * sizeof(*slots));
+	int err;
+
+	if (!slots)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < EA_TRIE_ROOT_SLOTS; r++)
+		slots[r] = bank_slot(trie->root[r], base);
+	err = update_range(bpf_map__fd(m->root),
+			   (bank * 2 + family) * EA_TRIE_ROOT_SLOTS, slots,
+			   EA_TRIE_ROOT_SLOTS);
+	free(slots);
+	return err;
+}
+
+static int fill_chunks(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+		       uint32_t base)
+{
+	struct ea_trie_chunk *c = malloc((t->nchunks ? t->nchunks : 1) * sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->nchunks; i++)
+		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
+			c[i].slot[k] = bank_slot(t->chunks[i].slot[k], base);
+	err = update_range(bpf_map__fd(m->chunks), base, c, t->nchunks);
+	free(c);
+	return err;
+}
+
+int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+		     uint32_t bank)
+{
+	uint32_t base = bank * m->bank_chunks;
+	int err;
+
+	if (bank >= EA_GEO_BANKS || t->nchunks > m->bank_chunks)
+		return -E2BIG;
+	err = fill_chunks(m, t, base);
+	if (!err)
+		err = fill_root(m, &t->trie4, bank, EA_FAMILY_SLOT4, base);
+	if (!err)
+		err = fill_root(m, &t->trie6, bank, EA_FAMILY_SLOT6, base);
+	if (!err)
+		err = update_range(bpf_map__fd(m->results), bank * EA_MAX_RESULTS,
+				   t->results, t->nresults);
+	return err;
+}

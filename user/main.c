@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * egress-audit: one binary, subcommands dispatched from a table. Options
+ * common to all commands (-c, -j, -v, -h) are accepted before or after the
+ * command name; each command parses the rest.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util.h"
+
+static const struct ea_command commands[] = {
+	{ "classify", cmd_classify, "show country, zone and verdict of addresses",
+	  cmd_classify_usage },
+	{ "run", cmd_run, "watch flows leaving this host and print records",
+	  cmd_run_usage },
+	{ "status", cmd_status, "hooks, counters and map sizes of the running agent",
+	  cmd_status_usage },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: egress-audit [-c FILE] [-j] [-v] COMMAND [ARGS]\n\n"
+		   "Audit data egress from this host by destination jurisdiction.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nOptions:\n"
+		   "  -c, --config FILE  configuration file (default: embedded defaults)\n"
+		   "  -j, --json         JSON output, one object per line\n"
+		   "  -v, --verbose      debug messages on standard error\n"
+		   "  -h, --help         this help; COMMAND --help for a command's\n"
+		   "\nExit codes: 0 success, 1 runtime failure, 2 bad usage, config or input.\n");
+}
+
+/* A command by exact name or unambiguous prefix (as bpftool does). */
+static const struct ea_command *find_command(const char *name)
+{
+	const struct ea_command *found = NULL;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+		if (!strncmp(commands[i].name, name, len)) {
+			if (found)
+				return NULL;
+			found = &commands[i];
+		}
+	}
+	return found;
+}
+
+/*
+ * Take the global options out of argv wherever they stand; the rest is the
+ * command and its arguments, left in argv in order. Returns -1 on a bad
+ * option, 1 for --help without a command, 0 otherwise.
+ */
+static int take_global_opts(int *argc, char **argv, struct ea_global_opts *g,
+			    bool *help)
+{
+	int out = 1;
+
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			if (i + 1 >= *argc) {
+				ea_log("%s needs a FILE", a);
+				return -1;
+			}
+			g->config = argv[++i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			g->config = a + 9;
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+			g->json = true;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			ea_verbose = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			*help = true;
+		} else if (!strcmp(a, "--")) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	*argc = out;
+	argv[out] = NULL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ea_global_opts g = { 0 };
+	const struct ea_command *cmd;
+	bool help = false;
+
+	if (take_global_opts(&argc, argv, &g, &help))
+		return EA_EXIT_USAGE;
+	if (argc < 2) {
+		usage(help ? stdout : stderr);
+		return help ? EA_EXIT_OK : EA_EXIT_USAGE;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		ea_log("unknown or ambiguous command '%s'", argv[1]);
+		usage(stderr);
+		return EA_EXIT_USAGE;
+	}
+	if (help) {
+		fputs(cmd->usage, stdout);
+		return EA_EXIT_OK;
+	}
+	optind = 1;
+	return cmd->run(&g, argc - 1, argv + 1);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Small helpers shared by the commands. */
+#ifndef EA_UTIL_H
+#define EA_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes: the contract of every command. */
+enum {
+	EA_EXIT_OK = 0,
+	EA_EXIT_RUNTIME = 1,
+	EA_EXIT_USAGE = 2,	/* bad usage, bad config or bad input */
+};
+
+extern int ea_verbose;
+
+/* Diagnostics go to standard error; records alone to standard output. */
+__attribute__((format(printf, 1, 2))) void ea_log(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void ea_debug(const char *fmt, ...);
+
+/*
+ * Path of a shipped data file: $EGRESS_AUDIT_DATADIR, then the installed
+ * data directory, then data/ beside the build tree of the running binary.
+ * Returns buf, or NULL when the file is nowhere.
+ */
+const char *ea_data_file(const char *name, char *buf, size_t len);
+
+/* JSON string with every byte below 0x20, '"' and '\\' escaped. */
+void ea_json_str(FILE *f, const char *s);
+
+#endif /* EA_UTIL_H */
