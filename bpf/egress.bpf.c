@@ -31,6 +31,8 @@ static __always_inline void owner_from_current(struct owner *o, __u64 cookie)
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	o->cookie = cookie;
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	o->cgroup_idx = ~0u;
+	o->cgroup_labels = cfg.cgroup_labelled ? current_cgroup_labels(&o->cgroup_idx) : 0;
 }
 
 static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
@@ -134,11 +136,15 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 		f->proto = proto_of(p->proto, sock_type);
 		flow_classify(f);
 	}
-	if (!f->sport && p->sport) {
-		/* known only at the first packet, not at sendmsg */
-		__builtin_memcpy(f->src, p->src, sizeof(f->src));
-		f->sport = p->sport;
+	if (!f->ip_proto) {
+		/* connect() classified it without knowing the protocol */
+		f->ip_proto = p->proto;
+		f->proto = proto_of(p->proto, sock_type);
 	}
+	if (!f->sport && p->sport)
+		f->sport = p->sport;	/* known at the first packet, not at sendmsg */
+	if (!(f->src[0] | f->src[1] | f->src[2] | f->src[3]))
+		__builtin_memcpy(f->src, p->src, sizeof(f->src));
 	return f;
 }
 
@@ -148,6 +154,7 @@ int egress(struct __sk_buff *skb)
 	struct bpf_sock *sk = skb->sk;
 	struct sock_state *s;
 	struct ea_flow *f;
+	__u8 verdict;
 	__u64 segs;
 
 	if (!sk || !(sk = bpf_sk_fullsock(sk))) {
@@ -178,9 +185,9 @@ int egress(struct __sk_buff *skb)
 			return 1;
 	}
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	flow_account(f, &s->owner, segs, ip_bytes(skb, 0, segs, f->ip_proto),
-		     EA_ORIGIN_SOCKET, 0);
-	return 1;
+	verdict = flow_account(f, &s->owner, sock_labels(s), segs,
+			       ip_bytes(skb, 0, segs, f->ip_proto), EA_ORIGIN_SOCKET, 0);
+	return verdict == EA_VERDICT_BLOCKED ? 0 : 1;
 }
 
 /* The destination a connect() or sendmsg() names, IPv4 as mapped. */
@@ -197,66 +204,97 @@ static __always_inline void sock_addr_dst(struct bpf_sock_addr *ctx, bool v6,
 	dst[3] = ctx->user_ip6[3];
 }
 
+/*
+ * In enforce mode, stop a connect() or sendmsg() whose destination the
+ * caller's labels may not reach: the flow is reported as blocked and the
+ * call fails with EPERM. The caller is the current task here.
+ */
+static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
+				   __u8 ip_proto, __u8 proto)
+{
+	__u64 labels;
+	__u64 now;
+
+	if (!cfg.enforce_labels)
+		return 1;
+	labels = sock_labels(s) | taint_of(bpf_get_current_pid_tgid() >> 32);
+	if (flow_verdict(f, labels) != EA_VERDICT_BLOCKED)
+		return 1;
+	now = bpf_ktime_get_boot_ns();
+	f->ip_proto = ip_proto;
+	f->proto = proto;
+	if (!f->start_ns)
+		f->start_ns = now;
+	f->verdict = EA_VERDICT_BLOCKED;
+	f->flags |= EA_FLOW_RECORDED;
+	f->last_emit_ns = now;
+	aggregate(f, EA_VERDICT_BLOCKED, 1, 0, 0);
+	emit(f, &s->owner, EA_EV_FLOW_START, labels, now, EA_ORIGIN_SOCKET, 0);
+	return 0;
+}
+
 /* Classify in process context, so the first packet finds the verdict. */
-static __always_inline void connect_flow(struct bpf_sock_addr *ctx, bool v6)
+static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct sock_state *s = sock_state_in_process(ctx);
 	struct ea_flow *f;
 
 	if (!s)
-		return;
+		return 1;
 	f = &s->flow;
-	if (f->start_ns)
-		return;		/* a reconnect of a used socket: egress decides */
+	if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
+		return 1;	/* a reconnect of a used socket: egress decides */
 	sock_addr_dst(ctx, v6, f->dst);
 	f->dport = bpf_ntohs((__u16)ctx->user_port);
 	flow_classify(f);
+	return enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type));
 }
 
 SEC("cgroup/connect4")
 int connect4(struct bpf_sock_addr *ctx)
 {
-	connect_flow(ctx, false);
-	return 1;
+	return connect_flow(ctx, false);
 }
 
 SEC("cgroup/connect6")
 int connect6(struct bpf_sock_addr *ctx)
 {
-	connect_flow(ctx, true);
-	return 1;
+	return connect_flow(ctx, true);
 }
 
 /* Unconnected UDP: classify each destination in process context. */
-static __always_inline void sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
+static __always_inline int sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
 {
 	struct sock_state *s = sock_state_in_process(ctx);
 	struct ea_pkt p = {};
+	struct ea_flow *f;
 
 	if (!s)
-		return;
+		return 1;
 	sock_addr_dst(ctx, v6, p.dst);
 	p.dport = bpf_ntohs((__u16)ctx->user_port);
 	p.proto = (__u8)ctx->protocol;
-	dgram_flow(s, &p, ctx->type);
+	f = dgram_flow(s, &p, ctx->type);
+	if (!f)
+		return 1;
+	return enforce(s, f, p.proto, f->proto);
 }
 
 SEC("cgroup/sendmsg4")
 int sendmsg4(struct bpf_sock_addr *ctx)
 {
-	sendmsg_flow(ctx, false);
-	return 1;
+	return sendmsg_flow(ctx, false);
 }
 
 SEC("cgroup/sendmsg6")
 int sendmsg6(struct bpf_sock_addr *ctx)
 {
-	sendmsg_flow(ctx, true);
-	return 1;
+	return sendmsg_flow(ctx, true);
 }
 
 struct close_ctx {
 	__u64 cookie;
+	__u64 labels;
 	struct owner *owner;
 };
 
@@ -265,7 +303,7 @@ static long close_udp_flow(struct bpf_map *map, struct udp_flow_key *key,
 {
 	if (key->cookie != c->cookie)
 		return 0;
-	flow_end(&u->flow, c->owner, EA_ORIGIN_SOCKET, 0);
+	flow_end(&u->flow, c->owner, c->labels, EA_ORIGIN_SOCKET, 0);
 	bpf_map_delete_elem(map, key);
 	return 0;
 }
@@ -278,7 +316,8 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 	if (s->ended)
 		return;
 	s->ended = 1;
-	flow_end(&s->flow, &s->owner, EA_ORIGIN_SOCKET, 0);
+	c.labels = sock_labels(s);
+	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
 	if (s->multi_dest)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
@@ -359,9 +398,90 @@ int tc_egress(struct __sk_buff *skb)
 	}
 	f->last_ns = bpf_ktime_get_boot_ns();
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
-	flow_account(f, NULL, segs, ip_bytes(skb, ETH_HLEN, segs, f->ip_proto),
-		     origin, skb->ifindex);
+	flow_account(f, NULL, cfg.default_labels, segs,
+		     ip_bytes(skb, ETH_HLEN, segs, f->ip_proto), origin, skb->ifindex);
 	return TC_ACT_OK;
+}
+
+/*
+ * Taint from files: a process that opens a file of a labelled tree for
+ * reading, or moves bytes out of one with sendfile, splice or
+ * copy_file_range, carries the tree's labels from then on.
+ */
+SEC("tp/syscalls/sys_exit_openat")
+int openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (cfg.path_labels && ctx->ret >= 0)
+		taint_from_fd(ctx->ret, true);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int openat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (cfg.path_labels && ctx->ret >= 0)
+		taint_from_fd(ctx->ret, true);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_open")
+int open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (cfg.path_labels && ctx->ret >= 0)
+		taint_from_fd(ctx->ret, true);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_sendfile64")
+int sendfile_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (cfg.path_labels)
+		taint_from_fd((long)ctx->args[1], false);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_splice")
+int splice_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (cfg.path_labels)
+		taint_from_fd((long)ctx->args[0], false);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_copy_file_range")
+int copy_file_range_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (cfg.path_labels)
+		taint_from_fd((long)ctx->args[0], false);
+	return 0;
+}
+
+/* Children inherit their parent's taint; exec keeps it (same tgid). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct ea_taint *t;
+
+	if (!cfg.path_labels || ptgid == ctgid)
+		return 0;
+	t = bpf_map_lookup_elem(&taint, &ptgid);
+	if (t && bpf_map_update_elem(&taint, &ctgid, t, BPF_ANY) == 0)
+		__sync_fetch_and_add(&cfg.taint_gen, 1);
+	return 0;
+}
+
+/* Taint ends with the process. */
+SEC("tp/sched/sched_process_exit")
+int process_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if (cfg.path_labels && tgid == (__u32)id &&
+	    bpf_map_delete_elem(&taint, &tgid) == 0)
+		__sync_fetch_and_add(&cfg.taint_gen, 1);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -21,12 +21,17 @@
 /* Settings written by the agent (ea_kern_config in the object's .bss). */
 struct ea_kern_config cfg;
 
+#include "label.bpf.h"
+
 /* The owner of a socket, recorded in process context. */
 struct owner {
 	__u32 tgid, pid, uid, gid;
 	__u64 cgroup_id;
 	__u64 cookie;
 	char comm[EA_COMM_LEN];
+	__u64 cgroup_labels;	/* labels of the owner's cgroup subtree */
+	__u32 cgroup_idx;	/* which configured cgroup gave them */
+	__u32 pad;
 };
 
 /* Everything egress-audit keeps per socket (socket-local storage). */
@@ -36,7 +41,9 @@ struct sock_state {
 	__u8 owner_known;
 	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
 	__u8 ended;
-	__u8 pad[5];
+	__u8 pad;
+	__u32 taint_gen;	/* cfg.taint_gen when taint_labels was read */
+	__u64 taint_labels;	/* the owner's taint, cached */
 };
 
 struct udp_flow_key {
@@ -144,15 +151,48 @@ static __always_inline void flow_classify(struct ea_flow *f)
 	f->allow_labels = r->allow_labels;
 }
 
-/* Labels a flow carries now; the verdict follows from its result. */
-static __always_inline __u64 flow_labels(const struct owner *o)
+/*
+ * Labels a socket's flows carry now: the default, the owner's cgroup's and
+ * the owner's taint. The taint is re-read only after some taint changed.
+ */
+static __always_inline __u64 sock_labels(struct sock_state *s)
 {
-	return cfg.default_labels;
+	__u64 labels = cfg.default_labels | s->owner.cgroup_labels;
+	__u32 gen;
+
+	if (!cfg.path_labels)
+		return labels;
+	gen = cfg.taint_gen;
+	if (s->taint_gen != gen) {
+		s->taint_labels = taint_of(s->owner.tgid);
+		s->taint_gen = gen;
+	}
+	return labels | s->taint_labels;
 }
 
+/* Allowed, flagged, or blocked when a label in enforce mode is offended. */
 static __always_inline __u8 flow_verdict(const struct ea_flow *f, __u64 labels)
 {
-	return (labels & ~f->allow_labels) ? EA_VERDICT_FLAGGED : EA_VERDICT_ALLOWED;
+	__u64 offended = labels & ~f->allow_labels;
+
+	if (!offended)
+		return EA_VERDICT_ALLOWED;
+	return (offended & cfg.enforce_labels) ? EA_VERDICT_BLOCKED : EA_VERDICT_FLAGGED;
+}
+
+/* Evidence of an owner's labels, copied into an event. */
+static __always_inline void fill_evidence(struct ea_flow_event *e, const struct owner *o)
+{
+	struct ea_taint *t = NULL;
+
+	e->cgroup_idx = o && o->cgroup_labels ? o->cgroup_idx : ~0u;
+	e->reserved2 = 0;
+	if (o && cfg.path_labels)
+		t = bpf_map_lookup_elem(&taint, &o->tgid);
+	if (t)
+		__builtin_memcpy(e->ev, t->ev, sizeof(e->ev));
+	else
+		__builtin_memset(e->ev, 0, sizeof(e->ev));
 }
 
 static __always_inline void emit(const struct ea_flow *f, const struct owner *o,
@@ -202,6 +242,7 @@ static __always_inline void emit(const struct ea_flow *f, const struct owner *o,
 		e->cookie = 0;
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	}
+	fill_evidence(e, o);
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -225,15 +266,15 @@ static __always_inline void aggregate(const struct ea_flow *f, __u8 verdict,
 }
 
 /*
- * Count one (possibly GSO) packet of a flow, update the aggregates and
- * report what the flow's verdict calls for: flow_start at the first packet
- * (or when the flow becomes flagged), flow_update every update interval.
+ * Count one (possibly GSO) packet of a flow that carries labels, update the
+ * aggregates and report what the verdict calls for: flow_start at the first
+ * packet (or when the verdict worsens mid-flow), flow_update every update
+ * interval. Returns the verdict, so that the caller can drop when blocked.
  */
-static __always_inline void flow_account(struct ea_flow *f, const struct owner *o,
-					 __u64 packets, __u64 bytes, __u8 origin,
-					 __u32 ifindex)
+static __always_inline __u8 flow_account(struct ea_flow *f, const struct owner *o,
+					 __u64 labels, __u64 packets, __u64 bytes,
+					 __u8 origin, __u32 ifindex)
 {
-	__u64 labels = flow_labels(o);
 	__u8 verdict = flow_verdict(f, labels);
 	bool first = f->start_ns == 0;
 	__u64 now;
@@ -241,42 +282,35 @@ static __always_inline void flow_account(struct ea_flow *f, const struct owner *
 	__sync_fetch_and_add(&f->packets, packets);
 	__sync_fetch_and_add(&f->bytes, bytes);
 	aggregate(f, verdict, first, packets, bytes);
-	if (first) {
-		f->start_ns = bpf_ktime_get_boot_ns();
+	if (first || verdict > f->verdict) {
+		now = bpf_ktime_get_boot_ns();
+		if (first)
+			f->start_ns = now;
 		f->verdict = verdict;
 		if (recorded(verdict)) {
 			f->flags |= EA_FLOW_RECORDED;
-			f->last_emit_ns = f->start_ns;
-			emit(f, o, EA_EV_FLOW_START, labels, f->start_ns, origin, ifindex);
+			f->last_emit_ns = now;
+			emit(f, o, EA_EV_FLOW_START, labels, now, origin, ifindex);
 		}
-		return;
-	}
-	if (verdict > f->verdict) {
-		/* newly flagged mid-flow: report it now */
-		now = bpf_ktime_get_boot_ns();
-		f->verdict = verdict;
-		f->flags |= EA_FLOW_RECORDED;
-		f->last_emit_ns = now;
-		emit(f, o, EA_EV_FLOW_START, labels, now, origin, ifindex);
-		return;
+		return verdict;
 	}
 	if (!(f->flags & EA_FLOW_RECORDED))
-		return;
+		return verdict;
 	now = bpf_ktime_get_boot_ns();
 	if (now - f->last_emit_ns >= cfg.update_interval_ns) {
 		f->last_emit_ns = now;
 		emit(f, o, EA_EV_FLOW_UPDATE, labels, now, origin, ifindex);
 	}
+	return verdict;
 }
 
 /* Report the end of a flow that was reported at all. */
 static __always_inline void flow_end(struct ea_flow *f, const struct owner *o,
-				     __u8 origin, __u32 ifindex)
+				     __u64 labels, __u8 origin, __u32 ifindex)
 {
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return;
-	emit(f, o, EA_EV_FLOW_END, flow_labels(o), bpf_ktime_get_boot_ns(), origin,
-	     ifindex);
+	emit(f, o, EA_EV_FLOW_END, labels, bpf_ktime_get_boot_ns(), origin, ifindex);
 	f->flags &= ~EA_FLOW_RECORDED;
 }
 

@@ -89,11 +89,56 @@ struct ea_geo_result {
 /* Settings the agent writes into the datapath object (its .bss). */
 struct ea_kern_config {
 	__u32 geo_bank;		/* active bank of the GeoIP table */
-	__u32 mode;		/* enum ea_mode */
+	__u32 mode;		/* enum ea_mode (the default of labels) */
 	__u64 default_labels;	/* labels every flow carries (no [label]: host) */
+	__u64 enforce_labels;	/* labels whose flows are stopped, not flagged */
 	__u64 update_interval_ns; /* flow_update period for long-lived flows */
 	__u32 record_all;	/* emit allowed flows too */
 	__u32 policy_gen;	/* bumped on every reload: sockets re-classify */
+	__u32 taint_gen;	/* bumped on every taint change: labels re-read */
+	__u32 path_labels;	/* some label has path =: file hooks work */
+	__u32 cgroup_labelled;	/* some label has cgroup = */
+	__u32 reserved;
+};
+
+/* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */
+struct ea_cgroup_label {
+	__u64 labels;
+	__u32 cgroup_idx;	/* evidence: index of the configured cgroup */
+	__u32 reserved;
+};
+
+/* A labelled file or directory by what it is (map inode_labels). */
+struct ea_inode_key {
+	__u64 ino;
+	__u32 dev;		/* kernel encoding: major << 20 | minor */
+	__u32 reserved;
+};
+
+struct ea_inode_label {
+	__u64 labels;
+	__u32 path_idx;		/* evidence: index of the configured path */
+	__u32 reserved;
+};
+
+#define EA_INODE_FILTER_BITS	(1u << 16)	/* bitmap before the hash lookup */
+#define EA_EVIDENCE_SLOTS	4
+#define EA_EVIDENCE_NAME	48
+
+/* How a process came to carry a label. */
+struct ea_evidence {
+	__u64 labels;		/* labels this piece of evidence gave */
+	__u64 ts_ns;		/* CLOCK_BOOTTIME */
+	__u64 ino;		/* the file */
+	__u32 path_idx;		/* the configured path whose tree it is in */
+	__u32 reserved;
+	char name[EA_EVIDENCE_NAME]; /* the file's name */
+};
+
+/* Taint of a process (map taint, key: tgid). */
+struct ea_taint {
+	__u64 labels;
+	struct ea_evidence ev[EA_EVIDENCE_SLOTS];
 };
 
 enum ea_mode {
@@ -157,6 +202,9 @@ struct ea_flow_event {
 	__u64 labels;		/* data labels the flow carries */
 	__u32 src[4], dst[4];	/* network order, IPv4 as ::ffff:a.b.c.d */
 	char comm[EA_COMM_LEN];
+	__u32 cgroup_idx;	/* evidence of cgroup labels (~0: none) */
+	__u32 reserved2;
+	struct ea_evidence ev[EA_EVIDENCE_SLOTS]; /* evidence of file labels */
 };
 
 /*

@@ -23,9 +23,11 @@ for t in "$@"; do
 	start=$(date +%s)
 	case "$suite" in
 	fuzz)
+		# new inputs go to build/, the seeds in tests/ stay as they are
 		corpus=tests/fuzz/corpus/${name#fuzz_}
+		mkdir -p "build/fuzz/corpus/$name"
 		"$t" -max_total_time="${FUZZ_SMOKE_TIME:-10}" -print_final_stats=0 \
-			"$corpus" >"$log" 2>&1
+			"build/fuzz/corpus/$name" "$corpus" >"$log" 2>&1
 		;;
 	*)
 		"$t" >"$log" 2>&1

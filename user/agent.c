@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "egress.skel.h"
 #include "geo_maps.h"
+#include "labels.h"
 #include "record.h"
 #include "util.h"
 
@@ -127,16 +128,42 @@ static int open_and_load(struct ea_agent *a)
 	return err;
 }
 
-static void set_kernel_config(struct ea_agent *a)
+/* Labels into the maps, then the settings the datapath reads. */
+static int set_kernel_config(struct ea_agent *a)
 {
-	struct ea_kern_config *k = &a->skel->bss->cfg;
+	struct ea_kern_config k = { 0 }, *live = &a->skel->bss->cfg;
+	struct ea_err err = { { 0 } };
+	int ret;
 
-	k->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
-	k->record_all = a->cfg.agent.record_all;
-	k->mode = a->cfg.agent.mode;
-	k->default_labels = a->cfg.nlabels ? 0 : 1;
-	k->geo_bank = a->bank;
-	__atomic_add_fetch(&k->policy_gen, 1, __ATOMIC_SEQ_CST);
+	ret = ea_labels_load(a->skel, &a->cfg, a->cg_mount, &a->label_src, &k, &err);
+	if (ret) {
+		ea_log("%s", err.msg[0] ? err.msg : strerror(-ret));
+		return ret;
+	}
+	live->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
+	live->record_all = a->cfg.agent.record_all;
+	live->mode = a->cfg.agent.mode;
+	live->default_labels = k.default_labels;
+	live->enforce_labels = k.enforce_labels;
+	live->path_labels = k.path_labels;
+	live->cgroup_labelled = k.cgroup_labelled;
+	live->geo_bank = a->bank;
+	__atomic_add_fetch(&live->policy_gen, 1, __ATOMIC_SEQ_CST);
+	if (k.enforce_labels)
+		ea_log("enforce mode: flows of labels 0x%llx to destinations they may not "
+		       "reach are stopped", (unsigned long long)k.enforce_labels);
+	return 0;
+}
+
+/* Enforcement only where the operator named the cgroup. */
+static bool wants_enforce(const struct ea_config *cfg)
+{
+	if (cfg->agent.mode == EA_MODE_ENFORCE)
+		return true;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (cfg->labels[i].has_mode && cfg->labels[i].mode == EA_MODE_ENFORCE)
+			return true;
+	return false;
 }
 
 struct cgroup_prog {
@@ -307,7 +334,7 @@ static int run_loop(struct ea_agent *a)
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now - last_tick >= 1000000000) {
 			last_tick = now;
-			a->boot_to_real_ns = ea_boot_to_real_ns();
+			ea_agent_follow_clock(a);
 			report_lost(a);
 			ea_agent_sweep_dev_flows(a);
 			ea_agent_write_status(a);
@@ -366,12 +393,17 @@ static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;
 	}
-	ea_log("GeoIP table: %llu ranges -> %zu intervals, %u results, %u trie chunks",
+	ea_debug("GeoIP table: %llu ranges -> %zu intervals, %u results, %u trie chunks",
 	       (unsigned long long)a->table[0].geo_ranges, a->table[0].ivl.n,
 	       a->table[0].nresults, a->table[0].nchunks);
 	if (check_requirements(a))
 		return EA_EXIT_RUNTIME;
 	cg = a->cgroup_arg ? a->cgroup_arg : a->cfg.agent.cgroup ? a->cfg.agent.cgroup : "/";
+	if (wants_enforce(&a->cfg) && !a->cgroup_arg && !a->cfg.agent.cgroup) {
+		ea_log("enforce mode needs the cgroup named explicitly (--cgroup or "
+		       "[agent] cgroup): it never enforces on a cgroup it was not given");
+		return EA_EXIT_USAGE;
+	}
 	ret = ea_cgroup_resolve(a->cg_mount, cg, a->cg_path, sizeof(a->cg_path));
 	if (ret) {
 		ea_log("cgroup %s: %s", cg, strerror(-ret));
@@ -395,8 +427,9 @@ static int start(struct ea_agent *a)
 		ea_log("filling the GeoIP maps: %s", strerror(-err));
 		return err;
 	}
-	set_kernel_config(a);
-	err = attach_cgroup(a);
+	err = set_kernel_config(a);
+	if (!err)
+		err = attach_cgroup(a);
 	if (!err)
 		err = attach_tc(a);
 	if (!err)

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "geo_maps.h"
 #include "geo_table.h"
+#include "labels.h"
+#include "rec.h"
 
 #define EA_MAX_LINKS	16
 #define EA_MAX_TC	32
@@ -56,11 +58,15 @@ struct ea_agent {
 	struct ea_cgroup_names *cg_names;
 	uint64_t lost_seen[EA_CNT_MAX];
 	uint64_t records, bad_events;
+	struct ea_rec rec;		/* scratch for the record being made */
+	struct ea_label_sources label_src;	/* evidence names */
 };
 
 int64_t ea_boot_to_real_ns(void);
 
 void ea_agent_init_context(struct ea_agent *a);
+void ea_agent_follow_clock(struct ea_agent *a);
+void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
 int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX]);

@@ -40,6 +40,18 @@ void ea_agent_init_context(struct ea_agent *a)
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);
 }
 
+/*
+ * Follow steps of the wall clock, but not its jitter: the start of a flow
+ * must print the same in all of its records.
+ */
+void ea_agent_follow_clock(struct ea_agent *a)
+{
+	int64_t now = ea_boot_to_real_ns();
+
+	if (now - a->boot_to_real_ns > 1000000 || a->boot_to_real_ns - now > 1000000)
+		a->boot_to_real_ns = now;
+}
+
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 {
 	struct ea_record_ctx ctx = {
@@ -51,19 +63,32 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 		.nlabels = a->table[a->bank].nlabels,
 	};
 
-	ea_record_print_flow(a->out, a->json, e, &ctx);
+	ea_rec_from_event(&a->rec, e, &ctx);
+	ea_labels_evidence(&a->label_src, ctx.label_names, ctx.nlabels, e,
+			   a->rec.evidence, sizeof(a->rec.evidence));
+	ea_agent_emit(a, &a->rec);
+}
+
+/* Every record the agent makes goes out here. */
+void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
+{
+	ea_rec_print(a->out, a->json, r);
 	a->records++;
 }
 
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
 {
+	struct ea_rec *r = &a->rec;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ea_record_print_lost(a->out, a->json,
-			     (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, a->host,
-			     what, count);
-	a->records++;
+	memset(r, 0, sizeof(*r));
+	r->kind = EA_REC_LOST;
+	r->ts_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	snprintf(r->host, sizeof(r->host), "%s", a->host);
+	snprintf(r->what, sizeof(r->what), "%s", what);
+	r->count = count;
+	ea_agent_emit(a, r);
 }
 
 /* Sum a per-CPU u64 counter array map. */
@@ -291,5 +316,6 @@ void ea_agent_free(struct ea_agent *a)
 		ea_geo_table_free(&a->table[i]);
 	ea_config_free(&a->cfg);
 	ea_cgroup_names_free(a->cg_names);
+	ea_label_sources_free(&a->label_src);
 	free(a);
 }

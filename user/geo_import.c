@@ -26,6 +26,7 @@
 #define V6_TEXT_MAX		45	/* longest IPv6 text inet_pton takes */
 #define NO_NODE			UINT64_MAX
 #define CC_CACHE		1024
+#define MIN_LINE		7	/* bytes of the shortest data line */
 #define SORT_RUN_MAX		64	/* equal starts sorted by insertion */
 #define WALK_STACK		(128 + 2)	/* a right sibling per level, +2 */
 
@@ -58,6 +59,7 @@ static int sys_error(struct ea_err *err, const char *path, int e)
 	return -e;
 }
 
+/* "<name>: out of memory", returning -ENOMEM. */
 static int oom_error(struct ea_err *err, const char *name)
 {
 	ea_err_set(err, "%s: out of memory", name);
@@ -66,6 +68,7 @@ static int oom_error(struct ea_err *err, const char *name)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
+/* Blanks allowed around fields; CR so that CRLF lines need no case. */
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -338,7 +341,10 @@ static void reserve_hint(struct ea_ivl_list *l, size_t extra)
 	l->cap = l->n + extra;
 }
 
-/* Number of lines in buf: at most one range each. */
+/*
+ * At most how many ranges buf can hold: one a line, and no more than the
+ * shortest line ("0,0,AU\n") fits.
+ */
 static size_t count_lines(const char *buf, size_t len)
 {
 	const char *p = buf, *end = buf + len;
@@ -348,7 +354,7 @@ static size_t count_lines(const char *buf, size_t len)
 		n++;
 		p++;
 	}
-	return n;
+	return n < len / MIN_LINE + 1 ? n : len / MIN_LINE + 1;
 }
 
 /* Precedence order: by start, then wider first, then by line. */
@@ -626,6 +632,7 @@ out:
 	return 0;
 }
 
+/* gzip magic bytes, whatever the file is called. */
 static bool is_gzip(const char *buf, size_t len)
 {
 	return len >= 2 && (uint8_t)buf[0] == 0x1f && (uint8_t)buf[1] == 0x8b;
@@ -648,6 +655,7 @@ static bool has_mmdb_marker(const char *buf, size_t len)
 	return false;
 }
 
+/* A length zlib can take in one call (its counters are 32-bit). */
 static uInt z_chunk(size_t n)
 {
 	return n > UINT_MAX ? UINT_MAX : (uInt)n;
@@ -1080,6 +1088,7 @@ static int read_csv_file(const char *path, enum ea_geo_format fmt,
 	return ret;
 }
 
+/* Read one file by format; a file that adds no range is an error. */
 int ea_geo_read_file(const char *path, enum ea_geo_format fmt, uint16_t source,
 		     struct ea_ivl_list *out, struct ea_err *err)
 {

@@ -125,7 +125,8 @@ e2e_in()
 # The sink in the server namespace, on E2E_PORT.
 e2e_sink_start()
 {
-	e2e_ns "$E2E_SNS" "$E2E_TRAFFIC" sink "$E2E_PORT" 2>"$E2E_TMP/sink.err" &
+	nsenter --net="/run/netns/$E2E_SNS" "$E2E_TRAFFIC" sink "$E2E_PORT" \
+		2>"$E2E_TMP/sink.err" &
 	E2E_SINK_PID=$!
 	E2E_PIDS+=("$E2E_SINK_PID")
 	e2e_wait_for 5 grep -q listening "$E2E_TMP/sink.err" ||
@@ -146,7 +147,8 @@ e2e_agent_start()
 
 	e2e_bpffs
 	mkdir -p "$E2E_TMP/state"
-	e2e_ns "$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
+	# not through a function: $! must be the agent (nsenter execs it)
+	nsenter --net="/run/netns/$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
 		--state-dir "$E2E_TMP/state" -j \
 		>"$E2E_TMP/records.jsonl" 2>"$E2E_TMP/agent.err" &
 	E2E_AGENT_PID=$!
@@ -192,6 +194,7 @@ e2e_cleanup()
 
 	trap - EXIT INT TERM
 	if [ -n "$E2E_AGENT_PID" ]; then
+		kill -CONT "$E2E_AGENT_PID" 2>/dev/null
 		kill -INT "$E2E_AGENT_PID" 2>/dev/null
 		e2e_wait_for 5 e2e_gone "$E2E_AGENT_PID" ||
 			kill -KILL "$E2E_AGENT_PID" 2>/dev/null

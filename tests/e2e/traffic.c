@@ -86,6 +86,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	exit(1);
 }
 
+/* The subcommands, on a bad command line; exit 2. */
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: traffic sink PORT\n"
@@ -230,6 +231,7 @@ static char *payload(size_t n)
 	return buf;
 }
 
+/* Send all of buf on a stream socket. */
 static void write_all(int fd, const char *buf, size_t n)
 {
 	while (n) {
@@ -246,6 +248,7 @@ static void write_all(int fd, const char *buf, size_t n)
 
 /* ---- JSON output ------------------------------------------------------ */
 
+/* The keys of one flow, without braces. */
 static void json_flow_fields(const struct flow *f)
 {
 	printf("\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
@@ -257,6 +260,7 @@ static void json_flow_fields(const struct flow *f)
 		printf("%lld", (long long)f->ip_bytes);
 }
 
+/* "comm": the kernel's name of this process, as the agent sees it. */
 static void json_comm(void)
 {
 	char comm[32] = "";
@@ -304,6 +308,7 @@ static void report_print(const struct report *r)
 
 /* ---- TCP -------------------------------------------------------------- */
 
+/* A TCP socket of the target's family, connected to it. */
 static int tcp_connect(const struct target *t)
 {
 	int fd = socket(t->family, SOCK_STREAM, 0);
@@ -544,11 +549,13 @@ static void run_send_fd(struct report *r, int fd, size_t n)
 
 /* ---- UDP -------------------------------------------------------------- */
 
+/* Bytes of the IP header the kernel puts before each datagram. */
 static int ip_header_len(const struct target *t)
 {
 	return t->family == AF_INET ? 20 : 40;
 }
 
+/* An unbound UDP socket of the target's family. */
 static int udp_socket(const struct target *t)
 {
 	int fd = socket(t->family, SOCK_DGRAM, 0);
@@ -590,6 +597,7 @@ static long udp_send_chunks(int fd, const struct target *to, const char *buf, si
 	return datagrams;
 }
 
+/* udp-connected: connect(), then send() without an address. */
 static void run_udp_connected(struct report *r, const struct target *t, size_t n)
 {
 	char *buf = payload(n);
@@ -603,6 +611,7 @@ static void run_udp_connected(struct report *r, const struct target *t, size_t n
 	free(buf);
 }
 
+/* udp-sendto: an unconnected socket, sendto() per datagram. */
 static void run_udp_sendto(struct report *r, const struct target *t, size_t n)
 {
 	char *buf = payload(n);
@@ -715,6 +724,7 @@ static void run_udp_burst(struct report *r, const struct target *t, unsigned lon
 
 /* ---- raw and packet sockets -------------------------------------------- */
 
+/* The Internet checksum (RFC 1071) of len bytes, network order. */
 static uint16_t inet_csum(const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -866,8 +876,10 @@ static void run_packet(struct report *r, const char *ifname, const struct target
 
 /* ---- sink --------------------------------------------------------------- */
 
-/* Read a connection to its end. The sink's FIN goes first, so the client
- * closes passively and no client socket is left in TIME_WAIT. */
+/*
+ * Read a connection to its end. The sink's FIN goes first (at accept), so
+ * the client closes passively and no client socket is left in TIME_WAIT.
+ */
 static void *sink_conn(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -881,6 +893,7 @@ static void *sink_conn(void *arg)
 	return NULL;
 }
 
+/* Receive and drop every datagram. */
 static void *sink_udp(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -907,6 +920,7 @@ static int sink_socket(int type, uint16_t port)
 	return fd;
 }
 
+/* A detached thread serving fd; on failure the fd is closed. */
 static void spawn(void *(*fn)(void *), int fd)
 {
 	pthread_t th;
@@ -984,9 +998,12 @@ static bool run_other(struct report *r, int argc, char **argv)
 	const char *c = argv[1];
 	struct target t[2];
 
-	if ((!strcmp(c, "sendfile") || !strcmp(c, "splice")) && argc == 5) {
+	if (!strcmp(c, "sendfile") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
-		(c[1] == 'e' ? run_sendfile : run_splice)(r, &t[0], argv[4]);
+		run_sendfile(r, &t[0], argv[4]);
+	} else if (!strcmp(c, "splice") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_splice(r, &t[0], argv[4]);
 	} else if (!strcmp(c, "udp-sendmmsg") && argc == 6) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_sendmmsg(r, &t[0], number(argv[4]), (unsigned int)number(argv[5]));
@@ -1014,6 +1031,7 @@ static bool run_other(struct report *r, int argc, char **argv)
 	return true;
 }
 
+/* One subcommand; a client prints its JSON line at the end. */
 int main(int argc, char **argv)
 {
 	struct report r = { .nflows = 1 };

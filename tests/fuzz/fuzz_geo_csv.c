@@ -28,6 +28,7 @@ static void check(const struct ea_ivl_list *l)
 	}
 }
 
+/* Parse one input; a failure must come with a message. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ea_ivl_list l = { 0 };

@@ -67,6 +67,7 @@ static void put(struct bytes *b, const void *src, size_t n)
 	b->n += n;
 }
 
+/* Append one byte. */
 static void put_byte(struct bytes *b, uint8_t v)
 {
 	put(b, &v, 1);
@@ -101,6 +102,7 @@ static void put_ctrl(struct bytes *b, enum mmdb_type type, size_t size)
 	}
 }
 
+/* A UTF-8 string field. */
 static void put_str(struct bytes *b, const char *s)
 {
 	put_ctrl(b, T_UTF8, strlen(s));
@@ -184,6 +186,7 @@ static int32_t new_node(struct mmdb_writer *w, int32_t fill)
 	return (int32_t)w->nnodes++;
 }
 
+/* An empty tree: the root node with two empty records. */
 struct mmdb_writer *mmdb_writer_new(int ip_version)
 {
 	struct mmdb_writer *w;
@@ -202,6 +205,7 @@ struct mmdb_writer *mmdb_writer_new(int ip_version)
 	return w;
 }
 
+/* Free the writer and its tree. */
 void mmdb_writer_free(struct mmdb_writer *w)
 {
 	if (!w)
@@ -242,6 +246,7 @@ static int parse_prefix(const struct mmdb_writer *w, const char *cidr,
 	return 0;
 }
 
+/* Bit i of an address, from the most significant. */
 static unsigned int bit_at(const uint8_t bits[16], unsigned int i)
 {
 	return (bits[i / 8] >> (7 - i % 8)) & 1;
@@ -271,28 +276,46 @@ static int set_prefix(struct mmdb_writer *w, const uint8_t bits[16],
 	return 0;
 }
 
+/* Index of the data record for these codes, added if new; -1 on failure. */
+static int32_t data_index(struct mmdb_writer *w, const char *country,
+			  const char *registered)
+{
+	struct wdata d, *nd;
+
+	memset(&d, 0, sizeof(d));
+	if (country)
+		snprintf(d.country, sizeof(d.country), "%s", country);
+	if (registered)
+		snprintf(d.registered, sizeof(d.registered), "%s", registered);
+	for (size_t i = 0; i < w->ndata; i++) {
+		if (!memcmp(&w->data[i], &d, sizeof(d)))
+			return (int32_t)i;
+	}
+	nd = realloc(w->data, (w->ndata + 1) * sizeof(*nd));
+	if (!nd)
+		return -1;
+	w->data = nd;
+	w->data[w->ndata] = d;
+	return (int32_t)w->ndata++;
+}
+
+/* Point a prefix at the data record of its codes. */
 int mmdb_writer_insert(struct mmdb_writer *w, const char *cidr,
 		       const char *country, const char *registered)
 {
-	struct wdata *d;
 	uint8_t bits[16];
 	unsigned int len;
+	int32_t i;
 
 	if (parse_prefix(w, cidr, bits, &len))
 		return -1;
-	d = realloc(w->data, (w->ndata + 1) * sizeof(*d));
-	if (!d)
+	i = data_index(w, country, registered);
+	if (i < 0)
 		return -1;
-	w->data = d;
-	d = &w->data[w->ndata];
-	memset(d, 0, sizeof(*d));
-	if (country)
-		snprintf(d->country, sizeof(d->country), "%s", country);
-	if (registered)
-		snprintf(d->registered, sizeof(d->registered), "%s", registered);
-	return set_prefix(w, bits, len, REC_DATA(w->ndata++));
+	return set_prefix(w, bits, len, REC_DATA(i));
 }
 
+/* Alias the IPv4 subtree as MaxMind writers do (see the header). */
 int mmdb_writer_alias_ipv4(struct mmdb_writer *w)
 {
 	static const char *const aliases[] = {
@@ -367,6 +390,7 @@ int mmdb_writer_build(const struct mmdb_writer *w, uint8_t **buf, size_t *len)
 	return 0;
 }
 
+/* Build the database and write it to path. */
 int mmdb_writer_write(const struct mmdb_writer *w, const char *path)
 {
 	uint8_t *buf;

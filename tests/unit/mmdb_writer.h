@@ -22,7 +22,8 @@ void mmdb_writer_free(struct mmdb_writer *w);
  * { iso_code }, continent: { code } }; a NULL code leaves its map out, and
  * a code is written as given (up to 7 bytes, to test bad ones). In an
  * IPv6 tree an IPv4 prefix goes to ::a.b.c.d/(96 + LEN), as MaxMind does.
- * A prefix must not lie inside one inserted before. 0 or -1.
+ * Networks with the same codes share one data record. A prefix may lie
+ * inside one inserted before (it splits it), not the other way. 0 or -1.
  */
 int mmdb_writer_insert(struct mmdb_writer *w, const char *cidr,
 		       const char *country, const char *registered);

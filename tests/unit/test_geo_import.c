@@ -35,6 +35,7 @@ static const char *tmp_path(const char *name)
 	return path;
 }
 
+/* A fresh temporary directory for the files the tests write. */
 static int group_setup(void **state)
 {
 	return mkdtemp(tmpdir) ? 0 : -1;
@@ -55,6 +56,7 @@ static int group_teardown(void **state)
 	return rmdir(tmpdir);
 }
 
+/* An address from text; the test fails if it does not parse. */
 static ea_addr_t A(const char *s)
 {
 	ea_addr_t a = 0;
@@ -63,6 +65,7 @@ static ea_addr_t A(const char *s)
 	return a;
 }
 
+/* Parse len bytes as "geo.csv" with a cleared error. */
 static int parse_n(const char *text, size_t len, struct ea_ivl_list *l,
 		   struct ea_err *err)
 {
@@ -70,6 +73,7 @@ static int parse_n(const char *text, size_t len, struct ea_ivl_list *l,
 	return ea_geo_parse_csv("geo.csv", text, len, SRC, l, err);
 }
 
+/* Parse a NUL-terminated text as "geo.csv". */
 static int parse(const char *text, struct ea_ivl_list *l, struct ea_err *err)
 {
 	return parse_n(text, strlen(text), l, err);
@@ -94,6 +98,17 @@ static void check_ivl(const struct ea_ivl_list *l, size_t i, ea_addr_t start,
 	assert_int_equal(l->v[i].val.pol_src, 0);
 }
 
+/* The address is in an interval of country cc. */
+static void expect_cc(const struct ea_ivl_list *l, const char *addr, const char *cc)
+{
+	long i = ea_ivl_find(l, A(addr));
+	char buf[3];
+
+	if (i < 0)
+		fail_msg("%s: not found", addr);
+	assert_string_equal(ea_cc_format(l->v[i].val.cc, buf), cc);
+}
+
 /* Parsing len bytes of text fails with a message holding want. */
 static void expect_error_n(const char *text, size_t len, const char *want)
 {
@@ -107,11 +122,13 @@ static void expect_error_n(const char *text, size_t len, const char *want)
 	ea_ivl_list_free(&l);
 }
 
+/* Parsing text fails with a message holding want. */
 static void expect_error(const char *text, const char *want)
 {
 	expect_error_n(text, strlen(text), want);
 }
 
+/* Write bytes to a file, replacing it. */
 static void write_file(const char *path, const void *buf, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -121,6 +138,7 @@ static void write_file(const char *path, const void *buf, size_t len)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* A whole file in a malloc'd buffer. */
 static void read_whole(const char *path, uint8_t **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -157,6 +175,7 @@ static void write_gz(const char *path, const char *const *parts, size_t nparts)
 
 /* ---- CSV ---------------------------------------------------------------- */
 
+/* Text IPv4, IPv6 and mapped IPv6, sorted on the way out. */
 static void test_text_v4_v6(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -175,6 +194,7 @@ static void test_text_v4_v6(void **state)
 	ea_ivl_list_free(&l);
 }
 
+/* Decimal IPv4 and IPv6 numbers. */
 static void test_decimal(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -206,6 +226,7 @@ static void test_decimal_family_rule(void **state)
 	ea_ivl_list_free(&l);
 }
 
+/* 2^128 - 1 is the last address; 2^128 and beyond are errors. */
 static void test_decimal_limits(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -223,6 +244,7 @@ static void test_decimal_limits(void **state)
 		     "bad end address");
 }
 
+/* CRLF, comments, blanks, a header, a BOM, no final newline. */
 static void test_crlf_comments_header(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -277,6 +299,7 @@ static void test_header_rules(void **state)
 		     "geo.csv:12: bad start address 'x.y'");
 }
 
+/* "ZZ" adds nothing; "EU" and "AP" are kept. */
 static void test_special_codes(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -293,6 +316,7 @@ static void test_special_codes(void **state)
 	expect_error("1.0.0.255,1.0.0.0,ZZ\n", "inverted range");
 }
 
+/* Hostile lines: each an error naming the line and the problem. */
 static void test_bad_lines(void **state)
 {
 	static const struct {
@@ -343,6 +367,7 @@ static void test_bad_lines(void **state)
 		expect_error(cases[i].text, cases[i].want);
 }
 
+/* A NUL byte inside a line is never cut off silently. */
 static void test_embedded_nul(void **state)
 {
 	static const char a[] = "1.0.0.0\0,1.0.0.255,AU\n";
@@ -358,6 +383,7 @@ static void test_embedded_nul(void **state)
 	expect_error_n(e, sizeof(e) - 1, "geo.csv:2: expected 3 fields, got 1");
 }
 
+/* Lines over 64 KiB: bounded messages, comments still skipped. */
 static void test_long_lines(void **state)
 {
 	size_t n = 70 * 1024;
@@ -403,6 +429,7 @@ static const char *const nested_lines[] = {
 	"1.0.3.128,1.0.4.255,NZ\n",	/* overlaps the end of the outer */
 };
 
+/* The resolution of nested_lines, with the line each piece came from. */
 static void check_nested(const struct ea_ivl_list *l, const uint32_t lines[4])
 {
 	assert_int_equal(l->n, 5);
@@ -520,6 +547,7 @@ static void test_overlap_random(void **state)
 
 /* ---- files and gzip ----------------------------------------------------- */
 
+/* ea_geo_read_file with this test's source and a cleared error. */
 static int read_file(const char *path, enum ea_geo_format fmt,
 		     struct ea_ivl_list *l, struct ea_err *err)
 {
@@ -558,6 +586,29 @@ static void test_gzip(void **state)
 	assert_int_equal(read_file(tmp_path("multi.gz"), EA_GEO_AUTO, &l, &err),
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "multi.gz:3: invalid country code ''"));
+	ea_ivl_list_free(&l);
+}
+
+/* Data that inflates far beyond its compressed size. */
+static void test_gzip_large(void **state)
+{
+	size_t n = 200000, len = 0;
+	char *text = malloc(n * 16 + 64);
+	const char *parts[1] = { text };
+	struct ea_ivl_list l = { 0 };
+	struct ea_err err;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(text + len, "# padding line\n", 15);
+		len += 15;
+	}
+	strcpy(text + len, "1.0.0.0,1.0.0.255,AU\n");
+	write_gz(tmp_path("geo.csv.gz"), parts, 1);
+	free(text);
+	assert_int_equal(read_file(tmp_path("geo.csv.gz"), EA_GEO_AUTO, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].line, n + 1);
 	ea_ivl_list_free(&l);
 }
 
@@ -605,6 +656,7 @@ static void test_gzip_damaged(void **state)
 	free(buf);
 }
 
+/* Missing file, directory, no ranges, unknown format. */
 static void test_missing_and_empty(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -656,6 +708,7 @@ static struct mmdb_writer *sample_db(int ip_version)
 	return w;
 }
 
+/* The IPv4 part of sample_db, mapped, with no line numbers. */
 static void check_sample_v4(const struct ea_ivl_list *l)
 {
 	check_ivl(l, 0, A("1.0.0.0"), A("1.0.0.255"), "AU");
@@ -666,6 +719,7 @@ static void check_sample_v4(const struct ea_ivl_list *l)
 		assert_int_equal(l->v[i].line, 0);
 }
 
+/* IPv6 database with IPv4 aliases: every network exactly once. */
 static void test_mmdb_v6(void **state)
 {
 	struct mmdb_writer *w = sample_db(6);
@@ -707,6 +761,7 @@ static void test_mmdb_v6_plain(void **state)
 	ea_ivl_list_free(&l);
 }
 
+/* IPv4 database: addresses come out mapped. */
 static void test_mmdb_v4(void **state)
 {
 	struct mmdb_writer *w = sample_db(4);
@@ -746,6 +801,51 @@ static void test_mmdb_adjacent(void **state)
 	ea_ivl_list_free(&l);
 }
 
+/*
+ * A network over ::/96 and ::ffff:0:0/96 alike: its IPv4 part comes out
+ * once, mapped, and the rest of it as IPv6.
+ */
+static void test_mmdb_wide_v6(void **state)
+{
+	struct mmdb_writer *w = mmdb_writer_new(6);
+	struct ea_ivl_list l = { 0 };
+	struct ea_err err;
+
+	assert_non_null(w);
+	assert_int_equal(mmdb_writer_insert(w, "::/64", "US", NULL), 0);
+	assert_int_equal(mmdb_writer_insert(w, "1.0.0.0/24", "AU", NULL), 0);
+	assert_int_equal(mmdb_writer_alias_ipv4(w), 0);
+	assert_int_equal(mmdb_writer_write(w, tmp_path("v6.mmdb")), 0);
+	mmdb_writer_free(w);
+	assert_int_equal(read_file(tmp_path("v6.mmdb"), EA_GEO_AUTO, &l, &err), 0);
+	expect_cc(&l, "0.0.0.0", "US");
+	expect_cc(&l, "0.255.255.255", "US");
+	expect_cc(&l, "1.0.0.7", "AU");
+	expect_cc(&l, "1.0.1.0", "US");
+	expect_cc(&l, "255.255.255.255", "US");
+	expect_cc(&l, "::1:0:0", "US");
+	expect_cc(&l, "::fffe:ffff:ffff", "US");
+	expect_cc(&l, "::1:ffff:0:0", "US");
+	expect_cc(&l, "::ffff:ffff:ffff:ffff", "US");
+	assert_int_equal(ea_ivl_find(&l, A("::5")), -1);
+	assert_int_equal(ea_ivl_find(&l, A("::ffff:ffff")), -1);
+	assert_int_equal(ea_ivl_find(&l, A("0:0:0:1::")), -1);
+	ea_ivl_list_free(&l);
+
+	/* one record for all of ::/64 */
+	w = mmdb_writer_new(6);
+	assert_non_null(w);
+	assert_int_equal(mmdb_writer_insert(w, "::/64", "US", NULL), 0);
+	assert_int_equal(mmdb_writer_write(w, tmp_path("v6.mmdb")), 0);
+	mmdb_writer_free(w);
+	assert_int_equal(read_file(tmp_path("v6.mmdb"), EA_GEO_AUTO, &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	check_ivl(&l, 0, (ea_addr_t)1 << 32, EA_V4_BASE - 1, "US");
+	check_ivl(&l, 1, EA_V4_BASE, EA_V4_LAST, "US");
+	check_ivl(&l, 2, EA_V4_LAST + 1, ((ea_addr_t)1 << 64) - 1, "US");
+	ea_ivl_list_free(&l);
+}
+
 /* Write a built sample database with one change at offset off. */
 static void write_patched(const char *name, size_t off, const uint8_t *bytes,
 			  size_t n)
@@ -763,6 +863,7 @@ static void write_patched(const char *name, size_t off, const uint8_t *bytes,
 	free(buf);
 }
 
+/* Reading a temporary file fails with "<path>: ..." holding want. */
 static void expect_file_error(const char *name, enum ea_geo_format fmt,
 			      const char *want)
 {
@@ -777,6 +878,7 @@ static void expect_file_error(const char *name, enum ea_geo_format fmt,
 	ea_ivl_list_free(&l);
 }
 
+/* Damaged databases: bad metadata, bad records, shared nodes, cycles. */
 static void test_mmdb_corrupt(void **state)
 {
 	static const uint8_t far[3] = { 0xff, 0xff, 0xfe };
@@ -800,6 +902,10 @@ static void test_mmdb_corrupt(void **state)
 	write_patched("badrec.mmdb", mmdb_writer_node_offset(1), to_root, 3);
 	expect_file_error("badrec.mmdb", EA_GEO_AUTO, "corrupt search tree");
 
+	/* both halves of the tree sharing node 1 */
+	write_patched("cycle.mmdb", mmdb_writer_node_offset(0) + 3, to_one, 3);
+	expect_file_error("cycle.mmdb", EA_GEO_AUTO, "nodes shared or in a cycle");
+
 	/* node 1 pointing at itself twice: a cycle */
 	write_patched("cycle.mmdb", mmdb_writer_node_offset(1), to_one, 6);
 	expect_file_error("cycle.mmdb", EA_GEO_AUTO, "corrupt search tree");
@@ -809,6 +915,7 @@ static void test_mmdb_corrupt(void **state)
 	expect_file_error("csv-as-mmdb", EA_GEO_MMDB, "MaxMind DB");
 }
 
+/* An iso_code that is not two letters is an error. */
 static void test_mmdb_bad_country(void **state)
 {
 	struct mmdb_writer *w = mmdb_writer_new(6);
@@ -822,6 +929,7 @@ static void test_mmdb_bad_country(void **state)
 
 /* ---- the shipped snapshot ----------------------------------------------- */
 
+/* Monotonic time in seconds. */
 static double now(void)
 {
 	struct timespec ts;
@@ -830,15 +938,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void expect_cc(const struct ea_ivl_list *l, const char *addr, const char *cc)
-{
-	long i = ea_ivl_find(l, A(addr));
-	char buf[3];
-
-	assert_true(i >= 0);
-	assert_string_equal(ea_cc_format(l->v[i].val.cc, buf), cc);
-}
-
+/* The shipped snapshot: size, known facts, and how long it takes. */
 static void test_snapshot(void **state)
 {
 	struct ea_ivl_list l = { 0 };
@@ -863,6 +963,7 @@ static void test_snapshot(void **state)
 	ea_ivl_list_free(&l);
 }
 
+/* Run from the repository root (the snapshot is read as data/...). */
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -879,12 +980,14 @@ int main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_overlap_random),
 		cmocka_unit_test(test_gzip),
+		cmocka_unit_test(test_gzip_large),
 		cmocka_unit_test(test_gzip_damaged),
 		cmocka_unit_test(test_missing_and_empty),
 		cmocka_unit_test(test_mmdb_v6),
 		cmocka_unit_test(test_mmdb_v6_plain),
 		cmocka_unit_test(test_mmdb_v4),
 		cmocka_unit_test(test_mmdb_adjacent),
+		cmocka_unit_test(test_mmdb_wide_v6),
 		cmocka_unit_test(test_mmdb_corrupt),
 		cmocka_unit_test(test_mmdb_bad_country),
 		cmocka_unit_test(test_snapshot),

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# `run` refuses clearly: not root (exit 1, one line naming root), a bad
+# configuration (exit 2, naming file and line), a cgroup that does not
+# exist (exit 2). Each attempt names the test's own cgroup, so that even
+# a run that wrongly started would watch nothing but it.
+. "$(dirname "$0")/lib.sh"
+
+failed=0
+
+fail() { echo "FAIL: $*" >&2; failed=1; }
+
+# Run the agent with a deadline; its exit code and stderr in rc and err.
+try_run()
+{
+	timeout -s INT 20 "$@" >"$E2E_TMP/out" 2>"$E2E_TMP/err"
+	rc=$?
+	err=$(cat "$E2E_TMP/err")
+}
+
+e2e_cgroup
+
+# A directory the unprivileged user can read, with all the run needs.
+pub=$E2E_TMP/pub
+mkdir -m 0755 "$pub"
+chmod 0711 "$E2E_TMP"
+cp "$E2E_BIN" "$pub/egress-audit"
+cp "$E2E_ROOT/tests/data/test-geoip.csv" "$pub/geo.csv"
+cat >"$pub/good.conf" <<CONF
+[agent]
+record = flagged
+
+[geoip]
+file = $pub/geo.csv
+CONF
+printf '[agent]\nrecord = flagged\nno_such_key = 1\n\n[geoip]\nfile = %s\n' \
+	"$pub/geo.csv" >"$pub/bad.conf"
+chmod 0644 "$pub"/*.conf "$pub/geo.csv"
+
+# 1. not root
+try_run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$pub/egress-audit" -c "$pub/good.conf" run --cgroup "$E2E_CG" \
+	--state-dir "$pub/state"
+echo "not root: exit $rc: $err"
+[ $rc -eq 1 ] || fail "not root: exit $rc, expected 1"
+[ "$(printf '%s\n' "$err" | grep -c .)" -eq 1 ] ||
+	fail "not root: expected a one-line message, got $(printf '%s\n' "$err" | grep -c .) lines"
+printf '%s\n' "$err" | grep -qi root || fail "not root: message does not mention root"
+
+# 2. unknown key on line 3
+try_run "$E2E_BIN" -c "$pub/bad.conf" run --cgroup "$E2E_CG" --state-dir "$E2E_TMP/state"
+echo "bad config: exit $rc: $err"
+[ $rc -eq 2 ] || fail "bad config: exit $rc, expected 2"
+printf '%s\n' "$err" | grep -q "$pub/bad.conf:3" ||
+	fail "bad config: message does not name $pub/bad.conf:3"
+
+# 3. a cgroup that does not exist
+try_run "$E2E_BIN" -c "$pub/good.conf" run --cgroup /does-not-exist \
+	--state-dir "$E2E_TMP/state"
+echo "no cgroup: exit $rc: $err"
+[ $rc -eq 2 ] || fail "--cgroup /does-not-exist: exit $rc, expected 2"
+printf '%s\n' "$err" | grep -q does-not-exist ||
+	fail "--cgroup /does-not-exist: message does not name the cgroup"
+
+[ $failed -eq 0 ] || e2e_fail "run errors: see above"
+echo "PASS: run errors"

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Labels: config -> kernel maps, kernel evidence -> text. */
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <bpf/bpf.h>
+
+#include "cgroup.h"
+#include "labels.h"
+#include "egress.skel.h"
+
+/* The kernel's encoding of a device number (MKDEV). */
+static uint32_t kernel_dev(dev_t d)
+{
+	return (major(d) << 20) | minor(d);
+}
+
+static int push_str(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	return nv[*n] ? (int)(*n)++ : -ENOMEM;
+}
+
+static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path,
+		      uint64_t bit, struct ea_label_sources *src)
+{
+	char full[4096];
+	struct ea_cgroup_label v = { 0 };
+	uint64_t id;
+	int fd = bpf_map__fd(skel->maps.cgroup_labels), idx, err;
+
+	err = ea_cgroup_resolve(mnt, path, full, sizeof(full));
+	if (!err)
+		err = ea_cgroup_id(full, &id);
+	if (err)
+		return err;
+	bpf_map_lookup_elem(fd, &id, &v);
+	idx = push_str(&src->cgroups, &src->ncgroups, full + strlen(mnt));
+	if (idx < 0)
+		return idx;
+	v.labels |= bit;
+	v.cgroup_idx = (uint32_t)idx;
+	return bpf_map_update_elem(fd, &id, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* nftw has no user pointer: the tree being labelled. */
+static struct {
+	int fd;
+	uint64_t bit;
+	uint32_t idx;
+	uint64_t *filter;
+} walk;
+
+static int mark_inode(dev_t dev, ino_t ino)
+{
+	struct ea_inode_key key = { .ino = ino, .dev = kernel_dev(dev) };
+	struct ea_inode_label v = { 0 };
+	uint32_t h = (uint32_t)((key.ino ^ ((uint64_t)key.dev * 0x9e3779b97f4a7c15ull)) &
+				(EA_INODE_FILTER_BITS - 1));
+
+	bpf_map_lookup_elem(walk.fd, &key, &v);
+	if (!v.labels)
+		v.path_idx = walk.idx;
+	v.labels |= walk.bit;
+	walk.filter[h / 64] |= 1ull << (h & 63);
+	return bpf_map_update_elem(walk.fd, &key, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* Files of the tree with other names elsewhere: hard links. */
+static int mark_hard_link(const char *path, const struct stat *st, int type,
+			  struct FTW *ftw)
+{
+	if (type == FTW_F && S_ISREG(st->st_mode) && st->st_nlink > 1)
+		return mark_inode(st->st_dev, st->st_ino);
+	return 0;
+}
+
+static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
+		    struct ea_label_sources *src, uint64_t *filter)
+{
+	struct stat st;
+	int idx, err;
+
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	idx = push_str(&src->paths, &src->npaths, path);
+	if (idx < 0)
+		return idx;
+	walk.fd = bpf_map__fd(skel->maps.inode_labels);
+	walk.bit = bit;
+	walk.idx = (uint32_t)idx;
+	walk.filter = filter;
+	err = mark_inode(st.st_dev, st.st_ino);
+	if (!err)
+		err = nftw(path, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
+	return err;
+}
+
+static int write_filter(struct egress_bpf *skel, const uint64_t *filter)
+{
+	int fd = bpf_map__fd(skel->maps.inode_filter);
+
+	for (uint32_t w = 0; w < EA_INODE_FILTER_BITS / 64; w++)
+		if (filter[w] && bpf_map_update_elem(fd, &w, &filter[w], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static int load_label(struct egress_bpf *skel, const struct ea_label_cfg *l,
+		      uint64_t bit, const char *mnt, struct ea_label_sources *src,
+		      uint64_t *filter, const char **bad)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < l->cgroups.n && !err; i++) {
+		*bad = l->cgroups.v[i];
+		err = add_cgroup(skel, mnt, l->cgroups.v[i], bit, src);
+	}
+	for (size_t i = 0; i < l->paths.n && !err; i++) {
+		*bad = l->paths.v[i];
+		err = add_path(skel, l->paths.v[i], bit, src, filter);
+	}
+	return err;
+}
+
+int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
+		   const char *cg_mount, struct ea_label_sources *src,
+		   struct ea_kern_config *k, struct ea_err *err)
+{
+	uint64_t *filter = calloc(EA_INODE_FILTER_BITS / 64, sizeof(*filter));
+	const char *bad = NULL;
+	int ret = 0;
+
+	if (!filter)
+		return -ENOMEM;
+	k->default_labels = cfg->nlabels ? 0 : 1;
+	k->enforce_labels = !cfg->nlabels && cfg->agent.mode == EA_MODE_ENFORCE ? 1 : 0;
+	for (size_t i = 0; i < cfg->nlabels && !ret; i++) {
+		const struct ea_label_cfg *l = &cfg->labels[i];
+		uint32_t mode = l->has_mode ? l->mode : cfg->agent.mode;
+
+		if (mode == EA_MODE_ENFORCE)
+			k->enforce_labels |= 1ull << i;
+		k->cgroup_labelled |= l->cgroups.n > 0;
+		k->path_labels |= l->paths.n > 0;
+		ret = load_label(skel, l, 1ull << i, cg_mount, src, filter, &bad);
+		if (ret)
+			ea_err_set(err, "%s:%u: [label %s] %s: %s",
+				   cfg->path ? cfg->path : "(config)", l->line, l->name,
+				   bad, strerror(-ret));
+	}
+	if (!ret)
+		ret = write_filter(skel, filter);
+	free(filter);
+	return ret;
+}
+
+void ea_label_sources_free(struct ea_label_sources *src)
+{
+	for (size_t i = 0; i < src->ncgroups; i++)
+		free(src->cgroups[i]);
+	for (size_t i = 0; i < src->npaths; i++)
+		free(src->paths[i]);
+	free(src->cgroups);
+	free(src->paths);
+	memset(src, 0, sizeof(*src));
+}
+
+static size_t append(char *out, size_t len, size_t n, const char *name,
+		     const char *what)
+{
+	if (n < len)
+		n += (size_t)snprintf(out + n, len - n, "%s%s=%s", n ? ";" : "", name, what);
+	return n;
+}
+
+void ea_labels_evidence(const struct ea_label_sources *src,
+			const char (*names)[64], uint32_t nlabels,
+			const struct ea_flow_event *e, char *out, size_t len)
+{
+	char what[512];
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (uint32_t b = 0; b < nlabels && b < EA_MAX_LABELS; b++) {
+		uint64_t bit = 1ull << b;
+
+		if (!(e->labels & bit))
+			continue;
+		for (int i = 0; i < EA_EVIDENCE_SLOTS; i++) {
+			const struct ea_evidence *ev = &e->ev[i];
+
+			if (!(ev->labels & bit) || ev->path_idx >= src->npaths)
+				continue;
+			snprintf(what, sizeof(what), "file %s/.../%.*s (inode %llu)",
+				 src->paths[ev->path_idx], EA_EVIDENCE_NAME, ev->name,
+				 (unsigned long long)ev->ino);
+			n = append(out, len, n, names[b], what);
+		}
+		if (e->cgroup_idx < src->ncgroups) {
+			snprintf(what, sizeof(what), "cgroup %s", src->cgroups[e->cgroup_idx]);
+			n = append(out, len, n, names[b], what);
+		}
+	}
+}

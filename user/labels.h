@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Data labels in the kernel: the cgroups and file trees of each [label]
+ * section become map entries the datapath matches by cgroup id and by
+ * (device, inode); the evidence of a flow's labels becomes text again.
+ */
+#ifndef EA_LABELS_H
+#define EA_LABELS_H
+
+#include "config.h"
+#include "err.h"
+
+struct egress_bpf;
+
+/* The configured sources of labels, indexed as the kernel reports them. */
+struct ea_label_sources {
+	char **cgroups;		/* "/path" relative to the cgroup2 mount */
+	size_t ncgroups;
+	char **paths;		/* configured directory */
+	size_t npaths;
+};
+
+/*
+ * Fill cgroup_labels, inode_labels and inode_filter from cfg and return in
+ * *k the label bits of the kernel config (default, enforce, flags).
+ * -errno with err naming the label, the line and the path on failure.
+ */
+int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
+		   const char *cg_mount, struct ea_label_sources *src,
+		   struct ea_kern_config *k, struct ea_err *err);
+void ea_label_sources_free(struct ea_label_sources *src);
+
+/* "label=source;..." for a flow event's labels. */
+void ea_labels_evidence(const struct ea_label_sources *src,
+			const char (*names)[64], uint32_t nlabels,
+			const struct ea_flow_event *e, char *out, size_t len);
+
+#endif /* EA_LABELS_H */
