@@ -51,11 +51,12 @@ BPFTEST_BINS	:= $(addprefix $(OUT)/tests/,$(bpftest-y))
 UNIT_HELPERS	:= $(addprefix $(OBJ)/,$(unit-helpers-y))
 FUZZ_BINS	:= $(addprefix $(OUT)/fuzz/,$(fuzz-y))
 E2E_BINS	:= $(addprefix $(OUT)/tests/e2e/,$(e2e-bins-y))
+BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench install clean
+.PHONY: all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
 
 all: $(OUT)/egress-audit
 
@@ -123,6 +124,14 @@ $(OUT)/tests/e2e/%: tests/e2e/%.c
 e2e: all $(E2E_BINS)
 	$(Q)scripts/run-tests.sh e2e $(sort $(wildcard tests/e2e/test_*.sh))
 
+# --- benchmarks ------------------------------------------------------------
+$(OUT)/bench/%: $(OBJ)/tests/bench/%.o $(OUT)/libea.a
+	$(call msg,BENCH,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(LIBS) -lpthread -lm -o $@
+
+bench-bins: $(BENCH_BINS)
+
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRCS := $(patsubst $(OBJ)/%.o,%.c,$(LIBEA_OBJS))
 $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS)
@@ -150,7 +159,7 @@ run: deps all
 test: deps all
 	$(Q)scripts/test.sh
 
-bench: deps all
+bench: deps all bench-bins
 	$(Q)scripts/bench.sh $(if $(QUICK),--quick)
 
 install: all

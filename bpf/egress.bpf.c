@@ -352,9 +352,18 @@ int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
+/* The cgroup the socket hooks are attached to (set by the agent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} watched_cgroup SEC(".maps");
+
 /*
  * Device-level backstop: frames that no socket hook sees, i.e. without a
- * local inet socket (forwarded or kernel-made) or from a packet socket.
+ * local socket (forwarded or kernel-made), from a packet socket, or from a
+ * socket outside the watched cgroup.
  */
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
@@ -368,12 +377,22 @@ int tc_egress(struct __sk_buff *skb)
 
 	if (sk) {
 		sk = bpf_sk_fullsock(sk);
-		if (!sk || sk->family != AF_PACKET)
+		if (!sk)
+			return TC_ACT_OK;	/* time-wait and request sockets */
+		if (sk->family == AF_PACKET)
+			origin = EA_ORIGIN_PACKET;
+		else if (bpf_skb_under_cgroup(skb, &watched_cgroup, 0) == 1)
 			return TC_ACT_OK;	/* a socket hook's flow */
-		origin = EA_ORIGIN_PACKET;
 	}
-	if (ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p) != EA_PARSE_OK)
+	switch (ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p)) {
+	case EA_PARSE_OK:
+		break;
+	case EA_PARSE_MALFORMED:
+		count(EA_CNT_BAD_PACKET);
 		return TC_ACT_OK;
+	default:
+		return TC_ACT_OK;	/* not IP: ARP and the like */
+	}
 	__builtin_memcpy(key.src, p.src, sizeof(key.src));
 	__builtin_memcpy(key.dst, p.dst, sizeof(key.dst));
 	key.sport = p.sport;

@@ -210,6 +210,12 @@ static int attach_cgroup(struct ea_agent *a)
 		ea_log("%s: %s", a->cg_path, strerror(-err));
 		return err;
 	}
+	if (bpf_map_update_elem(bpf_map__fd(a->skel->maps.watched_cgroup), &(uint32_t){ 0 },
+				&a->cgroup_fd, BPF_ANY)) {
+		err = -errno;
+		ea_log("watched_cgroup: %s", strerror(-err));
+		return err;
+	}
 	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
 		struct bpf_program *p = cgroup_progs[i].get(a->skel);
 

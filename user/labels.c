@@ -176,11 +176,24 @@ void ea_label_sources_free(struct ea_label_sources *src)
 	memset(src, 0, sizeof(*src));
 }
 
+/*
+ * Append "name=what" to a ';'-separated list; ';' and '%' inside what (a
+ * file name can hold any byte) are percent-encoded so the list stays
+ * unambiguous.
+ */
 static size_t append(char *out, size_t len, size_t n, const char *name,
 		     const char *what)
 {
 	if (n < len)
-		n += (size_t)snprintf(out + n, len - n, "%s%s=%s", n ? ";" : "", name, what);
+		n += (size_t)snprintf(out + n, len - n, "%s%s=", n ? ";" : "", name);
+	for (; *what && n + 4 < len; what++) {
+		if (*what == ';' || *what == '%')
+			n += (size_t)snprintf(out + n, len - n, "%%%02X", (unsigned char)*what);
+		else
+			out[n++] = *what;
+	}
+	if (n < len)
+		out[n] = '\0';
 	return n;
 }
 

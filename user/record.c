@@ -167,6 +167,38 @@ static void print_list_json(FILE *f, const char *list)
 	fputc(']', f);
 }
 
+/* "a=x;a=y;b=z" as {"a":["x","y"],"b":["z"]} (entries of a label are adjacent). */
+static void print_evidence_json(FILE *f, const char *ev)
+{
+	char label[EA_LABEL_NAME_MAX] = "", item[EA_REC_EVIDENCE_MAX];
+	const char *p = ev;
+	bool open = false;
+
+	fputc('{', f);
+	while (*p) {
+		size_t n = strcspn(p, ";"), k = strcspn(p, "=");
+
+		if (k < n && k < sizeof(label)) {
+			if (!open || strncmp(label, p, k) || label[k]) {
+				if (open)
+					fputs("],", f);
+				snprintf(label, sizeof(label), "%.*s", (int)k, p);
+				ea_json_str(f, label);
+				fputs(":[", f);
+				open = true;
+			} else {
+				fputc(',', f);
+			}
+			snprintf(item, sizeof(item), "%.*s", (int)(n - k - 1), p + k + 1);
+			ea_json_str(f, item);
+		}
+		p += n;
+		if (*p == ';')
+			p++;
+	}
+	fputs(open ? "]}" : "}", f);
+}
+
 static void print_flow_json(FILE *f, const struct ea_rec *r)
 {
 	char start[40], src[EA_ADDR_STRLEN], dst[EA_ADDR_STRLEN], cc[3];
@@ -191,7 +223,7 @@ static void print_flow_json(FILE *f, const struct ea_rec *r)
 		ea_format_time(r->start_ns, start));
 	print_list_json(f, r->labels);
 	fputs(",\"evidence\":", f);
-	ea_json_str(f, r->evidence);
+	print_evidence_json(f, r->evidence);
 	fprintf(f, ",\"origin\":\"%s\",\"ifindex\":%u,\"ip_proto\":%u,\"cookie\":%llu,"
 		"\"mapped\":%s", ea_origin_name(r->origin), r->ifindex, r->ip_proto,
 		(unsigned long long)r->cookie, r->mapped ? "true" : "false");

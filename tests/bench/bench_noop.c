@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bench_noop CGROUP: attach the no-op programs of bpf/bench_noop.bpf.c to
+ * CGROUP (one per cgroup hook the agent uses) and to the global
+ * tracepoint the agent's tcp_close uses, print their program ids as one
+ * JSON line, and hold them until SIGINT or SIGTERM (they are links owned by
+ * this process: they go away with it, also when it is killed).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bench_noop.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static __u32 prog_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return 0;
+	return info.id;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench_noop_bpf *s;
+	struct bpf_program *cg_progs[7];
+	struct bpf_link *links[8];
+	int nlinks = 0, cg, rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: bench_noop CGROUP\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	cg = open(argv[1], O_RDONLY | O_DIRECTORY);
+	if (cg < 0) {
+		fprintf(stderr, "bench_noop: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	s = bench_noop_bpf__open();
+	if (!s)
+		return 1;
+	bpf_program__set_autoload(s->progs.bench_parse, false);
+	if (bench_noop_bpf__load(s)) {
+		fprintf(stderr, "bench_noop: load failed\n");
+		goto out;
+	}
+	cg_progs[0] = s->progs.nop_egress;
+	cg_progs[1] = s->progs.nop_sk_create;
+	cg_progs[2] = s->progs.nop_sk_release;
+	cg_progs[3] = s->progs.nop_connect4;
+	cg_progs[4] = s->progs.nop_connect6;
+	cg_progs[5] = s->progs.nop_sendmsg4;
+	cg_progs[6] = s->progs.nop_sendmsg6;
+	for (int i = 0; i < 7; i++) {
+		links[nlinks] = bpf_program__attach_cgroup(cg_progs[i], cg);
+		if (!links[nlinks]) {
+			fprintf(stderr, "bench_noop: attach %s: %s\n",
+				bpf_program__name(cg_progs[i]), strerror(errno));
+			goto out;
+		}
+		nlinks++;
+	}
+	links[nlinks] = bpf_program__attach(s->progs.nop_tcp_state);
+	if (!links[nlinks]) {
+		fprintf(stderr, "bench_noop: attach nop_tcp_state: %s\n", strerror(errno));
+		goto out;
+	}
+	nlinks++;
+	printf("{\"egress\": %u, \"sock_create\": %u, \"sock_release\": %u, "
+	       "\"connect4\": %u, \"connect6\": %u, \"sendmsg4\": %u, "
+	       "\"sendmsg6\": %u, \"tcp_close\": %u}\n",
+	       prog_id(s->progs.nop_egress), prog_id(s->progs.nop_sk_create),
+	       prog_id(s->progs.nop_sk_release), prog_id(s->progs.nop_connect4),
+	       prog_id(s->progs.nop_connect6), prog_id(s->progs.nop_sendmsg4),
+	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_tcp_state));
+	fflush(stdout);
+	while (!stop)
+		pause();
+	rc = 0;
+out:
+	while (nlinks > 0)
+		bpf_link__destroy(links[--nlinks]);
+	bench_noop_bpf__destroy(s);
+	close(cg);
+	return rc;
+}

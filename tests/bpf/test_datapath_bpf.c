@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The datapath's packet path on crafted frames: bpf_prog_test_run_opts runs
+ * the real tc_egress program of bpf/egress.bpf.c (no socket: the device
+ * path), with the real classifier and maps. Asserted: the flow it keeps
+ * (bytes, packets, ports, protocol, verdict), the events in the ring buffer,
+ * the aggregates, the counters, and that malformed frames make no flow.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "geo_maps.h"
+#include "geo_table.h"
+#include "egress.skel.h"
+
+#define ETH_HLEN 14
+
+struct fixture {
+	struct egress_bpf *skel;
+	struct ea_config cfg;
+	struct ea_geo_table table;
+	struct ring_buffer *rb;
+	struct ea_flow_event events[64];
+	int nevents;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct fixture *f = ctx;
+
+	assert_true(size >= sizeof(struct ea_flow_event));
+	if (f->nevents < 64)
+		memcpy(&f->events[f->nevents++], data, sizeof(struct ea_flow_event));
+	return 0;
+}
+
+static const char config[] =
+	"[geoip]\nfile = tests/data/test-geoip.csv\n";
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ea_err err = { { 0 } };
+	struct ea_geo_maps m;
+
+	if (ea_config_parse_string("t.ini", config, &f->cfg, &err) ||
+	    ea_geo_table_build(&f->cfg, &f->table, &err))
+		fail_msg("%s", err.msg);
+	f->skel = egress_bpf__open();
+	assert_non_null(f->skel);
+	m = (struct ea_geo_maps){ .root = f->skel->maps.geo_root,
+				  .chunks = f->skel->maps.geo_chunks,
+				  .results = f->skel->maps.geo_results };
+	assert_int_equal(ea_geo_maps_size(&m, &f->table), 0);
+	assert_int_equal(egress_bpf__load(f->skel), 0);
+	assert_int_equal(ea_geo_maps_fill(&m, &f->table, 0), 0);
+	f->skel->bss->cfg.default_labels = 1;
+	f->skel->bss->cfg.update_interval_ns = 60ull * 1000000000ull;
+	f->skel->bss->cfg.policy_gen = 1;
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.events), on_event, f, NULL);
+	assert_non_null(f->rb);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ring_buffer__free(f->rb);
+	egress_bpf__destroy(f->skel);
+	ea_geo_table_free(&f->table);
+	ea_config_free(&f->cfg);
+	free(f);
+	return 0;
+}
+
+/* Forget flows and events between tests. */
+static int reset(void **state)
+{
+	struct fixture *f = *state;
+	int fd = bpf_map__fd(f->skel->maps.dev_flows);
+	struct ea_dev_flow_key key;
+
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		bpf_map_delete_elem(fd, &key);
+	ring_buffer__consume(f->rb);
+	f->nevents = 0;
+	return 0;
+}
+
+/* Ethernet + IPv4 + UDP (or TCP) to dst:dport with a payload of plen bytes. */
+static size_t frame4(uint8_t *b, const char *dst, uint8_t proto, uint16_t dport,
+		     size_t plen)
+{
+	ea_addr_t a;
+	uint8_t d[16];
+	size_t l4 = proto == 6 ? 20 : 8, ip_len = 20 + l4 + plen;
+
+	assert_int_equal(ea_addr_parse(dst, &a), 0);
+	ea_addr_to_bytes(a, d);
+	memset(b, 0, ETH_HLEN + ip_len);
+	b[12] = 0x08;
+	b[14] = 0x45;
+	b[16] = (uint8_t)(ip_len >> 8);
+	b[17] = (uint8_t)ip_len;
+	b[22] = 64;
+	b[23] = proto;
+	memcpy(b + 26, "\xc0\x00\x02\x01", 4);
+	memcpy(b + 30, d + 12, 4);
+	b[34] = 0x9c, b[35] = 0x40;			/* sport 40000 */
+	b[36] = (uint8_t)(dport >> 8), b[37] = (uint8_t)dport;
+	if (proto == 6)
+		b[46] = 0x50;				/* data offset 5 */
+	return ETH_HLEN + ip_len;
+}
+
+static size_t frame6(uint8_t *b, const char *dst, uint16_t dport, size_t plen)
+{
+	ea_addr_t a;
+	size_t ip_len = 40 + 8 + plen;
+
+	assert_int_equal(ea_addr_parse(dst, &a), 0);
+	memset(b, 0, ETH_HLEN + ip_len);
+	b[12] = 0x86, b[13] = 0xdd;
+	b[14] = 0x60;
+	b[18] = (uint8_t)((8 + plen) >> 8), b[19] = (uint8_t)(8 + plen);
+	b[20] = 17;
+	b[21] = 64;
+	b[22] = 0x20, b[23] = 0x01, b[24] = 0x0d, b[25] = 0xb8, b[37] = 1;
+	ea_addr_to_bytes(a, b + 38);
+	b[54] = 0x9c, b[55] = 0x40;
+	b[56] = (uint8_t)(dport >> 8), b[57] = (uint8_t)dport;
+	return ETH_HLEN + ip_len;
+}
+
+static void run(struct fixture *f, const uint8_t *pkt, size_t len, uint32_t gso_segs)
+{
+	struct __sk_buff ctx = { .gso_segs = gso_segs, .gso_size = gso_segs ? 1000 : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.tc_egress),
+						&opts), 0);
+	assert_int_equal(opts.retval, 0);	/* TC_ACT_OK: the backstop never drops */
+}
+
+/* The single device flow in the map, or fail. */
+static struct ea_flow only_flow(struct fixture *f, struct ea_dev_flow_key *key)
+{
+	int fd = bpf_map__fd(f->skel->maps.dev_flows);
+	struct ea_dev_flow_key next;
+	struct ea_flow fl;
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, &fl), 0);
+	assert_int_not_equal(bpf_map_get_next_key(fd, key, &next), 0);
+	return fl;
+}
+
+static uint64_t counter(struct fixture *f, uint32_t which)
+{
+	uint64_t v[256] = { 0 }, sum = 0;
+	int ncpu = libbpf_num_possible_cpus();
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.counters),
+					     &which, v), 0);
+	for (int i = 0; i < ncpu && i < 256; i++)
+		sum += v[i];
+	return sum;
+}
+
+static void test_flagged_udp4_counted_and_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	struct ea_flow fl;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 100);
+
+	run(f, pkt, len, 0);
+	run(f, pkt, len, 0);
+	run(f, pkt, len, 0);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.packets, 3);
+	assert_int_equal(fl.bytes, 3 * (20 + 8 + 100));
+	assert_int_equal(fl.dport, 5353);
+	assert_int_equal(fl.sport, 40000);
+	assert_int_equal(fl.proto, EA_PROTO_UDP);
+	assert_int_equal(fl.family, 4);
+	assert_int_equal(fl.country, ea_cc_pack("US"));
+	assert_int_equal(fl.zone, EA_ZONE_ADEQUACY_PARTIAL);
+	assert_int_equal(fl.verdict, EA_VERDICT_FLAGGED);
+	assert_int_equal(key.origin, EA_ORIGIN_DEVICE);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 1);
+	assert_int_equal(f->events[0].type, EA_EV_FLOW_START);
+	assert_int_equal(f->events[0].bytes, 128);
+	assert_int_equal(f->events[0].packets, 1);
+	assert_int_equal(f->events[0].verdict, EA_VERDICT_FLAGGED);
+	assert_int_equal(f->events[0].origin, EA_ORIGIN_DEVICE);
+	assert_int_equal(f->events[0].abi, EA_ABI_VERSION);
+}
+
+static void test_allowed_flow_silent_but_aggregated(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	struct ea_flow fl;
+	struct ea_agg agg[256];
+	uint64_t flows = 0, bytes = 0;
+	uint32_t k;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "192.0.2.10", 17, 53, 10);
+
+	run(f, pkt, len, 0);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.verdict, EA_VERDICT_ALLOWED);
+	assert_int_equal(fl.country, ea_cc_pack("DE"));
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 0);
+	k = fl.result * EA_VERDICT_MAX + EA_VERDICT_ALLOWED;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.agg), &k, agg), 0);
+	for (int i = 0; i < libbpf_num_possible_cpus() && i < 256; i++) {
+		flows += agg[i].flows;
+		bytes += agg[i].bytes;
+	}
+	assert_true(flows >= 1);
+	assert_true(bytes >= 38);
+}
+
+static void test_ipv6_flow(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	struct ea_flow fl;
+	uint8_t pkt[256];
+	size_t len = frame6(pkt, "2001:db8:3::5", 443, 20);
+
+	run(f, pkt, len, 0);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.family, 6);
+	assert_int_equal(fl.country, ea_cc_pack("CN"));
+	assert_int_equal(fl.zone, EA_ZONE_THIRD);
+	assert_int_equal(fl.bytes, 40 + 8 + 20);
+	assert_int_equal(fl.dport, 443);
+}
+
+/* A GSO packet counts its segments and a header per segment. */
+static void test_gso_counts_segments(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	struct ea_flow fl;
+	uint8_t pkt[4096];
+	size_t len = frame4(pkt, "203.0.113.5", 6, 443, 3000);
+
+	run(f, pkt, len, 3);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.packets, 3);
+	assert_int_equal(fl.bytes, 3000 + 3 * (20 + 20));
+	assert_int_equal(fl.proto, EA_PROTO_TCP);
+}
+
+/* A later fragment has no ports: a flow of its own, still classified. */
+static void test_fragment(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	struct ea_flow fl;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 40);
+
+	pkt[20] = 0x00, pkt[21] = 0x10;		/* fragment offset 128 */
+	run(f, pkt, len, 0);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.dport, 0);
+	assert_int_equal(fl.sport, 0);
+	assert_int_equal(fl.country, ea_cc_pack("US"));
+}
+
+/* Malformed headers: counted, no flow. */
+static void test_malformed_makes_no_flow(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_dev_flow_key key;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 10);
+	int fd = bpf_map__fd(f->skel->maps.dev_flows);
+	uint64_t bad = counter(f, EA_CNT_BAD_PACKET);
+
+	pkt[14] = 0x4f;				/* IHL beyond the packet */
+	run(f, pkt, len, 0);
+	len = frame4(pkt, "198.51.100.7", 17, 5353, 40);
+	pkt[14] = 0x35;				/* version 3 */
+	run(f, pkt, len, 0);
+	assert_int_not_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
+	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad + 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_flagged_udp4_counted_and_reported, reset),
+		cmocka_unit_test_setup(test_allowed_flow_silent_but_aggregated, reset),
+		cmocka_unit_test_setup(test_ipv6_flow, reset),
+		cmocka_unit_test_setup(test_gso_counts_segments, reset),
+		cmocka_unit_test_setup(test_fragment, reset),
+		cmocka_unit_test_setup(test_malformed_makes_no_flow, reset),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
