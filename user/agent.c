@@ -33,7 +33,9 @@ const char cmd_run_usage[] =
 	"Watch every flow leaving the cgroup (default: [agent] cgroup, else the\n"
 	"root of the cgroup v2 mount) and the devices of [agent] interfaces;\n"
 	"print one record per line on standard output (JSON lines with -j)\n"
-	"until SIGINT or SIGTERM. Diagnostics go to standard error.\n\n"
+	"until SIGINT or SIGTERM. Diagnostics go to standard error. SIGHUP\n"
+	"reloads the configuration and GeoIP data; bad input keeps the running\n"
+	"state.\n\n"
 	"  -c, --config FILE    configuration (default: embedded defaults)\n"
 	"  --cgroup PATH        cgroup to watch (absolute, or relative to the\n"
 	"                       cgroup v2 mount)\n"
@@ -42,11 +44,14 @@ const char cmd_run_usage[] =
 	"Exit codes: 0 stopped by a signal, 1 runtime failure (not root, no BTF,\n"
 	"no cgroup v2, load or attach failed), 2 bad usage or bad config.\n";
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reload_requested;
 
 static void on_signal(int sig)
 {
-	stopping = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stopping = 1;
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -337,6 +342,10 @@ static int run_loop(struct ea_agent *a)
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
+		if (reload_requested) {
+			reload_requested = 0;
+			ea_agent_reload(a);
+		}
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now - last_tick >= 1000000000) {
 			last_tick = now;
@@ -391,6 +400,7 @@ static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
 	const char *cg;
 	int ret;
 
+	a->config_path = g->config;
 	if (ea_config_load(g->config, &a->cfg, &err)) {
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;
@@ -463,6 +473,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		ea_agent_init_context(a);
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
 		ret = start(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
 	if (!ret) {

@@ -36,6 +36,7 @@ struct ea_agent {
 	struct ea_geo_maps geo;
 	const char *tcp_end_hook;
 
+	const char *config_path;	/* NULL: embedded defaults */
 	const char *cgroup_arg;
 	const char *state_dir;
 	char cg_mount[PATH_MAX];
@@ -65,6 +66,8 @@ struct ea_agent {
 int64_t ea_boot_to_real_ns(void);
 
 void ea_agent_init_context(struct ea_agent *a);
+void ea_agent_reload(struct ea_agent *a);
+uint64_t ea_boot_ns(void);
 void ea_agent_follow_clock(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);

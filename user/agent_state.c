@@ -19,7 +19,7 @@
 #include "record.h"
 #include "util.h"
 
-static uint64_t boot_ns(void)
+uint64_t ea_boot_ns(void)
 {
 	struct timespec ts;
 
@@ -36,7 +36,7 @@ void ea_agent_init_context(struct ea_agent *a)
 	else if (gethostname(a->host, sizeof(a->host) - 1))
 		snprintf(a->host, sizeof(a->host), "localhost");
 	a->boot_to_real_ns = ea_boot_to_real_ns();
-	a->started_real_ns = a->boot_to_real_ns + (int64_t)boot_ns();
+	a->started_real_ns = a->boot_to_real_ns + (int64_t)ea_boot_ns();
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);
 }
 
@@ -146,7 +146,7 @@ static void sweep(struct ea_agent *a, uint64_t idle_ns)
 	int fd = bpf_map__fd(a->skel->maps.dev_flows);
 	struct ea_dev_flow_key key, next;
 	struct ea_flow f;
-	uint64_t now = boot_ns();
+	uint64_t now = ea_boot_ns();
 	void *prev = NULL;
 
 	if (!a->ntc)

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# SIGHUP reload: a new policy applies to the next flows; a reload with a
+# bad config or a bad GeoIP file is refused and the last good state stays.
+. "$(dirname "$0")/lib.sh"
+
+DST=198.51.100.7	# US: flagged unless allowed
+
+e2e_topology
+e2e_cgroup
+e2e_sink_start
+
+write_config()
+{
+	cat >"$E2E_TMP/agent.conf" <<CONF
+[agent]
+record = flagged
+[geoip]
+file = ${2:-$E2E_ROOT/tests/data/test-geoip.csv}
+[policy]
+$1
+CONF
+}
+
+# flagged flow_start records to DST so far
+flagged() { grep -c "\"event\":\"flow_start\".*\"dst\":\"$DST\"" "$E2E_TMP/records.jsonl"; }
+
+send() { e2e_in "$E2E_TRAFFIC" udp-connected $DST "$E2E_PORT" 10 >/dev/null || e2e_fail "send"; }
+
+reloads() { grep -c reload "$E2E_TMP/agent.err"; }
+more_reloads_than() { test "$(reloads)" -gt "$1"; }
+flagged_is() { test "$(flagged)" -eq "$1"; }
+
+reload()
+{
+	local before
+	before=$(reloads)
+	kill -HUP "$E2E_AGENT_PID"
+	e2e_wait_for 10 more_reloads_than "$before" || e2e_fail "no reload message"
+}
+
+write_config ""
+e2e_agent_start "$E2E_TMP/agent.conf"
+send
+e2e_wait_for 5 flagged_is 1 || e2e_fail "first flow not flagged"
+
+# allow the destination: the next flow is not flagged
+write_config "allow_cidr = 198.51.100.0/24"
+reload
+grep -q "reload: GeoIP and policy now from bank 1" "$E2E_TMP/agent.err" ||
+	e2e_fail "reload not applied: $(tail -3 "$E2E_TMP/agent.err")"
+send
+sleep 1
+test "$(flagged)" -eq 1 || e2e_fail "flow flagged after allow_cidr reload"
+
+# a bad config is refused, naming file and line; the allow stays
+write_config "allow_cidr = 198.51.100.0/24
+colour = blue"
+reload
+grep -q "agent.conf:7: unknown key 'colour'" "$E2E_TMP/agent.err" ||
+	e2e_fail "bad config not named: $(tail -3 "$E2E_TMP/agent.err")"
+send
+sleep 1
+test "$(flagged)" -eq 1 || e2e_fail "bad reload changed the policy"
+
+# a bad GeoIP file is refused too
+printf '1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.0.255,CN\n' >"$E2E_TMP/bad.csv"
+write_config "" "$E2E_TMP/bad.csv"
+reload
+grep -q "bad.csv:2" "$E2E_TMP/agent.err" ||
+	e2e_fail "bad GeoIP file not named: $(tail -3 "$E2E_TMP/agent.err")"
+send
+sleep 1
+test "$(flagged)" -eq 1 || e2e_fail "bad GeoIP reload changed the policy"
+
+# back to the default policy: flagged again
+write_config ""
+reload
+send
+e2e_wait_for 5 flagged_is 2 || e2e_fail "flow not flagged after reload back"
+grep -q '"event":"config".*"reload":"refused"' "$E2E_TMP/records.jsonl" ||
+	e2e_fail "no config record for the refused reload"
+e2e_agent_stop
+echo "PASS: reload"
