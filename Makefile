@@ -27,8 +27,7 @@ VMLINUX_H	:= $(OUT)/vmlinux/vmlinux.h
 
 CFLAGS	?= -O2 -g
 EA_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
-	     -D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) \
-	     -DEA_DATADIR='"$(DATADIR)"' -MMD -MP
+	     -D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -I$(OUT)/gen -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUT)/vmlinux -Iinclude -Ibpf
 LIBS	:= -lbpf -lelf -lz -linih -lmaxminddb -lssl -lcrypto
@@ -56,7 +55,7 @@ BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
+.PHONY: FORCE all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
 
 all: $(OUT)/egress-audit
 
@@ -86,7 +85,15 @@ $(SKEL)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # --- user space -------------------------------------------------------------
-$(OBJ)/%.o: %.c | $(SKELS)
+# Installed paths, rewritten only when PREFIX changes (so objects rebuild then).
+$(OUT)/gen/paths.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)echo '#define EA_DATADIR "$(DATADIR)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+FORCE:
+
+$(OBJ)/%.o: %.c | $(SKELS) $(OUT)/gen/paths.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EA_CFLAGS) -c $< -o $@
@@ -134,11 +141,11 @@ bench-bins: $(BENCH_BINS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRCS := $(patsubst $(OBJ)/%.o,%.c,$(LIBEA_OBJS))
-$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS)
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS) $(OUT)/gen/paths.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
-		-D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -DEA_DATADIR='""' \
+		-D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -I$(OUT)/gen \
 		$^ $(LIBS) -o $@
 
 FUZZ_TIME ?= 600

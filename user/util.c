@@ -2,15 +2,13 @@
 /* Logging, data-file lookup and JSON string output. */
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "paths.h"
 #include "util.h"
-
-#ifndef EA_DATADIR
-#define EA_DATADIR "/usr/local/share/egress-audit"
-#endif
 
 int ea_verbose;
 
@@ -72,13 +70,63 @@ const char *ea_data_file(const char *name, char *buf, size_t len)
 	return NULL;
 }
 
-void ea_json_str(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not. */
+size_t ea_utf8_valid_len(const unsigned char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
 
-		switch (c) {
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are invalid */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string: '"', '\\' and every control byte escaped, valid UTF-8
+ * kept, each byte of invalid UTF-8 replaced by U+FFFD so the output is
+ * always valid JSON (the raw bytes of such names stay in the trail).
+ */
+void ea_json_str(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		size_t n = ea_utf8_valid_len(s);
+
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			s++;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(s, 1, n, f);
+			s += n;
+			continue;
+		}
+		switch (*s) {
 		case '"':
 			fputs("\\\"", f);
 			break;
@@ -95,11 +143,12 @@ void ea_json_str(FILE *f, const char *s)
 			fputs("\\r", f);
 			break;
 		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
+			if (*s < 0x20 || *s == 0x7f)
+				fprintf(f, "\\u%04x", *s);
 			else
-				fputc(c, f);
+				fputc(*s, f);
 		}
+		s++;
 	}
 	fputc('"', f);
 }

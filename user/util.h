@@ -27,7 +27,9 @@ __attribute__((format(printf, 1, 2))) void ea_debug(const char *fmt, ...);
  */
 const char *ea_data_file(const char *name, char *buf, size_t len);
 
-/* JSON string with every byte below 0x20, '"' and '\\' escaped. */
+/* JSON string: control bytes, '"' and '\\' escaped, invalid UTF-8 as U+FFFD. */
 void ea_json_str(FILE *f, const char *s);
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
+size_t ea_utf8_valid_len(const unsigned char *s);
 
 #endif /* EA_UTIL_H */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Record output with hostile strings: JSON escaping (quotes, backslashes,
+ * control bytes, invalid UTF-8), the readable form's \xNN escaping, the
+ * labels and evidence lists, and the contract keys of a flow record.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "record.h"
+#include "util.h"
+
+/* What fn wrote to a memory stream. */
+static char *capture_json_str(const char *in)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ea_json_str(f, in);
+	fclose(f);
+	return buf;
+}
+
+static void expect_json(const char *in, const char *want)
+{
+	char *got = capture_json_str(in);
+
+	if (strcmp(got, want))
+		fail_msg("json of %s: got %s want %s", in, got, want);
+	free(got);
+}
+
+static void test_json_escapes(void **state)
+{
+	expect_json("plain", "\"plain\"");
+	expect_json("a\"b\\c", "\"a\\\"b\\\\c\"");
+	expect_json("l1\nl2\tx\r", "\"l1\\nl2\\tx\\r\"");
+	expect_json("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	expect_json("|=]", "\"|=]\"");
+}
+
+static void test_json_utf8(void **state)
+{
+	expect_json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	expect_json("\xff", "\"\\ufffd\"");
+	expect_json("\xc0\xaf", "\"\\ufffd\\ufffd\"");		/* overlong '/' */
+	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	/* surrogate */
+	expect_json("\xe2\x82", "\"\\ufffd\\ufffd\"");		/* truncated */
+	expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	/* > U+10FFFF */
+}
+
+static void flow_record(struct ea_rec *r, const char *comm)
+{
+	ea_addr_t a;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = EA_REC_FLOW_END;
+	r->ts_ns = 1764394200123456000ll;	/* 2025-11-29T05:30:00.123456Z */
+	r->start_ns = r->ts_ns - 2000000000ll;
+	snprintf(r->host, sizeof(r->host), "db-01");
+	r->verdict = EA_VERDICT_FLAGGED;
+	r->proto = EA_PROTO_TCP;
+	r->ip_proto = 6;
+	r->family = 4;
+	r->country = ea_cc_pack("US");
+	r->zone = EA_ZONE_ADEQUACY_PARTIAL;
+	ea_addr_parse("192.0.2.1", &a);
+	ea_addr_to_bytes(a, r->src);
+	ea_addr_parse("198.51.100.7", &a);
+	ea_addr_to_bytes(a, r->dst);
+	r->sport = 40000;
+	r->dport = 443;
+	r->pid = 42;
+	r->tid = 43;
+	r->uid = 1000;
+	r->bytes = 1500;
+	r->packets = 3;
+	snprintf(r->comm, sizeof(r->comm), "%s", comm);
+	snprintf(r->cgroup, sizeof(r->cgroup), "/eu.slice");
+	snprintf(r->labels, sizeof(r->labels), "eu-users,host");
+	snprintf(r->evidence, sizeof(r->evidence),
+		 "eu-users=file /srv/eu/.../a%%3Bb (inode 7);eu-users=cgroup /eu.slice;host=cgroup /");
+}
+
+static char *print(const struct ea_rec *r, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ea_rec_print(f, json, r);
+	fclose(f);
+	return buf;
+}
+
+static void expect_in(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("missing %s in %s", needle, hay);
+}
+
+static void test_flow_json_keys(void **state)
+{
+	struct ea_rec r;
+	char *out;
+
+	flow_record(&r, "curl");
+	out = print(&r, true);
+	expect_in(out, "{\"event\":\"flow_end\",\"ts\":\"2025-11-29T05:30:00.123456Z\",\"host\":\"db-01\"");
+	expect_in(out, "\"verdict\":\"flagged\",\"proto\":\"tcp\",\"family\":4,\"src\":\"192.0.2.1\","
+		       "\"sport\":40000,\"dst\":\"198.51.100.7\",\"dport\":443,\"country\":\"US\","
+		       "\"zone\":\"adequacy-partial\",\"pid\":42,");
+	expect_in(out, "\"comm\":\"curl\",\"uid\":1000,");
+	expect_in(out, "\"cgroup\":\"/eu.slice\"");
+	expect_in(out, "\"bytes\":1500,\"packets\":3,\"start\":\"2025-11-29T05:29:58.123456Z\"");
+	expect_in(out, "\"labels\":[\"eu-users\",\"host\"]");
+	expect_in(out, "\"evidence\":{\"eu-users\":[\"file /srv/eu/.../a%3Bb (inode 7)\","
+		       "\"cgroup /eu.slice\"],\"host\":[\"cgroup /\"]}");
+	assert_int_equal(out[strlen(out) - 1], '\n');
+	free(out);
+}
+
+static void test_hostile_comm(void **state)
+{
+	struct ea_rec r;
+	char *out;
+
+	flow_record(&r, "a|b=c\\d]\"e\nf\t\xff");
+	out = print(&r, true);
+	expect_in(out, "\"comm\":\"a|b=c\\\\d]\\\"e\\nf\\t\\ufffd\"");
+	assert_null(strchr(out, '\t'));
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	out = print(&r, false);
+	expect_in(out, "comm=a|b=c\\x5cd]\"e\\x0af\\x09\\xff ");
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+}
+
+static void test_lost_record(void **state)
+{
+	struct ea_rec r = { .kind = EA_REC_LOST, .ts_ns = 1764394200000000000ll, .count = 17 };
+	char *out;
+
+	snprintf(r.host, sizeof(r.host), "h");
+	snprintf(r.what, sizeof(r.what), "flow_end");
+	out = print(&r, true);
+	assert_string_equal(out, "{\"event\":\"lost\",\"ts\":\"2025-11-29T05:30:00.000000Z\","
+				 "\"host\":\"h\",\"what\":\"flow_end\",\"count\":17}\n");
+	free(out);
+}
+
+static void test_kind_names(void **state)
+{
+	for (int k = 1; k < EA_REC_KIND_MAX; k++)
+		assert_int_equal(ea_rec_kind_parse(ea_rec_kind_name((uint32_t)k)), k);
+	assert_int_equal(ea_rec_kind_parse("nope"), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_flow_json_keys),
+		cmocka_unit_test(test_hostile_comm),
+		cmocka_unit_test(test_lost_record),
+		cmocka_unit_test(test_kind_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
