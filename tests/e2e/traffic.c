@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <linux/openat2.h>
 #include <linux/if_packet.h>
 #include <linux/tcp.h>
 #include <net/ethernet.h>
@@ -33,6 +34,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -70,6 +72,13 @@ struct report {
 	long datagrams;
 	long sockets;		/* udp-burst */
 	char dst_mac[18];	/* packet */
+	const char *how;	/* read-send: how the file was opened */
+	pid_t parent_pid;	/* fork-read-send: the tainted parent */
+	pid_t owner_pid;	/* exit-untaint: the socket's creator */
+	uint64_t untainted;	/* send-read: payload sent before the read */
+	bool has_errno;		/* try-send: the outcome of connect/sendto */
+	int err;
+	bool quiet;		/* a child printed the line */
 };
 
 /* Print a message about a failed step and exit 1. */
@@ -99,7 +108,13 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-burst DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
-	      "       traffic fork-send|exec-send DST PORT N\n", stderr);
+	      "       traffic fork-send|exec-send DST PORT N\n"
+	      "       traffic read-send path|open|openat2|relative|dirfd|uring FILE DST PORT N\n"
+	      "       traffic send-read DST PORT N FILE\n"
+	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
+	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
+	      "       traffic try-send FILE|- tcp|udp DST PORT N\n"
+	      "       traffic sendfile-uring DST PORT FILE\n", stderr);
 	exit(2);
 }
 
@@ -293,6 +308,16 @@ static void report_print(const struct report *r)
 		printf(",\"sockets\":%ld", r->sockets);
 	if (r->dst_mac[0])
 		printf(",\"dst_mac\":\"%s\"", r->dst_mac);
+	if (r->how)
+		printf(",\"how\":\"%s\"", r->how);
+	if (r->parent_pid)
+		printf(",\"parent_pid\":%d", (int)r->parent_pid);
+	if (r->owner_pid)
+		printf(",\"owner_pid\":%d", (int)r->owner_pid);
+	if (r->untainted)
+		printf(",\"untainted_payload\":%llu", (unsigned long long)r->untainted);
+	if (r->has_errno)
+		printf(",\"errno\":%d", r->err);
 	if (r->nflows > 1) {
 		fputs(",\"flows\":[", stdout);
 		for (int i = 0; i < r->nflows; i++) {
@@ -384,12 +409,13 @@ static void run_tfo(struct report *r, const struct target *t, size_t n)
 	free(buf);
 }
 
-/* sendfile: a file's bytes go to the socket without write or send. */
-static void run_sendfile(struct report *r, const struct target *t, const char *path)
+/* The bytes of the open file in go to a new connection by sendfile. */
+static void sendfile_from(struct report *r, const struct target *t, int in,
+			  const char *path)
 {
-	int in = open(path, O_RDONLY | O_CLOEXEC), fd;
 	struct stat st;
 	off_t off = 0;
+	int fd;
 
 	if (in < 0 || fstat(in, &st))
 		die("%s", path);
@@ -406,6 +432,12 @@ static void run_sendfile(struct report *r, const struct target *t, const char *p
 	close(in);
 	r->flow[0].payload = (uint64_t)st.st_size;
 	tcp_finish(fd, r);
+}
+
+/* sendfile: a file's bytes go to the socket without write or send. */
+static void run_sendfile(struct report *r, const struct target *t, const char *path)
+{
+	sendfile_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path);
 }
 
 /* Move n bytes from a pipe into a socket with splice. */
