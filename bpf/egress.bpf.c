@@ -19,7 +19,7 @@
 #define TCP_CLOSE	7
 
 /* Fill an owner from the current task (process context only). */
-static __always_inline void owner_from_current(struct owner *o, __u64 cookie)
+static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 ug = bpf_get_current_uid_gid();
@@ -110,8 +110,8 @@ static __always_inline struct ea_flow *
 dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 {
 	struct ea_flow *f = &s->flow;
-	struct udp_flow_key key = {};
-	struct udp_flow *u, fresh = {};
+	struct ea_udp_flow_key key = {};
+	struct ea_udp_flow *u, fresh = {};
 
 	if (f->gen && !same_dst(f, p->dst, p->dport)) {
 		key.cookie = s->owner.cookie;
@@ -119,6 +119,7 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 		key.dport = p->dport;
 		u = bpf_map_lookup_elem(&udp_flows, &key);
 		if (!u) {
+			fresh.owner = s->owner;
 			bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
 			u = bpf_map_lookup_elem(&udp_flows, &key);
 			if (!u) {
@@ -128,6 +129,7 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 			s->multi_dest = 1;
 		}
 		f = &u->flow;
+		f->last_ns = bpf_ktime_get_boot_ns();
 	}
 	if (f->gen != cfg.policy_gen) {
 		__builtin_memcpy(f->dst, p->dst, sizeof(f->dst));
@@ -295,11 +297,11 @@ int sendmsg6(struct bpf_sock_addr *ctx)
 struct close_ctx {
 	__u64 cookie;
 	__u64 labels;
-	struct owner *owner;
+	struct ea_owner *owner;
 };
 
-static long close_udp_flow(struct bpf_map *map, struct udp_flow_key *key,
-			   struct udp_flow *u, struct close_ctx *c)
+static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
+			   struct ea_udp_flow *u, struct close_ctx *c)
 {
 	if (key->cookie != c->cookie)
 		return 0;
@@ -412,8 +414,10 @@ int tc_egress(struct __sk_buff *skb)
 		flow_classify(&fresh);
 		bpf_map_update_elem(&dev_flows, &key, &fresh, BPF_NOEXIST);
 		f = bpf_map_lookup_elem(&dev_flows, &key);
-		if (!f)
+		if (!f) {
+			count(EA_CNT_DEV_FLOWS_FULL);
 			return TC_ACT_OK;
+		}
 	}
 	f->last_ns = bpf_ktime_get_boot_ns();
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;

@@ -23,20 +23,9 @@ struct ea_kern_config cfg;
 
 #include "label.bpf.h"
 
-/* The owner of a socket, recorded in process context. */
-struct owner {
-	__u32 tgid, pid, uid, gid;
-	__u64 cgroup_id;
-	__u64 cookie;
-	char comm[EA_COMM_LEN];
-	__u64 cgroup_labels;	/* labels of the owner's cgroup subtree */
-	__u32 cgroup_idx;	/* which configured cgroup gave them */
-	__u32 pad;
-};
-
 /* Everything egress-audit keeps per socket (socket-local storage). */
 struct sock_state {
-	struct owner owner;
+	struct ea_owner owner;
 	struct ea_flow flow;	/* the socket's (first) destination */
 	__u8 owner_known;
 	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
@@ -46,18 +35,6 @@ struct sock_state {
 	__u64 taint_labels;	/* the owner's taint, cached */
 };
 
-struct udp_flow_key {
-	__u64 cookie;
-	__u32 dst[4];
-	__u16 dport;
-	__u16 pad;
-	__u32 pad2;
-};
-
-struct udp_flow {
-	struct ea_flow flow;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -65,15 +42,21 @@ struct {
 	__type(value, struct sock_state);
 } socks SEC(".maps");
 
+/*
+ * Plain hashes, not LRU: an evicted flow would vanish unreported. When full,
+ * new flows are counted (EA_CNT_*_FLOWS_FULL); the agent ends idle ones.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
-	__type(key, struct udp_flow_key);
-	__type(value, struct udp_flow);
+	__type(key, struct ea_udp_flow_key);
+	__type(value, struct ea_udp_flow);
 } udp_flows SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, struct ea_dev_flow_key);
 	__type(value, struct ea_flow);
@@ -181,7 +164,7 @@ static __always_inline __u8 flow_verdict(const struct ea_flow *f, __u64 labels)
 }
 
 /* Evidence of an owner's labels, copied into an event. */
-static __always_inline void fill_evidence(struct ea_flow_event *e, const struct owner *o)
+static __always_inline void fill_evidence(struct ea_flow_event *e, const struct ea_owner *o)
 {
 	struct ea_taint *t = NULL;
 
@@ -195,7 +178,7 @@ static __always_inline void fill_evidence(struct ea_flow_event *e, const struct 
 		__builtin_memset(e->ev, 0, sizeof(e->ev));
 }
 
-static __always_inline void emit(const struct ea_flow *f, const struct owner *o,
+static __always_inline void emit(const struct ea_flow *f, const struct ea_owner *o,
 				 __u8 type, __u64 labels, __u64 now, __u8 origin,
 				 __u32 ifindex)
 {
@@ -271,7 +254,7 @@ static __always_inline void aggregate(const struct ea_flow *f, __u8 verdict,
  * packet (or when the verdict worsens mid-flow), flow_update every update
  * interval. Returns the verdict, so that the caller can drop when blocked.
  */
-static __always_inline __u8 flow_account(struct ea_flow *f, const struct owner *o,
+static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owner *o,
 					 __u64 labels, __u64 packets, __u64 bytes,
 					 __u8 origin, __u32 ifindex)
 {
@@ -305,7 +288,7 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct owner *
 }
 
 /* Report the end of a flow that was reported at all. */
-static __always_inline void flow_end(struct ea_flow *f, const struct owner *o,
+static __always_inline void flow_end(struct ea_flow *f, const struct ea_owner *o,
 				     __u64 labels, __u8 origin, __u32 ifindex)
 {
 	if (!(f->flags & EA_FLOW_RECORDED))

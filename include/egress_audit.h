@@ -230,6 +230,33 @@ struct ea_flow {
 	__u64 bytes, packets;
 };
 
+/* The owner of a socket, recorded in process context at its creation. */
+struct ea_owner {
+	__u32 tgid, pid, uid, gid;
+	__u64 cgroup_id;
+	__u64 cookie;		/* socket cookie */
+	char comm[EA_COMM_LEN];
+	__u64 cgroup_labels;	/* labels of the owner's cgroup subtree */
+	__u32 cgroup_idx;	/* which configured cgroup gave them */
+	__u32 reserved;
+};
+
+/* A destination of an unconnected datagram socket (map udp_flows). */
+struct ea_udp_flow_key {
+	__u64 cookie;
+	__u32 dst[4];
+	__u16 dport;
+	__u16 reserved;
+	__u32 reserved2;
+};
+
+struct ea_udp_flow {
+	struct ea_flow flow;	/* last_ns: last packet, for idle expiry */
+	struct ea_owner owner;
+};
+
+#define EA_FLOW_IDLE_NS	(30ull * 1000000000ull)	/* map-kept flows end when idle */
+
 /* Key of a device-level (tc) flow. */
 struct ea_dev_flow_key {
 	__u32 src[4], dst[4];
@@ -256,6 +283,7 @@ enum ea_counter {
 	EA_CNT_BAD_PACKET = 5,		/* unparsable header */
 	EA_CNT_TABLE_MISS = 6,		/* classifier found no result */
 	EA_CNT_UDP_FLOWS_FULL = 7,	/* per-destination UDP flow not tracked */
+	EA_CNT_DEV_FLOWS_FULL = 8,	/* device flow not tracked */
 	EA_CNT_MAX = 16,
 };
 

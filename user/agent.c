@@ -351,7 +351,7 @@ static int run_loop(struct ea_agent *a)
 			last_tick = now;
 			ea_agent_follow_clock(a);
 			report_lost(a);
-			ea_agent_sweep_dev_flows(a);
+			ea_agent_sweep_flows(a);
 			ea_agent_write_status(a);
 		}
 		fflush(a->out);

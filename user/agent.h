@@ -16,7 +16,6 @@
 
 #define EA_MAX_LINKS	16
 #define EA_MAX_TC	32
-#define EA_DEV_FLOW_IDLE_NS	(30ull * 1000000000ull)
 
 struct egress_bpf;
 struct ea_cgroup_names;
@@ -73,7 +72,7 @@ void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
 int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX]);
-void ea_agent_sweep_dev_flows(struct ea_agent *a);
+void ea_agent_sweep_flows(struct ea_agent *a);
 void ea_agent_end_dev_flows(struct ea_agent *a);
 void ea_agent_write_status(struct ea_agent *a);
 int ea_agent_pin(struct ea_agent *a);

@@ -118,39 +118,50 @@ int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX])
 	return read_percpu_counters(bpf_map__fd(a->skel->maps.counters), out);
 }
 
-/* The event user space makes for a device flow that went idle. */
-static void dev_flow_end(struct ea_agent *a, const struct ea_dev_flow_key *key,
-			 const struct ea_flow *f, uint64_t now)
+/* The flow_end user space makes for a map-kept flow that went idle. */
+static void idle_flow_end(struct ea_agent *a, const struct ea_flow *f,
+			  const struct ea_owner *o, uint8_t origin, uint32_t ifindex,
+			  uint64_t now)
 {
 	struct ea_flow_event e = {
 		.abi = EA_ABI_VERSION, .type = EA_EV_FLOW_END, .verdict = f->verdict,
 		.proto = f->proto, .ip_proto = f->ip_proto, .family = f->family,
-		.origin = key->origin, .sport = f->sport, .dport = f->dport,
+		.origin = origin, .sport = f->sport, .dport = f->dport,
 		.country = f->country, .zone = f->zone, .flags = f->flags,
-		.result = f->result, .ifindex = key->ifindex, .start_ns = f->start_ns,
+		.result = f->result, .ifindex = ifindex, .start_ns = f->start_ns,
 		.ts_ns = now, .bytes = f->bytes, .packets = f->packets,
-		.labels = a->skel->bss->cfg.default_labels,
+		.labels = a->skel->bss->cfg.default_labels, .cgroup_idx = ~0u,
 	};
 
 	memcpy(e.src, f->src, sizeof(e.src));
 	memcpy(e.dst, f->dst, sizeof(e.dst));
+	if (o) {
+		e.tgid = o->tgid;
+		e.pid = o->pid;
+		e.uid = o->uid;
+		e.gid = o->gid;
+		e.cgroup_id = o->cgroup_id;
+		e.cookie = o->cookie;
+		memcpy(e.comm, o->comm, sizeof(e.comm));
+		e.labels |= o->cgroup_labels;
+		if (o->cgroup_labels)
+			e.cgroup_idx = o->cgroup_idx;
+	}
 	ea_agent_emit_flow(a, &e);
 }
 
 /*
- * Device flows have no socket whose end would close them: they end when
- * idle (or when the agent stops: idle_ns = 0).
+ * Device flows and per-destination UDP flows live in hashes, not in a
+ * socket whose end would close them: they end when idle (or, for device
+ * flows, when the agent stops: idle_ns = 0).
  */
-static void sweep(struct ea_agent *a, uint64_t idle_ns)
+static void sweep_dev(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 {
 	int fd = bpf_map__fd(a->skel->maps.dev_flows);
 	struct ea_dev_flow_key key, next;
 	struct ea_flow f;
-	uint64_t now = ea_boot_ns();
 	void *prev = NULL;
 
-	if (!a->ntc)
-		return;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -159,19 +170,42 @@ static void sweep(struct ea_agent *a, uint64_t idle_ns)
 		if (idle_ns && now - f.last_ns < idle_ns)
 			continue;
 		if (f.flags & EA_FLOW_RECORDED)
-			dev_flow_end(a, &key, &f, now);
+			idle_flow_end(a, &f, NULL, key.origin, key.ifindex, now);
 		bpf_map_delete_elem(fd, &key);
 	}
 }
 
-void ea_agent_sweep_dev_flows(struct ea_agent *a)
+static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 {
-	sweep(a, EA_DEV_FLOW_IDLE_NS);
+	int fd = bpf_map__fd(a->skel->maps.udp_flows);
+	struct ea_udp_flow_key key, next;
+	struct ea_udp_flow u;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &u))
+			continue;
+		if (now - u.flow.last_ns < idle_ns)
+			continue;
+		if (u.flow.flags & EA_FLOW_RECORDED)
+			idle_flow_end(a, &u.flow, &u.owner, EA_ORIGIN_SOCKET, 0, now);
+		bpf_map_delete_elem(fd, &key);
+	}
+}
+
+void ea_agent_sweep_flows(struct ea_agent *a)
+{
+	uint64_t now = ea_boot_ns();
+
+	sweep_dev(a, EA_FLOW_IDLE_NS, now);
+	sweep_udp(a, EA_FLOW_IDLE_NS, now);
 }
 
 void ea_agent_end_dev_flows(struct ea_agent *a)
 {
-	sweep(a, 0);
+	sweep_dev(a, 0, ea_boot_ns());
 }
 
 /* Kernel memory of a map as the kernel accounts it (fdinfo memlock). */

@@ -34,6 +34,7 @@ static const char *const counter_names[EA_CNT_MAX] = {
 	[EA_CNT_BAD_PACKET] = "bad_packets",
 	[EA_CNT_TABLE_MISS] = "table_misses",
 	[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
+	[EA_CNT_DEV_FLOWS_FULL] = "device_flows_untracked",
 };
 
 struct agg_row {
