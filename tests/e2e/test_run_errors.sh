@@ -63,5 +63,31 @@ echo "no cgroup: exit $rc: $err"
 printf '%s\n' "$err" | grep -q does-not-exist ||
 	fail "--cgroup /does-not-exist: message does not name the cgroup"
 
+# 4. no cgroup v2: in a mount namespace of its own without the cgroup2 mount
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+try_run unshare -m sh -c "umount -l '$cg2' && exec '$E2E_BIN' -c '$pub/good.conf' run \
+	--cgroup '$E2E_CG' --state-dir '$E2E_TMP/state'"
+echo "no cgroup v2: exit $rc: $err"
+[ $rc -eq 1 ] || fail "no cgroup v2: exit $rc, expected 1"
+printf '%s\n' "$err" | grep -q "cgroup v2" || fail "no cgroup v2: message does not say so"
+
+# 5. no kernel BTF: an empty /sys/kernel/btf in a mount namespace
+try_run unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$E2E_BIN' \
+	-c '$pub/good.conf' run --cgroup '$E2E_CG' --state-dir '$E2E_TMP/state'"
+echo "no BTF: exit $rc: $err"
+[ $rc -eq 1 ] || fail "no BTF: exit $rc, expected 1"
+printf '%s\n' "$err" | grep -q "BTF" || fail "no BTF: message does not say so"
+
+# 6. enforce without an explicitly named cgroup is refused
+printf '[agent]\nmode = enforce\n[geoip]\nfile = %s\n' "$pub/geo.csv" >"$pub/enforce.conf"
+try_run "$E2E_BIN" -c "$pub/enforce.conf" run --state-dir "$E2E_TMP/state"
+echo "enforce on the default cgroup: exit $rc: $err"
+[ $rc -eq 2 ] || fail "enforce without --cgroup: exit $rc, expected 2"
+printf '%s\n' "$err" | grep -q "explicitly" || fail "enforce: message does not explain"
+
+# 7. a bad argument
+try_run "$E2E_BIN" run --no-such-flag
+[ $rc -eq 2 ] || fail "bad flag: exit $rc, expected 2"
+
 [ $failed -eq 0 ] || e2e_fail "run errors: see above"
 echo "PASS: run errors"

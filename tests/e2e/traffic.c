@@ -906,6 +906,448 @@ static void run_packet(struct report *r, const char *ifname, const struct target
 	free(frame);
 }
 
+/* ---- data labels: taint from files ------------------------------------- */
+
+static void uring_init(struct io_uring *ring)
+{
+	int err = io_uring_queue_init(4, ring, 0);
+
+	if (err) {
+		errno = -err;
+		die("io_uring_queue_init");
+	}
+}
+
+/* Submit the one prepared entry and wait for its result. */
+static int uring_run(struct io_uring *ring, const char *what)
+{
+	struct io_uring_cqe *cqe;
+	int err = io_uring_submit(ring), res;
+
+	if (err >= 0)
+		err = io_uring_wait_cqe(ring, &cqe);
+	if (err < 0) {
+		errno = -err;
+		die("io_uring %s", what);
+	}
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* Open path for reading by IORING_OP_OPENAT: no open syscall at all. */
+static int uring_open(struct io_uring *ring, const char *path)
+{
+	int fd;
+
+	io_uring_prep_openat(io_uring_get_sqe(ring), AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	fd = uring_run(ring, "openat");
+	if (fd < 0) {
+		errno = -fd;
+		die("IORING_OP_OPENAT %s", path);
+	}
+	return fd;
+}
+
+/* Read fd to its end, by read() or, with a ring, by IORING_OP_READ. */
+static uint64_t read_all(int fd, struct io_uring *ring, const char *path)
+{
+	char buf[65536];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (ring) {
+			io_uring_prep_read(io_uring_get_sqe(ring), fd, buf, sizeof(buf), total);
+			n = uring_run(ring, "read");
+			if (n < 0) {
+				errno = (int)-n;
+				die("IORING_OP_READ %s", path);
+			}
+		} else {
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				die("read %s", path);
+		}
+		if (n == 0)
+			return total;
+		total += (uint64_t)n;
+	}
+}
+
+/* The directory and the name of DIR/NAME. */
+static const char *split_path(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path || !slash[1]) {
+		errno = EINVAL;
+		die("%s: expected DIR/NAME", path);
+	}
+	snprintf(dir, len, "%.*s", (int)(slash - path), path);
+	return slash + 1;
+}
+
+/*
+ * Open a file for reading the way `how` says, read all of it, close it:
+ * path     open(3), i.e. openat(AT_FDCWD, path)
+ * open     the open syscall
+ * openat2  the openat2 syscall
+ * relative chdir to its directory, then open the bare name
+ * dirfd    openat on an O_PATH descriptor of its directory (O_PATH reads
+ *          nothing, so only the file itself can taint)
+ * uring    IORING_OP_OPENAT and IORING_OP_READ, no open or read syscall
+ */
+static void read_file(const char *how, const char *path)
+{
+	struct io_uring ring, *rp = NULL;
+	char dir[4096];
+	const char *name;
+	int fd, dfd;
+
+	if (!strcmp(how, "path")) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	} else if (!strcmp(how, "open")) {
+		fd = (int)syscall(SYS_open, path, O_RDONLY | O_CLOEXEC);
+	} else if (!strcmp(how, "openat2")) {
+		struct open_how oh = { .flags = O_RDONLY | O_CLOEXEC };
+
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &oh, sizeof(oh));
+	} else if (!strcmp(how, "relative")) {
+		name = split_path(path, dir, sizeof(dir));
+		if (chdir(dir))
+			die("chdir %s", dir);
+		fd = open(name, O_RDONLY | O_CLOEXEC);
+	} else if (!strcmp(how, "dirfd")) {
+		name = split_path(path, dir, sizeof(dir));
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			die("O_PATH %s", dir);
+		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+		close(dfd);
+	} else if (!strcmp(how, "uring")) {
+		uring_init(&ring);
+		rp = &ring;
+		fd = uring_open(&ring, path);
+	} else {
+		usage();
+	}
+	if (fd < 0)
+		die("open (%s) %s", how, path);
+	read_all(fd, rp, path);
+	close(fd);
+	if (rp)
+		io_uring_queue_exit(rp);
+}
+
+/* read-send HOW FILE DST PORT N: read a file, then connect and send. */
+static void run_read_send(struct report *r, const char *how, const char *path,
+			  const struct target *t, size_t n)
+{
+	read_file(how, path);
+	r->how = how;
+	run_tcp(r, t, n);
+}
+
+/* Wait until the peer has acknowledged all that fd sent (at most 5 s). */
+static void wait_acked(int fd)
+{
+	for (int i = 0; i < 500; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			die("TCP_INFO");
+		if (!ti.tcpi_unacked && !ti.tcpi_notsent_bytes)
+			return;
+		usleep(10000);
+	}
+	errno = ETIMEDOUT;
+	die("waiting for the ACK of the first bytes");
+}
+
+/*
+ * send-read DST PORT N FILE: connect and send N bytes (out and acked while
+ * untainted), read the file, send N bytes more: these carry the taint.
+ */
+static void run_send_read(struct report *r, const struct target *t, size_t n,
+			  const char *path)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	read_file("path", path);
+	write_all(fd, buf, n);
+	r->untainted = n;
+	r->flow[0].payload = 2 * n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* fork-read-send FILE DST PORT N: the parent reads, a child connects and
+ * sends, and prints the line (its pid; the parent's as parent_pid). */
+static void run_fork_read_send(struct report *r, const char *path,
+			       const struct target *t, size_t n)
+{
+	pid_t child;
+	int status;
+
+	read_file("path", path);
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		r->parent_pid = getppid();
+		run_tcp(r, t, n);
+		report_print(r);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("child %d failed", (int)child);
+	r->quiet = true;
+}
+
+/* read-exec-send FILE DST PORT N: read, then exec `traffic tcp4|tcp6 DST PORT N`. */
+static void run_read_exec_send(const char *path, const struct target *t, char **argv)
+{
+	char self[4096];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len < 0)
+		die("readlink /proc/self/exe");
+	self[len] = '\0';
+	read_file("path", path);
+	fflush(stdout);
+	execl(self, "traffic", t->v4 ? "tcp4" : "tcp6", argv[3], argv[4], argv[5],
+	      (char *)NULL);
+	die("exec %s", self);
+}
+
+/*
+ * read-hold FILE DST PORT N: read the file, print a "ready" line, wait for
+ * SIGUSR1 (other processes run meanwhile), then connect and send.
+ */
+static void run_read_hold(struct report *r, const char *path, const struct target *t,
+			  size_t n)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		die("sigprocmask");
+	read_file("path", path);
+	printf("{\"case\":\"read-hold\",\"pid\":%d,\"ready\":true}\n", (int)getpid());
+	fflush(stdout);
+	if (sigwait(&set, &sig))
+		die("sigwait");
+	run_tcp(r, t, n);
+}
+
+/* Pass fd over a unix socket. */
+static void send_fd(int sock, int fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	char c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+
+	memset(u.b, 0, sizeof(u.b));
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	if (sendmsg(sock, &m, 0) != 1)
+		die("sendmsg SCM_RIGHTS");
+}
+
+/* Receive a descriptor passed by send_fd. */
+static int recv_fd(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	char c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = u.b, .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *h;
+	int fd;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+		die("recvmsg SCM_RIGHTS");
+	h = CMSG_FIRSTHDR(&m);
+	if (!h || h->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		die("no descriptor received");
+	}
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+/*
+ * exit-untaint FILE DST1 DST2 PORT N: a child makes an unconnected UDP
+ * socket, reads the file, sends to DST1, passes the socket to the parent
+ * and exits; the parent, which never read the file, sends to DST2 on it.
+ * The socket's owner (its creator) is tainted at DST1 and gone at DST2.
+ */
+static void run_exit_untaint(struct report *r, const char *path, const struct target t[2],
+			     size_t n)
+{
+	char *buf = payload(n);
+	int sp[2], fd, status;
+	pid_t child;
+
+	if (t[1].family != t[0].family || n > UDP_CHUNK) {
+		errno = EINVAL;
+		die("exit-untaint: DST1 and DST2 of one family, N at most %d", UDP_CHUNK);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp))
+		die("socketpair");
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		int s = udp_socket(&t[0]);
+
+		read_file("path", path);
+		udp_send_chunks(s, &t[0], buf, n);
+		send_fd(sp[1], s);
+		_exit(0);
+	}
+	close(sp[1]);
+	fd = recv_fd(sp[0]);
+	close(sp[0]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("child %d failed", (int)child);
+	udp_account(r, &r->flow[0], &t[0], n, 1);
+	unconnected_ends(fd, &t[0], &r->flow[0]);
+	udp_account(r, &r->flow[1], &t[1], n, udp_send_chunks(fd, &t[1], buf, n));
+	unconnected_ends(fd, &t[1], &r->flow[1]);
+	r->nflows = 2;
+	r->owner_pid = child;
+	close(fd);
+	free(buf);
+}
+
+/*
+ * try-send FILE|- tcp|udp DST PORT N: read the file (unless "-"), then
+ * TCP connect and send, or one UDP sendto on an unconnected socket; the
+ * line has "errno": 0 when it went out, else the connect/sendto error.
+ */
+static void run_try_send(struct report *r, const char *path, const char *proto,
+			 const struct target *t, size_t n)
+{
+	bool tcp = !strcmp(proto, "tcp");
+	char *buf;
+	int fd;
+
+	if (!tcp && strcmp(proto, "udp"))
+		usage();
+	if (!tcp && n > UDP_CHUNK) {
+		errno = EINVAL;
+		die("try-send udp: N at most %d", UDP_CHUNK);
+	}
+	if (strcmp(path, "-"))
+		read_file("path", path);
+	buf = payload(n);
+	r->has_errno = true;
+	format_addr(&t->ss, r->flow[0].dst, &r->flow[0].dport);
+	fd = socket(t->family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (tcp) {
+		if (connect(fd, (const struct sockaddr *)&t->ss, t->len)) {
+			r->err = errno;
+			close(fd);
+		} else {
+			socket_ends(fd, &r->flow[0]);
+			write_all(fd, buf, n);
+			r->flow[0].payload = n;
+			tcp_finish(fd, r);
+		}
+	} else {
+		ssize_t w = sendto(fd, buf, n, 0, (const struct sockaddr *)&t->ss, t->len);
+
+		if (w < 0)
+			r->err = errno;
+		else if ((size_t)w != n)
+			die("short sendto");
+		else
+			udp_account(r, &r->flow[0], t, n, 1);
+		local_end(fd, &r->flow[0]);	/* sport 0: never bound */
+		close(fd);
+	}
+	free(buf);
+}
+
+/* sendfile-uring DST PORT FILE: open by IORING_OP_OPENAT, then sendfile. */
+static void run_sendfile_uring(struct report *r, const struct target *t, const char *path)
+{
+	struct io_uring ring;
+	int in;
+
+	uring_init(&ring);
+	in = uring_open(&ring, path);
+	io_uring_queue_exit(&ring);
+	sendfile_from(r, t, in, path);
+}
+
+/* Subcommands of the data-label tests. */
+static bool run_labels(struct report *r, int argc, char **argv)
+{
+	const char *c = argv[1];
+	struct target t[2];
+
+	if (!strcmp(c, "read-send") && argc == 7) {
+		parse_target(argv[4], argv[5], false, &t[0]);
+		run_read_send(r, argv[2], argv[3], &t[0], number(argv[6]));
+	} else if (!strcmp(c, "send-read") && argc == 6) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_send_read(r, &t[0], number(argv[4]), argv[5]);
+	} else if (!strcmp(c, "fork-read-send") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_fork_read_send(r, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "read-exec-send") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		number(argv[5]);
+		run_read_exec_send(argv[2], &t[0], argv);
+	} else if (!strcmp(c, "read-hold") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_read_hold(r, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "exit-untaint") && argc == 7) {
+		parse_target(argv[3], argv[5], false, &t[0]);
+		parse_target(argv[4], argv[5], false, &t[1]);
+		run_exit_untaint(r, argv[2], t, number(argv[6]));
+	} else if (!strcmp(c, "try-send") && argc == 7) {
+		parse_target(argv[4], argv[5], false, &t[0]);
+		run_try_send(r, argv[2], argv[3], &t[0], number(argv[6]));
+	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_sendfile_uring(r, &t[0], argv[4]);
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* ---- sink --------------------------------------------------------------- */
 
 /*
@@ -1079,8 +1521,10 @@ int main(int argc, char **argv)
 		run_sink((uint16_t)number(argv[2]));
 	}
 	r.kase = argv[1];
-	if (!run_dst_port_n(&r, argc, argv) && !run_other(&r, argc, argv))
+	if (!run_dst_port_n(&r, argc, argv) && !run_other(&r, argc, argv) &&
+	    !run_labels(&r, argc, argv))
 		usage();
-	report_print(&r);
+	if (!r.quiet)
+		report_print(&r);
 	return 0;
 }
