@@ -6,6 +6,7 @@
  * both in the same window and the per-run cost of the agent's programs is
  * reported net of what any program of that type costs (dispatch, and the
  * ~20 ns that bpf_stats itself adds). Names stay under 16 characters.
+ * nop_openat stands beside the agent's file hooks (tracepoints, global).
  *
  * bench_parse is the packet parser alone, as a tc program like
  * classify_dst of classify.bpf.c: classify_dst minus bench_parse is the
@@ -65,6 +66,12 @@ int nop_sendmsg6(struct bpf_sock_addr *ctx)
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(nop_tcp_state, struct sock *sk, int oldstate, int newstate)
+{
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int nop_openat(void *ctx)
 {
 	return 0;
 }

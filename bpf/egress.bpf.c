@@ -489,21 +489,41 @@ int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
 	if (!cfg.path_labels || ptgid == ctgid)
 		return 0;
 	t = bpf_map_lookup_elem(&taint, &ptgid);
-	if (t && bpf_map_update_elem(&taint, &ctgid, t, BPF_ANY) == 0)
+	if (t && !t->exited && bpf_map_update_elem(&taint, &ctgid, t, BPF_ANY) == 0)
 		__sync_fetch_and_add(&cfg.taint_gen, 1);
 	return 0;
 }
 
-/* Taint ends with the process. */
+/*
+ * Taint ends with the process: at the leader's exit no flow takes it on
+ * any more; the entry (the evidence of flows already reported) stays until
+ * the leader is freed. A thread's id is never another process's tgid, so
+ * only a leader finds an entry.
+ */
 SEC("tp/sched/sched_process_exit")
 int process_exit(void *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
+	struct ea_taint *t;
 
-	if (cfg.path_labels && tgid == (__u32)id &&
-	    bpf_map_delete_elem(&taint, &tgid) == 0)
+	if (!cfg.path_labels || tgid != (__u32)id)
+		return 0;
+	t = bpf_map_lookup_elem(&taint, &tgid);
+	if (t) {
+		t->exited = 1;
 		__sync_fetch_and_add(&cfg.taint_gen, 1);
+	}
+	return 0;
+}
+
+SEC("tp/sched/sched_process_free")
+int process_free(struct trace_event_raw_sched_process_template *ctx)
+{
+	__u32 pid = ctx->pid;
+
+	if (cfg.path_labels)
+		bpf_map_delete_elem(&taint, &pid);
 	return 0;
 }
 

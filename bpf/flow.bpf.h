@@ -273,6 +273,7 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 		if (recorded(verdict)) {
 			f->flags |= EA_FLOW_RECORDED;
 			f->last_emit_ns = now;
+			f->labels |= labels;
 			emit(f, o, EA_EV_FLOW_START, labels, now, origin, ifindex);
 		}
 		return verdict;
@@ -282,6 +283,7 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 	now = bpf_ktime_get_boot_ns();
 	if (now - f->last_emit_ns >= cfg.update_interval_ns) {
 		f->last_emit_ns = now;
+		f->labels |= labels;
 		emit(f, o, EA_EV_FLOW_UPDATE, labels, now, origin, ifindex);
 	}
 	return verdict;
@@ -293,7 +295,8 @@ static __always_inline void flow_end(struct ea_flow *f, const struct ea_owner *o
 {
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return;
-	emit(f, o, EA_EV_FLOW_END, labels, bpf_ktime_get_boot_ns(), origin, ifindex);
+	emit(f, o, EA_EV_FLOW_END, labels | f->labels, bpf_ktime_get_boot_ns(), origin,
+	     ifindex);
 	f->flags &= ~EA_FLOW_RECORDED;
 }
 

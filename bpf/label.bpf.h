@@ -175,12 +175,12 @@ static __always_inline void taint_from_fd(long fd, bool need_read)
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
 }
 
-/* Taint of a process, 0 when none. */
+/* Taint of a live process, 0 when none. */
 static __always_inline __u64 taint_of(__u32 tgid)
 {
 	struct ea_taint *t = bpf_map_lookup_elem(&taint, &tgid);
 
-	return t ? t->labels : 0;
+	return t && !t->exited ? t->labels : 0;
 }
 
 #endif /* EA_LABEL_BPF_H */

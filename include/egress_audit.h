@@ -138,6 +138,8 @@ struct ea_evidence {
 /* Taint of a process (map taint, key: tgid). */
 struct ea_taint {
 	__u64 labels;
+	__u32 exited;		/* the process exited: no new flow carries it */
+	__u32 reserved;
 	struct ea_evidence ev[EA_EVIDENCE_SLOTS];
 };
 
@@ -224,6 +226,7 @@ struct ea_flow {
 	__u8 family;		/* 4 or 6 */
 	__u8 flags;		/* EA_FLOW_* */
 	__u64 allow_labels;
+	__u64 labels;		/* labels reported so far (kept past the owner) */
 	__u64 start_ns;		/* first packet; 0 before it */
 	__u64 last_emit_ns;	/* last flow_start or flow_update */
 	__u64 last_ns;		/* device flows: last packet, for idle expiry */

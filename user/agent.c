@@ -93,6 +93,36 @@ static int check_requirements(struct ea_agent *a)
 	return 0;
 }
 
+/* The file-taint programs: loaded and attached only when a label has a path. */
+static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
+{
+	struct bpf_program *progs[] = {
+		s->progs.openat_exit, s->progs.openat2_exit, s->progs.open_exit,
+		s->progs.sendfile_enter, s->progs.splice_enter,
+		s->progs.copy_file_range_enter, s->progs.fork, s->progs.process_exit,
+		s->progs.process_free,
+	};
+
+	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;
+}
+
+static bool has_path_labels(const struct ea_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (cfg->labels[i].paths.n)
+			return true;
+	return false;
+}
+
+static void set_taint_autoload(struct ea_agent *a)
+{
+	bool on = has_path_labels(&a->cfg);
+	struct bpf_program *p;
+
+	for (size_t i = 0; (p = taint_prog(a->skel, i)); i++)
+		bpf_program__set_autoload(p, on);
+}
+
 /* Use tp_btf/inet_sock_set_state for TCP flow ends where it loads. */
 static int open_and_load(struct ea_agent *a)
 {
@@ -113,6 +143,7 @@ static int open_and_load(struct ea_agent *a)
 		if (err)
 			return err;
 		a->geo = m;
+		set_taint_autoload(a);
 		if (attempt) {
 			bpf_program__set_autoload(a->skel->progs.tcp_close, false);
 			a->skel->rodata->tcp_end_at_release = true;
@@ -194,6 +225,11 @@ static const struct cgroup_prog cgroup_progs[] = {
 
 static int add_link(struct ea_agent *a, struct bpf_link *l, const char *what)
 {
+	if (a->nlinks == EA_MAX_LINKS) {
+		bpf_link__destroy(l);
+		ea_log("attaching %s: more than %d links", what, EA_MAX_LINKS);
+		return -E2BIG;
+	}
 	if (!l) {
 		int err = -errno;
 
@@ -233,6 +269,18 @@ static int attach_cgroup(struct ea_agent *a)
 		return add_link(a, bpf_program__attach(a->skel->progs.tcp_close),
 				"tp_btf/inet_sock_set_state");
 	return 0;
+}
+
+static int attach_taint(struct ea_agent *a)
+{
+	struct bpf_program *p;
+	int err = 0;
+
+	if (!has_path_labels(&a->cfg))
+		return 0;
+	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++)
+		err = add_link(a, bpf_program__attach(p), bpf_program__section_name(p));
+	return err;
 }
 
 /* tc egress on each configured device; the clsact qdisc is ours to remove
@@ -446,6 +494,8 @@ static int start(struct ea_agent *a)
 	err = set_kernel_config(a);
 	if (!err)
 		err = attach_cgroup(a);
+	if (!err)
+		err = attach_taint(a);
 	if (!err)
 		err = attach_tc(a);
 	if (!err)

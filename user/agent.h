@@ -14,11 +14,12 @@
 #include "labels.h"
 #include "rec.h"
 
-#define EA_MAX_LINKS	16
+#define EA_MAX_LINKS	32
 #define EA_MAX_TC	32
 
 struct egress_bpf;
 struct ea_cgroup_names;
+struct ea_evidence_cache;
 
 struct ea_tc {
 	struct bpf_tc_hook hook;
@@ -60,6 +61,7 @@ struct ea_agent {
 	uint64_t records, bad_events;
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */
+	struct ea_evidence_cache *evidence;	/* of recorded flows, until their end */
 };
 
 int64_t ea_boot_to_real_ns(void);

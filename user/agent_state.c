@@ -15,6 +15,7 @@
 
 #include "agent.h"
 #include "cgroup.h"
+#include "evidence_cache.h"
 #include "egress.skel.h"
 #include "record.h"
 #include "util.h"
@@ -38,6 +39,7 @@ void ea_agent_init_context(struct ea_agent *a)
 	a->boot_to_real_ns = ea_boot_to_real_ns();
 	a->started_real_ns = a->boot_to_real_ns + (int64_t)ea_boot_ns();
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);
+	a->evidence = ea_evidence_cache_new();
 }
 
 /*
@@ -66,6 +68,7 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 	ea_rec_from_event(&a->rec, e, &ctx);
 	ea_labels_evidence(&a->label_src, ctx.label_names, ctx.nlabels, e,
 			   a->rec.evidence, sizeof(a->rec.evidence));
+	ea_evidence_cache_apply(a->evidence, &a->rec);
 	ea_agent_emit(a, &a->rec);
 }
 
@@ -351,5 +354,6 @@ void ea_agent_free(struct ea_agent *a)
 	ea_config_free(&a->cfg);
 	ea_cgroup_names_free(a->cg_names);
 	ea_label_sources_free(&a->label_src);
+	ea_evidence_cache_free(a->evidence);
 	free(a);
 }

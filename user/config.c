@@ -30,6 +30,22 @@
 #define INTERVAL_MAX_S		86400
 #define RINGBUF_MIN_KIB		4
 #define RINGBUF_MAX_KIB		1048576
+#define SIZE_MAX_BYTES		(1ull << 50)	/* 1 PiB */
+#define ROTATE_SIZE_MIN		(64ull << 10)
+#define AGE_MAX_S		(100ull * 366 * 86400)
+
+static const char *const flush_names[] = {
+	[EA_FLUSH_NONE] = "none",
+	[EA_FLUSH_INCREMENTAL] = "incremental",
+	[EA_FLUSH_DATA] = "data",
+	[EA_FLUSH_SYNC] = "sync",
+};
+
+static const char *const disk_full_names[] = {
+	[EA_DISK_FULL_SUSPEND] = "suspend",
+	[EA_DISK_FULL_ROTATE] = "rotate",
+	[EA_DISK_FULL_HALT] = "halt-logging",
+};
 
 #define ZONE_BIT(z)		(1u << (z))
 #define DEFAULT_ALLOW		(ZONE_BIT(EA_ZONE_EU) | ZONE_BIT(EA_ZONE_EEA) | \
@@ -87,6 +103,16 @@ enum once_slot {
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
 	ONCE_HOSTNAME,
+	ONCE_LOG_DIR,
+	ONCE_KEY_FILE,
+	ONCE_FLUSH,
+	ONCE_DISK_FULL,
+	ONCE_ROTATE_SIZE,
+	ONCE_ROTATE_AGE,
+	ONCE_RETAIN_SIZE,
+	ONCE_RETAIN_AGE,
+	ONCE_CHECKPOINT,
+	ONCE_HEARTBEAT,
 	ONCE_UNKNOWN,
 	ONCE_LABEL_MODE,
 	ONCE_MAX,
@@ -120,6 +146,19 @@ struct key {
 const char *ea_zone_name(uint32_t zone)
 {
 	return zone < EA_ZONE_MAX ? zone_names[zone] : "invalid";
+}
+
+/* The config name of a flush mode. */
+const char *ea_flush_mode_name(uint32_t mode)
+{
+	return mode < sizeof(flush_names) / sizeof(flush_names[0]) ? flush_names[mode] : "invalid";
+}
+
+/* The config name of a disk-full action. */
+const char *ea_disk_full_name(uint32_t action)
+{
+	return action < sizeof(disk_full_names) / sizeof(disk_full_names[0]) ?
+		       disk_full_names[action] : "invalid";
 }
 
 /* The name of a verdict, "invalid" for a value outside enum ea_verdict. */
@@ -687,6 +726,160 @@ static int agent_hostname(struct parse *p, const char *key, char *v)
 	return p->cfg->agent.hostname ? 1 : fail_oom(p);
 }
 
+/* The index of v in names[0..n), or an error naming key and -1. */
+static int get_name(struct parse *p, const char *key, const char *v,
+		    const char *const *names, size_t n)
+{
+	char buf[SHOW_SIZE], list[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v, names[i]))
+			return (int)i;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? "|" : "", names[i]);
+	}
+	fail_key(p, key, "'%s' is not one of %s", show(v, strlen(v), buf), list);
+	return -1;
+}
+
+/*
+ * A number with an optional unit suffix from units ("K" ...), each unit
+ * mul[i] times the plain number; at most max. 1, or 0 after an error.
+ */
+static int get_scaled(struct parse *p, const char *key, const char *v,
+		      const char *units, const uint64_t *mul, uint64_t min,
+		      uint64_t max, uint64_t *out)
+{
+	char buf[SHOW_SIZE];
+	uint64_t n = 0, m = 1;
+	const char *s = v, *u;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		if (n <= max)
+			n = n * 10 + (uint64_t)(*s - '0');
+	if (s == v || (*s && (s[1] || !(u = strchr(units, *s)))))
+		return fail_key(p, key, "'%s' is not a number with an optional unit (%s)",
+				show(v, strlen(v), buf), units);
+	if (*s)
+		m = mul[u - units];
+	if (n > max / m || n * m < min || n * m > max)
+		return fail_key(p, key, "'%s' is out of range", show(v, strlen(v), buf));
+	*out = n * m;
+	return 1;
+}
+
+/* A size in bytes: N, NK, NM, NG or NT (powers of 1024). */
+static int get_size(struct parse *p, const char *key, const char *v,
+		    uint64_t min, uint64_t *out)
+{
+	static const uint64_t mul[] = { 1ull << 10, 1ull << 20, 1ull << 30, 1ull << 40 };
+
+	return get_scaled(p, key, v, "KMGT", mul, min, SIZE_MAX_BYTES, out);
+}
+
+/* A duration in seconds: N, Ns, Nm, Nh or Nd. */
+static int get_age(struct parse *p, const char *key, const char *v,
+		   uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const uint64_t mul[] = { 1, 60, 3600, 86400 };
+
+	return get_scaled(p, key, v, "smhd", mul, min, max, out);
+}
+
+/* [agent] log_dir = DIR, absolute. */
+static int agent_log_dir(struct parse *p, const char *key, char *v)
+{
+	char buf[SHOW_SIZE];
+
+	if (v[0] != '/')
+		return fail_key(p, key, "'%s' is not an absolute path",
+				show(v, strlen(v), buf));
+	p->cfg->agent.log_dir = strdup(v);
+	return p->cfg->agent.log_dir ? 1 : fail_oom(p);
+}
+
+/* [agent] key_file = FILE, absolute. */
+static int agent_key_file(struct parse *p, const char *key, char *v)
+{
+	char buf[SHOW_SIZE];
+
+	if (v[0] != '/')
+		return fail_key(p, key, "'%s' is not an absolute path",
+				show(v, strlen(v), buf));
+	p->cfg->agent.key_file = strdup(v);
+	return p->cfg->agent.key_file ? 1 : fail_oom(p);
+}
+
+/* [agent] flush = none|incremental|data|sync */
+static int agent_flush(struct parse *p, const char *key, char *v)
+{
+	int c = get_name(p, key, v, flush_names, sizeof(flush_names) / sizeof(flush_names[0]));
+
+	if (c < 0)
+		return 0;
+	p->cfg->agent.flush = (uint32_t)c;
+	return 1;
+}
+
+/* [agent] disk_full_action = suspend|rotate|halt-logging */
+static int agent_disk_full(struct parse *p, const char *key, char *v)
+{
+	int c = get_name(p, key, v, disk_full_names,
+			 sizeof(disk_full_names) / sizeof(disk_full_names[0]));
+
+	if (c < 0)
+		return 0;
+	p->cfg->agent.disk_full = (uint32_t)c;
+	return 1;
+}
+
+/* [agent] rotate_size = SIZE, at least 64K. */
+static int agent_rotate_size(struct parse *p, const char *key, char *v)
+{
+	return get_size(p, key, v, ROTATE_SIZE_MIN, &p->cfg->agent.rotate_size);
+}
+
+/* [agent] retain_size = SIZE; 0: no limit. */
+static int agent_retain_size(struct parse *p, const char *key, char *v)
+{
+	return get_size(p, key, v, 0, &p->cfg->agent.retain_size);
+}
+
+/* [agent] rotate_age = DURATION; 0: never by age. */
+static int agent_rotate_age(struct parse *p, const char *key, char *v)
+{
+	return get_age(p, key, v, 0, AGE_MAX_S, &p->cfg->agent.rotate_age_s);
+}
+
+/* [agent] retain_age = DURATION; 0: no limit. */
+static int agent_retain_age(struct parse *p, const char *key, char *v)
+{
+	return get_age(p, key, v, 0, AGE_MAX_S, &p->cfg->agent.retain_age_s);
+}
+
+/* [agent] checkpoint_interval = DURATION, 1 s .. 1 day. */
+static int agent_checkpoint(struct parse *p, const char *key, char *v)
+{
+	uint64_t s;
+
+	if (!get_age(p, key, v, 1, INTERVAL_MAX_S, &s))
+		return 0;
+	p->cfg->agent.checkpoint_interval_s = (uint32_t)s;
+	return 1;
+}
+
+/* [agent] heartbeat_interval = DURATION, 1 s .. 1 day. */
+static int agent_heartbeat(struct parse *p, const char *key, char *v)
+{
+	uint64_t s;
+
+	if (!get_age(p, key, v, 1, INTERVAL_MAX_S, &s))
+		return 0;
+	p->cfg->agent.heartbeat_interval_s = (uint32_t)s;
+	return 1;
+}
+
 /* [geoip] file = PATH: appends, layered in order. */
 static int geoip_file(struct parse *p, const char *key, char *v)
 {
@@ -809,6 +1002,16 @@ static const struct key agent_keys[] = {
 	{ "update_interval", ONCE_INTERVAL, agent_interval },
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },
 	{ "hostname", ONCE_HOSTNAME, agent_hostname },
+	{ "log_dir", ONCE_LOG_DIR, agent_log_dir },
+	{ "key_file", ONCE_KEY_FILE, agent_key_file },
+	{ "flush", ONCE_FLUSH, agent_flush },
+	{ "disk_full_action", ONCE_DISK_FULL, agent_disk_full },
+	{ "rotate_size", ONCE_ROTATE_SIZE, agent_rotate_size },
+	{ "rotate_age", ONCE_ROTATE_AGE, agent_rotate_age },
+	{ "retain_size", ONCE_RETAIN_SIZE, agent_retain_size },
+	{ "retain_age", ONCE_RETAIN_AGE, agent_retain_age },
+	{ "checkpoint_interval", ONCE_CHECKPOINT, agent_checkpoint },
+	{ "heartbeat_interval", ONCE_HEARTBEAT, agent_heartbeat },
 	{ NULL, REPEATABLE, NULL },
 };
 
@@ -1247,6 +1450,14 @@ void ea_config_defaults(struct ea_config *cfg)
 	cfg->agent.mode = EA_MODE_AUDIT;
 	cfg->agent.update_interval_s = 60;
 	cfg->agent.ringbuf_kib = 4096;
+	cfg->agent.flush = EA_FLUSH_NONE;
+	cfg->agent.disk_full = EA_DISK_FULL_SUSPEND;
+	cfg->agent.rotate_size = 64ull << 20;
+	cfg->agent.rotate_age_s = 86400;
+	cfg->agent.retain_size = 1ull << 30;
+	cfg->agent.retain_age_s = 0;
+	cfg->agent.checkpoint_interval_s = 300;
+	cfg->agent.heartbeat_interval_s = 60;
 	cfg->policy.allow.zones = DEFAULT_ALLOW;
 }
 
@@ -1297,6 +1508,8 @@ void ea_config_free(struct ea_config *cfg)
 	free(cfg->agent.cgroup);
 	str_vec_free(&cfg->agent.interfaces);
 	free(cfg->agent.hostname);
+	free(cfg->agent.log_dir);
+	free(cfg->agent.key_file);
 	str_vec_free(&cfg->geoip_files);
 	ea_allow_set_free(&cfg->policy.allow);
 	free(cfg->policy.deny);

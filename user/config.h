@@ -50,6 +50,23 @@ struct ea_label_cfg {
 	uint32_t line;			/* line of the section header */
 };
 
+/* [agent] flush: how far a record has gone when the trail calls it written. */
+enum ea_flush_mode {
+	EA_FLUSH_NONE = 0,		/* blocks written when full or each second */
+	EA_FLUSH_INCREMENTAL = 1,	/* blocks written after each batch of events */
+	EA_FLUSH_DATA = 2,		/* ... and fdatasync'd */
+	EA_FLUSH_SYNC = 3,		/* ... fsync'd, directories too */
+};
+
+/* [agent] disk_full_action: what the trail does when a write finds no space. */
+enum ea_disk_full_action {
+	EA_DISK_FULL_SUSPEND = 0,	/* count records, write a gap record later */
+	EA_DISK_FULL_ROTATE = 1,	/* delete the oldest segments, then suspend */
+	EA_DISK_FULL_HALT = 2,		/* stop writing the trail for this run */
+};
+
+#define EA_DEFAULT_LOG_DIR	"/var/lib/egress-audit"
+
 struct ea_agent_cfg {
 	char *cgroup;			/* NULL: root of the cgroup v2 mount */
 	struct ea_str_vec interfaces;	/* tc egress backstop */
@@ -58,6 +75,18 @@ struct ea_agent_cfg {
 	uint32_t update_interval_s;	/* flow_update period, default 60 */
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
 	char *hostname;			/* NULL: gethostname() */
+
+	/* the audit trail */
+	char *log_dir;			/* NULL: EA_DEFAULT_LOG_DIR */
+	char *key_file;			/* NULL: log_dir/host.key */
+	uint32_t flush;			/* enum ea_flush_mode, default none */
+	uint32_t disk_full;		/* enum ea_disk_full_action, default suspend */
+	uint64_t rotate_size;		/* bytes, default 64 MiB */
+	uint64_t rotate_age_s;		/* default 1 day; 0: never by age */
+	uint64_t retain_size;		/* bytes of all segments, default 1 GiB; 0: no limit */
+	uint64_t retain_age_s;		/* default 0: no limit */
+	uint32_t checkpoint_interval_s;	/* default 300 */
+	uint32_t heartbeat_interval_s;	/* default 60 */
 };
 
 struct ea_policy_cfg {
@@ -87,6 +116,10 @@ int ea_config_load(const char *path, struct ea_config *cfg, struct ea_err *err);
 int ea_config_parse_string(const char *name, const char *text,
 			   struct ea_config *cfg, struct ea_err *err);
 void ea_config_free(struct ea_config *cfg);
+
+/* The names config files use for enum ea_flush_mode and ea_disk_full_action. */
+const char *ea_flush_mode_name(uint32_t mode);
+const char *ea_disk_full_name(uint32_t action);
 
 /* Zone names: "eu", "eea", "adequacy", "adequacy-partial", "third",
  * "unknown", "internal", "own". */

@@ -29,12 +29,13 @@ static int push_str(char ***v, size_t *n, const char *s)
 	return nv[*n] ? (int)(*n)++ : -ENOMEM;
 }
 
+/* A cgroup given by two labels keeps one entry: its bits say which gave it. */
 static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path,
 		      uint64_t bit, struct ea_label_sources *src)
 {
 	char full[4096];
 	struct ea_cgroup_label v = { 0 };
-	uint64_t id;
+	uint64_t id, *bits;
 	int fd = bpf_map__fd(skel->maps.cgroup_labels), idx, err;
 
 	err = ea_cgroup_resolve(mnt, path, full, sizeof(full));
@@ -42,10 +43,19 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 		err = ea_cgroup_id(full, &id);
 	if (err)
 		return err;
-	bpf_map_lookup_elem(fd, &id, &v);
-	idx = push_str(&src->cgroups, &src->ncgroups, full + strlen(mnt));
-	if (idx < 0)
-		return idx;
+	if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.labels) {
+		idx = (int)v.cgroup_idx;
+	} else {
+		bits = realloc(src->cgroup_bits, (src->ncgroups + 1) * sizeof(*bits));
+		if (!bits)
+			return -ENOMEM;
+		src->cgroup_bits = bits;
+		bits[src->ncgroups] = 0;
+		idx = push_str(&src->cgroups, &src->ncgroups, full + strlen(mnt));
+		if (idx < 0)
+			return idx;
+	}
+	src->cgroup_bits[idx] |= bit;
 	v.labels |= bit;
 	v.cgroup_idx = (uint32_t)idx;
 	return bpf_map_update_elem(fd, &id, &v, BPF_ANY) ? -errno : 0;
@@ -172,6 +182,7 @@ void ea_label_sources_free(struct ea_label_sources *src)
 	for (size_t i = 0; i < src->npaths; i++)
 		free(src->paths[i]);
 	free(src->cgroups);
+	free(src->cgroup_bits);
 	free(src->paths);
 	memset(src, 0, sizeof(*src));
 }
@@ -220,7 +231,7 @@ void ea_labels_evidence(const struct ea_label_sources *src,
 				 (unsigned long long)ev->ino);
 			n = append(out, len, n, names[b], what);
 		}
-		if (e->cgroup_idx < src->ncgroups) {
+		if (e->cgroup_idx < src->ncgroups && (src->cgroup_bits[e->cgroup_idx] & bit)) {
 			snprintf(what, sizeof(what), "cgroup %s", src->cgroups[e->cgroup_idx]);
 			n = append(out, len, n, names[b], what);
 		}

@@ -15,6 +15,7 @@ struct egress_bpf;
 /* The configured sources of labels, indexed as the kernel reports them. */
 struct ea_label_sources {
 	char **cgroups;		/* "/path" relative to the cgroup2 mount */
+	uint64_t *cgroup_bits;	/* labels each of them gives */
 	size_t ncgroups;
 	char **paths;		/* configured directory */
 	size_t npaths;

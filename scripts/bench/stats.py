@@ -9,9 +9,12 @@ import subprocess
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# The agent's programs, as the datapath names them.
+# The agent's programs, as bpftool names them (15 characters at most).
 AGENT_PROGS = ("egress", "sock_create", "connect4", "connect6", "sendmsg4",
                "sendmsg6", "sock_release", "tcp_close", "tc_egress")
+FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "sendfile_enter",
+              "splice_enter", "copy_file_range", "fork", "process_exit")
+ALL_PROGS = AGENT_PROGS + FILE_PROGS
 
 
 def prog_stats():
@@ -63,7 +66,7 @@ def agent_prog_ids(pid):
     """{name: id} of the agent's programs (by the fds the agent holds)."""
     ids, _ = fdinfo(pid)
     names = prog_stats()
-    return {names[i][0]: i for i in ids if i in names and names[i][0] in AGENT_PROGS}
+    return {names[i][0]: i for i in ids if i in names and names[i][0] in ALL_PROGS}
 
 
 def map_names():

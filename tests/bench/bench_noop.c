@@ -5,6 +5,9 @@
  * tracepoint the agent's tcp_close uses, print their program ids as one
  * JSON line, and hold them until SIGINT or SIGTERM (they are links owned by
  * this process: they go away with it, also when it is killed).
+ *
+ * bench_noop --files: only the no-op on tp/syscalls/sys_exit_openat, the
+ * baseline of the agent's file hooks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,30 @@ static __u32 prog_id(struct bpf_program *p)
 	return info.id;
 }
 
+static int files_only(void)
+{
+	struct bench_noop_bpf *s = bench_noop_bpf__open();
+	struct bpf_link *l = NULL;
+	struct bpf_program *p;
+
+	if (!s)
+		return 1;
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.nop_openat);
+	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(s->progs.nop_openat))) {
+		fprintf(stderr, "bench_noop: nop_openat: %s\n", strerror(errno));
+		bench_noop_bpf__destroy(s);
+		return 1;
+	}
+	printf("{\"openat_exit\": %u}\n", prog_id(s->progs.nop_openat));
+	fflush(stdout);
+	while (!stop)
+		pause();
+	bpf_link__destroy(l);
+	bench_noop_bpf__destroy(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
@@ -43,11 +70,13 @@ int main(int argc, char **argv)
 	int nlinks = 0, cg, rc = 1;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: bench_noop CGROUP\n");
+		fprintf(stderr, "usage: bench_noop CGROUP | --files\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	if (!strcmp(argv[1], "--files"))
+		return files_only();
 	cg = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (cg < 0) {
 		fprintf(stderr, "bench_noop: %s: %s\n", argv[1], strerror(errno));
@@ -57,6 +86,7 @@ int main(int argc, char **argv)
 	if (!s)
 		return 1;
 	bpf_program__set_autoload(s->progs.bench_parse, false);
+	bpf_program__set_autoload(s->progs.nop_openat, false);
 	if (bench_noop_bpf__load(s)) {
 		fprintf(stderr, "bench_noop: load failed\n");
 		goto out;

@@ -1,0 +1,924 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""make bench: the performance suite of egress-audit (issue 7).
+
+    run.py [--quick] [--parts 1,2,...]   measure, print the table, write
+                                         build/bench/results.{json,md}
+    run.py --cleanup STATE               remove what a killed run left
+
+Wall-clock figures are compared in the same moment: a workload alternates
+between the cgroup the agent watches (`w`) and its unwatched sibling
+(`u`), at least 15 pairs (3 with --quick), the first of each pair swapped
+every time, and the median of the paired ratios is reported with half its
+interquartile range. Global peers (auditd, tcplife) are interleaved on and
+off the same way. Beside them stand the figures noise cannot hide: BPF run
+time per run, per packet and per connection (bpf_stats), net of no-op
+programs of the same types attached in the same window, and the agent's
+CPU time per flow (/proc/PID/stat).
+
+The client runs on CPU 0, servers on CPU 1, the agent wherever the
+scheduler puts it. Everything runs in two network namespaces of the
+bench's own with documentation addresses only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+import stats  # noqa: E402
+import topo  # noqa: E402
+from topo import CN4, FLAGGED4, SERVER4  # noqa: E402,F401
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(ROOT, "build", "egress-audit")
+BENCH = os.path.join(ROOT, "build", "bench")
+STATE = os.path.join(BENCH, ".cleanup-state.json")
+FULL_GEOIP = os.path.join(ROOT, "data", "geo-whois-asn-country.csv.gz")
+TEST_GEOIP = os.path.join(ROOT, "tests", "data", "test-geoip.csv")
+
+IPERF_PORT = 5201
+CONN_PORT = 5301
+LOSS_PORT = 5302
+UDP_PORT = 5401
+
+# Which no-op stands for which of the agent's programs (same type and hook).
+NOOP_OF = {"egress": "egress", "sock_create": "sock_create",
+           "sock_release": "sock_release", "connect4": "connect4",
+           "connect6": "connect6", "sendmsg4": "sendmsg4", "sendmsg6": "sendmsg6",
+           "tcp_close": "tcp_close", "openat_exit": "openat_exit"}
+
+AGENT_CONF_HEAD = """[agent]
+record = flagged
+hostname = bench.example
+"""
+FULL_GEO = f"[geoip]\nfile = {FULL_GEOIP}\nfile = {TEST_GEOIP}\n"
+SMALL_GEO = f"[geoip]\nfile = {TEST_GEOIP}\n[policy]\nown_cidr = 203.0.113.128/25\n"
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class Agent:
+    """egress-audit run on one cgroup, in the client namespace."""
+
+    def __init__(self, b, name, conf, cgroup):
+        self.b, self.name, self.cgroup = b, name, cgroup
+        self.conf = os.path.join(b.tmp, f"{name}.conf")
+        with open(self.conf, "w") as f:
+            f.write(conf)
+        self.records = os.path.join(b.tmp, f"{name}.jsonl")
+        self.err = os.path.join(b.tmp, f"{name}.err")
+        self.state = os.path.join(b.tmp, f"{name}-state")
+        self.p = None
+        self.startup_s = None
+        self.ids = {}
+
+    def start(self, timeout=60):
+        os.makedirs(self.state, exist_ok=True)
+        argv = self.b.topo.wrap(self.b.topo.cns, "agent",
+                                [BIN, "-c", self.conf, "run", "--cgroup",
+                                 self.b.topo.cg[self.cgroup], "--state-dir", self.state, "-j"])
+        t0 = time.monotonic()
+        self.p = subprocess.Popen(argv, stdout=open(self.records, "w"),
+                                  stderr=open(self.err, "w"), start_new_session=True)
+        self.b.res.add_pid(self.p.pid)
+        self.b.res.add("pins", f"/sys/fs/bpf/egress-audit-{self.p.pid}")
+        while time.monotonic() - t0 < timeout:
+            if self.p.poll() is not None:
+                break
+            with open(self.err) as f:
+                if "watching" in f.read():
+                    self.startup_s = time.monotonic() - t0
+                    self.ids = stats.agent_prog_ids(self.p.pid)
+                    return True
+            time.sleep(0.005)
+        self.stop()
+        return False
+
+    def last_error(self):
+        with open(self.err) as f:
+            lines = [x.strip() for x in f if x.strip()]
+        return lines[-1] if lines else "no message"
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def stop(self):
+        if not self.p:
+            return None
+        rc = self.b.end(self.p, signal.SIGINT, timeout=15)
+        pin = f"/sys/fs/bpf/egress-audit-{self.p.pid}"
+        if os.path.exists(pin):
+            subprocess.run(["rm", "-rf", pin], check=False)
+        self.b.res.drop("pins", pin)
+        self.p = None
+        return rc
+
+    def read_records(self):
+        out = []
+        with open(self.records) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+        return out
+
+
+class Window:
+    """BPF run time and agent CPU accumulated over measurement windows."""
+
+    def __init__(self, agent, noop):
+        self.agent, self.noop = agent, noop
+        self.bpf = {}		# id: (ns, runs)
+        self.cpu = 0.0
+        self.units = 0		# connections, datagrams, ... made in the windows
+        self.windows = 0
+
+    def measure(self, fn):
+        ids = list(self.agent.ids.values()) + list(self.noop.values())
+        s0 = stats.prog_stats()
+        c0 = stats.cpu_seconds(self.agent.pid)
+        out = fn()
+        s1 = stats.prog_stats()
+        c1 = stats.cpu_seconds(self.agent.pid)
+        stats.add_into(self.bpf, stats.delta(s0, s1, ids))
+        self.cpu += c1 - c0
+        self.windows += 1
+        return out
+
+    def prog(self, name):
+        """(ns, runs) of the agent's program name."""
+        i = self.agent.ids.get(name)
+        return self.bpf.get(i, (0, 0)) if i else (0, 0)
+
+    def nop(self, name):
+        i = self.noop.get(NOOP_OF.get(name, ""))
+        return self.bpf.get(i, (0, 0)) if i else (0, 0)
+
+    def per_run(self, name):
+        ns, n = self.prog(name)
+        nns, nn = self.nop(name)
+        return (ns / n if n else None), (nns / nn if nn else None), n
+
+    def per_unit(self):
+        """(agent ns, no-op ns) per unit of work, over all programs."""
+        a = sum(self.prog(n)[0] for n in self.agent.ids)
+        z = sum(self.nop(n)[0] for n in self.agent.ids if n in NOOP_OF)
+        return a / self.units if self.units else None, z / self.units if self.units else None
+
+
+class Bench:
+    def __init__(self, args):
+        self.quick = args.quick
+        self.parts = set(args.parts) if args.parts else set(range(1, 10))
+        self.pairs = 3 if self.quick else 15
+        self.t_iperf = 1 if self.quick else 4
+        self.t_conn = 1 if self.quick else 3
+        self.t_udp = 1 if self.quick else 3
+        self.t_files = 1 if self.quick else 3
+        self.rows = []
+        self.res = topo.Resources(STATE)
+        self.res.save()
+        self.tmp = tempfile.mkdtemp(prefix="egress-audit-bench.")
+        self.res.add("tmpdirs", self.tmp)
+        self.topo = topo.Topology(self.res, str(os.getpid()))
+        self.procs = []
+        self.bpf_stats_prev = None
+        self.conn_threads = 1
+        self.t_start = time.monotonic()
+        self.elapsed = 0
+
+    # --- processes ------------------------------------------------------------
+    def spawn(self, argv, stdout=None, stderr=None):
+        p = subprocess.Popen(argv, stdout=stdout or subprocess.DEVNULL,
+                             stderr=stderr or subprocess.DEVNULL, start_new_session=True)
+        self.res.add_pid(p.pid)
+        self.procs.append(p)
+        return p
+
+    def end(self, p, sig=signal.SIGTERM, timeout=10):
+        if p.poll() is None:
+            try:
+                p.send_signal(sig)
+            except OSError:
+                pass
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.res.drop_pid(p.pid)
+        if p in self.procs:
+            self.procs.remove(p)
+        return p.returncode
+
+    def server(self, name, argv):
+        err = os.path.join(self.tmp, f"{name}.err")
+        p = self.spawn(self.topo.server(argv), stderr=open(err, "w"))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with open(err) as f:
+                if "listening" in f.read():
+                    return p
+            if p.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise RuntimeError(f"{name} did not start: {open(err).read().strip()}")
+
+    def client_json(self, cgroup, argv, timeout):
+        r = subprocess.run(self.topo.client(cgroup, argv), text=True, capture_output=True,
+                           timeout=timeout)
+        lines = [x for x in r.stdout.splitlines() if x.strip()]
+        if r.returncode != 0 or not lines:
+            raise RuntimeError(f"{' '.join(argv)}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
+        return json.loads(lines[-1])
+
+    # --- bpf_stats ------------------------------------------------------------
+    def stats_on(self):
+        with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+            prev = f.read().strip()
+        if self.bpf_stats_prev is None:
+            self.bpf_stats_prev = prev
+            self.res.s["sysctl"]["kernel.bpf_stats_enabled"] = prev
+            self.res.save()
+        topo.sh("sysctl", "-qw", "kernel.bpf_stats_enabled=1")
+
+    def stats_restore(self):
+        if self.bpf_stats_prev is not None:
+            topo.sh("sysctl", "-qw", f"kernel.bpf_stats_enabled={self.bpf_stats_prev}")
+            self.res.s["sysctl"].pop("kernel.bpf_stats_enabled", None)
+            self.res.save()
+            self.bpf_stats_prev = None
+
+    def noop_start(self, cgroup):
+        """bench_noop on a cgroup, or (None) on the file tracepoint only."""
+        out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}.json")
+        arg = self.topo.cg[cgroup] if cgroup else "--files"
+        p = self.spawn(self.topo.wrap(self.topo.cns, "agent",
+                                      [os.path.join(BENCH, "bench_noop"), arg]),
+                       stdout=open(out, "w"), stderr=open(out + ".err", "w"))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with open(out) as f:
+                txt = f.read()
+            if txt.endswith("\n"):
+                return p, json.loads(txt)
+            if p.poll() is not None:
+                break
+            time.sleep(0.02)
+        raise RuntimeError(f"bench_noop: {open(out + '.err').read().strip()}")
+
+    # --- workloads --------------------------------------------------------------
+    def iperf(self, cgroup):
+        argv = ["iperf3", "-c", FLAGGED4, "-p", str(IPERF_PORT), "-t", str(self.t_iperf), "-J"]
+        for attempt in range(20):
+            r = subprocess.run(self.topo.client(cgroup, argv), text=True, capture_output=True,
+                               timeout=self.t_iperf + 30)
+            try:
+                j = json.loads(r.stdout)
+            except ValueError:
+                j = {"error": r.stderr.strip()}
+            if "error" not in j:
+                return j["end"]["sum_received"]["bits_per_second"] / 1e9
+            time.sleep(0.2)	# the server is still busy with the last test
+        raise RuntimeError(f"iperf3: {j['error']}")
+
+    def conn(self, cgroup, dst=FLAGGED4, port=CONN_PORT, secs=None, threads=None):
+        j = self.client_json(cgroup, [os.path.join(BENCH, "bench_connect"), "client", dst,
+                                      str(port), str(secs or self.t_conn),
+                                      str(threads or self.conn_threads)],
+                             timeout=(secs or self.t_conn) + 60)
+        return j
+
+    def udp(self, cgroup):
+        return self.client_json(cgroup, [os.path.join(BENCH, "bench_udp"), "send", FLAGGED4,
+                                         str(UDP_PORT), str(self.t_udp), "64"],
+                                timeout=self.t_udp + 60)
+
+    # --- pairing ----------------------------------------------------------------
+    def paired(self, run_a, run_b, n=None):
+        """Alternate a and b, swapping which goes first; ratios a/b."""
+        n = n or self.pairs
+        ra, rb, ratios = [], [], []
+        for i in range(n):
+            if i % 2 == 0:
+                a = run_a()
+                b = run_b()
+            else:
+                b = run_b()
+                a = run_a()
+            ra.append(a)
+            rb.append(b)
+            ratios.append(a / b if b else float("nan"))
+        return {"a": stats.median(ra), "b": stats.median(rb), "ratio": stats.median(ratios),
+                "spread": stats.half_iqr(ratios), "ratios": ratios, "n": n}
+
+    def row(self, **kw):
+        kw.setdefault("status", "measured")
+        self.rows.append(kw)
+        return kw
+
+    def ratio_row(self, part, what, command, p, unit, goal_min=None, goal_max=None, note=None):
+        met = None
+        goal = None
+        if goal_min is not None:
+            goal, met = f">= {goal_min}", p["ratio"] >= goal_min
+        if goal_max is not None:
+            goal, met = f"<= {goal_max}", p["ratio"] <= goal_max
+        return self.row(part=part, what=what, command=command, baseline=p["b"],
+                        measured=p["a"], ratio=p["ratio"], spread=p["spread"], goal=goal,
+                        met=met, unit=unit, pairs=p["n"], note=note,
+                        extra={"ratios": [round(x, 4) for x in p["ratios"]]})
+
+    def pending(self, part, what, why, goal=None):
+        return self.row(part=part, what=what, command="", baseline=None, measured=None,
+                        ratio=None, goal=goal, met=None, unit="", status="pending", note=why)
+
+    def prog_rows(self, part, win, during, progs, egress_goal=True):
+        """Per-run ns of each of the agent's programs that ran, net of its no-op."""
+        for name in progs:
+            a, z, n = win.per_run(name)
+            if not n:
+                continue
+            d = a - z if z is not None else None
+            is_goal = egress_goal and name == "egress"
+            self.row(part=part, what=f"{name} ns/run during {during} (no-op: {NOOP_OF.get(name, '-')})",
+                     command=f"bpf_stats, {n} runs", baseline=z, measured=a,
+                     ratio=None, delta=d, unit="ns",
+                     goal="<= 40 ns above no-op" if is_goal else None,
+                     met=(d <= 40) if (is_goal and d is not None) else None,
+                     note=(f"{d:.1f} ns above no-op" if d is not None else "no no-op baseline"))
+
+    # --- the parts --------------------------------------------------------------
+    def part1(self, agent, noop):
+        win = Window(agent, noop)
+        cmd = f"iperf3 -c {FLAGGED4} -t {self.t_iperf} (w vs u)"
+        log(f"part 1: iperf3, {self.pairs} pairs of {self.t_iperf} s")
+        p = self.paired(lambda: win.measure(lambda: self.iperf("w")), lambda: self.iperf("u"))
+        self.ratio_row(1, "iperf3 TCP over veth, agent / none", cmd, p, "Gbit/s", goal_min=0.99)
+        self.prog_rows(4, win, "part 1 (iperf3)", stats.ALL_PROGS)
+        return win
+
+    def part2_agent(self, agent, noop):
+        wins = {}
+        for label, dst in (("flagged", FLAGGED4), ("allowed", SERVER4)):
+            win = Window(agent, noop)
+
+            def run_w(dst=dst, win=win):
+                j = win.measure(lambda: self.conn("w", dst))
+                win.units += j["conns"]
+                return j["rate"]
+
+            log(f"part 2: connections to a {label} destination, {self.pairs} pairs")
+            p = self.paired(run_w, lambda dst=dst: self.conn("u", dst)["rate"])
+            cmd = f"bench_connect client {dst} {CONN_PORT} {self.t_conn} {self.conn_threads}"
+            self.ratio_row(2, f"TCP connections/s ({label} dst), agent / none", cmd, p,
+                           "conn/s", goal_min=0.97)
+            wins[label] = win
+        for label, goal in (("allowed", 400), ("flagged", 800)):
+            win = wins[label]
+            a, z = win.per_unit()
+            self.row(part=4, what=f"BPF ns per connection, {label} (no-ops: same hooks)",
+                     command=f"bpf_stats over part 2 ({win.units} conns)", baseline=z,
+                     measured=a, ratio=None, delta=a - z, unit="ns",
+                     goal=f"<= {goal} ns net", met=(a - z) <= goal,
+                     note=f"{a - z:.0f} ns net of no-ops ({a:.0f} gross); per program: " +
+                     ", ".join(f"{n} {win.prog(n)[0] / win.units:.0f}"
+                               for n in stats.ALL_PROGS if win.prog(n)[1]))
+        w = wins["flagged"]
+        us = w.cpu / w.units * 1e6 if w.units else None
+        self.row(part=4, what="agent CPU per flagged flow", command="/proc/PID/stat utime+stime",
+                 baseline=None, measured=us, ratio=None, unit="us", goal="<= 2 us",
+                 met=us is not None and us <= 2,
+                 note=f"{w.cpu:.2f} s CPU over {w.units} flows (2 records each), "
+                      f"{1e6 / stats.CLK_TCK / max(w.units, 1):.3f} us resolution")
+        return wins
+
+    def part2_peers(self):
+        cmd = f"bench_connect client {FLAGGED4} {CONN_PORT} {self.t_conn} {self.conn_threads}"
+        # auditd with a connect rule
+        rule = ["always,exit", "-F", "arch=b64", "-S", "connect", "-k", "ea-bench"]
+        started = self.auditd_up()
+        if started is None:
+            self.pending(2, "TCP connections/s, auditd connect rule / none",
+                         "auditd could not be started")
+        else:
+            def run_on():
+                topo.sh("auditctl", "-a", *rule, quiet=True)
+                self.res.add("audit_rules", rule)
+                try:
+                    return self.conn("u")["rate"]
+                finally:
+                    topo.sh("auditctl", "-d", *rule, check=False, quiet=True)
+                    self.res.drop("audit_rules", rule)
+
+            log(f"part 2: auditd peer, {self.pairs} pairs")
+            p = self.paired(run_on, lambda: self.conn("u")["rate"])
+            self.ratio_row(2, "TCP connections/s, auditd connect rule / none (peer)",
+                           cmd + " (auditctl -a ... -S connect on/off)", p, "conn/s")
+            self.auditd_down()
+        # tcplife
+        tcplife = self.find_tcplife()
+        if not tcplife:
+            self.pending(2, "TCP connections/s, tcplife / none", "libbpf-tools tcplife not found")
+            return
+
+        def run_tcplife():
+            t = self.spawn([tcplife])
+            try:
+                self.wait_perf_fds(t.pid)
+                return self.conn("u")["rate"]
+            finally:
+                self.end(t, signal.SIGINT)
+
+        log(f"part 2: tcplife peer, {self.pairs} pairs")
+        p = self.paired(run_tcplife, lambda: self.conn("u")["rate"])
+        self.ratio_row(2, "TCP connections/s, tcplife / none (peer)",
+                       cmd + f" ({tcplife} on/off)", p, "conn/s")
+
+    def auditd_up(self):
+        """Make sure auditd runs; None when it cannot."""
+        st = topo.sh("auditctl", "-s", capture=True, check=False) or ""
+        kv = dict(line.split(None, 1) for line in st.splitlines() if " " in line)
+        self.res.set("audit_enabled", int(kv.get("enabled", "0")))
+        if kv.get("pid", "0").strip() != "0":
+            return False
+        topo.sh("auditd", check=False, quiet=True)
+        for _ in range(100):
+            st = topo.sh("auditctl", "-s", capture=True, check=False) or ""
+            kv = dict(line.split(None, 1) for line in st.splitlines() if " " in line)
+            pid = int(kv.get("pid", "0"))
+            if pid:
+                self.res.set("auditd_pid", pid)
+                return True
+            time.sleep(0.05)
+        return None
+
+    def auditd_down(self):
+        pid = self.res.s["auditd_pid"]
+        if pid:
+            self.res._kill_term(pid)
+            self.res.set("auditd_pid", None)
+        if self.res.s["audit_enabled"] is not None:
+            topo.sh("auditctl", "-e", str(self.res.s["audit_enabled"]), check=False, quiet=True)
+            self.res.set("audit_enabled", None)
+
+    def find_tcplife(self):
+        out = topo.sh("dpkg", "-L", "libbpf-tools", capture=True, check=False) or ""
+        for line in out.splitlines():
+            if line.endswith("/tcplife") and os.access(line, os.X_OK):
+                return line
+        return None
+
+    def wait_perf_fds(self, pid, timeout=10):
+        """tcplife is attached once it holds its tracepoint's and the perf
+        buffer's perf_event fds (one per CPU)."""
+        want = 1 + os.cpu_count()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            n = 0
+            try:
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    try:
+                        if "perf_event" in os.readlink(f"/proc/{pid}/fd/{fd}"):
+                            n += 1
+                    except OSError:
+                        pass
+            except OSError:
+                raise RuntimeError("tcplife exited")
+            if n >= want:
+                time.sleep(0.1)
+                return
+            time.sleep(0.02)
+        raise RuntimeError("tcplife did not attach")
+
+    def part3(self, agent, noop):
+        win = Window(agent, noop)
+
+        def run_w():
+            j = win.measure(lambda: self.udp("w"))
+            win.units += j["datagrams"]
+            return j["rate"]
+
+        log(f"part 3: UDP datagrams, {self.pairs} pairs")
+        p = self.paired(run_w, lambda: self.udp("u")["rate"])
+        cmd = f"bench_udp send {FLAGGED4} {UDP_PORT} {self.t_udp} 64 (w vs u)"
+        self.ratio_row(3, "64-byte UDP datagrams/s to a flagged dst, agent / none", cmd, p,
+                       "dgram/s", goal_min=0.95)
+        self.prog_rows(4, win, "part 3 (UDP)", stats.ALL_PROGS)
+        return win
+
+    def part4_table(self, full_agent, full_noop):
+        """Full GeoIP table (agent on w) / 10-prefix table (agent on ws)."""
+        small = Agent(self, "small", AGENT_CONF_HEAD + SMALL_GEO, "ws")
+        if not small.start():
+            self.pending(4, "full / 10-prefix table", f"agent with the small table: {small.last_error()}")
+            return
+        np_, nids = self.noop_start("ws")
+        try:
+            n = max(3, self.pairs // 2)
+            for kind in ("conn", "udp"):
+                wf, ws = Window(full_agent, full_noop), Window(small, nids)
+
+                def run(cg, win, kind=kind):
+                    if kind == "conn":
+                        j = win.measure(lambda: self.conn(cg))
+                        win.units += j["conns"]
+                    else:
+                        j = win.measure(lambda: self.udp(cg))
+                        win.units += j["datagrams"]
+                    return j["rate"]
+
+                log(f"part 4: full / 10-prefix table, {kind}, {n} pairs")
+                p = self.paired(lambda: run("w", wf), lambda: run("ws", ws), n)
+                if kind == "conn":
+                    (fa, fz), (sa, sz) = wf.per_unit(), ws.per_unit()
+                    r = (fa - fz) / (sa - sz)
+                    self.row(part=4, what="BPF ns per new connection, full / 10-prefix table",
+                             command=f"bench_connect client {FLAGGED4} (w: full, ws: small)",
+                             baseline=sa - sz, measured=fa - fz, ratio=r, unit="ns",
+                             goal="<= 1.1", met=r <= 1.1, pairs=n,
+                             note=f"net of no-ops; wall-clock conn/s full/small {p['ratio']:.3f} "
+                                  f"±{p['spread']:.3f}")
+                    fc, fcz, _ = wf.per_run("connect4")
+                    sc, scz, _ = ws.per_run("connect4")
+                    if fc and sc:
+                        self.row(part=4, what="connect4 ns/run (classifies), full / 10-prefix",
+                                 command="bpf_stats", baseline=sc - scz, measured=fc - fcz,
+                                 ratio=(fc - fcz) / (sc - scz), unit="ns", goal=None, met=None,
+                                 note="net of no-op connect4")
+                else:
+                    fe, fez, _ = wf.per_run("egress")
+                    se, sez, _ = ws.per_run("egress")
+                    r = (fe - fez) / (se - sez)
+                    self.row(part=4, what="egress ns/run (UDP), full / 10-prefix table",
+                             command=f"bench_udp send {FLAGGED4} (w: full, ws: small)",
+                             baseline=se - sez, measured=fe - fez, ratio=r, unit="ns",
+                             goal="<= 1.1", met=r <= 1.1, pairs=n,
+                             note=f"net of no-op; wall-clock dgram/s full/small {p['ratio']:.3f} "
+                                  f"±{p['spread']:.3f}")
+        finally:
+            small.stop()
+            self.end(np_)
+
+    def part5(self):
+        log("part 5: bench_classify")
+        r = subprocess.run(["taskset", "-c", "0", os.path.join(BENCH, "bench_classify")]
+                           + (["--quick"] if self.quick else []), text=True,
+                           capture_output=True, timeout=600,
+                           env=dict(os.environ, EGRESS_AUDIT_DATADIR=os.path.join(ROOT, "data")))
+        if r.returncode:
+            raise RuntimeError(f"bench_classify: {r.stderr.strip()}")
+        j = json.loads(r.stdout)
+        k = j["kernel"]
+        cmd = f"bench_classify{' --quick' if self.quick else ''}"
+        for fam in ("v4", "v6"):
+            f, s = k[f"full_{fam}"], k[f"small_{fam}"]
+            self.row(part=5, what=f"kernel classify ns/lookup, full table, IPv{fam[1]}",
+                     command=f"{cmd}: test_run repeat={j['repeat']}, {f['addresses']} addrs",
+                     baseline=f["noop_ns"], measured=f["classify_ns"], ratio=None,
+                     delta=f["net_ns"], unit="ns", goal="<= 100 ns above no-op",
+                     met=f["net_ns"] <= 100,
+                     note=f"{f['net_ns']:.1f} ns net of noop; trie walk alone (minus parser) "
+                          f"{f['walk_ns']:.1f} ns; one run per address (cold-ish) "
+                          f"{f['net_once_ns']:.0f} ns net")
+        for fam in ("v4", "v6"):
+            f, s = k[f"full_{fam}"], k[f"small_{fam}"]
+            r_net = f["net_ns"] / s["net_ns"]
+            self.row(part=5, what=f"kernel classify, full / 10-prefix table, IPv{fam[1]}",
+                     command=cmd, baseline=s["net_ns"], measured=f["net_ns"], ratio=r_net,
+                     unit="ns", goal="<= 1.3", met=r_net <= 1.3,
+                     note=f"net of noop; gross {f['classify_ns']:.1f}/{s['classify_ns']:.1f} = "
+                          f"{f['classify_ns'] / s['classify_ns']:.2f}; trie walk alone "
+                          f"{f['walk_ns']:.1f}/{s['walk_ns']:.1f} ns")
+        u = j["user_lookups_per_s"]
+        for fam in ("v4", "v6", "mixed"):
+            self.row(part=5, what=f"user-space ea_geo_table_lookup, {fam}, one core",
+                     command=f"taskset -c 0 {cmd}", baseline=None, measured=u[fam],
+                     ratio=None, unit="lookups/s", goal=">= 5M/s", met=u[fam] >= 5e6)
+        ld, ml = j["load"], j["memlock"]
+        self.row(part=9, what=f"load the shipped GeoIP data into the maps ({ld['ranges']} ranges, "
+                              f"{ld['map_entries']} map entries)",
+                 command=cmd, baseline=None, measured=ld["total_s"], ratio=None, unit="s",
+                 goal="<= 2 s", met=ld["total_s"] <= 2,
+                 note=f"read+compile {ld['build_s']:.2f} s, map updates {ld['maps_s']:.2f} s; "
+                      f"{ld['intervals']} intervals, {ld['results']} results, "
+                      f"{ld['chunks']} trie chunks")
+        mib = ml["total"] / 1048576
+        self.row(part=9, what="kernel memory of the GeoIP maps (memlock, 2 banks)",
+                 command=f"{cmd}: /proc/self/fdinfo", baseline=None, measured=mib, ratio=None,
+                 unit="MiB", goal="<= 64 MiB", met=mib <= 64,
+                 note=f"geo_root {ml['geo_root'] / 1048576:.1f}, geo_chunks "
+                      f"{ml['geo_chunks'] / 1048576:.1f} ({ml['chunk_slots']} slots), "
+                      f"geo_results {ml['geo_results'] / 1048576:.2f} MiB")
+
+    def part6(self):
+        conf = AGENT_CONF_HEAD + FULL_GEO + "[policy]\ndeny_cidr = 0.0.0.0/0 ::/0\n"
+        agent = Agent(self, "flagall", conf, "w")
+        if not agent.start():
+            self.pending(6, "lossless event path", f"agent: {agent.last_error()}")
+            return
+        try:
+            best, best_rate = 1, 0
+            for threads in (1, 2, 4):
+                j = self.conn("w", SERVER4, secs=1 if self.quick else 2, threads=threads)
+                if j["rate"] > best_rate:
+                    best, best_rate = threads, j["rate"]
+            secs = 2 if self.quick else 5
+            log(f"part 6: every destination flagged, {best} client threads, {secs} s")
+            j = self.conn("w", SERVER4, port=LOSS_PORT, secs=secs, threads=best)
+            time.sleep(0.5)
+        finally:
+            agent.stop()
+        recs = agent.read_records()
+        starts = sum(1 for r in recs if r.get("event") == "flow_start" and r.get("dport") == LOSS_PORT)
+        ends = sum(1 for r in recs if r.get("event") == "flow_end" and r.get("dport") == LOSS_PORT)
+        lost = sum(r.get("count", 0) for r in recs if r.get("event") == "lost")
+        made = j["attempts"]
+        ratio = starts / made if made else None
+        self.row(part=6, what="lossless event path: flows recorded / flows made (all flagged)",
+                 command=f"bench_connect client {SERVER4} {LOSS_PORT} {secs} {best}",
+                 baseline=made, measured=starts, ratio=ratio, unit="flows",
+                 goal="1.000, 0 lost", met=(starts == made and lost == 0 and j["errors"] == 0),
+                 note=f"{j['rate']:.0f} conn/s ({best} threads, the fastest of 1/2/4); "
+                      f"flow_end records {ends}; lost {lost}; client errors {j['errors']}")
+
+    def part7(self):
+        """Labels by path put global tracepoints on file opens, so the
+        comparison is the agent on / off (interleaved), not w / u: the
+        hooks fire for every process of the host."""
+        files = os.path.join(self.tmp, "files")
+        os.makedirs(files, exist_ok=True)
+        nfiles = 1000
+        subprocess.run([os.path.join(BENCH, "bench_files"), "setup", files, str(nfiles)],
+                       check=True)
+        conf = (AGENT_CONF_HEAD + SMALL_GEO +
+                f"[label bench-data]\npath = {files}\nallow = eu\n")
+        what = "file-heavy workload, labels configured, agent on / off"
+        goal = ">= 0.95"
+
+        def files_run(secs):
+            return self.client_json("w", [os.path.join(BENCH, "bench_files"), "run", files,
+                                          str(nfiles), str(secs)], timeout=secs + 60)
+
+        # detect by trying: does the agent take the config, and do its
+        # file hooks run when the workload opens labelled files?
+        probe = Agent(self, "labels-probe", conf, "w")
+        if not probe.start():
+            self.pending(7, what, "egress-audit run does not accept a [label] path config: "
+                                  f"{probe.last_error()}", goal=goal)
+            return
+        self.stats_on()
+        try:
+            ran = 0
+            if "openat_exit" in probe.ids:
+                i = probe.ids["openat_exit"]
+                s0 = stats.prog_stats()
+                files_run(0.3)
+                s1 = stats.prog_stats()
+                ran = stats.delta(s0, s1, [i]).get(i, (0, 0))[1]
+        finally:
+            self.stats_restore()
+            probe.stop()
+        if not ran:
+            self.pending(7, what, "egress-audit run accepts a [label] path config, but its "
+                                  "file hooks did not run while the workload opened labelled "
+                                  "files (openat_exit " +
+                                  ("loaded, not attached" if "openat_exit" in probe.ids
+                                   else "not loaded") + ")", goal=goal)
+            return
+
+        noop_p, noop = self.noop_start(None)
+        self.stats_on()
+        acc = {"ns": 0, "runs": 0, "nop_ns": 0, "nop_runs": 0, "start": []}
+
+        def run_on():
+            a = Agent(self, "labels", conf, "w")
+            if not a.start():
+                raise RuntimeError(f"labels agent: {a.last_error()}")
+            acc["start"].append(a.startup_s)
+            try:
+                i, z = a.ids["openat_exit"], noop["openat_exit"]
+                s0 = stats.prog_stats()
+                j = files_run(self.t_files)
+                s1 = stats.prog_stats()
+                d = stats.delta(s0, s1, [i, z])
+                acc["ns"] += d[i][0]
+                acc["runs"] += d[i][1]
+                acc["nop_ns"] += d[z][0]
+                acc["nop_runs"] += d[z][1]
+                return j["rate"]
+            finally:
+                a.stop()
+
+        try:
+            log(f"part 7: file-heavy workload, agent on/off, {self.pairs} pairs")
+            p = self.paired(run_on, lambda: files_run(self.t_files)["rate"])
+        finally:
+            self.stats_restore()
+            self.end(noop_p)
+        self.ratio_row(7, what, f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
+                       p, "ops/s", goal_min=0.95,
+                       note="files in the labelled tree; the agent is started for each 'on' run")
+        if acc["runs"] and acc["nop_runs"]:
+            a, z = acc["ns"] / acc["runs"], acc["nop_ns"] / acc["nop_runs"]
+            self.row(part=7, what="openat_exit ns/run, file in a labelled tree (no-op: nop_openat)",
+                     command=f"bpf_stats, {acc['runs']} runs", baseline=z, measured=a,
+                     ratio=None, delta=a - z, unit="ns", goal=None, met=None,
+                     note=f"{a - z:.1f} ns above no-op")
+
+    def part8(self):
+        trail = os.path.join(BENCH, "bench_trail")
+        if os.access(trail, os.X_OK):
+            log("part 8: bench_trail")
+            r = subprocess.run([trail] + (["--quick"] if self.quick else []), text=True,
+                               capture_output=True, timeout=900, cwd=ROOT)
+            try:
+                j = json.loads(r.stdout)
+            except ValueError:
+                j = None
+            if r.returncode or not isinstance(j, dict):
+                self.pending(8, "trail writer / query scan",
+                             f"bench_trail failed (exit {r.returncode}): {r.stderr.strip()[-200:]}")
+            else:
+                self.trail_rows(j, trail)
+        else:
+            self.pending(8, "trail writer records/s", "build/bench/bench_trail not built yet "
+                                                      "(the trail has not landed)")
+            self.pending(8, "query scan records/s", "build/bench/bench_trail not built yet "
+                                                    "(the trail has not landed)")
+        self.pending(8, "SIEM feed messages/s", "the SIEM feed has not landed")
+
+    def trail_rows(self, j, trail):
+        """bench_trail's JSON object: rows as given, or every number in it."""
+        given = j.get("rows")
+        if isinstance(given, list):
+            for g in given:
+                g = dict(g)
+                g["part"] = 8
+                g.setdefault("command", os.path.basename(trail))
+                for k in ("baseline", "measured", "ratio", "goal", "met", "unit"):
+                    g.setdefault(k, None)
+                g["unit"] = g["unit"] or ""
+                self.row(**g)
+            return
+
+        def walk(prefix, v):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(f"{prefix}.{k}" if prefix else k, x)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                unit = "records/s" if prefix.endswith(("per_s", "_s", "rate")) else ""
+                self.row(part=8, what=prefix, command=os.path.basename(trail), baseline=None,
+                         measured=v, ratio=None, goal=None, met=None, unit=unit)
+        walk("", j)
+
+    def part9(self, agent):
+        _, maps = stats.fdinfo(agent.pid)
+        names = stats.map_names()
+        total = sum(m[0] for m in maps.values()) / 1048576
+        geo = sum(m[0] for i, m in maps.items() if names.get(i, "").startswith("geo_")) / 1048576
+        big = sorted(((m[0], names.get(i, str(i))) for i, m in maps.items()), reverse=True)[:4]
+        rss, hwm = stats.rss_kib(agent.pid)
+        self.row(part=9, what="agent start-up with the full GeoIP table (to 'watching')",
+                 command="egress-audit -c full.conf run --cgroup w -j", baseline=None,
+                 measured=agent.startup_s, ratio=None, unit="s", goal=None, met=None)
+        self.row(part=9, what="kernel memory of the agent's maps (memlock)",
+                 command="/proc/PID/fdinfo", baseline=None, measured=total, ratio=None,
+                 unit="MiB", goal=None, met=None,
+                 note=f"GeoIP maps {geo:.1f} MiB; largest: " +
+                      ", ".join(f"{n} {b / 1048576:.1f}" for b, n in big))
+        self.row(part=9, what="agent RSS after parts 1-3", command="/proc/PID/status VmRSS",
+                 baseline=None, measured=rss / 1024, ratio=None, unit="MiB", goal=None,
+                 met=None, note=f"peak (VmHWM) {hwm / 1024:.1f} MiB")
+
+    # --- the whole -------------------------------------------------------------
+    def run(self):
+        need_net = self.parts & {1, 2, 3, 4, 6, 7, 9}
+        if need_net:
+            self.topo.create()
+            self.server("iperf3", ["sh", "-c", f"echo listening >&2; exec iperf3 -s -p {IPERF_PORT}"])
+            self.server("conn", [os.path.join(BENCH, "bench_connect"), "server", str(CONN_PORT), "4"])
+            self.server("conn-loss", [os.path.join(BENCH, "bench_connect"), "server",
+                                      str(LOSS_PORT), "4"])
+            self.server("udp", [os.path.join(BENCH, "bench_udp"), "sink", str(UDP_PORT)])
+            time.sleep(0.3)
+        if self.parts & {1, 2, 3, 4, 9}:
+            agent = Agent(self, "full", AGENT_CONF_HEAD + FULL_GEO, "w")
+            log("starting the agent with the full GeoIP table")
+            if not agent.start():
+                raise RuntimeError(f"agent did not start: {agent.last_error()}")
+            noop_p, noop = self.noop_start("w")
+            self.stats_on()
+            try:
+                if 1 in self.parts:
+                    self.part1(agent, noop)
+                if 2 in self.parts:
+                    self.part2_agent(agent, noop)
+                if 3 in self.parts:
+                    self.part3(agent, noop)
+                if 9 in self.parts:
+                    self.part9(agent)
+                if 4 in self.parts:
+                    self.part4_table(agent, noop)
+            finally:
+                self.stats_restore()
+                self.end(noop_p)
+                agent.stop()
+        if 2 in self.parts:
+            self.part2_peers()
+        if 6 in self.parts:
+            self.part6()
+        if 7 in self.parts:
+            self.part7()
+        if 5 in self.parts or 9 in self.parts:
+            self.part5()
+        if 8 in self.parts:
+            self.part8()
+        self.elapsed = time.monotonic() - self.t_start
+
+    def cleanup(self):
+        for p in list(self.procs):
+            self.end(p, signal.SIGKILL, timeout=5)
+        self.stats_restore()
+        self.auditd_down()
+        self.res.cleanup(log)
+
+    def output(self, partial=False):
+        rows = sorted(self.rows, key=lambda r: r["part"])
+        when = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        cmd = "make bench" + (" QUICK=1" if self.quick else "")
+        self.elapsed = self.elapsed or time.monotonic() - self.t_start
+        if partial:
+            cmd += " (FAILED: partial results)"
+        head = [f"{cmd}: {when}, {platform.node()}, kernel {platform.release()}, "
+                f"{os.cpu_count()} CPUs, {self.pairs} pairs, {self.elapsed:.0f} s"]
+        print("\n" + head[0] + "\n")
+        print(report.table(rows))
+        os.makedirs(BENCH, exist_ok=True)
+        report.write_json(rows, os.path.join(BENCH, "results.json"))
+        with open(os.path.join(BENCH, "results.md"), "w") as f:
+            f.write(report.markdown(rows, [f"`{cmd}` ({when}; kernel {platform.release()}, "
+                                           f"{os.cpu_count()} CPUs, {self.pairs} pairs per "
+                                           f"ratio, {self.elapsed:.0f} s)", ""]))
+        print(f"\nwritten: build/bench/results.json, build/bench/results.md")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--parts", type=lambda s: [int(x) for x in s.split(",")])
+    ap.add_argument("--cleanup", metavar="STATE")
+    args = ap.parse_args()
+    if args.cleanup:
+        if os.path.exists(args.cleanup):
+            topo.Resources.load(args.cleanup).cleanup(log)
+        return 0
+    if os.geteuid() != 0:
+        log("needs root (namespaces, cgroups, BPF)")
+        return 1
+    for b in [BIN] + [os.path.join(BENCH, x) for x in
+                      ("bench_classify", "bench_noop", "bench_connect", "bench_udp", "bench_files")]:
+        if not os.access(b, os.X_OK):
+            log(f"{b} missing: run make bench")
+            return 1
+    os.makedirs(BENCH, exist_ok=True)
+    if os.path.exists(STATE):
+        log("removing what an earlier run left")
+        topo.Resources.load(STATE).cleanup(log)
+    b = Bench(args)
+
+    def on_term(sig, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+    rc = 0
+    try:
+        b.run()
+    except KeyboardInterrupt:
+        log("interrupted")
+        rc = 130
+    except Exception as e:  # noqa: BLE001 - report, clean up, fail
+        log(f"failed: {e}")
+        import traceback
+        traceback.print_exc()
+        rc = 1
+    finally:
+        b.cleanup()
+    if b.rows:
+        b.output(partial=rc != 0)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

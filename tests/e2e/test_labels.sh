@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Data labels end to end, with real processes and files: taint from reading
+# a labelled file (however it is reached), labels of a cgroup subtree,
+# inheritance on fork and exec, the end of taint with its process, per-label
+# allow sets, and enforce mode (EPERM and a blocked record). Each case says
+# which flows must be flagged or blocked with which labels and evidence, and
+# which must give no record at all (check_labels.py).
+#
+# Known gap, asserted: a file opened and read through io_uring
+# (IORING_OP_OPENAT, IORING_OP_READ) does not taint; the datapath hooks the
+# open/openat/openat2 syscalls, which io_uring does not go through.
+. "$(dirname "$0")/lib.sh"
+
+US=198.51.100.7		# US: adequacy-partial
+CN=203.0.113.5		# CN: third
+DE=192.0.2.10		# DE: eu
+JP=2001:db8:4::9	# JP: adequacy
+HOST=e2e-labels.example
+P=$E2E_PORT
+T=$E2E_TMP
+EU=$T/eu-data		# [label eu-pii]: default allow (eu eea adequacy ...)
+STRICT=$T/strict-data	# [label eu-strict]: allow = eu eea
+SECRET=$T/secret-data	# [label secret]: mode = enforce
+OUT=$T/elsewhere	# a symlink and a hard link into eu-data live here
+BIND=$T/bind-mnt	# eu-data bind-mounted here (in a private mount namespace)
+SVC=			# [label crm]: a child cgroup of the test cgroup
+failed=0
+
+# The labelled child cgroup goes first: the test cgroup is removed after it.
+labels_cleanup()
+{
+	local rc=$? pid
+
+	if [ -n "$SVC" ] && [ -d "$SVC" ]; then
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -s "$SVC/cgroup.procs" ] || break
+			for pid in $(cat "$SVC/cgroup.procs"); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+			sleep 0.1
+		done
+		rmdir "$SVC" || echo "e2e: could not remove $SVC" >&2
+	fi
+	# the bind mount lives in a mount namespace of its own; this only
+	# catches one that leaked to ours
+	if mountpoint -q "$BIND" 2>/dev/null; then
+		umount "$BIND" || echo "e2e: could not unmount $BIND" >&2
+	fi
+	(exit $rc)
+	e2e_cleanup
+}
+trap labels_cleanup EXIT
+
+# Run a command in the client namespace, in the test cgroup (main) or in
+# the labelled child cgroup (svc).
+in_cg()
+{
+	local cg=$E2E_CG
+
+	[ "$1" = svc ] && cg=$SVC
+	shift
+	L_CG=$cg e2e_ns "$E2E_CNS" \
+		sh -c 'echo $$ > "$L_CG/cgroup.procs" && exec "$@"' sh "$@"
+}
+
+# Keep a case: its traffic line and what the records must show.
+add_case()
+{
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$T/cases.tsv"
+}
+
+# lcase NAME EXPECT LABELS EVIDENCE WHERE TRAFFIC-ARGS...: run one case
+# (see check_labels.py for the columns).
+lcase()
+{
+	local name=$1 expect=$2 labels=$3 evidence=$4 where=$5 out
+
+	shift 5
+	if ! out=$(in_cg "$where" "$@" 2>>"$T/traffic.err"); then
+		echo "FAIL: $name: $*: $(tail -n 1 "$T/traffic.err")" >&2
+		failed=1
+		return
+	fi
+	echo "  $name: $out"
+	add_case "$name" "$expect" "$labels" "$evidence" "$where" "$out"
+}
+
+e2e_topology
+e2e_cgroup
+e2e_sink_start
+SVC=$E2E_CG/eu-svc
+mkdir "$SVC" || e2e_fail "mkdir $SVC"
+
+# The data: labelled trees, a symlink and a hard link into one from outside.
+mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" ||
+	e2e_fail "mkdir data"
+for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
+	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
+	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv; do
+	head -c 30000 /dev/urandom >"$EU/$f"
+done
+for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
+for f in secret.csv secret-udp.csv secret-de.csv; do
+	head -c 1000 /dev/urandom >"$SECRET/$f"
+done
+ln -s "$EU/sym-target.csv" "$OUT/sym.csv"
+# a hard link made before the agent starts: the agent finds it (nlink > 1)
+ln "$EU/hl.csv" "$OUT/hl-link.csv"
+
+cat >"$T/agent.conf" <<EOF
+[agent]
+record = flagged
+hostname = $HOST
+update_interval = 3600
+
+[geoip]
+file = $E2E_ROOT/tests/data/test-geoip.csv
+
+[label eu-pii]
+path = $EU
+
+[label crm]
+cgroup = $E2E_CG_REL/eu-svc
+
+[label eu-strict]
+path = $STRICT
+allow = eu eea
+
+[label secret]
+path = $SECRET
+mode = enforce
+EOF
+
+e2e_agent_start "$T/agent.conf"
+X=$E2E_TRAFFIC
+N=20000
+: >"$T/cases.tsv"
+echo "cases:"
+
+# A file read, then a connection: flagged, however the file was opened.
+lcase read-first flagged eu-pii "eu-pii=$EU/customers/2024/plain.csv" main \
+	$X read-send path "$EU/customers/2024/plain.csv" $US $P $N
+lcase read-open-syscall flagged eu-pii "eu-pii=$EU/open.csv" main \
+	$X read-send open "$EU/open.csv" $US $P $N
+lcase read-openat2 flagged eu-pii "eu-pii=$EU/openat2.csv" main \
+	$X read-send openat2 "$EU/openat2.csv" $CN $P $N
+# Connected and sending first, the file read second: the next packets carry it.
+lcase connect-first flagged eu-pii "eu-pii=$EU/send-read.csv" main \
+	$X send-read $US $P $N "$EU/send-read.csv"
+
+# Cgroup labels: no file touched; with a file too, both labels.
+lcase cgroup flagged crm "crm=cgroup" svc $X tcp4 $US $P $N
+lcase cgroup-and-file flagged eu-pii,crm "eu-pii=$EU/svc.csv,crm=cgroup" svc \
+	$X read-send path "$EU/svc.csv" $US $P $N
+lcase unlabelled none - - main $X tcp4 $US $P $N
+
+# Other ways to the same file: each taints, the evidence names the file.
+lcase relative-path flagged eu-pii "eu-pii=$EU/rel.csv" main \
+	$X read-send relative "$EU/rel.csv" $US $P $N
+lcase dirfd flagged eu-pii "eu-pii=$EU/dirfd.csv" main \
+	$X read-send dirfd "$EU/dirfd.csv" $US $P $N
+lcase symlink flagged eu-pii "eu-pii=$EU/sym-target.csv" main \
+	$X read-send path "$OUT/sym.csv" $US $P $N
+lcase hard-link flagged eu-pii "eu-pii=$OUT/hl-link.csv" main \
+	$X read-send path "$OUT/hl-link.csv" $US $P $N
+lcase bind-mount flagged eu-pii "eu-pii=$EU/bind.csv" main \
+	unshare --mount --propagation private \
+	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU" "$BIND" \
+	$X read-send path "$BIND/bind.csv" $US $P $N
+
+# Inheritance: a child of a tainted process, an exec; an unrelated process.
+lcase fork-child flagged eu-pii "eu-pii=$EU/fork.csv" main \
+	$X fork-read-send "$EU/fork.csv" $US $P $N
+lcase exec flagged eu-pii "eu-pii=$EU/exec.csv" main \
+	$X read-exec-send "$EU/exec.csv" $CN $P $N
+# read-hold reads and waits; meanwhile an unrelated process sends; then it sends.
+in_cg main $X read-hold "$EU/hold.csv" $US $P $N >"$T/hold.out" 2>>"$T/traffic.err" &
+hold_job=$!
+E2E_PIDS+=("$hold_job")
+if e2e_wait_for 5 grep -q '"ready"' "$T/hold.out"; then
+	hold_pid=$(sed -n '1s/.*"pid":\([0-9]*\).*/\1/p' "$T/hold.out")
+	lcase unrelated-while-tainted none - - main $X tcp4 $CN $P $N
+	kill -USR1 "$hold_pid"
+	if wait "$hold_job" && [ "$(wc -l <"$T/hold.out")" -eq 2 ]; then
+		echo "  tainted-holder: $(tail -n 1 "$T/hold.out")"
+		add_case tainted-holder flagged eu-pii "eu-pii=$EU/hold.csv" main \
+			"$(tail -n 1 "$T/hold.out")"
+	else
+		echo "FAIL: read-hold: $(tail -n 1 "$T/traffic.err")" >&2
+		failed=1
+	fi
+else
+	echo "FAIL: read-hold not ready: $(tail -n 1 "$T/traffic.err")" >&2
+	failed=1
+fi
+# The socket's creator reads, sends to US and exits; its taint goes with it:
+# the same socket, sent on by the untainted parent to CN, carries no label.
+lcase exit-ends-taint flagged,none eu-pii "eu-pii=$EU/exit.csv" main \
+	$X exit-untaint "$EU/exit.csv" $US $CN $P 1000
+
+# sendfile: from a file opened without an open syscall, the sendfile taints.
+lcase sendfile flagged eu-pii "eu-pii=$EU/sendfile.csv" main \
+	$X sendfile $US $P "$EU/sendfile.csv"
+lcase sendfile-uring-fd flagged eu-pii "eu-pii=$EU/sendfile-uring.csv" main \
+	$X sendfile-uring $US $P "$EU/sendfile-uring.csv"
+
+# Per-label allow: eu-pii may go to adequacy countries, eu-strict may not.
+lcase allow-adequacy none - - main $X read-send path "$EU/jp.csv" $JP $P $N
+lcase strict-adequacy flagged eu-strict "eu-strict=$STRICT/strict-jp.csv" main \
+	$X read-send path "$STRICT/strict-jp.csv" $JP $P $N
+lcase strict-eu none - - main $X read-send path "$STRICT/strict-de.csv" $DE $P $N
+
+# Enforce (label secret): the tainted process is stopped, others are not.
+lcase enforce-connect blocked secret "secret=$SECRET/secret.csv" main \
+	$X try-send "$SECRET/secret.csv" tcp $US $P 1000
+lcase enforce-udp-sendto blocked secret "secret=$SECRET/secret-udp.csv" main \
+	$X try-send "$SECRET/secret-udp.csv" udp $US $P 500
+lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000
+lcase enforce-untainted-sendto ok - - main $X try-send - udp $US $P 500
+lcase enforce-allowed-destination ok - - main \
+	$X try-send "$SECRET/secret-de.csv" tcp $DE $P 1000
+
+# io_uring: the known gap (see the top of this file).
+lcase io_uring-open-read gap - - main $X read-send uring "$EU/uring.csv" $US $P $N
+
+# the last ACKs and FINs of the TCP flows
+sleep 1
+e2e_agent_stop
+sed 's/^/  agent: /' "$T/agent.err"
+
+python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
+	--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
+	--svc-cgroup "$E2E_CG_REL/eu-svc" \
+	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" \
+	--label-dir "secret=$SECRET" --label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
+[ $failed -eq 0 ] || e2e_fail "labels: see above"
+echo "PASS: labels"
