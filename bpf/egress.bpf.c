@@ -479,6 +479,35 @@ int copy_file_range_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/*
+ * io_uring opens and reads run no syscall tracepoint: taint at their
+ * completion, in the submitting process (or its io-wq/SQPOLL threads, which
+ * share its files and tgid). Opens into direct descriptors are not seen;
+ * reads through them are, by the request's file.
+ */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	struct io_kiocb *r = req;
+	__u8 op;
+
+	if (!cfg.path_labels || BPF_CORE_READ(cqe, res) < 0)
+		return 0;
+	op = BPF_CORE_READ(r, opcode);
+	if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT) ||
+	    op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2)) {
+		struct io_open *o = (void *)&r->cmd;
+
+		if (!BPF_CORE_READ(o, file_slot))	/* a real fd, not a direct slot */
+			taint_from_fd(BPF_CORE_READ(cqe, res), true);
+	} else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ) ||
+		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV) ||
+		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ_FIXED)) {
+		taint_from_file(BPF_CORE_READ(r, file), false);
+	}
+	return 0;
+}
+
 /* Children inherit their parent's taint; exec keeps it (same tgid). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)

@@ -143,10 +143,9 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 	}
 }
 
-/* Taint the current process with the labels of the file at fd. */
-static __always_inline void taint_from_fd(long fd, bool need_read)
+/* Taint the current process with the labels of a file it reads. */
+static __always_inline void taint_from_file(struct file *file, bool need_read)
 {
-	struct file *file = current_file(fd);
 	struct ea_inode_label *l;
 	struct ea_taint *t, zero = {};
 	__u32 tgid;
@@ -173,6 +172,12 @@ static __always_inline void taint_from_fd(long fd, bool need_read)
 	add_evidence(t, fresh, file, l->path_idx);
 	__sync_fetch_and_or(&t->labels, fresh);
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
+}
+
+/* Taint the current process with the labels of the file at fd. */
+static __always_inline void taint_from_fd(long fd, bool need_read)
+{
+	taint_from_file(current_file(fd), need_read);
 }
 
 /* Taint of a live process, 0 when none. */

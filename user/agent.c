@@ -100,7 +100,7 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 		s->progs.openat_exit, s->progs.openat2_exit, s->progs.open_exit,
 		s->progs.sendfile_enter, s->progs.splice_enter,
 		s->progs.copy_file_range_enter, s->progs.fork, s->progs.process_exit,
-		s->progs.process_free,
+		s->progs.process_free, s->progs.uring_complete,
 	};
 
 	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;

@@ -7,10 +7,8 @@
 # allow sets, and enforce mode (EPERM and a blocked record). Each case says
 # which flows must be flagged or blocked with which labels and evidence, and
 # which must give no record at all (check_labels.py).
-#
-# Known gap, asserted: a file opened and read through io_uring
-# (IORING_OP_OPENAT, IORING_OP_READ) does not taint; the datapath hooks the
-# open/openat/openat2 syscalls, which io_uring does not go through.
+# A file opened and read through io_uring (IORING_OP_OPENAT, IORING_OP_READ)
+# taints too: no syscall tracepoint fires, the io_uring_complete hook does.
 . "$(dirname "$0")/lib.sh"
 
 US=198.51.100.7		# US: adequacy-partial
@@ -222,8 +220,9 @@ lcase enforce-untainted-sendto ok - - main $X try-send - udp $US $P 500
 lcase enforce-allowed-destination ok - - main \
 	$X try-send "$SECRET/secret-de.csv" tcp $DE $P 1000
 
-# io_uring: the known gap (see the top of this file).
-lcase io_uring-open-read gap - - main $X read-send uring "$EU/uring.csv" $US $P $N
+# io_uring: IORING_OP_OPENAT + IORING_OP_READ taint at their completion.
+lcase io_uring-open-read flagged eu-pii "eu-pii=$EU/uring.csv" main \
+	$X read-send uring "$EU/uring.csv" $US $P $N
 
 # the last ACKs and FINs of the TCP flows
 sleep 1
