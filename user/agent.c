@@ -123,7 +123,11 @@ static void set_taint_autoload(struct ea_agent *a)
 		bpf_program__set_autoload(p, on);
 }
 
-/* Use tp_btf/inet_sock_set_state for TCP flow ends where it loads. */
+/*
+ * The BTF tracepoints that differ between kernels (tp_btf/inet_sock_set_state
+ * for TCP flow ends, tp_btf/io_uring_complete for io_uring taint) are used
+ * where they load; otherwise the agent falls back and says what it lost.
+ */
 static int open_and_load(struct ea_agent *a)
 {
 	struct ea_geo_maps m;
@@ -146,6 +150,7 @@ static int open_and_load(struct ea_agent *a)
 		set_taint_autoload(a);
 		if (attempt) {
 			bpf_program__set_autoload(a->skel->progs.tcp_close, false);
+			bpf_program__set_autoload(a->skel->progs.uring_complete, false);
 			a->skel->rodata->tcp_end_at_release = true;
 		}
 		err = egress_bpf__load(a->skel);
@@ -158,8 +163,9 @@ static int open_and_load(struct ea_agent *a)
 		egress_bpf__destroy(a->skel);
 		a->skel = NULL;
 		if (!attempt)
-			ea_log("tp_btf/inet_sock_set_state not available (%s): "
-			       "falling back to cgroup/sock_release", strerror(-err));
+			ea_log("BTF tracepoints did not load (%s): TCP flows end at "
+			       "cgroup/sock_release, io_uring opens do not taint",
+			       strerror(-err));
 	}
 	return err;
 }
@@ -279,7 +285,9 @@ static int attach_taint(struct ea_agent *a)
 	if (!has_path_labels(&a->cfg))
 		return 0;
 	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++)
-		err = add_link(a, bpf_program__attach(p), bpf_program__section_name(p));
+		if (bpf_program__autoload(p))
+			err = add_link(a, bpf_program__attach(p),
+				       bpf_program__section_name(p));
 	return err;
 }
 

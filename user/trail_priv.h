@@ -40,6 +40,7 @@ struct ea_trail {
 	/* the block built and not yet written: header and compressed bytes */
 	uint8_t *out;
 	size_t out_len;
+	struct ea_blk_hdr out_blk;
 	bool pending;
 
 	z_stream z;
@@ -52,6 +53,8 @@ struct ea_trail {
 	uint64_t refused_run;		/* refused since the suspension began */
 	int64_t refused_since;
 	struct ea_trail_stats st;
+	char repairs[2][320];		/* repair details found by recovery */
+	int nrepairs;
 	struct ea_rec scratch;		/* the trail's own records */
 };
 
