@@ -68,7 +68,8 @@
  * Crash repair: at open the last segment is scanned; from the first block
  * that is incomplete or does not check out, the rest is copied aside
  * (seg-N.cut-OFFSET) and cut off, and a repair record
- * {"segment":"...","offset":N,"bytes":N,"last_seq":N} says how much.
+ * {"segment":"...","offset":N,"bytes":N,"saved":"seg-N.cut-OFFSET"} says
+ * how much. Its seq follows the last record that was kept.
  *
  * Disk full ([agent] disk_full_action), when a block cannot be written
  * (ENOSPC, EDQUOT, EFBIG); a partial write is cut back first:

@@ -34,7 +34,7 @@ struct ea_trail {
 
 	/* the block being built: encoded records with their lengths */
 	uint8_t *raw;
-	size_t raw_len, block_size;
+	size_t raw_len, raw_cap, block_size;
 	struct ea_blk_hdr blk;
 
 	/* the block built and not yet written: header and compressed bytes */
@@ -72,6 +72,7 @@ int ea_trail_scan_idx(struct ea_trail *t, uint64_t first_seq, struct ea_seg_idx 
 /* Delete old segments as retention says ("size", "age") or to free space
  * ("disk_full": at least one). Returns how many were deleted. */
 int ea_trail_retain(struct ea_trail *t, int64_t now, const char *reason);
+void ea_trail_free(struct ea_trail *t);
 /* fsync the trail directory when the flush mode is sync. */
 void ea_trail_sync_dir(struct ea_trail *t);
 

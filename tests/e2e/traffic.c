@@ -99,7 +99,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: traffic sink PORT\n"
-	      "       traffic tcp4|tcp6|tfo|iouring-send DST PORT N\n"
+	      "       traffic tcp4|tcp6|tcp-slow|tfo|iouring-send DST PORT N\n"
 	      "       traffic tcp-mapped DST4 PORT N\n"
 	      "       traffic sendfile|splice DST PORT FILE\n"
 	      "       traffic udp-connected|udp-sendto|udp-sendmsg DST PORT N\n"
@@ -382,6 +382,26 @@ static void run_tcp(struct report *r, const struct target *t, size_t n)
 
 	socket_ends(fd, &r->flow[0]);
 	write_all(fd, buf, n);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* tcp-slow: like tcp4, but the payload goes in ten parts over three seconds. */
+static void run_tcp_slow(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+	size_t part = n / 10, sent = 0;
+
+	socket_ends(fd, &r->flow[0]);
+	for (int i = 0; i < 10; i++) {
+		size_t len = i == 9 ? n - sent : part;
+
+		write_all(fd, buf + sent, len);
+		sent += len;
+		usleep(300000);
+	}
 	r->flow[0].payload = n;
 	tcp_finish(fd, r);
 	free(buf);
@@ -1441,6 +1461,7 @@ static bool run_dst_port_n(struct report *r, int argc, char **argv)
 	} cmds[] = {
 		{ "tcp4", run_tcp, false }, { "tcp6", run_tcp, false },
 		{ "tcp-mapped", run_tcp, true }, { "tfo", run_tfo, false },
+		{ "tcp-slow", run_tcp_slow, false },
 		{ "iouring-send", run_iouring, false },
 		{ "fork-send", run_fork_send, false },
 		{ "udp-connected", run_udp_connected, false },
@@ -1455,7 +1476,8 @@ static bool run_dst_port_n(struct report *r, int argc, char **argv)
 		if (argc != 5)
 			usage();
 		parse_target(argv[2], argv[3], cmds[i].mapped, &t);
-		if (!strncmp(argv[1], "tcp", 3) &&
+		if ((!strcmp(argv[1], "tcp4") || !strcmp(argv[1], "tcp6") ||
+		     cmds[i].mapped) &&
 		    (!strcmp(argv[1], "tcp4") || cmds[i].mapped) != t.v4) {
 			errno = EINVAL;
 			die("%s: wrong address family for %s", argv[1], argv[2]);

@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * SIEM transports: RELP through librelp, TLS through OpenSSL, plain TCP
+ * and UDP. Stream transports gather framed messages in a buffer and write
+ * it with non-blocking sockets, so a stuck receiver only ever holds the
+ * feed's own thread, and never past the timeout or an abort.
+ *
+ * Callers block SIGPIPE in the thread that sends: a receiver that goes
+ * away must be an error, not the end of the process.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librelp.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "siem_format.h"
+#include "siem_transport.h"
+
+#define WBUF_SIZE	(EA_SIEM_MSG_MAX * 2)	/* framed messages waiting */
+#define POLL_SLICE_MS	100
+#define UDP_MAX		65507
+#define WHY_MAX		256
+
+struct ea_siem_conn {
+	struct ea_siem_conn_cfg cfg;
+	char where[EA_SIEM_HOST_MAX + 16];	/* host:port for messages */
+	int fd;
+
+	/* tls */
+	SSL_CTX *ctx;
+	SSL *ssl;
+	char verify_why[WHY_MAX];	/* why the server's certificate was refused */
+
+	/* tls, tcp: framed messages not yet written */
+	char *wbuf;
+	size_t wlen, wmsgs;
+
+	/* relp */
+	relpEngine_t *engine;
+	relpClt_t *clt;
+	size_t relp_sent;		/* messages sent in this session */
+	bool relp_error;		/* librelp reported an error */
+	char relp_why[WHY_MAX];
+};
+
+static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
+	[EA_SIEM_RELP] = "relp",
+	[EA_SIEM_TLS] = "tls",
+	[EA_SIEM_TCP] = "tcp",
+	[EA_SIEM_UDP] = "udp",
+};
+
+const char *ea_siem_proto_name(int proto)
+{
+	return proto >= 0 && proto < EA_SIEM_PROTO_MAX ? proto_names[proto] : "invalid";
+}
+
+/* The scheme of s and where the address starts after "://", or -1. */
+static int scheme(const char *s, const char **rest)
+{
+	for (int p = 0; p < EA_SIEM_PROTO_MAX; p++) {
+		size_t n = strlen(proto_names[p]);
+
+		if (!strncmp(s, proto_names[p], n) && !strncmp(s + n, "://", 3)) {
+			*rest = s + n + 3;
+			return p;
+		}
+	}
+	return -1;
+}
+
+/* A port: 1..65535 in decimal, no sign, no leading zero. */
+static bool port_ok(const char *p)
+{
+	size_t n = strlen(p);
+	long v;
+
+	if (!n || n > 5 || p[0] == '0' || strspn(p, "0123456789") != n)
+		return false;
+	v = strtol(p, NULL, 10);
+	return v >= 1 && v <= 65535;
+}
+
+/* A host: printable ASCII without blanks, '/', '@' or brackets. */
+static bool host_ok(const char *h, size_t n)
+{
+	if (!n || n > EA_SIEM_HOST_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c <= 32 || c >= 127 || strchr("/@[]", c))
+			return false;
+	}
+	return true;
+}
+
+/* Parse "SCHEME://HOST:PORT" ("[v6]:PORT" for IPv6 literals). */
+int ea_siem_target_parse(const char *s, struct ea_siem_target *t, const char **why)
+{
+	const char *rest, *host, *colon;
+	size_t hn;
+
+	memset(t, 0, sizeof(*t));
+	t->proto = scheme(s, &rest);
+	if (t->proto < 0) {
+		*why = "must start with relp://, tls://, tcp:// or udp://";
+		return -EINVAL;
+	}
+	host = rest;
+	if (*rest == '[') {
+		host = rest + 1;
+		colon = strchr(host, ']');
+		if (!colon || colon[1] != ':') {
+			*why = "an IPv6 address is written [ADDR]:PORT";
+			return -EINVAL;
+		}
+		hn = (size_t)(colon - host);
+		colon++;
+	} else {
+		colon = strrchr(rest, ':');
+		if (!colon) {
+			*why = "missing :PORT";
+			return -EINVAL;
+		}
+		hn = (size_t)(colon - host);
+		if (memchr(host, ':', hn)) {
+			*why = "an IPv6 address is written [ADDR]:PORT";
+			return -EINVAL;
+		}
+	}
+	if (!host_ok(host, hn)) {
+		*why = "bad host";
+		return -EINVAL;
+	}
+	if (!port_ok(colon + 1)) {
+		*why = "port must be 1..65535";
+		return -EINVAL;
+	}
+	memcpy(t->host, host, hn);
+	snprintf(t->port, sizeof(t->port), "%s", colon + 1);
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "sha256:" and 32 bytes in hex, optionally with ':' between the bytes. */
+int ea_siem_fingerprint_parse(const char *s, uint8_t fp[32])
+{
+	size_t i = 0;
+
+	if (strncasecmp(s, "sha256:", 7))
+		return -EINVAL;
+	s += 7;
+	while (i < 32) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0)
+			return -EINVAL;
+		fp[i++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (*s == ':' && i < 32)
+			s++;
+	}
+	return *s ? -EINVAL : 0;
+}
+
+/* --- sockets ------------------------------------------------------------------ */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool aborted(const struct ea_siem_conn *c)
+{
+	return c->cfg.abort && __atomic_load_n(c->cfg.abort, __ATOMIC_RELAXED);
+}
+
+/* Wait until fd is ready for events: 0, -ETIMEDOUT or -ECANCELED (abort). */
+static int wait_fd(struct ea_siem_conn *c, short events, int64_t deadline)
+{
+	struct pollfd p = { .fd = c->fd, .events = events };
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (aborted(c))
+			return -ECANCELED;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, left < POLL_SLICE_MS ? (int)left : POLL_SLICE_MS);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int64_t deadline(const struct ea_siem_conn *c)
+{
+	return now_ms() + c->cfg.timeout_ms;
+}
+
+/* A non-blocking connect to one address, waited for. 0 or -errno. */
+static int connect_one(struct ea_siem_conn *c, const struct addrinfo *ai)
+{
+	socklen_t len = sizeof(int);
+	int soerr = 0, r;
+
+	c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       ai->ai_protocol);
+	if (c->fd < 0)
+		return -errno;
+	if (!connect(c->fd, ai->ai_addr, ai->ai_addrlen))
+		return 0;
+	if (errno != EINPROGRESS)
+		return -errno;
+	r = wait_fd(c, POLLOUT, deadline(c));
+	if (r)
+		return r;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		return -errno;
+	return -soerr;
+}
+
+/* Connect to the target's first address that answers. 0 or -errno with err. */
+static int sock_connect(struct ea_siem_conn *c, int type, struct ea_err *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = type };
+	struct addrinfo *res, *ai;
+	int r, one = 1;
+
+	r = getaddrinfo(c->cfg.target.host, c->cfg.target.port, &hints, &res);
+	if (r) {
+		ea_err_set(err, "%s: %s", c->where, gai_strerror(r));
+		return -EHOSTUNREACH;
+	}
+	r = -EHOSTUNREACH;
+	for (ai = res; ai; ai = ai->ai_next) {
+		r = connect_one(c, ai);
+		if (!r)
+			break;
+		close(c->fd);
+		c->fd = -1;
+		if (r == -ECANCELED)
+			break;
+	}
+	freeaddrinfo(res);
+	if (r) {
+		ea_err_set(err, "connect to %s: %s", c->where, strerror(-r));
+		return r;
+	}
+	if (type == SOCK_STREAM)
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+}
+
+/* Write all of buf to the plain socket. 0 or -errno. */
+static int sock_write_all(struct ea_siem_conn *c, const char *buf, size_t len)
+{
+	int64_t until = deadline(c);
+
+	while (len) {
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			until = deadline(c);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		n = wait_fd(c, POLLOUT, until);
+		if (n)
+			return (int)n;
+	}
+	return 0;
+}
+
+/* --- TLS ------------------------------------------------------------------------- */
+
+/* The OpenSSL error queue as text (emptied), or what when it is empty. */
+static const char *ssl_why(char *buf, size_t size, const char *what)
+{
+	unsigned long e = ERR_get_error();
+
+	if (!e) {
+		snprintf(buf, size, "%s", what);
+		return buf;
+	}
+	ERR_error_string_n(e, buf, size);
+	ERR_clear_error();
+	return buf;
+}
+
+static void fp_hex(char *out, const uint8_t fp[32])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", fp[i]);
+}
+
+/* Whether cert's SHA-256 is the pinned one; says why not into c->verify_why. */
+static bool fingerprint_ok(struct ea_siem_conn *c, X509 *cert)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char got[65], want[65];
+
+	if (!cert || !X509_digest(cert, EVP_sha256(), md, &n) || n != 32) {
+		snprintf(c->verify_why, sizeof(c->verify_why),
+			 "no server certificate to compare with the pinned fingerprint");
+		return false;
+	}
+	if (!memcmp(md, c->cfg.fingerprint, 32))
+		return true;
+	fp_hex(got, md);
+	fp_hex(want, c->cfg.fingerprint);
+	snprintf(c->verify_why, sizeof(c->verify_why),
+		 "server certificate fingerprint sha256:%s is not the pinned sha256:%s",
+		 got, want);
+	return false;
+}
+
+/*
+ * OpenSSL's verify callback. With a CA (or the system store) the chain and
+ * host name must check out; with a pinned fingerprint the server's own
+ * certificate must match it (and, with a CA as well, the chain too).
+ */
+static int verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct ea_siem_conn *c = SSL_get_app_data(ssl);
+	int depth = X509_STORE_CTX_get_error_depth(store);
+	bool pin_only = c->cfg.has_fingerprint && !c->cfg.ca;
+	char subject[128] = "";
+
+	if (!ok && !pin_only) {
+		X509 *cert = X509_STORE_CTX_get_current_cert(store);
+
+		if (cert)
+			X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
+		snprintf(c->verify_why, sizeof(c->verify_why),
+			 "server certificate not trusted: %s (depth %d%s%s)",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(store)),
+			 depth, subject[0] ? ", subject " : "", subject);
+		return 0;
+	}
+	if (c->cfg.has_fingerprint && depth == 0 &&
+	    !fingerprint_ok(c, X509_STORE_CTX_get_current_cert(store)))
+		return 0;
+	return 1;
+}
+
+/* The client context: trust, protocol floor, client certificate. */
+static int tls_ctx(struct ea_siem_conn *c, struct ea_err *err)
+{
+	const struct ea_siem_conn_cfg *cfg = &c->cfg;
+	char why[WHY_MAX];
+
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx) {
+		ea_err_set(err, "TLS: %s", ssl_why(why, sizeof(why), "no context"));
+		return -ENOMEM;
+	}
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, verify_cb);
+	if (cfg->ca && !SSL_CTX_load_verify_locations(c->ctx, cfg->ca, NULL)) {
+		ea_err_set(err, "ca %s: %s", cfg->ca, ssl_why(why, sizeof(why), "cannot load"));
+		return -EINVAL;
+	}
+	if (!cfg->ca && !cfg->has_fingerprint)
+		SSL_CTX_set_default_verify_paths(c->ctx);
+	if (cfg->cert && SSL_CTX_use_certificate_chain_file(c->ctx, cfg->cert) != 1) {
+		ea_err_set(err, "cert %s: %s", cfg->cert, ssl_why(why, sizeof(why), "cannot load"));
+		return -EINVAL;
+	}
+	if (cfg->key && (SSL_CTX_use_PrivateKey_file(c->ctx, cfg->key, SSL_FILETYPE_PEM) != 1 ||
+			 SSL_CTX_check_private_key(c->ctx) != 1)) {
+		ea_err_set(err, "key %s: %s", cfg->key, ssl_why(why, sizeof(why), "cannot load"));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* SNI and the name (or address) the certificate must carry. */
+static int tls_peer_name(struct ea_siem_conn *c)
+{
+	X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+	const char *host = c->cfg.target.host;
+	struct in6_addr a6;
+	struct in_addr a4;
+	bool ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+
+	if (!ip && !SSL_set_tlsext_host_name(c->ssl, host))
+		return -EINVAL;
+	if (c->cfg.has_fingerprint && !c->cfg.ca)
+		return 0;
+	if (ip)
+		return X509_VERIFY_PARAM_set1_ip_asc(param, host) ? 0 : -EINVAL;
+	X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	return X509_VERIFY_PARAM_set1_host(param, host, 0) ? 0 : -EINVAL;
+}
+
+/* Drive a non-blocking SSL call's want-read/want-write. 0 to retry, or -errno. */
+static int tls_wait(struct ea_siem_conn *c, int ret, int64_t until)
+{
+	switch (SSL_get_error(c->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		return wait_fd(c, POLLIN, until);
+	case SSL_ERROR_WANT_WRITE:
+		return wait_fd(c, POLLOUT, until);
+	case SSL_ERROR_SYSCALL:
+		return errno ? -errno : -ECONNRESET;
+	case SSL_ERROR_ZERO_RETURN:
+		return -ECONNRESET;
+	}
+	return -EPROTO;
+}
+
+/* Handshake and verification; nothing is sent before both succeed. */
+static int tls_handshake(struct ea_siem_conn *c, struct ea_err *err)
+{
+	int64_t until = deadline(c);
+	char why[WHY_MAX];
+	X509 *peer;
+	int r;
+
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) || tls_peer_name(c)) {
+		ea_err_set(err, "TLS to %s: %s", c->where, ssl_why(why, sizeof(why), "set-up failed"));
+		return -EINVAL;
+	}
+	SSL_set_app_data(c->ssl, c);
+	while ((r = SSL_connect(c->ssl)) != 1) {
+		int w = tls_wait(c, r, until);
+
+		if (!w)
+			continue;
+		if (c->verify_why[0])
+			ea_err_set(err, "TLS to %s: %s", c->where, c->verify_why);
+		else if (w == -EPROTO)
+			ea_err_set(err, "TLS handshake with %s: %s", c->where,
+				   ssl_why(why, sizeof(why), "failed"));
+		else
+			ea_err_set(err, "TLS handshake with %s: %s", c->where, strerror(-w));
+		return w == -EPROTO ? -EPERM : w;
+	}
+	peer = SSL_get1_peer_certificate(c->ssl);
+	r = SSL_get_verify_result(c->ssl) == X509_V_OK || (c->cfg.has_fingerprint && !c->cfg.ca);
+	if (r && c->cfg.has_fingerprint)
+		r = fingerprint_ok(c, peer);
+	X509_free(peer);
+	if (!r) {
+		ea_err_set(err, "TLS to %s: %s", c->where,
+			   c->verify_why[0] ? c->verify_why : "server certificate not verified");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int tls_write_all(struct ea_siem_conn *c, const char *buf, size_t len)
+{
+	int64_t until = deadline(c);
+
+	while (len) {
+		int chunk = len > (1u << 30) ? 1 << 30 : (int)len;
+		int n = SSL_write(c->ssl, buf, chunk);
+		int w;
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			until = deadline(c);
+			continue;
+		}
+		w = tls_wait(c, n, until);
+		if (w)
+			return w;
+	}
+	return 0;
+}
+
+/* --- framed streams (tls, tcp) -------------------------------------------------- */
+
+/* Write the framed messages gathered so far. */
+static int stream_flush(struct ea_siem_conn *c, struct ea_err *err)
+{
+	int r;
+
+	if (!c->wlen)
+		return 0;
+	if (c->ssl)
+		r = tls_write_all(c, c->wbuf, c->wlen);
+	else
+		r = sock_write_all(c, c->wbuf, c->wlen);
+	if (r) {
+		ea_err_set(err, "writing to %s: %s", c->where,
+			   r == -ECANCELED ? "stopped" : strerror(-r));
+		return r;
+	}
+	c->wlen = 0;
+	c->wmsgs = 0;
+	return 0;
+}
+
+/* RFC 6587 octet counting: "LEN SP MSG". */
+static int stream_send(struct ea_siem_conn *c, const char *msg, size_t len,
+		       struct ea_err *err)
+{
+	char head[24];
+	int hn = snprintf(head, sizeof(head), "%zu ", len);
+
+	if (len > EA_SIEM_MSG_MAX)
+		return -EMSGSIZE;
+	if (c->wlen + (size_t)hn + len > WBUF_SIZE) {
+		int r = stream_flush(c, err);
+
+		if (r)
+			return r;
+	}
+	memcpy(c->wbuf + c->wlen, head, (size_t)hn);
+	memcpy(c->wbuf + c->wlen + hn, msg, len);
+	c->wlen += (size_t)hn + len;
+	c->wmsgs++;
+	return 0;
+}
+
+/* --- RELP ------------------------------------------------------------------------- */
+
+/* librelp's error callback: keep the first reason of this session. */
+static void relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+	struct ea_siem_conn *c = usr;
+
+	if (!c || c->relp_error)
+		return;
+	c->relp_error = true;
+	snprintf(c->relp_why, sizeof(c->relp_why), "%s (%s, code %d)", errmsg,
+		 objinfo, (int)code);
+}
+
+static int relp_engine(struct ea_siem_conn *c, struct ea_err *err)
+{
+	if (relpEngineConstruct(&c->engine) != RELP_RET_OK) {
+		ea_err_set(err, "RELP: cannot make an engine");
+		return -ENOMEM;
+	}
+	relpEngineSetEnableCmd(c->engine, (unsigned char *)"syslog", eRelpCmdState_Required);
+	relpEngineSetOnErr(c->engine, relp_on_err);
+	if (c->cfg.abort)
+		relpEngineSetShutdownImmdtPtr(c->engine, (int *)c->cfg.abort);
+	return 0;
+}
+
+/* A new session: client, window, timeouts, connect with the open handshake. */
+static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
+{
+	unsigned int secs = (unsigned int)(c->cfg.timeout_ms + 999) / 1000;
+	relpRetVal r;
+
+	c->relp_error = false;
+	c->relp_why[0] = '\0';
+	c->relp_sent = 0;
+	if (relpEngineCltConstruct(c->engine, &c->clt) != RELP_RET_OK) {
+		ea_err_set(err, "RELP: cannot make a client");
+		return -ENOMEM;
+	}
+	relpCltSetUsrPtr(c->clt, c);
+	relpCltSetWindowSize(c->clt, EA_SIEM_RELP_WINDOW);
+	relpCltSetTimeout(c->clt, secs);
+	relpCltSetConnTimeout(c->clt, (int)secs);
+	r = relpCltConnect(c->clt, AF_UNSPEC, (unsigned char *)c->cfg.target.port,
+			   (unsigned char *)c->cfg.target.host);
+	if (r != RELP_RET_OK) {
+		ea_err_set(err, "RELP connect to %s: %s", c->where,
+			   c->relp_why[0] ? c->relp_why : "failed");
+		relpEngineCltDestruct(c->engine, &c->clt);
+		return -ECONNREFUSED;
+	}
+	return 0;
+}
+
+static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
+{
+	int r;
+
+	if (!c->clt && (r = relp_connect(c, err)))
+		return r;
+	if (relpCltSendSyslog(c->clt, (unsigned char *)msg, len) != RELP_RET_OK) {
+		ea_err_set(err, "RELP to %s: %s", c->where,
+			   c->relp_why[0] ? c->relp_why : "session broken");
+		return -EPIPE;
+	}
+	c->relp_sent++;
+	return 0;
+}
+
+/*
+ * The session's graceful end: librelp waits for the answer to "close",
+ * which the receiver gives after every message before it. Only when no
+ * error was reported on the way is everything acknowledged.
+ */
+static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
+{
+	if (!c->clt)
+		return 0;
+	relpEngineCltDestruct(c->engine, &c->clt);
+	c->clt = NULL;
+	if (c->relp_error) {
+		ea_err_set(err, "RELP to %s: %s", c->where, c->relp_why);
+		return -EPIPE;
+	}
+	c->relp_sent = 0;
+	return 0;
+}
+
+/* --- UDP -------------------------------------------------------------------------- */
+
+static int udp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
+{
+	ssize_t n;
+
+	if (len > UDP_MAX)
+		return -EMSGSIZE;
+	do
+		n = send(c->fd, msg, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN && !wait_fd(c, POLLOUT, deadline(c)))
+		n = send(c->fd, msg, len, MSG_NOSIGNAL);
+	if (n < 0) {
+		ea_err_set(err, "sending to %s: %s", c->where, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* --- the connection ---------------------------------------------------------------- */
+
+static int conn_start(struct ea_siem_conn *c, struct ea_err *err)
+{
+	switch (c->cfg.target.proto) {
+	case EA_SIEM_RELP:
+		return relp_engine(c, err) ?: relp_connect(c, err);
+	case EA_SIEM_UDP:
+		return sock_connect(c, SOCK_DGRAM, err);
+	case EA_SIEM_TLS:
+		if (tls_ctx(c, err))
+			return -EINVAL;
+		if (sock_connect(c, SOCK_STREAM, err))
+			return -ECONNREFUSED;
+		return tls_handshake(c, err);
+	}
+	return sock_connect(c, SOCK_STREAM, err);
+}
+
+int ea_siem_conn_open(struct ea_siem_conn **cp, const struct ea_siem_conn_cfg *cfg,
+		      struct ea_err *err)
+{
+	const struct ea_siem_target *t = &cfg->target;
+	struct ea_siem_conn *c = calloc(1, sizeof(*c));
+	int r;
+
+	*cp = NULL;
+	if (!c) {
+		ea_err_set(err, "out of memory");
+		return -ENOMEM;
+	}
+	c->cfg = *cfg;
+	c->fd = -1;
+	snprintf(c->where, sizeof(c->where), strchr(t->host, ':') ? "[%s]:%s" : "%s:%s",
+		 t->host, t->port);
+	if (t->proto == EA_SIEM_TLS || t->proto == EA_SIEM_TCP) {
+		c->wbuf = malloc(WBUF_SIZE);
+		if (!c->wbuf) {
+			ea_siem_conn_close(c);
+			ea_err_set(err, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	r = conn_start(c, err);
+	if (r) {
+		ea_siem_conn_close(c);
+		return r;
+	}
+	*cp = c;
+	return 0;
+}
+
+int ea_siem_conn_send(struct ea_siem_conn *c, const char *msg, size_t len,
+		      struct ea_err *err)
+{
+	switch (c->cfg.target.proto) {
+	case EA_SIEM_RELP:
+		return relp_send(c, msg, len, err);
+	case EA_SIEM_UDP:
+		return udp_send(c, msg, len, err);
+	}
+	return stream_send(c, msg, len, err);
+}
+
+int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err)
+{
+	switch (c->cfg.target.proto) {
+	case EA_SIEM_RELP:
+		return relp_flush(c, err);
+	case EA_SIEM_UDP:
+		return 0;
+	}
+	return stream_flush(c, err);
+}
+
+size_t ea_siem_conn_unconfirmed(const struct ea_siem_conn *c)
+{
+	switch (c->cfg.target.proto) {
+	case EA_SIEM_RELP:
+		return c->relp_sent < EA_SIEM_RELP_WINDOW ? c->relp_sent : EA_SIEM_RELP_WINDOW;
+	case EA_SIEM_UDP:
+		return 0;
+	}
+	return c->wmsgs;
+}
+
+void ea_siem_conn_close(struct ea_siem_conn *c)
+{
+	if (!c)
+		return;
+	if (c->clt)
+		relpEngineCltDestruct(c->engine, &c->clt);
+	if (c->engine)
+		relpEngineDestruct(&c->engine);
+	if (c->ssl) {
+		SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	SSL_CTX_free(c->ctx);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->wbuf);
+	free(c);
+}
