@@ -30,7 +30,7 @@ EA_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
 	     -D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -I$(OUT)/gen -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUT)/vmlinux -Iinclude -Ibpf
-LIBS	:= -lbpf -lelf -lz -linih -lmaxminddb -lssl -lcrypto
+LIBS	:= -lbpf -lelf -lz -linih -lmaxminddb -lrelp -lssl -lcrypto -lpthread
 TEST_LIBS := $(LIBS) -lcmocka
 
 ifeq ($(V),1)
@@ -50,6 +50,7 @@ BPFTEST_BINS	:= $(addprefix $(OUT)/tests/,$(bpftest-y))
 UNIT_HELPERS	:= $(addprefix $(OBJ)/,$(unit-helpers-y))
 FUZZ_BINS	:= $(addprefix $(OUT)/fuzz/,$(fuzz-y))
 E2E_BINS	:= $(addprefix $(OUT)/tests/e2e/,$(e2e-bins-y))
+E2E_EA_BINS	:= $(addprefix $(OUT)/tests/e2e-ea/,$(e2e-ea-bins-y))
 BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 
 .DEFAULT_GOAL := all
@@ -128,7 +129,13 @@ $(OUT)/tests/e2e/%: tests/e2e/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EA_CFLAGS) $< -luring -lpthread -o $@
 
-e2e: all $(E2E_BINS)
+# end-to-end helpers that drive the agent's own code: linked with libea.a
+$(OUT)/tests/e2e-ea/%: $(OBJ)/tests/e2e/%.o $(OUT)/libea.a
+	$(call msg,E2E,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(LIBS) -o $@
+
+e2e: all $(E2E_BINS) $(E2E_EA_BINS)
 	$(Q)scripts/run-tests.sh e2e $(sort $(wildcard tests/e2e/test_*.sh))
 
 # --- benchmarks ------------------------------------------------------------

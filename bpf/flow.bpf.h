@@ -172,10 +172,27 @@ static __always_inline void fill_evidence(struct ea_flow_event *e, const struct 
 	e->reserved2 = 0;
 	if (o && cfg.path_labels)
 		t = bpf_map_lookup_elem(&taint, &o->tgid);
-	if (t)
+	if (t) {
 		__builtin_memcpy(e->ev, t->ev, sizeof(e->ev));
-	else
-		__builtin_memset(e->ev, 0, sizeof(e->ev));
+		return;
+	}
+	/* user space reads a slot only when its labels are set */
+	e->ev[0].labels = 0;
+	e->ev[1].labels = 0;
+	e->ev[2].labels = 0;
+	e->ev[3].labels = 0;
+}
+
+/*
+ * A wakeup per event costs the sender microseconds: wake the agent only
+ * when a batch is waiting; it reads the rest on its own 100 ms tick.
+ */
+static __always_inline __u64 wakeup_flag(void)
+{
+	if (!cfg.wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void emit(const struct ea_flow *f, const struct ea_owner *o,
@@ -226,7 +243,7 @@ static __always_inline void emit(const struct ea_flow *f, const struct ea_owner 
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	}
 	fill_evidence(e, o);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flag());
 }
 
 static __always_inline bool recorded(__u8 verdict)

@@ -98,7 +98,7 @@ struct ea_kern_config {
 	__u32 taint_gen;	/* bumped on every taint change: labels re-read */
 	__u32 path_labels;	/* some label has path =: file hooks work */
 	__u32 cgroup_labelled;	/* some label has cgroup = */
-	__u32 reserved;
+	__u32 wakeup_bytes;	/* wake the agent only past this much data */
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */

@@ -18,10 +18,10 @@ export EGRESS_AUDIT_DATADIR="${EGRESS_AUDIT_DATADIR:-$PWD/data}"
 mkdir -p build/bench
 state=build/bench/.cleanup-state.json
 
-python3 scripts/bench/run.py "$@"
+python3 -B scripts/bench/run.py "$@"
 rc=$?
 # run.py removes what it made; this is for a run.py that was killed
 if [ -e "$state" ]; then
-	python3 scripts/bench/run.py --cleanup "$state"
+	python3 -B scripts/bench/run.py --cleanup "$state"
 fi
 exit $rc

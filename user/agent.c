@@ -189,6 +189,7 @@ static int set_kernel_config(struct ea_agent *a)
 	live->enforce_labels = k.enforce_labels;
 	live->path_labels = k.path_labels;
 	live->cgroup_labelled = k.cgroup_labelled;
+	live->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
 	live->geo_bank = a->bank;
 	__atomic_add_fetch(&live->policy_gen, 1, __ATOMIC_SEQ_CST);
 	if (k.enforce_labels)
@@ -394,10 +395,14 @@ static int run_loop(struct ea_agent *a)
 	while (!stopping) {
 		int64_t now;
 
+		/* the kernel wakes us for batches only: consume on the tick too */
 		err = ring_buffer__poll(rb, 100);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
+		ea_agent_trail_tick(a);
 		if (reload_requested) {
 			reload_requested = 0;
 			ea_agent_reload(a);
@@ -489,6 +494,9 @@ static int start(struct ea_agent *a)
 	int err;
 
 	libbpf_set_print(libbpf_print);
+	err = ea_agent_trail_open(a);
+	if (err)
+		return err;
 	err = open_and_load(a);
 	if (err) {
 		ea_log("loading the datapath: %s", strerror(-err));
@@ -508,6 +516,8 @@ static int start(struct ea_agent *a)
 		err = attach_tc(a);
 	if (!err)
 		err = ea_agent_pin(a);
+	if (!err)
+		ea_agent_trail_started(a);
 	return err;
 }
 
@@ -539,6 +549,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		       a->nhooks, a->cfg.agent.record_all ? "all" : "flagged");
 		ret = run_loop(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
+	ea_agent_trail_close(a, ret);
 	detach_all(a);
 	ea_agent_unpin(a);
 	ea_agent_free(a);

@@ -62,6 +62,8 @@ struct ea_agent {
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */
 	struct ea_evidence_cache *evidence;	/* of recorded flows, until their end */
+	struct ea_trail *trail;		/* the audit trail every record goes to */
+	int64_t last_heartbeat_ns;
 };
 
 int64_t ea_boot_to_real_ns(void);
@@ -80,5 +82,12 @@ void ea_agent_write_status(struct ea_agent *a);
 int ea_agent_pin(struct ea_agent *a);
 void ea_agent_unpin(struct ea_agent *a);
 void ea_agent_free(struct ea_agent *a);
+
+/* The audit trail (agent_trail.c): open it and record the configuration;
+ * record the start, heartbeats and the stop; the loop's periodic work. */
+int ea_agent_trail_open(struct ea_agent *a);
+void ea_agent_trail_started(struct ea_agent *a);
+void ea_agent_trail_tick(struct ea_agent *a);
+void ea_agent_trail_close(struct ea_agent *a, int exit_code);
 
 #endif /* EA_AGENT_H */

@@ -18,6 +18,7 @@
 #include "evidence_cache.h"
 #include "egress.skel.h"
 #include "record.h"
+#include "trail.h"
 #include "util.h"
 
 uint64_t ea_boot_ns(void)
@@ -75,6 +76,8 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 /* Every record the agent makes goes out here. */
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
 {
+	if (a->trail)
+		ea_trail_append(a->trail, r);
 	ea_rec_print(a->out, a->json, r);
 	a->records++;
 }

@@ -20,9 +20,15 @@ struct ea_command {
 
 int cmd_classify(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_classify_usage[];
+int cmd_feed(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_feed_usage[];
 int cmd_run(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_run_usage[];
 int cmd_status(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_status_usage[];
+int cmd_query(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_query_usage[];
+int cmd_verify(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_verify_usage[];
 
 #endif /* EA_COMMANDS_H */

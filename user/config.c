@@ -21,6 +21,8 @@
 #include <ini.h>
 
 #include "config.h"
+#include "siem_format.h"
+#include "siem_transport.h"
 
 #define CONFIG_MAX_SIZE		(1u << 20)	/* bytes of a config file */
 #define SHOW_MAX		40	/* bytes of input quoted in a message */
@@ -85,6 +87,7 @@ enum section {
 	SEC_GEOIP,
 	SEC_POLICY,
 	SEC_LABEL,
+	SEC_SIEM,
 };
 
 /* What inih takes a line for. */
@@ -115,6 +118,14 @@ enum once_slot {
 	ONCE_HEARTBEAT,
 	ONCE_UNKNOWN,
 	ONCE_LABEL_MODE,
+	ONCE_SIEM_TARGET,
+	ONCE_SIEM_FORMAT,
+	ONCE_SIEM_SELECT,
+	ONCE_SIEM_CA,
+	ONCE_SIEM_CERT,
+	ONCE_SIEM_KEY,
+	ONCE_SIEM_FINGERPRINT,
+	ONCE_SIEM_BACKOFF,
 	ONCE_MAX,
 };
 
@@ -130,6 +141,7 @@ struct parse {
 	bool prev_name;			/* inih continues values on indented lines */
 	enum section sec;
 	size_t label;			/* index of the current [label] */
+	size_t siem;			/* index of the current [siem] */
 	bool policy_allow_seen;
 	uint32_t once[ONCE_MAX];
 	int rc;				/* the first error */
@@ -459,6 +471,8 @@ static const char *sec_show(const struct parse *p, char *buf, size_t size)
 
 	if (p->sec == SEC_LABEL)
 		snprintf(buf, size, "[label %s]", p->cfg->labels[p->label].name);
+	else if (p->sec == SEC_SIEM)
+		snprintf(buf, size, "[siem %s]", p->cfg->siems[p->siem].name);
 	else if (p->sec < sizeof(names) / sizeof(names[0]) && names[p->sec])
 		snprintf(buf, size, "%s", names[p->sec]);
 	else
@@ -1030,6 +1044,123 @@ static const struct key policy_keys[] = {
 	{ NULL, REPEATABLE, NULL },
 };
 
+/* The [siem] section being parsed. */
+static struct ea_siem_cfg *cur_siem(struct parse *p)
+{
+	return &p->cfg->siems[p->siem];
+}
+
+/* A copy of v into *out; 1, or 0 when out of memory. */
+static int set_str(struct parse *p, char **out, const char *v)
+{
+	*out = strdup(v);
+	return *out ? 1 : fail_oom(p);
+}
+
+/* [siem] target = relp|tls|tcp|udp://HOST:PORT */
+static int siem_target(struct parse *p, const char *key, char *v)
+{
+	struct ea_siem_target t;
+	char buf[SHOW_SIZE];
+	const char *why;
+
+	if (ea_siem_target_parse(v, &t, &why))
+		return fail_key(p, key, "'%s': %s", show(v, strlen(v), buf), why);
+	cur_siem(p)->proto = (uint32_t)t.proto;
+	return set_str(p, &cur_siem(p)->target, v);
+}
+
+/* [siem] format = cef|leef|json-ecs|json-ocsf|rfc5424 */
+static int siem_format(struct parse *p, const char *key, char *v)
+{
+	const char *names[EA_SIEM_FMT_MAX];
+	int f;
+
+	for (int i = 0; i < EA_SIEM_FMT_MAX; i++)
+		names[i] = ea_siem_fmt_name(i);
+	f = get_name(p, key, v, names, EA_SIEM_FMT_MAX);
+	if (f < 0)
+		return 0;
+	cur_siem(p)->format = (uint32_t)f;
+	return 1;
+}
+
+/* [siem] select = flagged blocked allowed lost checkpoint agent (any of) */
+static int siem_select(struct parse *p, const char *key, char *v)
+{
+	char buf[SHOW_SIZE];
+	const char *s = v;
+	uint32_t bits = 0, bit;
+	const char *w;
+	size_t n;
+
+	while ((w = next_word(&s, &n))) {
+		bit = ea_siem_class_parse(w, n);
+		if (!bit)
+			return fail_key(p, key, "'%s' is not one of flagged blocked allowed "
+					"lost checkpoint agent", show(w, n, buf));
+		bits |= bit;
+	}
+	cur_siem(p)->select = bits;
+	return 1;
+}
+
+/* [siem] ca = FILE */
+static int siem_ca(struct parse *p, const char *key, char *v)
+{
+	(void)key;
+	return set_str(p, &cur_siem(p)->ca, v);
+}
+
+/* [siem] cert = FILE */
+static int siem_cert(struct parse *p, const char *key, char *v)
+{
+	(void)key;
+	return set_str(p, &cur_siem(p)->cert, v);
+}
+
+/* [siem] key = FILE */
+static int siem_key(struct parse *p, const char *key, char *v)
+{
+	(void)key;
+	return set_str(p, &cur_siem(p)->key, v);
+}
+
+/* [siem] fingerprint = sha256:HEX */
+static int siem_fingerprint(struct parse *p, const char *key, char *v)
+{
+	char buf[SHOW_SIZE];
+
+	if (ea_siem_fingerprint_parse(v, cur_siem(p)->fingerprint))
+		return fail_key(p, key, "'%s' is not sha256: and 64 hex digits",
+				show(v, strlen(v), buf));
+	cur_siem(p)->has_fingerprint = true;
+	return 1;
+}
+
+/* [siem] backoff_cap = DURATION, 1 s .. 1 h */
+static int siem_backoff(struct parse *p, const char *key, char *v)
+{
+	uint64_t s;
+
+	if (!get_age(p, key, v, 1, 3600, &s))
+		return 0;
+	cur_siem(p)->backoff_cap_s = (uint32_t)s;
+	return 1;
+}
+
+static const struct key siem_keys[] = {
+	{ "target", ONCE_SIEM_TARGET, siem_target },
+	{ "format", ONCE_SIEM_FORMAT, siem_format },
+	{ "select", ONCE_SIEM_SELECT, siem_select },
+	{ "ca", ONCE_SIEM_CA, siem_ca },
+	{ "cert", ONCE_SIEM_CERT, siem_cert },
+	{ "key", ONCE_SIEM_KEY, siem_key },
+	{ "fingerprint", ONCE_SIEM_FINGERPRINT, siem_fingerprint },
+	{ "backoff_cap", ONCE_SIEM_BACKOFF, siem_backoff },
+	{ NULL, REPEATABLE, NULL },
+};
+
 static const struct key label_keys[] = {
 	{ "cgroup", REPEATABLE, label_cgroup },
 	{ "path", REPEATABLE, label_path },
@@ -1055,6 +1186,9 @@ static const struct key *find_key(const struct parse *p, const char *name)
 		break;
 	case SEC_LABEL:
 		k = label_keys;
+		break;
+	case SEC_SIEM:
+		k = siem_keys;
 		break;
 	default:
 		return NULL;
@@ -1213,6 +1347,92 @@ static void label_header(struct parse *p, const char *s, size_t n)
 	p->sec = SEC_LABEL;
 }
 
+/* A destination name: a label name that does not start with '.'. */
+static bool siem_name_ok(const char *s, size_t n)
+{
+	return n < EA_SIEM_NAME_MAX && label_name_ok(s, n) && s[0] != '.';
+}
+
+/* A new [siem] with its defaults. 0, or -1 after an error. */
+static int siem_add(struct parse *p, const char *s, size_t n)
+{
+	struct ea_config *cfg = p->cfg;
+	struct ea_siem_cfg *d;
+
+	d = grow(cfg->siems, cfg->nsiems, sizeof(*d));
+	if (!d) {
+		fail_oom(p);
+		return -1;
+	}
+	cfg->siems = d;
+	d = &cfg->siems[cfg->nsiems];
+	memset(d, 0, sizeof(*d));
+	memcpy(d->name, s, n);
+	d->format = EA_SIEM_FMT_MAX;
+	d->select = EA_SIEM_SELECT_DEFAULT;
+	d->backoff_cap_s = EA_SIEM_BACKOFF_CAP_S;
+	d->line = p->line;
+	p->siem = cfg->nsiems++;
+	for (int i = ONCE_SIEM_TARGET; i <= ONCE_SIEM_BACKOFF; i++)
+		p->once[i] = 0;
+	return 0;
+}
+
+/* "[siem NAME]": a new destination, unique by name, at most EA_MAX_SIEMS. */
+static void siem_header(struct parse *p, const char *s, size_t n)
+{
+	struct ea_config *cfg = p->cfg;
+	char buf[SHOW_SIZE];
+
+	p->sec = SEC_BAD;
+	while (n && is_blank(*s)) {
+		s++;
+		n--;
+	}
+	if (!n) {
+		fail(p, "[siem] section without a name (write [siem NAME])");
+		return;
+	}
+	if (!siem_name_ok(s, n)) {
+		fail(p, "siem name '%s' is not 1 to %d characters of A-Z a-z 0-9 . _ - "
+		     "(not starting with '.')", show(s, n, buf), EA_SIEM_NAME_MAX - 1);
+		return;
+	}
+	for (size_t i = 0; i < cfg->nsiems; i++) {
+		if (strlen(cfg->siems[i].name) == n && !memcmp(cfg->siems[i].name, s, n)) {
+			fail(p, "duplicate siem '%s' (first on line %u)", show(s, n, buf),
+			     cfg->siems[i].line);
+			return;
+		}
+	}
+	if (cfg->nsiems >= EA_MAX_SIEMS) {
+		fail(p, "too many siem sections (at most %d)", EA_MAX_SIEMS);
+		return;
+	}
+	if (!siem_add(p, s, n))
+		p->sec = SEC_SIEM;
+}
+
+/* What a [siem] needs as a whole; errors name its header line. */
+static void siem_check(struct parse *p)
+{
+	for (size_t i = 0; i < p->cfg->nsiems && !p->rc; i++) {
+		const struct ea_siem_cfg *d = &p->cfg->siems[i];
+
+		p->line = d->line;
+		if (!d->target)
+			fail(p, "[siem %s] needs a target", d->name);
+		else if (d->format >= EA_SIEM_FMT_MAX)
+			fail(p, "[siem %s] needs a format", d->name);
+		else if (d->proto != EA_SIEM_TLS &&
+			 (d->ca || d->cert || d->key || d->has_fingerprint))
+			fail(p, "[siem %s] ca, cert, key and fingerprint apply to tls:// "
+			     "targets only", d->name);
+		else if (!d->cert != !d->key)
+			fail(p, "[siem %s] cert and key go together", d->name);
+	}
+}
+
 /* Whether s[0..n) is word followed by nothing or by a blank. */
 static bool starts_word(const char *s, size_t n, const char *word)
 {
@@ -1256,6 +1476,8 @@ static void section_header(struct parse *p, const char *s)
 	n = (size_t)(e - s);
 	if (starts_word(s, n, "label"))
 		label_header(p, s + 5, n - 5);
+	else if (starts_word(s, n, "siem"))
+		siem_header(p, s + 4, n - 4);
 	else if (n == 5 && !memcmp(s, "agent", 5))
 		p->sec = SEC_AGENT;
 	else if (n == 5 && !memcmp(s, "geoip", 5))
@@ -1372,6 +1594,8 @@ static int parse_text(const char *name, const char *text, size_t len,
 		p.line = (uint32_t)r;
 		fail(&p, "expected 'key = value' or [section]");
 	}
+	if (!p.rc)
+		siem_check(&p);
 	return p.rc;
 }
 
@@ -1522,5 +1746,12 @@ void ea_config_free(struct ea_config *cfg)
 		ea_allow_set_free(&cfg->labels[i].allow);
 	}
 	free(cfg->labels);
+	for (size_t i = 0; i < cfg->nsiems; i++) {
+		free(cfg->siems[i].target);
+		free(cfg->siems[i].ca);
+		free(cfg->siems[i].cert);
+		free(cfg->siems[i].key);
+	}
+	free(cfg->siems);
 	memset(cfg, 0, sizeof(*cfg));
 }

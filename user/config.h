@@ -99,6 +99,24 @@ struct ea_policy_cfg {
 	bool unknown_allow;		/* unknown = flag|allow, default flag */
 };
 
+#define EA_SIEM_NAME_MAX	64
+#define EA_MAX_SIEMS		16
+#define EA_SIEM_BACKOFF_CAP_S	10
+
+/* [siem NAME]: one SIEM destination (siem.h). */
+struct ea_siem_cfg {
+	char name[EA_SIEM_NAME_MAX];
+	char *target;			/* SCHEME://HOST:PORT, checked */
+	uint32_t proto;			/* enum ea_siem_proto of the target */
+	uint32_t format;		/* enum ea_siem_fmt */
+	uint32_t select;		/* enum ea_siem_class bits */
+	char *ca, *cert, *key;		/* files, tls:// only */
+	bool has_fingerprint;
+	uint8_t fingerprint[32];	/* SHA-256 of the server certificate */
+	uint32_t backoff_cap_s;		/* longest wait between attempts */
+	uint32_t line;			/* line of the section header */
+};
+
 struct ea_config {
 	char *path;			/* NULL: embedded defaults */
 	struct ea_agent_cfg agent;
@@ -106,6 +124,8 @@ struct ea_config {
 	struct ea_policy_cfg policy;
 	struct ea_label_cfg *labels;
 	size_t nlabels;			/* at most EA_MAX_LABELS */
+	struct ea_siem_cfg *siems;
+	size_t nsiems;			/* at most EA_MAX_SIEMS */
 };
 
 /* Embedded defaults only. */

@@ -15,10 +15,16 @@
 static const struct ea_command commands[] = {
 	{ "classify", cmd_classify, "show country, zone and verdict of addresses",
 	  cmd_classify_usage },
+	{ "feed", cmd_feed, "deliver an audit trail to the SIEM destinations",
+	  cmd_feed_usage },
 	{ "run", cmd_run, "watch flows leaving this host and print records",
 	  cmd_run_usage },
 	{ "status", cmd_status, "hooks, counters and map sizes of the running agent",
 	  cmd_status_usage },
+	{ "query", cmd_query, "records of the audit trail, filtered",
+	  cmd_query_usage },
+	{ "verify", cmd_verify, "check the audit trail: chain, signatures, anchors",
+	  cmd_verify_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

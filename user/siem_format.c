@@ -175,6 +175,37 @@ static void sb_printf(struct sb *b, const char *fmt, ...)
 		sb_put(b, tmp, (size_t)n);
 }
 
+/* A decimal number, without printf (most of a message is numbers). */
+static void sb_u64(struct sb *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+static void sb_i64(struct sb *b, int64_t v)
+{
+	if (v < 0) {
+		sb_putc(b, '-');
+		sb_u64(b, -(uint64_t)v);
+		return;
+	}
+	sb_u64(b, (uint64_t)v);
+}
+
+/* " key=": a key of one of the key=value formats (keys are constants). */
+static void sb_key(struct sb *b, char lead, const char *key)
+{
+	sb_putc(b, lead);
+	sb_puts(b, key);
+	sb_putc(b, '=');
+}
+
 /*
  * s[0..n) as UTF-8: well-formed sequences copied, every other byte U+FFFD,
  * ASCII bytes through esc. A sequence may not run past n.
@@ -490,13 +521,13 @@ static void jw_str(struct jw *j, const char *key, const char *v)
 static void jw_u64(struct jw *j, const char *key, uint64_t v)
 {
 	jw_key(j, key);
-	sb_printf(j->b, "%llu", (unsigned long long)v);
+	sb_u64(j->b, v);
 }
 
 static void jw_i64(struct jw *j, const char *key, int64_t v)
 {
 	jw_key(j, key);
-	sb_printf(j->b, "%lld", (long long)v);
+	sb_i64(j->b, v);
 }
 
 static void jw_bool(struct jw *j, const char *key, bool v)
@@ -590,8 +621,13 @@ static bool addr_v4(const uint8_t a[16])
 
 static void chain_hex(const struct ea_rec *r, char hex[65])
 {
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", r->chain[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[r->chain[i] >> 4];
+		hex[2 * i + 1] = digits[r->chain[i] & 15];
+	}
+	hex[64] = '\0';
 }
 
 /* Upper-case protocol name for CEF and LEEF. */
@@ -623,14 +659,18 @@ static void put_hostname(struct sb *b, const char *host)
 /* ` name="value"`: one SD-PARAM. */
 static void sd_param(struct sb *b, const char *name, const char *value)
 {
-	sb_printf(b, " %s=\"", name);
+	sb_key(b, ' ', name);
+	sb_putc(b, '"');
 	sb_text(b, value, esc_sd);
 	sb_putc(b, '"');
 }
 
 static void sd_u64(struct sb *b, const char *name, uint64_t v)
 {
-	sb_printf(b, " %s=\"%llu\"", name, (unsigned long long)v);
+	sb_key(b, ' ', name);
+	sb_putc(b, '"');
+	sb_u64(b, v);
+	sb_putc(b, '"');
 }
 
 /* PRI VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, then "[SD-ID". */
@@ -702,13 +742,14 @@ static void body_rfc5424(struct sb *b, const struct ea_rec *r)
 
 static void cef_str(struct sb *b, const char *key, const char *v)
 {
-	sb_printf(b, " %s=", key);
+	sb_key(b, ' ', key);
 	sb_text(b, v, esc_cef_ext);
 }
 
 static void cef_u64(struct sb *b, const char *key, uint64_t v)
 {
-	sb_printf(b, " %s=%llu", key, (unsigned long long)v);
+	sb_key(b, ' ', key);
+	sb_u64(b, v);
 }
 
 /* An address: src/dst when IPv4, a labelled c6a field when IPv6. */
@@ -794,13 +835,14 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 
 static void leef_str(struct sb *b, const char *key, const char *v)
 {
-	sb_printf(b, "%c%s=", EA_SIEM_LEEF_DELIM, key);
+	sb_key(b, EA_SIEM_LEEF_DELIM, key);
 	sb_text(b, v, esc_leef);
 }
 
 static void leef_u64(struct sb *b, const char *key, uint64_t v)
 {
-	sb_printf(b, "%c%s=%llu", EA_SIEM_LEEF_DELIM, key, (unsigned long long)v);
+	sb_key(b, EA_SIEM_LEEF_DELIM, key);
+	sb_u64(b, v);
 }
 
 /* devTime as "MMM dd yyyy HH:mm:ss.SSS z" (C locale, UTC). */

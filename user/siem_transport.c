@@ -53,6 +53,7 @@ struct ea_siem_conn {
 	relpEngine_t *engine;
 	relpClt_t *clt;
 	size_t relp_sent;		/* messages sent in this session */
+	bool corked;
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
 };
@@ -571,12 +572,20 @@ static void relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 		 objinfo, (int)code);
 }
 
+/* librelp's debug output: none (the engine has no default and calls it). */
+__attribute__((format(printf, 1, 2)))
+static void relp_dbg(char *fmt, ...)
+{
+	(void)fmt;
+}
+
 static int relp_engine(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (relpEngineConstruct(&c->engine) != RELP_RET_OK) {
 		ea_err_set(err, "RELP: cannot make an engine");
 		return -ENOMEM;
 	}
+	relpEngineSetDbgprint(c->engine, relp_dbg);
 	relpEngineSetEnableCmd(c->engine, (unsigned char *)"syslog", eRelpCmdState_Required);
 	relpEngineSetOnErr(c->engine, relp_on_err);
 	if (c->cfg.abort)
@@ -597,6 +606,7 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 		ea_err_set(err, "RELP: cannot make a client");
 		return -ENOMEM;
 	}
+	c->corked = false;
 	relpCltSetUsrPtr(c->clt, c);
 	relpCltSetWindowSize(c->clt, EA_SIEM_RELP_WINDOW);
 	relpCltSetTimeout(c->clt, secs);
@@ -612,12 +622,20 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 	return 0;
 }
 
+/*
+ * Messages go out corked (TCP_CORK, librelp's burst hint) until the batch
+ * ends: full segments instead of one per message.
+ */
 static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
 {
 	int r;
 
 	if (!c->clt && (r = relp_connect(c, err)))
 		return r;
+	if (!c->corked) {
+		relpCltHintBurstBegin(c->clt);
+		c->corked = true;
+	}
 	if (relpCltSendSyslog(c->clt, (unsigned char *)msg, len) != RELP_RET_OK) {
 		ea_err_set(err, "RELP to %s: %s", c->where,
 			   c->relp_why[0] ? c->relp_why : "session broken");
@@ -632,10 +650,19 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
  * which the receiver gives after every message before it. Only when no
  * error was reported on the way is everything acknowledged.
  */
+/* The end of a batch: what is corked leaves now. */
+static void relp_push(struct ea_siem_conn *c)
+{
+	if (c->clt && c->corked)
+		relpCltHintBurstEnd(c->clt);
+	c->corked = false;
+}
+
 static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (!c->clt)
 		return 0;
+	relp_push(c);
 	relpEngineCltDestruct(c->engine, &c->clt);
 	c->clt = NULL;
 	if (c->relp_error) {
@@ -735,6 +762,18 @@ int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err)
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
 		return relp_flush(c, err);
+	case EA_SIEM_UDP:
+		return 0;
+	}
+	return stream_flush(c, err);
+}
+
+int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
+{
+	switch (c->cfg.target.proto) {
+	case EA_SIEM_RELP:
+		relp_push(c);
+		return 0;
 	case EA_SIEM_UDP:
 		return 0;
 	}

@@ -70,6 +70,7 @@ static int build_block(struct ea_trail *t)
 	ea_blk_hdr_put(t->out, &t->blk);
 	t->out_len = EA_BLK_HDR_LEN + t->blk.comp_len;
 	t->out_blk = t->blk;
+	memcpy(t->out_chain, t->chain, EA_CHAIN_LEN);
 	t->pending = true;
 	t->raw_len = 0;
 	t->blk.count = 0;
@@ -93,6 +94,8 @@ static void block_written(struct ea_trail *t)
 		t->seg_max = b->max_ts;
 	t->seg_has_records = true;
 	t->st.written += b->count;
+	t->st.durable_seq = b->first_seq + b->count - 1;
+	memcpy(t->st.durable_chain, t->out_chain, EA_CHAIN_LEN);
 	t->st.bytes += t->out_len;
 	t->pending = false;
 	t->last_flush_ns = ea_trail_now();
@@ -175,8 +178,12 @@ int ea_trail_flush(struct ea_trail *t)
 static void add_record(struct ea_trail *t, struct ea_rec *r)
 {
 	uint8_t *p = t->raw + t->raw_len;
-	size_t n = ea_rec_encode(r, p + 2);
-	size_t hl = n < 0x80 ? 1 : 2;
+	size_t n, hl;
+
+	if (!t->blk.count)
+		ea_rec_ctx_reset(t->ctx);
+	n = ea_rec_encode(t->ctx, r, p + 2);
+	hl = n < 0x80 ? 1 : 2;
 
 	if (hl == 1) {
 		p[0] = (uint8_t)n;
@@ -353,6 +360,7 @@ void ea_trail_free(struct ea_trail *t)
 	EVP_PKEY_free(t->key);
 	free(t->raw);
 	free(t->out);
+	free(t->ctx);
 	free(t);
 }
 

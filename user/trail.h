@@ -115,6 +115,9 @@ struct ea_trail_stats {
 	uint64_t written;		/* of them, in blocks written to the file */
 	uint64_t refused;		/* records that could not be written */
 	uint64_t next_seq;
+	uint64_t durable_seq;		/* last seq in a block written (and synced as
+					 * the flush mode says); 0: none yet */
+	uint8_t durable_chain[32];	/* its chain value */
 	uint64_t bytes;			/* bytes written to segments */
 	uint64_t repaired_bytes;	/* cut from a torn tail at open */
 	bool suspended, halted;

@@ -117,7 +117,7 @@ static int chain_block(struct ea_trail *t, struct ea_seg_reader *s,
 	int r;
 
 	while ((r = ea_seg_next_record(s, &rec, &len, why)) == 1) {
-		if (ea_rec_decode(rec, len, &t->scratch, why))
+		if (ea_rec_decode(s->ctx, rec, len, &t->scratch, why))
 			return -EINVAL;
 		ea_chain_next(t->cc, chain, rec, len);
 		*last_kind = t->scratch.kind;
@@ -378,7 +378,10 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	t->raw = malloc(t->raw_cap);
 	t->out = malloc(EA_BLK_HDR_LEN + EA_BLK_COMP_MAX);
 	t->cc = ea_chain_new();
-	if (!t->raw || !t->out || !t->cc ||
+	t->ctx = malloc(sizeof(*t->ctx));
+	if (t->ctx)
+		ea_rec_ctx_init(t->ctx);
+	if (!t->raw || !t->out || !t->cc || !t->ctx ||
 	    deflateInit2(&t->z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
 		ea_err_set(err, "trail: out of memory");
 		return -ENOMEM;

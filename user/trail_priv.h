@@ -41,9 +41,11 @@ struct ea_trail {
 	uint8_t *out;
 	size_t out_len;
 	struct ea_blk_hdr out_blk;
+	uint8_t out_chain[EA_CHAIN_LEN];	/* chain after its last record */
 	bool pending;
 
 	z_stream z;
+	struct ea_rec_ctx *ctx;		/* of the block being built */
 	struct ea_chain_ctx *cc;
 	EVP_PKEY *key;
 

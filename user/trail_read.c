@@ -64,11 +64,13 @@ static int seg_init(struct ea_seg_reader *s, int fd, const char **why)
 	s->size = (uint64_t)st.st_size;
 	s->comp = malloc(EA_BLK_COMP_MAX);
 	s->raw = malloc(EA_BLK_RAW_MAX);
-	if (!s->comp || !s->raw || inflateInit2(&s->z, -15) != Z_OK) {
+	s->ctx = malloc(sizeof(*s->ctx));
+	if (!s->comp || !s->raw || !s->ctx || inflateInit2(&s->z, -15) != Z_OK) {
 		*why = "out of memory";
 		return -ENOMEM;
 	}
 	s->z_ok = true;
+	ea_rec_ctx_init(s->ctx);
 	return seg_read_header(s, why);
 }
 
@@ -101,6 +103,7 @@ void ea_seg_close(struct ea_seg_reader *s)
 		inflateEnd(&s->z);
 	free(s->comp);
 	free(s->raw);
+	free(s->ctx);
 	if (s->fd >= 0)
 		close(s->fd);
 	memset(s, 0, sizeof(*s));
@@ -158,6 +161,7 @@ int ea_seg_load_block(struct ea_seg_reader *s, const char **why)
 	s->rp = s->raw;
 	s->rend = s->raw + s->blk.raw_len;
 	s->left = s->blk.count;
+	ea_rec_ctx_reset(s->ctx);
 	return 0;
 }
 

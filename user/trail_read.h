@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "rec_codec.h"
 #include "trail_fmt.h"
 
 struct ea_seg_reader {
@@ -26,6 +27,7 @@ struct ea_seg_reader {
 	uint8_t *comp, *raw;
 	const uint8_t *rp, *rend;	/* records of the loaded block not yet read */
 	uint32_t left;			/* records of it not yet read */
+	struct ea_rec_ctx *ctx;		/* decoding context, reset with each block */
 	z_stream z;
 	bool z_ok;
 };
@@ -46,7 +48,8 @@ int ea_seg_next_block(struct ea_seg_reader *s, const char **why);
 /* Read the current block's data, check its CRC and inflate it. */
 int ea_seg_load_block(struct ea_seg_reader *s, const char **why);
 /* The next encoded record of the loaded block: 1, 0 after the last one
- * (when the counts and lengths agree), -EINVAL otherwise. */
+ * (when the counts and lengths agree), -EINVAL otherwise. Records are
+ * decoded in order with ea_rec_decode(s->ctx, ...). */
 int ea_seg_next_record(struct ea_seg_reader *s, const uint8_t **rec, size_t *len,
 		       const char **why);
 

@@ -16,21 +16,24 @@ time per run, per packet and per connection (bpf_stats), net of no-op
 programs of the same types attached in the same window, and the agent's
 CPU time per flow (/proc/PID/stat).
 
-The client runs on CPU 0, servers on CPU 1, the agent wherever the
+CPU placement is per workload (CPUS below), the agent runs wherever the
 scheduler puts it. Everything runs in two network namespaces of the
-bench's own with documentation addresses only.
+bench's own with documentation addresses only, from copies of the binaries
+taken at the start (the build directory is shared).
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import report  # noqa: E402
 import stats  # noqa: E402
@@ -41,6 +44,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.path.join(ROOT, "build", "egress-audit")
 BENCH = os.path.join(ROOT, "build", "bench")
 STATE = os.path.join(BENCH, ".cleanup-state.json")
+BENCH_PROGS = ("bench_classify", "bench_noop", "bench_connect", "bench_udp", "bench_files")
 FULL_GEOIP = os.path.join(ROOT, "data", "geo-whois-asn-country.csv.gz")
 TEST_GEOIP = os.path.join(ROOT, "tests", "data", "test-geoip.csv")
 
@@ -94,7 +98,7 @@ class Agent:
     def start(self, timeout=60):
         os.makedirs(self.state, exist_ok=True)
         argv = self.b.topo.wrap(self.b.topo.cns, "agent",
-                                [BIN, "-c", self.conf, "run", "--cgroup",
+                                [self.b.bb("egress-audit"), "-c", self.conf, "run", "--cgroup",
                                  self.b.topo.cg[self.cgroup], "--state-dir", self.state, "-j"])
         t0 = time.monotonic()
         self.p = subprocess.Popen(argv, stdout=open(self.records, "w"),
@@ -202,11 +206,21 @@ class Bench:
         self.tmp = tempfile.mkdtemp(prefix="egress-audit-bench.")
         self.res.add("tmpdirs", self.tmp)
         self.topo = topo.Topology(self.res, str(os.getpid()))
+        # the build directory is shared: run copies, so that a rebuild
+        # during the run cannot swap the programs under measurement
+        self.bindir = os.path.join(self.tmp, "bin")
+        os.makedirs(self.bindir)
+        for src in [BIN] + [os.path.join(BENCH, x) for x in BENCH_PROGS]:
+            shutil.copy2(src, self.bindir)
         self.procs = []
         self.bpf_stats_prev = None
         self.conn_threads = CONN_THREADS
         self.t_start = time.monotonic()
         self.elapsed = 0
+
+    def bb(self, name):
+        """Path of the run's copy of build/egress-audit or build/bench/NAME."""
+        return os.path.join(self.bindir, name)
 
     # --- processes ------------------------------------------------------------
     def spawn(self, argv, stdout=None, stderr=None):
@@ -275,7 +289,7 @@ class Bench:
         out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}.json")
         arg = self.topo.cg[cgroup] if cgroup else "--files"
         p = self.spawn(self.topo.wrap(self.topo.cns, "agent",
-                                      [os.path.join(BENCH, "bench_noop"), arg]),
+                                      [self.bb("bench_noop"), arg]),
                        stdout=open(out, "w"), stderr=open(out + ".err", "w"))
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -304,14 +318,14 @@ class Bench:
         raise RuntimeError(f"iperf3: {j['error']}")
 
     def conn(self, cgroup, dst=FLAGGED4, port=CONN_PORT, secs=None, threads=None):
-        j = self.client_json(cgroup, [os.path.join(BENCH, "bench_connect"), "client", dst,
+        j = self.client_json(cgroup, [self.bb("bench_connect"), "client", dst,
                                       str(port), str(secs or self.t_conn),
                                       str(threads or self.conn_threads)],
                              timeout=(secs or self.t_conn) + 60, cpus=CPUS["conn"][0])
         return j
 
     def udp(self, cgroup):
-        return self.client_json(cgroup, [os.path.join(BENCH, "bench_udp"), "send", FLAGGED4,
+        return self.client_json(cgroup, [self.bb("bench_udp"), "send", FLAGGED4,
                                          str(UDP_PORT), str(self.t_udp), "64"],
                                 timeout=self.t_udp + 60, cpus=CPUS["udp"][0])
 
@@ -583,9 +597,9 @@ class Bench:
 
     def part5(self):
         log("part 5: bench_classify")
-        r = subprocess.run(["taskset", "-c", "0", os.path.join(BENCH, "bench_classify")]
+        r = subprocess.run(["taskset", "-c", "0", self.bb("bench_classify")]
                            + (["--quick"] if self.quick else []), text=True,
-                           capture_output=True, timeout=600,
+                           capture_output=True, timeout=600, cwd=ROOT,
                            env=dict(os.environ, EGRESS_AUDIT_DATADIR=os.path.join(ROOT, "data")))
         if r.returncode:
             raise RuntimeError(f"bench_classify: {r.stderr.strip()}")
@@ -688,7 +702,7 @@ class Bench:
         files = os.path.join(self.tmp, "files")
         os.makedirs(files, exist_ok=True)
         nfiles = 1000
-        subprocess.run([os.path.join(BENCH, "bench_files"), "setup", files, str(nfiles)],
+        subprocess.run([self.bb("bench_files"), "setup", files, str(nfiles)],
                        check=True)
         conf = (AGENT_CONF_HEAD + SMALL_GEO +
                 f"[label bench-data]\npath = {files}\nallow = eu\n")
@@ -696,7 +710,7 @@ class Bench:
         goal = ">= 0.95"
 
         def files_run(secs):
-            return self.client_json("w", [os.path.join(BENCH, "bench_files"), "run", files,
+            return self.client_json("w", [self.bb("bench_files"), "run", files,
                                           str(nfiles), str(secs)], timeout=secs + 60,
                                     cpus=CPUS["files"][0])
 
@@ -839,9 +853,9 @@ class Bench:
             self.server("iperf3", ["sh", "-c", f"echo listening >&2; exec iperf3 -s -p {IPERF_PORT}"],
                         CPUS["iperf"][1])
             for port in (CONN_PORT, LOSS_PORT):
-                self.server(f"conn-{port}", [os.path.join(BENCH, "bench_connect"), "server",
+                self.server(f"conn-{port}", [self.bb("bench_connect"), "server",
                                              str(port), str(CONN_THREADS)], CPUS["conn"][1])
-            self.server("udp", [os.path.join(BENCH, "bench_udp"), "sink", str(UDP_PORT)],
+            self.server("udp", [self.bb("bench_udp"), "sink", str(UDP_PORT)],
                         CPUS["udp"][1])
             time.sleep(0.3)
         if self.parts & {1, 2, 3, 4, 9}:
@@ -918,8 +932,7 @@ def main():
     if os.geteuid() != 0:
         log("needs root (namespaces, cgroups, BPF)")
         return 1
-    for b in [BIN] + [os.path.join(BENCH, x) for x in
-                      ("bench_classify", "bench_noop", "bench_connect", "bench_udp", "bench_files")]:
+    for b in [BIN] + [os.path.join(BENCH, x) for x in BENCH_PROGS]:
         if not os.access(b, os.X_OK):
             log(f"{b} missing: run make bench")
             return 1

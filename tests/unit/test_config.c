@@ -15,6 +15,8 @@
 #include <ini.h>
 
 #include "config.h"
+#include "siem_format.h"
+#include "siem_transport.h"
 
 #define ALL_DEFAULT_ZONES	((1u << EA_ZONE_EU) | (1u << EA_ZONE_EEA) | \
 				 (1u << EA_ZONE_ADEQUACY) | \
@@ -724,6 +726,113 @@ static void test_hostile(void **state)
 	expect_error("[agent]\nhostname = \"h\"\n[\n", 3, "missing ']'");
 }
 
+/* [siem NAME] sections: every key, the defaults, several destinations. */
+static void test_siem_sections(void **state)
+{
+	struct ea_config cfg;
+	const struct ea_siem_cfg *d;
+
+	(void)state;
+	parse_ok("[siem soc]\n"
+		 "target = tls://siem.example.org:6514\n"
+		 "format = cef\n"
+		 "select = flagged lost\n"
+		 "ca = /etc/ssl/soc-ca.pem\n"
+		 "cert = /etc/egress-audit/client.pem\n"
+		 "key = /etc/egress-audit/client.key\n"
+		 "fingerprint = sha256:00112233445566778899AABBCCDDEEFF"
+		 "00112233445566778899aabbccddeeff\n"
+		 "backoff_cap = 2m\n"
+		 "[siem archive]\n"
+		 "target = relp://[2001:db8::5]:2514\n"
+		 "format = json-ocsf\n", &cfg);
+	assert_int_equal(cfg.nsiems, 2);
+	d = &cfg.siems[0];
+	assert_string_equal(d->name, "soc");
+	assert_string_equal(d->target, "tls://siem.example.org:6514");
+	assert_int_equal(d->proto, EA_SIEM_TLS);
+	assert_int_equal(d->format, EA_SIEM_FMT_CEF);
+	assert_int_equal(d->select, EA_SIEM_FLAGGED | EA_SIEM_LOST);
+	assert_string_equal(d->ca, "/etc/ssl/soc-ca.pem");
+	assert_string_equal(d->cert, "/etc/egress-audit/client.pem");
+	assert_string_equal(d->key, "/etc/egress-audit/client.key");
+	assert_true(d->has_fingerprint);
+	assert_int_equal(d->fingerprint[0], 0x00);
+	assert_int_equal(d->fingerprint[10], 0xaa);
+	assert_int_equal(d->fingerprint[31], 0xff);
+	assert_int_equal(d->backoff_cap_s, 120);
+	assert_int_equal(d->line, 1);
+	d = &cfg.siems[1];
+	assert_string_equal(d->name, "archive");
+	assert_int_equal(d->proto, EA_SIEM_RELP);
+	assert_int_equal(d->format, EA_SIEM_FMT_OCSF);
+	assert_int_equal(d->select, EA_SIEM_SELECT_DEFAULT);
+	assert_null(d->ca);
+	assert_false(d->has_fingerprint);
+	assert_int_equal(d->backoff_cap_s, EA_SIEM_BACKOFF_CAP_S);
+	assert_int_equal(d->line, 10);
+	ea_config_free(&cfg);
+
+	parse_ok("[siem a]\ntarget = udp://127.0.0.1:514\nformat = rfc5424\n"
+		 "select = agent checkpoint blocked allowed\n", &cfg);
+	assert_int_equal(cfg.siems[0].proto, EA_SIEM_UDP);
+	assert_int_equal(cfg.siems[0].select, EA_SIEM_AGENT | EA_SIEM_CHECKPOINT |
+					      EA_SIEM_BLOCKED | EA_SIEM_ALLOWED);
+	ea_config_free(&cfg);
+	parse_ok("[siem a]\ntarget = tls://10.0.0.1:6514\nformat = leef\n"
+		 "fingerprint = sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:"
+		 "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n", &cfg);
+	assert_int_equal(cfg.siems[0].fingerprint[17], 0x11);
+	assert_int_equal(cfg.siems[0].format, EA_SIEM_FMT_LEEF);
+	ea_config_free(&cfg);
+}
+
+/* Every [siem] mistake names the file, the line and the problem. */
+static void test_siem_errors(void **state)
+{
+	static const char ok[] = "target = tcp://127.0.0.1:514\nformat = json-ecs\n";
+	char text[4096];
+	size_t n = 0;
+
+	(void)state;
+	expect_error("[siem]\n", 1, "[siem] section without a name");
+	expect_error("[siem .x]\n", 1, "siem name '.x' is not");
+	expect_error("[siem a/b]\n", 1, "siem name 'a/b' is not");
+	expect_error("[siem a]\ntarget = tcp://h:1\nformat = cef\n[siem a]\n", 4,
+		     "duplicate siem 'a' (first on line 1)");
+	expect_error("[siem a]\nformat = cef\n", 1, "[siem a] needs a target");
+	expect_error("[siem a]\ntarget = tcp://h:1\n", 1, "[siem a] needs a format");
+	expect_error("[siem a]\ntarget = http://h:1\n", 2,
+		     "[siem a] target: 'http://h:1': must start with relp://");
+	expect_error("[siem a]\ntarget = tcp://h\n", 2, "missing :PORT");
+	expect_error("[siem a]\ntarget = tcp://h:0\n", 2, "port must be 1..65535");
+	expect_error("[siem a]\ntarget = tcp://h:65536\n", 2, "port must be 1..65535");
+	expect_error("[siem a]\ntarget = tcp://::1:514\n", 2, "[ADDR]:PORT");
+	expect_error("[siem a]\ntarget = tcp://:514\n", 2, "bad host");
+	expect_error("[siem a]\nformat = CEF\n", 2,
+		     "[siem a] format: 'CEF' is not one of cef|leef|json-ecs|json-ocsf|rfc5424");
+	expect_error("[siem a]\nselect = flagged everything\n", 2,
+		     "[siem a] select: 'everything' is not one of");
+	expect_error("[siem a]\nfingerprint = sha256:0011\n", 2,
+		     "[siem a] fingerprint: 'sha256:0011' is not sha256: and 64 hex digits");
+	expect_error("[siem a]\nfingerprint = md5:00\n", 2, "is not sha256:");
+	expect_error("[siem a]\nbackoff_cap = 0\n", 2, "[siem a] backoff_cap: '0' is out of range");
+	expect_error("[siem a]\nbackoff_cap = 2h\n", 2, "is out of range");
+	expect_error("[siem a]\ntarget = tcp://h:1\ntarget = tcp://h:2\n", 3,
+		     "[siem a] target: set twice (first on line 2)");
+	expect_error("[siem a]\nport = 1\n", 2, "unknown key 'port' in [siem a]");
+	expect_error("[siem a]\ntarget = relp://h:1\nformat = cef\nca = /ca.pem\n", 1,
+		     "[siem a] ca, cert, key and fingerprint apply to tls:// targets only");
+	expect_error("[siem a]\ntarget = tls://h:1\nformat = cef\ncert = /c.pem\n", 1,
+		     "[siem a] cert and key go together");
+	expect_error("[siem a]\ntarget = tls://h:1\nformat = cef\nkey = /k.pem\n", 1,
+		     "[siem a] cert and key go together");
+
+	for (int i = 0; i <= EA_MAX_SIEMS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "[siem d%d]\n%s", i, ok);
+	expect_error(text, 3 * EA_MAX_SIEMS + 1, "too many siem sections (at most 16)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +853,8 @@ int main(void)
 		cmocka_unit_test(test_zone_and_verdict_names),
 		cmocka_unit_test(test_allow_set),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_siem_sections),
+		cmocka_unit_test(test_siem_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# Sourced by the SIEM feed tests after lib.sh (whose trap kills what is in
+# E2E_PIDS and removes E2E_TMP, also on failure). A real rsyslogd runs in
+# the foreground on 127.0.0.1; each input writes what it receives, raw
+# (%rawmsg%, one message a line), to a file of its own, which
+# check_siem.py compares with the trail.
+
+SIEM_TRAIL_BIN=$E2E_ROOT/build/tests/e2e-ea/siem_trail
+SIEM_CHECK=$E2E_ROOT/tests/e2e/check_siem.py
+SIEM_LOG=$E2E_TMP/log			# [agent] log_dir of the test trail
+SIEM_HOST=e2e-host
+SIEM_TRAIL=$SIEM_LOG/$SIEM_HOST
+SIEM_PORT=$((21000 + ($$ % 800) * 50))	# this test's ports: SIEM_PORT + 0..49
+SIEM_RSYSLOG_PID=
+SIEM_FEED_PID=
+
+[ -x "$SIEM_TRAIL_BIN" ] || e2e_fail "$SIEM_TRAIL_BIN missing: run make e2e"
+command -v rsyslogd >/dev/null || e2e_fail "rsyslogd missing (Debian package rsyslog)"
+
+# siem_rsyslog_conf [GLOBAL PARAMS [IMTCP PARAMS]]: a receiver's globals and
+# modules; inputs are added with siem_input.
+siem_rsyslog_conf()
+{
+	mkdir -p "$E2E_TMP/rsyslog"
+	cat >"$E2E_TMP/rsyslog.conf" <<-EOF
+	global(workDirectory="$E2E_TMP/rsyslog" maxMessageSize="64k" ${1:-})
+	main_queue(queue.timeoutShutdown="10000")
+	module(load="imrelp")
+	module(load="imudp")
+	module(load="imtcp" ${2:-})
+	template(name="raw" type="string" string="%rawmsg%\n")
+	EOF
+}
+
+# siem_input TYPE PORT NAME [INPUT PARAMS]: messages to $E2E_TMP/NAME.log.
+siem_input()
+{
+	local type=$1 port=$2 name=$3
+
+	shift 3
+	cat >>"$E2E_TMP/rsyslog.conf" <<-EOF
+	ruleset(name="$name") {
+		action(type="omfile" file="$E2E_TMP/$name.log" template="raw")
+	}
+	input(type="$type" port="$port" address="127.0.0.1" ruleset="$name" $*)
+	EOF
+}
+
+siem_port_open() { ss -Hltn "sport = :$1" | grep -q .; }
+
+# Start rsyslogd in the foreground; wait until its TCP ports listen.
+siem_rsyslog_start()
+{
+	local port
+
+	rsyslogd -n -f "$E2E_TMP/rsyslog.conf" -i "$E2E_TMP/rsyslog.pid" \
+		>>"$E2E_TMP/rsyslog.err" 2>&1 &
+	SIEM_RSYSLOG_PID=$!
+	E2E_PIDS+=("$SIEM_RSYSLOG_PID")
+	for port in "$@"; do
+		e2e_wait_for 10 siem_port_open "$port" ||
+			e2e_fail "rsyslogd not listening on $port: $(cat "$E2E_TMP/rsyslog.err")"
+	done
+}
+
+# Stop rsyslogd with SIGTERM: it writes out what it accepted, then exits.
+siem_rsyslog_stop()
+{
+	[ -n "$SIEM_RSYSLOG_PID" ] || return 0
+	kill -TERM "$SIEM_RSYSLOG_PID" 2>/dev/null
+	e2e_wait_for 15 e2e_gone "$SIEM_RSYSLOG_PID" || e2e_fail "rsyslogd did not stop"
+	wait "$SIEM_RSYSLOG_PID" 2>/dev/null
+	SIEM_RSYSLOG_PID=
+	rm -f "$E2E_TMP/rsyslog.pid"
+}
+
+# A trail of N records (more arguments go to siem_trail write), and its dump.
+siem_make_trail()
+{
+	"$SIEM_TRAIL_BIN" write --log-dir "$SIEM_LOG" --host "$SIEM_HOST" "$@" ||
+		e2e_fail "siem_trail write failed"
+}
+
+siem_dump()
+{
+	"$SIEM_TRAIL_BIN" dump "$SIEM_TRAIL" >"$E2E_TMP/dump.jsonl" ||
+		e2e_fail "siem_trail dump failed"
+}
+
+# The last seq of the trail (after siem_dump).
+siem_last_seq() { tail -n 1 "$E2E_TMP/dump.jsonl" | sed 's/^{"seq":\([0-9]*\),.*/\1/'; }
+
+siem_cursor() { cat "$SIEM_TRAIL/cursors/$1" 2>/dev/null || echo 0; }
+
+# Run the feed on the test trail in the background (its stderr kept).
+siem_feed_start()
+{
+	"$E2E_BIN" -c "$1" feed --trail "$SIEM_TRAIL" >>"$E2E_TMP/feed.out" \
+		2>>"$E2E_TMP/feed.err" &
+	SIEM_FEED_PID=$!
+	E2E_PIDS+=("$SIEM_FEED_PID")
+}
+
+# Deliver the whole trail and exit, within $2 seconds.
+siem_feed_drain()
+{
+	timeout "$2" "$E2E_BIN" -c "$1" -j feed --trail "$SIEM_TRAIL" --drain \
+		>>"$E2E_TMP/feed.out" 2>>"$E2E_TMP/feed.err" ||
+		e2e_fail "feed --drain did not finish: $(tail -n 5 "$E2E_TMP/feed.err")"
+}
+
+# Compare what NAME.log received with the trail.
+siem_check()
+{
+	local name=$1
+
+	shift
+	python3 "$SIEM_CHECK" --dump "$E2E_TMP/dump.jsonl" \
+		--received "$E2E_TMP/$name.log" "$@" || e2e_fail "$name: check failed"
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of the trail writer and reader (user/trail*.c): records come
+ * back as written, in order, chained; reopening continues the chain; a torn
+ * tail is repaired; rotation, indexes, checkpoints, flush modes, retention
+ * and a full disk behave as trail.h says.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "trail_fmt.h"
+#include "trail_key.h"
+#include "trail_read.h"
+#include "trail_test_util.h"
+
+#define NS	1000000000ll
+
+static struct ea_rec rec, want;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+/* Names in dir ending in ext (".eat"), sorted; returns how many. */
+static size_t list_ext(const char *dir, const char *ext, char names[][64], size_t max)
+{
+	struct dirent **de;
+	int n = scandir(dir, &de, NULL, alphasort);
+	size_t k = 0;
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(de[i]->d_name), el = strlen(ext);
+
+		if (len > el && !strcmp(de[i]->d_name + len - el, ext) && k < max)
+			snprintf(names[k++], 64, "%s", de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	return k;
+}
+
+static off_t file_size(const char *dir, const char *name)
+{
+	char path[1200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+static void assert_intact(const char *dir)
+{
+	const char *what;
+
+	if (tt_verify(dir, &what))
+		fail_msg("verify: %s", what);
+}
+
+static struct ea_trail *open_trail(const struct ea_trail_opts *o)
+{
+	struct ea_err err = { { 0 } };
+	struct ea_trail *t;
+
+	if (ea_trail_open(&t, o, &err))
+		fail_msg("open: %s", err.msg);
+	return t;
+}
+
+/* Written records come back in order with gap-free seqs and their fields. */
+static void test_write_read(void **state)
+{
+	char *log = tt_tmpdir();
+	struct ea_trail_opts o;
+	struct ea_synth s;
+	struct ea_rec *v;
+	size_t n, k = 0;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 11, 3000);
+	assert_intact(tt_trail_dir(log));
+	n = tt_read_all(tt_trail_dir(log), NULL, &v);
+	assert_int_equal(n, 3001);	/* and the closing checkpoint */
+	ea_synth_init(&s, 11, TT_HOST, TT_START_NS, &want);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(v[i].seq, i + 1);
+		if (v[i].kind == EA_REC_CHECKPOINT)
+			continue;
+		ea_synth_next(&s, &want);
+		assert_int_equal(v[i].kind, want.kind);
+		assert_int_equal(v[i].ts_ns, want.ts_ns);
+		assert_int_equal(v[i].bytes, want.bytes);
+		assert_string_equal(v[i].comm, want.comm);
+		assert_memory_equal(v[i].dst, want.dst, 16);
+		k++;
+	}
+	assert_int_equal(k, 3000);
+	assert_int_equal(v[n - 1].kind, EA_REC_CHECKPOINT);
+	free(v);
+	tt_rmdir(log);
+}
+
+/* Directory 0700, files 0600. */
+static void test_modes(void **state)
+{
+	char *log = tt_tmpdir(), path[600], names[8][64];
+	struct ea_trail_opts o;
+	struct stat st;
+	size_t n;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 1, 10);
+	assert_int_equal(stat(tt_trail_dir(log), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	n = list_ext(tt_trail_dir(log), ".eat", names, 8);
+	assert_int_equal(n, 1);
+	snprintf(path, sizeof(path), "%s/%s", tt_trail_dir(log), names[0]);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/host.key", log);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	tt_rmdir(log);
+}
+
+/* A second run continues seq and chain; the chain matches what append said. */
+static void test_reopen(void **state)
+{
+	char *log = tt_tmpdir();
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	struct ea_synth s;
+	struct ea_rec *v;
+	uint8_t chain[32];
+	uint64_t seq;
+	size_t n;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 1, 500);
+	t = open_trail(&o);
+	ea_synth_init(&s, 2, TT_HOST, TT_START_NS + 3600 * NS, &rec);
+	seq = tt_append(t, &s, &rec, 100);
+	assert_int_equal(seq, 501 + 100);	/* after the first run's checkpoint */
+	memcpy(chain, rec.chain, 32);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(tt_trail_dir(log));
+	n = tt_read_all(tt_trail_dir(log), NULL, &v);
+	assert_int_equal(n, 602);
+	assert_int_equal(v[seq - 1].seq, seq);
+	assert_memory_equal(v[seq - 1].chain, chain, 32);
+	free(v);
+	tt_rmdir(log);
+}
+
+/* Cut the last segment at off, reopen: a repair record, and intact. */
+static void repair_at(const struct ea_trail_opts *o, const char *seg, off_t off, off_t size)
+{
+	const char *dir = tt_trail_dir(o->log_dir);
+	char path[600];
+	struct ea_trail *t;
+	unsigned long long at, cut;
+	struct ea_rec *v;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, seg);
+	assert_int_equal(truncate(path, off), 0);
+	t = open_trail(o);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(dir);
+	n = tt_read_all(dir, NULL, &v);
+	assert_true(n >= 2);
+	assert_int_equal(v[n - 2].kind, EA_REC_REPAIR);
+	assert_non_null(strstr(v[n - 2].detail, "\"bytes\":"));
+	assert_int_equal(sscanf(v[n - 2].detail, "{\"segment\":\"%*[^\"]\",\"offset\":%llu,"
+				"\"bytes\":%llu", &at, &cut), 2);
+	assert_int_equal(at + cut, off);
+	snprintf(path, sizeof(path), "seg-00000000000000000001.cut-%llu", at);
+	assert_int_equal(file_size(dir, path), cut);
+	free(v);
+}
+
+static void test_repair(void **state)
+{
+	char *log = tt_tmpdir(), names[8][64];
+	struct ea_trail_opts o;
+	off_t size;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 5, 2000);
+	assert_int_equal(list_ext(tt_trail_dir(log), ".eat", names, 8), 1);
+	size = file_size(tt_trail_dir(log), names[0]);
+	repair_at(&o, names[0], size - 1, size);
+	size = file_size(tt_trail_dir(log), names[0]);
+	repair_at(&o, names[0], size - 100, size);
+	size = file_size(tt_trail_dir(log), names[0]);
+	repair_at(&o, names[0], size / 2, size);
+	tt_rmdir(log);
+}
+
+/* Rotation by size: closed segments end with a checkpoint and have an
+ * index that matches them; a lost index comes back. */
+static void test_rotation_index(void **state)
+{
+	char *log = tt_tmpdir(), segs[64][64], idx[64][64], path[600];
+	const char *dir, *why;
+	struct ea_seg_idx a, b;
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	size_t ns, ni;
+	int dfd;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	tt_write(&o, 9, 6000);
+	dir = tt_trail_dir(log);
+	assert_intact(dir);
+	ns = list_ext(dir, ".eat", segs, 64);
+	ni = list_ext(dir, ".idx", idx, 64);
+	assert_true(ns >= 4);
+	assert_int_equal(ni, ns - 1);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(ea_idx_read(dfd, strtoull(segs[1] + 4, NULL, 10), &a, &why), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, idx[1]);
+	assert_int_equal(unlink(path), 0);
+	t = open_trail(&o);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_int_equal(ea_idx_read(dfd, strtoull(segs[1] + 4, NULL, 10), &b, &why), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	close(dfd);
+	assert_intact(dir);
+	tt_rmdir(log);
+}
+
+/* Rotation by age, from the tick's clock. */
+static void test_rotation_age(void **state)
+{
+	char *log = tt_tmpdir(), segs[8][64];
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	struct ea_synth s;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_age_s = 3600;
+	t = open_trail(&o);
+	ea_synth_init(&s, 4, TT_HOST, TT_START_NS, &rec);
+	tt_append(t, &s, &rec, 50);
+	ea_trail_tick(t, now_ns() + 10 * NS);
+	assert_int_equal(list_ext(tt_trail_dir(log), ".eat", segs, 8), 1);
+	ea_trail_tick(t, now_ns() + 3601 * NS);
+	assert_int_equal(list_ext(tt_trail_dir(log), ".eat", segs, 8), 2);
+	tt_append(t, &s, &rec, 50);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(tt_trail_dir(log));
+	tt_rmdir(log);
+}
+
+/* Checkpoints sign (seq, chain, time) of the record before them. */
+static void test_checkpoint(void **state)
+{
+	char *log = tt_tmpdir(), pub[600];
+	struct ea_checkpoint cp;
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	struct ea_synth s;
+	struct ea_rec *v;
+	const char *why;
+	EVP_PKEY *key;
+	size_t n;
+
+	(void)state;
+	tt_opts(&o, log);
+	t = open_trail(&o);
+	ea_synth_init(&s, 4, TT_HOST, TT_START_NS, &rec);
+	tt_append(t, &s, &rec, 30);
+	assert_int_equal(ea_trail_checkpoint(t), 0);
+	assert_int_equal(ea_trail_checkpoint(t), 0);	/* nothing new: none */
+	tt_append(t, &s, &rec, 30);
+	assert_int_equal(ea_trail_close(t), 0);
+	n = tt_read_all(tt_trail_dir(log), NULL, &v);
+	assert_int_equal(n, 62);
+	assert_int_equal(v[30].kind, EA_REC_CHECKPOINT);
+	assert_int_equal(ea_checkpoint_parse(v[30].detail, &cp), 0);
+	assert_int_equal(cp.seq, 30);
+	assert_memory_equal(cp.chain, v[29].chain, 32);
+	snprintf(pub, sizeof(pub), "%s/host.pub", log);
+	assert_int_equal(ea_key_load_public(pub, &key, &why), 0);
+	assert_true(ea_checkpoint_verify(key, TT_HOST, &cp));
+	assert_false(ea_checkpoint_verify(key, "other-host", &cp));
+	cp.seq++;
+	assert_false(ea_checkpoint_verify(key, TT_HOST, &cp));
+	EVP_PKEY_free(key);
+	free(v);
+	tt_rmdir(log);
+}
+
+/* none: blocks wait for a full block or a second; the others go at each tick. */
+static void test_flush_modes(void **state)
+{
+	for (uint32_t mode = EA_FLUSH_NONE; mode <= EA_FLUSH_SYNC; mode++) {
+		char *log = tt_tmpdir();
+		struct ea_trail_stats st;
+		struct ea_trail_opts o;
+		struct ea_trail *t;
+		struct ea_synth s;
+		uint64_t seq;
+
+		(void)state;
+		tt_opts(&o, log);
+		o.flush = mode;
+		o.block_size = 65536;
+		t = open_trail(&o);
+		ea_synth_init(&s, 4, TT_HOST, TT_START_NS, &rec);
+		seq = tt_append(t, &s, &rec, 20);
+		ea_trail_tick(t, now_ns());
+		ea_trail_get_stats(t, &st);
+		if (mode == EA_FLUSH_NONE) {
+			assert_int_equal(st.durable_seq, 0);
+			ea_trail_tick(t, now_ns() + 2 * NS);
+			ea_trail_get_stats(t, &st);
+		}
+		assert_int_equal(st.durable_seq, seq);
+		assert_memory_equal(st.durable_chain, rec.chain, 32);
+		assert_int_equal(ea_trail_close(t), 0);
+		assert_intact(tt_trail_dir(log));
+		tt_rmdir(log);
+	}
+}
+
+/* Retention by size deletes the oldest segments and says so; verify
+ * accepts the shorter trail; an undelivered range is counted. */
+static void test_retention(void **state)
+{
+	char *log = tt_tmpdir(), segs[64][64], path[600];
+	struct ea_filter f = { .kinds = 1u << EA_REC_RETENTION };
+	struct ea_trail_opts o;
+	struct ea_rec *v;
+	size_t n;
+	int fd;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	snprintf(path, sizeof(path), "%s/%s", log, TT_HOST);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/cursors", log, TT_HOST);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/%s/cursors/siem", log, TT_HOST);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_int_equal(write(fd, "100\n", 4), 4);
+	close(fd);
+	o.retain_size = 60000;
+	tt_write(&o, 9, 6000);
+	assert_intact(tt_trail_dir(log));
+	n = list_ext(tt_trail_dir(log), ".eat", segs, 64);
+	assert_true(n >= 2 && n <= 5);
+	assert_true(strcmp(segs[0], "seg-00000000000000000001.eat"));
+	n = tt_read_all(tt_trail_dir(log), &f, &v);
+	assert_true(n >= 1);
+	assert_non_null(strstr(v[n - 1].detail, "\"reason\":\"size\""));
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long from, to, lost;
+
+		assert_int_equal(sscanf(v[i].detail, "{\"from\":%llu,\"to\":%llu,", &from, &to), 2);
+		assert_non_null(strstr(v[i].detail, "\"undelivered\":"));
+		sscanf(strstr(v[i].detail, "\"undelivered\":"), "\"undelivered\":%llu", &lost);
+		assert_int_equal(lost, from > 100 ? to - from + 1 : to - 100);
+	}
+	free(v);
+	tt_rmdir(log);
+}
+
+/* Write with the file size limited to limit: disk full for the trail. */
+static void fill_disk(struct ea_trail *t, struct ea_synth *s, uint64_t *refused)
+{
+	struct ea_trail_stats st;
+
+	for (int i = 0; i < 400; i++) {
+		ea_synth_next(s, &rec);
+		if (ea_trail_append(t, &rec))
+			(*refused)++;
+	}
+	ea_trail_get_stats(t, &st);
+	assert_true(st.refused == *refused);
+	assert_true(*refused > 0);
+}
+
+static void set_fsize(rlim_t lim)
+{
+	struct rlimit rl = { lim, RLIM_INFINITY };
+
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/* suspend: refused records counted, the gap recorded once space is back;
+ * halt-logging: nothing more for the rest of the run. */
+static void test_disk_full(void **state)
+{
+	for (uint32_t action = EA_DISK_FULL_SUSPEND; action <= EA_DISK_FULL_HALT; action++) {
+		struct ea_filter f = { .kinds = 1u << EA_REC_GAP };
+		char *log = tt_tmpdir();
+		struct ea_trail_stats st;
+		struct ea_trail_opts o;
+		struct ea_trail *t;
+		struct ea_synth s;
+		uint64_t refused = 0;
+		struct ea_rec *v;
+		size_t n;
+
+		(void)state;
+		tt_opts(&o, log);
+		o.disk_full = action;
+		t = open_trail(&o);
+		ea_synth_init(&s, 4, TT_HOST, TT_START_NS, &rec);
+		tt_append(t, &s, &rec, 100);
+		set_fsize((rlim_t)file_size(tt_trail_dir(log), "seg-00000000000000000001.eat") + 3000);
+		fill_disk(t, &s, &refused);
+		set_fsize(RLIM_INFINITY);
+		ea_trail_tick(t, now_ns());
+		ea_trail_get_stats(t, &st);
+		assert_int_equal(st.halted, action == EA_DISK_FULL_HALT);
+		assert_false(st.suspended);
+		assert_int_equal(ea_trail_close(t), 0);
+		assert_intact(tt_trail_dir(log));
+		n = tt_read_all(tt_trail_dir(log), &f, &v);
+		if (action == EA_DISK_FULL_HALT) {
+			assert_int_equal(n, 0);
+		} else {
+			char want[64];
+
+			assert_int_equal(n, 1);
+			snprintf(want, sizeof(want), "{\"records\":%llu,", (unsigned long long)refused);
+			assert_non_null(strstr(v[0].detail, want));
+		}
+		free(v);
+		tt_rmdir(log);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_read),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_repair),
+		cmocka_unit_test(test_rotation_index),
+		cmocka_unit_test(test_rotation_age),
+		cmocka_unit_test(test_checkpoint),
+		cmocka_unit_test(test_flush_modes),
+		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_disk_full),
+	};
+
+	signal(SIGXFSZ, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
