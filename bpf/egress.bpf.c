@@ -66,6 +66,7 @@ sock_state_in_process(struct bpf_sock_addr *ctx)
 	if (s && !s->owner_known) {
 		owner_from_current(&s->owner, bpf_get_socket_cookie(ctx));
 		s->owner_known = 1;
+		s->taint_gen = 0;	/* labels of the new owner */
 	}
 	return s;
 }
@@ -166,16 +167,19 @@ int egress(struct __sk_buff *skb)
 	s = sock_state_of(sk);
 	if (!s)
 		return 1;
-	if (!s->owner.cookie)
-		s->owner.cookie = bpf_get_socket_cookie(skb);
 	if (sk->type == SOCK_STREAM) {
 		f = &s->flow;
 		if (f->gen != cfg.policy_gen || !f->ip_proto) {
+			/* the first packet (or a reload): the slow path */
+			if (!s->owner.cookie)
+				s->owner.cookie = bpf_get_socket_cookie(skb);
 			flow_from_sock(f, sk);
 			if (f->gen != cfg.policy_gen)
 				flow_classify(f);
 		}
 	} else {
+		if (!s->owner.cookie)
+			s->owner.cookie = bpf_get_socket_cookie(skb);
 		struct ea_pkt p = {};
 
 		if (ea_parse_ip(skb, 0, skb->protocol, &p) != EA_PARSE_OK) {

@@ -25,14 +25,15 @@ struct ea_kern_config cfg;
 
 /* Everything egress-audit keeps per socket (socket-local storage). */
 struct sock_state {
-	struct ea_owner owner;
-	struct ea_flow flow;	/* the socket's (first) destination */
+	/* per packet: the labels in force, then the flow's hot fields */
+	__u64 labels;		/* default | cgroup | taint, as of taint_gen */
+	__u32 taint_gen;	/* cfg.taint_gen when labels was computed; 0 never */
 	__u8 owner_known;
 	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
 	__u8 ended;
 	__u8 pad;
-	__u32 taint_gen;	/* cfg.taint_gen when taint_labels was read */
-	__u64 taint_labels;	/* the owner's taint, cached */
+	struct ea_flow flow;	/* the socket's (first) destination */
+	struct ea_owner owner;	/* read when reporting */
 };
 
 struct {
@@ -136,21 +137,20 @@ static __always_inline void flow_classify(struct ea_flow *f)
 
 /*
  * Labels a socket's flows carry now: the default, the owner's cgroup's and
- * the owner's taint. The taint is re-read only after some taint changed.
+ * the owner's taint, cached in the socket and recomputed only after some
+ * taint changed (taint_gen starts at 1, so 0 means never computed).
  */
 static __always_inline __u64 sock_labels(struct sock_state *s)
 {
-	__u64 labels = cfg.default_labels | s->owner.cgroup_labels;
-	__u32 gen;
+	__u32 gen = cfg.taint_gen;
 
-	if (!cfg.path_labels)
-		return labels;
-	gen = cfg.taint_gen;
-	if (s->taint_gen != gen) {
-		s->taint_labels = taint_of(s->owner.tgid);
-		s->taint_gen = gen;
-	}
-	return labels | s->taint_labels;
+	if (s->taint_gen == gen)
+		return s->labels;
+	s->labels = cfg.default_labels | s->owner.cgroup_labels;
+	if (cfg.path_labels)
+		s->labels |= taint_of(s->owner.tgid);
+	s->taint_gen = gen;
+	return s->labels;
 }
 
 /* Allowed, flagged, or blocked when a label in enforce mode is offended. */

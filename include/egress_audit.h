@@ -214,23 +214,26 @@ struct ea_flow_event {
  * 5-tuple's), as kept in the kernel's maps and read by the agent.
  */
 struct ea_flow {
-	__u32 src[4], dst[4];	/* network order, IPv4 mapped */
-	__u16 sport, dport;	/* host order */
+	/* what every packet touches, together in the first cache line */
+	__u64 packets, bytes;	/* IP-level totals */
+	__u64 allow_labels;	/* labels whose data may go to the destination */
+	__u64 labels;		/* labels reported so far (kept past the owner) */
 	__u32 result;		/* bank * EA_MAX_RESULTS + index; ~0 none */
 	__u32 gen;		/* ea_kern_config.policy_gen when classified */
-	__u16 country;
-	__u8 zone;
 	__u8 verdict;		/* verdict last reported */
+	__u8 flags;		/* EA_FLOW_* */
 	__u8 proto;		/* enum ea_proto */
 	__u8 ip_proto;
 	__u8 family;		/* 4 or 6 */
-	__u8 flags;		/* EA_FLOW_* */
-	__u64 allow_labels;
-	__u64 labels;		/* labels reported so far (kept past the owner) */
+	__u8 zone;
+	__u16 country;
 	__u64 start_ns;		/* first packet; 0 before it */
 	__u64 last_emit_ns;	/* last flow_start or flow_update */
-	__u64 last_ns;		/* device flows: last packet, for idle expiry */
-	__u64 bytes, packets;
+	/* identity and expiry, read when reporting */
+	__u64 last_ns;		/* map-kept flows: last packet, for idle expiry */
+	__u32 src[4], dst[4];	/* network order, IPv4 mapped */
+	__u16 sport, dport;	/* host order */
+	__u32 reserved;
 };
 
 /* The owner of a socket, recorded in process context at its creation. */

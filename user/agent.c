@@ -26,6 +26,8 @@
 #include "geo_maps.h"
 #include "labels.h"
 #include "record.h"
+#include "siem.h"
+#include "trail.h"
 #include "util.h"
 
 const char cmd_run_usage[] =
@@ -190,6 +192,7 @@ static int set_kernel_config(struct ea_agent *a)
 	live->path_labels = k.path_labels;
 	live->cgroup_labelled = k.cgroup_labelled;
 	live->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
+	live->taint_gen = 1;	/* 0 marks a socket's labels as never computed */
 	live->geo_bank = a->bank;
 	__atomic_add_fetch(&live->policy_gen, 1, __ATOMIC_SEQ_CST);
 	if (k.enforce_labels)
@@ -489,12 +492,25 @@ static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
 	return 0;
 }
 
+/* The SIEM feed reads the trail, so it starts once the trail is open. */
+static int start_siem(struct ea_agent *a)
+{
+	struct ea_err err = { { 0 } };
+	int r = ea_siem_start(&a->siem, &a->cfg, ea_trail_dir(a->trail), &err);
+
+	if (r)
+		ea_log("%s", err.msg);
+	return r;
+}
+
 static int start(struct ea_agent *a)
 {
 	int err;
 
 	libbpf_set_print(libbpf_print);
 	err = ea_agent_trail_open(a);
+	if (!err)
+		err = start_siem(a);
 	if (err)
 		return err;
 	err = open_and_load(a);
@@ -550,6 +566,8 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		ret = run_loop(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
 	ea_agent_trail_close(a, ret);
+	ea_siem_stop(a->siem);
+	a->siem = NULL;
 	detach_all(a);
 	ea_agent_unpin(a);
 	ea_agent_free(a);

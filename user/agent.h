@@ -18,6 +18,7 @@
 #define EA_MAX_TC	32
 
 struct egress_bpf;
+struct ea_siem;
 struct ea_cgroup_names;
 struct ea_evidence_cache;
 
@@ -63,6 +64,7 @@ struct ea_agent {
 	struct ea_label_sources label_src;	/* evidence names */
 	struct ea_evidence_cache *evidence;	/* of recorded flows, until their end */
 	struct ea_trail *trail;		/* the audit trail every record goes to */
+	struct ea_siem *siem;		/* the SIEM feed, reading the trail */
 	int64_t last_heartbeat_ns;
 };
 

@@ -18,6 +18,7 @@
 #include "evidence_cache.h"
 #include "egress.skel.h"
 #include "record.h"
+#include "siem.h"
 #include "trail.h"
 #include "util.h"
 
@@ -73,9 +74,24 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 	ea_agent_emit(a, &a->rec);
 }
 
+/* Heartbeats carry each SIEM destination's lag, added to their detail. */
+static void add_siem_lag(struct ea_agent *a, struct ea_rec *r)
+{
+	size_t n = strlen(r->detail);
+	char lag[EA_REC_DETAIL_MAX / 2];
+
+	if (!a->siem || r->kind != EA_REC_HEARTBEAT || n < 2 || r->detail[n - 1] != '}' ||
+	    ea_siem_lag_json(a->siem, lag, sizeof(lag)) < 0 ||
+	    n + strlen(lag) + 10 > sizeof(r->detail))
+		return;
+	snprintf(r->detail + n - 1, sizeof(r->detail) - n + 1, "%s\"siem\":%s}",
+		 n > 2 ? "," : "", lag);
+}
+
 /* Every record the agent makes goes out here. */
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
 {
+	add_siem_lag(a, r);
 	if (a->trail)
 		ea_trail_append(a->trail, r);
 	ea_rec_print(a->out, a->json, r);
@@ -271,6 +287,10 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 		(unsigned long long)t->geo_ranges, t->ivl.n, t->nresults, t->nchunks,
 		a->bank);
 	write_maps_json(f, a);
+	if (a->siem) {
+		fputs(",\"siem\":", f);
+		ea_siem_json(a->siem, f);
+	}
 	fputs("}\n", f);
 }
 

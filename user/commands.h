@@ -28,6 +28,8 @@ int cmd_status(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_status_usage[];
 int cmd_query(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_query_usage[];
+int cmd_report(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_report_usage[];
 int cmd_verify(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_verify_usage[];
 

@@ -23,6 +23,8 @@ static const struct ea_command commands[] = {
 	  cmd_status_usage },
 	{ "query", cmd_query, "records of the audit trail, filtered",
 	  cmd_query_usage },
+	{ "report", cmd_report, "flows and bytes of the audit trail, grouped; HTML page",
+	  cmd_report_usage },
 	{ "verify", cmd_verify, "check the audit trail: chain, signatures, anchors",
 	  cmd_verify_usage },
 };

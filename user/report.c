@@ -204,8 +204,8 @@ static char *join_values(const struct ea_report *rp, const struct ea_rec *r)
 		}
 		if (i)
 			s[n++] = SEP;
-		memcpy(s + n, v, len);
-		n += len;
+		for (size_t j = 0; j < len; j++)	/* a separator in a name would split it */
+			s[n++] = v[j] == SEP ? '?' : v[j];
 	}
 	if (s)
 		s[n] = '\0';
@@ -254,7 +254,7 @@ static int add_to_row(struct ea_report *rp, const char *k, const struct flow *f)
 		if (!row)
 			return -ENOMEM;
 		rp->rows = row;
-		rp->rows[rp->nrows++] = (struct ea_report_row){ { 0 } };
+		memset(&rp->rows[rp->nrows++], 0, sizeof(*row));
 	}
 	row = &rp->rows[e->idx];
 	row->flows++;
@@ -327,12 +327,10 @@ static int split_keys(struct ea_report *rp)
 		memcpy(s, e->k, e->klen);
 		s[e->klen] = '\0';
 		p = s;
-		for (size_t k = 0; k < rp->nkeys; k++) {
+		for (size_t k = 0; k < rp->nkeys; k++)
 			row->key[k] = strsep(&p, "\x1f");
-			if (!row->key[k])
-				row->key[k] = "";
-		}
-		row->key[0] = row->key[0] == s ? s : row->key[0];
+		if (!rp->nkeys)
+			free(s);
 	}
 	return 0;
 }
@@ -364,7 +362,7 @@ void ea_report_free(struct ea_report *rp)
 		return;
 	for (size_t i = 0; i < rp->nflows; i++)
 		free(rp->flows[i].vals);
-	for (size_t i = 0; i < rp->nrows; i++)
+	for (size_t i = 0; i < rp->nrows && rp->nkeys; i++)
 		free(rp->rows[i].key[0]);
 	ht_free(&rp->flows_ht);
 	ht_free(&rp->rows_ht);

@@ -462,10 +462,16 @@ static int step(struct feed *d)
 	return r;
 }
 
+/*
+ * At stop: deliver what the trail holds by now (the agent's stop record
+ * too), until the grace period runs out; then save the cursor.
+ */
 static void finish(struct feed *d)
 {
 	struct ea_err err = { { 0 } };
 
+	while (!__atomic_load_n(&d->owner->abort, __ATOMIC_RELAXED) && step(d) > 0)
+		publish(d, false);
 	if (d->conn && d->fcount && !ea_siem_conn_flush(d->conn, &err))
 		settle(d);
 	persist(d, true);

@@ -62,10 +62,8 @@ static int seg_init(struct ea_seg_reader *s, int fd, const char **why)
 		return -errno;
 	}
 	s->size = (uint64_t)st.st_size;
-	s->comp = malloc(EA_BLK_COMP_MAX);
-	s->raw = malloc(EA_BLK_RAW_MAX);
 	s->ctx = malloc(sizeof(*s->ctx));
-	if (!s->comp || !s->raw || !s->ctx || inflateInit2(&s->z, -15) != Z_OK) {
+	if (!s->ctx || inflateInit2(&s->z, -15) != Z_OK) {
 		*why = "out of memory";
 		return -ENOMEM;
 	}
@@ -138,10 +136,32 @@ int ea_seg_next_block(struct ea_seg_reader *s, const char **why)
 	return 1;
 }
 
+/* Room for n bytes in *buf of *cap. */
+static int reserve(uint8_t **buf, size_t *cap, size_t n)
+{
+	uint8_t *b;
+
+	if (n <= *cap)
+		return 0;
+	n = n < 65536 ? 65536 : n;
+	b = realloc(*buf, n);
+	if (!b)
+		return -ENOMEM;
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
 int ea_seg_load_block(struct ea_seg_reader *s, const char **why)
 {
-	int r = read_at(s, s->comp, s->blk.comp_len, s->blk_off + EA_BLK_HDR_LEN);
+	int r;
 
+	if (reserve(&s->comp, &s->comp_cap, s->blk.comp_len) ||
+	    reserve(&s->raw, &s->raw_cap, s->blk.raw_len)) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	r = read_at(s, s->comp, s->blk.comp_len, s->blk_off + EA_BLK_HDR_LEN);
 	if (r)
 		return r;
 	if ((uint32_t)crc32(0, s->comp, s->blk.comp_len) != s->blk.data_crc) {

@@ -24,7 +24,8 @@ struct ea_seg_reader {
 	size_t hdr_len;
 	struct ea_seg_hdr hdr;
 	struct ea_blk_hdr blk;		/* the current block */
-	uint8_t *comp, *raw;
+	uint8_t *comp, *raw;		/* grown to the largest block met */
+	size_t comp_cap, raw_cap;
 	const uint8_t *rp, *rend;	/* records of the loaded block not yet read */
 	uint32_t left;			/* records of it not yet read */
 	struct ea_rec_ctx *ctx;		/* decoding context, reset with each block */

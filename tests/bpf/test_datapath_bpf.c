@@ -66,6 +66,7 @@ static int setup(void **state)
 	f->skel->bss->cfg.default_labels = 1;
 	f->skel->bss->cfg.update_interval_ns = 60ull * 1000000000ull;
 	f->skel->bss->cfg.policy_gen = 1;
+	f->skel->bss->cfg.taint_gen = 1;
 	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.events), on_event, f, NULL);
 	assert_non_null(f->rb);
 	*state = f;

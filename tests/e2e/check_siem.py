@@ -256,7 +256,6 @@ def parse_json(body):
 # --- what each format must say about a record ---------------------------------
 
 def expect_flow(fmt, rec, comm):
-    v4 = rec["family"] == 4
     if fmt == "rfc5424":
         return {"comm": comm, "src": rec["src"], "dst": rec["dst"],
                 "sport": str(rec["sport"]), "dport": str(rec["dport"]),
@@ -268,8 +267,8 @@ def expect_flow(fmt, rec, comm):
              "out": str(rec["bytes"]), "cnt": str(rec["packets"]),
              "spid": str(rec["pid"]), "suid": str(rec["uid"]), "act": rec["verdict"],
              "cs1": rec["country"] or "--", "cs1Label": "country"}
-        e.update({"src": rec["src"], "dst": rec["dst"]} if v4 else
-                 {"c6a2": rec["src"], "c6a3": rec["dst"]})
+        e["c6a2" if ":" in rec["src"] else "src"] = rec["src"]
+        e["c6a3" if ":" in rec["dst"] else "dst"] = rec["dst"]
         return e
     if fmt == "leef":
         return {"comm": comm, "src": rec["src"], "dst": rec["dst"],

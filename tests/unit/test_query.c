@@ -13,17 +13,20 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "record.h"
 #include "report.h"
+#include "timeparse.h"
 #include "trail_read.h"
 #include "trail_test_util.h"
 
@@ -132,7 +135,7 @@ static bool in_list(const char *list, const char *item)
 {
 	char buf[256], *p = buf, *tok;
 
-	snprintf(buf, sizeof(buf), "%s", list);
+	snprintf(buf, sizeof(buf), "%.255s", list);
 	while ((tok = strsep(&p, ",")))
 		if (!strcmp(tok, item))
 			return true;
@@ -141,7 +144,7 @@ static bool in_list(const char *list, const char *item)
 
 static bool any_in_list(const char *filter, const char *labels)
 {
-	char buf[256], *p = buf, *tok;
+	char buf[EA_REC_LABELS_MAX], *p = buf, *tok;
 
 	snprintf(buf, sizeof(buf), "%s", labels);
 	while ((tok = strsep(&p, ",")))
@@ -197,8 +200,14 @@ static bool ref_flow_opt(const struct opt *o, const struct ea_rec *r)
 		return in_list(o->value, ea_zone_name(r->zone));
 	if (!strcmp(o->name, "proto"))
 		return in_list(o->value, ea_proto_name(r->proto));
-	if (!strcmp(o->name, "country"))
-		return in_list(o->value, r->country ? ea_cc_format(r->country, cc) : "--");
+	if (!strcmp(o->name, "country")) {
+		char upper[128];
+
+		for (size_t i = 0; i < sizeof(upper); i++)
+			if (!(upper[i] = (char)toupper((unsigned char)o->value[i])))
+				break;
+		return in_list(upper, r->country ? ea_cc_format(r->country, cc) : "--");
+	}
 	if (!strcmp(o->name, "label"))
 		return any_in_list(o->value, r->labels);
 	if (!strcmp(o->name, "comm"))
@@ -211,27 +220,387 @@ static bool ref_flow_opt(const struct opt *o, const struct ea_rec *r)
 	return in_list(o->value, num);
 }
 
-/* The reference: each option evaluated from its text. */
+/* One option evaluated from its text. */
+static bool ref_opt(const struct opt *o, const struct ea_rec *r)
+{
+	const char *why;
+	int64_t t;
+
+	if (!strcmp(o->name, "since") || !strcmp(o->name, "until")) {
+		assert_int_equal(ea_time_parse(o->value, 0, &t, &why), 0);
+		return o->name[0] == 's' ? r->ts_ns >= t : r->ts_ns < t;
+	}
+	if (!strcmp(o->name, "event"))
+		return in_list(o->value, ea_rec_kind_name(r->kind)) ||
+		       (in_list(o->value, "flow") && ea_rec_is_flow(r));
+	if (!strcmp(o->name, "host"))
+		return in_list(o->value, r->host);
+	return ea_rec_is_flow(r) && ref_flow_opt(o, r);
+}
+
+/* The reference: options of one name are alternatives (times narrow),
+ * different names must all hold. */
 static bool ref_match(const struct opt *opts, const struct ea_rec *r)
 {
 	for (const struct opt *o = opts; o->name; o++) {
-		const char *why;
-		int64_t t;
+		bool time = !strcmp(o->name, "since") || !strcmp(o->name, "until");
+		bool any = false;
 
-		if (!strcmp(o->name, "since") || !strcmp(o->name, "until")) {
-			assert_int_equal(ea_time_parse(o->value, 0, &t, &why), 0);
-			if (o->name[0] == 's' ? r->ts_ns < t : r->ts_ns >= t)
+		if (time) {
+			if (!ref_opt(o, r))
 				return false;
-		} else if (!strcmp(o->name, "event")) {
-			if (!in_list(o->value, ea_rec_kind_name(r->kind)) &&
-			    !(in_list(o->value, "flow") && ea_rec_is_flow(r)))
-				return false;
-		} else if (!strcmp(o->name, "host")) {
-			if (!in_list(o->value, r->host))
-				return false;
-		} else if (!ea_rec_is_flow(r) || !ref_flow_opt(o, r)) {
-			return false;
+			continue;
 		}
+		for (const struct opt *p = opts; p->name; p++)
+			any = any || (!strcmp(p->name, o->name) && ref_opt(p, r));
+		if (!any)
+			return false;
 	}
 	return true;
+}
+
+struct got {
+	uint64_t *seq;
+	uint8_t (*chain)[32];
+	char (*host)[8];
+	size_t n;
+};
+
+static int collect(void *ctx, const struct ea_rec *r)
+{
+	struct got *g2 = ctx;
+
+	g2->seq = realloc(g2->seq, (g2->n + 1) * sizeof(*g2->seq));
+	g2->chain = realloc(g2->chain, (g2->n + 1) * sizeof(*g2->chain));
+	g2->host = realloc(g2->host, (g2->n + 1) * sizeof(*g2->host));
+	g2->seq[g2->n] = r->seq;
+	memcpy(g2->chain[g2->n], r->chain, 32);
+	snprintf(g2->host[g2->n], sizeof(g2->host[0]), "%.7s", r->host);
+	g2->n++;
+	return 0;
+}
+
+/* A filter from options, through the same code as the commands. */
+static void build_filter(struct ea_filter *f, const struct opt *opts)
+{
+	struct option lo[EA_FILTER_NOPTS + 1];
+	struct ea_err err = { { 0 } };
+
+	memset(f, 0, sizeof(*f));
+	ea_filter_options(lo);
+	for (const struct opt *o = opts; o->name; o++) {
+		int val = -1;
+
+		for (int i = 0; lo[i].name; i++)
+			if (!strcmp(lo[i].name, o->name))
+				val = lo[i].val;
+		assert_true(val >= 0);
+		if (ea_filter_add(f, val, o->value, 0, &err))
+			fail_msg("--%s %s: %s", o->name, o->value, err.msg);
+	}
+}
+
+/* The scan over both trails equals the reference; returns bytes read. */
+static uint64_t check_query(const struct opt *opts)
+{
+	struct got got = { 0 };
+	struct ea_filter f;
+	struct ea_scan sc;
+	size_t k = 0;
+
+	build_filter(&f, opts);
+	sc = (struct ea_scan){ .f = &f, .want_chain = true, .fn = collect, .ctx = &got };
+	for (int h = 0; h < 2; h++)
+		assert_int_equal(ea_scan_trail(&sc, g.dirs[h]), 0);
+	assert_string_equal(sc.err, "");
+	for (size_t i = 0; i < g.nrefs; i++) {
+		const struct ref *x = &g.refs[i];
+
+		if (!ref_match(opts, &x->r))
+			continue;
+		if (k >= got.n)
+			fail_msg("--%s %s: seq %llu of %s missing", opts[0].name, opts[0].value,
+				 (unsigned long long)x->seq, x->r.host);
+		if (got.seq[k] != x->seq || strcmp(got.host[k], x->r.host))
+			fail_msg("--%s %s: match %zu is %s seq %llu, want %s seq %llu", opts[0].name,
+				 opts[0].value, k, got.host[k], (unsigned long long)got.seq[k],
+				 x->r.host, (unsigned long long)x->seq);
+		assert_memory_equal(got.chain[k], x->chain, 32);
+		k++;
+	}
+	assert_int_equal(k, got.n);
+	assert_int_equal(sc.st.matched, got.n);
+	ea_filter_free(&f);
+	free(got.seq);
+	free(got.chain);
+	free(got.host);
+	return sc.st.bytes_read;
+}
+
+#define Q(...)	check_query((const struct opt[]){ __VA_ARGS__, { NULL, NULL } })
+
+static void test_each_filter(void **state)
+{
+	(void)state;
+	Q({ "since", "2025-11-24T16:00:01Z" });
+	Q({ "until", "2025-11-24T16:00:01.5Z" });
+	Q({ "event", "flow_end" });
+	Q({ "event", "lost,heartbeat,checkpoint" });
+	Q({ "event", "flow" });
+	Q({ "verdict", "flagged" });
+	Q({ "verdict", "allowed,blocked" });
+	Q({ "country", "US,cn" });
+	Q({ "country", "--" });
+	Q({ "zone", "third" });
+	Q({ "zone", "eu,eea" });
+	Q({ "label", "pii" });
+	Q({ "label", "finance,pii" });
+	Q({ "comm", "evil*" });
+	Q({ "comm", "python3" });
+	Q({ "comm", "a,b;c=d" });
+	Q({ "pid", "1003,1004" });
+	Q({ "uid", "0" });
+	Q({ "dst", "20.0.0.0/6" });
+	Q({ "dst", "2a00::/12" });
+	Q({ "dst", "::/0" });
+	Q({ "dport", "443" });
+	Q({ "dport", "20-60,5000-6000" });
+	Q({ "proto", "udp" });
+	Q({ "host", "h2" });
+}
+
+static void test_combined_filters(void **state)
+{
+	(void)state;
+	Q({ "country", "US" }, { "verdict", "flagged" });
+	Q({ "since", "2025-11-24T16:00:01Z" }, { "until", "2025-11-24T16:01:01Z" },
+	  { "zone", "third" }, { "host", "h1,h2" });
+	Q({ "label", "pii" }, { "dport", "443" }, { "proto", "tcp" }, { "uid", "1000,1001" });
+	Q({ "event", "flow_start,lost" }, { "host", "h1" });
+	Q({ "comm", "*" }, { "comm", "curl" });
+}
+
+/* A time range reads only what overlaps it. */
+static void test_time_bound_reads_less(void **state)
+{
+	uint64_t all, part;
+
+	(void)state;
+	all = Q({ "event", "flow" });
+	part = Q({ "since", "2025-11-24T16:01:01Z" }, { "until", "2025-11-24T16:01:01.2Z" });
+	assert_true(part * 5 < all);
+}
+
+static void expect_refused(const char *name, const char *value, const char *msg)
+{
+	struct option lo[EA_FILTER_NOPTS + 1];
+	struct ea_err err = { { 0 } };
+	struct ea_filter f = { 0 };
+	int val = -1;
+
+	ea_filter_options(lo);
+	for (int i = 0; lo[i].name; i++)
+		if (!strcmp(lo[i].name, name))
+			val = lo[i].val;
+	assert_int_equal(ea_filter_add(&f, val, value, 0, &err), -EINVAL);
+	if (!strstr(err.msg, msg) || strncmp(err.msg, "--", 2) || !strstr(err.msg, name))
+		fail_msg("--%s %s: message '%s'", name, value, err.msg);
+	ea_filter_free(&f);
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_refused("since", "yesterday", "not a time");
+	expect_refused("until", "2025-02-30", "no such date");
+	expect_refused("event", "flow_begin", "not an event");
+	expect_refused("verdict", "ok", "not a verdict");
+	expect_refused("country", "USA", "not a country code");
+	expect_refused("country", "U1", "not a country code");
+	expect_refused("zone", "mars", "not a zone");
+	expect_refused("pid", "-1", "not a number");
+	expect_refused("uid", "4294967296", "not a number");
+	expect_refused("dst", "10.0.0.1/8", "host bits");
+	expect_refused("dst", "example.org", "not an address");
+	expect_refused("dport", "70000", "out of range");
+	expect_refused("dport", "90-80", "out of range");
+	expect_refused("dport", "http", "not a port");
+	expect_refused("proto", "sctp", "not a protocol");
+	expect_refused("label", "a,,b", "empty name");
+}
+
+/* The reference of report: flows by identity, last record wins. */
+struct rflow {
+	char id[400];
+	size_t last;		/* index into g.refs */
+};
+
+static int rflow_cmp(const void *a, const void *b)
+{
+	const struct rflow *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : x->last < y->last ? -1 : x->last > y->last;
+}
+
+static void ref_value(enum ea_report_key k, const struct ea_rec *r, char *buf, size_t len)
+{
+	char cc[3], addr[64];
+	time_t secs = (time_t)(r->start_ns / NS);
+	struct tm tm;
+
+	switch (k) {
+	case EA_KEY_COUNTRY:
+		snprintf(buf, len, "%s", r->country ? ea_cc_format(r->country, cc) : "--");
+		break;
+	case EA_KEY_ZONE:
+		snprintf(buf, len, "%s", ea_zone_name(r->zone));
+		break;
+	case EA_KEY_VERDICT:
+		snprintf(buf, len, "%s", ea_verdict_name(r->verdict));
+		break;
+	case EA_KEY_COMM:
+		snprintf(buf, len, "%s", r->comm);
+		break;
+	case EA_KEY_DST:
+		snprintf(buf, len, "%s", ea_addr_format(ea_addr_from_bytes(r->dst), addr));
+		break;
+	case EA_KEY_HOST:
+		snprintf(buf, len, "%s", r->host);
+		break;
+	default:
+		if (r->start_ns < 0 && r->start_ns % NS)
+			secs--;
+		gmtime_r(&secs, &tm);
+		strftime(buf, len, k == EA_KEY_DAY ? "%Y-%m-%d" : "%Y-%m-%dT%H", &tm);
+	}
+}
+
+struct rgroup {
+	char key[300];
+	uint64_t flows, bytes, packets;
+};
+
+static void rgroup_add(struct rgroup **v, size_t *n, const char *key, const struct ea_rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < *n && strcmp((*v)[i].key, key); i++)
+		;
+	if (i == *n) {
+		*v = realloc(*v, (*n + 1) * sizeof(**v));
+		memset(&(*v)[i], 0, sizeof(**v));
+		snprintf((*v)[i].key, sizeof((*v)[i].key), "%s", key);
+		(*n)++;
+	}
+	(*v)[i].flows++;
+	(*v)[i].bytes += r->bytes;
+	(*v)[i].packets += r->packets;
+}
+
+/* One key (label expands to each label) or two keys joined with '|'. */
+static void ref_group(const struct ea_rec *r, const enum ea_report_key *keys, size_t nkeys,
+		      struct rgroup **v, size_t *n)
+{
+	char a[300], b[300], key[620], labels[EA_REC_LABELS_MAX], *p = labels, *tok;
+
+	if (keys[0] != EA_KEY_LABEL) {
+		ref_value(keys[0], r, a, sizeof(a));
+		b[0] = '\0';
+		if (nkeys > 1)
+			ref_value(keys[1], r, b, sizeof(b));
+		snprintf(key, sizeof(key), "%s|%s", a, b);
+		rgroup_add(v, n, key, r);
+		return;
+	}
+	snprintf(labels, sizeof(labels), "%s", r->labels[0] ? r->labels : "-");
+	while ((tok = strsep(&p, ","))) {
+		snprintf(key, sizeof(key), "%s|", tok);
+		rgroup_add(v, n, key, r);
+	}
+}
+
+static void check_report(const struct opt *opts, const enum ea_report_key *keys, size_t nkeys)
+{
+	struct ea_report *rp = ea_report_new(keys, nkeys);
+	struct rflow *fl = calloc(g.nrefs, sizeof(*fl));
+	const struct ea_report_row *rows;
+	struct rgroup *grp = NULL;
+	size_t nfl = 0, ngrp = 0, nrows;
+	struct ea_filter f;
+
+	build_filter(&f, opts);
+	for (size_t i = 0; i < g.nrefs; i++) {
+		const struct ea_rec *r = &g.refs[i].r;
+
+		if (!ref_match(opts, r) || !ea_rec_is_flow(r))
+			continue;
+		assert_int_equal(ea_report_add(rp, r), 0);
+		snprintf(fl[nfl].id, sizeof(fl[nfl].id), "%s/%llu/%lld/%u/%u/%u/%u/%u/%02x%02x%02x%02x"
+			 "%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x", r->host,
+			 (unsigned long long)r->cookie, (long long)r->start_ns, r->sport, r->dport,
+			 r->ip_proto, r->origin, r->ifindex, r->dst[0], r->dst[1], r->dst[2],
+			 r->dst[3], r->dst[4], r->dst[5], r->dst[6], r->dst[7], r->dst[8], r->dst[9],
+			 r->dst[10], r->dst[11], r->dst[12], r->dst[13], r->dst[14], r->dst[15]);
+		fl[nfl++].last = i;
+	}
+	qsort(fl, nfl, sizeof(*fl), rflow_cmp);
+	for (size_t i = 0; i < nfl; i++)
+		if (i + 1 == nfl || strcmp(fl[i].id, fl[i + 1].id))
+			ref_group(&g.refs[fl[i].last].r, keys, nkeys, &grp, &ngrp);
+	assert_int_equal(ea_report_finish(rp, &rows, &nrows), 0);
+	assert_int_equal(nrows, ngrp);
+	for (size_t i = 0; i < nrows; i++) {
+		char key[620];
+		size_t j;
+
+		snprintf(key, sizeof(key), "%s|%s", rows[i].key[0], nkeys > 1 ? rows[i].key[1] : "");
+		for (j = 0; j < ngrp && strcmp(grp[j].key, key); j++)
+			;
+		if (j == ngrp)
+			fail_msg("report group '%s' not in the reference", key);
+		assert_int_equal(rows[i].flows, grp[j].flows);
+		assert_int_equal(rows[i].bytes, grp[j].bytes);
+		assert_int_equal(rows[i].packets, grp[j].packets);
+		if (i)
+			assert_true(rows[i - 1].bytes >= rows[i].bytes);
+	}
+	ea_report_free(rp);
+	ea_filter_free(&f);
+	free(fl);
+	free(grp);
+}
+
+#define R(keys, ...) check_report((const struct opt[]){ __VA_ARGS__, { NULL, NULL } }, \
+				  keys, sizeof(keys) / sizeof(keys[0]))
+
+static void test_report(void **state)
+{
+	static const enum ea_report_key by_country[] = { EA_KEY_COUNTRY };
+	static const enum ea_report_key by_label[] = { EA_KEY_LABEL };
+	static const enum ea_report_key by_zone_verdict[] = { EA_KEY_ZONE, EA_KEY_VERDICT };
+	static const enum ea_report_key by_comm_host[] = { EA_KEY_COMM, EA_KEY_HOST };
+	static const enum ea_report_key by_dst[] = { EA_KEY_DST };
+	static const enum ea_report_key by_hour_day[] = { EA_KEY_HOUR, EA_KEY_DAY };
+
+	(void)state;
+	R(by_country, { "event", "flow" });
+	R(by_label, { "event", "flow" });
+	R(by_zone_verdict, { "host", "h1" });
+	R(by_comm_host, { "since", "2025-11-24T16:00:01Z" });
+	R(by_dst, { "country", "US,CN" }, { "verdict", "flagged" });
+	R(by_hour_day, { "dport", "443" });
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_filter),
+		cmocka_unit_test(test_combined_filters),
+		cmocka_unit_test(test_time_bound_reads_less),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_report),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bench_siem: messages per second from the SIEM feed to a local rsyslogd.
+ *
+ *   bench_siem [--records N] [--format FMT] [--keep]
+ *
+ * Makes a trail of N synthetic records (default 200000) with the real
+ * writer, a CA and server certificate (openssl), and starts rsyslogd in the
+ * foreground on 127.0.0.1 with an imrelp input and an imtcp input on the
+ * ossl driver, each writing %rawmsg% to a file. Then the feed delivers the
+ * whole trail, once over RELP and once over TLS (CA verified), each from an
+ * empty cursor; the time runs from the start until the cursor has reached
+ * the trail's end (RELP: acknowledged by rsyslogd). After rsyslogd has
+ * stopped, the files must hold every message. Also measures formatting
+ * alone. Prints one JSON object.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "rec_synth.h"
+#include "siem.h"
+#include "siem_format.h"
+#include "trail.h"
+
+#define HOST		"bench-host"
+
+struct bench {
+	char dir[64];
+	char trail[128];
+	uint64_t records;
+	int format;
+	bool keep;
+	int relp_port, tls_port;
+	pid_t rsyslog;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Run a shell command quietly; 0 when it succeeded. */
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* A CA and a server certificate for 127.0.0.1, signed by it. */
+static int make_pki(const struct bench *b)
+{
+	return sh("cd %s && exec >/dev/null 2>&1 && E='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
+		  "openssl req -x509 $E -keyout ca.key -out ca.pem -days 2 -subj /CN=bench-ca && "
+		  "openssl req $E -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
+		  "printf 'subjectAltName=IP:127.0.0.1\\n' >ext.cnf && "
+		  "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		  "-out srv.pem -days 2 -extfile ext.cnf", b->dir) ? -1 : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int rsyslog_conf(const struct bench *b)
+{
+	char path[160], text[2048];
+
+	snprintf(path, sizeof(path), "%s/rsyslog.conf", b->dir);
+	snprintf(text, sizeof(text),
+		 "global(workDirectory=\"%1$s\" maxMessageSize=\"64k\"\n"
+		 "  defaultNetstreamDriverCAFile=\"%1$s/ca.pem\"\n"
+		 "  defaultNetstreamDriverCertFile=\"%1$s/srv.pem\"\n"
+		 "  defaultNetstreamDriverKeyFile=\"%1$s/srv.key\")\n"
+		 "main_queue(queue.size=\"200000\" queue.timeoutShutdown=\"30000\")\n"
+		 "module(load=\"imrelp\")\n"
+		 "module(load=\"imtcp\" streamDriver.name=\"ossl\" streamDriver.mode=\"1\" "
+		 "streamDriver.authMode=\"anon\")\n"
+		 "template(name=\"raw\" type=\"string\" string=\"%%rawmsg%%\\n\")\n"
+		 "ruleset(name=\"relp\") { action(type=\"omfile\" file=\"%1$s/relp.log\" "
+		 "template=\"raw\") }\n"
+		 "ruleset(name=\"tls\") { action(type=\"omfile\" file=\"%1$s/tls.log\" "
+		 "template=\"raw\") }\n"
+		 "input(type=\"imrelp\" port=\"%2$d\" address=\"127.0.0.1\" ruleset=\"relp\")\n"
+		 "input(type=\"imtcp\" port=\"%3$d\" address=\"127.0.0.1\" ruleset=\"tls\")\n",
+		 b->dir, b->relp_port, b->tls_port);
+	return write_file(path, text);
+}
+
+static bool port_open(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	ok = fd >= 0 && !connect(fd, (struct sockaddr *)&a, sizeof(a));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int rsyslog_start(struct bench *b)
+{
+	char conf[160], pid[160];
+	struct timespec tick = { .tv_nsec = 50000000 };
+
+	snprintf(conf, sizeof(conf), "%s/rsyslog.conf", b->dir);
+	snprintf(pid, sizeof(pid), "%s/rsyslog.pid", b->dir);
+	b->rsyslog = fork();
+	if (b->rsyslog < 0)
+		return -1;
+	if (!b->rsyslog) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("rsyslogd", "rsyslogd", "-n", "-f", conf, "-i", pid, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		if (port_open(b->relp_port) && port_open(b->tls_port))
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return -1;
+}
+
+static void rsyslog_stop(struct bench *b)
+{
+	if (b->rsyslog <= 0)
+		return;
+	kill(b->rsyslog, SIGTERM);
+	waitpid(b->rsyslog, NULL, 0);
+	b->rsyslog = 0;
+}
+
+/* N synthetic records through the trail writer. */
+static int make_trail(struct bench *b)
+{
+	struct ea_trail_opts o = { .log_dir = b->dir, .host = HOST };
+	struct ea_err err = { { 0 } };
+	static struct ea_rec r;
+	struct ea_synth s;
+	struct ea_trail *t;
+
+	if (ea_trail_open(&t, &o, &err)) {
+		fprintf(stderr, "bench_siem: %s\n", err.msg);
+		return -1;
+	}
+	ea_synth_init(&s, 1, HOST, real_ns(), &r);
+	for (uint64_t i = 0; i < b->records; i++) {
+		ea_synth_next(&s, &r);
+		ea_trail_append(t, &r);
+	}
+	snprintf(b->trail, sizeof(b->trail), "%s/%s", b->dir, HOST);
+	return ea_trail_close(t);
+}
+
+/* Formatting alone: records per second. */
+static double format_rate(const struct bench *b)
+{
+	static char buf[EA_SIEM_MSG_MAX];
+	static struct ea_rec r;
+	struct ea_synth s;
+	uint64_t n = b->records;
+	double t0;
+
+	ea_synth_init(&s, 1, HOST, real_ns(), &r);
+	t0 = now_s();
+	for (uint64_t i = 0; i < n; i++) {
+		ea_synth_next(&s, &r);
+		r.seq = i + 1;
+		ea_siem_format(b->format, &r, buf, sizeof(buf));
+	}
+	return (double)n / (now_s() - t0);
+}
+
+/* Deliver the whole trail to one destination; the seconds it took, or < 0. */
+static double deliver(const struct bench *b, const char *name, const char *target,
+		      struct ea_siem_stats *st)
+{
+	struct timespec tick = { .tv_nsec = 1000000 };
+	struct ea_siem_cfg d = { .format = (uint32_t)b->format, .select = ~0u,
+				 .backoff_cap_s = 1, .line = 1 };
+	struct ea_config cfg = { .siems = &d, .nsiems = 1 };
+	struct ea_err err = { { 0 } };
+	char ca[160], tgt[128];
+	struct ea_siem *s;
+	double t0, t;
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	snprintf(tgt, sizeof(tgt), "%s", target);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", b->dir);
+	d.target = tgt;
+	if (!strncmp(target, "tls", 3))
+		d.ca = ca;
+	t0 = now_s();
+	if (ea_siem_start(&s, &cfg, b->trail, &err)) {
+		fprintf(stderr, "bench_siem: %s\n", err.msg);
+		return -1;
+	}
+	while (!ea_siem_drained(s) && now_s() - t0 < 600)
+		nanosleep(&tick, NULL);
+	t = now_s() - t0;
+	ea_siem_get_stats(s, 0, st);
+	ea_siem_stop(s);
+	return st->acked == st->head ? t : -1;
+}
+
+static uint64_t lines(const struct bench *b, const char *file)
+{
+	char path[160], buf[65536];
+	uint64_t n = 0;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", b->dir, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			n += buf[i] == '\n';
+	close(fd);
+	return n;
+}
+
+static int parse(struct bench *b, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "records", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ 0 },
+	};
+	int c;
+
+	b->records = 200000;
+	b->format = EA_SIEM_FMT_CEF;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			b->records = strtoull(optarg, NULL, 0);
+			break;
+		case 'f':
+			b->format = ea_siem_fmt_parse(optarg);
+			break;
+		case 'k':
+			b->keep = true;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return b->records && b->format >= 0 ? 0 : -1;
+}
+
+static void print_result(const char *name, double secs, uint64_t n, uint64_t got,
+			 const struct ea_siem_stats *st, bool last)
+{
+	printf("  \"%s\": {\"messages\": %llu, \"received\": %llu, \"secs\": %.3f, "
+	       "\"rate\": %.0f, \"failures\": %llu}%s\n", name, (unsigned long long)n,
+	       (unsigned long long)got, secs, secs > 0 ? (double)n / secs : 0,
+	       (unsigned long long)st->failures, last ? "" : ",");
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { .dir = "/tmp/bench_siem.XXXXXX" };
+	struct ea_siem_stats relp = { 0 }, tls = { 0 };
+	char target[64];
+	double fmt_rate, t_relp = -1, t_tls = -1;
+	int rc = 1;
+
+	if (parse(&b, argc, argv)) {
+		fprintf(stderr, "usage: bench_siem [--records N] [--format FMT] [--keep]\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	b.relp_port = 40000 + (int)(getpid() % 10000) * 2;
+	b.tls_port = b.relp_port + 1;
+	if (!mkdtemp(b.dir) || make_pki(&b) || rsyslog_conf(&b) || make_trail(&b) ||
+	    rsyslog_start(&b)) {
+		fprintf(stderr, "bench_siem: set-up failed in %s\n", b.dir);
+		goto out;
+	}
+	fmt_rate = format_rate(&b);
+	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", b.relp_port);
+	t_relp = deliver(&b, "relp", target, &relp);
+	snprintf(target, sizeof(target), "tls://127.0.0.1:%d", b.tls_port);
+	t_tls = deliver(&b, "tls", target, &tls);
+	rsyslog_stop(&b);
+	printf("{\n  \"records\": %llu,\n  \"format\": \"%s\",\n  \"format_rate\": %.0f,\n",
+	       (unsigned long long)relp.head, ea_siem_fmt_name(b.format), fmt_rate);
+	print_result("relp", t_relp, relp.acked, lines(&b, "relp.log"), &relp, false);
+	print_result("tls", t_tls, tls.acked, lines(&b, "tls.log"), &tls, true);
+	printf("}\n");
+	rc = t_relp > 0 && t_tls > 0 && lines(&b, "relp.log") == relp.acked &&
+	     lines(&b, "tls.log") == tls.acked ? 0 : 1;
+out:
+	rsyslog_stop(&b);
+	if (!b.keep)
+		sh("rm -rf %s", b.dir);
+	return rc;
+}

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The agent itself feeding a real rsyslogd over RELP: flagged flows, the
+# agent's own records and heartbeats carrying the feed's lag arrive, and
+# `status` shows the destination. The agent is then killed (SIGKILL) and
+# started again: its feed resumes from the cursor, and in the end every
+# selected record of the trail has arrived, with no gap.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/siem_lib.sh"
+
+DST=198.51.100.7	# US: flagged
+HOST=e2e-agent
+PORT=10514		# in the client namespace, where agent and rsyslogd run
+
+e2e_topology
+e2e_cgroup
+e2e_sink_start
+
+siem_rsyslog_conf
+siem_input imrelp $PORT agent
+rsyslog_in_ns()
+{
+	nsenter --net="/run/netns/$E2E_CNS" rsyslogd -n -f "$E2E_TMP/rsyslog.conf" \
+		-i "$E2E_TMP/rsyslog.pid" >>"$E2E_TMP/rsyslog.err" 2>&1 &
+	SIEM_RSYSLOG_PID=$!
+	E2E_PIDS+=("$SIEM_RSYSLOG_PID")
+	e2e_wait_for 10 e2e_ns "$E2E_CNS" sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." ||
+		e2e_fail "rsyslogd not listening: $(cat "$E2E_TMP/rsyslog.err")"
+}
+rsyslog_in_ns
+
+cat >"$E2E_TMP/agent.conf" <<CONF
+[agent]
+hostname = $HOST
+log_dir = $E2E_TMP/log
+heartbeat_interval = 1
+[geoip]
+file = $E2E_ROOT/tests/data/test-geoip.csv
+[siem soc]
+target = relp://127.0.0.1:$PORT
+format = json-ecs
+backoff_cap = 1
+CONF
+
+traffic()
+{
+	local i
+
+	for i in $(seq "$1"); do
+		e2e_in "$E2E_TRAFFIC" tcp4 $DST "$E2E_PORT" 2000 >>"$E2E_TMP/traffic.jsonl" \
+			2>>"$E2E_TMP/traffic.err" || e2e_fail "traffic: $(tail -n 1 "$E2E_TMP/traffic.err")"
+	done
+}
+
+e2e_agent_start "$E2E_TMP/agent.conf"
+traffic 5
+sleep 2.5
+e2e_status >"$E2E_TMP/status.json" || e2e_fail "status exited $?"
+python3 - "$E2E_TMP/status.json" <<'PY' || e2e_fail "status has no SIEM feed"
+import json, sys
+s = json.load(open(sys.argv[1]))["agent"]["siem"][0]
+assert s["name"] == "soc" and s["target"].startswith("relp://"), s
+assert s["connected"] and s["acked"] > 0 and "lag_records" in s and "lag_seconds" in s, s
+print("status: soc acked %d, lag %d records, %.3f s" % (s["acked"], s["lag_records"], s["lag_seconds"]))
+PY
+
+# killed while it runs, then started again
+pid=$E2E_AGENT_PID
+traffic 3
+{
+	kill -KILL "$pid"
+	wait "$pid"
+} 2>/dev/null
+E2E_AGENT_PID=
+rm -rf "/sys/fs/bpf/egress-audit-$pid"
+cursor=$(cat "$E2E_TMP/log/$HOST/cursors/soc")
+e2e_agent_start "$E2E_TMP/agent.conf"
+traffic 5
+sleep 1.5
+e2e_agent_stop
+siem_rsyslog_stop
+
+"$SIEM_TRAIL_BIN" dump "$E2E_TMP/log/$HOST" >"$E2E_TMP/dump.jsonl" || e2e_fail "dump"
+last=$(siem_last_seq)
+[ "$(cat "$E2E_TMP/log/$HOST/cursors/soc")" = "$last" ] ||
+	e2e_fail "cursor $(cat "$E2E_TMP/log/$HOST/cursors/soc"), want $last"
+grep -q '"action":"agent_stop"' "$E2E_TMP/agent.log" || e2e_fail "no agent_stop delivered"
+grep -q '"siem":{"soc":{"acked":' "$E2E_TMP/agent.log" || e2e_fail "no heartbeat with the lag"
+siem_check agent --format json-ecs
+echo "PASS: agent feed; killed at cursor $cursor, resumed, all $last records delivered"

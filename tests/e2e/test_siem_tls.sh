@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# TLS (RFC 5425) to rsyslogd's ossl driver with a CA and a server
+# certificate the test makes with openssl. Delivery works with the CA and
+# with the pinned fingerprint of the server certificate, and the wire
+# carries nothing readable. A CA that did not sign the server's
+# certificate, a wrong fingerprint and a host name the certificate does not
+# name are refused with an error that says why, and nothing is sent.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/siem_lib.sh"
+
+pki=$E2E_TMP/pki
+mkdir -p "$pki"
+ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+openssl req -x509 $ec -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 2 \
+	-subj "/CN=egress-audit e2e CA" 2>/dev/null || e2e_fail "openssl: CA"
+openssl req -x509 $ec -keyout "$pki/other.key" -out "$pki/other.pem" -days 2 \
+	-subj "/CN=another CA" 2>/dev/null || e2e_fail "openssl: other CA"
+openssl req $ec -keyout "$pki/srv.key" -out "$pki/srv.csr" -subj "/CN=127.0.0.1" \
+	2>/dev/null || e2e_fail "openssl: server request"
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+	>"$pki/ext.cnf"
+openssl x509 -req -in "$pki/srv.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+	-CAcreateserial -out "$pki/srv.pem" -days 2 -extfile "$pki/ext.cnf" 2>/dev/null ||
+	e2e_fail "openssl: server certificate"
+fp=$(openssl x509 -in "$pki/srv.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+wrong=$(openssl x509 -in "$pki/other.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+
+tls=$SIEM_PORT
+siem_rsyslog_conf "defaultNetstreamDriverCAFile=\"$pki/ca.pem\"
+	defaultNetstreamDriverCertFile=\"$pki/srv.pem\"
+	defaultNetstreamDriverKeyFile=\"$pki/srv.key\"" \
+	'streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon"'
+siem_input imtcp $tls tls_ca
+siem_input imtcp $((tls + 1)) tls_fp
+siem_rsyslog_start $tls $((tls + 1))
+
+# every client byte to the TLS inputs goes through a tap
+tap()
+{
+	python3 "$E2E_ROOT/tests/e2e/tcp_tap.py" "$1" "$2" "$E2E_TMP/wire.bin" \
+		>"$E2E_TMP/tap$1.out" 2>&1 &
+	E2E_PIDS+=($!)
+	e2e_wait_for 10 grep -q listening "$E2E_TMP/tap$1.out" || e2e_fail "tap on $1"
+}
+tap $((tls + 10)) $tls
+tap $((tls + 11)) $((tls + 1))
+
+siem_make_trail --records 300 --hostile
+siem_dump
+last=$(siem_last_seq)
+
+# refused: a CA that did not sign it, a wrong pin, a name it does not carry
+cat >"$E2E_TMP/bad.conf" <<CONF
+[siem other_ca]
+target = tls://127.0.0.1:$((tls + 10))
+format = cef
+ca = $pki/other.pem
+backoff_cap = 1
+[siem wrong_pin]
+target = tls://127.0.0.1:$((tls + 10))
+format = cef
+fingerprint = sha256:$wrong
+backoff_cap = 1
+[siem wrong_name]
+target = tls://localhost:$((tls + 10))
+format = cef
+ca = $pki/ca.pem
+backoff_cap = 1
+CONF
+siem_feed_start "$E2E_TMP/bad.conf"
+sleep 4
+kill -TERM "$SIEM_FEED_PID"
+wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM"
+err=$E2E_TMP/feed.err
+# rsyslogd sends its CA along, so the chain ends in a CA we do not trust
+grep -Eq "siem other_ca: TLS to 127.0.0.1:$((tls + 10)): server certificate not trusted: (self-signed certificate in certificate chain|unable to get local issuer certificate)" "$err" ||
+	e2e_fail "no clear error for a certificate of another CA: $(cat "$err")"
+grep -q "siem wrong_pin: TLS to 127.0.0.1:$((tls + 10)): server certificate fingerprint sha256:[0-9a-f]* is not the pinned sha256:" "$err" ||
+	e2e_fail "no clear error for a wrong fingerprint: $(cat "$err")"
+grep -q "siem wrong_name: TLS to localhost:$((tls + 10)): server certificate not trusted: hostname mismatch" "$err" ||
+	e2e_fail "no clear error for a wrong host name: $(cat "$err")"
+for d in other_ca wrong_pin wrong_name; do
+	[ "$(siem_cursor $d)" = 0 ] || e2e_fail "$d: cursor moved to $(siem_cursor $d)"
+done
+[ ! -s "$E2E_TMP/tls_ca.log" ] || e2e_fail "rsyslogd received messages from a refused feed"
+grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
+	e2e_fail "a refused feed sent records in clear"
+
+# accepted: the CA, and the pinned fingerprint without a CA
+cat >"$E2E_TMP/good.conf" <<CONF
+[siem with_ca]
+target = tls://127.0.0.1:$((tls + 10))
+format = cef
+ca = $pki/ca.pem
+[siem pinned]
+target = tls://127.0.0.1:$((tls + 11))
+format = json-ocsf
+fingerprint = sha256:$fp
+CONF
+siem_feed_drain "$E2E_TMP/good.conf" 30
+[ "$(siem_cursor with_ca)" = "$last" ] || e2e_fail "with_ca: cursor $(siem_cursor with_ca)"
+[ "$(siem_cursor pinned)" = "$last" ] || e2e_fail "pinned: cursor $(siem_cursor pinned)"
+siem_rsyslog_stop
+siem_check tls_ca --format cef --exact
+siem_check tls_fp --format json-ocsf --exact
+grep -aq -e "egress-audit@32473" -e "CEF:0" -e "class_uid" "$E2E_TMP/wire.bin" &&
+	e2e_fail "records crossed the wire in clear"
+echo "PASS: TLS verified by CA and by pin; other CA, wrong pin, wrong name refused"
