@@ -70,9 +70,19 @@ const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN])
 
 	if (ea_addr_is_v4(a)) {
 		uint32_t v = (uint32_t)a;
+		char *p = buf;
 
-		snprintf(buf, EA_ADDR_STRLEN, "%u.%u.%u.%u", v >> 24,
-			 (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+		/* by hand: this runs for every record printed */
+		for (int shift = 24; shift >= 0; shift -= 8) {
+			unsigned int o = (v >> shift) & 0xff;
+
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+			*p++ = shift ? '.' : '\0';
+		}
 		return buf;
 	}
 	ea_addr_to_bytes(a, b);

@@ -6,6 +6,7 @@
 #include "addr.h"
 #include "config.h"
 #include "record.h"
+#include "sbuf.h"
 #include "util.h"
 
 static const char *const kind_names[EA_REC_KIND_MAX] = {
@@ -90,6 +91,15 @@ void ea_print_escaped(FILE *f, const char *s, size_t max)
 	}
 }
 
+/* Copy a string, cut to fit (strlcpy). */
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Label names of a bit set, comma separated. */
 static void label_list(char *out, size_t len, uint64_t bits,
 		       const struct ea_record_ctx *ctx)
@@ -98,12 +108,18 @@ static void label_list(char *out, size_t len, uint64_t bits,
 
 	out[0] = '\0';
 	for (uint32_t i = 0; i < ctx->nlabels && i < EA_MAX_LABELS; i++) {
+		size_t l;
+
 		if (!(bits & (1ull << i)))
 			continue;
-		n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
-				      ctx->label_names[i]);
-		if (n >= len)
+		l = strnlen(ctx->label_names[i], 64);
+		if (n + l + 2 > len)
 			break;
+		if (n)
+			out[n++] = ',';
+		memcpy(out + n, ctx->label_names[i], l);
+		n += l;
+		out[n] = '\0';
 	}
 }
 
@@ -113,7 +129,7 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 	memset(r, 0, offsetof(struct ea_rec, comm));
 	r->kind = e->type;	/* EA_EV_FLOW_* == EA_REC_FLOW_* */
 	r->ts_ns = (int64_t)e->ts_ns + ctx->boot_to_real_ns;
-	snprintf(r->host, sizeof(r->host), "%s", ctx->host);
+	copy_str(r->host, sizeof(r->host), ctx->host);
 	r->verdict = e->verdict;
 	r->proto = e->proto;
 	r->ip_proto = e->ip_proto;
@@ -138,7 +154,7 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 	r->packets = e->packets;
 	memcpy(r->comm, e->comm, EA_COMM_LEN);
 	r->comm[EA_COMM_LEN] = '\0';
-	snprintf(r->cgroup, sizeof(r->cgroup), "%s", ctx->cgroup ? ctx->cgroup : "");
+	copy_str(r->cgroup, sizeof(r->cgroup), ctx->cgroup ? ctx->cgroup : "");
 	label_list(r->labels, sizeof(r->labels), e->labels, ctx);
 	r->evidence[0] = '\0';
 	r->count = 0;
@@ -147,108 +163,151 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 }
 
 /* "a,b" as a JSON array of strings. */
-static void print_list_json(FILE *f, const char *list)
+static void list_json(struct ea_sbuf *b, const char *list)
 {
-	char item[EA_REC_LABELS_MAX];
 	const char *p = list;
 
-	fputc('[', f);
+	ea_sb_putc(b, '[');
 	while (*p) {
 		size_t n = strcspn(p, ",");
 
-		snprintf(item, sizeof(item), "%.*s", (int)n, p);
 		if (p != list)
-			fputc(',', f);
-		ea_json_str(f, item);
+			ea_sb_putc(b, ',');
+		ea_sb_json_strn(b, p, n);
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	fputc(']', f);
+	ea_sb_putc(b, ']');
 }
 
 /* "a=x;a=y;b=z" as {"a":["x","y"],"b":["z"]} (entries of a label are adjacent). */
-static void print_evidence_json(FILE *f, const char *ev)
+static void evidence_json(struct ea_sbuf *b, const char *ev)
 {
-	char label[EA_LABEL_NAME_MAX] = "", item[EA_REC_EVIDENCE_MAX];
+	char label[EA_LABEL_NAME_MAX] = "";
 	const char *p = ev;
 	bool open = false;
 
-	fputc('{', f);
+	ea_sb_putc(b, '{');
 	while (*p) {
 		size_t n = strcspn(p, ";"), k = strcspn(p, "=");
 
 		if (k < n && k < sizeof(label)) {
 			if (!open || strncmp(label, p, k) || label[k]) {
 				if (open)
-					fputs("],", f);
+					ea_sb_puts(b, "],");
 				snprintf(label, sizeof(label), "%.*s", (int)k, p);
-				ea_json_str(f, label);
-				fputs(":[", f);
+				ea_sb_json_str(b, label);
+				ea_sb_puts(b, ":[");
 				open = true;
 			} else {
-				fputc(',', f);
+				ea_sb_putc(b, ',');
 			}
-			snprintf(item, sizeof(item), "%.*s", (int)(n - k - 1), p + k + 1);
-			ea_json_str(f, item);
+			ea_sb_json_strn(b, p + k + 1, n - k - 1);
 		}
 		p += n;
 		if (*p == ';')
 			p++;
 	}
-	fputs(open ? "]}" : "}", f);
+	ea_sb_puts(b, open ? "]}" : "}");
 }
 
-static void print_flow_json(FILE *f, const struct ea_rec *r)
+/* ,"key": then a number */
+static void key_u64(struct ea_sbuf *b, const char *key, uint64_t v)
 {
-	char start[40], src[EA_ADDR_STRLEN], dst[EA_ADDR_STRLEN], cc[3];
+	ea_sb_puts(b, key);
+	ea_sb_u64(b, v);
+}
 
-	ea_addr_format(ea_addr_from_bytes(r->src), src);
-	ea_addr_format(ea_addr_from_bytes(r->dst), dst);
-	fprintf(f, ",\"verdict\":\"%s\",\"proto\":\"%s\",\"family\":%u,"
-		"\"src\":\"%s\",\"sport\":%u,\"dst\":\"%s\",\"dport\":%u,"
-		"\"country\":\"%s\",\"zone\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":",
-		ea_verdict_name(r->verdict), ea_proto_name(r->proto), r->family,
-		src, r->sport, dst, r->dport, ea_cc_format(r->country, cc),
-		ea_zone_name(r->zone), r->pid, r->tid);
-	ea_json_str(f, r->comm);
-	fprintf(f, ",\"uid\":%u,\"gid\":%u,\"cgroup\":", r->uid, r->gid);
+/* ,"key":"value" for values that need no escaping (names, addresses) */
+static void key_name(struct ea_sbuf *b, const char *key, const char *v)
+{
+	ea_sb_puts(b, key);
+	ea_sb_putc(b, '"');
+	ea_sb_puts(b, v);
+	ea_sb_putc(b, '"');
+}
+
+static void flow_json(struct ea_sbuf *b, const struct ea_rec *r)
+{
+	char addr[EA_ADDR_STRLEN], cc[3];
+
+	key_name(b, ",\"verdict\":", ea_verdict_name(r->verdict));
+	key_name(b, ",\"proto\":", ea_proto_name(r->proto));
+	key_u64(b, ",\"family\":", r->family);
+	key_name(b, ",\"src\":", ea_addr_format(ea_addr_from_bytes(r->src), addr));
+	key_u64(b, ",\"sport\":", r->sport);
+	key_name(b, ",\"dst\":", ea_addr_format(ea_addr_from_bytes(r->dst), addr));
+	key_u64(b, ",\"dport\":", r->dport);
+	key_name(b, ",\"country\":", ea_cc_format(r->country, cc));
+	key_name(b, ",\"zone\":", ea_zone_name(r->zone));
+	key_u64(b, ",\"pid\":", r->pid);
+	key_u64(b, ",\"tid\":", r->tid);
+	ea_sb_puts(b, ",\"comm\":");
+	ea_sb_json_str(b, r->comm);
+	key_u64(b, ",\"uid\":", r->uid);
+	key_u64(b, ",\"gid\":", r->gid);
+	ea_sb_puts(b, ",\"cgroup\":");
 	if (r->cgroup[0])
-		ea_json_str(f, r->cgroup);
+		ea_sb_json_str(b, r->cgroup);
 	else
-		fputs("null", f);
-	fprintf(f, ",\"cgroup_id\":%llu,\"bytes\":%llu,\"packets\":%llu,\"start\":\"%s\","
-		"\"labels\":", (unsigned long long)r->cgroup_id,
-		(unsigned long long)r->bytes, (unsigned long long)r->packets,
-		ea_format_time(r->start_ns, start));
-	print_list_json(f, r->labels);
-	fputs(",\"evidence\":", f);
-	print_evidence_json(f, r->evidence);
-	fprintf(f, ",\"origin\":\"%s\",\"ifindex\":%u,\"ip_proto\":%u,\"cookie\":%llu,"
-		"\"mapped\":%s", ea_origin_name(r->origin), r->ifindex, r->ip_proto,
-		(unsigned long long)r->cookie, r->mapped ? "true" : "false");
+		ea_sb_puts(b, "null");
+	key_u64(b, ",\"cgroup_id\":", r->cgroup_id);
+	key_u64(b, ",\"bytes\":", r->bytes);
+	key_u64(b, ",\"packets\":", r->packets);
+	ea_sb_puts(b, ",\"start\":\"");
+	ea_sb_time(b, r->start_ns);
+	ea_sb_puts(b, "\",\"labels\":");
+	list_json(b, r->labels);
+	ea_sb_puts(b, ",\"evidence\":");
+	evidence_json(b, r->evidence);
+	key_name(b, ",\"origin\":", ea_origin_name(r->origin));
+	key_u64(b, ",\"ifindex\":", r->ifindex);
+	key_u64(b, ",\"ip_proto\":", r->ip_proto);
+	key_u64(b, ",\"cookie\":", r->cookie);
+	ea_sb_puts(b, r->mapped ? ",\"mapped\":true" : ",\"mapped\":false");
+}
+
+void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	key_name(b, "{\"event\":", ea_rec_kind_name(r->kind));
+	ea_sb_puts(b, ",\"ts\":\"");
+	ea_sb_time(b, r->ts_ns);
+	ea_sb_puts(b, "\",\"host\":");
+	ea_sb_json_str(b, r->host);
+	if (r->seq) {
+		key_u64(b, ",\"seq\":", r->seq);
+		ea_sb_puts(b, ",\"chain\":\"");
+		for (int i = 0; i < 32; i++) {
+			ea_sb_putc(b, hex[r->chain[i] >> 4]);
+			ea_sb_putc(b, hex[r->chain[i] & 15]);
+		}
+		ea_sb_putc(b, '"');
+	}
+	if (ea_rec_is_flow(r)) {
+		flow_json(b, r);
+	} else if (r->kind == EA_REC_LOST) {
+		ea_sb_puts(b, ",\"what\":");
+		ea_sb_json_str(b, r->what);
+		key_u64(b, ",\"count\":", r->count);
+	}
+	if (r->detail[0]) {
+		ea_sb_puts(b, ",\"detail\":");
+		ea_sb_puts(b, r->detail);
+	}
+	ea_sb_puts(b, "}\n");
 }
 
 static void print_json(FILE *f, const struct ea_rec *r)
 {
-	char ts[40], hex[65];
+	static __thread struct ea_sbuf b;
 
-	fprintf(f, "{\"event\":\"%s\",\"ts\":\"%s\",\"host\":", ea_rec_kind_name(r->kind),
-		ea_format_time(r->ts_ns, ts));
-	ea_json_str(f, r->host);
-	if (r->seq) {
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", r->chain[i]);
-		fprintf(f, ",\"seq\":%llu,\"chain\":\"%s\"", (unsigned long long)r->seq, hex);
-	}
-	if (ea_rec_is_flow(r))
-		print_flow_json(f, r);
-	else if (r->kind == EA_REC_LOST)
-		fprintf(f, ",\"what\":\"%s\",\"count\":%llu", r->what,
-			(unsigned long long)r->count);
-	if (r->detail[0])
-		fprintf(f, ",\"detail\":%s", r->detail);
-	fputs("}\n", f);
+	ea_sb_reset(&b);
+	ea_rec_json(&b, r);
+	if (!b.oom)
+		fwrite(b.p, 1, b.len, f);
 }
 
 static void print_flow_text(FILE *f, const struct ea_rec *r)

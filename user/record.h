@@ -33,6 +33,9 @@ const char *ea_format_time(int64_t real_ns, char buf[40]);
 /* A flow record from a kernel event (size already checked). */
 void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 		       const struct ea_record_ctx *ctx);
+struct ea_sbuf;
+/* A record as one JSON line (with seq and chain once set), appended to b. */
+void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r);
 /* Any record, readable or as one JSON line (with seq and chain once set). */
 void ea_rec_print(FILE *f, bool json, const struct ea_rec *r);
 

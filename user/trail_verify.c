@@ -331,8 +331,10 @@ static void walk(struct vstate *v, const struct ea_seg_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		if (!check_segment(v, l->seq[i], i == 0, i + 1 == l->n))
 			return;
-	if (check_start(v, l->seq[0]))
-		check_anchor_coverage(v);
+	if (!check_start(v, l->seq[0]))
+		return;
+	ea_seg_name(v->seg, l->seq[l->n - 1], "eat");
+	check_anchor_coverage(v);
 }
 
 int ea_trail_verify(const char *dir, const struct ea_verify_opts *o,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "sbuf.h"
 #include "util.h"
 
 int ea_verbose;
@@ -110,45 +111,10 @@ size_t ea_utf8_valid_len(const unsigned char *s)
  */
 void ea_json_str(FILE *f, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	static __thread struct ea_sbuf b;
 
-	fputc('"', f);
-	while (*s) {
-		size_t n = ea_utf8_valid_len(s);
-
-		if (n == 0) {
-			fputs("\\ufffd", f);
-			s++;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(s, 1, n, f);
-			s += n;
-			continue;
-		}
-		switch (*s) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		default:
-			if (*s < 0x20 || *s == 0x7f)
-				fprintf(f, "\\u%04x", *s);
-			else
-				fputc(*s, f);
-		}
-		s++;
-	}
-	fputc('"', f);
+	ea_sb_reset(&b);
+	ea_sb_json_str(&b, str);
+	if (!b.oom)
+		fwrite(b.p, 1, b.len, f);
 }

@@ -185,10 +185,24 @@ class Window:
         return (ns / n if n else None), (nns / nn if nn else None), n
 
     def per_unit(self):
-        """(agent ns, no-op ns) per unit of work, over all programs."""
+        """(agent ns, no-op ns) per unit of work, over all programs; None
+        when bpf_stats counted nothing."""
         a = sum(self.prog(n)[0] for n in self.agent.ids)
         z = sum(self.nop(n)[0] for n in self.agent.ids if n in NOOP_OF)
-        return a / self.units if self.units else None, z / self.units if self.units else None
+        if not self.units or not a:
+            return None, None
+        return a / self.units, z / self.units
+
+
+def sub(a, b):
+    return a - b if a is not None and b is not None else None
+
+
+def div(a, b):
+    return a / b if a is not None and b else None
+
+
+NO_STATS = "bpf_stats counted no runs in the window"
 
 
 class Bench:
@@ -412,11 +426,13 @@ class Bench:
         for label, goal in (("allowed", 400), ("flagged", 800)):
             win = wins[label]
             a, z = win.per_unit()
+            d = sub(a, z)
             self.row(part=4, what=f"BPF ns per connection, {label} (no-ops: same hooks)",
                      command=f"bpf_stats over part 2 ({win.units} conns)", baseline=z,
-                     measured=a, ratio=None, delta=a - z, unit="ns",
-                     goal=f"<= {goal} ns net", met=(a - z) <= goal,
-                     note=f"{a - z:.0f} ns net of no-ops ({a:.0f} gross); per program: " +
+                     measured=a, ratio=None, delta=d, unit="ns",
+                     goal=f"<= {goal} ns net", met=None if d is None else d <= goal,
+                     note=NO_STATS if d is None else
+                     f"{d:.0f} ns net of no-ops ({a:.0f} gross); per program: " +
                      ", ".join(f"{n} {win.prog(n)[0] / win.units:.0f}"
                                for n in stats.ALL_PROGS if win.prog(n)[1]))
         w = wins["flagged"]
@@ -569,29 +585,31 @@ class Bench:
                 p = self.paired(lambda: run("w", wf), lambda: run("ws", ws), n)
                 if kind == "conn":
                     (fa, fz), (sa, sz) = wf.per_unit(), ws.per_unit()
-                    r = (fa - fz) / (sa - sz)
+                    r = div(sub(fa, fz), sub(sa, sz))
                     self.row(part=4, what="BPF ns per new connection, full / 10-prefix table",
                              command=f"bench_connect client {SERVER4} (w: full, ws: small)",
-                             baseline=sa - sz, measured=fa - fz, ratio=r, unit="ns",
-                             goal="<= 1.1", met=r <= 1.1, pairs=n,
-                             note=f"net of no-ops; wall-clock conn/s full/small {p['ratio']:.3f} "
+                             baseline=sub(sa, sz), measured=sub(fa, fz), ratio=r, unit="ns",
+                             goal="<= 1.1", met=None if r is None else r <= 1.1, pairs=n,
+                             note=(NO_STATS + "; " if r is None else "net of no-ops; ") +
+                                  f"wall-clock conn/s full/small {p['ratio']:.3f} "
                                   f"±{p['spread']:.3f}")
                     fc, fcz, _ = wf.per_run("connect4")
                     sc, scz, _ = ws.per_run("connect4")
                     if fc and sc:
                         self.row(part=4, what="connect4 ns/run (classifies), full / 10-prefix",
-                                 command="bpf_stats", baseline=sc - scz, measured=fc - fcz,
-                                 ratio=(fc - fcz) / (sc - scz), unit="ns", goal=None, met=None,
-                                 note="net of no-op connect4")
+                                 command="bpf_stats", baseline=sub(sc, scz),
+                                 measured=sub(fc, fcz), ratio=div(sub(fc, fcz), sub(sc, scz)),
+                                 unit="ns", goal=None, met=None, note="net of no-op connect4")
                 else:
                     fe, fez, _ = wf.per_run("egress")
                     se, sez, _ = ws.per_run("egress")
-                    r = (fe - fez) / (se - sez)
+                    r = div(sub(fe, fez), sub(se, sez))
                     self.row(part=4, what="egress ns/run (UDP), full / 10-prefix table",
                              command=f"bench_udp send {FLAGGED4} (w: full, ws: small)",
-                             baseline=se - sez, measured=fe - fez, ratio=r, unit="ns",
-                             goal="<= 1.1", met=r <= 1.1, pairs=n,
-                             note=f"net of no-op; wall-clock dgram/s full/small {p['ratio']:.3f} "
+                             baseline=sub(se, sez), measured=sub(fe, fez), ratio=r, unit="ns",
+                             goal="<= 1.1", met=None if r is None else r <= 1.1, pairs=n,
+                             note=(NO_STATS + "; " if r is None else "net of no-op; ") +
+                                  f"wall-clock dgram/s full/small {p['ratio']:.3f} "
                                   f"±{p['spread']:.3f}")
         finally:
             small.stop()
@@ -718,12 +736,15 @@ class Bench:
 
         # detect by trying: does the agent take the config, and do its
         # file hooks run when the workload opens labelled files?
+        noop_p, noop = self.noop_start(None)	# also keeps bpf_stats on
+        self.stats_on()
         probe = Agent(self, "labels-probe", conf, "w")
         if not probe.start():
+            self.stats_restore()
+            self.end(noop_p)
             self.pending(7, what, "egress-audit run does not accept a [label] path config: "
                                   f"{probe.last_error()}", goal=goal)
             return
-        self.stats_on()
         try:
             ran = 0
             if "openat_exit" in probe.ids:
@@ -733,18 +754,16 @@ class Bench:
                 s1 = stats.prog_stats()
                 ran = stats.delta(s0, s1, [i]).get(i, (0, 0))[1]
         finally:
-            self.stats_restore()
             probe.stop()
         if not ran:
+            self.stats_restore()
+            self.end(noop_p)
             self.pending(7, what, "egress-audit run accepts a [label] path config, but its "
                                   "file hooks did not run while the workload opened labelled "
                                   "files (openat_exit " +
                                   ("loaded, not attached" if "openat_exit" in probe.ids
                                    else "not loaded") + ")", goal=goal)
             return
-
-        noop_p, noop = self.noop_start(None)
-        self.stats_on()
         acc = {"ns": 0, "runs": 0, "nop_ns": 0, "nop_runs": 0, "start": []}
 
         def run_on():
@@ -758,10 +777,9 @@ class Bench:
                 j = files_run(self.t_files)
                 s1 = stats.prog_stats()
                 d = stats.delta(s0, s1, [i, z])
-                acc["ns"] += d[i][0]
-                acc["runs"] += d[i][1]
-                acc["nop_ns"] += d[z][0]
-                acc["nop_runs"] += d[z][1]
+                for k, pid in (("", i), ("nop_", z)):
+                    acc[k + "ns"] += d.get(pid, (0, 0))[0]
+                    acc[k + "runs"] += d.get(pid, (0, 0))[1]
                 return j["rate"]
             finally:
                 a.stop()

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The string buffer's slower parts: growth, numbers, JSON strings, times. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "sbuf.h"
+#include "util.h"
+
+bool ea_sb_grow(struct ea_sbuf *b, size_t more)
+{
+	size_t cap = b->cap ? b->cap : 1024;
+	char *p;
+
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+void ea_sb_free(struct ea_sbuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	ea_sb_putn(b, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+/* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */
+static const char *json_escape(unsigned char c, char buf[8])
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\t':
+		return "\\t";
+	case '\r':
+		return "\\r";
+	}
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(buf, 8, "\\u%04x", c);
+		return buf;
+	}
+	return NULL;
+}
+
+void ea_sb_json_str(struct ea_sbuf *b, const char *str)
+{
+	ea_sb_json_strn(b, str, SIZE_MAX);
+}
+
+void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str, *run = s;
+	const unsigned char *end = max == SIZE_MAX ? NULL : s + max;
+	char esc[8];
+
+	ea_sb_putc(b, '"');
+	while (*s && s != end) {
+		size_t n = *s < 0x80 ? 1 : ea_utf8_valid_len(s);
+
+		if (end && n > (size_t)(end - s))
+			n = 0;	/* a sequence cut by the end is invalid */
+		const char *e = n == 1 ? json_escape(*s, esc) : NULL;
+
+		if (n && !e) {
+			s += n;
+			continue;
+		}
+		ea_sb_putn(b, (const char *)run, (size_t)(s - run));
+		ea_sb_puts(b, e ? e : "\\ufffd");
+		s++;
+		run = s;
+	}
+	ea_sb_putn(b, (const char *)run, (size_t)(s - run));
+	ea_sb_putc(b, '"');
+}
+
+void ea_sb_time(struct ea_sbuf *b, int64_t real_ns)
+{
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[24];
+	time_t sec = (time_t)(real_ns / 1000000000);
+	uint32_t us = (uint32_t)((real_ns % 1000000000) / 1000);
+	char frac[9];
+
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = sec;
+	}
+	ea_sb_puts(b, cached);
+	frac[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		frac[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	frac[7] = 'Z';
+	ea_sb_putn(b, frac, 8);
+}
