@@ -492,22 +492,23 @@ int copy_file_range_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
 {
-	struct io_kiocb *r = req;
+	struct io_kiocb *r;
 	__u8 op;
 
-	if (!cfg.path_labels || BPF_CORE_READ(cqe, res) < 0)
+	if (!cfg.path_labels || cqe->res < 0)
 		return 0;
-	op = BPF_CORE_READ(r, opcode);
+	r = bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_kiocb));
+	op = r->opcode;
 	if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT) ||
 	    op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2)) {
-		struct io_open *o = (void *)&r->cmd;
+		struct io_open *o = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_open));
 
-		if (!BPF_CORE_READ(o, file_slot))	/* a real fd, not a direct slot */
-			taint_from_fd(BPF_CORE_READ(cqe, res), true);
+		if (!o->file_slot)	/* a real fd, not a direct slot */
+			taint_from_fd(cqe->res, true);
 	} else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ) ||
 		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV) ||
 		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ_FIXED)) {
-		taint_from_file(BPF_CORE_READ(r, file), false);
+		taint_from_file(r->file, false);
 	}
 	return 0;
 }

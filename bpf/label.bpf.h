@@ -86,20 +86,27 @@ static __always_inline struct ea_inode_label *inode_label(__u64 ino, __u32 dev)
 	return bpf_map_lookup_elem(&inode_labels, &key);
 }
 
-/* The label of a file: itself (hard links) or the nearest labelled ancestor. */
+/* A typed, read-only view of a kernel pointer: loads through it need no helper. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The label of a file: itself (hard links) or the nearest labelled
+ * ancestor. Runs at every open: plain loads through BTF pointers, no
+ * helper call per dentry.
+ */
 static __always_inline struct ea_inode_label *file_label(struct file *file)
 {
-	__u32 dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	__u32 dev = file->f_inode->i_sb->s_dev;
+	struct dentry *d = file->f_path.dentry;
 	int i;
 
 	for (i = 0; i < EA_DENTRY_DEPTH && d; i++) {
-		struct ea_inode_label *l = inode_label(BPF_CORE_READ(d, d_inode, i_ino), dev);
+		struct ea_inode_label *l = inode_label(d->d_inode->i_ino, dev);
 		struct dentry *parent;
 
 		if (l)
 			return l;
-		parent = BPF_CORE_READ(d, d_parent);
+		parent = d->d_parent;
 		if (parent == d)
 			break;
 		d = parent;
@@ -107,26 +114,27 @@ static __always_inline struct ea_inode_label *file_label(struct file *file)
 	return NULL;
 }
 
-/* The current task's open file at fd, or NULL. */
+/* The current task's open file at fd (a BTF pointer), or NULL. */
 static __always_inline struct file *current_file(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fdtable *fdt = task->files->fdt;
 	struct file **fds, *file = NULL;
 
-	if (fd < 0 || !fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || !fdt || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_core_read(&file, sizeof(file), &fds[fd]);
-	return file;
+	fds = fdt->fd;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	return bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 }
 
 /* Record how the current process came to carry new labels. */
 static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 					 struct file *file, __u32 path_idx)
 {
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	const unsigned char *name = file->f_path.dentry->d_name.name;
 	int i;
 
 	for (i = 0; i < EA_EVIDENCE_SLOTS; i++) {
@@ -136,7 +144,7 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 			continue;
 		e->labels = fresh;
 		e->ts_ns = bpf_ktime_get_boot_ns();
-		e->ino = BPF_CORE_READ(file, f_inode, i_ino);
+		e->ino = file->f_inode->i_ino;
 		e->path_idx = path_idx;
 		bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
 		return;
@@ -153,7 +161,7 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 
 	if (!file)
 		return;
-	if (need_read && !(BPF_CORE_READ(file, f_mode) & FMODE_READ))
+	if (need_read && !(file->f_mode & FMODE_READ))
 		return;
 	l = file_label(file);
 	if (!l)

@@ -34,6 +34,7 @@ const char cmd_feed_usage[] =
 
 static volatile sig_atomic_t feed_stopping;
 
+/* SIGINT, SIGTERM: stop after the feeds have saved their cursors. */
 static void on_signal(int sig)
 {
 	feed_stopping = 1;
@@ -44,6 +45,7 @@ struct feed_args {
 	bool drain;
 };
 
+/* The options after "feed". */
 static int parse_args(struct feed_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,6 +101,7 @@ static void wait_done(struct ea_siem *s, bool drain)
 		nanosleep(&tick, NULL);
 }
 
+/* egress-audit feed: the SIEM feed alone, on an existing trail. */
 int cmd_feed(const struct ea_global_opts *g, int argc, char **argv)
 {
 	struct feed_args a = { 0 };

@@ -6,8 +6,9 @@
  * --zone, --label, --comm (a shell pattern), --pid, --uid, --dst (CIDR),
  * --dport (N or N-M), --proto, --host. Each takes a comma-separated list
  * (except --comm, whose names may hold commas) and may be repeated: the
- * values of one filter are alternatives, different filters must all hold.
- * A filter on a flow field selects flow records only.
+ * values of one filter are alternatives, different filters must all hold
+ * (a repeated --since or --until keeps the narrower bound). A filter on a
+ * flow field selects flow records only.
  *
  * The scan reads trails in seq order. A time-bounded scan skips segments
  * by their index and blocks by their headers, so it reads only what

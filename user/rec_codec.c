@@ -76,7 +76,8 @@ void ea_rec_ctx_init(struct ea_rec_ctx *c)
 void ea_rec_ctx_reset(struct ea_rec_ctx *c)
 {
 	c->ts = 0;
-	c->mask = 0;
+	c->cookie = 0;
+	c->nflows = 0;
 	for (int f = 0; f < EA_MRU_FIELDS; f++)
 		c->mru[f].n = 0;
 }
@@ -86,13 +87,27 @@ static uint8_t *mru_slot(const struct ea_mru *m, uint8_t slot)
 	return m->buf + (size_t)slot * m->size;
 }
 
+/* Its first and last 8 bytes and its length: most values differ in these. */
+static uint64_t mru_tag(const void *v, size_t len)
+{
+	uint64_t a = 0, b = 0;
+
+	if (len >= 8) {
+		memcpy(&a, v, 8);
+		memcpy(&b, (const uint8_t *)v + len - 8, 8);
+	} else {
+		memcpy(&a, v, len);
+	}
+	return a ^ (b * 0x9e3779b97f4a7c15ull) ^ len;
+}
+
 /* The place of v in m (0: most recent), or -1. */
-static int mru_find(const struct ea_mru *m, const void *v, size_t len)
+static int mru_find(const struct ea_mru *m, const void *v, size_t len, uint64_t tag)
 {
 	for (int i = 0; i < m->n; i++) {
 		uint8_t s = m->order[i];
 
-		if (m->len[s] == len && !memcmp(mru_slot(m, s), v, len))
+		if (m->tag[s] == tag && m->len[s] == len && !memcmp(mru_slot(m, s), v, len))
 			return i;
 	}
 	return -1;
@@ -122,6 +137,7 @@ static void mru_add(struct ea_mru *m, const void *v, size_t len)
 	}
 	m->order[0] = s;
 	m->len[s] = (uint16_t)len;
+	m->tag[s] = mru_tag(v, len);
 	memcpy(mru_slot(m, s), v, len);
 }
 
@@ -129,7 +145,7 @@ static void mru_add(struct ea_mru *m, const void *v, size_t len)
 static size_t put_mstr(uint8_t *out, struct ea_mru *m, const void *v, size_t len,
 		       const void *lit, size_t litlen)
 {
-	int i = mru_find(m, v, len);
+	int i = mru_find(m, v, len, mru_tag(v, len));
 	size_t n;
 
 	if (i >= 0) {
@@ -158,6 +174,15 @@ static size_t put_addr(uint8_t *out, struct ea_mru *m, const uint8_t a[16])
 	return put_mstr(out, m, a, 16, v4 ? a + 12 : a, v4 ? 4 : 16);
 }
 
+/* s (NUL-terminated within max) into a field of size max. */
+static void put_field(char *field, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max - 1);
+
+	memcpy(field, s, n);
+	field[n] = '\0';
+}
+
 static size_t put_str(uint8_t *out, const char *s, size_t max)
 {
 	size_t len = strnlen(s, max - 1);
@@ -167,46 +192,137 @@ static size_t put_str(uint8_t *out, const char *s, size_t max)
 	return n + len;
 }
 
-static bool is_zero(const uint8_t *a, size_t n)
+static const struct ea_flow_vals zero_vals;
+
+/* Copy flow fields: the fixed part, then the strings as long as they are. */
+static void copy_vals(struct ea_flow_vals *d, const struct ea_flow_vals *s)
 {
-	for (size_t i = 0; i < n; i++)
-		if (a[i])
-			return false;
-	return true;
+	memcpy(d, s, offsetof(struct ea_flow_vals, comm));
+	put_field(d->comm, s->comm, sizeof(d->comm));
+	put_field(d->cgroup, s->cgroup, sizeof(d->cgroup));
+	put_field(d->labels, s->labels, sizeof(d->labels));
 }
 
-static void class_bytes(const struct ea_rec *r, uint8_t c[EA_CLASS_LEN])
+static void vals_from_rec(struct ea_flow_vals *v, const struct ea_rec *r)
 {
-	const uint8_t v[EA_CLASS_LEN] = { r->verdict, r->proto, r->ip_proto, r->family,
-					  r->origin, r->zone, r->mapped,
-					  (uint8_t)r->country, (uint8_t)(r->country >> 8) };
+	const uint8_t cls[EA_CLASS_LEN] = { r->verdict, r->proto, r->ip_proto, r->family,
+					    r->origin, r->zone, r->mapped,
+					    (uint8_t)r->country, (uint8_t)(r->country >> 8) };
 
-	memcpy(c, v, EA_CLASS_LEN);
+	memcpy(v->cls, cls, EA_CLASS_LEN);
+	v->sport = r->sport;
+	v->dport = r->dport;
+	memcpy(v->src, r->src, 16);
+	memcpy(v->dst, r->dst, 16);
+	v->pid = r->pid;
+	v->tid = r->tid;
+	v->uid = r->uid;
+	v->gid = r->gid;
+	v->ifindex = r->ifindex;
+	v->cgroup_id = r->cgroup_id;
+	v->cookie = r->cookie;
+	v->start_ns = r->start_ns;
+	v->bytes = r->bytes;
+	v->packets = r->packets;
+	put_field(v->comm, r->comm, sizeof(v->comm));
+	put_field(v->cgroup, r->cgroup, sizeof(v->cgroup));
+	put_field(v->labels, r->labels, sizeof(v->labels));
 }
 
-/* Which optional fields r has. */
-static uint32_t field_mask(const struct ea_rec *r, const uint8_t cls[EA_CLASS_LEN])
+static void rec_from_vals(struct ea_rec *r, const struct ea_flow_vals *v)
+{
+	r->verdict = v->cls[0];
+	r->proto = v->cls[1];
+	r->ip_proto = v->cls[2];
+	r->family = v->cls[3];
+	r->origin = v->cls[4];
+	r->zone = v->cls[5];
+	r->mapped = v->cls[6];
+	r->country = (uint16_t)(v->cls[7] | v->cls[8] << 8);
+	r->sport = v->sport;
+	r->dport = v->dport;
+	memcpy(r->src, v->src, 16);
+	memcpy(r->dst, v->dst, 16);
+	r->pid = v->pid;
+	r->tid = v->tid;
+	r->uid = v->uid;
+	r->gid = v->gid;
+	r->ifindex = v->ifindex;
+	r->cgroup_id = v->cgroup_id;
+	r->cookie = v->cookie;
+	r->start_ns = v->start_ns;
+	r->bytes = v->bytes;
+	r->packets = v->packets;
+	put_field(r->comm, v->comm, sizeof(r->comm));
+	put_field(r->cgroup, v->cgroup, sizeof(r->cgroup));
+	put_field(r->labels, v->labels, sizeof(r->labels));
+}
+
+/* The place of the flow with this cookie among the recent ones, or -1. */
+static int flow_find(const struct ea_rec_ctx *c, uint64_t cookie)
+{
+	for (int i = 0; i < c->nflows; i++)
+		if (c->flows[c->flow_order[i]].cookie == cookie)
+			return i;
+	return -1;
+}
+
+/* Move flow place i to the front; returns its slot. */
+static uint8_t flow_use(struct ea_rec_ctx *c, int i)
+{
+	uint8_t s = c->flow_order[i];
+
+	memmove(c->flow_order + 1, c->flow_order, (size_t)i);
+	c->flow_order[0] = s;
+	return s;
+}
+
+/*
+ * After a record: the flow it was based on (place b, -1: none) becomes the
+ * most recent one, holding v; without a base, a record with a cookie takes
+ * a new place (the least recent flow's, when all are in use).
+ */
+static void flow_remember(struct ea_rec_ctx *c, int b, const struct ea_flow_vals *v)
+{
+	uint8_t s;
+
+	if (b < 0 && !v->cookie)
+		return;
+	if (b < 0 && c->nflows < EA_FLOWS_N) {
+		c->flow_order[c->nflows] = c->nflows;
+		b = c->nflows++;
+	} else if (b < 0) {
+		b = EA_FLOWS_N - 1;
+	}
+	s = flow_use(c, b);
+	if (&c->flows[s] != v)
+		copy_vals(&c->flows[s], v);
+}
+
+/* The fields of v (and r's own) that differ from base b. */
+static uint32_t diff_mask(const struct ea_flow_vals *v, const struct ea_flow_vals *b,
+			  const struct ea_rec *r)
 {
 	uint32_t m = 0;
 
-	m |= !is_zero(cls, EA_CLASS_LEN) ? BIT(EA_F_CLASS) : 0;
-	m |= r->sport ? BIT(EA_F_SPORT) : 0;
-	m |= r->dport ? BIT(EA_F_DPORT) : 0;
-	m |= !is_zero(r->src, 16) ? BIT(EA_F_SRC) : 0;
-	m |= !is_zero(r->dst, 16) ? BIT(EA_F_DST) : 0;
-	m |= r->pid ? BIT(EA_F_PID) : 0;
-	m |= r->tid != r->pid ? BIT(EA_F_TID) : 0;
-	m |= r->uid ? BIT(EA_F_UID) : 0;
-	m |= r->gid != r->uid ? BIT(EA_F_GID) : 0;
-	m |= r->ifindex ? BIT(EA_F_IFINDEX) : 0;
-	m |= r->cgroup_id ? BIT(EA_F_CGROUP_ID) : 0;
-	m |= r->cookie ? BIT(EA_F_COOKIE) : 0;
-	m |= r->start_ns ? BIT(EA_F_START) : 0;
-	m |= r->bytes ? BIT(EA_F_BYTES) : 0;
-	m |= r->packets ? BIT(EA_F_PACKETS) : 0;
-	m |= r->comm[0] ? BIT(EA_F_COMM) : 0;
-	m |= r->cgroup[0] ? BIT(EA_F_CGROUP) : 0;
-	m |= r->labels[0] ? BIT(EA_F_LABELS) : 0;
+	m |= v->bytes != b->bytes ? BIT(EA_F_BYTES) : 0;
+	m |= v->packets != b->packets ? BIT(EA_F_PACKETS) : 0;
+	m |= memcmp(v->cls, b->cls, EA_CLASS_LEN) ? BIT(EA_F_CLASS) : 0;
+	m |= v->sport != b->sport ? BIT(EA_F_SPORT) : 0;
+	m |= v->dport != b->dport ? BIT(EA_F_DPORT) : 0;
+	m |= memcmp(v->src, b->src, 16) ? BIT(EA_F_SRC) : 0;
+	m |= memcmp(v->dst, b->dst, 16) ? BIT(EA_F_DST) : 0;
+	m |= v->pid != b->pid ? BIT(EA_F_PID) : 0;
+	m |= v->tid != b->tid ? BIT(EA_F_TID) : 0;
+	m |= v->uid != b->uid ? BIT(EA_F_UID) : 0;
+	m |= v->gid != b->gid ? BIT(EA_F_GID) : 0;
+	m |= v->ifindex != b->ifindex ? BIT(EA_F_IFINDEX) : 0;
+	m |= v->cgroup_id != b->cgroup_id ? BIT(EA_F_CGROUP_ID) : 0;
+	m |= v->cookie != b->cookie ? BIT(EA_F_COOKIE) : 0;
+	m |= v->start_ns != b->start_ns ? BIT(EA_F_START) : 0;
+	m |= strcmp(v->comm, b->comm) ? BIT(EA_F_COMM) : 0;
+	m |= strcmp(v->cgroup, b->cgroup) ? BIT(EA_F_CGROUP) : 0;
+	m |= strcmp(v->labels, b->labels) ? BIT(EA_F_LABELS) : 0;
 	m |= r->evidence[0] ? BIT(EA_F_EVIDENCE) : 0;
 	m |= r->count ? BIT(EA_F_COUNT) : 0;
 	m |= r->what[0] ? BIT(EA_F_WHAT) : 0;
@@ -214,57 +330,64 @@ static uint32_t field_mask(const struct ea_rec *r, const uint8_t cls[EA_CLASS_LE
 	return m;
 }
 
-/* The numeric flow fields that are present, in order. */
-static size_t put_numbers(uint8_t *o, const struct ea_rec *r, uint32_t m)
+/* Totals, class, ports and addresses that are given. */
+static size_t put_head(struct ea_rec_ctx *c, uint8_t *o, const struct ea_flow_vals *v,
+		       uint32_t m)
 {
-	const uint64_t v[] = {
-		[EA_F_PID] = r->pid,
-		[EA_F_TID] = zigzag((int64_t)r->tid - (int64_t)r->pid),
-		[EA_F_UID] = r->uid,
-		[EA_F_GID] = zigzag((int64_t)r->gid - (int64_t)r->uid),
-		[EA_F_IFINDEX] = r->ifindex,
-		[EA_F_CGROUP_ID] = r->cgroup_id, [EA_F_COOKIE] = r->cookie,
-		[EA_F_START] = zigzag((int64_t)((uint64_t)r->ts_ns - (uint64_t)r->start_ns)),
-		[EA_F_BYTES] = r->bytes, [EA_F_PACKETS] = r->packets,
+	size_t n = 0;
+
+	if (m & BIT(EA_F_BYTES))
+		n += ea_varint_put(o + n, v->bytes);
+	if (m & BIT(EA_F_PACKETS))
+		n += ea_varint_put(o + n, v->packets);
+	if (m & BIT(EA_F_CLASS))
+		n += put_mstr(o + n, &c->mru[EA_MRU_CLASS], v->cls, EA_CLASS_LEN, v->cls,
+			      EA_CLASS_LEN);
+	if (m & BIT(EA_F_SPORT))
+		n += ea_varint_put(o + n, v->sport);
+	if (m & BIT(EA_F_DPORT))
+		n += ea_varint_put(o + n, v->dport);
+	if (m & BIT(EA_F_SRC))
+		n += put_addr(o + n, &c->mru[EA_MRU_SRC], v->src);
+	if (m & BIT(EA_F_DST))
+		n += put_addr(o + n, &c->mru[EA_MRU_DST], v->dst);
+	return n;
+}
+
+/* The numbers from pid to start that are given, in order. */
+static size_t put_numbers(struct ea_rec_ctx *c, uint8_t *o, const struct ea_flow_vals *v,
+			  int64_t ts, uint32_t m)
+{
+	const uint64_t x[] = {
+		[EA_F_PID] = v->pid,
+		[EA_F_TID] = zigzag((int64_t)v->tid - (int64_t)v->pid),
+		[EA_F_UID] = v->uid,
+		[EA_F_GID] = zigzag((int64_t)v->gid - (int64_t)v->uid),
+		[EA_F_IFINDEX] = v->ifindex,
+		[EA_F_CGROUP_ID] = v->cgroup_id,
+		[EA_F_COOKIE] = zigzag((int64_t)(v->cookie - c->cookie)),
+		[EA_F_START] = zigzag((int64_t)((uint64_t)ts - (uint64_t)v->start_ns)),
 	};
 	size_t n = 0;
 
-	for (int f = EA_F_PID; f <= EA_F_PACKETS; f++)
+	for (int f = EA_F_PID; f <= EA_F_START; f++)
 		if (m & BIT(f))
-			n += ea_varint_put(o + n, v[f]);
+			n += ea_varint_put(o + n, x[f]);
 	return n;
 }
 
-/* Class, ports and addresses that are present. */
-static size_t put_flow_head(struct ea_rec_ctx *c, uint8_t *o, const struct ea_rec *r,
-			    uint32_t m, const uint8_t cls[EA_CLASS_LEN])
-{
-	size_t n = 0;
-
-	if (m & BIT(EA_F_CLASS))
-		n += put_mstr(o, &c->mru[EA_MRU_CLASS], cls, EA_CLASS_LEN, cls, EA_CLASS_LEN);
-	if (m & BIT(EA_F_SPORT))
-		n += ea_varint_put(o + n, r->sport);
-	if (m & BIT(EA_F_DPORT))
-		n += ea_varint_put(o + n, r->dport);
-	if (m & BIT(EA_F_SRC))
-		n += put_addr(o + n, &c->mru[EA_MRU_SRC], r->src);
-	if (m & BIT(EA_F_DST))
-		n += put_addr(o + n, &c->mru[EA_MRU_DST], r->dst);
-	return n;
-}
-
-/* The string fields and the lost count that are present. */
-static size_t put_tail(struct ea_rec_ctx *c, uint8_t *o, const struct ea_rec *r, uint32_t m)
+/* The strings and the lost count that are given. */
+static size_t put_tail(struct ea_rec_ctx *c, uint8_t *o, const struct ea_flow_vals *v,
+		       const struct ea_rec *r, uint32_t m)
 {
 	size_t n = 0;
 
 	if (m & BIT(EA_F_COMM))
-		n += put_mstr_s(o + n, &c->mru[EA_MRU_COMM], r->comm, sizeof(r->comm));
+		n += put_mstr_s(o + n, &c->mru[EA_MRU_COMM], v->comm, sizeof(v->comm));
 	if (m & BIT(EA_F_CGROUP))
-		n += put_mstr_s(o + n, &c->mru[EA_MRU_CGROUP], r->cgroup, sizeof(r->cgroup));
+		n += put_mstr_s(o + n, &c->mru[EA_MRU_CGROUP], v->cgroup, sizeof(v->cgroup));
 	if (m & BIT(EA_F_LABELS))
-		n += put_mstr_s(o + n, &c->mru[EA_MRU_LABELS], r->labels, sizeof(r->labels));
+		n += put_mstr_s(o + n, &c->mru[EA_MRU_LABELS], v->labels, sizeof(v->labels));
 	if (m & BIT(EA_F_EVIDENCE))
 		n += put_str(o + n, r->evidence, sizeof(r->evidence));
 	if (m & BIT(EA_F_COUNT))
@@ -278,21 +401,29 @@ static size_t put_tail(struct ea_rec_ctx *c, uint8_t *o, const struct ea_rec *r,
 
 size_t ea_rec_encode(struct ea_rec_ctx *c, const struct ea_rec *r, uint8_t *out)
 {
-	uint8_t cls[EA_CLASS_LEN];
+	struct ea_flow_vals *v = &c->cur;
+	const struct ea_flow_vals *base = &zero_vals;
+	int b;
 	uint32_t m;
 	size_t n = 0;
 
-	class_bytes(r, cls);
-	m = field_mask(r, cls);
+	vals_from_rec(v, r);
+	b = v->cookie ? flow_find(c, v->cookie) : -1;
+	if (b >= 0)
+		base = &c->flows[c->flow_order[b]];
+	m = diff_mask(v, base, r);
 	out[n++] = (uint8_t)r->kind;
-	n += ea_varint_put(out + n, m ^ c->mask);
+	n += ea_varint_put(out + n, (uint64_t)(b + 1));
+	n += ea_varint_put(out + n, m);
 	n += ea_varint_put(out + n, zigzag((int64_t)((uint64_t)r->ts_ns - (uint64_t)c->ts)));
-	c->mask = m;
-	c->ts = r->ts_ns;
 	n += put_mstr_s(out + n, &c->mru[EA_MRU_HOST], r->host, sizeof(r->host));
-	n += put_flow_head(c, out + n, r, m, cls);
-	n += put_numbers(out + n, r, m);
-	n += put_tail(c, out + n, r, m);
+	n += put_head(c, out + n, v, m);
+	n += put_numbers(c, out + n, v, r->ts_ns, m);
+	n += put_tail(c, out + n, v, r, m);
+	c->ts = r->ts_ns;
+	if (v->cookie)
+		c->cookie = v->cookie;
+	flow_remember(c, b, v);
 	return n;
 }
 
@@ -311,6 +442,10 @@ static bool bad(struct dec *d, const char *why)
 
 static bool get_u64(struct dec *d, uint64_t *v, const char *what)
 {
+	if (d->p < d->end && *d->p < 0x80) {
+		*v = *d->p++;
+		return true;
+	}
 	return !ea_varint_get(&d->p, d->end, v) || bad(d, what);
 }
 
@@ -396,72 +531,69 @@ static bool get_str(struct dec *d, char *out, size_t max, const char *what)
 	return true;
 }
 
-static bool dec_flow_head(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r, uint32_t m)
+static bool dec_head(struct ea_rec_ctx *c, struct dec *d, struct ea_flow_vals *v, uint32_t m)
 {
-	uint8_t cls[EA_CLASS_LEN];
-	uint64_t v = 0;
+	uint64_t x = 0;
 
-	if (m & BIT(EA_F_CLASS)) {
-		if (get_mstr(d, &c->mru[EA_MRU_CLASS], LIT_CLASS, cls, "bad class") < 0)
+	if ((m & BIT(EA_F_BYTES)) && !get_u64(d, &v->bytes, "bad bytes"))
+		return false;
+	if ((m & BIT(EA_F_PACKETS)) && !get_u64(d, &v->packets, "bad packets"))
+		return false;
+	if ((m & BIT(EA_F_CLASS)) &&
+	    get_mstr(d, &c->mru[EA_MRU_CLASS], LIT_CLASS, v->cls, "bad class") < 0)
+		return false;
+	if (m & BIT(EA_F_SPORT)) {
+		if (!get_num(d, UINT16_MAX, &x, "bad sport"))
 			return false;
-		r->verdict = cls[0];
-		r->proto = cls[1];
-		r->ip_proto = cls[2];
-		r->family = cls[3];
-		r->origin = cls[4];
-		r->zone = cls[5];
-		r->mapped = cls[6];
-		r->country = (uint16_t)(cls[7] | cls[8] << 8);
+		v->sport = (uint16_t)x;
 	}
-	if ((m & BIT(EA_F_SPORT)) && !get_num(d, UINT16_MAX, &v, "bad sport"))
-		return false;
-	r->sport = (uint16_t)v;
-	v = 0;
-	if ((m & BIT(EA_F_DPORT)) && !get_num(d, UINT16_MAX, &v, "bad dport"))
-		return false;
-	r->dport = (uint16_t)v;
-	if ((m & BIT(EA_F_SRC)) && get_mstr(d, &c->mru[EA_MRU_SRC], LIT_ADDR, r->src, "bad src") < 0)
+	if (m & BIT(EA_F_DPORT)) {
+		if (!get_num(d, UINT16_MAX, &x, "bad dport"))
+			return false;
+		v->dport = (uint16_t)x;
+	}
+	if ((m & BIT(EA_F_SRC)) && get_mstr(d, &c->mru[EA_MRU_SRC], LIT_ADDR, v->src, "bad src") < 0)
 		return false;
 	return !(m & BIT(EA_F_DST)) ||
-	       get_mstr(d, &c->mru[EA_MRU_DST], LIT_ADDR, r->dst, "bad dst") >= 0;
+	       get_mstr(d, &c->mru[EA_MRU_DST], LIT_ADDR, v->dst, "bad dst") >= 0;
 }
 
-static bool dec_numbers(struct dec *d, struct ea_rec *r, uint32_t m)
+static bool dec_numbers(struct ea_rec_ctx *c, struct dec *d, struct ea_flow_vals *v,
+			int64_t ts, uint32_t m)
 {
-	uint64_t v[EA_F_PACKETS + 1] = { 0 };
+	uint64_t x[EA_F_START + 1];
 
-	for (int f = EA_F_PID; f <= EA_F_PACKETS; f++) {
-		uint64_t max = f == EA_F_TID || f == EA_F_GID || f >= EA_F_CGROUP_ID ?
-				       UINT64_MAX : UINT32_MAX;
+	for (int f = EA_F_PID; f <= EA_F_START; f++) {
+		uint64_t max = f == EA_F_PID || f == EA_F_UID || f == EA_F_IFINDEX ?
+				       UINT32_MAX : UINT64_MAX;
 
-		if ((m & BIT(f)) && !get_num(d, max, &v[f], "bad number field"))
+		if ((m & BIT(f)) && !get_num(d, max, &x[f], "bad number field"))
 			return false;
 	}
-	r->pid = (uint32_t)v[EA_F_PID];
-	r->tid = (uint32_t)((int64_t)r->pid + unzigzag(v[EA_F_TID]));
-	r->uid = (uint32_t)v[EA_F_UID];
-	r->gid = (uint32_t)((int64_t)r->uid + unzigzag(v[EA_F_GID]));
-	r->ifindex = (uint32_t)v[EA_F_IFINDEX];
-	r->cgroup_id = v[EA_F_CGROUP_ID];
-	r->cookie = v[EA_F_COOKIE];
-	r->start_ns = m & BIT(EA_F_START) ?
-		(int64_t)((uint64_t)r->ts_ns - (uint64_t)unzigzag(v[EA_F_START])) : 0;
-	r->bytes = v[EA_F_BYTES];
-	r->packets = v[EA_F_PACKETS];
+	v->pid = m & BIT(EA_F_PID) ? (uint32_t)x[EA_F_PID] : v->pid;
+	v->tid = m & BIT(EA_F_TID) ? (uint32_t)((int64_t)v->pid + unzigzag(x[EA_F_TID])) : v->tid;
+	v->uid = m & BIT(EA_F_UID) ? (uint32_t)x[EA_F_UID] : v->uid;
+	v->gid = m & BIT(EA_F_GID) ? (uint32_t)((int64_t)v->uid + unzigzag(x[EA_F_GID])) : v->gid;
+	v->ifindex = m & BIT(EA_F_IFINDEX) ? (uint32_t)x[EA_F_IFINDEX] : v->ifindex;
+	v->cgroup_id = m & BIT(EA_F_CGROUP_ID) ? x[EA_F_CGROUP_ID] : v->cgroup_id;
+	v->cookie = m & BIT(EA_F_COOKIE) ? c->cookie + (uint64_t)unzigzag(x[EA_F_COOKIE]) :
+					    v->cookie;
+	v->start_ns = m & BIT(EA_F_START) ?
+		(int64_t)((uint64_t)ts - (uint64_t)unzigzag(x[EA_F_START])) : v->start_ns;
 	return true;
 }
 
-/* The string fields and the lost count, or empty where absent. */
-static bool dec_tail(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r, uint32_t m)
+/* The strings and the lost count; those not in bases are empty when absent. */
+static bool dec_tail(struct ea_rec_ctx *c, struct dec *d, struct ea_flow_vals *v,
+		     struct ea_rec *r, uint32_t m)
 {
-	r->comm[0] = r->cgroup[0] = r->labels[0] = r->evidence[0] = '\0';
-	r->what[0] = r->detail[0] = '\0';
+	r->evidence[0] = r->what[0] = r->detail[0] = '\0';
 	r->count = 0;
-	return (!(m & BIT(EA_F_COMM)) || get_mstr_s(d, &c->mru[EA_MRU_COMM], r->comm, "bad comm")) &&
+	return (!(m & BIT(EA_F_COMM)) || get_mstr_s(d, &c->mru[EA_MRU_COMM], v->comm, "bad comm")) &&
 	       (!(m & BIT(EA_F_CGROUP)) ||
-		get_mstr_s(d, &c->mru[EA_MRU_CGROUP], r->cgroup, "bad cgroup")) &&
+		get_mstr_s(d, &c->mru[EA_MRU_CGROUP], v->cgroup, "bad cgroup")) &&
 	       (!(m & BIT(EA_F_LABELS)) ||
-		get_mstr_s(d, &c->mru[EA_MRU_LABELS], r->labels, "bad labels")) &&
+		get_mstr_s(d, &c->mru[EA_MRU_LABELS], v->labels, "bad labels")) &&
 	       (!(m & BIT(EA_F_EVIDENCE)) ||
 		get_str(d, r->evidence, sizeof(r->evidence), "bad evidence")) &&
 	       (!(m & BIT(EA_F_COUNT)) || get_u64(d, &r->count, "bad count")) &&
@@ -470,24 +602,32 @@ static bool dec_tail(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r, uint
 		get_str(d, r->detail, sizeof(r->detail), "bad detail"));
 }
 
-/* kind, mask, ts and host. */
-static bool dec_head(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r, uint32_t *mask)
+/* kind, base, mask, ts and host; *v is the base (decoded into in place),
+ * or the context's own record starting from nothing. */
+static bool dec_start(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r,
+		      struct ea_flow_vals **v, int *base, uint32_t *mask)
 {
-	uint64_t m, ts;
+	uint64_t b, m, ts;
 
 	if (d->p >= d->end)
 		return bad(d, "empty record");
 	r->kind = *d->p++;
 	if (r->kind < EA_REC_FLOW_START || r->kind >= EA_REC_KIND_MAX)
 		return bad(d, "unknown record kind");
-	if (!get_num(d, BIT(EA_F_MAX) - 1, &m, "bad field mask"))
+	if (!get_num(d, c->nflows, &b, "reference to a flow not seen"))
 		return false;
-	if (!get_u64(d, &ts, "bad timestamp"))
+	if (!get_num(d, BIT(EA_F_MAX) - 1, &m, "bad field mask") ||
+	    !get_u64(d, &ts, "bad timestamp"))
 		return false;
-	c->mask ^= (uint32_t)m;
+	*base = (int)b - 1;
+	*v = b ? &c->flows[c->flow_order[b - 1]] : &c->cur;
+	if (!b) {
+		memset(*v, 0, offsetof(struct ea_flow_vals, comm));
+		(*v)->comm[0] = (*v)->cgroup[0] = (*v)->labels[0] = '\0';
+	}
 	c->ts = (int64_t)((uint64_t)c->ts + (uint64_t)unzigzag(ts));
 	r->ts_ns = c->ts;
-	*mask = c->mask;
+	*mask = (uint32_t)m;
 	return get_mstr_s(d, &c->mru[EA_MRU_HOST], r->host, "bad host");
 }
 
@@ -495,12 +635,19 @@ int ea_rec_decode(struct ea_rec_ctx *c, const uint8_t *p, size_t len, struct ea_
 		  const char **why)
 {
 	struct dec d = { .p = p, .end = p + len };
+	struct ea_flow_vals *v = NULL;
 	uint32_t m = 0;
+	int b = -1;
 
-	memset(&r->verdict, 0, offsetof(struct ea_rec, comm) - offsetof(struct ea_rec, verdict));
-	if (dec_head(c, &d, r, &m) && dec_flow_head(c, &d, r, m) && dec_numbers(&d, r, m) &&
-	    dec_tail(c, &d, r, m) && (d.p == d.end || bad(&d, "trailing bytes")))
+	if (dec_start(c, &d, r, &v, &b, &m) && dec_head(c, &d, v, m) &&
+	    dec_numbers(c, &d, v, r->ts_ns, m) && dec_tail(c, &d, v, r, m) &&
+	    (d.p == d.end || bad(&d, "trailing bytes"))) {
+		rec_from_vals(r, v);
+		if (v->cookie)
+			c->cookie = v->cookie;
+		flow_remember(c, b, v);
 		return 0;
+	}
 	*why = d.why ? d.why : "malformed record";
 	return -EINVAL;
 }

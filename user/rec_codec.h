@@ -2,29 +2,35 @@
 /*
  * The binary encoding of a record in the audit trail, and its decoder.
  *
- * Records are encoded one after the other within a block, against a small
+ * Records are encoded one after the other within a block, against a
  * context that starts empty with each block: the previous record's time
- * and field mask, and for the fields that repeat (host, the class bytes,
- * source, destination, comm, cgroup, labels) the last EA_MRU_N distinct
- * values, most recent first.
+ * and nonzero socket cookie; for the fields that repeat (host, the class
+ * bytes, source, destination, comm, cgroup, labels) the last EA_MRU_N
+ * distinct values, most recent first; and the flow fields of the last
+ * EA_FLOWS_N records with distinct nonzero cookies (the flows of the block).
  *
- *   record := kind:u8  mask^prev_mask:varint  zigzag(ts - prev_ts):varint
+ *   record := kind:u8  base:varint  mask:varint  zigzag(ts - prev_ts):varint
  *             host:mstr  field...
  *
- * varint is unsigned LEB128 (at most 10 bytes), str a varint length and the
- * bytes (no NUL among them), mstr a varint x: odd, the value (x >> 1) places
- * back in the recent list (which then moves to the front); even, a new
- * value of x >> 1 bytes that follows (and goes to the front). The mask
- * says which fields follow, in the order of enum ea_rec_field; fields that
- * hold zero or an empty string are left out, so each kind carries only
- * what it uses. seq and chain are not part of the encoding: seq is the
- * record's place in the trail, and the chain is computed over exactly
- * these bytes (which, through the context, depend on the records before it
- * in its block: those are chained too).
+ * base 0 means a record made from nothing (flow fields zero, strings
+ * empty); base i means the record starts as a copy of the flow fields of
+ * the i-th most recent flow. The mask says which fields follow, in the
+ * order of enum ea_rec_field, replacing the base's; the others keep it.
+ * So a flow_start carries what its kind uses, and the flow_update and
+ * flow_end after it little more than their totals.
+ *
+ * varint is unsigned LEB128 (at most 10 bytes); str a varint length and the
+ * bytes (no NUL among them); mstr a varint x: odd, the value (x >> 1) places
+ * back in that field's recent values (which then moves to the front); even,
+ * a new value of x >> 1 bytes that follows (and goes to the front). seq and
+ * chain are not part of the encoding: seq is the record's place in the
+ * trail, and the chain is computed over exactly these bytes (which, through
+ * the context, depend on the records before it in its block: those are
+ * chained too).
  *
  * The decoder treats its input as hostile: every length is checked against
  * the input and against the field it fills, references to recent values
- * against the values there are, and a record must use all of its bytes.
+ * and flows against what there is, and a record must use all of its bytes.
  * It returns -EINVAL and a static reason.
  */
 #ifndef EA_REC_CODEC_H
@@ -35,8 +41,10 @@
 
 #include "rec.h"
 
-/* Optional fields, in encoding order (bit n of the mask). */
+/* Fields a record may give, in encoding order (bit n of the mask). */
 enum ea_rec_field {
+	EA_F_BYTES,		/* varint */
+	EA_F_PACKETS,		/* varint */
 	EA_F_CLASS,		/* mstr of 9 bytes: verdict proto ip_proto family origin
 				 * zone mapped country (u16 little-endian) */
 	EA_F_SPORT,		/* varint */
@@ -44,34 +52,34 @@ enum ea_rec_field {
 	EA_F_SRC,		/* mstr: 4 bytes (::ffff:a.b.c.d) or 16 */
 	EA_F_DST,		/* mstr: as src */
 	EA_F_PID,		/* varint */
-	EA_F_TID,		/* zigzag varint: tid - pid (absent: tid = pid) */
+	EA_F_TID,		/* zigzag varint: tid - pid */
 	EA_F_UID,		/* varint */
-	EA_F_GID,		/* zigzag varint: gid - uid (absent: gid = uid) */
-	EA_F_IFINDEX,		/* varint each */
-	EA_F_CGROUP_ID,
-	EA_F_COOKIE,
+	EA_F_GID,		/* zigzag varint: gid - uid */
+	EA_F_IFINDEX,		/* varint */
+	EA_F_CGROUP_ID,		/* varint */
+	EA_F_COOKIE,		/* zigzag varint: cookie - previous nonzero cookie */
 	EA_F_START,		/* zigzag varint: ts - start */
-	EA_F_BYTES,
-	EA_F_PACKETS,
 	EA_F_COMM,		/* mstr */
 	EA_F_CGROUP,		/* mstr */
 	EA_F_LABELS,		/* mstr */
-	EA_F_EVIDENCE,		/* str */
-	EA_F_COUNT,		/* varint */
-	EA_F_WHAT,		/* str */
-	EA_F_DETAIL,		/* str */
+	EA_F_EVIDENCE,		/* str (not in bases: absent means empty) */
+	EA_F_COUNT,		/* varint (not in bases: absent means 0) */
+	EA_F_WHAT,		/* str (not in bases) */
+	EA_F_DETAIL,		/* str (not in bases) */
 	EA_F_MAX,
 };
 
 /* Bytes an encoded record may take, at most (all strings full). */
 #define EA_REC_ENC_MAX	16384
 #define EA_MRU_N	8
+#define EA_FLOWS_N	32
 
 /* Recent values of one field: EA_MRU_N slots of size bytes. */
 struct ea_mru {
 	uint8_t n;			/* slots in use */
 	uint8_t order[EA_MRU_N];	/* slots, most recent first */
 	uint16_t len[EA_MRU_N];		/* by slot */
+	uint64_t tag[EA_MRU_N];		/* by slot: a quick fingerprint of the value */
 	uint16_t size;
 	uint8_t *buf;			/* EA_MRU_N * size bytes */
 };
@@ -83,11 +91,29 @@ enum { EA_MRU_HOST, EA_MRU_CLASS, EA_MRU_SRC, EA_MRU_DST, EA_MRU_COMM, EA_MRU_CG
 #define EA_MRU_STORE	(EA_MRU_N * (EA_REC_HOST_MAX + EA_CLASS_LEN + 16 + 16 + \
 				     EA_COMM_LEN + 1 + EA_REC_CGROUP_MAX + EA_REC_LABELS_MAX))
 
+/* The flow fields of a record: what a base holds. */
+struct ea_flow_vals {
+	uint8_t cls[EA_CLASS_LEN];
+	uint16_t sport, dport;
+	uint8_t src[16], dst[16];
+	uint32_t pid, tid, uid, gid, ifindex;
+	uint64_t cgroup_id, cookie;
+	int64_t start_ns;
+	uint64_t bytes, packets;
+	char comm[EA_COMM_LEN + 1];
+	char cgroup[EA_REC_CGROUP_MAX];
+	char labels[EA_REC_LABELS_MAX];
+};
+
 /* The context of a block's records. It points into itself: not to be copied. */
 struct ea_rec_ctx {
 	int64_t ts;
-	uint32_t mask;
+	uint64_t cookie;		/* the last nonzero cookie */
 	struct ea_mru mru[EA_MRU_FIELDS];
+	uint8_t nflows;
+	uint8_t flow_order[EA_FLOWS_N];	/* slots of flows, most recent first */
+	struct ea_flow_vals flows[EA_FLOWS_N];
+	struct ea_flow_vals cur;	/* the record being coded */
 	uint8_t store[EA_MRU_STORE];
 };
 

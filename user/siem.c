@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,7 @@ struct feed {
 	uint32_t backoff_cap_ms;
 	char trail_dir[PATH_MAX];
 	char cursor[PATH_MAX], cursor_tmp[PATH_MAX];
+	int lock_fd;			/* one feed per destination and trail */
 	pthread_t thread;
 	bool running;
 
@@ -94,6 +96,7 @@ struct ea_siem {
 	struct feed *feeds;
 };
 
+/* Milliseconds of the monotonic clock, for intervals. */
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -102,6 +105,7 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Milliseconds of the wall clock, to age records. */
 static int64_t real_ms(void)
 {
 	struct timespec ts;
@@ -110,6 +114,7 @@ static int64_t real_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Whether the feed was told to stop. */
 static bool stopping(const struct feed *d)
 {
 	return __atomic_load_n(&d->owner->stop, __ATOMIC_RELAXED);
@@ -233,11 +238,13 @@ static void persist(struct feed *d, bool now)
 
 /* --- progress ----------------------------------------------------------------------- */
 
+/* The oldest message sent and not yet confirmed. */
 static struct sent *fifo_front(struct feed *d)
 {
 	return &d->fifo[d->fhead];
 }
 
+/* Remember a message sent, until the transport confirms it. */
 static void fifo_push(struct feed *d, const struct entry *e)
 {
 	struct sent *s = &d->fifo[(d->fhead + d->fcount) % FIFO_SIZE];
@@ -377,6 +384,7 @@ static int broken(struct feed *d, const struct ea_err *err)
 	return -1;
 }
 
+/* Add to the published counters of messages. */
 static void count_sent(struct feed *d, uint64_t sent, uint64_t dropped)
 {
 	pthread_mutex_lock(&d->owner->lock);
@@ -480,6 +488,7 @@ static void finish(struct feed *d)
 	publish(d, false);
 }
 
+/* A destination's thread: steps, with pauses when idle or after a failure. */
 static void *feed_main(void *arg)
 {
 	struct feed *d = arg;
@@ -503,6 +512,7 @@ static void *feed_main(void *arg)
 
 /* --- set-up ---------------------------------------------------------------------------- */
 
+/* Free what feed_init and feed_cursor made; the thread has ended. */
 static void feed_free(struct feed *d)
 {
 	free((char *)d->ccfg.ca);
@@ -511,6 +521,8 @@ static void feed_free(struct feed *d)
 	free(d->batch);
 	free(d->arena);
 	free(d->fifo);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
 	if (d->follow.cc)
 		ea_follow_close(&d->follow);
 }
@@ -572,6 +584,30 @@ static int check_files(struct feed *d, struct ea_err *err)
 	return 0;
 }
 
+/*
+ * Hold cursors/.NAME.lock: a second feed of the same destination (the
+ * agent and `feed` on one trail) would move the cursor past records only
+ * the other one sent.
+ */
+static int lock_cursor(struct feed *d, const char *dir, struct ea_err *err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%.*s/.%s.lock", PATH_MAX - EA_SIEM_NAME_MAX - 8, dir,
+		 d->name);
+	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0) {
+		ea_err_set(err, "siem %s: %s: %s", d->name, path, strerror(errno));
+		return -errno;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		ea_err_set(err, "siem %s: another feed delivers this trail to it (%s is locked)",
+			   d->name, path);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* The cursor directory and the place to follow the trail from. */
 static int feed_cursor(struct feed *d, struct ea_err *err)
 {
@@ -591,6 +627,9 @@ static int feed_cursor(struct feed *d, struct ea_err *err)
 		 dir, d->name);
 	snprintf(d->cursor_tmp, sizeof(d->cursor_tmp), "%.*s/.%s.tmp",
 		 PATH_MAX - EA_SIEM_NAME_MAX - 8, dir, d->name);
+	r = lock_cursor(d, dir, err);
+	if (r)
+		return r;
 	d->acked = d->saved = d->done = read_cursor(d);
 	r = ea_follow_open(&d->follow, d->trail_dir, d->acked + 1);
 	if (r)
@@ -601,6 +640,7 @@ static int feed_cursor(struct feed *d, struct ea_err *err)
 	return r;
 }
 
+/* The shared state of n feeds, with a clock for timed waits that steps do not move. */
 static struct ea_siem *siem_new(size_t n)
 {
 	struct ea_siem *s = calloc(1, sizeof(*s));
@@ -614,6 +654,8 @@ static struct ea_siem *siem_new(size_t n)
 		return NULL;
 	}
 	s->n = n;
+	for (size_t i = 0; i < n; i++)
+		s->feeds[i].lock_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -622,6 +664,7 @@ static struct ea_siem *siem_new(size_t n)
 	return s;
 }
 
+/* Check every destination first, then start their threads; all or none. */
 int ea_siem_start(struct ea_siem **sp, const struct ea_config *cfg, const char *trail_dir,
 		  struct ea_err *err)
 {
@@ -658,11 +701,13 @@ int ea_siem_start(struct ea_siem **sp, const struct ea_config *cfg, const char *
 	return 0;
 }
 
+/* How many destinations s feeds (0 for NULL). */
 size_t ea_siem_count(const struct ea_siem *s)
 {
 	return s ? s->n : 0;
 }
 
+/* A copy of destination i's published progress. */
 void ea_siem_get_stats(struct ea_siem *s, size_t i, struct ea_siem_stats *st)
 {
 	pthread_mutex_lock(&s->lock);
@@ -670,6 +715,7 @@ void ea_siem_get_stats(struct ea_siem *s, size_t i, struct ea_siem_stats *st)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Whether every thread found nothing more and has all it sent delivered. */
 bool ea_siem_drained(struct ea_siem *s)
 {
 	struct ea_siem_stats st;
@@ -682,6 +728,7 @@ bool ea_siem_drained(struct ea_siem *s)
 	return true;
 }
 
+/* Every destination's progress, for status.json. */
 void ea_siem_json(struct ea_siem *s, FILE *f)
 {
 	struct ea_siem_stats st;
@@ -708,6 +755,7 @@ void ea_siem_json(struct ea_siem *s, FILE *f)
 	fputc(']', f);
 }
 
+/* The lags by name into buf; its length, or -ENOSPC. */
 int ea_siem_lag_json(struct ea_siem *s, char *buf, size_t size)
 {
 	struct ea_siem_stats st;
@@ -746,6 +794,7 @@ static bool join_by(struct feed *d, int64_t deadline)
 	return !pthread_timedjoin_np(d->thread, NULL, &ts);
 }
 
+/* Stop the threads (abort their waits after the grace period) and free s. */
 void ea_siem_stop(struct ea_siem *s)
 {
 	int64_t deadline = mono_ms() + STOP_GRACE_MS;

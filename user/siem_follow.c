@@ -19,6 +19,7 @@
 #include "siem_follow.h"
 #include "trail_fmt.h"
 
+/* Start following; nothing is read before the first ea_follow_next(). */
 int ea_follow_open(struct ea_follow *f, const char *dir, uint64_t from)
 {
 	memset(f, 0, sizeof(*f));
@@ -38,6 +39,7 @@ int ea_follow_open(struct ea_follow *f, const char *dir, uint64_t from)
 	return 0;
 }
 
+/* Close the open segment, if any. */
 static void close_segment(struct ea_follow *f)
 {
 	if (f->open)
@@ -45,6 +47,7 @@ static void close_segment(struct ea_follow *f)
 	f->open = false;
 }
 
+/* Free everything the follower holds. */
 void ea_follow_close(struct ea_follow *f)
 {
 	close_segment(f);
@@ -57,6 +60,7 @@ void ea_follow_close(struct ea_follow *f)
 	f->dirfd = -1;
 }
 
+/* Read from seq next: the segment is found again on the next call. */
 void ea_follow_seek(struct ea_follow *f, uint64_t seq)
 {
 	close_segment(f);
@@ -209,6 +213,7 @@ static int move_on(struct ea_follow *f)
 	return 1;
 }
 
+/* Records in seq order across blocks and segments; 0 at the end for now. */
 int ea_follow_next(struct ea_follow *f, struct ea_rec *r, const char **why)
 {
 	int ret;

@@ -139,6 +139,7 @@ void ea_siem_severity(const struct ea_rec *r, struct ea_siem_sev *sev)
 
 /* --- output buffer -------------------------------------------------------- */
 
+/* Append n bytes, or mark the buffer full. */
 static void sb_put(struct sb *b, const char *s, size_t n)
 {
 	if (b->full || n > b->cap - b->len) {
@@ -149,16 +150,19 @@ static void sb_put(struct sb *b, const char *s, size_t n)
 	b->len += n;
 }
 
+/* Append a string. */
 static void sb_puts(struct sb *b, const char *s)
 {
 	sb_put(b, s, strlen(s));
 }
 
+/* Append one byte. */
 static void sb_putc(struct sb *b, char c)
 {
 	sb_put(b, &c, 1);
 }
 
+/* Append printf output (short: headers and rare fields). */
 __attribute__((format(printf, 2, 3)))
 static void sb_printf(struct sb *b, const char *fmt, ...)
 {
@@ -188,6 +192,7 @@ static void sb_u64(struct sb *b, uint64_t v)
 	sb_put(b, tmp + i, sizeof(tmp) - i);
 }
 
+/* A signed decimal number. */
 static void sb_i64(struct sb *b, int64_t v)
 {
 	if (v < 0) {
@@ -237,6 +242,7 @@ static void sb_textn(struct sb *b, const char *s, size_t n, esc_fn esc)
 	}
 }
 
+/* A whole string through sb_textn(). */
 static void sb_text(struct sb *b, const char *s, esc_fn esc)
 {
 	sb_textn(b, s, strlen(s), esc);
@@ -244,6 +250,7 @@ static void sb_text(struct sb *b, const char *s, esc_fn esc)
 
 /* --- escapers, one per context -------------------------------------------- */
 
+/* C0 control characters and DEL. */
 static bool is_ctl(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
@@ -348,11 +355,13 @@ static const char *json_ws(const char *s)
 	return s;
 }
 
+/* An ASCII digit. */
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* An ASCII hex digit. */
 static bool is_hex(char c)
 {
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -492,6 +501,7 @@ static void jw_key(struct jw *j, const char *key)
 	}
 }
 
+/* Open an object or array (c is '{' or '['). */
 static void jw_open(struct jw *j, const char *key, char c)
 {
 	jw_key(j, key);
@@ -499,12 +509,14 @@ static void jw_open(struct jw *j, const char *key, char c)
 	j->first = true;
 }
 
+/* Close it; the next member needs a comma. */
 static void jw_close(struct jw *j, char c)
 {
 	sb_putc(j->b, c);
 	j->first = false;
 }
 
+/* A string member (or element) from v[0..n). */
 static void jw_strn(struct jw *j, const char *key, const char *v, size_t n)
 {
 	jw_key(j, key);
@@ -513,23 +525,27 @@ static void jw_strn(struct jw *j, const char *key, const char *v, size_t n)
 	sb_putc(j->b, '"');
 }
 
+/* A string member. */
 static void jw_str(struct jw *j, const char *key, const char *v)
 {
 	jw_strn(j, key, v, strlen(v));
 }
 
+/* A number member. */
 static void jw_u64(struct jw *j, const char *key, uint64_t v)
 {
 	jw_key(j, key);
 	sb_u64(j->b, v);
 }
 
+/* A signed number member. */
 static void jw_i64(struct jw *j, const char *key, int64_t v)
 {
 	jw_key(j, key);
 	sb_i64(j->b, v);
 }
 
+/* A true/false member. */
 static void jw_bool(struct jw *j, const char *key, bool v)
 {
 	jw_key(j, key);
@@ -599,6 +615,7 @@ static void jw_detail(struct jw *j, const char *key, const char *detail)
 
 /* --- pieces shared by the formats ----------------------------------------- */
 
+/* Nanoseconds since the epoch as milliseconds. */
 static int64_t epoch_ms(int64_t ns)
 {
 	return ns / 1000000;
@@ -614,11 +631,13 @@ static const char *addr_text(const uint8_t a[16], char buf[EA_ADDR_STRLEN])
 	return ea_addr_format(ea_addr_from_bytes(a), buf);
 }
 
+/* Whether an address is IPv4 (stored IPv4-mapped). */
 static bool addr_v4(const uint8_t a[16])
 {
 	return ea_addr_is_v4(ea_addr_from_bytes(a));
 }
 
+/* The record's chain value in lower-case hex. */
 static void chain_hex(const struct ea_rec *r, char hex[65])
 {
 	static const char digits[] = "0123456789abcdef";
@@ -665,6 +684,7 @@ static void sd_param(struct sb *b, const char *name, const char *value)
 	sb_putc(b, '"');
 }
 
+/* A numeric SD-PARAM. */
 static void sd_u64(struct sb *b, const char *name, uint64_t v)
 {
 	sb_key(b, ' ', name);
@@ -692,6 +712,7 @@ static void put_header(struct sb *b, const struct ea_rec *r)
 
 /* --- rfc5424: every field as an SD-PARAM ----------------------------------- */
 
+/* The fields of a flow record as SD-PARAMs. */
 static void sd_flow(struct sb *b, const struct ea_rec *r)
 {
 	char src[EA_ADDR_STRLEN], dst[EA_ADDR_STRLEN], cc[3], start[40];
@@ -724,6 +745,7 @@ static void sd_flow(struct sb *b, const struct ea_rec *r)
 	sd_param(b, "mapped", r->mapped ? "true" : "false");
 }
 
+/* rfc5424: the rest of the record in the one SD element; no MSG. */
 static void body_rfc5424(struct sb *b, const struct ea_rec *r)
 {
 	sd_param(b, "host", r->host);
@@ -740,12 +762,14 @@ static void body_rfc5424(struct sb *b, const struct ea_rec *r)
 
 /* --- CEF -------------------------------------------------------------------- */
 
+/* A string CEF extension: " key=value". */
 static void cef_str(struct sb *b, const char *key, const char *v)
 {
 	sb_key(b, ' ', key);
 	sb_text(b, v, esc_cef_ext);
 }
 
+/* A numeric CEF extension. */
 static void cef_u64(struct sb *b, const char *key, uint64_t v)
 {
 	sb_key(b, ' ', key);
@@ -767,6 +791,7 @@ static void cef_addr(struct sb *b, const uint8_t a[16], const char *v4key,
 	sb_printf(b, " %sLabel=%s", v6key, v6label);
 }
 
+/* The CEF extensions of a flow record. */
 static void cef_flow(struct sb *b, const struct ea_rec *r)
 {
 	char cc[3], proto[8];
@@ -833,12 +858,14 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 
 /* --- LEEF 2.0 ---------------------------------------------------------------- */
 
+/* A string LEEF attribute, after the delimiter. */
 static void leef_str(struct sb *b, const char *key, const char *v)
 {
 	sb_key(b, EA_SIEM_LEEF_DELIM, key);
 	sb_text(b, v, esc_leef);
 }
 
+/* A numeric LEEF attribute. */
 static void leef_u64(struct sb *b, const char *key, uint64_t v)
 {
 	sb_key(b, EA_SIEM_LEEF_DELIM, key);
@@ -858,6 +885,7 @@ static void leef_time(struct sb *b, int64_t ns)
 	sb_printf(b, "%cdevTimeFormat=MMM dd yyyy HH:mm:ss.SSS z", EA_SIEM_LEEF_DELIM);
 }
 
+/* The LEEF attributes of a flow record. */
 static void leef_flow(struct sb *b, const struct ea_rec *r)
 {
 	char src[EA_ADDR_STRLEN], dst[EA_ADDR_STRLEN], cc[3], proto[8], start[40];
@@ -912,6 +940,7 @@ static void body_leef(struct sb *b, const struct ea_rec *r)
 
 /* --- JSON: fields both JSON formats keep under a name of their own -------- */
 
+/* What neither schema has a place for: seq, chain, verdict, zone, labels, ... */
 static void jw_extra(struct jw *j, const struct ea_rec *r)
 {
 	char hex[65];
@@ -941,6 +970,7 @@ static void jw_extra(struct jw *j, const struct ea_rec *r)
 		jw_detail(j, "detail", r->detail);
 }
 
+/* An endpoint's "ip" and "port" members. */
 static void jw_endpoint_ip(struct jw *j, const uint8_t a[16], uint16_t port)
 {
 	char text[EA_ADDR_STRLEN];
@@ -971,6 +1001,7 @@ static const char *ecs_host_type(uint32_t kind)
 	return "info";
 }
 
+/* ECS event.*: kind, category, type, outcome, severity, sequence, hash. */
 static void ecs_event(struct jw *j, const struct ea_rec *r)
 {
 	struct ea_siem_sev sev;
@@ -1013,6 +1044,7 @@ static void ecs_event(struct jw *j, const struct ea_rec *r)
 	jw_close(j, '}');
 }
 
+/* ECS source, destination, network, process, user and group of a flow. */
 static void ecs_flow(struct jw *j, const struct ea_rec *r)
 {
 	char cc[3], iana[8];
@@ -1056,6 +1088,7 @@ static void ecs_flow(struct jw *j, const struct ea_rec *r)
 	jw_close(j, '}');
 }
 
+/* json-ecs: one Elastic Common Schema document. */
 static void body_ecs(struct sb *b, const struct ea_rec *r)
 {
 	struct jw j = { .b = b, .first = true };
@@ -1124,6 +1157,7 @@ static void ocsf_verdict(struct jw *j, uint32_t verdict)
 	}
 }
 
+/* OCSF class, category, activity and type: Network Activity, or Base Event. */
 static void ocsf_class(struct jw *j, const struct ea_rec *r)
 {
 	const char *act;
@@ -1154,6 +1188,7 @@ static void ocsf_class(struct jw *j, const struct ea_rec *r)
 	ocsf_verdict(j, r->verdict);
 }
 
+/* OCSF endpoints, connection, traffic and actor of a flow. */
 static void ocsf_flow(struct jw *j, const struct ea_rec *r)
 {
 	char cc[3], uid[12];
@@ -1196,6 +1231,7 @@ static void ocsf_flow(struct jw *j, const struct ea_rec *r)
 		jw_i64(j, "end_time", epoch_ms(r->ts_ns));
 }
 
+/* json-ocsf: one OCSF event with the required base attributes. */
 static void body_ocsf(struct sb *b, const struct ea_rec *r)
 {
 	struct jw j = { .b = b, .first = true };

@@ -33,6 +33,7 @@
 #define WBUF_SIZE	(EA_SIEM_MSG_MAX * 2)	/* framed messages waiting */
 #define POLL_SLICE_MS	100
 #define UDP_MAX		65507
+#define CLOSE_WAIT_MS	2000	/* for the receiver to close after us */
 #define WHY_MAX		256
 
 struct ea_siem_conn {
@@ -65,6 +66,7 @@ static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
 	[EA_SIEM_UDP] = "udp",
 };
 
+/* The scheme of a transport, "invalid" outside the enum. */
 const char *ea_siem_proto_name(int proto)
 {
 	return proto >= 0 && proto < EA_SIEM_PROTO_MAX ? proto_names[proto] : "invalid";
@@ -157,6 +159,7 @@ int ea_siem_target_parse(const char *s, struct ea_siem_target *t, const char **w
 	return 0;
 }
 
+/* The value of a hex digit, or -1. */
 static int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -191,6 +194,7 @@ int ea_siem_fingerprint_parse(const char *s, uint8_t fp[32])
 
 /* --- sockets ------------------------------------------------------------------ */
 
+/* Milliseconds of the monotonic clock, for deadlines. */
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -199,6 +203,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Whether the owner gave up on every wait. */
 static bool aborted(const struct ea_siem_conn *c)
 {
 	return c->cfg.abort && __atomic_load_n(c->cfg.abort, __ATOMIC_RELAXED);
@@ -225,6 +230,7 @@ static int wait_fd(struct ea_siem_conn *c, short events, int64_t deadline)
 	}
 }
 
+/* When a wait that started now times out. */
 static int64_t deadline(const struct ea_siem_conn *c)
 {
 	return now_ms() + c->cfg.timeout_ms;
@@ -325,6 +331,7 @@ static const char *ssl_why(char *buf, size_t size, const char *what)
 	return buf;
 }
 
+/* A SHA-256 in lower-case hex (65 bytes). */
 static void fp_hex(char *out, const uint8_t fp[32])
 {
 	for (int i = 0; i < 32; i++)
@@ -491,6 +498,7 @@ static int tls_handshake(struct ea_siem_conn *c, struct ea_err *err)
 	return 0;
 }
 
+/* Write all of buf through TLS; each byte moved resets the timeout. */
 static int tls_write_all(struct ea_siem_conn *c, const char *buf, size_t len)
 {
 	int64_t until = deadline(c);
@@ -579,6 +587,7 @@ static void relp_dbg(char *fmt, ...)
 	(void)fmt;
 }
 
+/* One librelp engine per connection: syslog required, errors to relp_on_err. */
 static int relp_engine(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (relpEngineConstruct(&c->engine) != RELP_RET_OK) {
@@ -632,7 +641,7 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 
 	if (!c->clt && (r = relp_connect(c, err)))
 		return r;
-	if (!c->corked) {
+	if (!c->corked && !getenv("EA_NOCORK")) {
 		relpCltHintBurstBegin(c->clt);
 		c->corked = true;
 	}
@@ -645,11 +654,6 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 	return 0;
 }
 
-/*
- * The session's graceful end: librelp waits for the answer to "close",
- * which the receiver gives after every message before it. Only when no
- * error was reported on the way is everything acknowledged.
- */
 /* The end of a batch: what is corked leaves now. */
 static void relp_push(struct ea_siem_conn *c)
 {
@@ -658,6 +662,11 @@ static void relp_push(struct ea_siem_conn *c)
 	c->corked = false;
 }
 
+/*
+ * The session's graceful end: librelp waits for the answer to "close",
+ * which the receiver gives after every message before it. Only when no
+ * error was reported on the way is everything acknowledged.
+ */
 static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (!c->clt)
@@ -675,6 +684,7 @@ static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 
 /* --- UDP -------------------------------------------------------------------------- */
 
+/* One datagram per message; too large for UDP is -EMSGSIZE. */
 static int udp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
 {
 	ssize_t n;
@@ -695,6 +705,7 @@ static int udp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct 
 
 /* --- the connection ---------------------------------------------------------------- */
 
+/* Connect by transport; TLS verifies before the connection is used. */
 static int conn_start(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
@@ -712,6 +723,7 @@ static int conn_start(struct ea_siem_conn *c, struct ea_err *err)
 	return sock_connect(c, SOCK_STREAM, err);
 }
 
+/* A connection to cfg's target, or -errno and err with why not. */
 int ea_siem_conn_open(struct ea_siem_conn **cp, const struct ea_siem_conn_cfg *cfg,
 		      struct ea_err *err)
 {
@@ -745,6 +757,7 @@ int ea_siem_conn_open(struct ea_siem_conn **cp, const struct ea_siem_conn_cfg *c
 	return 0;
 }
 
+/* Send (or, for streams, queue) one message. */
 int ea_siem_conn_send(struct ea_siem_conn *c, const char *msg, size_t len,
 		      struct ea_err *err)
 {
@@ -757,6 +770,7 @@ int ea_siem_conn_send(struct ea_siem_conn *c, const char *msg, size_t len,
 	return stream_send(c, msg, len, err);
 }
 
+/* Deliver everything sent (RELP: close the session gracefully). */
 int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
@@ -768,6 +782,7 @@ int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err)
 	return stream_flush(c, err);
 }
 
+/* The end of a batch: let what was sent leave. */
 int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
@@ -780,6 +795,7 @@ int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 	return stream_flush(c, err);
 }
 
+/* The latest messages not known delivered: RELP at most its window. */
 size_t ea_siem_conn_unconfirmed(const struct ea_siem_conn *c)
 {
 	switch (c->cfg.target.proto) {
@@ -791,6 +807,31 @@ size_t ea_siem_conn_unconfirmed(const struct ea_siem_conn *c)
 	return c->wmsgs;
 }
 
+/*
+ * A stream's end: close_notify (TLS), then half-close, and read until the
+ * receiver closes too (at most CLOSE_WAIT_MS). Closing a socket with bytes
+ * unread, such as TLS session tickets, resets the connection, and the
+ * kernel drops what it had not sent yet: the last messages.
+ */
+static void stream_close(struct ea_siem_conn *c)
+{
+	int64_t until = now_ms() + CLOSE_WAIT_MS;
+	char buf[4096];
+	int r;
+
+	while (c->ssl && (r = SSL_shutdown(c->ssl)) < 0 && !tls_wait(c, r, until))
+		;
+	if (shutdown(c->fd, SHUT_WR))
+		return;
+	while (!wait_fd(c, POLLIN, until)) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+}
+
+/* Close whatever is open, gracefully where the transport can. */
 void ea_siem_conn_close(struct ea_siem_conn *c)
 {
 	if (!c)
@@ -799,10 +840,9 @@ void ea_siem_conn_close(struct ea_siem_conn *c)
 		relpEngineCltDestruct(c->engine, &c->clt);
 	if (c->engine)
 		relpEngineDestruct(&c->engine);
-	if (c->ssl) {
-		SSL_shutdown(c->ssl);
-		SSL_free(c->ssl);
-	}
+	if (c->fd >= 0 && c->cfg.target.proto != EA_SIEM_UDP)
+		stream_close(c);
+	SSL_free(c->ssl);
 	SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
 		close(c->fd);

@@ -9,10 +9,11 @@
  * foreground on 127.0.0.1 with an imrelp input and an imtcp input on the
  * ossl driver, each writing %rawmsg% to a file. Then the feed delivers the
  * whole trail, once over RELP and once over TLS (CA verified), each from an
- * empty cursor; the time runs from the start until the cursor has reached
- * the trail's end (RELP: acknowledged by rsyslogd). After rsyslogd has
- * stopped, the files must hold every message. Also measures formatting
- * alone. Prints one JSON object.
+ * empty cursor: "rate" counts until the cursor has reached the trail's end
+ * (RELP: acknowledged by rsyslogd; TLS: written to the socket),
+ * "received_rate" until rsyslogd has written every message to its file.
+ * The files must hold every message. Also measures formatting alone.
+ * Prints one JSON object.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +48,7 @@ struct bench {
 	pid_t rsyslog;
 };
 
+/* Seconds of the monotonic clock. */
 static double now_s(void)
 {
 	struct timespec ts;
@@ -55,6 +57,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The wall clock in ns, for record times. */
 static int64_t real_ns(void)
 {
 	struct timespec ts;
@@ -86,6 +89,7 @@ static int make_pki(const struct bench *b)
 		  "-out srv.pem -days 2 -extfile ext.cnf", b->dir) ? -1 : 0;
 }
 
+/* Write text to a new file. */
 static int write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -96,6 +100,7 @@ static int write_file(const char *path, const char *text)
 	return fclose(f);
 }
 
+/* A receiver: imrelp and imtcp over ossl, each to a file of its own. */
 static int rsyslog_conf(const struct bench *b)
 {
 	char path[160], text[2048];
@@ -121,6 +126,7 @@ static int rsyslog_conf(const struct bench *b)
 	return write_file(path, text);
 }
 
+/* Whether something accepts connections on 127.0.0.1:port. */
 static bool port_open(int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -134,6 +140,7 @@ static bool port_open(int port)
 	return ok;
 }
 
+/* rsyslogd in the foreground; wait until both ports listen. */
 static int rsyslog_start(struct bench *b)
 {
 	char conf[160], pid[160];
@@ -160,6 +167,7 @@ static int rsyslog_start(struct bench *b)
 	return -1;
 }
 
+/* SIGTERM: rsyslogd writes out what it accepted, then exits. */
 static void rsyslog_stop(struct bench *b)
 {
 	if (b->rsyslog <= 0)
@@ -210,9 +218,24 @@ static double format_rate(const struct bench *b)
 	return (double)n / (now_s() - t0);
 }
 
-/* Deliver the whole trail to one destination; the seconds it took, or < 0. */
+static uint64_t lines(const struct bench *b, const char *file);
+
+/* Seconds from t0 until rsyslogd has written n messages to file (at most 60). */
+static double received(const struct bench *b, const char *file, uint64_t n, double t0)
+{
+	struct timespec tick = { .tv_nsec = 10000000 };
+
+	while (lines(b, file) < n && now_s() - t0 < 60)
+		nanosleep(&tick, NULL);
+	return now_s() - t0;
+}
+
+/*
+ * Deliver the whole trail to one destination: the seconds until its cursor
+ * reached the end (*recv: until rsyslogd had written every message), or < 0.
+ */
 static double deliver(const struct bench *b, const char *name, const char *target,
-		      struct ea_siem_stats *st)
+		      struct ea_siem_stats *st, double *recv)
 {
 	struct timespec tick = { .tv_nsec = 1000000 };
 	struct ea_siem_cfg d = { .format = (uint32_t)b->format, .select = ~0u,
@@ -239,9 +262,12 @@ static double deliver(const struct bench *b, const char *name, const char *targe
 	t = now_s() - t0;
 	ea_siem_get_stats(s, 0, st);
 	ea_siem_stop(s);
+	snprintf(tgt, sizeof(tgt), "%s.log", name);
+	*recv = received(b, tgt, st->sent, t0);
 	return st->acked == st->head ? t : -1;
 }
 
+/* Lines (messages) in a file rsyslogd wrote. */
 static uint64_t lines(const struct bench *b, const char *file)
 {
 	char path[160], buf[65536];
@@ -260,6 +286,7 @@ static uint64_t lines(const struct bench *b, const char *file)
 	return n;
 }
 
+/* The options. */
 static int parse(struct bench *b, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -290,21 +317,25 @@ static int parse(struct bench *b, int argc, char **argv)
 	return b->records && b->format >= 0 ? 0 : -1;
 }
 
-static void print_result(const char *name, double secs, uint64_t n, uint64_t got,
-			 const struct ea_siem_stats *st, bool last)
+/* One transport's line of the JSON object. */
+static void print_result(const char *name, double secs, double recv, uint64_t n,
+			 uint64_t got, const struct ea_siem_stats *st, bool last)
 {
 	printf("  \"%s\": {\"messages\": %llu, \"received\": %llu, \"secs\": %.3f, "
-	       "\"rate\": %.0f, \"failures\": %llu}%s\n", name, (unsigned long long)n,
-	       (unsigned long long)got, secs, secs > 0 ? (double)n / secs : 0,
-	       (unsigned long long)st->failures, last ? "" : ",");
+	       "\"rate\": %.0f, \"received_secs\": %.3f, \"received_rate\": %.0f, "
+	       "\"failures\": %llu}%s\n", name, (unsigned long long)n,
+	       (unsigned long long)got, secs, secs > 0 ? (double)n / secs : 0, recv,
+	       recv > 0 ? (double)got / recv : 0, (unsigned long long)st->failures,
+	       last ? "" : ",");
 }
 
+/* Set up, measure both transports, print, clean up. */
 int main(int argc, char **argv)
 {
 	struct bench b = { .dir = "/tmp/bench_siem.XXXXXX" };
 	struct ea_siem_stats relp = { 0 }, tls = { 0 };
 	char target[64];
-	double fmt_rate, t_relp = -1, t_tls = -1;
+	double fmt_rate, t_relp = -1, t_tls = -1, r_relp = 0, r_tls = 0;
 	int rc = 1;
 
 	if (parse(&b, argc, argv)) {
@@ -321,14 +352,14 @@ int main(int argc, char **argv)
 	}
 	fmt_rate = format_rate(&b);
 	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", b.relp_port);
-	t_relp = deliver(&b, "relp", target, &relp);
+	t_relp = deliver(&b, "relp", target, &relp, &r_relp);
 	snprintf(target, sizeof(target), "tls://127.0.0.1:%d", b.tls_port);
-	t_tls = deliver(&b, "tls", target, &tls);
+	t_tls = deliver(&b, "tls", target, &tls, &r_tls);
 	rsyslog_stop(&b);
 	printf("{\n  \"records\": %llu,\n  \"format\": \"%s\",\n  \"format_rate\": %.0f,\n",
 	       (unsigned long long)relp.head, ea_siem_fmt_name(b.format), fmt_rate);
-	print_result("relp", t_relp, relp.acked, lines(&b, "relp.log"), &relp, false);
-	print_result("tls", t_tls, tls.acked, lines(&b, "tls.log"), &tls, true);
+	print_result("relp", t_relp, r_relp, relp.acked, lines(&b, "relp.log"), &relp, false);
+	print_result("tls", t_tls, r_tls, tls.acked, lines(&b, "tls.log"), &tls, true);
 	printf("}\n");
 	rc = t_relp > 0 && t_tls > 0 && lines(&b, "relp.log") == relp.acked &&
 	     lines(&b, "tls.log") == tls.acked ? 0 : 1;

@@ -65,10 +65,30 @@ siem_rsyslog_start()
 	done
 }
 
-# Stop rsyslogd with SIGTERM: it writes out what it accepted, then exits.
+# The sizes of every input's file.
+siem_sizes() { cat "$E2E_TMP"/*.log 2>/dev/null | wc -c; }
+
+# Wait until rsyslogd has written what it read: no file grew for a second.
+# TCP and TLS count a message delivered once written to the socket, so
+# rsyslogd must read it all before it is stopped.
+siem_settle()
+{
+	local last=-1 now i
+
+	for i in $(seq 30); do
+		now=$(siem_sizes)
+		[ "$now" = "$last" ] && return 0
+		last=$now
+		sleep 0.5
+	done
+}
+
+# Stop rsyslogd with SIGTERM (once settled): it writes out what it
+# accepted, then exits.
 siem_rsyslog_stop()
 {
 	[ -n "$SIEM_RSYSLOG_PID" ] || return 0
+	siem_settle
 	kill -TERM "$SIEM_RSYSLOG_PID" 2>/dev/null
 	e2e_wait_for 15 e2e_gone "$SIEM_RSYSLOG_PID" || e2e_fail "rsyslogd did not stop"
 	wait "$SIEM_RSYSLOG_PID" 2>/dev/null

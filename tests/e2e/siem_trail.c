@@ -36,6 +36,7 @@ static const char *const hostile[] = {
 	"cr\rlf", "esc\x1b[31m", "caf\xc3\xa9", "trunc\xe2\x82", "}\",\"x\":\"",
 };
 
+/* The wall clock in ns. */
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -44,6 +45,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* An IPv6 address in network order. */
 static void v6(uint8_t b[16], const char *text)
 {
 	ea_addr_t a = 0;
@@ -117,6 +119,7 @@ static void pace(int64_t start, uint64_t i, uint64_t rate)
 	nanosleep(&ts, NULL);
 }
 
+/* siem_trail write: append records through the trail writer. */
 static int cmd_write(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -172,6 +175,7 @@ static int cmd_write(int argc, char **argv)
 	return ea_trail_close(t) ? 1 : 0;
 }
 
+/* One record as the JSON line check_siem.py reads. */
 static void dump_one(const struct ea_rec *r)
 {
 	static const char *const cls[] = { "flagged", "blocked", "allowed", "lost",
@@ -201,6 +205,7 @@ static void dump_one(const struct ea_rec *r)
 	printf("}\n");
 }
 
+/* siem_trail dump: every record of a trail, through the feed's follower. */
 static int cmd_dump(const char *dir)
 {
 	static struct ea_rec r;
@@ -222,6 +227,7 @@ static int cmd_dump(const char *dir)
 	return 0;
 }
 
+/* write or dump. */
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "write"))

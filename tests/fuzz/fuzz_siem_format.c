@@ -31,6 +31,7 @@ static void piece(const uint8_t **p, const uint8_t *end, char *dst, size_t cap)
 		(*p)++;
 }
 
+/* The record of an input: numbers from its head, strings from the rest. */
 static void build(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size;
@@ -98,6 +99,7 @@ static void check_sd(const char *p)
 		abort();
 }
 
+/* Every format of one record; each message must keep the promises. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char sdid[] = " - ";

@@ -833,6 +833,73 @@ static void test_siem_errors(void **state)
 	expect_error(text, 3 * EA_MAX_SIEMS + 1, "too many siem sections (at most 16)");
 }
 
+/* The audit trail's keys of [agent]: defaults, every value, the units. */
+static void test_trail_keys(void **state)
+{
+	struct ea_config cfg;
+
+	(void)state;
+	ea_config_defaults(&cfg);
+	assert_null(cfg.agent.log_dir);
+	assert_null(cfg.agent.key_file);
+	assert_int_equal(cfg.agent.flush, EA_FLUSH_NONE);
+	assert_int_equal(cfg.agent.disk_full, EA_DISK_FULL_SUSPEND);
+	assert_int_equal(cfg.agent.rotate_size, 64ull << 20);
+	assert_int_equal(cfg.agent.rotate_age_s, 86400);
+	assert_int_equal(cfg.agent.retain_size, 1ull << 30);
+	assert_int_equal(cfg.agent.retain_age_s, 0);
+	assert_int_equal(cfg.agent.checkpoint_interval_s, 300);
+	assert_int_equal(cfg.agent.heartbeat_interval_s, 60);
+	parse_ok("[agent]\nlog_dir = /srv/trail\nkey_file = /etc/ea/host.key\nflush = sync\n"
+		 "disk_full_action = halt-logging\nrotate_size = 128K\nrotate_age = 2h\n"
+		 "retain_size = 3G\nretain_age = 30d\ncheckpoint_interval = 90s\n"
+		 "heartbeat_interval = 2m\n", &cfg);
+	assert_string_equal(cfg.agent.log_dir, "/srv/trail");
+	assert_string_equal(cfg.agent.key_file, "/etc/ea/host.key");
+	assert_int_equal(cfg.agent.flush, EA_FLUSH_SYNC);
+	assert_int_equal(cfg.agent.disk_full, EA_DISK_FULL_HALT);
+	assert_int_equal(cfg.agent.rotate_size, 128ull << 10);
+	assert_int_equal(cfg.agent.rotate_age_s, 7200);
+	assert_int_equal(cfg.agent.retain_size, 3ull << 30);
+	assert_int_equal(cfg.agent.retain_age_s, 30 * 86400);
+	assert_int_equal(cfg.agent.checkpoint_interval_s, 90);
+	assert_int_equal(cfg.agent.heartbeat_interval_s, 120);
+	ea_config_free(&cfg);
+	parse_ok("[agent]\nflush = incremental\ndisk_full_action = rotate\nrotate_size = 1T\n"
+		 "rotate_age = 0\nretain_size = 0\nretain_age = 86400\n", &cfg);
+	assert_int_equal(cfg.agent.flush, EA_FLUSH_INCREMENTAL);
+	assert_int_equal(cfg.agent.disk_full, EA_DISK_FULL_ROTATE);
+	assert_int_equal(cfg.agent.rotate_size, 1ull << 40);
+	assert_int_equal(cfg.agent.rotate_age_s, 0);
+	assert_int_equal(cfg.agent.retain_size, 0);
+	assert_int_equal(cfg.agent.retain_age_s, 86400);
+	ea_config_free(&cfg);
+	parse_ok("[agent]\nflush = data\n", &cfg);
+	assert_int_equal(cfg.agent.flush, EA_FLUSH_DATA);
+	ea_config_free(&cfg);
+}
+
+static void test_trail_key_errors(void **state)
+{
+	(void)state;
+	expect_error("[agent]\nlog_dir = var/lib\n", 2, "[agent] log_dir: 'var/lib' is not an absolute path");
+	expect_error("[agent]\nkey_file = k.pem\n", 2, "[agent] key_file: 'k.pem' is not an absolute path");
+	expect_error("[agent]\nflush = always\n", 2,
+		     "[agent] flush: 'always' is not one of none|incremental|data|sync");
+	expect_error("[agent]\ndisk_full_action = panic\n", 2,
+		     "'panic' is not one of suspend|rotate|halt-logging");
+	expect_error("[agent]\nrotate_size = 10\n", 2, "[agent] rotate_size: '10' is out of range");
+	expect_error("[agent]\nrotate_size = 1X\n", 2, "is not a number with an optional unit (KMGT)");
+	expect_error("[agent]\nrotate_size = 10MB\n", 2, "is not a number with an optional unit");
+	expect_error("[agent]\nretain_size = 2000T\n", 2, "is out of range");
+	expect_error("[agent]\nretain_size = 99999999999999999999999\n", 2, "is out of range");
+	expect_error("[agent]\nrotate_age = 1y\n", 2, "[agent] rotate_age: '1y' is not a number");
+	expect_error("[agent]\nretain_age = -1d\n", 2, "is not a number");
+	expect_error("[agent]\ncheckpoint_interval = 0\n", 2, "[agent] checkpoint_interval: '0' is out of range");
+	expect_error("[agent]\nheartbeat_interval = 2d\n", 2, "is out of range");
+	expect_error("[agent]\nflush = none\nflush = sync\n", 3, "[agent] flush: set twice (first on line 2)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -855,6 +922,8 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_siem_sections),
 		cmocka_unit_test(test_siem_errors),
+		cmocka_unit_test(test_trail_keys),
+		cmocka_unit_test(test_trail_key_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
