@@ -111,15 +111,18 @@ static __always_inline struct ea_flow *
 dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 {
 	struct ea_flow *f = &s->flow;
-	struct ea_udp_flow_key key = {};
-	struct ea_udp_flow *u, fresh = {};
+	struct ea_udp_flow *u;
 
 	if (f->gen && !same_dst(f, p->dst, p->dport)) {
+		struct ea_udp_flow_key key = {};
+
 		key.cookie = s->owner.cookie;
 		__builtin_memcpy(key.dst, p->dst, sizeof(key.dst));
 		key.dport = p->dport;
 		u = bpf_map_lookup_elem(&udp_flows, &key);
 		if (!u) {
+			struct ea_udp_flow fresh = {};
+
 			fresh.owner = s->owner;
 			bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
 			u = bpf_map_lookup_elem(&udp_flows, &key);
@@ -191,8 +194,10 @@ int egress(struct __sk_buff *skb)
 			return 1;
 	}
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	/* the socket's own flow is folded at its end; map-kept ones per packet */
 	verdict = flow_account(f, &s->owner, sock_labels(s), segs,
-			       ip_bytes(skb, 0, segs, f->ip_proto), EA_ORIGIN_SOCKET, 0);
+			       ip_bytes(skb, 0, segs, f->ip_proto), EA_ORIGIN_SOCKET, 0,
+			       f == &s->flow ? EA_AGG_FOLD_PACKETS : 1);
 	return verdict == EA_VERDICT_BLOCKED ? 0 : 1;
 }
 
@@ -426,7 +431,7 @@ int tc_egress(struct __sk_buff *skb)
 	f->last_ns = bpf_ktime_get_boot_ns();
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	flow_account(f, NULL, cfg.default_labels, segs,
-		     ip_bytes(skb, ETH_HLEN, segs, f->ip_proto), origin, skb->ifindex);
+		     ip_bytes(skb, ETH_HLEN, segs, f->ip_proto), origin, skb->ifindex, 1);
 	return TC_ACT_OK;
 }
 

@@ -265,24 +265,36 @@ static __always_inline void aggregate(const struct ea_flow *f, __u8 verdict,
 	a->bytes += bytes;
 }
 
+/* Move what the flow counted since the last fold into the aggregates. */
+static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
+{
+	__u64 packets = f->packets, bytes = f->bytes;
+
+	aggregate(f, verdict, flows, packets - f->agg_packets, bytes - f->agg_bytes);
+	f->agg_packets = packets;
+	f->agg_bytes = bytes;
+}
+
 /*
- * Count one (possibly GSO) packet of a flow that carries labels, update the
- * aggregates and report what the verdict calls for: flow_start at the first
- * packet (or when the verdict worsens mid-flow), flow_update every update
- * interval. Returns the verdict, so that the caller can drop when blocked.
+ * Count one (possibly GSO) packet of a flow that carries labels and report
+ * what the verdict calls for: flow_start at the first packet (or when the
+ * verdict worsens mid-flow), flow_update every update interval. The
+ * aggregates are touched once every fold_every packets (a cold per-CPU line
+ * per packet would cost more than all the rest). Returns the verdict, so
+ * that the caller can drop when blocked.
  */
 static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owner *o,
 					 __u64 labels, __u64 packets, __u64 bytes,
-					 __u8 origin, __u32 ifindex)
+					 __u8 origin, __u32 ifindex, __u32 fold_every)
 {
 	__u8 verdict = flow_verdict(f, labels);
 	bool first = f->start_ns == 0;
-	__u64 now;
+	__u64 now, before;
 
-	__sync_fetch_and_add(&f->packets, packets);
+	before = __sync_fetch_and_add(&f->packets, packets);
 	__sync_fetch_and_add(&f->bytes, bytes);
-	aggregate(f, verdict, first, packets, bytes);
 	if (first || verdict > f->verdict) {
+		fold(f, f->verdict, first);
 		now = bpf_ktime_get_boot_ns();
 		if (first)
 			f->start_ns = now;
@@ -295,6 +307,8 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 		}
 		return verdict;
 	}
+	if ((before + packets) / fold_every != before / fold_every)
+		fold(f, verdict, 0);
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return verdict;
 	now = bpf_ktime_get_boot_ns();
@@ -310,6 +324,7 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 static __always_inline void flow_end(struct ea_flow *f, const struct ea_owner *o,
 				     __u64 labels, __u8 origin, __u32 ifindex)
 {
+	fold(f, f->verdict, 0);
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return;
 	emit(f, o, EA_EV_FLOW_END, labels | f->labels, bpf_ktime_get_boot_ns(), origin,

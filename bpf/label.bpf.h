@@ -151,11 +151,14 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 	}
 }
 
+/* A blank entry for a process's first taint (not zeroed on the stack per call). */
+const struct ea_taint no_taint = {};
+
 /* Taint the current process with the labels of a file it reads. */
 static __always_inline void taint_from_file(struct file *file, bool need_read)
 {
 	struct ea_inode_label *l;
-	struct ea_taint *t, zero = {};
+	struct ea_taint *t;
 	__u32 tgid;
 	__u64 fresh;
 
@@ -169,7 +172,7 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	t = bpf_map_lookup_elem(&taint, &tgid);
 	if (!t) {
-		bpf_map_update_elem(&taint, &tgid, &zero, BPF_NOEXIST);
+		bpf_map_update_elem(&taint, &tgid, &no_taint, BPF_NOEXIST);
 		t = bpf_map_lookup_elem(&taint, &tgid);
 		if (!t)
 			return;

@@ -121,7 +121,7 @@ struct ea_inode_label {
 	__u32 reserved;
 };
 
-#define EA_INODE_FILTER_BITS	(1u << 16)	/* bitmap before the hash lookup */
+#define EA_INODE_FILTER_BITS	(1u << 12)	/* bitmap before the hash lookup: 512 bytes */
 #define EA_EVIDENCE_SLOTS	4
 #define EA_EVIDENCE_NAME	48
 
@@ -234,7 +234,11 @@ struct ea_flow {
 	__u32 src[4], dst[4];	/* network order, IPv4 mapped */
 	__u16 sport, dport;	/* host order */
 	__u32 reserved;
+	__u64 agg_packets, agg_bytes;	/* folded into the aggregates so far */
 };
+
+/* Socket flows fold their counts into the aggregates every this many packets. */
+#define EA_AGG_FOLD_PACKETS	16
 
 /* The owner of a socket, recorded in process context at its creation. */
 struct ea_owner {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "record.h"
 #include "trail.h"
 #include "util.h"
 
@@ -89,6 +90,15 @@ static void record_config(struct ea_agent *a)
 	emit_agent_record(a, EA_REC_CONFIG, detail);
 }
 
+/* The trail's own records (checkpoints, repairs, ...) are printed too. */
+static void print_own(void *ctx, const struct ea_rec *r)
+{
+	struct ea_agent *a = ctx;
+
+	ea_rec_print(a->out, a->json, r);
+	a->records++;
+}
+
 int ea_agent_trail_open(struct ea_agent *a)
 {
 	struct ea_trail_opts o;
@@ -96,6 +106,8 @@ int ea_agent_trail_open(struct ea_agent *a)
 	int r;
 
 	ea_trail_opts_from_config(&o, &a->cfg.agent, a->host);
+	o.own_record = print_own;
+	o.own_ctx = a;
 	r = ea_trail_open(&a->trail, &o, &err);
 	if (r) {
 		ea_log("audit trail: %s", err.msg);
@@ -174,4 +186,5 @@ void ea_agent_trail_close(struct ea_agent *a, int exit_code)
 	if (ea_trail_close(a->trail))
 		ea_log("audit trail: closing failed; see above");
 	a->trail = NULL;
+	fflush(a->out);
 }

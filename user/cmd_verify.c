@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "trail_cli.h"
@@ -147,6 +148,11 @@ int cmd_verify(const struct ea_global_opts *g, int argc, char **argv)
 		struct ea_verify_opts o = { .pubkey = va->pubkey, .anchors = va->anchors,
 					    .nanchors = va->nanchors };
 		int r = ea_trail_verify(trails[i], &o, res);
+
+		if (r == 1 && res->torn) {	/* perhaps a block being written: once more */
+			usleep(300000);
+			r = ea_trail_verify(trails[i], &o, res);
+		}
 
 		if (r < 0) {
 			ea_log("%s: %s", trails[i], strerror(-r));

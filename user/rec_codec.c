@@ -174,15 +174,6 @@ static size_t put_addr(uint8_t *out, struct ea_mru *m, const uint8_t a[16])
 	return put_mstr(out, m, a, 16, v4 ? a + 12 : a, v4 ? 4 : 16);
 }
 
-/* s (NUL-terminated within max) into a field of size max. */
-static void put_field(char *field, const char *s, size_t max)
-{
-	size_t n = strnlen(s, max - 1);
-
-	memcpy(field, s, n);
-	field[n] = '\0';
-}
-
 static size_t put_str(uint8_t *out, const char *s, size_t max)
 {
 	size_t len = strnlen(s, max - 1);
@@ -198,9 +189,19 @@ static const struct ea_flow_vals zero_vals;
 static void copy_vals(struct ea_flow_vals *d, const struct ea_flow_vals *s)
 {
 	memcpy(d, s, offsetof(struct ea_flow_vals, comm));
-	put_field(d->comm, s->comm, sizeof(d->comm));
-	put_field(d->cgroup, s->cgroup, sizeof(d->cgroup));
-	put_field(d->labels, s->labels, sizeof(d->labels));
+	memcpy(d->comm, s->comm, s->comm_len + 1u);
+	memcpy(d->cgroup, s->cgroup, s->cgroup_len + 1u);
+	memcpy(d->labels, s->labels, s->labels_len + 1u);
+}
+
+/* s (NUL-terminated within max) into a field of size max; its length. */
+static uint16_t put_len(char *field, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max - 1);
+
+	memcpy(field, s, n);
+	field[n] = '\0';
+	return (uint16_t)n;
 }
 
 static void vals_from_rec(struct ea_flow_vals *v, const struct ea_rec *r)
@@ -224,9 +225,9 @@ static void vals_from_rec(struct ea_flow_vals *v, const struct ea_rec *r)
 	v->start_ns = r->start_ns;
 	v->bytes = r->bytes;
 	v->packets = r->packets;
-	put_field(v->comm, r->comm, sizeof(v->comm));
-	put_field(v->cgroup, r->cgroup, sizeof(v->cgroup));
-	put_field(v->labels, r->labels, sizeof(v->labels));
+	v->comm_len = put_len(v->comm, r->comm, sizeof(v->comm));
+	v->cgroup_len = put_len(v->cgroup, r->cgroup, sizeof(v->cgroup));
+	v->labels_len = put_len(v->labels, r->labels, sizeof(v->labels));
 }
 
 static void rec_from_vals(struct ea_rec *r, const struct ea_flow_vals *v)
@@ -253,9 +254,9 @@ static void rec_from_vals(struct ea_rec *r, const struct ea_flow_vals *v)
 	r->start_ns = v->start_ns;
 	r->bytes = v->bytes;
 	r->packets = v->packets;
-	put_field(r->comm, v->comm, sizeof(r->comm));
-	put_field(r->cgroup, v->cgroup, sizeof(r->cgroup));
-	put_field(r->labels, v->labels, sizeof(r->labels));
+	memcpy(r->comm, v->comm, v->comm_len + 1u);
+	memcpy(r->cgroup, v->cgroup, v->cgroup_len + 1u);
+	memcpy(r->labels, v->labels, v->labels_len + 1u);
 }
 
 /* The place of the flow with this cookie among the recent ones, or -1. */
@@ -320,9 +321,12 @@ static uint32_t diff_mask(const struct ea_flow_vals *v, const struct ea_flow_val
 	m |= v->cgroup_id != b->cgroup_id ? BIT(EA_F_CGROUP_ID) : 0;
 	m |= v->cookie != b->cookie ? BIT(EA_F_COOKIE) : 0;
 	m |= v->start_ns != b->start_ns ? BIT(EA_F_START) : 0;
-	m |= strcmp(v->comm, b->comm) ? BIT(EA_F_COMM) : 0;
-	m |= strcmp(v->cgroup, b->cgroup) ? BIT(EA_F_CGROUP) : 0;
-	m |= strcmp(v->labels, b->labels) ? BIT(EA_F_LABELS) : 0;
+	m |= v->comm_len != b->comm_len || memcmp(v->comm, b->comm, v->comm_len) ?
+		     BIT(EA_F_COMM) : 0;
+	m |= v->cgroup_len != b->cgroup_len || memcmp(v->cgroup, b->cgroup, v->cgroup_len) ?
+		     BIT(EA_F_CGROUP) : 0;
+	m |= v->labels_len != b->labels_len || memcmp(v->labels, b->labels, v->labels_len) ?
+		     BIT(EA_F_LABELS) : 0;
 	m |= r->evidence[0] ? BIT(EA_F_EVIDENCE) : 0;
 	m |= r->count ? BIT(EA_F_COUNT) : 0;
 	m |= r->what[0] ? BIT(EA_F_WHAT) : 0;
@@ -440,7 +444,9 @@ static bool bad(struct dec *d, const char *why)
 	return false;
 }
 
-static bool get_u64(struct dec *d, uint64_t *v, const char *what)
+/* Inlined: most varints of a record are one byte. */
+static inline __attribute__((always_inline)) bool get_u64(struct dec *d, uint64_t *v,
+							  const char *what)
 {
 	if (d->p < d->end && *d->p < 0x80) {
 		*v = *d->p++;
@@ -505,14 +511,17 @@ static int get_mstr(struct dec *d, struct ea_mru *m, enum lit kind, uint8_t *out
 	return len;
 }
 
-/* A string mstr into a field of its size (NUL-terminated). */
-static bool get_mstr_s(struct dec *d, struct ea_mru *m, char *out, const char *what)
+/* A string mstr into a field of its size (NUL-terminated), and its length. */
+static bool get_mstr_s(struct dec *d, struct ea_mru *m, char *out, uint16_t *outlen,
+		       const char *what)
 {
 	int len = get_mstr(d, m, LIT_STR, (uint8_t *)out, what);
 
 	if (len < 0)
 		return false;
 	out[len] = '\0';
+	if (outlen)
+		*outlen = (uint16_t)len;
 	return true;
 }
 
@@ -552,7 +561,8 @@ static bool dec_head(struct ea_rec_ctx *c, struct dec *d, struct ea_flow_vals *v
 			return false;
 		v->dport = (uint16_t)x;
 	}
-	if ((m & BIT(EA_F_SRC)) && get_mstr(d, &c->mru[EA_MRU_SRC], LIT_ADDR, v->src, "bad src") < 0)
+	if ((m & BIT(EA_F_SRC)) &&
+	    get_mstr(d, &c->mru[EA_MRU_SRC], LIT_ADDR, v->src, "bad src") < 0)
 		return false;
 	return !(m & BIT(EA_F_DST)) ||
 	       get_mstr(d, &c->mru[EA_MRU_DST], LIT_ADDR, v->dst, "bad dst") >= 0;
@@ -589,11 +599,12 @@ static bool dec_tail(struct ea_rec_ctx *c, struct dec *d, struct ea_flow_vals *v
 {
 	r->evidence[0] = r->what[0] = r->detail[0] = '\0';
 	r->count = 0;
-	return (!(m & BIT(EA_F_COMM)) || get_mstr_s(d, &c->mru[EA_MRU_COMM], v->comm, "bad comm")) &&
+	return (!(m & BIT(EA_F_COMM)) ||
+		get_mstr_s(d, &c->mru[EA_MRU_COMM], v->comm, &v->comm_len, "bad comm")) &&
 	       (!(m & BIT(EA_F_CGROUP)) ||
-		get_mstr_s(d, &c->mru[EA_MRU_CGROUP], v->cgroup, "bad cgroup")) &&
+		get_mstr_s(d, &c->mru[EA_MRU_CGROUP], v->cgroup, &v->cgroup_len, "bad cgroup")) &&
 	       (!(m & BIT(EA_F_LABELS)) ||
-		get_mstr_s(d, &c->mru[EA_MRU_LABELS], v->labels, "bad labels")) &&
+		get_mstr_s(d, &c->mru[EA_MRU_LABELS], v->labels, &v->labels_len, "bad labels")) &&
 	       (!(m & BIT(EA_F_EVIDENCE)) ||
 		get_str(d, r->evidence, sizeof(r->evidence), "bad evidence")) &&
 	       (!(m & BIT(EA_F_COUNT)) || get_u64(d, &r->count, "bad count")) &&
@@ -628,7 +639,7 @@ static bool dec_start(struct ea_rec_ctx *c, struct dec *d, struct ea_rec *r,
 	c->ts = (int64_t)((uint64_t)c->ts + (uint64_t)unzigzag(ts));
 	r->ts_ns = c->ts;
 	*mask = (uint32_t)m;
-	return get_mstr_s(d, &c->mru[EA_MRU_HOST], r->host, "bad host");
+	return get_mstr_s(d, &c->mru[EA_MRU_HOST], r->host, NULL, "bad host");
 }
 
 int ea_rec_decode(struct ea_rec_ctx *c, const uint8_t *p, size_t len, struct ea_rec *r,

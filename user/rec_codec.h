@@ -100,6 +100,7 @@ struct ea_flow_vals {
 	uint64_t cgroup_id, cookie;
 	int64_t start_ns;
 	uint64_t bytes, packets;
+	uint16_t comm_len, cgroup_len, labels_len;
 	char comm[EA_COMM_LEN + 1];
 	char cgroup[EA_REC_CGROUP_MAX];
 	char labels[EA_REC_LABELS_MAX];

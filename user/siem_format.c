@@ -32,6 +32,12 @@ struct sb {
 /* The escaped form of ASCII byte c, or NULL to copy it as it is. */
 typedef const char *(*esc_fn)(unsigned char c, char tmp[8]);
 
+/* An escaper, and the printable ASCII bytes it rewrites (it sees controls too). */
+struct esc {
+	esc_fn fn;
+	const char *special;
+};
+
 static const char *const fmt_names[EA_SIEM_FMT_MAX] = {
 	[EA_SIEM_FMT_CEF] = "cef",
 	[EA_SIEM_FMT_LEEF] = "leef",
@@ -211,30 +217,45 @@ static void sb_key(struct sb *b, char lead, const char *key)
 	sb_putc(b, '=');
 }
 
+/* Whether c is printable ASCII that e copies as it is. */
+static bool plain(const struct esc *e, unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && !strchr(e->special, c);
+}
+
 /*
  * s[0..n) as UTF-8: well-formed sequences copied, every other byte U+FFFD,
- * ASCII bytes through esc. A sequence may not run past n.
+ * ASCII bytes through the escaper (runs of plain bytes copied at once). A
+ * sequence may not run past n.
  */
-static void sb_textn(struct sb *b, const char *s, size_t n, esc_fn esc)
+static void sb_textn(struct sb *b, const char *s, size_t n, const struct esc *e)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, j;
 	char tmp[8];
 
 	while (i < n && u[i]) {
-		size_t len = ea_utf8_valid_len(u + i);
-		const char *e;
+		size_t len;
+		const char *x;
 
+		for (j = i; j < n && plain(e, u[j]); j++)
+			;
+		if (j > i) {
+			sb_put(b, s + i, j - i);
+			i = j;
+			continue;
+		}
+		len = ea_utf8_valid_len(u + i);
 		if (!len || len > n - i) {
 			sb_put(b, FFFD, 3);
 			i++;
 		} else if (len > 1) {
-			sb_put(b, (const char *)u + i, len);
+			sb_put(b, s + i, len);
 			i += len;
 		} else {
-			e = esc(u[i], tmp);
-			if (e)
-				sb_puts(b, e);
+			x = e->fn(u[i], tmp);
+			if (x)
+				sb_puts(b, x);
 			else
 				sb_putc(b, (char)u[i]);
 			i++;
@@ -243,9 +264,9 @@ static void sb_textn(struct sb *b, const char *s, size_t n, esc_fn esc)
 }
 
 /* A whole string through sb_textn(). */
-static void sb_text(struct sb *b, const char *s, esc_fn esc)
+static void sb_text(struct sb *b, const char *s, const struct esc *e)
 {
-	sb_textn(b, s, strlen(s), esc);
+	sb_textn(b, s, strlen(s), e);
 }
 
 /* --- escapers, one per context -------------------------------------------- */
@@ -343,6 +364,14 @@ static const char *esc_leef(unsigned char c, char tmp[8])
 	}
 	return is_ctl(c) ? FFFD : NULL;
 }
+
+static const struct esc json_esc = { esc_json, "\"\\" };
+static const struct esc json_raw = { esc_json_raw, "" };
+static const struct esc sd_esc = { esc_sd, "\"\\]" };
+static const struct esc cef_hdr = { esc_cef_hdr, "|\\" };
+static const struct esc cef_ext = { esc_cef_ext, "\\=" };
+static const struct esc leef_esc = { esc_leef, "\\=|^" };
+_Static_assert(EA_SIEM_LEEF_DELIM == '^', "leef_esc must list the LEEF delimiter");
 
 /* --- JSON validation (for the agent's detail objects) --------------------- */
 
@@ -496,7 +525,7 @@ static void jw_key(struct jw *j, const char *key)
 	j->first = false;
 	if (key) {
 		sb_putc(j->b, '"');
-		sb_text(j->b, key, esc_json);
+		sb_text(j->b, key, &json_esc);
 		sb_puts(j->b, "\":");
 	}
 }
@@ -521,7 +550,7 @@ static void jw_strn(struct jw *j, const char *key, const char *v, size_t n)
 {
 	jw_key(j, key);
 	sb_putc(j->b, '"');
-	sb_textn(j->b, v, n, esc_json);
+	sb_textn(j->b, v, n, &json_esc);
 	sb_putc(j->b, '"');
 }
 
@@ -585,7 +614,7 @@ static void jw_evidence(struct jw *j, const char *key, const char *ev)
 					jw_close(j, ']');
 				jw_key(j, NULL);
 				sb_putc(j->b, '"');
-				sb_textn(j->b, p, k, esc_json);
+				sb_textn(j->b, p, k, &json_esc);
 				sb_puts(j->b, "\":[");
 				j->first = true;
 				label = p;
@@ -610,7 +639,7 @@ static void jw_detail(struct jw *j, const char *key, const char *detail)
 		return;
 	}
 	jw_key(j, key);
-	sb_text(j->b, detail, esc_json_raw);
+	sb_text(j->b, detail, &json_raw);
 }
 
 /* --- pieces shared by the formats ----------------------------------------- */
@@ -680,7 +709,7 @@ static void sd_param(struct sb *b, const char *name, const char *value)
 {
 	sb_key(b, ' ', name);
 	sb_putc(b, '"');
-	sb_text(b, value, esc_sd);
+	sb_text(b, value, &sd_esc);
 	sb_putc(b, '"');
 }
 
@@ -766,7 +795,7 @@ static void body_rfc5424(struct sb *b, const struct ea_rec *r)
 static void cef_str(struct sb *b, const char *key, const char *v)
 {
 	sb_key(b, ' ', key);
-	sb_text(b, v, esc_cef_ext);
+	sb_text(b, v, &cef_ext);
 }
 
 /* A numeric CEF extension. */
@@ -836,9 +865,9 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 	else
 		snprintf(name, sizeof(name), "%s", kind_desc(r->kind));
 	sb_puts(b, "CEF:0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|" EA_SIEM_VERSION "|");
-	sb_text(b, ea_rec_kind_name(r->kind), esc_cef_hdr);
+	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_putc(b, '|');
-	sb_text(b, name, esc_cef_hdr);
+	sb_text(b, name, &cef_hdr);
 	sb_printf(b, "|%u|rt=%lld", sev.cef, (long long)epoch_ms(r->ts_ns));
 	cef_u64(b, "externalId", r->seq);
 	cef_str(b, "cat", ea_rec_kind_name(r->kind));
@@ -862,7 +891,7 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 static void leef_str(struct sb *b, const char *key, const char *v)
 {
 	sb_key(b, EA_SIEM_LEEF_DELIM, key);
-	sb_text(b, v, esc_leef);
+	sb_text(b, v, &leef_esc);
 }
 
 /* A numeric LEEF attribute. */
@@ -918,7 +947,7 @@ static void body_leef(struct sb *b, const struct ea_rec *r)
 
 	ea_siem_severity(r, &sev);
 	sb_puts(b, "LEEF:2.0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|" EA_SIEM_VERSION "|");
-	sb_text(b, ea_rec_kind_name(r->kind), esc_cef_hdr);
+	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_printf(b, "|%c|", EA_SIEM_LEEF_DELIM);
 	leef_time(b, r->ts_ns);
 	leef_str(b, "cat", ea_rec_is_flow(r) ? ea_verdict_name(r->verdict)

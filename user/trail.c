@@ -158,17 +158,20 @@ static int write_failed(struct ea_trail *t, int err)
 
 static int rotate(struct ea_trail *t);
 
+/* Write the block kept from a failed write, then the one being built. */
 int ea_trail_flush(struct ea_trail *t)
 {
 	int r;
 
 	if (t->halted)
 		return -EIO;
-	if (!t->pending && (r = build_block(t)))
-		return write_failed(t, r);
-	r = write_pending(t);
-	if (r)
-		return write_failed(t, r);
+	for (int i = 0; i < 2; i++) {
+		if (!t->pending && (r = build_block(t)))
+			return write_failed(t, r);
+		r = write_pending(t);
+		if (r)
+			return write_failed(t, r);
+	}
 	if (t->o.rotate_size && t->seg_size >= t->o.rotate_size && !t->rotating)
 		return rotate(t);
 	return 0;
@@ -184,7 +187,6 @@ static void add_record(struct ea_trail *t, struct ea_rec *r)
 		ea_rec_ctx_reset(t->ctx);
 	n = ea_rec_encode(t->ctx, r, p + 2);
 	hl = n < 0x80 ? 1 : 2;
-
 	if (hl == 1) {
 		p[0] = (uint8_t)n;
 		memmove(p + 1, p + 2, n);
@@ -230,13 +232,17 @@ int ea_trail_append(struct ea_trail *t, struct ea_rec *r)
 int ea_trail_append_own(struct ea_trail *t, uint32_t kind, const char *detail)
 {
 	struct ea_rec *r = &t->scratch;
+	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
 	r->ts_ns = ea_trail_now();
 	snprintf(r->host, sizeof(r->host), "%s", t->host);
 	snprintf(r->detail, sizeof(r->detail), "%s", detail);
-	return append(t, r, true);
+	err = append(t, r, true);
+	if (!err && t->o.own_record)
+		t->o.own_record(t->o.own_ctx, r);
+	return err;
 }
 
 int ea_trail_checkpoint(struct ea_trail *t)

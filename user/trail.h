@@ -108,6 +108,10 @@ struct ea_trail_opts {
 	uint64_t retain_age_s;		/* 0: no limit */
 	uint32_t checkpoint_interval_s;	/* 0: only at rotation and close */
 	uint32_t block_size;		/* encoded bytes per block; 0: 64 KiB */
+	/* told of each record the trail makes itself (checkpoint, repair,
+	 * gap, retention) once it has its seq, e.g. to print it */
+	void (*own_record)(void *ctx, const struct ea_rec *r);
+	void *own_ctx;
 };
 
 struct ea_trail_stats {

@@ -278,11 +278,13 @@ static bool check_segment(struct vstate *v, uint64_t name_seq, bool first, bool 
 		x.max_ts = !x.nblocks || s.blk.max_ts > x.max_ts ? s.blk.max_ts : x.max_ts;
 		x.nblocks++;
 	}
-	if (ok && r < 0)
+	if (ok && r < 0) {
 		ok = fault(v, v->next_seq, "%s at offset %llu%s", why,
 			   (unsigned long long)s.blk_off,
 			   r == -ENODATA ? " (a torn tail: the writer stopped inside a block; "
 					   "its next start repairs it)" : "");
+		v->res->torn = r == -ENODATA && last;
+	}
 	x.last_seq = v->next_seq - 1;
 	x.size = s.off;
 	memcpy(x.end_chain, v->chain, EA_CHAIN_LEN);

@@ -35,6 +35,8 @@ struct ea_verify_result {
 	char segment[64];		/* where the first fault is ("" if none) */
 	uint64_t seq;			/* the seq it concerns (0: none) */
 	char what[512];			/* what is wrong */
+	bool torn;			/* it is a torn tail of the last segment (a
+					 * writer may be in the middle of a block) */
 	uint64_t first_seq, last_seq, records, segments, blocks;
 	uint64_t checkpoints, last_checkpoint;	/* seq of the last checkpoint record */
 	uint64_t anchors;		/* anchors matched */

@@ -55,19 +55,32 @@ static int parse(int argc, char **argv, struct ea_trail_opts *o, uint64_t *n,
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o->log_dir = optarg; break;
+		case 'd':
+			o->log_dir = optarg;
+			break;
 		case 'f':
 			m = flush_mode(optarg);
 			if (m < 0)
 				return -1;
 			o->flush = (uint32_t)m;
 			break;
-		case 'n': *n = strtoull(optarg, NULL, 0); break;
-		case 's': *seed = strtoull(optarg, NULL, 0); break;
-		case 'r': o->rotate_size = strtoull(optarg, NULL, 0); break;
-		case 'b': o->block_size = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'B': *batch = (unsigned int)strtoul(optarg, NULL, 0); break;
-		default: return -1;
+		case 'n':
+			*n = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			*seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			o->rotate_size = strtoull(optarg, NULL, 0);
+			break;
+		case 'b':
+			o->block_size = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'B':
+			*batch = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return -1;
 		}
 	}
 	return o->log_dir && *batch ? 0 : -1;
