@@ -16,16 +16,6 @@
 
 #define AGENT_VERSION	"0.1"
 
-static const char *const counter_names[EA_CNT_MAX] = {
-	[EA_CNT_LOST_START] = "lost_flow_start",
-	[EA_CNT_LOST_UPDATE] = "lost_flow_update",
-	[EA_CNT_LOST_END] = "lost_flow_end",
-	[EA_CNT_NO_STORAGE] = "no_socket_storage",
-	[EA_CNT_NO_SOCKET] = "packets_without_socket",
-	[EA_CNT_BAD_PACKET] = "bad_packets",
-	[EA_CNT_TABLE_MISS] = "table_misses",
-	[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
-};
 
 static int64_t real_ns(void)
 {
@@ -150,10 +140,10 @@ static void heartbeat(struct ea_agent *a)
 		ea_trail_get_stats(a->trail, &st);
 	n = (size_t)snprintf(detail, sizeof(detail), "{\"counters\":{");
 	for (int k = 0, first = 1; k < EA_CNT_MAX; k++) {
-		if (!counter_names[k])
+		if (!ea_counter_name(k))
 			continue;
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\":%llu",
-				      first ? "" : ",", counter_names[k], (unsigned long long)c[k]);
+				      first ? "" : ",", ea_counter_name(k), (unsigned long long)c[k]);
 		first = 0;
 	}
 	snprintf(detail + n, sizeof(detail) - n,

@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "commands.h"
 #include "config.h"
+#include "record.h"
 #include "util.h"
 
 const char cmd_status_usage[] =
@@ -25,17 +26,6 @@ const char cmd_status_usage[] =
 	"  --state-dir DIR   the agent's state directory (default /run/egress-audit)\n\n"
 	"Exit codes: 0 shown, 1 no agent running or its maps unreadable, 2 bad usage.\n";
 
-static const char *const counter_names[EA_CNT_MAX] = {
-	[EA_CNT_LOST_START] = "lost_flow_start",
-	[EA_CNT_LOST_UPDATE] = "lost_flow_update",
-	[EA_CNT_LOST_END] = "lost_flow_end",
-	[EA_CNT_NO_STORAGE] = "no_socket_storage",
-	[EA_CNT_NO_SOCKET] = "packets_without_socket",
-	[EA_CNT_BAD_PACKET] = "bad_packets",
-	[EA_CNT_TABLE_MISS] = "table_misses",
-	[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
-	[EA_CNT_DEV_FLOWS_FULL] = "device_flows_untracked",
-};
 
 struct agg_row {
 	uint16_t country;
@@ -191,8 +181,8 @@ static void print_json(const struct status *s)
 
 	printf("{\"agent\":%s,\"counters\":{", s->agent_json);
 	for (int k = 0, n = 0; k < EA_CNT_MAX; k++)
-		if (counter_names[k])
-			printf("%s\"%s\":%llu", n++ ? "," : "", counter_names[k],
+		if (ea_counter_name(k))
+			printf("%s\"%s\":%llu", n++ ? "," : "", ea_counter_name(k),
 			       (unsigned long long)s->counters[k]);
 	printf("},\"lost\":%llu,\"aggregate\":[",
 	       (unsigned long long)(s->counters[EA_CNT_LOST_START] +
@@ -217,8 +207,8 @@ static void print_text(const struct status *s)
 	printf("agent: %s", s->agent_json);
 	printf("\ncounters:\n");
 	for (int k = 0; k < EA_CNT_MAX; k++)
-		if (counter_names[k])
-			printf("  %-24s %llu\n", counter_names[k],
+		if (ea_counter_name(k))
+			printf("  %-24s %llu\n", ea_counter_name(k),
 			       (unsigned long long)s->counters[k]);
 	printf("\n%-3s %-16s %-8s %12s %14s %18s\n", "CC", "ZONE", "VERDICT", "FLOWS",
 	       "PACKETS", "BYTES");

@@ -37,6 +37,23 @@ int ea_rec_kind_parse(const char *name)
 	return -1;
 }
 
+const char *ea_counter_name(uint32_t k)
+{
+	static const char *const names[EA_CNT_MAX] = {
+		[EA_CNT_LOST_START] = "lost_flow_start",
+		[EA_CNT_LOST_UPDATE] = "lost_flow_update",
+		[EA_CNT_LOST_END] = "lost_flow_end",
+		[EA_CNT_NO_STORAGE] = "no_socket_storage",
+		[EA_CNT_NO_SOCKET] = "packets_without_socket",
+		[EA_CNT_BAD_PACKET] = "bad_packets",
+		[EA_CNT_TABLE_MISS] = "table_misses",
+		[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
+		[EA_CNT_DEV_FLOWS_FULL] = "device_flows_untracked",
+	};
+
+	return k < EA_CNT_MAX ? names[k] : NULL;
+}
+
 bool ea_rec_is_flow(const struct ea_rec *r)
 {
 	return r->kind >= EA_REC_FLOW_START && r->kind <= EA_REC_FLOW_END;

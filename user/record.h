@@ -25,6 +25,8 @@ struct ea_record_ctx {
 };
 
 const char *ea_proto_name(uint32_t proto);
+/* Name of a datapath counter (enum ea_counter), NULL for unused slots. */
+const char *ea_counter_name(uint32_t k);
 const char *ea_origin_name(uint32_t origin);
 
 /* RFC 3339 UTC with microseconds, e.g. 2026-11-29T05:30:00.123456Z. */

@@ -38,6 +38,19 @@ static const char *restart_needed(const struct ea_config *old, const struct ea_c
 		return "[agent] ringbuf_size";
 	if (old->agent.mode != new->agent.mode)
 		return "[agent] mode";
+	if (!str_eq(old->agent.log_dir, new->agent.log_dir) ||
+	    !str_eq(old->agent.key_file, new->agent.key_file) ||
+	    old->agent.flush != new->agent.flush ||
+	    old->agent.disk_full != new->agent.disk_full ||
+	    old->agent.rotate_size != new->agent.rotate_size ||
+	    old->agent.rotate_age_s != new->agent.rotate_age_s ||
+	    old->agent.retain_size != new->agent.retain_size ||
+	    old->agent.retain_age_s != new->agent.retain_age_s ||
+	    old->agent.checkpoint_interval_s != new->agent.checkpoint_interval_s ||
+	    old->agent.heartbeat_interval_s != new->agent.heartbeat_interval_s)
+		return "[agent] audit trail settings";
+	if (!str_eq(old->agent.hostname, new->agent.hostname))
+		return "[agent] hostname";
 	if (old->nlabels != new->nlabels)
 		return "[label] sections";
 	for (size_t i = 0; i < old->nlabels; i++) {

@@ -32,11 +32,19 @@ struct sb {
 /* The escaped form of ASCII byte c, or NULL to copy it as it is. */
 typedef const char *(*esc_fn)(unsigned char c, char tmp[8]);
 
-/* An escaper, and the printable ASCII bytes it rewrites (it sees controls too). */
+/*
+ * An escaper, and the printable ASCII bytes it rewrites as a bit set (it
+ * sees every control character too).
+ */
 struct esc {
 	esc_fn fn;
-	const char *special;
+	uint64_t special[2];
 };
+
+#define SPECIAL_LO(c)	((c) < 64 ? 1ull << (c) : 0)
+#define SPECIAL_HI(c)	((c) >= 64 ? 1ull << ((c) - 64) : 0)
+#define SPECIAL(a, b, c, d) { SPECIAL_LO(a) | SPECIAL_LO(b) | SPECIAL_LO(c) | SPECIAL_LO(d), \
+			      SPECIAL_HI(a) | SPECIAL_HI(b) | SPECIAL_HI(c) | SPECIAL_HI(d) }
 
 static const char *const fmt_names[EA_SIEM_FMT_MAX] = {
 	[EA_SIEM_FMT_CEF] = "cef",
@@ -209,6 +217,42 @@ static void sb_i64(struct sb *b, int64_t v)
 	sb_u64(b, (uint64_t)v);
 }
 
+/* n as exactly width decimal digits. */
+static void sb_digits(struct sb *b, unsigned int n, int width)
+{
+	char tmp[8];
+
+	for (int i = width - 1; i >= 0; i--) {
+		tmp[i] = (char)('0' + n % 10);
+		n /= 10;
+	}
+	sb_put(b, tmp, (size_t)width);
+}
+
+/* RFC 3339 UTC with microseconds, as ea_format_time() writes it, without printf. */
+static void sb_time(struct sb *b, int64_t ns)
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	unsigned int us = (unsigned int)((ns % 1000000000) / 1000) % 1000000;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	sb_digits(b, (unsigned int)(tm.tm_year + 1900) % 10000, 4);
+	sb_putc(b, '-');
+	sb_digits(b, (unsigned int)tm.tm_mon + 1, 2);
+	sb_putc(b, '-');
+	sb_digits(b, (unsigned int)tm.tm_mday, 2);
+	sb_putc(b, 'T');
+	sb_digits(b, (unsigned int)tm.tm_hour, 2);
+	sb_putc(b, ':');
+	sb_digits(b, (unsigned int)tm.tm_min, 2);
+	sb_putc(b, ':');
+	sb_digits(b, (unsigned int)tm.tm_sec, 2);
+	sb_putc(b, '.');
+	sb_digits(b, us, 6);
+	sb_putc(b, 'Z');
+}
+
 /* " key=": a key of one of the key=value formats (keys are constants). */
 static void sb_key(struct sb *b, char lead, const char *key)
 {
@@ -220,7 +264,7 @@ static void sb_key(struct sb *b, char lead, const char *key)
 /* Whether c is printable ASCII that e copies as it is. */
 static bool plain(const struct esc *e, unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && !strchr(e->special, c);
+	return c >= 0x20 && c < 0x7f && !((e->special[c >> 6] >> (c & 63)) & 1);
 }
 
 /*
@@ -365,13 +409,13 @@ static const char *esc_leef(unsigned char c, char tmp[8])
 	return is_ctl(c) ? FFFD : NULL;
 }
 
-static const struct esc json_esc = { esc_json, "\"\\" };
-static const struct esc json_raw = { esc_json_raw, "" };
-static const struct esc sd_esc = { esc_sd, "\"\\]" };
-static const struct esc cef_hdr = { esc_cef_hdr, "|\\" };
-static const struct esc cef_ext = { esc_cef_ext, "\\=" };
-static const struct esc leef_esc = { esc_leef, "\\=|^" };
-_Static_assert(EA_SIEM_LEEF_DELIM == '^', "leef_esc must list the LEEF delimiter");
+/* 0 in a SPECIAL() list stands for nothing: it is a control character. */
+static const struct esc json_esc = { esc_json, SPECIAL('"', '\\', 0, 0) };
+static const struct esc json_raw = { esc_json_raw, SPECIAL(0, 0, 0, 0) };
+static const struct esc sd_esc = { esc_sd, SPECIAL('"', '\\', ']', 0) };
+static const struct esc cef_hdr = { esc_cef_hdr, SPECIAL('|', '\\', 0, 0) };
+static const struct esc cef_ext = { esc_cef_ext, SPECIAL('\\', '=', 0, 0) };
+static const struct esc leef_esc = { esc_leef, SPECIAL('\\', '=', '|', EA_SIEM_LEEF_DELIM) };
 
 /* --- JSON validation (for the agent's detail objects) --------------------- */
 
@@ -726,14 +770,18 @@ static void sd_u64(struct sb *b, const char *name, uint64_t v)
 static void put_header(struct sb *b, const struct ea_rec *r)
 {
 	struct ea_siem_sev sev;
-	char ts[40], hex[65];
+	char hex[65];
 
 	ea_siem_severity(r, &sev);
-	sb_printf(b, "<%u>1 %s ", EA_SIEM_FACILITY * 8 + sev.syslog,
-		  ea_format_time(r->ts_ns, ts));
+	sb_putc(b, '<');
+	sb_u64(b, EA_SIEM_FACILITY * 8 + sev.syslog);
+	sb_puts(b, ">1 ");
+	sb_time(b, r->ts_ns);
+	sb_putc(b, ' ');
 	put_hostname(b, r->host);
-	sb_printf(b, " %s - %s [%s", EA_SIEM_APP_NAME, ea_rec_kind_name(r->kind),
-		  EA_SIEM_SD_ID);
+	sb_puts(b, " " EA_SIEM_APP_NAME " - ");
+	sb_puts(b, ea_rec_kind_name(r->kind));
+	sb_puts(b, " [" EA_SIEM_SD_ID);
 	chain_hex(r, hex);
 	sd_u64(b, "seq", r->seq);
 	sd_param(b, "chain", hex);
@@ -868,7 +916,10 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_putc(b, '|');
 	sb_text(b, name, &cef_hdr);
-	sb_printf(b, "|%u|rt=%lld", sev.cef, (long long)epoch_ms(r->ts_ns));
+	sb_putc(b, '|');
+	sb_u64(b, sev.cef);
+	sb_puts(b, "|rt=");
+	sb_i64(b, epoch_ms(r->ts_ns));
 	cef_u64(b, "externalId", r->seq);
 	cef_str(b, "cat", ea_rec_kind_name(r->kind));
 	cef_str(b, "dvchost", r->host);

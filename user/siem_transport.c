@@ -54,7 +54,6 @@ struct ea_siem_conn {
 	relpEngine_t *engine;
 	relpClt_t *clt;
 	size_t relp_sent;		/* messages sent in this session */
-	bool corked;
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
 };
@@ -615,7 +614,6 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 		ea_err_set(err, "RELP: cannot make a client");
 		return -ENOMEM;
 	}
-	c->corked = false;
 	relpCltSetUsrPtr(c->clt, c);
 	relpCltSetWindowSize(c->clt, EA_SIEM_RELP_WINDOW);
 	relpCltSetTimeout(c->clt, secs);
@@ -632,8 +630,9 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 }
 
 /*
- * Messages go out corked (TCP_CORK, librelp's burst hint) until the batch
- * ends: full segments instead of one per message.
+ * One message, uncorked: with librelp's burst hint (TCP_CORK) the last
+ * partial segment of a window can wait 200 ms for the kernel to send it,
+ * while librelp waits for the acknowledgements of what is in it.
  */
 static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
 {
@@ -641,10 +640,6 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 
 	if (!c->clt && (r = relp_connect(c, err)))
 		return r;
-	if (!c->corked && !getenv("EA_NOCORK")) {
-		relpCltHintBurstBegin(c->clt);
-		c->corked = true;
-	}
 	if (relpCltSendSyslog(c->clt, (unsigned char *)msg, len) != RELP_RET_OK) {
 		ea_err_set(err, "RELP to %s: %s", c->where,
 			   c->relp_why[0] ? c->relp_why : "session broken");
@@ -652,14 +647,6 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 	}
 	c->relp_sent++;
 	return 0;
-}
-
-/* The end of a batch: what is corked leaves now. */
-static void relp_push(struct ea_siem_conn *c)
-{
-	if (c->clt && c->corked)
-		relpCltHintBurstEnd(c->clt);
-	c->corked = false;
 }
 
 /*
@@ -671,7 +658,6 @@ static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (!c->clt)
 		return 0;
-	relp_push(c);
 	relpEngineCltDestruct(c->engine, &c->clt);
 	c->clt = NULL;
 	if (c->relp_error) {
@@ -787,8 +773,6 @@ int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
-		relp_push(c);
-		return 0;
 	case EA_SIEM_UDP:
 		return 0;
 	}

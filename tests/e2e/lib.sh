@@ -141,11 +141,26 @@ e2e_agent_started()
 }
 
 # Start the agent in the client namespace on the test cgroup; wait until it watches.
+# The audit trail of a test's agent lives in the test's temp dir, never in
+# /var/lib: a config without [agent] log_dir gets one.
+e2e_trail_dir()
+{
+	local config=$1
+
+	grep -q '^log_dir' "$config" && return
+	if grep -q '^\[agent\]' "$config"; then
+		sed -i "/^\[agent\]/a log_dir = $E2E_TMP/trail" "$config"
+	else
+		sed -i "1i [agent]\nlog_dir = $E2E_TMP/trail" "$config"
+	fi
+}
+
 e2e_agent_start()
 {
 	local config=$1
 
 	e2e_bpffs
+	e2e_trail_dir "$config"
 	mkdir -p "$E2E_TMP/state"
 	# not through a function: $! must be the agent (nsenter execs it)
 	nsenter --net="/run/netns/$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \

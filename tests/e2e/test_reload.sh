@@ -16,6 +16,7 @@ write_config()
 	cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]
 record = flagged
+log_dir = $E2E_TMP/trail
 [geoip]
 file = ${2:-$E2E_ROOT/tests/data/test-geoip.csv}
 [policy]
@@ -58,7 +59,7 @@ test "$(flagged)" -eq 1 || e2e_fail "flow flagged after allow_cidr reload"
 write_config "allow_cidr = 198.51.100.0/24
 colour = blue"
 reload
-grep -q "agent.conf:7: unknown key 'colour'" "$E2E_TMP/agent.err" ||
+grep -q "agent.conf:8: unknown key 'colour'" "$E2E_TMP/agent.err" ||
 	e2e_fail "bad config not named: $(tail -3 "$E2E_TMP/agent.err")"
 send
 sleep 1
