@@ -4,10 +4,11 @@
 # kill -9 of the trail writer at random moments under load, in every flush
 # mode (6 times each): after a restart (which repairs a torn tail) verify
 # passes, and the last record the writer had reported durable is in the
-# trail with the chain value it reported (checked as an anchor). A killed
-# process leaves whole blocks (each is one write()), so every other time a
-# torn block is added at the end, as an interrupted write would leave it:
-# the restart must cut exactly that and say so in a repair record.
+# trail with the chain value it reported (checked as an anchor). Every
+# other time junk is added at the end, as an interrupted write would leave
+# it: the restart must cut from the last whole block to the end of the file
+# (the junk and whatever part of a block the kill left) and say so in a
+# repair record.
 . "$(dirname "$0")/lib.sh"
 
 LOAD=$E2E_ROOT/build/tests/e2e-ea/trail_load
