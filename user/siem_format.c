@@ -41,8 +41,8 @@ struct esc {
 	uint64_t special[2];
 };
 
-#define SPECIAL_LO(c)	((c) < 64 ? 1ull << (c) : 0)
-#define SPECIAL_HI(c)	((c) >= 64 ? 1ull << ((c) - 64) : 0)
+#define SPECIAL_LO(c)	((c) < 64 ? 1ull << ((c) & 63) : 0)
+#define SPECIAL_HI(c)	((c) >= 64 ? 1ull << (((c) - 64) & 63) : 0)
 #define SPECIAL(a, b, c, d) { SPECIAL_LO(a) | SPECIAL_LO(b) | SPECIAL_LO(c) | SPECIAL_LO(d), \
 			      SPECIAL_HI(a) | SPECIAL_HI(b) | SPECIAL_HI(c) | SPECIAL_HI(d) }
 
@@ -865,7 +865,10 @@ static void cef_addr(struct sb *b, const uint8_t a[16], const char *v4key,
 		return;
 	}
 	cef_str(b, v6key, text);
-	sb_printf(b, " %sLabel=%s", v6key, v6label);
+	sb_putc(b, ' ');
+	sb_puts(b, v6key);
+	sb_puts(b, "Label=");
+	sb_puts(b, v6label);
 }
 
 /* The CEF extensions of a flow record. */
@@ -904,18 +907,18 @@ static void cef_flow(struct sb *b, const struct ea_rec *r)
 static void body_cef(struct sb *b, const struct ea_rec *r)
 {
 	struct ea_siem_sev sev;
-	char hex[65], name[64];
+	char hex[65];
 
 	ea_siem_severity(r, &sev);
-	if (ea_rec_is_flow(r))
-		snprintf(name, sizeof(name), "%s (%s)", kind_desc(r->kind),
-			 ea_verdict_name(r->verdict));
-	else
-		snprintf(name, sizeof(name), "%s", kind_desc(r->kind));
 	sb_puts(b, "CEF:0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|" EA_SIEM_VERSION "|");
 	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_putc(b, '|');
-	sb_text(b, name, &cef_hdr);
+	sb_text(b, kind_desc(r->kind), &cef_hdr);
+	if (ea_rec_is_flow(r)) {
+		sb_puts(b, " (");
+		sb_text(b, ea_verdict_name(r->verdict), &cef_hdr);
+		sb_putc(b, ')');
+	}
 	sb_putc(b, '|');
 	sb_u64(b, sev.cef);
 	sb_puts(b, "|rt=");

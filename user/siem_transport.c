@@ -35,6 +35,9 @@
 #define UDP_MAX		65507
 #define CLOSE_WAIT_MS	2000	/* for the receiver to close after us */
 #define WHY_MAX		256
+#define RELP_BURST	256	/* messages corked at most */
+
+_Static_assert(RELP_BURST * 2 <= EA_SIEM_RELP_WINDOW, "a burst must be far below the window");
 
 struct ea_siem_conn {
 	struct ea_siem_conn_cfg cfg;
@@ -54,6 +57,7 @@ struct ea_siem_conn {
 	relpEngine_t *engine;
 	relpClt_t *clt;
 	size_t relp_sent;		/* messages sent in this session */
+	unsigned int corked;		/* messages sent since the burst began */
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
 };
@@ -614,6 +618,7 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 		ea_err_set(err, "RELP: cannot make a client");
 		return -ENOMEM;
 	}
+	c->corked = 0;
 	relpCltSetUsrPtr(c->clt, c);
 	relpCltSetWindowSize(c->clt, EA_SIEM_RELP_WINDOW);
 	relpCltSetTimeout(c->clt, secs);
@@ -629,10 +634,19 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 	return 0;
 }
 
+/* The corked messages leave now. */
+static void relp_push(struct ea_siem_conn *c)
+{
+	if (c->clt && c->corked)
+		relpCltHintBurstEnd(c->clt);
+	c->corked = 0;
+}
+
 /*
- * One message, uncorked: with librelp's burst hint (TCP_CORK) the last
- * partial segment of a window can wait 200 ms for the kernel to send it,
- * while librelp waits for the acknowledgements of what is in it.
+ * One message. Messages go out corked (librelp's burst hint, TCP_CORK) in
+ * bursts of RELP_BURST: the receiver reads and answers them in bulk. A
+ * burst is far smaller than the window, so librelp never waits for the
+ * acknowledgement of a message the kernel still holds back.
  */
 static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct ea_err *err)
 {
@@ -640,6 +654,11 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 
 	if (!c->clt && (r = relp_connect(c, err)))
 		return r;
+	if (c->corked == RELP_BURST)
+		relp_push(c);
+	if (!c->corked)
+		relpCltHintBurstBegin(c->clt);
+	c->corked++;
 	if (relpCltSendSyslog(c->clt, (unsigned char *)msg, len) != RELP_RET_OK) {
 		ea_err_set(err, "RELP to %s: %s", c->where,
 			   c->relp_why[0] ? c->relp_why : "session broken");
@@ -658,6 +677,7 @@ static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	if (!c->clt)
 		return 0;
+	relp_push(c);
 	relpEngineCltDestruct(c->engine, &c->clt);
 	c->clt = NULL;
 	if (c->relp_error) {
@@ -773,6 +793,8 @@ int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+		relp_push(c);
+		return 0;
 	case EA_SIEM_UDP:
 		return 0;
 	}
@@ -820,6 +842,7 @@ void ea_siem_conn_close(struct ea_siem_conn *c)
 {
 	if (!c)
 		return;
+	relp_push(c);
 	if (c->clt)
 		relpEngineCltDestruct(c->engine, &c->clt);
 	if (c->engine)

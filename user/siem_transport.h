@@ -77,8 +77,8 @@ int ea_siem_conn_send(struct ea_siem_conn *c, const char *msg, size_t len,
  */
 int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err);
 /*
- * The end of a batch: streams write their buffer, and so deliver it (RELP
- * and UDP send each message at once). 0, or -errno as for send.
+ * The end of a batch: what was sent leaves now (streams write their
+ * buffer, and so deliver it; RELP uncorks). 0, or -errno as for send.
  */
 int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err);
 /* How many of the latest messages sent may not be delivered yet. */

@@ -83,12 +83,12 @@ siem_settle()
 	done
 }
 
-# Stop rsyslogd with SIGTERM (once settled): it writes out what it
-# accepted, then exits.
+# Stop rsyslogd with SIGTERM: it writes out what it accepted, then exits.
+# With --settle, only once it has read everything (siem_settle).
 siem_rsyslog_stop()
 {
 	[ -n "$SIEM_RSYSLOG_PID" ] || return 0
-	siem_settle
+	[ "${1:-}" = --settle ] && siem_settle
 	kill -TERM "$SIEM_RSYSLOG_PID" 2>/dev/null
 	e2e_wait_for 15 e2e_gone "$SIEM_RSYSLOG_PID" || e2e_fail "rsyslogd did not stop"
 	wait "$SIEM_RSYSLOG_PID" 2>/dev/null

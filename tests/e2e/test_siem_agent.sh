@@ -79,7 +79,7 @@ e2e_agent_start "$E2E_TMP/agent.conf"
 traffic 5
 sleep 1.5
 e2e_agent_stop
-siem_rsyslog_stop
+siem_rsyslog_stop --settle
 
 "$SIEM_TRAIL_BIN" dump "$E2E_TMP/log/$HOST" >"$E2E_TMP/dump.jsonl" || e2e_fail "dump"
 last=$(siem_last_seq)

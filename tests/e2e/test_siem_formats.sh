@@ -52,7 +52,7 @@ for d in cef leef ecs ocsf sd udp; do
 	[ "$(siem_cursor $d)" = "$last" ] ||
 		e2e_fail "cursor of $d is $(siem_cursor $d), want $last"
 done
-siem_rsyslog_stop
+siem_rsyslog_stop --settle
 
 siem_check cef --format cef --exact
 siem_check leef --format leef --select "flagged lost" --exact

@@ -49,7 +49,7 @@ caught_up() { [ "$(siem_cursor relp)" = "$last" ]; }
 e2e_wait_for 30 caught_up || e2e_fail "cursor $(siem_cursor relp), want $last"
 kill -TERM "$SIEM_FEED_PID"
 wait "$SIEM_FEED_PID" || e2e_fail "feed exited $?"
-siem_rsyslog_stop
+siem_rsyslog_stop --settle
 
 grep -q "siem relp: delivering to relp://" "$E2E_TMP/feed.err" ||
 	e2e_fail "the recovery was not reported"

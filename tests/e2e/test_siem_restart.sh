@@ -50,7 +50,7 @@ before=$(wc -l <"$E2E_TMP/relp.log")
 
 siem_feed_drain "$E2E_TMP/feed.conf" 45
 [ "$(siem_cursor relp)" = "$last" ] || e2e_fail "cursor $(siem_cursor relp), want $last"
-siem_rsyslog_stop
+siem_rsyslog_stop --settle
 
 first=$(sed -n "$((before + 1))p" "$E2E_TMP/relp.log" | sed 's/.* seq="\([0-9]*\)".*/\1/')
 [ "$first" = "$((cursor + 1))" ] ||

@@ -102,7 +102,7 @@ CONF
 siem_feed_drain "$E2E_TMP/good.conf" 30
 [ "$(siem_cursor with_ca)" = "$last" ] || e2e_fail "with_ca: cursor $(siem_cursor with_ca)"
 [ "$(siem_cursor pinned)" = "$last" ] || e2e_fail "pinned: cursor $(siem_cursor pinned)"
-siem_rsyslog_stop
+siem_rsyslog_stop --settle
 siem_check tls_ca --format cef --exact
 siem_check tls_fp --format json-ocsf --exact
 grep -aq -e "egress-audit@32473" -e "CEF:0" -e "class_uid" "$E2E_TMP/wire.bin" &&
