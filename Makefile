@@ -55,7 +55,7 @@ BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: FORCE all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
 
 all: $(OUT)/egress-audit
