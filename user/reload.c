@@ -3,8 +3,9 @@
  * Reload on SIGHUP: a new configuration and GeoIP data go into the idle
  * bank of the kernel table and become active with one write. Bad input
  * (config, GeoIP file) is reported and the running state stays as it was.
- * What cannot change while attached (labels, cgroup, devices, ring buffer)
- * needs a restart: such a reload is refused as a whole.
+ * What cannot change while running (labels, cgroup, devices, ring buffer,
+ * the trail's settings, SIEM destinations) needs a restart: such a reload is
+ * refused as a whole.
  */
 #include <string.h>
 
@@ -51,6 +52,19 @@ static const char *restart_needed(const struct ea_config *old, const struct ea_c
 		return "[agent] audit trail settings";
 	if (!str_eq(old->agent.hostname, new->agent.hostname))
 		return "[agent] hostname";
+	if (old->nsiems != new->nsiems)
+		return "[siem] sections";
+	for (size_t i = 0; i < old->nsiems; i++) {
+		const struct ea_siem_cfg *o = &old->siems[i], *n = &new->siems[i];
+
+		if (strcmp(o->name, n->name) || !str_eq(o->target, n->target) ||
+		    o->format != n->format || o->select != n->select ||
+		    !str_eq(o->ca, n->ca) || !str_eq(o->cert, n->cert) ||
+		    !str_eq(o->key, n->key) || o->has_fingerprint != n->has_fingerprint ||
+		    memcmp(o->fingerprint, n->fingerprint, sizeof(o->fingerprint)) ||
+		    o->backoff_cap_s != n->backoff_cap_s)
+			return "[siem] sections";
+	}
 	if (old->nlabels != new->nlabels)
 		return "[label] sections";
 	for (size_t i = 0; i < old->nlabels; i++) {
