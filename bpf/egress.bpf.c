@@ -154,6 +154,13 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 	return f;
 }
 
+/* Sockets older than the agent get their cookie at their first packet. */
+static __always_inline void learn_cookie(struct sock_state *s, struct __sk_buff *skb)
+{
+	if (!s->owner.cookie)
+		s->owner.cookie = bpf_get_socket_cookie(skb);
+}
+
 SEC("cgroup_skb/egress")
 int egress(struct __sk_buff *skb)
 {
@@ -174,17 +181,16 @@ int egress(struct __sk_buff *skb)
 		f = &s->flow;
 		if (f->gen != cfg.policy_gen || !f->ip_proto) {
 			/* the first packet (or a reload): the slow path */
-			if (!s->owner.cookie)
-				s->owner.cookie = bpf_get_socket_cookie(skb);
+			learn_cookie(s, skb);
 			flow_from_sock(f, sk);
 			if (f->gen != cfg.policy_gen)
 				flow_classify(f);
 		}
 	} else {
-		if (!s->owner.cookie)
-			s->owner.cookie = bpf_get_socket_cookie(skb);
 		struct ea_pkt p = {};
 
+		/* per-destination flows are keyed by it */
+		learn_cookie(s, skb);
 		if (ea_parse_ip(skb, 0, skb->protocol, &p) != EA_PARSE_OK) {
 			count(EA_CNT_BAD_PACKET);
 			return 1;

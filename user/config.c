@@ -801,28 +801,35 @@ static int get_age(struct parse *p, const char *key, const char *v,
 	return get_scaled(p, key, v, "smhd", mul, min, max, out);
 }
 
-/* [agent] log_dir = DIR, absolute. */
-static int agent_log_dir(struct parse *p, const char *key, char *v)
+/* 0 when v is an absolute path, else the error of the key. */
+static int check_abs_path(struct parse *p, const char *key, const char *v)
 {
 	char buf[SHOW_SIZE];
 
+	if (v[0] == '/')
+		return 0;
+	return fail_key(p, key, "'%s' is not an absolute path", show(v, strlen(v), buf));
+}
+
+/* [agent] key = an absolute path, into *out. */
+static int set_abs_path(struct parse *p, const char *key, const char *v, char **out)
+{
 	if (v[0] != '/')
-		return fail_key(p, key, "'%s' is not an absolute path",
-				show(v, strlen(v), buf));
-	p->cfg->agent.log_dir = strdup(v);
-	return p->cfg->agent.log_dir ? 1 : fail_oom(p);
+		return check_abs_path(p, key, v);
+	*out = strdup(v);
+	return *out ? 1 : fail_oom(p);
+}
+
+/* [agent] log_dir = DIR, absolute. */
+static int agent_log_dir(struct parse *p, const char *key, char *v)
+{
+	return set_abs_path(p, key, v, &p->cfg->agent.log_dir);
 }
 
 /* [agent] key_file = FILE, absolute. */
 static int agent_key_file(struct parse *p, const char *key, char *v)
 {
-	char buf[SHOW_SIZE];
-
-	if (v[0] != '/')
-		return fail_key(p, key, "'%s' is not an absolute path",
-				show(v, strlen(v), buf));
-	p->cfg->agent.key_file = strdup(v);
-	return p->cfg->agent.key_file ? 1 : fail_oom(p);
+	return set_abs_path(p, key, v, &p->cfg->agent.key_file);
 }
 
 /* [agent] flush = none|incremental|data|sync */
@@ -981,11 +988,8 @@ static int label_cgroup(struct parse *p, const char *key, char *v)
 /* [label] path = DIR: appends; the directory must be absolute. */
 static int label_path(struct parse *p, const char *key, char *v)
 {
-	char buf[SHOW_SIZE];
-
 	if (v[0] != '/')
-		return fail_key(p, key, "'%s' is not an absolute path",
-				show(v, strlen(v), buf));
+		return check_abs_path(p, key, v);
 	return str_push(&cur_label(p)->paths, v, strlen(v)) ? fail_oom(p) : 1;
 }
 
