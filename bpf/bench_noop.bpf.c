@@ -70,6 +70,12 @@ int BPF_PROG(nop_tcp_state, struct sock *sk, int oldstate, int newstate)
 	return 0;
 }
 
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(nop_tcp_send, struct sock *sk, int ret, int flags)
+{
+	return 0;
+}
+
 SEC("tp/syscalls/sys_exit_openat")
 int nop_openat(void *ctx)
 {

@@ -2,10 +2,15 @@
 /*
  * The datapath: every flow that leaves through the watched cgroup (socket
  * hooks) or through a watched device (tc egress) is classified once,
- * counted per packet, aggregated per (result, verdict) and, when recorded,
- * reported through the ring buffer. Attribution always comes from the
- * socket's storage, written in process context at creation: the egress
- * hooks may run in softirq context where `current` is someone else.
+ * counted, aggregated per (result, verdict) and, when recorded, reported
+ * through the ring buffer. Attribution always comes from the socket's
+ * storage, written in process context (creation, connect, send): the
+ * egress hooks may run in softirq context where `current` is someone else.
+ *
+ * TCP is counted from the socket's own counters where the TCP tracepoints
+ * load (tcp_by_state): its packets cost the egress hook a header read, and
+ * a flow that is allowed and cannot become flagged keeps no state at all;
+ * it is aggregated when it closes. Elsewhere every packet is counted here.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,7 +21,13 @@
 #include "packet.bpf.h"
 
 #define TC_ACT_OK	0
+#define TCP_ESTABLISHED	1
+#define TCP_SYN_RECV	3
 #define TCP_CLOSE	7
+#define TCP_LISTEN	10
+
+/* Set by the agent when tcp_state and tcp_send load: see the top. */
+const volatile bool tcp_by_state = false;
 
 /* Fill an owner from the current task (process context only). */
 static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
@@ -35,6 +46,14 @@ static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
 	o->cgroup_labels = cfg.cgroup_labelled ? current_cgroup_labels(&o->cgroup_idx) : 0;
 }
 
+/* The current task becomes the owner of a socket's flows. */
+static __always_inline void owner_adopt(struct sock_state *s, __u64 cookie)
+{
+	owner_from_current(&s->owner, cookie);
+	s->owner_known = 1;
+	s->taint_gen = 0;	/* labels of the new owner */
+}
+
 static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 {
 	struct sock_state *s;
@@ -48,12 +67,14 @@ static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 SEC("cgroup/sock_create")
 int sock_create(struct bpf_sock *sk)
 {
-	struct sock_state *s = sock_state_of(sk);
+	struct sock_state *s;
 
-	if (s) {
-		owner_from_current(&s->owner, bpf_get_socket_cookie(sk));
-		s->owner_known = 1;
-	}
+	/* a TCP socket gets state at connect(), and only if its flow needs it */
+	if (tcp_by_state && sk->protocol == IPPROTO_TCP)
+		return 1;
+	s = sock_state_of(sk);
+	if (s)
+		owner_adopt(s, bpf_get_socket_cookie(sk));
 	return 1;
 }
 
@@ -63,11 +84,8 @@ sock_state_in_process(struct bpf_sock_addr *ctx)
 {
 	struct sock_state *s = sock_state_of(ctx->sk);
 
-	if (s && !s->owner_known) {
-		owner_from_current(&s->owner, bpf_get_socket_cookie(ctx));
-		s->owner_known = 1;
-		s->taint_gen = 0;	/* labels of the new owner */
-	}
+	if (s && !s->owner_known)
+		owner_adopt(s, bpf_get_socket_cookie(ctx));
 	return s;
 }
 
@@ -161,19 +179,68 @@ static __always_inline void learn_cookie(struct sock_state *s, struct __sk_buff 
 		s->owner.cookie = bpf_get_socket_cookie(skb);
 }
 
-SEC("cgroup_skb/egress")
-int egress(struct __sk_buff *skb)
+/* A TCP segment, by its IP header (the packet's hottest bytes). */
+static __always_inline bool is_tcp(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		return (void *)(ip + 1) <= end && ip->protocol == IPPROTO_TCP;
+	}
+	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		return (void *)(ip6 + 1) <= end && ip6->nexthdr == IPPROTO_TCP;
+	}
+	return false;
+}
+
+/*
+ * A TCP segment when the socket counts its flow: nothing to do unless
+ * enforce mode is on, where a flow whose labels may not reach its
+ * destination (its owner read labelled data after connect()) is dropped.
+ */
+static __always_inline int tcp_egress(struct __sk_buff *skb, bool enforcing)
+{
+	struct bpf_sock *sk = skb->sk;
+	struct sock_state *s;
+	__u64 labels;
+
+	if (!enforcing || !sk || !(sk = bpf_sk_fullsock(sk)))
+		return 1;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (!s)
+		return 1;
+	labels = sock_labels(s);
+	if (flow_verdict(&s->flow, labels) != EA_VERDICT_BLOCKED)
+		return 1;
+	flow_report(&s->flow, &s->owner, labels, false, EA_ORIGIN_SOCKET, 0);
+	return 0;
+}
+
+/* How the egress program is built (see its three variants below). */
+#define EGRESS_TCP_BY_STATE	1
+#define EGRESS_ENFORCE		2
+
+static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
+{
+	bool by_state = build & EGRESS_TCP_BY_STATE, enforcing = build & EGRESS_ENFORCE;
 	struct bpf_sock *sk = skb->sk;
 	struct sock_state *s;
 	struct ea_flow *f;
 	__u8 verdict;
 	__u64 segs;
 
+	if (by_state && is_tcp(skb))
+		return tcp_egress(skb, enforcing);
 	if (!sk || !(sk = bpf_sk_fullsock(sk))) {
 		count(EA_CNT_NO_SOCKET);
 		return 1;
 	}
+	if (by_state && sk->protocol == IPPROTO_TCP)
+		return tcp_egress(skb, enforcing);	/* behind IPv6 extension headers */
 	s = sock_state_of(sk);
 	if (!s)
 		return 1;
@@ -205,6 +272,29 @@ int egress(struct __sk_buff *skb)
 			       ip_bytes(skb, 0, segs, f->ip_proto), EA_ORIGIN_SOCKET, 0,
 			       f == &s->flow ? EA_AGG_FOLD_PACKETS : 1);
 	return verdict == EA_VERDICT_BLOCKED ? 0 : 1;
+}
+
+/*
+ * One program, built three ways so that a TCP segment's path reads no
+ * setting at all: the agent loads the variant its kernel and config need.
+ */
+SEC("cgroup_skb/egress")
+int egress(struct __sk_buff *skb)
+{
+	return egress_flow(skb, EGRESS_TCP_BY_STATE);
+}
+
+SEC("cgroup_skb/egress")
+int egress_enforce(struct __sk_buff *skb)
+{
+	return egress_flow(skb, EGRESS_TCP_BY_STATE | EGRESS_ENFORCE);
+}
+
+/* Where the TCP tracepoints do not load: every packet counted here. */
+SEC("cgroup_skb/egress")
+int egress_packets(struct __sk_buff *skb)
+{
+	return egress_flow(skb, EGRESS_ENFORCE);
 }
 
 /* The destination a connect() or sendmsg() names, IPv4 as mapped. */
@@ -250,20 +340,62 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 	return 0;
 }
 
-/* Classify in process context, so the first packet finds the verdict. */
+/* Labels of the current task: the default, its cgroup's, its taint. */
+static __always_inline __u64 current_labels(void)
+{
+	__u64 labels = cfg.default_labels;
+	__u32 idx;
+
+	if (cfg.cgroup_labelled)
+		labels |= current_cgroup_labels(&idx);
+	if (cfg.path_labels)
+		labels |= taint_of(bpf_get_current_pid_tgid() >> 32);
+	return labels;
+}
+
+/*
+ * Whether a TCP flow needs state of its own: to be reported, to be
+ * stopped, or to be watched for taint that enforce mode would stop.
+ */
+static __always_inline bool tcp_needs_state(const struct ea_flow *f, __u64 labels)
+{
+	return flow_verdict(f, labels) != EA_VERDICT_ALLOWED || cfg.record_all ||
+	       (cfg.enforce_labels && cfg.path_labels);
+}
+
+/*
+ * Classify in process context, so the first packet finds the verdict. A
+ * TCP socket that counts by state gets storage here only when its flow
+ * needs it.
+ */
 static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6)
 {
-	struct sock_state *s = sock_state_in_process(ctx);
-	struct ea_flow *f;
+	bool tcp = tcp_by_state && ctx->protocol == IPPROTO_TCP;
+	struct ea_flow *f, fresh = {};
+	struct sock_state *s;
 
-	if (!s)
+	s = tcp ? bpf_sk_storage_get(&socks, ctx->sk, NULL, 0) : sock_state_in_process(ctx);
+	if (s) {
+		f = &s->flow;
+		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
+			return 1;	/* a reconnect of a used socket: egress decides */
+	} else if (tcp) {
+		f = &fresh;
+	} else {
 		return 1;
-	f = &s->flow;
-	if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
-		return 1;	/* a reconnect of a used socket: egress decides */
+	}
 	sock_addr_dst(ctx, v6, f->dst);
 	f->dport = bpf_ntohs((__u16)ctx->user_port);
 	flow_classify(f);
+	if (!s) {
+		if (!tcp_needs_state(f, current_labels()))
+			return 1;	/* allowed: aggregated when it closes */
+		s = sock_state_in_process(ctx);
+		if (!s)
+			return 1;
+		s->flow = fresh;
+		f = &s->flow;
+	}
 	return enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type));
 }
 
@@ -339,15 +471,12 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
 
-/* The agent turns this off where TCP ends at inet_sock_set_state. */
-const volatile bool tcp_end_at_release = false;
-
 SEC("cgroup/sock_release")
 int sock_release(struct bpf_sock *sk)
 {
 	struct sock_state *s;
 
-	if (sk->type == SOCK_STREAM && !tcp_end_at_release)
+	if (tcp_by_state && sk->protocol == IPPROTO_TCP)
 		return 1;	/* TCP ends at TCP_CLOSE: its FIN goes out later */
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (s)
@@ -355,17 +484,228 @@ int sock_release(struct bpf_sock *sk)
 	return 1;
 }
 
-/* TCP flows end when the socket reaches TCP_CLOSE, after its last segment. */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
+extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+
+/* The watched cgroup's address, learned once and only ever compared. */
+__u64 watched_cgroup_addr;
+
+/*
+ * Whether a socket belongs to the watched cgroup's subtree: its own cgroup
+ * is the watched one (one load), or a sibling or an ancestor's (two), or a
+ * descendant (three).
+ */
+static __always_inline bool sk_watched(const struct sock *sk)
+{
+	struct cgroup *cg = sk->sk_cgrp_data.cgroup, *anc = NULL;
+	__u32 level = cfg.watched_level;
+
+	if (!level)
+		return true;	/* the root: every socket */
+	if (!cg)
+		return false;
+	if (!watched_cgroup_addr) {
+		struct cgroup *w = bpf_cgroup_from_id(cfg.watched_cgroup);
+
+		if (!w)
+			return false;
+		watched_cgroup_addr = (unsigned long)w;
+		bpf_cgroup_release(w);
+	}
+	if ((unsigned long)cg == watched_cgroup_addr)
+		return true;
+	if (cg->level <= (int)level)
+		return false;
+	bpf_probe_read_kernel(&anc, sizeof(anc),
+			      (void *)((unsigned long)cg + bpf_core_field_offset(struct cgroup, ancestors) +
+				       (level & 0xff) * sizeof(anc)));
+	return (unsigned long)anc == watched_cgroup_addr;
+}
+
+/* A TCP flow's identity from its socket (tracing programs). */
+static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock *sk)
+{
+	const struct sock_common *c = &sk->__sk_common;
+
+	if (c->skc_family == AF_INET) {
+		ea_v4_mapped(f->dst, c->skc_daddr);
+		ea_v4_mapped(f->src, c->skc_rcv_saddr);
+	} else {
+		f->dst[0] = c->skc_v6_daddr.in6_u.u6_addr32[0];
+		f->dst[1] = c->skc_v6_daddr.in6_u.u6_addr32[1];
+		f->dst[2] = c->skc_v6_daddr.in6_u.u6_addr32[2];
+		f->dst[3] = c->skc_v6_daddr.in6_u.u6_addr32[3];
+		f->src[0] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[0];
+		f->src[1] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[1];
+		f->src[2] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[2];
+		f->src[3] = c->skc_v6_rcv_saddr.in6_u.u6_addr32[3];
+		if (is_v4_mapped(f->dst))
+			f->flags |= EA_FLOW_MAPPED;
+	}
+	f->dport = bpf_ntohs(c->skc_dport);
+	f->sport = c->skc_num;
+	f->ip_proto = IPPROTO_TCP;
+	f->proto = EA_PROTO_TCP;
+}
+
+/*
+ * A TCP flow's packets and IP-level bytes, from the socket's counters:
+ * every segment sent (retransmissions too) with its IP and TCP headers
+ * (options as negotiated), and the payload bytes sent.
+ */
+static __always_inline void tcp_counts(struct sock *sk, struct ea_flow *f)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	__u32 segs, hdr;
+
+	if (!tp)
+		return;
+	segs = tp->segs_out;
+	hdr = (f->family == 4 ? 20 : 40) + tp->tcp_header_len;
+	f->packets = segs;
+	f->bytes = tp->bytes_sent + (__u64)segs * hdr;
+}
+
+/* Report a TCP flow that has state, with its counts as of now. */
+static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __u64 labels)
+{
+	tcp_counts(sk, &s->flow);
+	flow_report(&s->flow, &s->owner, labels, true, EA_ORIGIN_SOCKET, 0);
+}
+
+/* Give a flow state as the current task's (process context only). */
+static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
+							  const struct ea_flow *f)
 {
 	struct sock_state *s;
 
-	if (newstate != TCP_CLOSE)
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count(EA_CNT_NO_STORAGE);
+		return NULL;
+	}
+	owner_adopt(s, bpf_get_socket_cookie(sk));
+	s->flow = *f;
+	return s;
+}
+
+/*
+ * An accepted connection in the watched cgroup. Its owner is not known
+ * before it sends (this runs in softirq context), so it gets state when
+ * its peer is not allowed, or when labels decide (the accepting process's).
+ */
+static __always_inline void tcp_accepted(struct sock *sk)
+{
+	struct ea_flow f = {};
+	struct sock_state *s;
+
+	if (!sk_watched(sk))
+		return;
+	flow_from_ksock(&f, sk);
+	flow_classify(&f);
+	if (!tcp_needs_state(&f, cfg.default_labels) && !cfg.cgroup_labelled &&
+	    !cfg.path_labels)
+		return;
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count(EA_CNT_NO_STORAGE);
+		return;
+	}
+	s->flow = f;
+}
+
+/* An allowed TCP flow without state: aggregated once, when it closes. */
+static __always_inline void tcp_closed_stateless(struct sock *sk)
+{
+	struct ea_flow f = {};
+
+	if (!sk_watched(sk))
+		return;
+	flow_from_ksock(&f, sk);
+	flow_classify(&f);
+	tcp_counts(sk, &f);
+	aggregate(&f, EA_VERDICT_ALLOWED, 1, f.packets, f.bytes);
+}
+
+/*
+ * TCP flows start when the handshake completes (an accepted one at its
+ * first send, when its owner is known) and end at TCP_CLOSE, after their
+ * last segment.
+ */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_state *s;
+
+	if (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
 		return 0;
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
-	if (s)
-		sock_flows_end(s);
+	if (newstate == TCP_ESTABLISHED) {
+		if (!s) {
+			if (oldstate == TCP_SYN_RECV)
+				tcp_accepted(sk);
+			return 0;
+		}
+		flow_from_ksock(&s->flow, sk);
+		if (s->owner_known)
+			tcp_report(sk, s, sock_labels(s));
+		return 0;
+	}
+	if (!s) {
+		if (oldstate != TCP_LISTEN)
+			tcp_closed_stateless(sk);
+		return 0;
+	}
+	if (!s->ended && s->flow.gen) {
+		tcp_counts(sk, &s->flow);
+		if (!s->flow.start_ns)	/* never established or never sent */
+			flow_report(&s->flow, &s->owner, sock_labels(s), false,
+				    EA_ORIGIN_SOCKET, 0);
+	}
+	sock_flows_end(s);
+	return 0;
+}
+
+/*
+ * A send on a TCP socket without state whose sender carries taint: the
+ * flow gets state (and is reported) if the taint's labels may not go to
+ * its destination.
+ */
+static __always_inline struct sock_state *tcp_send_tainted(struct sock *sk)
+{
+	struct ea_flow f = {};
+
+	if (!taint_of(bpf_get_current_pid_tgid() >> 32) || !sk_watched(sk))
+		return NULL;
+	flow_from_ksock(&f, sk);
+	flow_classify(&f);
+	if (!tcp_needs_state(&f, current_labels()))
+		return NULL;
+	return tcp_state_here(sk, &f);
+}
+
+/*
+ * Every send on a TCP socket, in the sender's context: an accepted flow
+ * learns its owner, a flow learns of taint its sender took on after
+ * connect(), and long-lived flows are updated.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
+{
+	struct sock_state *s;
+	__u64 labels;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (!s && (!cfg.path_labels || !(s = tcp_send_tainted(sk))))
+		return 0;
+	if (!s->owner_known)
+		owner_adopt(s, bpf_get_socket_cookie(sk));
+	labels = sock_labels(s);
+	if (cfg.path_labels)
+		labels |= taint_of(bpf_get_current_pid_tgid() >> 32);
+	tcp_report(sk, s, labels);
 	return 0;
 }
 

@@ -276,23 +276,19 @@ static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
 }
 
 /*
- * Count one (possibly GSO) packet of a flow that carries labels and report
- * what the verdict calls for: flow_start at the first packet (or when the
- * verdict worsens mid-flow), flow_update every update interval. The
- * aggregates are touched once every fold_every packets (a cold per-CPU line
- * per packet would cost more than all the rest). Returns the verdict, so
- * that the caller can drop when blocked.
+ * Report what a flow's verdict calls for, its counts being up to date:
+ * flow_start at its first report (or when the verdict worsens mid-flow),
+ * flow_update every update interval; fold_now moves its counts into the
+ * aggregates. Returns the verdict, so that the caller can drop when blocked.
  */
-static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owner *o,
-					 __u64 labels, __u64 packets, __u64 bytes,
-					 __u8 origin, __u32 ifindex, __u32 fold_every)
+static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner *o,
+					__u64 labels, bool fold_now, __u8 origin,
+					__u32 ifindex)
 {
 	__u8 verdict = flow_verdict(f, labels);
 	bool first = f->start_ns == 0;
-	__u64 now, before;
+	__u64 now;
 
-	before = __sync_fetch_and_add(&f->packets, packets);
-	__sync_fetch_and_add(&f->bytes, bytes);
 	if (first || verdict > f->verdict) {
 		fold(f, f->verdict, first);
 		now = bpf_ktime_get_boot_ns();
@@ -307,7 +303,7 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 		}
 		return verdict;
 	}
-	if ((before + packets) / fold_every != before / fold_every)
+	if (fold_now)
 		fold(f, verdict, 0);
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return verdict;
@@ -318,6 +314,23 @@ static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owne
 		emit(f, o, EA_EV_FLOW_UPDATE, labels, now, origin, ifindex);
 	}
 	return verdict;
+}
+
+/*
+ * Count one (possibly GSO) packet of a flow and report it. The aggregates
+ * are touched once every fold_every packets (a cold per-CPU line per packet
+ * would cost more than all the rest).
+ */
+static __always_inline __u8 flow_account(struct ea_flow *f, const struct ea_owner *o,
+					 __u64 labels, __u64 packets, __u64 bytes,
+					 __u8 origin, __u32 ifindex, __u32 fold_every)
+{
+	__u64 before = __sync_fetch_and_add(&f->packets, packets);
+
+	__sync_fetch_and_add(&f->bytes, bytes);
+	return flow_report(f, o, labels,
+			   (before + packets) / fold_every != before / fold_every,
+			   origin, ifindex);
 }
 
 /* Report the end of a flow that was reported at all. */

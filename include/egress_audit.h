@@ -99,6 +99,8 @@ struct ea_kern_config {
 	__u32 path_labels;	/* some label has path =: file hooks work */
 	__u32 cgroup_labelled;	/* some label has cgroup = */
 	__u32 wakeup_bytes;	/* wake the agent only past this much data */
+	__u32 watched_level;	/* depth of the watched cgroup below the root */
+	__u64 watched_cgroup;	/* its id: TCP tracepoints count its sockets */
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */

@@ -125,6 +125,17 @@ static void set_taint_autoload(struct ea_agent *a)
 		bpf_program__set_autoload(p, on);
 }
 
+/* Enforcement only where the operator named the cgroup. */
+static bool wants_enforce(const struct ea_config *cfg)
+{
+	if (cfg->agent.mode == EA_MODE_ENFORCE)
+		return true;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (cfg->labels[i].has_mode && cfg->labels[i].mode == EA_MODE_ENFORCE)
+			return true;
+	return false;
+}
+
 /*
  * The BTF tracepoints that differ between kernels (tp_btf/inet_sock_set_state
  * for TCP flow ends, tp_btf/io_uring_complete for io_uring taint) are used
@@ -150,23 +161,33 @@ static int open_and_load(struct ea_agent *a)
 			return err;
 		a->geo = m;
 		set_taint_autoload(a);
+		a->skel->rodata->tcp_by_state = !attempt;
+		a->egress = attempt ? a->skel->progs.egress_packets :
+			    wants_enforce(&a->cfg) ? a->skel->progs.egress_enforce :
+			    a->skel->progs.egress;
+		bpf_program__set_autoload(a->skel->progs.egress, a->egress == a->skel->progs.egress);
+		bpf_program__set_autoload(a->skel->progs.egress_enforce,
+					  a->egress == a->skel->progs.egress_enforce);
+		bpf_program__set_autoload(a->skel->progs.egress_packets,
+					  a->egress == a->skel->progs.egress_packets);
 		if (attempt) {
-			bpf_program__set_autoload(a->skel->progs.tcp_close, false);
+			bpf_program__set_autoload(a->skel->progs.tcp_state, false);
+			bpf_program__set_autoload(a->skel->progs.tcp_send, false);
 			bpf_program__set_autoload(a->skel->progs.uring_complete, false);
-			a->skel->rodata->tcp_end_at_release = true;
 		}
 		err = egress_bpf__load(a->skel);
 		if (!err) {
 			a->tcp_end_hook = attempt ? "cgroup/sock_release"
 						  : "tp_btf/inet_sock_set_state";
-			ea_log("TCP flows end at %s", a->tcp_end_hook);
+			ea_log("TCP flows are counted %s and end at %s",
+			       attempt ? "per packet" : "from their sockets", a->tcp_end_hook);
 			return 0;
 		}
 		egress_bpf__destroy(a->skel);
 		a->skel = NULL;
 		if (!attempt)
-			ea_log("BTF tracepoints did not load (%s): TCP flows end at "
-			       "cgroup/sock_release, io_uring opens do not taint",
+			ea_log("BTF tracepoints did not load (%s): TCP is counted per packet "
+			       "and ends at cgroup/sock_release, io_uring opens do not taint",
 			       strerror(-err));
 	}
 	return err;
@@ -177,7 +198,8 @@ static int set_kernel_config(struct ea_agent *a)
 {
 	struct ea_kern_config k = { 0 }, *live = &a->skel->bss->cfg;
 	struct ea_err err = { { 0 } };
-	int ret;
+	int ret, level;
+	uint64_t id;
 
 	ret = ea_labels_load(a->skel, &a->cfg, a->cg_mount, &a->label_src, &k, &err);
 	if (ret) {
@@ -193,6 +215,14 @@ static int set_kernel_config(struct ea_agent *a)
 	live->cgroup_labelled = k.cgroup_labelled;
 	live->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
 	live->taint_gen = 1;	/* 0 marks a socket's labels as never computed */
+	level = ea_cgroup_level(a->cg_mount, a->cg_path);
+	ret = level < 0 ? level : ea_cgroup_id(a->cg_path, &id);
+	if (ret < 0) {
+		ea_log("%s: %s", a->cg_path, strerror(-ret));
+		return ret;
+	}
+	live->watched_cgroup = id;
+	live->watched_level = (uint32_t)level;
 	live->geo_bank = a->bank;
 	__atomic_add_fetch(&live->policy_gen, 1, __ATOMIC_SEQ_CST);
 	if (k.enforce_labels)
@@ -201,27 +231,22 @@ static int set_kernel_config(struct ea_agent *a)
 	return 0;
 }
 
-/* Enforcement only where the operator named the cgroup. */
-static bool wants_enforce(const struct ea_config *cfg)
-{
-	if (cfg->agent.mode == EA_MODE_ENFORCE)
-		return true;
-	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (cfg->labels[i].has_mode && cfg->labels[i].mode == EA_MODE_ENFORCE)
-			return true;
-	return false;
-}
-
 struct cgroup_prog {
 	const char *name;
-	struct bpf_program *(*get)(struct egress_bpf *);
+	struct bpf_program *(*get)(const struct ea_agent *);
 };
 
-#define PROG(p) static struct bpf_program *get_##p(struct egress_bpf *s) \
-	{ return s->progs.p; }
+#define PROG(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
+	{ return a->skel->progs.p; }
 PROG(sock_create) PROG(sock_release) PROG(connect4) PROG(connect6)
-PROG(sendmsg4) PROG(sendmsg6) PROG(egress)
+PROG(sendmsg4) PROG(sendmsg6)
 #undef PROG
+
+/* The variant of the egress program that was loaded. */
+static struct bpf_program *get_egress(const struct ea_agent *a)
+{
+	return a->egress;
+}
 
 static const struct cgroup_prog cgroup_progs[] = {
 	{ "cgroup/sock_create", get_sock_create },
@@ -268,17 +293,21 @@ static int attach_cgroup(struct ea_agent *a)
 		return err;
 	}
 	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
-		struct bpf_program *p = cgroup_progs[i].get(a->skel);
+		struct bpf_program *p = cgroup_progs[i].get(a);
 
 		err = add_link(a, bpf_program__attach_cgroup(p, a->cgroup_fd),
 			       cgroup_progs[i].name);
 		if (err)
 			return err;
 	}
-	if (!a->skel->rodata->tcp_end_at_release)
-		return add_link(a, bpf_program__attach(a->skel->progs.tcp_close),
-				"tp_btf/inet_sock_set_state");
-	return 0;
+	if (!a->skel->rodata->tcp_by_state)
+		return 0;
+	err = add_link(a, bpf_program__attach(a->skel->progs.tcp_state),
+		       "tp_btf/inet_sock_set_state");
+	if (!err)
+		err = add_link(a, bpf_program__attach(a->skel->progs.tcp_send),
+			       "tp_btf/sock_send_length");
+	return err;
 }
 
 static int attach_taint(struct ea_agent *a)

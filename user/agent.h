@@ -34,6 +34,7 @@ struct ea_agent {
 	struct ea_geo_table table[EA_GEO_BANKS];
 	uint32_t bank;
 	struct egress_bpf *skel;
+	struct bpf_program *egress;	/* the variant of cgroup_skb/egress loaded */
 	struct ea_geo_maps geo;
 	const char *tcp_end_hook;
 

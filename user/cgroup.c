@@ -57,6 +57,29 @@ int ea_cgroup_id(const char *full, uint64_t *id)
 	return 0;
 }
 
+int ea_cgroup_level(const char *mnt, const char *full)
+{
+	char rm[PATH_MAX], rf[PATH_MAX];
+	const char *p;
+	size_t ml;
+	int level = 0;
+
+	if (!realpath(mnt, rm) || !realpath(full, rf))
+		return -errno;
+	ml = strlen(rm);
+	if (strncmp(rf, rm, ml) || (rf[ml] != '/' && rf[ml] != '\0'))
+		return -EXDEV;	/* not below the mount */
+	for (p = rf + ml; *p; level++) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != '/')
+			p++;
+	}
+	return level;
+}
+
 struct name_entry {
 	uint64_t id;
 	char *path;

@@ -18,6 +18,9 @@ int ea_cgroup_resolve(const char *mnt, const char *arg, char *full, size_t len);
 /* The id of a cgroup directory (its inode number on cgroup2). */
 int ea_cgroup_id(const char *full, uint64_t *id);
 
+/* Depth of a cgroup below the root of its mount (0: the root); -errno. */
+int ea_cgroup_level(const char *mnt, const char *full);
+
 /* id -> path relative to the mount ("/", "/a/b"), cached, rescanned on miss. */
 struct ea_cgroup_names;
 struct ea_cgroup_names *ea_cgroup_names_new(const char *mnt);

@@ -2,7 +2,7 @@
 /*
  * bench_noop CGROUP: attach the no-op programs of bpf/bench_noop.bpf.c to
  * CGROUP (one per cgroup hook the agent uses) and to the global
- * tracepoint the agent's tcp_close uses, print their program ids as one
+ * tracepoints the agent's tcp_state and tcp_send use, print their program ids as one
  * JSON line, and hold them until SIGINT or SIGTERM (they are links owned by
  * this process: they go away with it, also when it is killed).
  *
@@ -70,8 +70,8 @@ static int files_only(void)
 int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
-	struct bpf_program *cg_progs[7];
-	struct bpf_link *links[8];
+	struct bpf_program *cg_progs[7], *tp_progs[2];
+	struct bpf_link *links[9];
 	int nlinks = 0, cg, rc = 1;
 
 	if (argc != 2) {
@@ -116,19 +116,25 @@ int main(int argc, char **argv)
 		}
 		nlinks++;
 	}
-	links[nlinks] = bpf_program__attach(s->progs.nop_tcp_state);
-	if (!links[nlinks]) {
-		fprintf(stderr, "bench_noop: attach nop_tcp_state: %s\n", strerror(errno));
-		goto out;
+	tp_progs[0] = s->progs.nop_tcp_state;
+	tp_progs[1] = s->progs.nop_tcp_send;
+	for (int i = 0; i < 2; i++) {
+		links[nlinks] = bpf_program__attach(tp_progs[i]);
+		if (!links[nlinks]) {
+			fprintf(stderr, "bench_noop: attach %s: %s\n",
+				bpf_program__name(tp_progs[i]), strerror(errno));
+			goto out;
+		}
+		nlinks++;
 	}
-	nlinks++;
 	printf("{\"egress\": %u, \"sock_create\": %u, \"sock_release\": %u, "
 	       "\"connect4\": %u, \"connect6\": %u, \"sendmsg4\": %u, "
-	       "\"sendmsg6\": %u, \"tcp_close\": %u}\n",
+	       "\"sendmsg6\": %u, \"tcp_state\": %u, \"tcp_send\": %u}\n",
 	       prog_id(s->progs.nop_egress), prog_id(s->progs.nop_sk_create),
 	       prog_id(s->progs.nop_sk_release), prog_id(s->progs.nop_connect4),
 	       prog_id(s->progs.nop_connect6), prog_id(s->progs.nop_sendmsg4),
-	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_tcp_state));
+	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_tcp_state),
+	       prog_id(s->progs.nop_tcp_send));
 	fflush(stdout);
 	while (!stop)
 		pause();
