@@ -8,7 +8,7 @@
  * egress hooks may run in softirq context where `current` is someone else.
  *
  * TCP is counted from the socket's own counters where the TCP tracepoints
- * load (tcp_by_state): its packets cost the egress hook a header read, and
+ * load (the default build): its packets cost the egress hook a header read, and
  * a flow that is allowed and cannot become flagged keeps no state at all;
  * it is aggregated when it closes. Elsewhere every packet is counted here.
  */
@@ -26,8 +26,15 @@
 #define TCP_CLOSE	7
 #define TCP_LISTEN	10
 
-/* Set by the agent when tcp_state and tcp_send load: see the top. */
-const volatile bool tcp_by_state = false;
+/*
+ * The programs that treat TCP by how it is counted are built twice: by
+ * state (the default) and per packet (suffix _pp, where the TCP
+ * tracepoints do not load). The agent loads and attaches one build: a
+ * setting read at every run would cost a cache miss per connection.
+ */
+#define TWO_BUILDS(sec, name, ctx_type, fn)				\
+	SEC(sec) int name(ctx_type *ctx) { return fn(ctx, true); }	\
+	SEC(sec) int name##_pp(ctx_type *ctx) { return fn(ctx, false); }
 
 /* Fill an owner from the current task (process context only). */
 static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
@@ -64,8 +71,7 @@ static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 	return s;
 }
 
-SEC("cgroup/sock_create")
-int sock_create(struct bpf_sock *sk)
+static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
 {
 	struct sock_state *s;
 
@@ -77,6 +83,8 @@ int sock_create(struct bpf_sock *sk)
 		owner_adopt(s, bpf_get_socket_cookie(sk));
 	return 1;
 }
+
+TWO_BUILDS("cgroup/sock_create", sock_create, struct bpf_sock, sock_create_as)
 
 /* In process context: learn the owner of sockets older than the agent. */
 static __always_inline struct sock_state *
@@ -292,7 +300,7 @@ int egress_enforce(struct __sk_buff *skb)
 
 /* Where the TCP tracepoints do not load: every packet counted here. */
 SEC("cgroup_skb/egress")
-int egress_packets(struct __sk_buff *skb)
+int egress_pp(struct __sk_buff *skb)
 {
 	return egress_flow(skb, EGRESS_ENFORCE);
 }
@@ -368,7 +376,8 @@ static __always_inline bool tcp_needs_state(const struct ea_flow *f, __u64 label
  * TCP socket that counts by state gets storage here only when its flow
  * needs it.
  */
-static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6)
+static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
+					bool tcp_by_state)
 {
 	bool tcp = tcp_by_state && ctx->protocol == IPPROTO_TCP;
 	struct ea_flow *f, fresh = {};
@@ -399,17 +408,18 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6)
 	return enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type));
 }
 
-SEC("cgroup/connect4")
-int connect4(struct bpf_sock_addr *ctx)
+static __always_inline int connect4_as(struct bpf_sock_addr *ctx, bool tcp_by_state)
 {
-	return connect_flow(ctx, false);
+	return connect_flow(ctx, false, tcp_by_state);
 }
 
-SEC("cgroup/connect6")
-int connect6(struct bpf_sock_addr *ctx)
+static __always_inline int connect6_as(struct bpf_sock_addr *ctx, bool tcp_by_state)
 {
-	return connect_flow(ctx, true);
+	return connect_flow(ctx, true, tcp_by_state);
 }
+
+TWO_BUILDS("cgroup/connect4", connect4, struct bpf_sock_addr, connect4_as)
+TWO_BUILDS("cgroup/connect6", connect6, struct bpf_sock_addr, connect6_as)
 
 /* Unconnected UDP: classify each destination in process context. */
 static __always_inline int sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
@@ -471,8 +481,7 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
 
-SEC("cgroup/sock_release")
-int sock_release(struct bpf_sock *sk)
+static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_by_state)
 {
 	struct sock_state *s;
 
@@ -483,6 +492,8 @@ int sock_release(struct bpf_sock *sk)
 		sock_flows_end(s);
 	return 1;
 }
+
+TWO_BUILDS("cgroup/sock_release", sock_release, struct bpf_sock, sock_release_as)
 
 extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
 extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;

@@ -137,6 +137,38 @@ static bool wants_enforce(const struct ea_config *cfg)
 }
 
 /*
+ * Which build of the programs that treat TCP differently to load (see
+ * egress.bpf.c): TCP counted by state with the TCP tracepoints, or per
+ * packet without them; egress also has a build for enforce mode.
+ */
+static void choose_build(struct ea_agent *a, bool tcp_by_state)
+{
+	struct egress_bpf *s = a->skel;
+	struct bpf_program *pairs[][2] = {
+		{ s->progs.sock_create, s->progs.sock_create_pp },
+		{ s->progs.sock_release, s->progs.sock_release_pp },
+		{ s->progs.connect4, s->progs.connect4_pp },
+		{ s->progs.connect6, s->progs.connect6_pp },
+	};
+
+	a->tcp_by_state = tcp_by_state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		bpf_program__set_autoload(pairs[i][0], tcp_by_state);
+		bpf_program__set_autoload(pairs[i][1], !tcp_by_state);
+	}
+	a->egress = !tcp_by_state ? s->progs.egress_pp :
+		    wants_enforce(&a->cfg) ? s->progs.egress_enforce : s->progs.egress;
+	bpf_program__set_autoload(s->progs.egress, a->egress == s->progs.egress);
+	bpf_program__set_autoload(s->progs.egress_enforce, a->egress == s->progs.egress_enforce);
+	bpf_program__set_autoload(s->progs.egress_pp, a->egress == s->progs.egress_pp);
+	if (!tcp_by_state) {
+		bpf_program__set_autoload(s->progs.tcp_state, false);
+		bpf_program__set_autoload(s->progs.tcp_send, false);
+		bpf_program__set_autoload(s->progs.uring_complete, false);
+	}
+}
+
+/*
  * The BTF tracepoints that differ between kernels (tp_btf/inet_sock_set_state
  * for TCP flow ends, tp_btf/io_uring_complete for io_uring taint) are used
  * where they load; otherwise the agent falls back and says what it lost.
@@ -161,20 +193,7 @@ static int open_and_load(struct ea_agent *a)
 			return err;
 		a->geo = m;
 		set_taint_autoload(a);
-		a->skel->rodata->tcp_by_state = !attempt;
-		a->egress = attempt ? a->skel->progs.egress_packets :
-			    wants_enforce(&a->cfg) ? a->skel->progs.egress_enforce :
-			    a->skel->progs.egress;
-		bpf_program__set_autoload(a->skel->progs.egress, a->egress == a->skel->progs.egress);
-		bpf_program__set_autoload(a->skel->progs.egress_enforce,
-					  a->egress == a->skel->progs.egress_enforce);
-		bpf_program__set_autoload(a->skel->progs.egress_packets,
-					  a->egress == a->skel->progs.egress_packets);
-		if (attempt) {
-			bpf_program__set_autoload(a->skel->progs.tcp_state, false);
-			bpf_program__set_autoload(a->skel->progs.tcp_send, false);
-			bpf_program__set_autoload(a->skel->progs.uring_complete, false);
-		}
+		choose_build(a, !attempt);
 		err = egress_bpf__load(a->skel);
 		if (!err) {
 			a->tcp_end_hook = attempt ? "cgroup/sock_release"
@@ -238,8 +257,11 @@ struct cgroup_prog {
 
 #define PROG(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
 	{ return a->skel->progs.p; }
-PROG(sock_create) PROG(sock_release) PROG(connect4) PROG(connect6)
+#define BUILD(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
+	{ return a->tcp_by_state ? a->skel->progs.p : a->skel->progs.p##_pp; }
+BUILD(sock_create) BUILD(sock_release) BUILD(connect4) BUILD(connect6)
 PROG(sendmsg4) PROG(sendmsg6)
+#undef BUILD
 #undef PROG
 
 /* The variant of the egress program that was loaded. */
@@ -300,7 +322,7 @@ static int attach_cgroup(struct ea_agent *a)
 		if (err)
 			return err;
 	}
-	if (!a->skel->rodata->tcp_by_state)
+	if (!a->tcp_by_state)
 		return 0;
 	err = add_link(a, bpf_program__attach(a->skel->progs.tcp_state),
 		       "tp_btf/inet_sock_set_state");

@@ -35,6 +35,7 @@ struct ea_agent {
 	uint32_t bank;
 	struct egress_bpf *skel;
 	struct bpf_program *egress;	/* the variant of cgroup_skb/egress loaded */
+	bool tcp_by_state;		/* the build loaded: TCP counted by state */
 	struct ea_geo_maps geo;
 	const char *tcp_end_hook;
 

@@ -552,13 +552,16 @@ void ea_geo_table_free(struct ea_geo_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t walk(const struct ea_geo_trie *trie, ea_addr_t key, unsigned int width)
+/*
+ * Walk 64 key bits from slot s, the first `used` of them already consumed.
+ * Keys are taken 64 bits at a time: shifts of 128-bit integers cost
+ * several instructions each, and most prefixes end in the first 64 bits.
+ */
+static uint32_t walk64(const struct ea_geo_trie *trie, uint32_t s, uint64_t key,
+		       unsigned int used)
 {
-	uint32_t s = trie->root[(uint32_t)(key >> (width - EA_TRIE_ROOT_BITS))];
-	unsigned int used = EA_TRIE_ROOT_BITS;
-
-	while (s & EA_TRIE_NODE) {
-		unsigned int nib = (unsigned int)(key >> (width - used - EA_TRIE_STRIDE)) &
+	while ((s & EA_TRIE_NODE) && used < 64) {
+		unsigned int nib = (unsigned int)(key >> (64 - used - EA_TRIE_STRIDE)) &
 				   (EA_TRIE_CHUNK_SLOTS - 1);
 
 		s = trie->chunks[s & ~EA_TRIE_NODE].slot[nib];
@@ -569,9 +572,16 @@ static uint32_t walk(const struct ea_geo_trie *trie, ea_addr_t key, unsigned int
 
 uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a)
 {
-	if (ea_addr_is_v4(a))
-		return walk(&t->trie4, a - EA_V4_BASE, 32);
-	return walk(&t->trie6, a, 128);
+	uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
+	uint32_t s;
+
+	if (ea_addr_is_v4(a)) {
+		s = t->trie4.root[lo >> (32 - EA_TRIE_ROOT_BITS) & (EA_TRIE_ROOT_SLOTS - 1)];
+		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS);
+	}
+	s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS)];
+	s = walk64(&t->trie6, s, hi, EA_TRIE_ROOT_BITS);
+	return walk64(&t->trie6, s, lo, 0);
 }
 
 void ea_geo_table_answer(const struct ea_geo_table *t, ea_addr_t a,

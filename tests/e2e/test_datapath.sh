@@ -82,6 +82,21 @@ run_case exec-send $V6 $P 20000
 run_case tcp4 $OK4 $P 5000
 run_case udp-sendto $OK6 $P 1000
 
+# a server's egress: a process of the watched cgroup accepts a connection
+# from a flagged address and sends to it
+SP=$((P + 1))
+e2e_in "$E2E_TRAFFIC" serve $SP 40000 >>"$E2E_TMP/traffic.jsonl" 2>"$E2E_TMP/serve.err" &
+serve=$!
+E2E_PIDS+=("$serve")
+if e2e_wait_for 5 grep -q listening "$E2E_TMP/serve.err"; then
+	nsenter --net="/run/netns/$E2E_SNS" "$E2E_TRAFFIC" fetch $V4 192.0.2.1 $SP ||
+		{ failed=1; echo "FAIL: fetch from $V4" >&2; }
+else
+	failed=1
+	echo "FAIL: serve did not start: $(cat "$E2E_TMP/serve.err")" >&2
+fi
+wait $serve || { failed=1; echo "FAIL: serve: $(tail -n 1 "$E2E_TMP/serve.err")" >&2; }
+
 # the last ACKs of the TCP flows, then one status file period
 sleep 1.5
 e2e_status >"$E2E_TMP/status.json" || { failed=1; echo "FAIL: status exited $?" >&2; }

@@ -114,7 +114,9 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N\n"
-	      "       traffic sendfile-uring DST PORT FILE\n", stderr);
+	      "       traffic sendfile-uring DST PORT FILE\n"
+	      "       traffic serve PORT N\n"
+	      "       traffic fetch SRC DST PORT\n", stderr);
 	exit(2);
 }
 
@@ -1368,6 +1370,54 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	return true;
 }
 
+/* ---- a server's egress ------------------------------------------------- */
+
+/*
+ * serve: accept one connection on PORT and write N bytes to it, the way a
+ * storage host serves a download (the flow's destination is the client).
+ */
+static void run_serve(struct report *r, uint16_t port, size_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, fd;
+	char *buf = payload(n);
+
+	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 1))
+		die("serve: listen on port %u", port);
+	fprintf(stderr, "traffic: serve listening on port %u\n", port);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	close(lfd);
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/* fetch: from SRC, connect to DST:PORT and read to the end (the client). */
+static void run_fetch(struct report *r, const char *src, const struct target *t)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0 || inet_pton(AF_INET, src, &a.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("fetch: bind %s", src);
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len))
+		die("fetch: connect");
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+	if (n < 0)
+		die("fetch: read");
+	close(fd);
+	r->quiet = true;
+}
+
 /* ---- sink --------------------------------------------------------------- */
 
 /*
@@ -1518,6 +1568,11 @@ static bool run_other(struct report *r, int argc, char **argv)
 		run_packet(r, argv[2], &t[0], argc == 5 ? number(argv[4]) : 32);
 	} else if (!strcmp(c, "send-fd") && argc == 4) {
 		run_send_fd(r, (int)number(argv[2]), number(argv[3]));
+	} else if (!strcmp(c, "serve") && argc == 4) {
+		run_serve(r, (uint16_t)number(argv[2]), number(argv[3]));
+	} else if (!strcmp(c, "fetch") && argc == 5) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_fetch(r, argv[2], &t[0]);
 	} else if (!strcmp(c, "exec-send") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_exec_send(&t[0], argv[4]);

@@ -270,7 +270,9 @@ static void test_trie_equals_intervals(void **state)
 	struct ea_geo_table t;
 	uint64_t s = 88172645463325252ull;
 
-	build(*state, "[policy]\nown_cidr = 2001:db8:3::/52 192.0.2.3/32\n", &cfg, &t);
+	/* a /126 takes the walk past the first 64 bits */
+	build(*state, "[policy]\nown_cidr = 2001:db8:3::/52 2001:db8:5::8/126 192.0.2.3/32\n",
+	      &cfg, &t);
 	for (int i = 0; i < 200000; i++) {
 		ea_addr_t a = ((ea_addr_t)xorshift(&s) << 64) | xorshift(&s);
 		const struct ea_ivl *iv;
