@@ -154,12 +154,27 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 /* A blank entry for a process's first taint (not zeroed on the stack per call). */
 const struct ea_taint no_taint = {};
 
-/* Taint the current process with the labels of a file it reads. */
-static __always_inline void taint_from_file(struct file *file, bool need_read)
+/* The current process's taint entry (NULL when it has none) and its tgid. */
+static __always_inline struct ea_taint *current_taint(__u32 *tgid)
+{
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	return bpf_map_lookup_elem(&taint, tgid);
+}
+
+/*
+ * Whether a file could still give a process labels: one that carries every
+ * label some path gives needs no look at what it opens.
+ */
+static __always_inline bool may_gain(const struct ea_taint *t)
+{
+	return !t || (t->labels & cfg.path_label_set) != cfg.path_label_set;
+}
+
+/* Taint the current process (entry t, maybe NULL) with a file's labels. */
+static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct file *file,
+				       bool need_read)
 {
 	struct ea_inode_label *l;
-	struct ea_taint *t;
-	__u32 tgid;
 	__u64 fresh;
 
 	if (!file)
@@ -169,8 +184,6 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 	l = file_label(file);
 	if (!l)
 		return;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	t = bpf_map_lookup_elem(&taint, &tgid);
 	if (!t) {
 		bpf_map_update_elem(&taint, &tgid, &no_taint, BPF_NOEXIST);
 		t = bpf_map_lookup_elem(&taint, &tgid);
@@ -185,10 +198,24 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
 }
 
+/* Taint the current process with the labels of a file it reads. */
+static __always_inline void taint_from_file(struct file *file, bool need_read)
+{
+	__u32 tgid;
+	struct ea_taint *t = current_taint(&tgid);
+
+	if (may_gain(t))
+		taint_with(t, tgid, file, need_read);
+}
+
 /* Taint the current process with the labels of the file at fd. */
 static __always_inline void taint_from_fd(long fd, bool need_read)
 {
-	taint_from_file(current_file(fd), need_read);
+	__u32 tgid;
+	struct ea_taint *t = current_taint(&tgid);
+
+	if (may_gain(t))
+		taint_with(t, tgid, current_file(fd), need_read);
 }
 
 /* Taint of a live process, 0 when none. */

@@ -101,6 +101,7 @@ struct ea_kern_config {
 	__u32 wakeup_bytes;	/* wake the agent only past this much data */
 	__u32 watched_level;	/* depth of the watched cgroup below the root */
 	__u64 watched_cgroup;	/* its id: TCP tracepoints count its sockets */
+	__u64 path_label_set;	/* the labels that some path = gives */
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */

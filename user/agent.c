@@ -231,6 +231,7 @@ static int set_kernel_config(struct ea_agent *a)
 	live->default_labels = k.default_labels;
 	live->enforce_labels = k.enforce_labels;
 	live->path_labels = k.path_labels;
+	live->path_label_set = k.path_label_set;
 	live->cgroup_labelled = k.cgroup_labelled;
 	live->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
 	live->taint_gen = 1;	/* 0 marks a socket's labels as never computed */

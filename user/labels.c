@@ -163,6 +163,8 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 			k->enforce_labels |= 1ull << i;
 		k->cgroup_labelled |= l->cgroups.n > 0;
 		k->path_labels |= l->paths.n > 0;
+		if (l->paths.n)
+			k->path_label_set |= 1ull << i;
 		ret = load_label(skel, l, 1ull << i, cg_mount, src, filter, &bad);
 		if (ret)
 			ea_err_set(err, "%s:%u: [label %s] %s: %s",

@@ -793,7 +793,9 @@ class Bench:
             self.end(noop_p)
         self.ratio_row(7, what, f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
                        p, "ops/s", goal_min=0.95,
-                       note="files in the labelled tree; the agent is started for each 'on' run")
+                       note="files in the labelled tree (the first open taints the process; "
+                            "later opens cost it a taint lookup, no path walk); the agent is "
+                            "started for each 'on' run")
         if acc["runs"] and acc["nop_runs"]:
             a, z = acc["ns"] / acc["runs"], acc["nop_ns"] / acc["nop_runs"]
             self.row(part=7, what="openat_exit ns/run, file in a labelled tree (no-op: nop_openat)",
