@@ -589,6 +589,8 @@ static int start(struct ea_agent *a)
 	return err;
 }
 
+static char out_buf[1 << 16];
+
 int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 {
 	struct ea_agent *a = calloc(1, sizeof(*a));
@@ -596,6 +598,9 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 
 	if (!a)
 		return EA_EXIT_RUNTIME;
+	/* records leave in large writes: the loop flushes after every batch */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	a->out = stdout;
 	a->json = g->json;
 	a->cgroup_fd = -1;

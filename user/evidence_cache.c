@@ -89,6 +89,8 @@ void ea_evidence_cache_apply(struct ea_evidence_cache *c, struct ea_rec *r)
 
 	if (!c || !ea_rec_is_flow(r))
 		return;
+	if (r->kind == EA_REC_FLOW_END ? !c->used : !r->evidence[0])
+		return;		/* nothing kept, or nothing to keep */
 	key = flow_key(r);
 	s = find(c, key, r->kind != EA_REC_FLOW_END);
 	if (r->kind == EA_REC_FLOW_END) {
