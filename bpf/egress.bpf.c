@@ -481,11 +481,12 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
 
-static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_by_state)
+/* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
+static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
 {
 	struct sock_state *s;
 
-	if (tcp_by_state && sk->protocol == IPPROTO_TCP)
+	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP)
 		return 1;	/* TCP ends at TCP_CLOSE: its FIN goes out later */
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (s)
@@ -674,6 +675,20 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 				    EA_ORIGIN_SOCKET, 0);
 	}
 	sock_flows_end(s);
+	return 0;
+}
+
+/* TCP counted per packet ([agent] tcp_count = packet): the end of flows only. */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_state *s;
+
+	if (newstate != TCP_CLOSE)
+		return 0;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (s)
+		sock_flows_end(s);
 	return 0;
 }
 

@@ -139,33 +139,37 @@ static bool wants_enforce(const struct ea_config *cfg)
 /*
  * Which build of the programs that treat TCP differently to load (see
  * egress.bpf.c): TCP counted by state with the TCP tracepoints, or per
- * packet without them; egress also has a build for enforce mode.
+ * packet (without them, or as [agent] tcp_count = packet asks); egress
+ * also has a build for enforce mode.
  */
-static void choose_build(struct ea_agent *a, bool tcp_by_state)
+static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 {
+	bool tcp_by_state = btf_tracepoints && !a->cfg.agent.tcp_per_packet;
 	struct egress_bpf *s = a->skel;
 	struct bpf_program *pairs[][2] = {
 		{ s->progs.sock_create, s->progs.sock_create_pp },
-		{ s->progs.sock_release, s->progs.sock_release_pp },
 		{ s->progs.connect4, s->progs.connect4_pp },
 		{ s->progs.connect6, s->progs.connect6_pp },
 	};
 
 	a->tcp_by_state = tcp_by_state;
+	a->tcp_ends_at_close = btf_tracepoints;
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		bpf_program__set_autoload(pairs[i][0], tcp_by_state);
 		bpf_program__set_autoload(pairs[i][1], !tcp_by_state);
 	}
+	bpf_program__set_autoload(s->progs.sock_release, btf_tracepoints);
+	bpf_program__set_autoload(s->progs.sock_release_pp, !btf_tracepoints);
+	bpf_program__set_autoload(s->progs.tcp_close, btf_tracepoints && !tcp_by_state);
 	a->egress = !tcp_by_state ? s->progs.egress_pp :
 		    wants_enforce(&a->cfg) ? s->progs.egress_enforce : s->progs.egress;
 	bpf_program__set_autoload(s->progs.egress, a->egress == s->progs.egress);
 	bpf_program__set_autoload(s->progs.egress_enforce, a->egress == s->progs.egress_enforce);
 	bpf_program__set_autoload(s->progs.egress_pp, a->egress == s->progs.egress_pp);
-	if (!tcp_by_state) {
-		bpf_program__set_autoload(s->progs.tcp_state, false);
-		bpf_program__set_autoload(s->progs.tcp_send, false);
+	bpf_program__set_autoload(s->progs.tcp_state, tcp_by_state);
+	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
+	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.uring_complete, false);
-	}
 }
 
 /*
@@ -196,10 +200,11 @@ static int open_and_load(struct ea_agent *a)
 		choose_build(a, !attempt);
 		err = egress_bpf__load(a->skel);
 		if (!err) {
-			a->tcp_end_hook = attempt ? "cgroup/sock_release"
-						  : "tp_btf/inet_sock_set_state";
+			a->tcp_end_hook = a->tcp_ends_at_close ? "tp_btf/inet_sock_set_state"
+							       : "cgroup/sock_release";
 			ea_log("TCP flows are counted %s and end at %s",
-			       attempt ? "per packet" : "from their sockets", a->tcp_end_hook);
+			       a->tcp_by_state ? "from their sockets" : "per packet",
+			       a->tcp_end_hook);
 			return 0;
 		}
 		egress_bpf__destroy(a->skel);
@@ -260,10 +265,15 @@ struct cgroup_prog {
 	{ return a->skel->progs.p; }
 #define BUILD(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
 	{ return a->tcp_by_state ? a->skel->progs.p : a->skel->progs.p##_pp; }
-BUILD(sock_create) BUILD(sock_release) BUILD(connect4) BUILD(connect6)
+BUILD(sock_create) BUILD(connect4) BUILD(connect6)
 PROG(sendmsg4) PROG(sendmsg6)
 #undef BUILD
 #undef PROG
+
+static struct bpf_program *get_sock_release(const struct ea_agent *a)
+{
+	return a->tcp_ends_at_close ? a->skel->progs.sock_release : a->skel->progs.sock_release_pp;
+}
 
 /* The variant of the egress program that was loaded. */
 static struct bpf_program *get_egress(const struct ea_agent *a)
@@ -323,8 +333,11 @@ static int attach_cgroup(struct ea_agent *a)
 		if (err)
 			return err;
 	}
-	if (!a->tcp_by_state)
+	if (!a->tcp_ends_at_close)
 		return 0;
+	if (!a->tcp_by_state)
+		return add_link(a, bpf_program__attach(a->skel->progs.tcp_close),
+				"tp_btf/inet_sock_set_state");
 	err = add_link(a, bpf_program__attach(a->skel->progs.tcp_state),
 		       "tp_btf/inet_sock_set_state");
 	if (!err)

@@ -102,6 +102,7 @@ enum line_kind {
 enum once_slot {
 	ONCE_AGENT_CGROUP,
 	ONCE_RECORD,
+	ONCE_TCP_COUNT,
 	ONCE_AGENT_MODE,
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
@@ -679,6 +680,17 @@ static int agent_record(struct parse *p, const char *key, char *v)
 	return 1;
 }
 
+/* [agent] tcp_count = socket|packet */
+static int agent_tcp_count(struct parse *p, const char *key, char *v)
+{
+	int c = get_choice(p, key, v, "socket", "packet");
+
+	if (c < 0)
+		return 0;
+	p->cfg->agent.tcp_per_packet = c == 1;
+	return 1;
+}
+
 /* [agent] mode = audit|enforce */
 static int agent_mode(struct parse *p, const char *key, char *v)
 {
@@ -1016,6 +1028,7 @@ static const struct key agent_keys[] = {
 	{ "cgroup", ONCE_AGENT_CGROUP, agent_cgroup },
 	{ "interfaces", REPEATABLE, agent_interfaces },
 	{ "record", ONCE_RECORD, agent_record },
+	{ "tcp_count", ONCE_TCP_COUNT, agent_tcp_count },
 	{ "mode", ONCE_AGENT_MODE, agent_mode },
 	{ "update_interval", ONCE_INTERVAL, agent_interval },
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },

@@ -71,6 +71,7 @@ struct ea_agent_cfg {
 	char *cgroup;			/* NULL: root of the cgroup v2 mount */
 	struct ea_str_vec interfaces;	/* tc egress backstop */
 	bool record_all;		/* record = flagged|all */
+	bool tcp_per_packet;		/* tcp_count = socket|packet */
 	uint32_t mode;			/* mode = audit|enforce */
 	uint32_t update_interval_s;	/* flow_update period, default 60 */
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
