@@ -546,6 +546,18 @@ static int get_choice(struct parse *p, const char *key, const char *v,
 	return -1;
 }
 
+/* A key of two choices a and b: *second tells which; 1, or 0 on error. */
+static int get_flag(struct parse *p, const char *key, const char *v, const char *a,
+		    const char *b, bool *second)
+{
+	int c = get_choice(p, key, v, a, b);
+
+	if (c < 0)
+		return 0;
+	*second = c == 1;
+	return 1;
+}
+
 /* Add the allow list v to set; errors name key. */
 static int add_allow(struct parse *p, const char *key, struct ea_allow_set *set,
 		     const char *v)
@@ -672,23 +684,13 @@ static int agent_interfaces(struct parse *p, const char *key, char *v)
 /* [agent] record = flagged|all */
 static int agent_record(struct parse *p, const char *key, char *v)
 {
-	int c = get_choice(p, key, v, "flagged", "all");
-
-	if (c < 0)
-		return 0;
-	p->cfg->agent.record_all = c == 1;
-	return 1;
+	return get_flag(p, key, v, "flagged", "all", &p->cfg->agent.record_all);
 }
 
 /* [agent] tcp_count = socket|packet */
 static int agent_tcp_count(struct parse *p, const char *key, char *v)
 {
-	int c = get_choice(p, key, v, "socket", "packet");
-
-	if (c < 0)
-		return 0;
-	p->cfg->agent.tcp_per_packet = c == 1;
-	return 1;
+	return get_flag(p, key, v, "socket", "packet", &p->cfg->agent.tcp_per_packet);
 }
 
 /* [agent] mode = audit|enforce */
@@ -976,12 +978,7 @@ static int policy_deny_cidr(struct parse *p, const char *key, char *v)
 /* [policy] unknown = flag|allow */
 static int policy_unknown(struct parse *p, const char *key, char *v)
 {
-	int c = get_choice(p, key, v, "flag", "allow");
-
-	if (c < 0)
-		return 0;
-	p->cfg->policy.unknown_allow = c == 1;
-	return 1;
+	return get_flag(p, key, v, "flag", "allow", &p->cfg->policy.unknown_allow);
 }
 
 /* The [label] section being parsed. */
