@@ -44,9 +44,9 @@ static __always_inline __u32 ea_trie_step(__u32 slot, __u32 nibble)
 	return c->slot[nibble & (EA_TRIE_CHUNK_SLOTS - 1)];
 }
 
-static __always_inline __u32 ea_root_slot(__u32 bank, __u32 family, __u32 top)
+/* Root slot idx of geo_root (see EA_GEO_ROOT4, EA_GEO_ROOT6). */
+static __always_inline __u32 ea_root_slot(__u32 idx)
 {
-	__u32 idx = (bank * 2 + family) * EA_TRIE_ROOT_SLOTS + top;
 	__u32 *slot = bpf_map_lookup_elem(&geo_root, &idx);
 
 	return slot ? *slot : EA_TRIE_BAD;
@@ -55,22 +55,22 @@ static __always_inline __u32 ea_root_slot(__u32 bank, __u32 family, __u32 top)
 /* Result index of an IPv4 address (host byte order); ~0 when none. */
 static __always_inline __u32 ea_geo_index4(__u32 bank, __u32 addr)
 {
-	__u32 s = ea_root_slot(bank, EA_FAMILY_SLOT4, addr >> EA_TRIE_ROOT_BITS);
+	__u32 s = ea_root_slot(EA_GEO_ROOT4(bank) + (addr >> (32 - EA_TRIE_ROOT_BITS4)));
 	int i;
 
 	for (i = 0; i < EA_TRIE_MAX_LEVELS4 - 1 && (s & EA_TRIE_NODE); i++)
-		s = ea_trie_step(s, addr >> (32 - EA_TRIE_ROOT_BITS - EA_TRIE_STRIDE * (i + 1)));
+		s = ea_trie_step(s, addr >> (32 - EA_TRIE_ROOT_BITS4 - EA_TRIE_STRIDE * (i + 1)));
 	return (s & EA_TRIE_NODE) ? ~0u : s;
 }
 
 /* Result index of an IPv6 address (four words, host byte order). */
 static __always_inline __u32 ea_geo_index6(__u32 bank, const __u32 a[4])
 {
-	__u32 s = ea_root_slot(bank, EA_FAMILY_SLOT6, a[0] >> 16);
+	__u32 s = ea_root_slot(EA_GEO_ROOT6(bank) + (a[0] >> (32 - EA_TRIE_ROOT_BITS6)));
 	int i;
 
 	for (i = 0; i < EA_TRIE_MAX_LEVELS6 - 1 && (s & EA_TRIE_NODE); i++) {
-		__u32 bit = EA_TRIE_ROOT_BITS + EA_TRIE_STRIDE * i;
+		__u32 bit = EA_TRIE_ROOT_BITS6 + EA_TRIE_STRIDE * i;
 		__u32 word = a[(bit >> 5) & 3];
 
 		s = ea_trie_step(s, word >> (32 - EA_TRIE_STRIDE - (bit & 31)));

@@ -39,28 +39,31 @@ enum ea_verdict {
 /*
  * The GeoIP table in the kernel: a multibit trie held in array maps.
  *
- * The first level is indexed by the top EA_TRIE_ROOT_BITS of the address
- * (IPv4, or IPv6 with IPv4-mapped addresses folded to IPv4), every further
- * level by the next EA_TRIE_STRIDE bits. A slot holds either a result index
- * (EA_TRIE_NODE clear) or the index of the chunk of the next level. A lookup
- * costs one array access per level: 2 to 5 for IPv4, 2 to 29 for IPv6, with
- * no dependence on the number of prefixes.
+ * The first level is indexed by the top bits of the address (20 of IPv4,
+ * with IPv4-mapped IPv6 addresses folded to IPv4, 16 of IPv6), every
+ * further level by the next EA_TRIE_STRIDE bits. A slot holds either a
+ * result index (EA_TRIE_NODE clear) or the index of the chunk of the next
+ * level. A lookup costs one array access per level: 1 to 4 for IPv4 (a /24
+ * takes 2), 1 to 29 for IPv6, with no dependence on the number of prefixes.
  *
  * Two banks of the whole table exist so that a reload fills the idle bank
  * and switches with one write (ea_config.geo_bank).
  */
-#define EA_TRIE_ROOT_BITS	16
-#define EA_TRIE_ROOT_SLOTS	(1u << EA_TRIE_ROOT_BITS)
+#define EA_TRIE_ROOT_BITS4	20
+#define EA_TRIE_ROOT_BITS6	16
+#define EA_TRIE_ROOT_SLOTS4	(1u << EA_TRIE_ROOT_BITS4)
+#define EA_TRIE_ROOT_SLOTS6	(1u << EA_TRIE_ROOT_BITS6)
 #define EA_TRIE_STRIDE		4
 #define EA_TRIE_CHUNK_SLOTS	(1u << EA_TRIE_STRIDE)
 #define EA_TRIE_NODE		0x80000000u
-#define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS) / EA_TRIE_STRIDE)
-#define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS) / EA_TRIE_STRIDE)
+#define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
+#define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS6) / EA_TRIE_STRIDE)
 #define EA_GEO_BANKS		2
-#define EA_FAMILY_SLOT4		0
-#define EA_FAMILY_SLOT6		1
-/* geo_root index: (bank * 2 + family slot) * EA_TRIE_ROOT_SLOTS + top bits */
-#define EA_GEO_ROOT_ENTRIES	(EA_GEO_BANKS * 2 * EA_TRIE_ROOT_SLOTS)
+/* geo_root holds per bank the IPv4 root, then the IPv6 root */
+#define EA_GEO_ROOT_BANK	(EA_TRIE_ROOT_SLOTS4 + EA_TRIE_ROOT_SLOTS6)
+#define EA_GEO_ROOT4(bank)	((bank) * EA_GEO_ROOT_BANK)
+#define EA_GEO_ROOT6(bank)	((bank) * EA_GEO_ROOT_BANK + EA_TRIE_ROOT_SLOTS4)
+#define EA_GEO_ROOT_ENTRIES	(EA_GEO_BANKS * EA_GEO_ROOT_BANK)
 #define EA_MAX_RESULTS		8192	/* per bank */
 
 struct ea_trie_chunk {

@@ -40,18 +40,16 @@ static int update_range(int fd, uint32_t first, const void *values, uint32_t cou
 }
 
 static int fill_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
-		     uint32_t bank, uint32_t family, uint32_t base)
+		     uint32_t first, uint32_t base)
 {
-	uint32_t *slots = malloc(EA_TRIE_ROOT_SLOTS * sizeof(*slots));
+	uint32_t n = 1u << trie->root_bits, *slots = malloc(n * sizeof(*slots));
 	int err;
 
 	if (!slots)
 		return -ENOMEM;
-	for (uint32_t r = 0; r < EA_TRIE_ROOT_SLOTS; r++)
+	for (uint32_t r = 0; r < n; r++)
 		slots[r] = bank_slot(trie->root[r], base);
-	err = update_range(bpf_map__fd(m->root),
-			   (bank * 2 + family) * EA_TRIE_ROOT_SLOTS, slots,
-			   EA_TRIE_ROOT_SLOTS);
+	err = update_range(bpf_map__fd(m->root), first, slots, n);
 	free(slots);
 	return err;
 }
@@ -82,9 +80,9 @@ int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		return -E2BIG;
 	err = fill_chunks(m, t, base);
 	if (!err)
-		err = fill_root(m, &t->trie4, bank, EA_FAMILY_SLOT4, base);
+		err = fill_root(m, &t->trie4, EA_GEO_ROOT4(bank), base);
 	if (!err)
-		err = fill_root(m, &t->trie6, bank, EA_FAMILY_SLOT6, base);
+		err = fill_root(m, &t->trie6, EA_GEO_ROOT6(bank), base);
 	if (!err)
 		err = update_range(bpf_map__fd(m->results), bank * EA_MAX_RESULTS,
 				   t->results, t->nresults);

@@ -411,12 +411,16 @@ static int build_slot(struct trie_builder *b, ea_addr_t start, unsigned int len,
 	return err;
 }
 
-static int build_trie(struct ea_geo_table *t, struct trie_builder *b,
-		      struct ea_geo_trie *trie)
+static int build_trie(struct trie_builder *b, struct ea_geo_trie *trie,
+		      unsigned int root_bits)
 {
-	for (uint32_t r = 0; r < EA_TRIE_ROOT_SLOTS; r++) {
-		int err = build_slot(b, (ea_addr_t)r << (b->width - EA_TRIE_ROOT_BITS),
-				     EA_TRIE_ROOT_BITS, &trie->root[r]);
+	trie->root_bits = root_bits;
+	trie->root = calloc(1u << root_bits, sizeof(*trie->root));
+	if (!trie->root)
+		return -ENOMEM;
+	for (uint32_t r = 0; r < 1u << root_bits; r++) {
+		int err = build_slot(b, (ea_addr_t)r << (b->width - root_bits), root_bits,
+				     &trie->root[r]);
 		if (err)
 			return err;
 	}
@@ -483,14 +487,14 @@ static int build_tries(struct ea_geo_table *t)
 		b.iv = v4.v;
 		b.n = v4.n;
 		b.width = 32;
-		err = build_trie(t, &b, &t->trie4);
+		err = build_trie(&b, &t->trie4, EA_TRIE_ROOT_BITS4);
 	}
 	if (!err) {
 		b.iv = v6.v;
 		b.n = v6.n;
 		b.cur = 0;
 		b.width = 128;
-		err = build_trie(t, &b, &t->trie6);
+		err = build_trie(&b, &t->trie6, EA_TRIE_ROOT_BITS6);
 	}
 	ea_ivl_list_free(&v4);
 	ea_ivl_list_free(&v6);
@@ -549,6 +553,8 @@ void ea_geo_table_free(struct ea_geo_table *t)
 		free(t->sources[i]);
 	free(t->sources);
 	free(t->chunks);
+	free(t->trie4.root);
+	free(t->trie6.root);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -576,11 +582,11 @@ uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a)
 	uint32_t s;
 
 	if (ea_addr_is_v4(a)) {
-		s = t->trie4.root[lo >> (32 - EA_TRIE_ROOT_BITS) & (EA_TRIE_ROOT_SLOTS - 1)];
-		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS);
+		s = t->trie4.root[lo >> (32 - EA_TRIE_ROOT_BITS4) & (EA_TRIE_ROOT_SLOTS4 - 1)];
+		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS4);
 	}
-	s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS)];
-	s = walk64(&t->trie6, s, hi, EA_TRIE_ROOT_BITS);
+	s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS6)];
+	s = walk64(&t->trie6, s, hi, EA_TRIE_ROOT_BITS6);
 	return walk64(&t->trie6, s, lo, 0);
 }
 

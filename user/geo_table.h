@@ -36,7 +36,8 @@ enum ea_pol_kind {
 };
 
 struct ea_geo_trie {
-	uint32_t root[EA_TRIE_ROOT_SLOTS];
+	uint32_t *root;			/* 1 << root_bits slots */
+	unsigned int root_bits;
 	struct ea_trie_chunk *chunks;	/* indices are table-global */
 	uint32_t nchunks;
 };
