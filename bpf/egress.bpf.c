@@ -631,8 +631,6 @@ static __always_inline void tcp_closed_stateless(struct sock *sk)
 {
 	struct ea_flow f = {};
 
-	if (!sk_watched(sk))
-		return;
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
 	tcp_counts(sk, &f);
@@ -649,23 +647,25 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_state *s;
 
-	if (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
-		return 0;
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (newstate == TCP_ESTABLISHED) {
-		if (!s) {
-			if (oldstate == TCP_SYN_RECV)
-				tcp_accepted(sk);
+		if (oldstate == TCP_SYN_RECV) {
+			tcp_accepted(sk);	/* a new socket: no state yet */
 			return 0;
 		}
+		s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+		if (!s)
+			return 0;
 		flow_from_ksock(&s->flow, sk);
 		if (s->owner_known)
 			tcp_report(sk, s, sock_labels(s));
 		return 0;
 	}
+	/* only sockets of the watched cgroup have state: look there only */
+	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN || !sk_watched(sk))
+		return 0;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (!s) {
-		if (oldstate != TCP_LISTEN)
-			tcp_closed_stateless(sk);
+		tcp_closed_stateless(sk);
 		return 0;
 	}
 	if (!s->ended && s->flow.gen) {
