@@ -581,6 +581,8 @@ static __always_inline void tcp_counts(struct sock *sk, struct ea_flow *f)
 /* Report a TCP flow that has state, with its counts as of now. */
 static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __u64 labels)
 {
+	if (s->flow.gen != cfg.policy_gen)
+		flow_classify(&s->flow);	/* a reload since the last report */
 	tcp_counts(sk, &s->flow);
 	flow_report(&s->flow, &s->owner, labels, true, EA_ORIGIN_SOCKET, 0);
 }
@@ -693,15 +695,19 @@ int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
 }
 
 /*
- * A send on a TCP socket without state whose sender carries taint: the
- * flow gets state (and is reported) if the taint's labels may not go to
- * its destination.
+ * A send on a TCP socket without state, when something may have changed
+ * since its connect(): its sender took on taint, or a reload changed the
+ * policy (policy_gen counts the configurations loaded). The flow gets state
+ * (and is reported) if its labels may not go to its destination now.
  */
-static __always_inline struct sock_state *tcp_send_tainted(struct sock *sk)
+static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
 {
 	struct ea_flow f = {};
 
-	if (!taint_of(bpf_get_current_pid_tgid() >> 32) || !sk_watched(sk))
+	if (cfg.policy_gen <= 1 &&
+	    (!cfg.path_labels || !taint_of(bpf_get_current_pid_tgid() >> 32)))
+		return NULL;
+	if (!sk_watched(sk))
 		return NULL;
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
@@ -724,7 +730,7 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
-	if (!s && (!cfg.path_labels || !(s = tcp_send_tainted(sk))))
+	if (!s && !(s = tcp_send_recheck(sk)))
 		return 0;
 	if (!s->owner_known)
 		owner_adopt(s, bpf_get_socket_cookie(sk));

@@ -82,5 +82,25 @@ send
 e2e_wait_for 5 flagged_is 2 || e2e_fail "flow not flagged after reload back"
 grep -q '"event":"config".*"reload":"refused"' "$E2E_TMP/records.jsonl" ||
 	e2e_fail "no config record for the refused reload"
+
+# a TCP flow allowed at connect keeps no state; when a reload flags its
+# destination it is reported at its next send, and ends as usual
+write_config "allow_cidr = 198.51.100.0/24"
+reload
+e2e_in "$E2E_TRAFFIC" tcp-slow $DST "$E2E_PORT" 20000 >"$E2E_TMP/slow.jsonl" &
+slow=$!
+E2E_PIDS+=("$slow")
+sleep 1
+write_config ""
+reload
+wait $slow || e2e_fail "tcp-slow failed"
+sport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sport"])' \
+	"$E2E_TMP/slow.jsonl")
+tcp_records() { grep -c "\"event\":\"$1\".*\"proto\":\"tcp\".*\"sport\":$sport,\"dst\":\"$DST\"" \
+	"$E2E_TMP/records.jsonl"; }
+tcp_ended() { test "$(tcp_records flow_end)" -eq 1; }
+e2e_wait_for 5 tcp_ended || e2e_fail "no flow_end of the TCP flow flagged by the reload"
+test "$(tcp_records flow_start)" -eq 1 ||
+	e2e_fail "TCP flow flagged by the reload: $(tcp_records flow_start) flow_start records"
 e2e_agent_stop
 echo "PASS: reload"
