@@ -503,14 +503,15 @@ extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 __u64 watched_cgroup_addr;
 
 /*
- * Whether a socket belongs to the watched cgroup's subtree: its own cgroup
- * is the watched one (one load), or a sibling or an ancestor's (two), or a
- * descendant (three).
+ * Whether a socket belongs to the watched cgroup's subtree. Loads: one when
+ * its cgroup is the watched one, two when it is not below it, three when
+ * it is a descendant (its ancestor at the watched level is compared).
  */
 static __always_inline bool sk_watched(const struct sock *sk)
 {
 	struct cgroup *cg = sk->sk_cgrp_data.cgroup, *anc = NULL;
 	__u32 level = cfg.watched_level;
+	unsigned long at;
 
 	if (!level)
 		return true;	/* the root: every socket */
@@ -528,9 +529,9 @@ static __always_inline bool sk_watched(const struct sock *sk)
 		return true;
 	if (cg->level <= (int)level)
 		return false;
-	bpf_probe_read_kernel(&anc, sizeof(anc),
-			      (void *)((unsigned long)cg + bpf_core_field_offset(struct cgroup, ancestors) +
-				       (level & 0xff) * sizeof(anc)));
+	at = (unsigned long)cg + bpf_core_field_offset(struct cgroup, ancestors) +
+	     (level & 0xff) * sizeof(anc);
+	bpf_probe_read_kernel(&anc, sizeof(anc), (void *)at);
 	return (unsigned long)anc == watched_cgroup_addr;
 }
 

@@ -278,8 +278,9 @@ static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
 /*
  * Report what a flow's verdict calls for, its counts being up to date:
  * flow_start at its first report (or when the verdict worsens mid-flow),
- * flow_update every update interval; fold_now moves its counts into the
- * aggregates. Returns the verdict, so that the caller can drop when blocked.
+ * flow_update every update interval, looked at when fold_now moves its
+ * counts into the aggregates. Returns the verdict, so that the caller can
+ * drop when blocked.
  */
 static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner *o,
 					__u64 labels, bool fold_now, __u8 origin,
@@ -303,8 +304,9 @@ static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner
 		}
 		return verdict;
 	}
-	if (fold_now)
-		fold(f, verdict, 0);
+	if (!fold_now)
+		return verdict;	/* the update interval is checked at folds only */
+	fold(f, verdict, 0);
 	if (!(f->flags & EA_FLOW_RECORDED))
 		return verdict;
 	now = bpf_ktime_get_boot_ns();

@@ -202,6 +202,25 @@ e2e_status()
 	"$E2E_BIN" status -j --state-dir "$E2E_TMP/state"
 }
 
+# Remove a cgroup of the test's and the cgroups below it, children first,
+# killing whatever still runs in them.
+e2e_cgroup_remove()
+{
+	local dir pid
+
+	[ -d "$1" ] || return 0
+	for dir in $(find "$1" -depth -type d); do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -s "$dir/cgroup.procs" ] || break
+			for pid in $(cat "$dir/cgroup.procs"); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+			sleep 0.1
+		done
+		rmdir "$dir" || echo "e2e: could not remove $dir" >&2
+	done
+}
+
 # Kill and remove everything the test made. The trap on EXIT.
 e2e_cleanup()
 {
@@ -225,16 +244,7 @@ e2e_cleanup()
 			kill -KILL "$pid" 2>/dev/null
 		done
 	done
-	if [ -n "$E2E_CG" ] && [ -d "$E2E_CG" ]; then
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			[ -s "$E2E_CG/cgroup.procs" ] || break
-			for pid in $(cat "$E2E_CG/cgroup.procs"); do
-				kill -KILL "$pid" 2>/dev/null
-			done
-			sleep 0.1
-		done
-		rmdir "$E2E_CG" || echo "e2e: could not remove $E2E_CG" >&2
-	fi
+	[ -n "$E2E_CG" ] && e2e_cgroup_remove "$E2E_CG"
 	for ns in "${E2E_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done

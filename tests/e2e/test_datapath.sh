@@ -25,17 +25,19 @@ run_case()
 	fi
 }
 
-# The aggregate of (country, zone, verdict) must count at least one flow.
+# The aggregate of (country, zone, verdict) must count N flows (default 1).
 check_aggregate()
 {
 	python3 - "$E2E_TMP/status.json" "$@" <<'EOF'
 import json, sys
 status = json.load(open(sys.argv[1]))
 country, zone, verdict = sys.argv[2:5]
+want = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 rows = [r for r in status.get("aggregate", [])
         if (r["country"], r["zone"], r["verdict"]) == (country, zone, verdict)]
-if not rows or sum(r["flows"] for r in rows) < 1:
-    print(f"FAIL: status aggregate has no flow for {country} {zone} {verdict}:")
+if sum(r["flows"] for r in rows) != want or sum(r["bytes"] for r in rows) < 1000 * want:
+    print(f"FAIL: status aggregate: expected {want} flows of 1000+ bytes for "
+          f"{country} {zone} {verdict}:")
     print(json.dumps(status.get("aggregate"), indent=1))
     sys.exit(1)
 print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
@@ -89,6 +91,9 @@ EOF
 	run_case exec-send $V6 $P 20000
 	run_case tcp4 $OK4 $P 5000
 	run_case udp-sendto $OK6 $P 1000
+	# from a cgroup below the watched one: counted all the same
+	mkdir -p "$E2E_CG/sub"
+	E2E_CG=$E2E_CG/sub run_case tcp4 $OK4 $P 5000
 
 	# a server's egress: a process of the watched cgroup accepts a
 	# connection from a flagged address and sends to it (counted per
@@ -122,7 +127,7 @@ datapath_check()
 	# the last ACKs of the TCP flows, then one status file period
 	sleep 1.5
 	e2e_status >"$E2E_TMP/status.json" || { failed=1; echo "FAIL: status exited $?" >&2; }
-	check_aggregate DE eu allowed || failed=1
+	check_aggregate DE eu allowed 2 || failed=1
 	check_aggregate JP adequacy allowed || failed=1
 
 	e2e_agent_stop

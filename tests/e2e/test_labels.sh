@@ -26,21 +26,11 @@ BIND=$T/bind-mnt	# eu-data bind-mounted here (in a private mount namespace)
 SVC=			# [label crm]: a child cgroup of the test cgroup
 failed=0
 
-# The labelled child cgroup goes first: the test cgroup is removed after it.
+# The labelled child cgroup goes with the test cgroup (e2e_cleanup).
 labels_cleanup()
 {
-	local rc=$? pid
+	local rc=$?
 
-	if [ -n "$SVC" ] && [ -d "$SVC" ]; then
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			[ -s "$SVC/cgroup.procs" ] || break
-			for pid in $(cat "$SVC/cgroup.procs"); do
-				kill -KILL "$pid" 2>/dev/null
-			done
-			sleep 0.1
-		done
-		rmdir "$SVC" || echo "e2e: could not remove $SVC" >&2
-	fi
 	# the bind mount lives in a mount namespace of its own; this only
 	# catches one that leaked to ours
 	if mountpoint -q "$BIND" 2>/dev/null; then
