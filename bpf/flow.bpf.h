@@ -163,26 +163,6 @@ static __always_inline __u8 flow_verdict(const struct ea_flow *f, __u64 labels)
 	return (offended & cfg.enforce_labels) ? EA_VERDICT_BLOCKED : EA_VERDICT_FLAGGED;
 }
 
-/* Evidence of an owner's labels, copied into an event. */
-static __always_inline void fill_evidence(struct ea_flow_event *e, const struct ea_owner *o)
-{
-	struct ea_taint *t = NULL;
-
-	e->cgroup_idx = o && o->cgroup_labels ? o->cgroup_idx : ~0u;
-	e->reserved2 = 0;
-	if (o && cfg.path_labels)
-		t = bpf_map_lookup_elem(&taint, &o->tgid);
-	if (t) {
-		__builtin_memcpy(e->ev, t->ev, sizeof(e->ev));
-		return;
-	}
-	/* user space reads a slot only when its labels are set */
-	e->ev[0].labels = 0;
-	e->ev[1].labels = 0;
-	e->ev[2].labels = 0;
-	e->ev[3].labels = 0;
-}
-
 /*
  * A wakeup per event costs the sender microseconds: wake the agent only
  * when a batch is waiting; it reads the rest on its own 100 ms tick.
@@ -195,17 +175,11 @@ static __always_inline __u64 wakeup_flag(void)
 		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit(const struct ea_flow *f, const struct ea_owner *o,
-				 __u8 type, __u64 labels, __u64 now, __u8 origin,
-				 __u32 ifindex)
+/* Everything of an event but the file evidence. */
+static __always_inline void fill_event(struct ea_flow_event *e, const struct ea_flow *f,
+				       const struct ea_owner *o, __u8 type, __u64 labels,
+				       __u64 now, __u8 origin, __u32 ifindex)
 {
-	struct ea_flow_event *e;
-
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count(EA_CNT_LOST_START + type - EA_EV_FLOW_START);
-		return;
-	}
 	e->abi = EA_ABI_VERSION;
 	e->type = type;
 	e->verdict = f->verdict;
@@ -228,6 +202,8 @@ static __always_inline void emit(const struct ea_flow *f, const struct ea_owner 
 	e->labels = labels;
 	__builtin_memcpy(e->src, f->src, sizeof(e->src));
 	__builtin_memcpy(e->dst, f->dst, sizeof(e->dst));
+	e->cgroup_idx = o && o->cgroup_labels ? o->cgroup_idx : ~0u;
+	e->reserved2 = 0;
 	if (o) {
 		e->tgid = o->tgid;
 		e->pid = o->pid;
@@ -242,7 +218,35 @@ static __always_inline void emit(const struct ea_flow *f, const struct ea_owner 
 		e->cookie = 0;
 		__builtin_memset(e->comm, 0, sizeof(e->comm));
 	}
-	fill_evidence(e, o);
+}
+
+/*
+ * Report a flow. The file evidence of the owner's taint rides along when
+ * there is any; without it the event stops short of it (a third of the
+ * size: less of the ring to write and to read).
+ */
+static __always_inline void emit(const struct ea_flow *f, const struct ea_owner *o,
+				 __u8 type, __u64 labels, __u64 now, __u8 origin,
+				 __u32 ifindex)
+{
+	struct ea_taint *t = o && cfg.path_labels ? bpf_map_lookup_elem(&taint, &o->tgid) : NULL;
+	struct ea_flow_event *e;
+
+	if (t) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			fill_event(e, f, o, type, labels, now, origin, ifindex);
+			__builtin_memcpy(e->ev, t->ev, sizeof(e->ev));
+		}
+	} else {
+		e = bpf_ringbuf_reserve(&events, EA_FLOW_EVENT_SHORT, 0);
+		if (e)
+			fill_event(e, f, o, type, labels, now, origin, ifindex);
+	}
+	if (!e) {
+		count(EA_CNT_LOST_START + type - EA_EV_FLOW_START);
+		return;
+	}
 	bpf_ringbuf_submit(e, wakeup_flag());
 }
 

@@ -215,6 +215,9 @@ struct ea_flow_event {
 	struct ea_evidence ev[EA_EVIDENCE_SLOTS]; /* evidence of file labels */
 };
 
+/* An event of a flow without file evidence ends where ev[] would start. */
+#define EA_FLOW_EVENT_SHORT	__builtin_offsetof(struct ea_flow_event, ev)
+
 /*
  * The state of one flow (a socket's, a UDP destination's or a device
  * 5-tuple's), as kept in the kernel's maps and read by the agent.

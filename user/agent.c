@@ -425,10 +425,18 @@ static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct ea_agent *a = ctx;
 	const struct ea_flow_event *e = data;
+	struct ea_flow_event full;
 
-	if (size < sizeof(*e) || e->abi != EA_ABI_VERSION) {
+	if (size < EA_FLOW_EVENT_SHORT || e->abi != EA_ABI_VERSION ||
+	    (size != EA_FLOW_EVENT_SHORT && size < sizeof(*e))) {
 		a->bad_events++;
 		return 0;
+	}
+	if (size < sizeof(*e)) {
+		/* no file evidence: a slot without labels is an empty one */
+		memcpy(&full, data, EA_FLOW_EVENT_SHORT);
+		memset(full.ev, 0, sizeof(full.ev));
+		e = &full;
 	}
 	ea_agent_emit_flow(a, e);
 	return 0;
