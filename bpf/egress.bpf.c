@@ -24,6 +24,7 @@
 #define TCP_ESTABLISHED	1
 #define TCP_SYN_RECV	3
 #define TCP_CLOSE	7
+#define TCP_CLOSE_WAIT	8
 #define TCP_LISTEN	10
 
 /*
@@ -605,11 +606,12 @@ static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
 }
 
 /*
- * An accepted connection in the watched cgroup. Its owner is not known
- * before it sends (this runs in softirq context), so it gets state when
- * its peer is not allowed, or when labels decide (the accepting process's).
+ * A connection of the watched cgroup whose owner is not known here: an
+ * accepted one (softirq context) or one older than the agent. It gets
+ * state when its peer is not allowed, or when labels decide (its owner's,
+ * learned at its next send); a socket that has state keeps its flow.
  */
-static __always_inline void tcp_accepted(struct sock *sk)
+static __always_inline void tcp_adopt(struct sock *sk)
 {
 	struct ea_flow f = {};
 	struct sock_state *s;
@@ -626,7 +628,8 @@ static __always_inline void tcp_accepted(struct sock *sk)
 		count(EA_CNT_NO_STORAGE);
 		return;
 	}
-	s->flow = f;
+	if (!s->flow.gen)
+		s->flow = f;
 }
 
 /* An allowed TCP flow without state: aggregated once, when it closes. */
@@ -652,7 +655,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 
 	if (newstate == TCP_ESTABLISHED) {
 		if (oldstate == TCP_SYN_RECV) {
-			tcp_accepted(sk);	/* a new socket: no state yet */
+			tcp_adopt(sk);	/* a new socket: no state yet */
 			return 0;
 		}
 		s = bpf_sk_storage_get(&socks, sk, NULL, 0);
@@ -678,6 +681,25 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 				    EA_ORIGIN_SOCKET, 0);
 	}
 	sock_flows_end(s);
+	return 0;
+}
+
+/*
+ * TCP connections older than the agent, visited once when it starts (in
+ * its network namespace): the established ones are adopted, so that they
+ * are reported at their next send and counted from their first segment.
+ */
+SEC("iter/tcp")
+int tcp_existing(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct tcp_sock *tp;
+
+	if (!skc || (skc->skc_state != TCP_ESTABLISHED && skc->skc_state != TCP_CLOSE_WAIT))
+		return 0;
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (tp)
+		tcp_adopt((struct sock *)tp);
 	return 0;
 }
 

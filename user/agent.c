@@ -168,6 +168,7 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.egress_pp, a->egress == s->progs.egress_pp);
 	bpf_program__set_autoload(s->progs.tcp_state, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
+	bpf_program__set_autoload(s->progs.tcp_existing, tcp_by_state);
 	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.uring_complete, false);
 }
@@ -343,6 +344,40 @@ static int attach_cgroup(struct ea_agent *a)
 	if (!err)
 		err = add_link(a, bpf_program__attach(a->skel->progs.tcp_send),
 			       "tp_btf/sock_send_length");
+	return err;
+}
+
+/*
+ * TCP connections that existed before the hooks were attached: one pass of
+ * iter/tcp adopts those of the watched cgroup (counted by state only).
+ */
+static int adopt_existing(struct ea_agent *a)
+{
+	struct bpf_link *l;
+	char buf[64];
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!a->tcp_by_state)
+		return 0;
+	l = bpf_program__attach_iter(a->skel->progs.tcp_existing, NULL);
+	if (!l) {
+		err = -errno;
+		ea_log("iter/tcp: %s", strerror(-err));
+		return err;
+	}
+	fd = bpf_iter_create(bpf_link__fd(l));
+	if (fd < 0)
+		err = -errno;
+	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
+		;
+	if (fd >= 0 && n < 0)
+		err = -errno;
+	if (err)
+		ea_log("iter/tcp: %s", strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
 	return err;
 }
 
@@ -601,6 +636,8 @@ static int start(struct ea_agent *a)
 		err = attach_cgroup(a);
 	if (!err)
 		err = attach_taint(a);
+	if (!err)
+		err = adopt_existing(a);
 	if (!err)
 		err = attach_tc(a);
 	if (!err)
