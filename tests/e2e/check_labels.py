@@ -13,6 +13,8 @@ EXPECT is one word per flow of the traffic line (comma separated):
              and the evidence exactly as given, pid, comm, cgroup, cookie
     blocked  the call failed with EPERM and one flow_start with verdict
              blocked, the labels and the evidence, was written
+    stopped  as blocked, but for a connection that became labelled after
+             connect(): its later bytes never got out (never acknowledged)
     none     no record of the flow (nor of its process to that destination)
     ok       as none, and the call succeeded (errno 0)
     gap      as none: a known gap of the datapath, printed as such
@@ -148,6 +150,16 @@ class Checker:
         if flow.get("errno") != EPERM:
             self.fail(case, f"expected the call to fail with EPERM, errno "
                       f"{flow.get('errno')!r}")
+        self.check_blocked_records(case, flow, labels, evidence, where)
+
+    def check_stopped(self, case, flow, labels, evidence, where):
+        before = flow.get("untainted_payload")
+        if flow.get("acked") is None or before is None or flow["acked"] > before + 1:
+            self.fail(case, f"expected only the {before} bytes sent before the read "
+                      f"to be acknowledged, the peer acknowledged {flow.get('acked')}")
+        self.check_blocked_records(case, flow, labels, evidence, where)
+
+    def check_blocked_records(self, case, flow, labels, evidence, where):
         pid = flow.get("owner_pid", flow["pid"])
         found = [i for i, r in enumerate(self.records) if is_flow(r) and
                  r.get("pid") == pid and r.get("dst") == flow["dst"] and
@@ -207,6 +219,8 @@ class Checker:
                     self.check_flagged(name, flow, labels, want_ev, where)
                 elif kind == "blocked":
                     self.check_blocked(name, flow, labels, want_ev, where)
+                elif kind == "stopped":
+                    self.check_stopped(name, flow, labels, want_ev, where)
                 elif kind in ("none", "ok", "gap"):
                     self.check_none(name, flow, kind)
                 else:

@@ -90,7 +90,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
-for f in secret.csv secret-udp.csv secret-de.csv; do
+for f in secret.csv secret-udp.csv secret-de.csv secret-late.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
 ln -s "$EU/sym-target.csv" "$OUT/sym.csv"
@@ -205,6 +205,8 @@ lcase enforce-connect blocked secret "secret=$SECRET/secret.csv" main \
 	$X try-send "$SECRET/secret.csv" tcp $US $P 1000
 lcase enforce-udp-sendto blocked secret "secret=$SECRET/secret-udp.csv" main \
 	$X try-send "$SECRET/secret-udp.csv" udp $US $P 500
+lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
+	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000
 lcase enforce-untainted-sendto ok - - main $X try-send - udp $US $P 500
 lcase enforce-allowed-destination ok - - main \

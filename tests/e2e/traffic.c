@@ -76,6 +76,7 @@ struct report {
 	pid_t parent_pid;	/* fork-read-send: the tainted parent */
 	pid_t owner_pid;	/* exit-untaint: the socket's creator */
 	uint64_t untainted;	/* send-read: payload sent before the read */
+	int64_t acked;		/* send-read-stop: bytes acknowledged; -1 unknown */
 	bool has_errno;		/* try-send: the outcome of connect/sendto */
 	int err;
 	bool quiet;		/* a child printed the line */
@@ -110,7 +111,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic packet IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring FILE DST PORT N\n"
-	      "       traffic send-read DST PORT N FILE\n"
+	      "       traffic send-read|send-read-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N\n"
@@ -318,6 +319,8 @@ static void report_print(const struct report *r)
 		printf(",\"owner_pid\":%d", (int)r->owner_pid);
 	if (r->untainted)
 		printf(",\"untainted_payload\":%llu", (unsigned long long)r->untainted);
+	if (r->acked >= 0)
+		printf(",\"acked\":%lld", (long long)r->acked);
 	if (r->has_errno)
 		printf(",\"errno\":%d", r->err);
 	if (r->nflows > 1) {
@@ -1112,6 +1115,38 @@ static void run_send_read(struct report *r, const struct target *t, size_t n,
 	free(buf);
 }
 
+/*
+ * send-read-stop DST PORT N FILE: as send-read where enforce mode must stop
+ * the bytes after the read: the line has "acked", what the peer had
+ * acknowledged a second after the last send; the socket is then reset.
+ */
+static void run_send_read_stop(struct report *r, const struct target *t, size_t n,
+			       const char *path)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	read_file("path", path);
+	write_all(fd, buf, n);
+	sleep(1);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO");
+	r->acked = (int64_t)ti.tcpi_bytes_acked;
+	r->untainted = n;
+	r->flow[0].payload = 2 * n;
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
+		die("SO_LINGER");
+	close(fd);
+	free(buf);
+}
+
 /* fork-read-send FILE DST PORT N: the parent reads, a child connects and
  * sends, and prints the line (its pid; the parent's as parent_pid). */
 static void run_fork_read_send(struct report *r, const char *path,
@@ -1344,6 +1379,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "send-read") && argc == 6) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_send_read(r, &t[0], number(argv[4]), argv[5]);
+	} else if (!strcmp(c, "send-read-stop") && argc == 6) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_send_read_stop(r, &t[0], number(argv[4]), argv[5]);
 	} else if (!strcmp(c, "fork-read-send") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_fork_read_send(r, argv[2], &t[0], number(argv[5]));
@@ -1585,7 +1623,7 @@ static bool run_other(struct report *r, int argc, char **argv)
 /* One subcommand; a client prints its JSON line at the end. */
 int main(int argc, char **argv)
 {
-	struct report r = { .nflows = 1 };
+	struct report r = { .nflows = 1, .acked = -1 };
 
 	if (argc < 2)
 		usage();
