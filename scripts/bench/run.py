@@ -11,10 +11,11 @@ between the cgroup the agent watches (`w`) and its unwatched sibling
 (`u`), at least 15 pairs (3 with --quick), the first of each pair swapped
 every time, and the median of the paired ratios is reported with half its
 interquartile range. Global peers (auditd, tcplife) are interleaved on and
-off the same way. Beside them stand the figures noise cannot hide: BPF run
-time per run, per packet and per connection (bpf_stats), net of no-op
-programs of the same types attached in the same window, and the agent's
-CPU time per flow (/proc/PID/stat).
+off the same way. The agent runs alone for these, with run-time statistics
+off. Beside them stand the figures noise cannot hide, from runs of their
+own: BPF run time per run, per packet and per connection (bpf_stats), net
+of no-op programs of the same types attached in the same window, and the
+agent's CPU time per flow (/proc/PID/stat).
 
 CPU placement is per workload (CPUS below), the agent runs wherever the
 scheduler puts it. Everything runs in two network namespaces of the
@@ -211,6 +212,7 @@ class Bench:
         self.quick = args.quick
         self.parts = set(args.parts) if args.parts else set(range(1, 10))
         self.pairs = 3 if self.quick else 15
+        self.stat_runs = 2 if self.quick else 5	# windows measured with bpf_stats
         self.t_iperf = 1 if self.quick else 4
         self.t_conn = 1 if self.quick else 3
         self.t_udp = 1 if self.quick else 3
@@ -405,30 +407,36 @@ class Bench:
                      note=(f"{d:.1f} ns above no-op" if d is not None else "no no-op baseline"))
 
     # --- the parts --------------------------------------------------------------
-    def part1(self, agent, noop):
-        win = Window(agent, noop)
+    def part1_ratio(self):
         cmd = f"iperf3 -c {FLAGGED4} -t {self.t_iperf} (w vs u)"
         log(f"part 1: iperf3, {self.pairs} pairs of {self.t_iperf} s")
-        p = self.paired(lambda: win.measure(lambda: self.iperf("w")), lambda: self.iperf("u"))
+        p = self.paired(lambda: self.iperf("w"), lambda: self.iperf("u"))
         self.ratio_row(1, "iperf3 TCP over veth, agent / none", cmd, p, "Gbit/s", goal_min=0.99)
+
+    def part1_run_time(self, agent, noop):
+        win = Window(agent, noop)
+        log(f"part 1: iperf3 on w, {self.stat_runs} runs with bpf_stats")
+        for _ in range(self.stat_runs):
+            win.measure(lambda: self.iperf("w"))
         self.prog_rows(4, win, "part 1 (iperf3)", stats.ALL_PROGS)
-        return win
 
-    def part2_agent(self, agent, noop):
-        wins = {}
+    def part2_ratios(self):
         for label, dst in (("flagged", FLAGGED4), ("allowed", SERVER4)):
-            win = Window(agent, noop)
-
-            def run_w(dst=dst, win=win):
-                j = win.measure(lambda: self.conn("w", dst))
-                win.units += j["conns"]
-                return j["rate"]
-
             log(f"part 2: connections to the {label} destination, {self.pairs} pairs")
-            p = self.paired(run_w, lambda dst=dst: self.conn("u", dst)["rate"])
+            p = self.paired(lambda dst=dst: self.conn("w", dst)["rate"],
+                            lambda dst=dst: self.conn("u", dst)["rate"])
             cmd = f"bench_connect client {dst} {CONN_PORT} {self.t_conn} {self.conn_threads}"
             self.ratio_row(2, f"TCP connections/s ({label} dst), agent / none", cmd, p,
                            "conn/s", goal_min=0.97)
+
+    def part2_run_time(self, agent, noop):
+        wins = {}
+        for label, dst in (("flagged", FLAGGED4), ("allowed", SERVER4)):
+            win = Window(agent, noop)
+            log(f"part 2: connections to the {label} destination on w, "
+                f"{self.stat_runs} runs with bpf_stats")
+            for _ in range(self.stat_runs):
+                win.units += win.measure(lambda dst=dst: self.conn("w", dst))["conns"]
             wins[label] = win
         for label, goal in (("allowed", 400), ("flagged", 800)):
             win = wins[label]
@@ -549,21 +557,19 @@ class Bench:
             time.sleep(0.02)
         raise RuntimeError("tcplife did not attach")
 
-    def part3(self, agent, noop):
-        win = Window(agent, noop)
-
-        def run_w():
-            j = win.measure(lambda: self.udp("w"))
-            win.units += j["datagrams"]
-            return j["rate"]
-
+    def part3_ratio(self):
         log(f"part 3: UDP datagrams, {self.pairs} pairs")
-        p = self.paired(run_w, lambda: self.udp("u")["rate"])
+        p = self.paired(lambda: self.udp("w")["rate"], lambda: self.udp("u")["rate"])
         cmd = f"bench_udp send {FLAGGED4} {UDP_PORT} {self.t_udp} 64 (w vs u)"
         self.ratio_row(3, "64-byte UDP datagrams/s to a flagged dst, agent / none", cmd, p,
                        "dgram/s", goal_min=0.95)
+
+    def part3_run_time(self, agent, noop):
+        win = Window(agent, noop)
+        log(f"part 3: UDP datagrams on w, {self.stat_runs} runs with bpf_stats")
+        for _ in range(self.stat_runs):
+            win.units += win.measure(lambda: self.udp("w"))["datagrams"]
         self.prog_rows(4, win, "part 3 (UDP)", stats.ALL_PROGS)
-        return win
 
     def part4_table(self, full_agent, full_noop):
         """Full GeoIP table (agent on w) / 10-prefix table (agent on ws)."""
@@ -923,20 +929,40 @@ class Bench:
                         CPUS["udp"][1])
             time.sleep(0.3)
         if self.parts & {1, 2, 3, 4, 9}:
+            # wall-clock ratios: the agent alone on w, run-time statistics
+            # off (no-op programs and bpf_stats cost every run of a hook and
+            # neither belongs to the agent)
+            if self.parts & {1, 2, 3}:
+                agent = Agent(self, "full", AGENT_CONF_HEAD + FULL_GEO, "w")
+                log("starting the agent with the full GeoIP table")
+                if not agent.start():
+                    raise RuntimeError(f"agent did not start: {agent.last_error()}")
+                try:
+                    if 1 in self.parts:
+                        self.part1_ratio()
+                    if 2 in self.parts:
+                        self.part2_ratios()
+                    if 3 in self.parts:
+                        self.part3_ratio()
+                finally:
+                    agent.stop()
+            # BPF run time and agent CPU: a lead no-op, the agent, the no-op
+            # it is compared with, and bpf_stats on
             lead_p, _ = self.noop_start("w", "lead")
-            agent = Agent(self, "full", AGENT_CONF_HEAD + FULL_GEO, "w")
-            log("starting the agent with the full GeoIP table")
+            agent = Agent(self, "full-stats", AGENT_CONF_HEAD + FULL_GEO, "w")
+            log("starting the agent again, between no-op programs")
             if not agent.start():
+                self.end(lead_p)
                 raise RuntimeError(f"agent did not start: {agent.last_error()}")
             noop_p, noop = self.noop_start("w")
             self.stats_on()
             try:
                 if 1 in self.parts:
-                    self.part1(agent, noop)
+                    self.part1_run_time(agent, noop)
                 if 2 in self.parts:
-                    self.part2_agent(agent, noop)
+                    self.part2_run_time(agent, noop)
                 if 3 in self.parts:
-                    self.part3(agent, noop)
+                    self.part3_run_time(agent, noop)
                 if 9 in self.parts:
                     self.part9(agent)
                 if 4 in self.parts:
