@@ -1094,6 +1094,19 @@ static void wait_acked(int fd)
 	die("waiting for the ACK of the first bytes");
 }
 
+/* N bytes out and acknowledged, the file read, the same N bytes again. */
+static void send_read_send(struct report *r, int fd, const char *buf, size_t n,
+			   const char *path)
+{
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	read_file("path", path);
+	write_all(fd, buf, n);
+	r->untainted = n;
+	r->flow[0].payload = 2 * n;
+}
+
 /*
  * send-read DST PORT N FILE: connect and send N bytes (out and acked while
  * untainted), read the file, send N bytes more: these carry the taint.
@@ -1104,13 +1117,7 @@ static void run_send_read(struct report *r, const struct target *t, size_t n,
 	char *buf = payload(n);
 	int fd = tcp_connect(t);
 
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
-	read_file("path", path);
-	write_all(fd, buf, n);
-	r->untainted = n;
-	r->flow[0].payload = 2 * n;
+	send_read_send(r, fd, buf, n, path);
 	tcp_finish(fd, r);
 	free(buf);
 }
@@ -1129,18 +1136,12 @@ static void run_send_read_stop(struct report *r, const struct target *t, size_t 
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
-	read_file("path", path);
-	write_all(fd, buf, n);
+	send_read_send(r, fd, buf, n, path);
 	sleep(1);
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		die("TCP_INFO");
 	r->acked = (int64_t)ti.tcpi_bytes_acked;
-	r->untainted = n;
-	r->flow[0].payload = 2 * n;
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
 		die("SO_LINGER");
 	close(fd);
