@@ -207,18 +207,15 @@ static __always_inline bool is_tcp(struct __sk_buff *skb)
 }
 
 /*
- * A TCP segment when the socket counts its flow: nothing to do unless
- * enforce mode is on, where a flow whose labels may not reach its
- * destination (its owner read labelled data after connect()) is dropped.
+ * A TCP segment in enforce mode, when the socket counts its flow: a flow
+ * whose labels may not reach its destination (its owner read labelled data
+ * after connect()) is dropped.
  */
-static __always_inline int tcp_egress(struct __sk_buff *skb, bool enforcing)
+static __always_inline int tcp_enforce(struct bpf_sock *sk)
 {
-	struct bpf_sock *sk = skb->sk;
 	struct sock_state *s;
 	__u64 labels;
 
-	if (!enforcing || !sk || !(sk = bpf_sk_fullsock(sk)))
-		return 1;
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (!s)
 		return 1;
@@ -242,14 +239,18 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 	__u8 verdict;
 	__u64 segs;
 
-	if (by_state && is_tcp(skb))
-		return tcp_egress(skb, enforcing);
+	/* TCP counted by state: nothing per segment unless enforcing */
+	if (by_state && is_tcp(skb)) {
+		if (!enforcing || !sk || !(sk = bpf_sk_fullsock(sk)))
+			return 1;
+		return tcp_enforce(sk);
+	}
 	if (!sk || !(sk = bpf_sk_fullsock(sk))) {
 		count(EA_CNT_NO_SOCKET);
 		return 1;
 	}
 	if (by_state && sk->protocol == IPPROTO_TCP)
-		return tcp_egress(skb, enforcing);	/* behind IPv6 extension headers */
+		return enforcing ? tcp_enforce(sk) : 1;
 	s = sock_state_of(sk);
 	if (!s)
 		return 1;
@@ -321,6 +322,20 @@ static __always_inline void sock_addr_dst(struct bpf_sock_addr *ctx, bool v6,
 }
 
 /*
+ * Labels of what the current task sends on a socket: the owner's, and the
+ * sender's taint when another process sends (a child, a passed socket).
+ */
+static __always_inline __u64 send_labels(struct sock_state *s)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 labels = sock_labels(s);
+
+	if (cfg.path_labels && tgid != s->owner.tgid)
+		labels |= taint_of(tgid);
+	return labels;
+}
+
+/*
  * In enforce mode, stop a connect() or sendmsg() whose destination the
  * caller's labels may not reach: the flow is reported as blocked and the
  * call fails with EPERM. The caller is the current task here.
@@ -333,7 +348,7 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 
 	if (!cfg.enforce_labels)
 		return 1;
-	labels = sock_labels(s) | taint_of(bpf_get_current_pid_tgid() >> 32);
+	labels = send_labels(s);
 	if (flow_verdict(f, labels) != EA_VERDICT_BLOCKED)
 		return 1;
 	now = bpf_ktime_get_boot_ns();
@@ -748,7 +763,6 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
 	struct sock_state *s;
-	__u64 labels;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -757,10 +771,7 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 		return 0;
 	if (!s->owner_known)
 		owner_adopt(s, bpf_get_socket_cookie(sk));
-	labels = sock_labels(s);
-	if (cfg.path_labels)
-		labels |= taint_of(bpf_get_current_pid_tgid() >> 32);
-	tcp_report(sk, s, labels);
+	tcp_report(sk, s, send_labels(s));
 	return 0;
 }
 

@@ -305,8 +305,9 @@ class Bench:
         """bench_noop on a cgroup, or (None) on the file tracepoint only.
 
         A hook runs its programs in the order they were attached, and the
-        first one pays a cold start that the later ones do not (about 70 ns
-        per run of cgroup_skb/egress here, measured both ways). So a "lead"
+        first one pays a cold start that the later ones do not, whichever
+        program it is (attached in the other order, the agent's egress came
+        out below its no-op). So a "lead"
         no-op goes first, and the agent is compared with a "cmp" no-op that,
         like the agent's program, runs after another one."""
         out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}-{tag}.json")
