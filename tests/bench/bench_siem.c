@@ -103,6 +103,9 @@ static int write_file(const char *path, const char *text)
 /*
  * The receivers, one rsyslogd each, so that neither pays for the other's
  * modules: imrelp, and imtcp over the ossl driver; each writes to a file.
+ * The RELP ruleset runs its action in imrelp's own thread (a Direct queue):
+ * a message is in the file before imrelp acknowledges it, and no queue
+ * hand-off (a futex wake and a write per message) stands between them.
  */
 static int rsyslog_conf(const struct bench *b)
 {
@@ -115,7 +118,7 @@ static int rsyslog_conf(const struct bench *b)
 		 "main_queue(queue.timeoutShutdown=\"30000\" queue.dequeueBatchSize=\"1024\")\n"
 		 "module(load=\"imrelp\")\n"
 		 "template(name=\"raw\" type=\"string\" string=\"%%rawmsg%%\\n\")\n"
-		 "ruleset(name=\"relp\") { action(type=\"omfile\" file=\"%1$s/relp.log\" "
+		 "ruleset(name=\"relp\" queue.type=\"Direct\") { action(type=\"omfile\" file=\"%1$s/relp.log\" "
 		 "template=\"raw\") }\n"
 		 "input(type=\"imrelp\" port=\"%2$d\" address=\"127.0.0.1\" ruleset=\"relp\")\n",
 		 b->dir, b->relp_port);
