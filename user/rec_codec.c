@@ -118,8 +118,10 @@ static uint8_t mru_use(struct ea_mru *m, int i)
 {
 	uint8_t s = m->order[i];
 
-	memmove(m->order + 1, m->order, (size_t)i);
-	m->order[0] = s;
+	if (i) {
+		memmove(m->order + 1, m->order, (size_t)i);
+		m->order[0] = s;
+	}
 	return s;
 }
 
@@ -456,7 +458,7 @@ static inline __attribute__((always_inline)) bool get_u64(struct dec *d, uint64_
 }
 
 /* A varint that must fit max. */
-static bool get_num(struct dec *d, uint64_t max, uint64_t *v, const char *what)
+static inline __attribute__((always_inline)) bool get_num(struct dec *d, uint64_t max, uint64_t *v, const char *what)
 {
 	return get_u64(d, v, what) && (*v <= max || bad(d, what));
 }

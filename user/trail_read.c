@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
+#include <zlib.h>
 
 #include "rec_codec.h"
 #include "trail_read.h"
@@ -63,11 +65,11 @@ static int seg_init(struct ea_seg_reader *s, int fd, const char **why)
 	}
 	s->size = (uint64_t)st.st_size;
 	s->ctx = malloc(sizeof(*s->ctx));
-	if (!s->ctx || inflateInit2(&s->z, -15) != Z_OK) {
+	s->dd = libdeflate_alloc_decompressor();
+	if (!s->ctx || !s->dd) {
 		*why = "out of memory";
 		return -ENOMEM;
 	}
-	s->z_ok = true;
 	ea_rec_ctx_init(s->ctx);
 	return seg_read_header(s, why);
 }
@@ -97,8 +99,8 @@ int ea_seg_open(struct ea_seg_reader *s, int dirfd, const char *name, const char
 
 void ea_seg_close(struct ea_seg_reader *s)
 {
-	if (s->z_ok)
-		inflateEnd(&s->z);
+	if (s->dd)
+		libdeflate_free_decompressor(s->dd);
 	free(s->comp);
 	free(s->raw);
 	free(s->ctx);
@@ -154,6 +156,7 @@ static int reserve(uint8_t **buf, size_t *cap, size_t n)
 
 int ea_seg_load_block(struct ea_seg_reader *s, const char **why)
 {
+	size_t in, out;
 	int r;
 
 	if (reserve(&s->comp, &s->comp_cap, s->blk.comp_len) ||
@@ -168,13 +171,9 @@ int ea_seg_load_block(struct ea_seg_reader *s, const char **why)
 		*why = "block data checksum mismatch";
 		return -EINVAL;
 	}
-	inflateReset(&s->z);
-	s->z.next_in = s->comp;
-	s->z.avail_in = s->blk.comp_len;
-	s->z.next_out = s->raw;
-	s->z.avail_out = s->blk.raw_len;
-	r = inflate(&s->z, Z_FINISH);
-	if (r != Z_STREAM_END || s->z.avail_in || s->z.avail_out) {
+	if (libdeflate_deflate_decompress_ex(s->dd, s->comp, s->blk.comp_len, s->raw,
+					     s->blk.raw_len, &in, &out) != LIBDEFLATE_SUCCESS ||
+	    in != s->blk.comp_len || out != s->blk.raw_len) {
 		*why = "block does not inflate to its length";
 		return -EINVAL;
 	}
