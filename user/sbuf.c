@@ -31,16 +31,27 @@ void ea_sb_free(struct ea_sbuf *b)
 	b->len = b->cap = 0;
 }
 
+/* Two digits at a time: a record has a dozen numbers. */
 void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
 {
-	char tmp[20];
-	int n = 0;
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[20], *p = tmp + sizeof(tmp);
 
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	ea_sb_putn(b, tmp + sizeof(tmp) - n, (size_t)n);
+	while (v >= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	ea_sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "record.h"
+#include "sbuf.h"
 #include "util.h"
 
 /* What fn wrote to a memory stream. */
@@ -166,9 +167,35 @@ static void test_kind_names(void **state)
 	assert_int_equal(ea_rec_kind_parse("nope"), -1);
 }
 
+/* Decimal numbers at every digit count and the ends of the range. */
+static void test_u64_digits(void **state)
+{
+	struct ea_sbuf b = { 0 };
+	uint64_t v = 1;
+	char want[24];
+
+	for (int digits = 1; digits <= 20; digits++, v *= 10) {
+		uint64_t cases[] = { v - 1, v, v + 1, v * 7 + 3 };
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			if (digits == 20 && i == 3)
+				continue;	/* past the range */
+			ea_sb_reset(&b);
+			ea_sb_u64(&b, cases[i]);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
+			assert_string_equal(b.p, want);
+		}
+	}
+	ea_sb_reset(&b);
+	ea_sb_u64(&b, UINT64_MAX);
+	assert_string_equal(b.p, "18446744073709551615");
+	ea_sb_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u64_digits),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_flow_json_keys),
