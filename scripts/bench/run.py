@@ -448,8 +448,8 @@ class Bench:
                      measured=a, ratio=None, delta=d, unit="ns",
                      goal=f"<= {goal} ns net", met=None if d is None else d <= goal,
                      note=NO_STATS if d is None else
-                     f"{d:.0f} ns net of no-ops ({a:.0f} gross); per program: " +
-                     ", ".join(f"{n} {win.prog(n)[0] / win.units:.0f}"
+                     f"{d:.0f} ns net of no-ops ({a:.0f} gross); per program, net: " +
+                     ", ".join(f"{n} {(win.prog(n)[0] - win.nop(n)[0]) / win.units:.0f}"
                                for n in stats.ALL_PROGS if win.prog(n)[1]))
         w = wins["flagged"]
         us = w.cpu / w.units * 1e6 if w.units else None
