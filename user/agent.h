@@ -13,6 +13,7 @@
 #include "geo_table.h"
 #include "labels.h"
 #include "rec.h"
+#include "wallclock.h"
 
 #define EA_MAX_LINKS	32
 #define EA_MAX_TC	32
@@ -58,7 +59,7 @@ struct ea_agent {
 	FILE *out;
 	bool json;
 	char host[256];
-	int64_t boot_to_real_ns;
+	struct ea_wallclock clock;	/* the wall clock's offset and steps */
 	int64_t started_real_ns;
 	struct ea_cgroup_names *cg_names;
 	uint64_t lost_seen[EA_CNT_MAX];

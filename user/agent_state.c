@@ -30,6 +30,18 @@ uint64_t ea_boot_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Follow steps of the wall clock, but not its jitter. A step is in force
+ * from when the agent sees it (within a second of it).
+ */
+void ea_agent_follow_clock(struct ea_agent *a)
+{
+	int64_t now = ea_boot_to_real_ns(), cur = a->clock.offset_ns;
+
+	if (now - cur > 1000000 || cur - now > 1000000)
+		ea_wallclock_step(&a->clock, (int64_t)ea_boot_ns(), now);
+}
+
 void ea_agent_init_context(struct ea_agent *a)
 {
 	const char *h = a->cfg.agent.hostname;
@@ -38,29 +50,18 @@ void ea_agent_init_context(struct ea_agent *a)
 		snprintf(a->host, sizeof(a->host), "%s", h);
 	else if (gethostname(a->host, sizeof(a->host) - 1))
 		snprintf(a->host, sizeof(a->host), "localhost");
-	a->boot_to_real_ns = ea_boot_to_real_ns();
-	a->started_real_ns = a->boot_to_real_ns + (int64_t)ea_boot_ns();
+	ea_wallclock_step(&a->clock, 0, ea_boot_to_real_ns());
+	a->started_real_ns = a->clock.offset_ns + (int64_t)ea_boot_ns();
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);
 	a->evidence = ea_evidence_cache_new();
-}
-
-/*
- * Follow steps of the wall clock, but not its jitter: the start of a flow
- * must print the same in all of its records.
- */
-void ea_agent_follow_clock(struct ea_agent *a)
-{
-	int64_t now = ea_boot_to_real_ns();
-
-	if (now - a->boot_to_real_ns > 1000000 || a->boot_to_real_ns - now > 1000000)
-		a->boot_to_real_ns = now;
 }
 
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 {
 	struct ea_record_ctx ctx = {
 		.host = a->host,
-		.boot_to_real_ns = a->boot_to_real_ns,
+		.boot_to_real_ns = a->clock.offset_ns,
+		.start_to_real_ns = ea_wallclock_offset_at(&a->clock, (int64_t)e->start_ns),
 		.cgroup = e->origin == EA_ORIGIN_SOCKET && a->cg_names ?
 				  ea_cgroup_name(a->cg_names, e->cgroup_id) : NULL,
 		.label_names = a->table[a->bank].label_names,

@@ -166,7 +166,7 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 	r->ifindex = e->ifindex;
 	r->cgroup_id = e->cgroup_id;
 	r->cookie = e->cookie;
-	r->start_ns = (int64_t)e->start_ns + ctx->boot_to_real_ns;
+	r->start_ns = (int64_t)e->start_ns + ctx->start_to_real_ns;
 	r->bytes = e->bytes;
 	r->packets = e->packets;
 	memcpy(r->comm, e->comm, EA_COMM_LEN);

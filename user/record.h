@@ -19,6 +19,7 @@
 struct ea_record_ctx {
 	const char *host;
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME */
+	int64_t start_to_real_ns;	/* the same when the flow started */
 	const char *cgroup;		/* path of the event's cgroup, or NULL */
 	const char (*label_names)[64];	/* names by bit */
 	uint32_t nlabels;
