@@ -79,6 +79,9 @@ EOF
 	run_case sendfile $V4 $P "$E2E_TMP/file"
 	run_case splice $V6 $P "$E2E_TMP/file"
 	run_case iouring-send $V4 $P 50000
+	run_case iouring-connect $V6 $P 30000
+	run_case iouring-sendmsg $V4 $P 2500
+	run_case vmsplice $V4 $P 40000
 	run_case udp-connected $V4 $P 3000
 	run_case udp-sendto $V6 $P 3000
 	run_case udp-sendmsg $V4 $P 2500

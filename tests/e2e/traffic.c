@@ -100,7 +100,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: traffic sink PORT\n"
-	      "       traffic tcp4|tcp6|tcp-slow|tfo|iouring-send DST PORT N\n"
+	      "       traffic tcp4|tcp6|tcp-slow|tfo|vmsplice DST PORT N\n"
+	      "       traffic iouring-send|iouring-connect|iouring-sendmsg DST PORT N\n"
 	      "       traffic tcp-mapped DST4 PORT N\n"
 	      "       traffic sendfile|splice DST PORT FILE\n"
 	      "       traffic udp-connected|udp-sendto|udp-sendmsg DST PORT N\n"
@@ -508,46 +509,121 @@ static void run_splice(struct report *r, const struct target *t, const char *pat
 	tcp_finish(fd, r);
 }
 
-/* iouring-send: the payload goes by IORING_OP_SEND, no send syscall. */
-static void run_iouring(struct report *r, const struct target *t, size_t n)
+/* vmsplice: user memory -> pipe (vmsplice) -> socket (splice), no write or send. */
+static void run_vmsplice(struct report *r, const struct target *t, size_t n)
 {
 	char *buf = payload(n);
-	struct io_uring ring;
+	int fd = tcp_connect(t), p[2];
 	size_t off = 0;
-	int fd, err;
 
-	err = io_uring_queue_init(4, &ring, 0);
+	if (pipe2(p, O_CLOEXEC))
+		die("pipe");
+	socket_ends(fd, &r->flow[0]);
+	while (off < n) {
+		struct iovec iov = { .iov_base = buf + off, .iov_len = n - off };
+		ssize_t w = vmsplice(p[1], &iov, 1, 0);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("vmsplice");
+		splice_out(p[0], fd, (size_t)w);
+		off += (size_t)w;
+	}
+	close(p[0]);
+	close(p[1]);
+	r->flow[0].payload = n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+static void uring_init(struct io_uring *ring)
+{
+	int err = io_uring_queue_init(4, ring, 0);
+
 	if (err) {
 		errno = -err;
 		die("io_uring_queue_init");
 	}
-	fd = tcp_connect(t);
-	socket_ends(fd, &r->flow[0]);
-	while (off < n) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-		struct io_uring_cqe *cqe;
-		int res;
+}
 
-		io_uring_prep_send(sqe, fd, buf + off, n - off, MSG_NOSIGNAL);
-		err = io_uring_submit(&ring);
-		if (err >= 0)
-			err = io_uring_wait_cqe(&ring, &cqe);
-		if (err < 0) {
-			errno = -err;
-			die("io_uring submit");
-		}
-		res = cqe->res;
-		io_uring_cqe_seen(&ring, cqe);
-		if (res <= 0) {
-			errno = -res;
-			die("IORING_OP_SEND");
-		}
-		off += (size_t)res;
+/* Submit the one prepared entry and wait for its result. */
+static int uring_run(struct io_uring *ring, const char *what)
+{
+	struct io_uring_cqe *cqe;
+	int err = io_uring_submit(ring), res;
+
+	if (err >= 0)
+		err = io_uring_wait_cqe(ring, &cqe);
+	if (err < 0) {
+		errno = -err;
+		die("io_uring %s", what);
 	}
+	res = cqe->res;
+	io_uring_cqe_seen(ring, cqe);
+	return res;
+}
+
+/* uring_run for a request that must succeed. */
+static int uring_must(struct io_uring *ring, const char *what)
+{
+	int res = uring_run(ring, what);
+
+	if (res < 0) {
+		errno = -res;
+		die("%s", what);
+	}
+	return res;
+}
+
+/* n bytes on fd by IORING_OP_SEND. */
+static void uring_send_all(struct io_uring *ring, int fd, const char *buf, size_t n)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		io_uring_prep_send(io_uring_get_sqe(ring), fd, buf + off, n - off, MSG_NOSIGNAL);
+		off += (size_t)uring_must(ring, "IORING_OP_SEND");
+	}
+}
+
+/*
+ * iouring-send: the payload goes by IORING_OP_SEND, no send syscall;
+ * iouring-connect: also the connection is made by IORING_OP_CONNECT.
+ */
+static void run_iouring(struct report *r, const struct target *t, size_t n, bool connect_too)
+{
+	char *buf = payload(n);
+	struct io_uring ring;
+	int fd;
+
+	uring_init(&ring);
+	if (connect_too) {
+		fd = socket(t->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die("socket");
+		io_uring_prep_connect(io_uring_get_sqe(&ring), fd,
+				      (const struct sockaddr *)&t->ss, t->len);
+		uring_must(&ring, "IORING_OP_CONNECT");
+	} else {
+		fd = tcp_connect(t);
+	}
+	socket_ends(fd, &r->flow[0]);
+	uring_send_all(&ring, fd, buf, n);
 	io_uring_queue_exit(&ring);
 	r->flow[0].payload = n;
 	tcp_finish(fd, r);
 	free(buf);
+}
+
+static void run_iouring_send(struct report *r, const struct target *t, size_t n)
+{
+	run_iouring(r, t, n, false);
+}
+
+static void run_iouring_connect(struct report *r, const struct target *t, size_t n)
+{
+	run_iouring(r, t, n, true);
 }
 
 /* fork-send: the parent owns the socket, a child writes on it. */
@@ -703,6 +779,35 @@ static void run_udp_sendmsg(struct report *r, const struct target *t, size_t n)
 		udp_account(r, &r->flow[0], t, c, 1);
 		off += c;
 	} while (off < n);
+	unconnected_ends(fd, t, &r->flow[0]);
+	close(fd);
+	free(buf);
+}
+
+/* iouring-sendmsg: an unconnected socket, IORING_OP_SENDMSG per datagram. */
+static void run_iouring_sendmsg(struct report *r, const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(t);
+	struct io_uring ring;
+	size_t off = 0;
+
+	uring_init(&ring);
+	do {
+		size_t c = n - off < UDP_CHUNK ? n - off : UDP_CHUNK;
+		struct iovec iov = { .iov_base = buf + off, .iov_len = c };
+		struct msghdr m = {
+			.msg_name = (void *)&t->ss, .msg_namelen = t->len,
+			.msg_iov = &iov, .msg_iovlen = 1,
+		};
+
+		io_uring_prep_sendmsg(io_uring_get_sqe(&ring), fd, &m, 0);
+		if (uring_must(&ring, "IORING_OP_SENDMSG") != (int)c)
+			die("IORING_OP_SENDMSG: short datagram");
+		udp_account(r, &r->flow[0], t, c, 1);
+		off += c;
+	} while (off < n);
+	io_uring_queue_exit(&ring);
 	unconnected_ends(fd, t, &r->flow[0]);
 	close(fd);
 	free(buf);
@@ -932,33 +1037,6 @@ static void run_packet(struct report *r, const char *ifname, const struct target
 }
 
 /* ---- data labels: taint from files ------------------------------------- */
-
-static void uring_init(struct io_uring *ring)
-{
-	int err = io_uring_queue_init(4, ring, 0);
-
-	if (err) {
-		errno = -err;
-		die("io_uring_queue_init");
-	}
-}
-
-/* Submit the one prepared entry and wait for its result. */
-static int uring_run(struct io_uring *ring, const char *what)
-{
-	struct io_uring_cqe *cqe;
-	int err = io_uring_submit(ring), res;
-
-	if (err >= 0)
-		err = io_uring_wait_cqe(ring, &cqe);
-	if (err < 0) {
-		errno = -err;
-		die("io_uring %s", what);
-	}
-	res = cqe->res;
-	io_uring_cqe_seen(ring, cqe);
-	return res;
-}
 
 /* Open path for reading by IORING_OP_OPENAT: no open syscall at all. */
 static int uring_open(struct io_uring *ring, const char *path)
@@ -1551,7 +1629,10 @@ static bool run_dst_port_n(struct report *r, int argc, char **argv)
 		{ "tcp4", run_tcp, false }, { "tcp6", run_tcp, false },
 		{ "tcp-mapped", run_tcp, true }, { "tfo", run_tfo, false },
 		{ "tcp-slow", run_tcp_slow, false },
-		{ "iouring-send", run_iouring, false },
+		{ "iouring-send", run_iouring_send, false },
+		{ "iouring-connect", run_iouring_connect, false },
+		{ "iouring-sendmsg", run_iouring_sendmsg, false },
+		{ "vmsplice", run_vmsplice, false },
 		{ "fork-send", run_fork_send, false },
 		{ "udp-connected", run_udp_connected, false },
 		{ "udp-sendto", run_udp_sendto, false },
