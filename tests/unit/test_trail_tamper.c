@@ -273,6 +273,74 @@ static void tamper_block(const char *seg, int blk, enum op op, size_t i)
 	free(file);
 }
 
+enum bad_data { BAD_STREAM, LONGER_RAW, TRAILING_BYTES };
+
+/*
+ * Rewrite block blk of seg so that its compressed data, with every length
+ * and checksum made to match, is not what its header says: an invalid
+ * DEFLATE stream, a stream shorter than raw_len, bytes after the stream.
+ * The reader must refuse it (libdeflate's inflate, checked to the byte).
+ */
+static void bad_block_data(const char *seg, int blk, enum bad_data how)
+{
+	char path[1200];
+	size_t n, off, len;
+	uint8_t *file, out[70000];
+	struct ea_seg_hdr sh;
+	struct ea_blk_hdr h;
+	const char *why;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", g.dir, seg);
+	file = slurp(path, &n);
+	off = (size_t)ea_seg_hdr_get(file, n, &sh, &why);
+	for (int b = 0;; b++) {
+		assert_int_equal(ea_blk_hdr_get(file + off, &h, &why), 0);
+		if (b == blk)
+			break;
+		off += EA_BLK_HDR_LEN + h.comp_len;
+	}
+	len = h.comp_len;
+	memcpy(out + EA_BLK_HDR_LEN, file + off + EA_BLK_HDR_LEN, len);
+	if (how == BAD_STREAM)
+		memset(out + EA_BLK_HDR_LEN, 0xff, len);	/* block type 3: reserved */
+	else if (how == LONGER_RAW)
+		h.raw_len++;
+	else
+		memcpy(out + EA_BLK_HDR_LEN + len, "\0\1\2\3", 4), len += 4;
+	h.comp_len = (uint32_t)len;
+	h.data_crc = (uint32_t)crc32(0, out + EA_BLK_HDR_LEN, h.comp_len);
+	ea_blk_hdr_put(out, &h);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, file, off), (ssize_t)off);
+	assert_int_equal(write(fd, out, EA_BLK_HDR_LEN + len), (ssize_t)(EA_BLK_HDR_LEN + len));
+	off += EA_BLK_HDR_LEN + ea_blk_hdr_get(file + off, &h, &why) + h.comp_len;
+	assert_int_equal(write(fd, file + off, n - off), (ssize_t)(n - off));
+	close(fd);
+	if (verify() != 1 || !strstr(g.res.what, "inflate"))
+		fail_msg("%s block %d: bad data %d: verify says '%s'", seg, blk, how, g.res.what);
+	spill(path, file, n);
+	assert_int_equal(verify(), 0);
+	free(file);
+}
+
+static void test_bad_block_data(void **state)
+{
+	struct ea_seg_list l;
+	char name[40];
+	int dfd = open(g.dir, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	assert_int_equal(ea_seg_list(dfd, &l), 0);
+	ea_seg_name(name, l.seq[1], "eat");
+	for (enum bad_data how = BAD_STREAM; how <= TRAILING_BYTES; how++) {
+		bad_block_data(name, 0, how);
+		bad_block_data(name, 1, how);
+	}
+	ea_seg_list_free(&l);
+	close(dfd);
+}
+
 static void test_records(void **state)
 {
 	struct ea_seg_list l;
@@ -298,6 +366,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_bad_block_data),
 		cmocka_unit_test(test_flip_every_bit),
 	};
 
