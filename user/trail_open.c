@@ -381,8 +381,9 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	t->ctx = malloc(sizeof(*t->ctx));
 	if (t->ctx)
 		ea_rec_ctx_init(t->ctx);
+	/* raw DEFLATE at level 1; memLevel 9 (the largest hash) is the fastest */
 	if (!t->raw || !t->out || !t->cc || !t->ctx ||
-	    deflateInit2(&t->z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	    deflateInit2(&t->z, 1, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
 		ea_err_set(err, "trail: out of memory");
 		return -ENOMEM;
 	}
