@@ -838,6 +838,39 @@ class Bench:
                      ratio=None, delta=a - z, unit="ns", goal=None, met=None,
                      note=f"{a - z:.1f} ns above no-op")
 
+    def part7_datapath(self):
+        """The datapath ratios of parts 1 and 2 with labels configured: the
+        watched cgroup is a labelled one and a labelled file tree exists, so
+        every flow of w carries the label and the one to FLAGGED4 is flagged
+        for it (US is not in the label's allow)."""
+        files = os.path.join(self.tmp, "files")
+        os.makedirs(files, exist_ok=True)
+        w_rel = self.topo.cg["w"][len(self.topo.cg_mount):]
+        conf = (AGENT_CONF_HEAD + FULL_GEO +
+                f"[label eu-users]\ncgroup = {w_rel}\npath = {files}\nallow = eu\n")
+        agent = Agent(self, "labelled", conf, "w")
+        if not agent.start():
+            self.pending(7, "datapath ratios, labels configured",
+                         f"agent with labels: {agent.last_error()}")
+            return
+        n = max(3, self.pairs // 2)
+        try:
+            log(f"part 7: iperf3 with labels configured, {n} pairs")
+            p = self.paired(lambda: self.iperf("w"), lambda: self.iperf("u"), n)
+            self.ratio_row(7, "iperf3 TCP over veth, labels configured, agent / none",
+                           f"iperf3 -c {FLAGGED4} -t {self.t_iperf} (w vs u)", p, "Gbit/s",
+                           goal_min=0.99)
+            log(f"part 7: connections with labels configured, {n} pairs")
+            p = self.paired(lambda: self.conn("w")["rate"], lambda: self.conn("u")["rate"], n)
+            self.ratio_row(7, "TCP connections/s (flagged dst), labels configured, "
+                              "agent / none",
+                           f"bench_connect client {FLAGGED4} {CONN_PORT} {self.t_conn} "
+                           f"{self.conn_threads}", p, "conn/s", goal_min=0.97,
+                           note="flows of w carry the label by their cgroup; a labelled "
+                                "file tree is configured too (its hooks are attached)")
+        finally:
+            agent.stop()
+
     def part8(self):
         """The trail and SIEM benchmarks of their own issues, when built:
         run in the client namespace (the SIEM feed talks to an rsyslogd on
@@ -994,6 +1027,7 @@ class Bench:
             self.part6()
         if 7 in self.parts:
             self.part7()
+            self.part7_datapath()
         if 5 in self.parts or 9 in self.parts:
             self.part5()
         if 8 in self.parts:
