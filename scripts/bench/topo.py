@@ -4,8 +4,7 @@
 Two network namespaces joined by a veth pair, documentation addresses only
 and no route to the host's interfaces; under the cgroup2 mount one cgroup of
 the bench's own with children: `w` (watched by the agent), `u` (its
-unwatched sibling), `ws` (watched by a second agent, for the table
-comparison), `srv` (servers), `agent` (agents and helpers).
+unwatched sibling), `srv` (servers), `agent` (agents and helpers).
 
 Every namespace, cgroup, process, audit rule, daemon and sysctl the bench
 touches is written to a state file as soon as it exists, so that
@@ -28,7 +27,7 @@ CLIENT6 = "2001:db8:1::1"
 SERVER6 = "2001:db8:1::2"
 FLAGGED6 = "2001:db8:2::7"
 
-CGROUP_CHILDREN = ("w", "u", "ws", "srv", "agent")
+CGROUP_CHILDREN = ("w", "u", "srv", "agent")
 
 
 def sh(*argv, check=True, capture=False, quiet=False):
