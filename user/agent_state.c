@@ -36,7 +36,7 @@ uint64_t ea_boot_ns(void)
  */
 void ea_agent_follow_clock(struct ea_agent *a)
 {
-	int64_t now = ea_boot_to_real_ns(), cur = a->clock.offset_ns;
+	int64_t now = ea_boot_to_real_ns(), cur = ea_wallclock_offset(&a->clock);
 
 	if (now - cur > 1000000 || cur - now > 1000000)
 		ea_wallclock_step(&a->clock, (int64_t)ea_boot_ns(), now);
@@ -51,7 +51,7 @@ void ea_agent_init_context(struct ea_agent *a)
 	else if (gethostname(a->host, sizeof(a->host) - 1))
 		snprintf(a->host, sizeof(a->host), "localhost");
 	ea_wallclock_step(&a->clock, 0, ea_boot_to_real_ns());
-	a->started_real_ns = a->clock.offset_ns + (int64_t)ea_boot_ns();
+	a->started_real_ns = ea_wallclock_offset(&a->clock) + (int64_t)ea_boot_ns();
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);
 	a->evidence = ea_evidence_cache_new();
 }
@@ -60,7 +60,7 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e)
 {
 	struct ea_record_ctx ctx = {
 		.host = a->host,
-		.boot_to_real_ns = a->clock.offset_ns,
+		.boot_to_real_ns = ea_wallclock_offset(&a->clock),
 		.start_to_real_ns = ea_wallclock_offset_at(&a->clock, (int64_t)e->start_ns),
 		.cgroup = e->origin == EA_ORIGIN_SOCKET && a->cg_names ?
 				  ea_cgroup_name(a->cg_names, e->cgroup_id) : NULL,

@@ -458,7 +458,8 @@ static inline __attribute__((always_inline)) bool get_u64(struct dec *d, uint64_
 }
 
 /* A varint that must fit max. */
-static inline __attribute__((always_inline)) bool get_num(struct dec *d, uint64_t max, uint64_t *v, const char *what)
+static inline __attribute__((always_inline)) bool get_num(struct dec *d, uint64_t max,
+							  uint64_t *v, const char *what)
 {
 	return get_u64(d, v, what) && (*v <= max || bad(d, what));
 }

@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct libdeflate_decompressor;
-
 #include "rec_codec.h"
 #include "trail_fmt.h"
+
+struct libdeflate_decompressor;
 
 struct ea_seg_reader {
 	int fd;

@@ -13,7 +13,6 @@ void ea_wallclock_step(struct ea_wallclock *c, int64_t since_boot_ns, int64_t of
 	c->steps[c->n].since_boot_ns = c->n ? since_boot_ns : INT64_MIN;
 	c->steps[c->n].offset_ns = offset_ns;
 	c->n++;
-	c->offset_ns = offset_ns;
 }
 
 int64_t ea_wallclock_offset_at(const struct ea_wallclock *c, int64_t t)
@@ -22,5 +21,5 @@ int64_t ea_wallclock_offset_at(const struct ea_wallclock *c, int64_t t)
 
 	while (i > 0 && c->steps[i].since_boot_ns > t)
 		i--;
-	return i >= 0 ? c->steps[i].offset_ns : c->offset_ns;
+	return i >= 0 ? c->steps[i].offset_ns : 0;
 }

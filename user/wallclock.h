@@ -20,8 +20,13 @@ struct ea_wallclock {
 		int64_t offset_ns;
 	} steps[EA_WALLCLOCK_STEPS];	/* oldest first */
 	int n;
-	int64_t offset_ns;		/* the current offset */
 };
+
+/* The current offset (0 before the first step). */
+static inline int64_t ea_wallclock_offset(const struct ea_wallclock *c)
+{
+	return c->n ? c->steps[c->n - 1].offset_ns : 0;
+}
 
 /* offset_ns holds from boot time since_boot_ns on; the first offset given
  * also stands for all times before it. */

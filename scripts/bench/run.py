@@ -88,6 +88,7 @@ class Agent:
     def __init__(self, b, name, conf, cgroup):
         self.b, self.name, self.cgroup = b, name, cgroup
         self.conf = os.path.join(b.tmp, f"{name}.conf")
+        self.loaded = conf	# the configuration it runs on, once started
         with open(self.conf, "w") as f:
             f.write(conf)
         self.records = os.path.join(b.tmp, f"{name}.jsonl")
@@ -122,7 +123,7 @@ class Agent:
     def reload(self, conf, timeout=60):
         """Rewrite the configuration and SIGHUP the agent: True once it says
         it runs on the new one, False when it keeps the old one."""
-        if getattr(self, "loaded", None) == conf:
+        if self.loaded == conf:
             return True
         with open(self.err) as f:
             seen = f.read().count("reload: ")
@@ -613,7 +614,6 @@ class Bench:
         its table switched by reload (SIGHUP) between runs, so that the same
         programs run in the same place and only the table differs."""
         full, small = AGENT_CONF_HEAD + FULL_GEO, AGENT_CONF_HEAD + SMALL_GEO
-        agent.loaded = full
         n = max(3, self.pairs // 2)
         try:
             for kind in ("iperf", "conn", "udp"):

@@ -547,8 +547,9 @@ static void uring_init(struct io_uring *ring)
 	}
 }
 
-/* Submit the one prepared entry and wait for its result. */
-static int uring_run(struct io_uring *ring, const char *what)
+/* Submit the one prepared entry and wait for its result, which must not
+ * be an error (op and arg name it then). */
+static int uring_run(struct io_uring *ring, const char *op, const char *arg)
 {
 	struct io_uring_cqe *cqe;
 	int err = io_uring_submit(ring), res;
@@ -557,21 +558,13 @@ static int uring_run(struct io_uring *ring, const char *what)
 		err = io_uring_wait_cqe(ring, &cqe);
 	if (err < 0) {
 		errno = -err;
-		die("io_uring %s", what);
+		die("io_uring %s", op);
 	}
 	res = cqe->res;
 	io_uring_cqe_seen(ring, cqe);
-	return res;
-}
-
-/* uring_run for a request that must succeed. */
-static int uring_must(struct io_uring *ring, const char *what)
-{
-	int res = uring_run(ring, what);
-
 	if (res < 0) {
 		errno = -res;
-		die("%s", what);
+		die("%s %s", op, arg);
 	}
 	return res;
 }
@@ -583,7 +576,7 @@ static void uring_send_all(struct io_uring *ring, int fd, const char *buf, size_
 
 	while (off < n) {
 		io_uring_prep_send(io_uring_get_sqe(ring), fd, buf + off, n - off, MSG_NOSIGNAL);
-		off += (size_t)uring_must(ring, "IORING_OP_SEND");
+		off += (size_t)uring_run(ring, "IORING_OP_SEND", "");
 	}
 }
 
@@ -604,7 +597,7 @@ static void run_iouring(struct report *r, const struct target *t, size_t n, bool
 			die("socket");
 		io_uring_prep_connect(io_uring_get_sqe(&ring), fd,
 				      (const struct sockaddr *)&t->ss, t->len);
-		uring_must(&ring, "IORING_OP_CONNECT");
+		uring_run(&ring, "IORING_OP_CONNECT", "");
 	} else {
 		fd = tcp_connect(t);
 	}
@@ -802,7 +795,7 @@ static void run_iouring_sendmsg(struct report *r, const struct target *t, size_t
 		};
 
 		io_uring_prep_sendmsg(io_uring_get_sqe(&ring), fd, &m, 0);
-		if (uring_must(&ring, "IORING_OP_SENDMSG") != (int)c)
+		if (uring_run(&ring, "IORING_OP_SENDMSG", "") != (int)c)
 			die("IORING_OP_SENDMSG: short datagram");
 		udp_account(r, &r->flow[0], t, c, 1);
 		off += c;
@@ -1041,15 +1034,8 @@ static void run_packet(struct report *r, const char *ifname, const struct target
 /* Open path for reading by IORING_OP_OPENAT: no open syscall at all. */
 static int uring_open(struct io_uring *ring, const char *path)
 {
-	int fd;
-
 	io_uring_prep_openat(io_uring_get_sqe(ring), AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	fd = uring_run(ring, "openat");
-	if (fd < 0) {
-		errno = -fd;
-		die("IORING_OP_OPENAT %s", path);
-	}
-	return fd;
+	return uring_run(ring, "IORING_OP_OPENAT", path);
 }
 
 /* Read fd to its end, by read() or, with a ring, by IORING_OP_READ. */
@@ -1063,11 +1049,7 @@ static uint64_t read_all(int fd, struct io_uring *ring, const char *path)
 
 		if (ring) {
 			io_uring_prep_read(io_uring_get_sqe(ring), fd, buf, sizeof(buf), total);
-			n = uring_run(ring, "read");
-			if (n < 0) {
-				errno = (int)-n;
-				die("IORING_OP_READ %s", path);
-			}
+			n = uring_run(ring, "IORING_OP_READ", path);
 		} else {
 			n = read(fd, buf, sizeof(buf));
 			if (n < 0 && errno == EINTR)

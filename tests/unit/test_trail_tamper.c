@@ -221,6 +221,39 @@ static size_t build_block(struct ea_blk_hdr *h, const struct frame *fr, size_t n
 	return EA_BLK_HDR_LEN + h->comp_len;
 }
 
+/* Offset of block blk's header in a segment file; its header into *h. */
+static size_t find_block(const uint8_t *file, size_t n, int blk, struct ea_blk_hdr *h)
+{
+	struct ea_seg_hdr sh;
+	const char *why;
+	size_t off = (size_t)ea_seg_hdr_get(file, n, &sh, &why);
+
+	for (int b = 0;; b++) {
+		assert_true(off + EA_BLK_HDR_LEN <= n);
+		assert_int_equal(ea_blk_hdr_get(file + off, h, &why), 0);
+		if (b == blk)
+			return off;
+		off += EA_BLK_HDR_LEN + h->comp_len;
+	}
+}
+
+/* Write path as file[0..n) with the block at off replaced by blk[0..len). */
+static void replace_block(const char *path, const uint8_t *file, size_t n, size_t off,
+			  const uint8_t *blk, size_t len)
+{
+	struct ea_blk_hdr h;
+	const char *why;
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, file, off), (ssize_t)off);
+	assert_int_equal(write(fd, blk, len), (ssize_t)len);
+	assert_int_equal(ea_blk_hdr_get(file + off, &h, &why), 0);
+	off += EA_BLK_HDR_LEN + h.comp_len;
+	assert_int_equal(write(fd, file + off, n - off), (ssize_t)(n - off));
+	close(fd);
+}
+
 /* Rewrite block blk of segment seg with op applied at record i, checksums
  * right; verify must fail and name the segment and a seq. */
 static void tamper_block(const char *seg, int blk, enum op op, size_t i)
@@ -229,22 +262,12 @@ static void tamper_block(const char *seg, int blk, enum op op, size_t i)
 	size_t n, off, rawn, nf, nout;
 	uint8_t *file, raw[65536], out[70000], altered[EA_REC_ENC_MAX];
 	struct frame in[2048], fr[2048];
-	struct ea_seg_hdr sh;
 	struct ea_blk_hdr h;
-	const char *why;
 	z_stream z = { 0 };
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", g.dir, seg);
 	file = slurp(path, &n);
-	off = (size_t)ea_seg_hdr_get(file, n, &sh, &why);
-	for (int b = 0;; b++) {
-		assert_true(off + EA_BLK_HDR_LEN <= n);
-		assert_int_equal(ea_blk_hdr_get(file + off, &h, &why), 0);
-		if (b == blk)
-			break;
-		off += EA_BLK_HDR_LEN + h.comp_len;
-	}
+	off = find_block(file, n, blk, &h);
 	inflateInit2(&z, -15);
 	z.next_in = file + off + EA_BLK_HDR_LEN;
 	z.avail_in = h.comp_len;
@@ -257,12 +280,7 @@ static void tamper_block(const char *seg, int blk, enum op op, size_t i)
 	assert_true(i < nf);
 	nf = apply(op, in, nf, i, fr, altered);
 	nout = build_block(&h, fr, nf, out);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	assert_int_equal(write(fd, file, off), (ssize_t)off);
-	assert_int_equal(write(fd, out, nout), (ssize_t)nout);
-	off += EA_BLK_HDR_LEN + ea_blk_hdr_get(file + off, &h, &why) + h.comp_len;
-	assert_int_equal(write(fd, file + off, n - off), (ssize_t)(n - off));
-	close(fd);
+	replace_block(path, file, n, off, out, nout);
 	if (verify() != 1)
 		fail_msg("%s block %d: op %d at record %zu passes verify", seg, blk, op, i);
 	if (!g.res.segment[0] || !g.res.seq)
@@ -286,20 +304,11 @@ static void bad_block_data(const char *seg, int blk, enum bad_data how)
 	char path[1200];
 	size_t n, off, len;
 	uint8_t *file, out[70000];
-	struct ea_seg_hdr sh;
 	struct ea_blk_hdr h;
-	const char *why;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", g.dir, seg);
 	file = slurp(path, &n);
-	off = (size_t)ea_seg_hdr_get(file, n, &sh, &why);
-	for (int b = 0;; b++) {
-		assert_int_equal(ea_blk_hdr_get(file + off, &h, &why), 0);
-		if (b == blk)
-			break;
-		off += EA_BLK_HDR_LEN + h.comp_len;
-	}
+	off = find_block(file, n, blk, &h);
 	len = h.comp_len;
 	memcpy(out + EA_BLK_HDR_LEN, file + off + EA_BLK_HDR_LEN, len);
 	if (how == BAD_STREAM)
@@ -311,12 +320,7 @@ static void bad_block_data(const char *seg, int blk, enum bad_data how)
 	h.comp_len = (uint32_t)len;
 	h.data_crc = (uint32_t)crc32(0, out + EA_BLK_HDR_LEN, h.comp_len);
 	ea_blk_hdr_put(out, &h);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	assert_int_equal(write(fd, file, off), (ssize_t)off);
-	assert_int_equal(write(fd, out, EA_BLK_HDR_LEN + len), (ssize_t)(EA_BLK_HDR_LEN + len));
-	off += EA_BLK_HDR_LEN + ea_blk_hdr_get(file + off, &h, &why) + h.comp_len;
-	assert_int_equal(write(fd, file + off, n - off), (ssize_t)(n - off));
-	close(fd);
+	replace_block(path, file, n, off, out, EA_BLK_HDR_LEN + len);
 	if (verify() != 1 || !strstr(g.res.what, "inflate"))
 		fail_msg("%s block %d: bad data %d: verify says '%s'", seg, blk, how, g.res.what);
 	spill(path, file, n);
