@@ -52,21 +52,17 @@ static int refuse(struct ea_trail *t)
 /* Compress the block being built into the pending block. */
 static int build_block(struct ea_trail *t)
 {
-	int r;
+	size_t comp;
 
 	if (!t->blk.count)
 		return 0;
-	deflateReset(&t->z);
-	t->z.next_in = t->raw;
-	t->z.avail_in = (uInt)t->raw_len;
-	t->z.next_out = t->out + EA_BLK_HDR_LEN;
-	t->z.avail_out = (uInt)(EA_BLK_COMP_MAX);
-	r = deflate(&t->z, Z_FINISH);
-	if (r != Z_STREAM_END)
-		return -EIO;
+	comp = libdeflate_deflate_compress(t->zc, t->raw, t->raw_len, t->out + EA_BLK_HDR_LEN,
+					   EA_BLK_COMP_MAX);
+	if (!comp)
+		return -EIO;	/* cannot happen: the buffer holds the bound */
 	t->blk.raw_len = (uint32_t)t->raw_len;
-	t->blk.comp_len = (uint32_t)t->z.total_out;
-	t->blk.data_crc = (uint32_t)crc32(0, t->out + EA_BLK_HDR_LEN, t->blk.comp_len);
+	t->blk.comp_len = (uint32_t)comp;
+	t->blk.data_crc = libdeflate_crc32(0, t->out + EA_BLK_HDR_LEN, comp);
 	ea_blk_hdr_put(t->out, &t->blk);
 	t->out_len = EA_BLK_HDR_LEN + t->blk.comp_len;
 	t->out_blk = t->blk;
@@ -361,7 +357,7 @@ void ea_trail_free(struct ea_trail *t)
 		close(t->fd);
 	if (t->dirfd >= 0)
 		close(t->dirfd);
-	deflateEnd(&t->z);
+	libdeflate_free_compressor(t->zc);
 	ea_chain_free(t->cc);
 	EVP_PKEY_free(t->key);
 	free(t->raw);

@@ -38,7 +38,7 @@ struct ea_seg_hdr {
 	char host[EA_REC_HOST_MAX];
 };
 
-/* Block header: one zlib (raw deflate) stream of count records. */
+/* Block header: one raw DEFLATE stream (RFC 1951) of count records. */
 struct ea_blk_hdr {
 	uint32_t count;
 	uint64_t first_seq;

@@ -4,7 +4,7 @@
 #define EA_TRAIL_PRIV_H
 
 #include <limits.h>
-#include <zlib.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
 
 #include "trail.h"
@@ -44,7 +44,7 @@ struct ea_trail {
 	uint8_t out_chain[EA_CHAIN_LEN];	/* chain after its last record */
 	bool pending;
 
-	z_stream z;
+	struct libdeflate_compressor *zc;	/* raw DEFLATE, level 1 */
 	struct ea_rec_ctx *ctx;		/* of the block being built */
 	struct ea_chain_ctx *cc;
 	EVP_PKEY *key;

@@ -47,8 +47,8 @@ void ea_seg_close(struct ea_seg_reader *s);
  */
 int ea_seg_next_block(struct ea_seg_reader *s, const char **why);
 /* Read the current block's data, check its CRC and inflate it. Blocks are
- * raw DEFLATE (zlib's deflate writes them); libdeflate inflates a whole
- * block in one call, faster than zlib's streaming inflate. */
+ * raw DEFLATE; libdeflate inflates a whole block in one call, faster than
+ * zlib's streaming inflate. */
 int ea_seg_load_block(struct ea_seg_reader *s, const char **why);
 /* The next encoded record of the loaded block: 1, 0 after the last one
  * (when the counts and lengths agree), -EINVAL otherwise. Records are
