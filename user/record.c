@@ -287,7 +287,7 @@ static void flow_json(struct ea_sbuf *b, const struct ea_rec *r)
 
 void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
 {
-	static const char hex[] = "0123456789abcdef";
+	char chain[2 * sizeof(r->chain) + 1];
 
 	key_name(b, "{\"event\":", ea_rec_kind_name(r->kind));
 	ea_sb_puts(b, ",\"ts\":\"");
@@ -296,12 +296,8 @@ void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
 	ea_sb_json_str(b, r->host);
 	if (r->seq) {
 		key_u64(b, ",\"seq\":", r->seq);
-		ea_sb_puts(b, ",\"chain\":\"");
-		for (int i = 0; i < 32; i++) {
-			ea_sb_putc(b, hex[r->chain[i] >> 4]);
-			ea_sb_putc(b, hex[r->chain[i] & 15]);
-		}
-		ea_sb_putc(b, '"');
+		ea_hex(chain, r->chain, sizeof(r->chain));
+		key_name(b, ",\"chain\":", chain);
 	}
 	if (ea_rec_is_flow(r)) {
 		flow_json(b, r);

@@ -76,6 +76,12 @@ static const char *json_escape(unsigned char c, char buf[8])
 	return NULL;
 }
 
+/* Whether a byte goes into a JSON string as it is (most do). */
+static inline bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void ea_sb_json_str(struct ea_sbuf *b, const char *str)
 {
 	ea_sb_json_strn(b, str, SIZE_MAX);
@@ -89,6 +95,10 @@ void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
 
 	ea_sb_putc(b, '"');
 	while (*s && s != end) {
+		if (json_plain(*s)) {
+			s++;
+			continue;
+		}
 		size_t n = *s < 0x80 ? 1 : ea_utf8_valid_len(s);
 
 		if (end && n > (size_t)(end - s))

@@ -713,13 +713,7 @@ static bool addr_v4(const uint8_t a[16])
 /* The record's chain value in lower-case hex. */
 static void chain_hex(const struct ea_rec *r, char hex[65])
 {
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[r->chain[i] >> 4];
-		hex[2 * i + 1] = digits[r->chain[i] & 15];
-	}
-	hex[64] = '\0';
+	ea_hex(hex, r->chain, sizeof(r->chain));
 }
 
 /* Upper-case protocol name for CEF and LEEF. */

@@ -230,17 +230,6 @@ void ea_chain_next(struct ea_chain_ctx *c, uint8_t chain[EA_CHAIN_LEN],
 	EVP_DigestFinal_ex(c->ctx, chain, &n);
 }
 
-void ea_hex(char *out, const uint8_t *b, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

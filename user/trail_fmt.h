@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "rec.h"
+#include "util.h"
 
 #define EA_SEG_MAGIC		"EATRAIL1"
 #define EA_SEG_VERSION		1
@@ -80,7 +81,6 @@ void ea_chain_free(struct ea_chain_ctx *c);
 void ea_chain_next(struct ea_chain_ctx *c, uint8_t chain[EA_CHAIN_LEN],
 		   const uint8_t *rec, size_t len);
 
-void ea_hex(char *out, const uint8_t *b, size_t n);	/* 2n + 1 bytes */
 int ea_unhex(uint8_t *out, const char *hex, size_t n);	/* exactly 2n digits */
 
 #endif /* EA_TRAIL_FMT_H */

@@ -118,3 +118,14 @@ void ea_json_str(FILE *f, const char *str)
 	if (!b.oom)
 		fwrite(b.p, 1, b.len, f);
 }
+
+void ea_hex(char *out, const uint8_t *b, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

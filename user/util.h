@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes: the contract of every command. */
@@ -31,5 +32,7 @@ const char *ea_data_file(const char *name, char *buf, size_t len);
 void ea_json_str(FILE *f, const char *s);
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 size_t ea_utf8_valid_len(const unsigned char *s);
+/* n bytes as 2n lower-case hex digits and a NUL. */
+void ea_hex(char *out, const uint8_t *b, size_t n);
 
 #endif /* EA_UTIL_H */
