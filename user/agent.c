@@ -221,7 +221,7 @@ static int open_and_load(struct ea_agent *a)
 /* Labels into the maps, then the settings the datapath reads. */
 static int set_kernel_config(struct ea_agent *a)
 {
-	struct ea_kern_config k = { 0 }, *live = &a->skel->bss->cfg;
+	struct ea_kern_config k = { 0 }, *want = &a->kcfg;
 	struct ea_err err = { { 0 } };
 	int ret, level;
 	uint64_t id;
@@ -231,26 +231,27 @@ static int set_kernel_config(struct ea_agent *a)
 		ea_log("%s", err.msg[0] ? err.msg : strerror(-ret));
 		return ret;
 	}
-	live->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
-	live->record_all = a->cfg.agent.record_all;
-	live->mode = a->cfg.agent.mode;
-	live->default_labels = k.default_labels;
-	live->enforce_labels = k.enforce_labels;
-	live->path_labels = k.path_labels;
-	live->path_label_set = k.path_label_set;
-	live->cgroup_labelled = k.cgroup_labelled;
-	live->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
-	live->taint_gen = 1;	/* 0 marks a socket's labels as never computed */
+	want->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
+	want->record_all = a->cfg.agent.record_all;
+	want->mode = a->cfg.agent.mode;
+	want->default_labels = k.default_labels;
+	want->enforce_labels = k.enforce_labels;
+	want->path_labels = k.path_labels;
+	want->path_label_set = k.path_label_set;
+	want->cgroup_labelled = k.cgroup_labelled;
+	want->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
+	/* 0 marks a socket's labels as never computed; the datapath bumps it */
+	a->skel->bss->cfg.taint_gen = 1;
 	level = ea_cgroup_level(a->cg_mount, a->cg_path);
 	ret = level < 0 ? level : ea_cgroup_id(a->cg_path, &id);
 	if (ret < 0) {
 		ea_log("%s: %s", a->cg_path, strerror(-ret));
 		return ret;
 	}
-	live->watched_cgroup = id;
-	live->watched_level = (uint32_t)level;
-	live->geo_bank = a->bank;
-	__atomic_add_fetch(&live->policy_gen, 1, __ATOMIC_SEQ_CST);
+	want->watched_cgroup = id;
+	want->watched_level = (uint32_t)level;
+	want->geo_bank = a->bank;
+	ea_agent_settings_publish(a);
 	if (k.enforce_labels)
 		ea_log("enforce mode: flows of labels 0x%llx to destinations they may not "
 		       "reach are stopped", (unsigned long long)k.enforce_labels);
@@ -292,7 +293,8 @@ static const struct cgroup_prog cgroup_progs[] = {
 	{ "cgroup_skb/egress", get_egress },
 };
 
-static int add_link(struct ea_agent *a, struct bpf_link *l, const char *what)
+static int add_link(struct ea_agent *a, struct bpf_program *p, struct bpf_link *l,
+		    const char *what)
 {
 	if (a->nlinks == EA_MAX_LINKS) {
 		bpf_link__destroy(l);
@@ -307,7 +309,7 @@ static int add_link(struct ea_agent *a, struct bpf_link *l, const char *what)
 	}
 	a->links[a->nlinks++] = l;
 	snprintf(a->hooks[a->nhooks++], sizeof(a->hooks[0]), "%s", what);
-	return 0;
+	return ea_agent_guard_link(a, a->nlinks - 1, p);
 }
 
 static int attach_cgroup(struct ea_agent *a)
@@ -320,8 +322,10 @@ static int attach_cgroup(struct ea_agent *a)
 		ea_log("%s: %s", a->cg_path, strerror(-err));
 		return err;
 	}
+	/* set once, then frozen: no write from user space reaches it again */
 	if (bpf_map_update_elem(bpf_map__fd(a->skel->maps.watched_cgroup), &(uint32_t){ 0 },
-				&a->cgroup_fd, BPF_ANY)) {
+				&a->cgroup_fd, BPF_ANY) ||
+	    bpf_map_freeze(bpf_map__fd(a->skel->maps.watched_cgroup))) {
 		err = -errno;
 		ea_log("watched_cgroup: %s", strerror(-err));
 		return err;
@@ -329,7 +333,7 @@ static int attach_cgroup(struct ea_agent *a)
 	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
 		struct bpf_program *p = cgroup_progs[i].get(a);
 
-		err = add_link(a, bpf_program__attach_cgroup(p, a->cgroup_fd),
+		err = add_link(a, p, bpf_program__attach_cgroup(p, a->cgroup_fd),
 			       cgroup_progs[i].name);
 		if (err)
 			return err;
@@ -337,12 +341,14 @@ static int attach_cgroup(struct ea_agent *a)
 	if (!a->tcp_ends_at_close)
 		return 0;
 	if (!a->tcp_by_state)
-		return add_link(a, bpf_program__attach(a->skel->progs.tcp_close),
+		return add_link(a, a->skel->progs.tcp_close,
+				bpf_program__attach(a->skel->progs.tcp_close),
 				"tp_btf/inet_sock_set_state");
-	err = add_link(a, bpf_program__attach(a->skel->progs.tcp_state),
+	err = add_link(a, a->skel->progs.tcp_state, bpf_program__attach(a->skel->progs.tcp_state),
 		       "tp_btf/inet_sock_set_state");
 	if (!err)
-		err = add_link(a, bpf_program__attach(a->skel->progs.tcp_send),
+		err = add_link(a, a->skel->progs.tcp_send,
+			       bpf_program__attach(a->skel->progs.tcp_send),
 			       "tp_btf/sock_send_length");
 	return err;
 }
@@ -390,8 +396,7 @@ static int attach_taint(struct ea_agent *a)
 		return 0;
 	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++)
 		if (bpf_program__autoload(p))
-			err = add_link(a, bpf_program__attach(p),
-				       bpf_program__section_name(p));
+			err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
 	return err;
 }
 
@@ -522,6 +527,7 @@ static int run_loop(struct ea_agent *a)
 		if (now - last_tick >= 1000000000) {
 			last_tick = now;
 			ea_agent_follow_clock(a);
+			ea_agent_guard_check(a);
 			report_lost(a);
 			ea_agent_sweep_flows(a);
 			ea_agent_write_status(a);

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "config.h"
+#include "egress_audit.h"
 #include "geo_maps.h"
 #include "geo_table.h"
 #include "labels.h"
@@ -27,6 +28,7 @@ struct ea_tc {
 	struct bpf_tc_hook hook;
 	struct bpf_tc_opts opts;
 	bool created_hook;
+	bool lost;		/* changed and not yet put back (agent_guard.c) */
 	char name[16];		/* IF_NAMESIZE */
 };
 
@@ -48,10 +50,13 @@ struct ea_agent {
 	char cg_path[PATH_MAX];
 	int cgroup_fd;
 	struct bpf_link *links[EA_MAX_LINKS];
+	struct bpf_program *link_prog[EA_MAX_LINKS];	/* what each link must run */
+	uint32_t link_prog_id[EA_MAX_LINKS];
+	bool link_lost[EA_MAX_LINKS];	/* changed and not yet put back */
 	size_t nlinks;
 	struct ea_tc tc[EA_MAX_TC];
 	size_t ntc;
-	char hooks[EA_MAX_LINKS + EA_MAX_TC][48];
+	char hooks[EA_MAX_LINKS + EA_MAX_TC][48];	/* links' names, then tc's */
 	size_t nhooks;
 	char pin_dir[PATH_MAX];
 	bool pinned;
@@ -70,6 +75,8 @@ struct ea_agent {
 	struct ea_trail *trail;		/* the audit trail every record goes to */
 	struct ea_siem *siem;		/* the SIEM feed, reading the trail */
 	int64_t last_heartbeat_ns;
+	struct ea_kern_config kcfg;	/* the datapath's settings as the agent set them */
+	uint64_t tampers;		/* changes made to hooks or settings behind its back */
 };
 
 int64_t ea_boot_to_real_ns(void);
@@ -86,6 +93,14 @@ void ea_agent_sweep_flows(struct ea_agent *a);
 void ea_agent_end_dev_flows(struct ea_agent *a);
 void ea_agent_write_status(struct ea_agent *a);
 int ea_agent_pin(struct ea_agent *a);
+/* An agent record of kind with a JSON detail, to the trail and the output. */
+void ea_agent_record(struct ea_agent *a, uint32_t kind, const char *detail);
+
+/* The guard (agent_guard.c): kcfg into the datapath's .bss, policy_gen
+ * last; what program link i must run; the check made every second. */
+void ea_agent_settings_publish(struct ea_agent *a);
+int ea_agent_guard_link(struct ea_agent *a, size_t i, struct bpf_program *p);
+void ea_agent_guard_check(struct ea_agent *a);
 void ea_agent_unpin(struct ea_agent *a);
 void ea_agent_free(struct ea_agent *a);
 

@@ -282,10 +282,11 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 		a->cfg.agent.record_all ? "all" : "flagged", a->tcp_end_hook);
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
-	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"geo\":{\"ranges\":%llu,"
+	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
+		"\"geo\":{\"ranges\":%llu,"
 		"\"intervals\":%zu,\"results\":%u,\"trie_chunks\":%u,\"bank\":%u},",
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
-		(unsigned long long)t->geo_ranges, t->ivl.n, t->nresults, t->nchunks,
+		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n, t->nresults, t->nchunks,
 		a->bank);
 	write_maps_json(f, a);
 	if (a->siem) {

@@ -25,8 +25,7 @@ static int64_t real_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* An agent record of kind with detail, through ea_agent_emit. */
-static void emit_agent_record(struct ea_agent *a, uint32_t kind, const char *detail)
+void ea_agent_record(struct ea_agent *a, uint32_t kind, const char *detail)
 {
 	struct ea_rec *r = &a->rec;
 
@@ -77,7 +76,7 @@ static void record_config(struct ea_agent *a)
 		 (unsigned long long)c->retain_size, (unsigned long long)c->retain_age_s,
 		 c->checkpoint_interval_s, c->heartbeat_interval_s,
 		 c->record_all ? "all" : "flagged", c->mode == EA_MODE_ENFORCE ? "enforce" : "audit");
-	emit_agent_record(a, EA_REC_CONFIG, detail);
+	ea_agent_record(a, EA_REC_CONFIG, detail);
 }
 
 /* The trail's own records (checkpoints, repairs, ...) are printed too. */
@@ -124,7 +123,7 @@ void ea_agent_trail_started(struct ea_agent *a)
 				      a->hooks[i]);
 	if (n < sizeof(detail))
 		snprintf(detail + n, sizeof(detail) - n, "]}");
-	emit_agent_record(a, EA_REC_AGENT_START, detail);
+	ea_agent_record(a, EA_REC_AGENT_START, detail);
 }
 
 /* The heartbeat: kernel counters, records made, written and not yet. */
@@ -150,7 +149,7 @@ static void heartbeat(struct ea_agent *a)
 		 "},\"records\":%llu,\"written\":%llu,\"lag\":%llu,\"refused\":%llu}",
 		 (unsigned long long)a->records, (unsigned long long)st.written,
 		 (unsigned long long)(st.appended - st.written), (unsigned long long)st.refused);
-	emit_agent_record(a, EA_REC_HEARTBEAT, detail);
+	ea_agent_record(a, EA_REC_HEARTBEAT, detail);
 }
 
 void ea_agent_trail_tick(struct ea_agent *a)
@@ -172,7 +171,7 @@ void ea_agent_trail_close(struct ea_agent *a, int exit_code)
 		return;
 	snprintf(detail, sizeof(detail), "{\"exit\":%d,\"records\":%llu}", exit_code,
 		 (unsigned long long)a->records + 1);
-	emit_agent_record(a, EA_REC_AGENT_STOP, detail);
+	ea_agent_record(a, EA_REC_AGENT_STOP, detail);
 	if (ea_trail_close(a->trail))
 		ea_log("audit trail: closing failed; see above");
 	a->trail = NULL;

@@ -28,7 +28,8 @@ enum ea_rec_kind {
 	EA_REC_REPAIR = 10,	/* a torn tail was cut at start */
 	EA_REC_GAP = 11,	/* records could not be written (disk full) */
 	EA_REC_RETENTION = 12,	/* segments deleted by retention */
-	EA_REC_KIND_MAX = 13,
+	EA_REC_TAMPER = 13,	/* the agent's hooks or settings changed behind its back */
+	EA_REC_KIND_MAX = 14,
 };
 
 #define EA_REC_HOST_MAX		256

@@ -22,6 +22,7 @@ static const char *const kind_names[EA_REC_KIND_MAX] = {
 	[EA_REC_REPAIR] = "repair",
 	[EA_REC_GAP] = "gap",
 	[EA_REC_RETENTION] = "retention",
+	[EA_REC_TAMPER] = "tamper",
 };
 
 const char *ea_rec_kind_name(uint32_t kind)

@@ -138,11 +138,10 @@ void ea_agent_reload(struct ea_agent *a)
 		ea_config_free(&cfg);
 		return;
 	}
-	a->skel->bss->cfg.record_all = cfg.agent.record_all;
-	a->skel->bss->cfg.update_interval_ns = (uint64_t)cfg.agent.update_interval_s *
-					       1000000000ull;
-	a->skel->bss->cfg.geo_bank = idle;
-	__atomic_add_fetch(&a->skel->bss->cfg.policy_gen, 1, __ATOMIC_SEQ_CST);
+	a->kcfg.record_all = cfg.agent.record_all;
+	a->kcfg.update_interval_ns = (uint64_t)cfg.agent.update_interval_s * 1000000000ull;
+	a->kcfg.geo_bank = idle;
+	ea_agent_settings_publish(a);
 	a->bank = idle;
 	ea_config_free(&a->cfg);
 	a->cfg = cfg;

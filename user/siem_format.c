@@ -64,6 +64,7 @@ static const struct {
 	{ "lost", EA_SIEM_LOST },
 	{ "checkpoint", EA_SIEM_CHECKPOINT },
 	{ "agent", EA_SIEM_AGENT },
+	{ "tamper", EA_SIEM_TAMPER },
 };
 
 /* What a record of each kind is, for people (CEF name, JSON message). */
@@ -80,6 +81,7 @@ static const char *const kind_text[EA_REC_KIND_MAX] = {
 	[EA_REC_REPAIR] = "Trail repaired",
 	[EA_REC_GAP] = "Trail gap",
 	[EA_REC_RETENTION] = "Trail retention",
+	[EA_REC_TAMPER] = "Agent tampered with",
 };
 
 /* The format called name, or -1. */
@@ -111,6 +113,8 @@ uint32_t ea_siem_class_of(const struct ea_rec *r)
 		return EA_SIEM_LOST;
 	case EA_REC_CHECKPOINT:
 		return EA_SIEM_CHECKPOINT;
+	case EA_REC_TAMPER:
+		return EA_SIEM_TAMPER;
 	}
 	return EA_SIEM_AGENT;
 }
@@ -125,14 +129,15 @@ uint32_t ea_siem_class_parse(const char *w, size_t n)
 }
 
 /*
- * Severity: a flow that went where it may not is high, one that was
- * stopped medium, lost audit data an error, the rest information.
+ * Severity: the auditor itself attacked is critical, a flow that went
+ * where it may not high, one that was stopped medium, lost audit data an
+ * error, the rest information.
  */
 void ea_siem_severity(const struct ea_rec *r, struct ea_siem_sev *sev)
 {
 	static const struct ea_siem_sev info = { 6, 1, 1 }, allowed = { 6, 3, 1 },
 		blocked = { 5, 5, 3 }, flagged = { 4, 7, 4 }, lost = { 3, 8, 4 },
-		trail = { 5, 4, 2 };
+		trail = { 5, 4, 2 }, tamper = { 2, 9, 5 };
 
 	switch (ea_siem_class_of(r)) {
 	case EA_SIEM_FLAGGED:
@@ -146,6 +151,9 @@ void ea_siem_severity(const struct ea_rec *r, struct ea_siem_sev *sev)
 		return;
 	case EA_SIEM_LOST:
 		*sev = lost;
+		return;
+	case EA_SIEM_TAMPER:
+		*sev = tamper;
 		return;
 	}
 	*sev = r->kind == EA_REC_REPAIR || r->kind == EA_REC_RETENTION ? trail : info;
@@ -1088,7 +1096,7 @@ static void ecs_event(struct jw *j, const struct ea_rec *r)
 
 	ea_siem_severity(r, &sev);
 	jw_open(j, "event", '{');
-	jw_str(j, "kind", cls & (EA_SIEM_FLAGGED | EA_SIEM_BLOCKED | EA_SIEM_LOST) ?
+	jw_str(j, "kind", cls & (EA_SIEM_FLAGGED | EA_SIEM_BLOCKED | EA_SIEM_LOST | EA_SIEM_TAMPER) ?
 			  "alert" : "event");
 	jw_open(j, "category", '[');
 	jw_str(j, NULL, flow ? "network" : r->kind == EA_REC_CONFIG ? "configuration" : "host");

@@ -53,16 +53,17 @@ enum ea_siem_class {
 	EA_SIEM_LOST = 1u << 3,		/* lost events, trail gaps */
 	EA_SIEM_CHECKPOINT = 1u << 4,
 	EA_SIEM_AGENT = 1u << 5,	/* start, stop, heartbeat, config, repair, retention */
+	EA_SIEM_TAMPER = 1u << 6,	/* the agent's hooks or settings changed */
 };
 
 #define EA_SIEM_SELECT_DEFAULT	(EA_SIEM_FLAGGED | EA_SIEM_BLOCKED | EA_SIEM_LOST | \
-				 EA_SIEM_CHECKPOINT | EA_SIEM_AGENT)
+				 EA_SIEM_CHECKPOINT | EA_SIEM_AGENT | EA_SIEM_TAMPER)
 
 /* A record's severity in each scale the formats use. */
 struct ea_siem_sev {
 	uint8_t syslog;		/* 0 emergency .. 7 debug */
 	uint8_t cef;		/* 0..10; also LEEF sev and ECS event.severity */
-	uint8_t ocsf;		/* OCSF severity_id: 1 informational .. 4 high */
+	uint8_t ocsf;		/* OCSF severity_id: 1 informational .. 5 critical */
 };
 
 int ea_siem_fmt_parse(const char *name);	/* enum ea_siem_fmt or -1 */

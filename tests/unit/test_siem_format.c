@@ -647,6 +647,7 @@ static void test_names(void **state)
 	assert_string_equal(ea_siem_fmt_name(99), "invalid");
 	assert_int_equal(ea_siem_class_parse("flagged", 7), EA_SIEM_FLAGGED);
 	assert_int_equal(ea_siem_class_parse("agent", 5), EA_SIEM_AGENT);
+	assert_int_equal(ea_siem_class_parse("tamper", 6), EA_SIEM_TAMPER);
 	assert_int_equal(ea_siem_class_parse("agents", 6), 0);
 	assert_int_equal(ea_siem_class_parse("flag", 4), 0);
 
@@ -662,6 +663,9 @@ static void test_names(void **state)
 	assert_int_equal(ea_siem_class_of(&r), EA_SIEM_CHECKPOINT);
 	base_rec(&r, EA_REC_HEARTBEAT);
 	assert_int_equal(ea_siem_class_of(&r), EA_SIEM_AGENT);
+	base_rec(&r, EA_REC_TAMPER);
+	assert_int_equal(ea_siem_class_of(&r), EA_SIEM_TAMPER);
+	assert_true(EA_SIEM_SELECT_DEFAULT & EA_SIEM_TAMPER);
 	base_rec(&r, 200);
 	assert_int_equal(ea_siem_class_of(&r), EA_SIEM_AGENT);
 }
@@ -679,6 +683,7 @@ static void test_severity(void **state)
 		{ EA_REC_FLOW_UPDATE, EA_VERDICT_ALLOWED, 110, 3, 1 },
 		{ EA_REC_LOST, 0, 107, 8, 4 },
 		{ EA_REC_GAP, 0, 107, 8, 4 },
+		{ EA_REC_TAMPER, 0, 106, 9, 5 },
 		{ EA_REC_REPAIR, 0, 109, 4, 2 },
 		{ EA_REC_HEARTBEAT, 0, 110, 1, 1 },
 		{ EA_REC_CHECKPOINT, 0, 110, 1, 1 },

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tamper: what root can do to a running agent without stopping it, for
+ * the end-to-end test of its guard. Each command finds the agent's link of
+ * HOOK on the cgroup CGROUP (a directory of the cgroup2 mount) and:
+ *
+ *   tamper detach CGROUP HOOK      detaches it (BPF_LINK_DETACH)
+ *   tamper replace CGROUP HOOK     puts a program that allows everything
+ *                                  behind it (BPF_LINK_UPDATE)
+ *   tamper settings CGROUP HOOK    zeroes cfg.default_labels in the .bss of
+ *                                  the program behind it: no flow carries
+ *                                  a label, so none is flagged
+ *
+ * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <linux/bpf.h>
+
+#include "egress_audit.h"
+
+static const struct {
+	const char *name;
+	enum bpf_attach_type attach;
+	enum bpf_prog_type type;
+} hooks[] = {
+	{ "connect4", BPF_CGROUP_INET4_CONNECT, BPF_PROG_TYPE_CGROUP_SOCK_ADDR },
+	{ "egress", BPF_CGROUP_INET_EGRESS, BPF_PROG_TYPE_CGROUP_SKB },
+};
+
+static void __attribute__((noreturn)) die(const char *what)
+{
+	fprintf(stderr, "tamper: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* An fd of the link of attach type on the cgroup with id cgid. */
+static int find_link(uint64_t cgid, enum bpf_attach_type attach, struct bpf_link_info *info)
+{
+	uint32_t id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		uint32_t len = sizeof(*info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(info, 0, sizeof(*info));
+		if (!bpf_obj_get_info_by_fd(fd, info, &len) && info->type == BPF_LINK_TYPE_CGROUP &&
+		    info->cgroup.cgroup_id == cgid && info->cgroup.attach_type == attach)
+			return fd;
+		close(fd);
+	}
+	errno = ENOENT;
+	die("no link of the hook on the cgroup");
+}
+
+/* A program of the hook's type that lets everything through. */
+static int allow_all(enum bpf_prog_type type, enum bpf_attach_type attach)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach);
+	int fd = bpf_prog_load(type, "allow_all", "GPL", insns, 2, &o);
+
+	if (fd < 0)
+		die("loading a program");
+	return fd;
+}
+
+/* Offset of the variable name in the datasec of a map's BTF, or -1. */
+static long var_offset(const struct bpf_map_info *m, const char *name)
+{
+	struct btf *btf = btf__load_from_kernel_by_id(m->btf_id);
+	const struct btf_type *sec;
+	const struct btf_var_secinfo *v;
+	long off = -1;
+
+	if (!btf)
+		return -1;
+	sec = btf__type_by_id(btf, m->btf_value_type_id);
+	v = sec && btf_is_datasec(sec) ? btf_var_secinfos(sec) : NULL;
+	for (int i = 0; v && i < btf_vlen(sec); i++, v++)
+		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off), name))
+			off = v->offset;
+	btf__free(btf);
+	return off;
+}
+
+/* Zero cfg.default_labels in the .bss map of the program prog_id uses. */
+static void blind(uint32_t prog_id)
+{
+	struct bpf_prog_info p = { 0 };
+	uint32_t len = sizeof(p), ids[64], zero = 0;
+	int fd = bpf_prog_get_fd_by_id(prog_id);
+
+	p.nr_map_ids = 64;
+	p.map_ids = (uintptr_t)ids;
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &p, &len))
+		die("the program behind the link");
+	for (uint32_t i = 0; i < p.nr_map_ids && i < 64; i++) {
+		struct bpf_map_info m = { 0 };
+		uint32_t mlen = sizeof(m);
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+		size_t n;
+		long off;
+		char *v;
+
+		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, &m, &mlen))
+			die("a map of the program");
+		n = strlen(m.name);
+		if (n < 4 || strcmp(m.name + n - 4, ".bss") || (off = var_offset(&m, "cfg")) < 0) {
+			close(mfd);
+			continue;
+		}
+		v = calloc(1, m.value_size);
+		if (!v || bpf_map_lookup_elem(mfd, &zero, v))
+			die("reading .bss");
+		memset(v + off + offsetof(struct ea_kern_config, default_labels), 0,
+		       sizeof(((struct ea_kern_config *)0)->default_labels));
+		if (bpf_map_update_elem(mfd, &zero, v, BPF_ANY))
+			die("writing .bss");
+		return;
+	}
+	errno = ENOENT;
+	die("no .bss with cfg");
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_link_info info;
+	struct stat st;
+	size_t h = 0;
+	int fd;
+
+	if (argc != 4) {
+		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n", stderr);
+		return 2;
+	}
+	while (h < sizeof(hooks) / sizeof(hooks[0]) && strcmp(hooks[h].name, argv[3]))
+		h++;
+	if (h == sizeof(hooks) / sizeof(hooks[0]) || stat(argv[2], &st)) {
+		fprintf(stderr, "tamper: %s, %s: no such hook or cgroup\n", argv[3], argv[2]);
+		return 2;
+	}
+	fd = find_link(st.st_ino, hooks[h].attach, &info);
+	if (!strcmp(argv[1], "detach")) {
+		if (bpf_link_detach(fd))
+			die("BPF_LINK_DETACH");
+	} else if (!strcmp(argv[1], "replace")) {
+		if (bpf_link_update(fd, allow_all(hooks[h].type, hooks[h].attach), NULL))
+			die("BPF_LINK_UPDATE");
+	} else if (!strcmp(argv[1], "settings")) {
+		blind(info.prog_id);
+	} else {
+		fprintf(stderr, "tamper: %s: no such command\n", argv[1]);
+		return 2;
+	}
+	return 0;
+}

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Root blinding the running agent (threats.md, attacks on the auditor): its
+# cgroup link detached, another program put behind a link, its tc filter
+# deleted, its settings in the datapath rewritten, the map naming the
+# watched cgroup written. Each change is a `tamper` record naming it, put
+# back within seconds, and flagged flows are recorded again after each.
+. "$(dirname "$0")/lib.sh"
+
+TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
+DST=198.51.100.7	# US: flagged
+
+e2e_topology
+e2e_cgroup
+e2e_sink_start
+cat >"$E2E_TMP/agent.conf" <<CONF
+[agent]
+record = flagged
+interfaces = $E2E_CIF
+[geoip]
+file = $E2E_ROOT/tests/data/test-geoip.csv
+CONF
+e2e_agent_start "$E2E_TMP/agent.conf"
+
+flagged() { grep -c "\"event\":\"flow_start\".*\"proto\":\"tcp\".*\"dst\":\"$DST\"" "$E2E_TMP/records.jsonl"; }
+flagged_is() { test "$(flagged)" -eq "$1"; }
+tampers() { grep -c '"event":"tamper"' "$E2E_TMP/records.jsonl"; }
+tampers_are() { test "$(tampers)" -eq "$1"; }
+
+# one TCP flow to DST, which must be flagged: the n-th so far
+send_flagged()
+{
+	e2e_in "$E2E_TRAFFIC" tcp4 $DST "$E2E_PORT" 100 >/dev/null || e2e_fail "send"
+	e2e_wait_for 5 flagged_is "$1" || e2e_fail "$2: flow $1 not flagged ($(flagged))"
+}
+
+# the n-th tamper record must be exactly this detail, and no other came
+expect_tamper()
+{
+	local n=$1 want=$2 got
+
+	e2e_wait_for 5 tampers_are "$n" || e2e_fail "no tamper record for $want ($(tampers))"
+	got=$(grep '"event":"tamper"' "$E2E_TMP/records.jsonl" | sed -n "${n}p" |
+	      python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["detail"], separators=(",", ":")))')
+	[ "$got" = "$want" ] || e2e_fail "tamper record $n: got $got, want $want"
+}
+
+# the link of hook on the test cgroup runs a program called name
+runs() { bpftool -j link show | python3 -c '
+import json, os, sys
+cg = os.stat(sys.argv[1]).st_ino
+names = {p["id"]: p["name"] for p in json.load(open(sys.argv[3]))}
+for l in json.load(sys.stdin):
+    if l.get("cgroup_id") == cg and l.get("attach_type") == sys.argv[2]:
+        sys.exit(names.get(l["prog_id"]) != sys.argv[4])
+sys.exit(1)' "$E2E_CG" "$1" "$E2E_TMP/progs.json" "$2"; }
+progs() { bpftool -j prog show >"$E2E_TMP/progs.json"; }
+
+send_flagged 1 "before any change"
+
+"$TAMPER" detach "$E2E_CG" connect4 || e2e_fail "detach"
+expect_tamper 1 '{"what":"cgroup/connect4","change":"detached","repaired":true}'
+progs
+runs cgroup_inet4_connect connect4 || e2e_fail "connect4 not attached again"
+send_flagged 2 "after the detach"
+
+"$TAMPER" replace "$E2E_CG" egress || e2e_fail "replace"
+expect_tamper 2 '{"what":"cgroup_skb/egress","change":"program replaced","repaired":true}'
+progs
+runs cgroup_inet_egress egress || e2e_fail "egress not running again"
+send_flagged 3 "after the replace"
+
+"$TAMPER" settings "$E2E_CG" connect4 || e2e_fail "settings"
+expect_tamper 3 '{"what":"settings","change":"rewritten","fields":["default_labels"],"repaired":true}'
+send_flagged 4 "after the settings"
+
+e2e_ns "$E2E_CNS" tc filter del dev "$E2E_CIF" egress || e2e_fail "tc filter del"
+expect_tamper 4 "{\"what\":\"tc/egress:$E2E_CIF\",\"change\":\"filter removed\",\"repaired\":true}"
+e2e_ns "$E2E_CNS" tc filter show dev "$E2E_CIF" egress | grep -q 'bpf.*tc_egress' ||
+	e2e_fail "tc filter not put back"
+
+# the watched cgroup's map (the one cgroup array) is frozen: root cannot
+# point it elsewhere
+map=
+for f in /proc/"$E2E_AGENT_PID"/fdinfo/*; do
+	grep -q '^map_type:[[:space:]]*8$' "$f" 2>/dev/null || continue
+	grep -q '^frozen:[[:space:]]*1$' "$f" || e2e_fail "watched_cgroup is not frozen"
+	map=$(awk '$1 == "map_id:" { print $2 }' "$f")
+done
+[ -n "$map" ] || e2e_fail "the agent holds no cgroup array"
+if bpftool map update id "$map" key 0 0 0 0 value 0 0 0 0 2>"$E2E_TMP/freeze.err"; then
+	e2e_fail "watched_cgroup accepted a write"
+fi
+grep -q "Operation not permitted" "$E2E_TMP/freeze.err" ||
+	e2e_fail "watched_cgroup write: $(cat "$E2E_TMP/freeze.err")"
+
+status_tampers() { e2e_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["agent"]["tampers"])'; }
+status_counts_4() { test "$(status_tampers)" = 4; }
+e2e_wait_for 3 status_counts_4 || e2e_fail "status counts $(status_tampers) tampers, want 4"
+grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
+	e2e_fail "no tamper line on standard error"
+e2e_agent_stop
+test "$(tampers)" -eq 4 || e2e_fail "$(tampers) tamper records, want 4"
+echo "PASS: guard"
