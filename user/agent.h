@@ -76,6 +76,7 @@ struct ea_agent {
 	struct ea_siem *siem;		/* the SIEM feed, reading the trail */
 	int64_t last_heartbeat_ns;
 	struct ea_kern_config kcfg;	/* the datapath's settings as the agent set them */
+	struct ea_geo_check geo_check;	/* where the guard's next look at the table starts */
 	uint64_t tampers;		/* changes made to hooks or settings behind its back */
 };
 

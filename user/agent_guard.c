@@ -3,10 +3,12 @@
  * Watching the watcher. Root can blind the agent without stopping it:
  * detach one of its cgroup links (BPF_LINK_DETACH), put another program
  * behind a link (BPF_LINK_UPDATE), delete its tc filter, or rewrite the
- * settings the datapath reads in its .bss. Once a second the agent looks at
- * each, writes a `tamper` record for every change it finds (to the trail,
- * and from there to the SIEM) and puts things back. The map naming the
- * watched cgroup is frozen once set: no write reaches it at all.
+ * settings the datapath reads in its .bss, or rewrite the GeoIP table in its
+ * maps. Once a second the agent looks at each (at the whole table every
+ * GEO_CHECK_PARTS seconds, a part at a time), writes a `tamper` record for
+ * every change it finds (to the trail, and from there to the SIEM) and puts
+ * things back. The map naming the watched cgroup is frozen once set: no
+ * write reaches it at all.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -18,6 +20,8 @@
 #include "egress.skel.h"
 #include "sbuf.h"
 #include "util.h"
+
+#define GEO_CHECK_PARTS	16
 
 /* The settings of struct ea_kern_config the agent owns: all but taint_gen,
  * which the datapath bumps itself. */
@@ -50,11 +54,12 @@ void ea_agent_settings_publish(struct ea_agent *a)
 
 /*
  * Record one finding and say it on standard error: what was touched (a
- * hook, or "settings" with the names of the fields rewritten, separated by
- * spaces), the change, and whether the agent put it back.
+ * hook, "settings" with the names of the fields rewritten, separated by
+ * spaces, or a map of the GeoIP table with the number of entries), the
+ * change, and whether the agent put it back.
  */
 static void tampered(struct ea_agent *a, const char *what, const char *change,
-		     const char *fields, bool repaired)
+		     const char *fields, int entries, bool repaired)
 {
 	struct ea_sbuf b = { 0 };
 	const char *f = fields;
@@ -80,6 +85,10 @@ static void tampered(struct ea_agent *a, const char *what, const char *change,
 		}
 		ea_sb_putc(&b, ']');
 	}
+	if (entries) {
+		ea_sb_puts(&b, ",\"entries\":");
+		ea_sb_u64(&b, (uint64_t)entries);
+	}
 	ea_sb_puts(&b, repaired ? ",\"repaired\":true}" : ",\"repaired\":false}");
 	if (!b.oom)
 		ea_agent_record(a, EA_REC_TAMPER, b.p);
@@ -96,9 +105,9 @@ static void hook_changed(struct ea_agent *a, bool *lost, const char *what,
 			 const char *change, bool repaired)
 {
 	if (!*lost)
-		tampered(a, what, change, NULL, repaired);
+		tampered(a, what, change, NULL, 0, repaired);
 	else if (repaired)
-		tampered(a, what, "put back", NULL, true);
+		tampered(a, what, "put back", NULL, 0, true);
 	*lost = !repaired;
 }
 
@@ -193,7 +202,19 @@ static void check_settings(struct ea_agent *a)
 	if (!n)
 		return;
 	ea_agent_settings_publish(a);
-	tampered(a, "settings", "rewritten", fields, true);
+	tampered(a, "settings", "rewritten", fields, 0, true);
+}
+
+/* The active bank of the GeoIP table, a part a second; what differs is
+ * written again by the check itself. */
+static void check_geo(struct ea_agent *a)
+{
+	const char *what;
+	int n = ea_geo_maps_check(&a->geo, &a->table[a->bank], a->bank, GEO_CHECK_PARTS,
+				  &a->geo_check, &what);
+
+	if (n > 0)
+		tampered(a, what, "rewritten", NULL, n, true);
 }
 
 void ea_agent_guard_check(struct ea_agent *a)
@@ -203,4 +224,5 @@ void ea_agent_guard_check(struct ea_agent *a)
 	for (size_t i = 0; i < a->ntc; i++)
 		check_tc(a, &a->tc[i]);
 	check_settings(a);
+	check_geo(a);
 }

@@ -24,4 +24,20 @@ int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t);
 int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		     uint32_t bank);
 
+/* Where the next check of a bank starts in each map. */
+struct ea_geo_check {
+	uint32_t root4, root6, chunks;
+};
+
+/*
+ * Compare bank (as filled from t) with what the kernel maps hold: every
+ * result, and 1/parts of the root slots and of the chunks from c on, so
+ * that parts calls cover the whole table. What differs is written again.
+ * Returns the number of entries that differed, or -errno; *what names the
+ * first map where one did.
+ */
+int ea_geo_maps_check(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+		      uint32_t bank, uint32_t parts, struct ea_geo_check *c,
+		      const char **what);
+
 #endif /* EA_GEO_MAPS_H */

@@ -118,15 +118,20 @@ static void check_addr(struct fixture *f, const struct ea_geo_table *t, ea_addr_
 			 (unsigned long long)want.allow_labels);
 }
 
-static int load_bank(struct fixture *f, const struct ea_geo_table *t, uint32_t bank)
+static struct ea_geo_maps maps_of(struct fixture *f)
 {
-	struct ea_geo_maps m = {
+	return (struct ea_geo_maps){
 		.root = f->skel->maps.geo_root,
 		.chunks = f->skel->maps.geo_chunks,
 		.results = f->skel->maps.geo_results,
 		.bank_chunks = (uint32_t)(bpf_map__max_entries(f->skel->maps.geo_chunks) /
 					  EA_GEO_BANKS),
 	};
+}
+
+static int load_bank(struct fixture *f, const struct ea_geo_table *t, uint32_t bank)
+{
+	struct ea_geo_maps m = maps_of(f);
 
 	return ea_geo_maps_fill(&m, t, bank);
 }
@@ -238,6 +243,64 @@ static void test_bank_switch(void **state)
 	assert_int_equal(kernel_classify(f, pkt, len), ea_geo_table_lookup(&f->full, a));
 }
 
+/* Entries of all of bank's parts of the table that differ (and are put back). */
+static int check_cycle(struct fixture *f, const struct ea_geo_table *t, uint32_t bank,
+		       const char **first)
+{
+	struct ea_geo_maps m = maps_of(f);
+	struct ea_geo_check c = { 0 };
+	const char *what;
+	int total = 0;
+
+	*first = NULL;
+	for (int i = 0; i < 16; i++) {
+		int n = ea_geo_maps_check(&m, t, bank, 16, &c, &what);
+
+		assert_true(n >= 0);
+		if (n && !*first)
+			*first = what;
+		total += n;
+	}
+	return total;
+}
+
+/*
+ * The guard's check of the table: a rewritten result, root slot and chunk
+ * are each found in one cycle of parts, written back (the next cycle finds
+ * nothing), and the kernel answers as user space again.
+ */
+static void test_check_finds_and_repairs(void **state)
+{
+	struct fixture *f = *state;
+	int res = bpf_map__fd(f->skel->maps.geo_results);
+	int root = bpf_map__fd(f->skel->maps.geo_root);
+	int chunks = bpf_map__fd(f->skel->maps.geo_chunks);
+	struct ea_geo_result r;
+	struct ea_trie_chunk c;
+	uint32_t key, slot;
+	const char *what;
+
+	assert_int_equal(check_cycle(f, &f->full, 0, &what), 0);
+	assert_null(what);
+	key = 1;
+	assert_int_equal(bpf_map_lookup_elem(res, &key, &r), 0);
+	r.allow_labels = ~r.allow_labels;
+	assert_int_equal(bpf_map_update_elem(res, &key, &r, BPF_ANY), 0);
+	key = EA_GEO_ROOT4(0) + (198u << 12);	/* the slot of 198.0.0.0/20 */
+	assert_int_equal(bpf_map_lookup_elem(root, &key, &slot), 0);
+	slot = slot == 7 ? 8 : 7;
+	assert_int_equal(bpf_map_update_elem(root, &key, &slot, BPF_ANY), 0);
+	key = f->full.nchunks - 1;	/* bank 0's last chunk */
+	assert_int_equal(bpf_map_lookup_elem(chunks, &key, &c), 0);
+	c.slot[3] ^= 1;
+	assert_int_equal(bpf_map_update_elem(chunks, &key, &c, BPF_ANY), 0);
+
+	assert_int_equal(check_cycle(f, &f->full, 0, &what), 3);
+	assert_string_equal(what, "geo_results");
+	assert_int_equal(check_cycle(f, &f->full, 0, &what), 0);
+	sample_table(f, &f->full, 0, 2000);
+}
+
 /* Malformed and truncated headers are reported, never classified. */
 static void test_parser_rejects_malformed(void **state)
 {
@@ -291,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_full_table_matches_user_space),
 		cmocka_unit_test(test_small_table_and_policy),
 		cmocka_unit_test(test_bank_switch),
+		cmocka_unit_test(test_check_finds_and_repairs),
 		cmocka_unit_test(test_parser_rejects_malformed),
 		cmocka_unit_test(test_fragment_classified),
 	};

@@ -35,13 +35,17 @@ siem_rsyslog_conf()
 }
 
 # siem_input TYPE PORT NAME [INPUT PARAMS]: messages to $E2E_TMP/NAME.log.
+# The ruleset runs in the input's thread (a Direct queue), as the README's
+# receiver does: a message is in the file before it is acknowledged, also
+# when rsyslogd stops right after (through its main queue, a RELP
+# acknowledgement only means the message was queued in memory).
 siem_input()
 {
 	local type=$1 port=$2 name=$3
 
 	shift 3
 	cat >>"$E2E_TMP/rsyslog.conf" <<-EOF
-	ruleset(name="$name") {
+	ruleset(name="$name" queue.type="Direct") {
 		action(type="omfile" file="$E2E_TMP/$name.log" template="raw")
 	}
 	input(type="$type" port="$port" address="127.0.0.1" ruleset="$name" $*)

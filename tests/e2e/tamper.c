@@ -10,6 +10,9 @@
  *   tamper settings CGROUP HOOK    zeroes cfg.default_labels in the .bss of
  *                                  the program behind it: no flow carries
  *                                  a label, so none is flagged
+ *   tamper geo CGROUP HOOK N       lets every label go to the destinations
+ *                                  of the first N results of bank 0 of its
+ *                                  geo_results; prints how many changed
  *
  * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
  */
@@ -96,43 +99,76 @@ static long var_offset(const struct bpf_map_info *m, const char *name)
 	return off;
 }
 
-/* Zero cfg.default_labels in the .bss map of the program prog_id uses. */
-static void blind(uint32_t prog_id)
+/* An fd of the map, named name or ending in it, of the program prog_id. */
+static int map_of(uint32_t prog_id, const char *name, struct bpf_map_info *m)
 {
 	struct bpf_prog_info p = { 0 };
-	uint32_t len = sizeof(p), ids[64], zero = 0;
+	uint32_t len = sizeof(p), ids[64];
 	int fd = bpf_prog_get_fd_by_id(prog_id);
+	size_t k = strlen(name);
 
 	p.nr_map_ids = 64;
 	p.map_ids = (uintptr_t)ids;
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &p, &len))
 		die("the program behind the link");
 	for (uint32_t i = 0; i < p.nr_map_ids && i < 64; i++) {
-		struct bpf_map_info m = { 0 };
-		uint32_t mlen = sizeof(m);
+		uint32_t mlen = sizeof(*m);
 		int mfd = bpf_map_get_fd_by_id(ids[i]);
 		size_t n;
-		long off;
-		char *v;
 
-		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, &m, &mlen))
+		memset(m, 0, sizeof(*m));
+		if (mfd < 0 || bpf_obj_get_info_by_fd(mfd, m, &mlen))
 			die("a map of the program");
-		n = strlen(m.name);
-		if (n < 4 || strcmp(m.name + n - 4, ".bss") || (off = var_offset(&m, "cfg")) < 0) {
-			close(mfd);
-			continue;
-		}
-		v = calloc(1, m.value_size);
-		if (!v || bpf_map_lookup_elem(mfd, &zero, v))
-			die("reading .bss");
-		memset(v + off + offsetof(struct ea_kern_config, default_labels), 0,
-		       sizeof(((struct ea_kern_config *)0)->default_labels));
-		if (bpf_map_update_elem(mfd, &zero, v, BPF_ANY))
-			die("writing .bss");
-		return;
+		n = strlen(m->name);
+		if (n >= k && !strcmp(m->name + n - k, name))
+			return mfd;
+		close(mfd);
 	}
 	errno = ENOENT;
-	die("no .bss with cfg");
+	die(name);
+}
+
+/* Zero cfg.default_labels in the .bss map of the program prog_id uses. */
+static void blind(uint32_t prog_id)
+{
+	struct bpf_map_info m;
+	int fd = map_of(prog_id, ".bss", &m);
+	long off = var_offset(&m, "cfg");
+	uint32_t zero = 0;
+	char *v = calloc(1, m.value_size);
+
+	if (off < 0 || !v || bpf_map_lookup_elem(fd, &zero, v))
+		die("reading cfg in .bss");
+	memset(v + off + offsetof(struct ea_kern_config, default_labels), 0,
+	       sizeof(((struct ea_kern_config *)0)->default_labels));
+	if (bpf_map_update_elem(fd, &zero, v, BPF_ANY))
+		die("writing .bss");
+}
+
+/*
+ * Every label allowed to the first n results of bank 0, in one batch (the
+ * agent sees all of it or none): how many changed.
+ */
+static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
+{
+	struct bpf_map_info m;
+	int fd = map_of(prog_id, "geo_results", &m);
+	struct ea_geo_result *r = calloc(n ? n : 1, sizeof(*r));
+	uint32_t *keys = calloc(n ? n : 1, sizeof(*keys)), count = n;
+	unsigned int changed = 0;
+
+	if (!r || !keys)
+		die("memory");
+	for (uint32_t k = 0; k < n; k++) {
+		keys[k] = k;
+		if (bpf_map_lookup_elem(fd, &k, &r[k]))
+			die("reading geo_results");
+		changed += r[k].allow_labels != ~0ull;
+		r[k].allow_labels = ~0ull;
+	}
+	if (bpf_map_update_batch(fd, keys, r, &count, NULL))
+		die("writing geo_results");
+	return changed;
 }
 
 int main(int argc, char **argv)
@@ -142,8 +178,9 @@ int main(int argc, char **argv)
 	size_t h = 0;
 	int fd;
 
-	if (argc != 4) {
-		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n", stderr);
+	if (argc < 4 || argc > 5 || (argc == 5) != !strcmp(argv[1], "geo")) {
+		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n"
+		      "       tamper geo CGROUP connect4|egress N\n", stderr);
 		return 2;
 	}
 	while (h < sizeof(hooks) / sizeof(hooks[0]) && strcmp(hooks[h].name, argv[3]))
@@ -161,6 +198,8 @@ int main(int argc, char **argv)
 			die("BPF_LINK_UPDATE");
 	} else if (!strcmp(argv[1], "settings")) {
 		blind(info.prog_id);
+	} else if (!strcmp(argv[1], "geo")) {
+		printf("%u\n", allow_everything(info.prog_id, (uint32_t)atoi(argv[4])));
 	} else {
 		fprintf(stderr, "tamper: %s: no such command\n", argv[1]);
 		return 2;

@@ -3,9 +3,10 @@
 #
 # Root blinding the running agent (threats.md, attacks on the auditor): its
 # cgroup link detached, another program put behind a link, its tc filter
-# deleted, its settings in the datapath rewritten, the map naming the
-# watched cgroup written. Each change is a `tamper` record naming it, put
-# back within seconds, and flagged flows are recorded again after each.
+# deleted, its settings in the datapath rewritten, its GeoIP results
+# rewritten to allow everything, the map naming the watched cgroup
+# written. Each change is a `tamper` record naming it, put back within
+# seconds, and flagged flows are recorded again after each.
 . "$(dirname "$0")/lib.sh"
 
 TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
@@ -80,6 +81,12 @@ expect_tamper 4 "{\"what\":\"tc/egress:$E2E_CIF\",\"change\":\"filter removed\",
 e2e_ns "$E2E_CNS" tc filter show dev "$E2E_CIF" egress | grep -q 'bpf.*tc_egress' ||
 	e2e_fail "tc filter not put back"
 
+results=$(e2e_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["agent"]["geo"]["results"])')
+changed=$("$TAMPER" geo "$E2E_CG" connect4 "$results") || e2e_fail "geo"
+[ "$changed" -gt 0 ] || e2e_fail "no result to rewrite"
+expect_tamper 5 "{\"what\":\"geo_results\",\"change\":\"rewritten\",\"entries\":$changed,\"repaired\":true}"
+send_flagged 5 "after the GeoIP rewrite"
+
 # the watched cgroup's map (the one cgroup array) is frozen: root cannot
 # point it elsewhere
 map=
@@ -96,10 +103,10 @@ grep -q "Operation not permitted" "$E2E_TMP/freeze.err" ||
 	e2e_fail "watched_cgroup write: $(cat "$E2E_TMP/freeze.err")"
 
 status_tampers() { e2e_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["agent"]["tampers"])'; }
-status_counts_4() { test "$(status_tampers)" = 4; }
-e2e_wait_for 3 status_counts_4 || e2e_fail "status counts $(status_tampers) tampers, want 4"
+status_counts_5() { test "$(status_tampers)" = 5; }
+e2e_wait_for 3 status_counts_5 || e2e_fail "status counts $(status_tampers) tampers, want 5"
 grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
 e2e_agent_stop
-test "$(tampers)" -eq 4 || e2e_fail "$(tampers) tamper records, want 4"
+test "$(tampers)" -eq 5 || e2e_fail "$(tampers) tamper records, want 5"
 echo "PASS: guard"
