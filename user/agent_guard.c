@@ -21,7 +21,7 @@
 #include "sbuf.h"
 #include "util.h"
 
-#define GEO_CHECK_PARTS	16
+#define GEO_CHECK_PARTS	256
 
 /* The settings of struct ea_kern_config the agent owns: all but taint_gen,
  * which the datapath bumps itself. */
