@@ -30,6 +30,7 @@ const char cmd_query_usage[] =
 	"  --until T          records before T\n"
 	"  --event E,...      flow_start flow_update flow_end flow lost agent_start\n"
 	"                     agent_stop heartbeat config checkpoint repair gap retention\n"
+	"                     tamper\n"
 	"  --verdict V,...    allowed flagged blocked\n"
 	"  --country CC,...   destination country (-- for none)\n"
 	"  --zone Z,...       eu eea adequacy adequacy-partial third unknown internal own\n"

@@ -108,7 +108,7 @@ static int add_events(struct ea_filter *f, const char *v, struct ea_err *err)
 		if (k < 0)
 			return bad(err, OPT_EVENT, it, "not an event (flow_start, flow_update, "
 				   "flow_end, flow, lost, agent_start, agent_stop, heartbeat, "
-				   "config, checkpoint, repair, gap, retention)");
+				   "config, checkpoint, repair, gap, retention, tamper)");
 		f->kinds |= k ? 1u << k : 1u << EA_REC_FLOW_START | 1u << EA_REC_FLOW_UPDATE |
 					  1u << EA_REC_FLOW_END;
 	}

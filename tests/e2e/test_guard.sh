@@ -109,4 +109,9 @@ grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
 e2e_agent_stop
 test "$(tampers)" -eq 5 || e2e_fail "$(tampers) tamper records, want 5"
+# the trail holds the same records, and query finds them by kind
+"$E2E_BIN" query --log-dir "$E2E_TMP/trail" --event tamper -j >"$E2E_TMP/query.jsonl" ||
+	e2e_fail "query --event tamper"
+grep '"event":"tamper"' "$E2E_TMP/records.jsonl" | cmp -s - "$E2E_TMP/query.jsonl" ||
+	e2e_fail "query --event tamper differs from the records printed"
 echo "PASS: guard"
