@@ -44,7 +44,7 @@ void ea_agent_settings_publish(struct ea_agent *a)
 	struct ea_kern_config *live = &a->skel->bss->cfg;
 
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-		if (strcmp(settings[i].name, "policy_gen"))
+		if (settings[i].off != offsetof(struct ea_kern_config, policy_gen))
 			memcpy((char *)live + settings[i].off,
 			       (const char *)&a->kcfg + settings[i].off, settings[i].size);
 	/* last: a new generation makes every socket classify again */
@@ -111,20 +111,20 @@ static void hook_changed(struct ea_agent *a, bool *lost, const char *what,
 	*lost = !repaired;
 }
 
-/* The id of the program behind fd, 0 when unreadable. */
-static uint32_t prog_id_of_prog(int fd)
+/* The id of a loaded program, 0 when unreadable. */
+static uint32_t prog_id(int prog_fd)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	return bpf_obj_get_info_by_fd(prog_fd, &info, &len) ? 0 : info.id;
 }
 
 int ea_agent_guard_link(struct ea_agent *a, size_t i, struct bpf_program *p)
 {
 	a->link_prog[i] = p;
-	a->link_prog_id[i] = prog_id_of_prog(bpf_program__fd(p));
+	a->link_prog_id[i] = prog_id(bpf_program__fd(p));
 	return a->link_prog_id[i] ? 0 : -errno;
 }
 

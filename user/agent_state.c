@@ -286,8 +286,8 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 		"\"geo\":{\"ranges\":%llu,"
 		"\"intervals\":%zu,\"results\":%u,\"trie_chunks\":%u,\"bank\":%u},",
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
-		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n, t->nresults, t->nchunks,
-		a->bank);
+		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
+		t->nresults, t->nchunks, a->bank);
 	write_maps_json(f, a);
 	if (a->siem) {
 		fputs(",\"siem\":", f);

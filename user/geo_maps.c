@@ -39,56 +39,6 @@ static int update_range(int fd, uint32_t first, const void *values, uint32_t cou
 	return err ? -errno : 0;
 }
 
-static int fill_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
-		     uint32_t first, uint32_t base)
-{
-	uint32_t n = 1u << trie->root_bits, *slots = malloc(n * sizeof(*slots));
-	int err;
-
-	if (!slots)
-		return -ENOMEM;
-	for (uint32_t r = 0; r < n; r++)
-		slots[r] = bank_slot(trie->root[r], base);
-	err = update_range(bpf_map__fd(m->root), first, slots, n);
-	free(slots);
-	return err;
-}
-
-static int fill_chunks(const struct ea_geo_maps *m, const struct ea_geo_table *t,
-		       uint32_t base)
-{
-	struct ea_trie_chunk *c = malloc((t->nchunks ? t->nchunks : 1) * sizeof(*c));
-	int err;
-
-	if (!c)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < t->nchunks; i++)
-		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
-			c[i].slot[k] = bank_slot(t->chunks[i].slot[k], base);
-	err = update_range(bpf_map__fd(m->chunks), base, c, t->nchunks);
-	free(c);
-	return err;
-}
-
-int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
-		     uint32_t bank)
-{
-	uint32_t base = bank * m->bank_chunks;
-	int err;
-
-	if (bank >= EA_GEO_BANKS || t->nchunks > m->bank_chunks)
-		return -E2BIG;
-	err = fill_chunks(m, t, base);
-	if (!err)
-		err = fill_root(m, &t->trie4, EA_GEO_ROOT4(bank), base);
-	if (!err)
-		err = fill_root(m, &t->trie6, EA_GEO_ROOT6(bank), base);
-	if (!err)
-		err = update_range(bpf_map__fd(m->results), bank * EA_MAX_RESULTS,
-				   t->results, t->nresults);
-	return err;
-}
-
 /* count values at consecutive keys from first, in one batch. */
 static int read_range(int fd, uint32_t first, void *values, uint32_t count)
 {
@@ -108,15 +58,19 @@ static int read_range(int fd, uint32_t first, void *values, uint32_t count)
 }
 
 /*
- * Entries [first, first + count) of a map against want (size bytes each):
- * the number that differ, all of them written again then, or -errno.
+ * Make count entries of a map from key first hold want (size bytes each).
+ * check: read them first and write only when some differ. Returns how many
+ * differed (0 when written unread), or -errno.
  */
-static int check_range(int fd, uint32_t first, const void *want, uint32_t count,
-		       size_t size)
+static int sync_range(int fd, uint32_t first, const void *want, uint32_t count,
+		      size_t size, bool check)
 {
-	char *got = malloc((count ? count : 1) * size);
+	char *got;
 	int bad = 0, err;
 
+	if (!check)
+		return update_range(fd, first, want, count);
+	got = malloc((count ? count : 1) * size);
 	if (!got)
 		return -ENOMEM;
 	err = read_range(fd, first, got, count);
@@ -128,72 +82,99 @@ static int check_range(int fd, uint32_t first, const void *want, uint32_t count,
 	return err ? err : bad;
 }
 
-/* The next 1/parts of the root slots of trie, from *cur (wrapping). */
-static int check_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
-		      uint32_t first, uint32_t base, uint32_t parts, uint32_t *cur)
+/* Root slots [from, from + n) of trie, whose root starts at key first. */
+static int sync_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
+		     uint32_t first, uint32_t base, uint32_t from, uint32_t n, bool check)
 {
-	uint32_t total = 1u << trie->root_bits, n = (total + parts - 1) / parts, *want;
+	uint32_t *want = malloc((n ? n : 1) * sizeof(*want));
 	int ret;
 
-	if (*cur >= total)
-		*cur = 0;
-	if (n > total - *cur)
-		n = total - *cur;
-	want = malloc(n * sizeof(*want));
 	if (!want)
 		return -ENOMEM;
 	for (uint32_t r = 0; r < n; r++)
-		want[r] = bank_slot(trie->root[*cur + r], base);
-	ret = check_range(bpf_map__fd(m->root), first + *cur, want, n, sizeof(*want));
+		want[r] = bank_slot(trie->root[from + r], base);
+	ret = sync_range(bpf_map__fd(m->root), first + from, want, n, sizeof(*want), check);
 	free(want);
-	*cur += n;
 	return ret;
 }
 
-/* The next 1/parts of the chunks, from *cur (wrapping). */
-static int check_chunks(const struct ea_geo_maps *m, const struct ea_geo_table *t,
-			uint32_t base, uint32_t parts, uint32_t *cur)
+/* Chunks [from, from + n) of the bank whose chunks start at base. */
+static int sync_chunks(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+		       uint32_t base, uint32_t from, uint32_t n, bool check)
 {
-	uint32_t n = (t->nchunks + parts - 1) / parts;
-	struct ea_trie_chunk *want;
+	struct ea_trie_chunk *want = malloc((n ? n : 1) * sizeof(*want));
 	int ret;
 
-	if (*cur >= t->nchunks)
-		*cur = 0;
-	if (n > t->nchunks - *cur)
-		n = t->nchunks - *cur;
-	want = malloc((n ? n : 1) * sizeof(*want));
 	if (!want)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
-			want[i].slot[k] = bank_slot(t->chunks[*cur + i].slot[k], base);
-	ret = check_range(bpf_map__fd(m->chunks), base + *cur, want, n, sizeof(*want));
+			want[i].slot[k] = bank_slot(t->chunks[from + i].slot[k], base);
+	ret = sync_range(bpf_map__fd(m->chunks), base + from, want, n, sizeof(*want), check);
 	free(want);
-	*cur += n;
 	return ret;
+}
+
+static int sync_results(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+			uint32_t bank, bool check)
+{
+	return sync_range(bpf_map__fd(m->results), bank * EA_MAX_RESULTS, t->results,
+			  t->nresults, sizeof(*t->results), check);
+}
+
+int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
+		     uint32_t bank)
+{
+	uint32_t base = bank * m->bank_chunks;
+	int err;
+
+	if (bank >= EA_GEO_BANKS || t->nchunks > m->bank_chunks)
+		return -E2BIG;
+	err = sync_chunks(m, t, base, 0, t->nchunks, false);
+	if (!err)
+		err = sync_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, 0,
+				1u << t->trie4.root_bits, false);
+	if (!err)
+		err = sync_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, 0,
+				1u << t->trie6.root_bits, false);
+	if (!err)
+		err = sync_results(m, t, bank, false);
+	return err;
+}
+
+/* The next 1/parts of total entries from *cur, wrapping: its first; *n its length. */
+static uint32_t next_part(uint32_t total, uint32_t parts, uint32_t *cur, uint32_t *n)
+{
+	uint32_t from = *cur < total ? *cur : 0;
+
+	*n = (total + parts - 1) / parts;
+	if (*n > total - from)
+		*n = total - from;
+	*cur = from + *n;
+	return from;
 }
 
 int ea_geo_maps_check(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		      uint32_t bank, uint32_t parts, struct ea_geo_check *c,
 		      const char **what)
 {
-	uint32_t base = bank * m->bank_chunks;
+	uint32_t base = bank * m->bank_chunks, n4, n6, nc;
+	uint32_t f4 = next_part(1u << t->trie4.root_bits, parts, &c->root4, &n4);
+	uint32_t f6 = next_part(1u << t->trie6.root_bits, parts, &c->root6, &n6);
+	uint32_t fc = next_part(t->nchunks, parts, &c->chunks, &nc);
+	const struct bpf_map *map[4] = { m->results, m->root, m->root, m->chunks };
 	int n[4], total = 0;
-	static const char *const names[4] = { "geo_results", "geo_root", "geo_root",
-					      "geo_chunks" };
 
-	n[0] = check_range(bpf_map__fd(m->results), bank * EA_MAX_RESULTS, t->results,
-			   t->nresults, sizeof(*t->results));
-	n[1] = check_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, parts, &c->root4);
-	n[2] = check_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, parts, &c->root6);
-	n[3] = check_chunks(m, t, base, parts, &c->chunks);
+	n[0] = sync_results(m, t, bank, true);
+	n[1] = sync_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, f4, n4, true);
+	n[2] = sync_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, f6, n6, true);
+	n[3] = sync_chunks(m, t, base, fc, nc, true);
 	*what = NULL;
 	for (int i = 0; i < 4; i++) {
 		if (n[i] < 0)
 			return n[i];
 		if (n[i] && !*what)
-			*what = names[i];
+			*what = bpf_map__name(map[i]);
 		total += n[i];
 	}
 	return total;

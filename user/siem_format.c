@@ -1096,8 +1096,8 @@ static void ecs_event(struct jw *j, const struct ea_rec *r)
 
 	ea_siem_severity(r, &sev);
 	jw_open(j, "event", '{');
-	jw_str(j, "kind", cls & (EA_SIEM_FLAGGED | EA_SIEM_BLOCKED | EA_SIEM_LOST | EA_SIEM_TAMPER) ?
-			  "alert" : "event");
+	jw_str(j, "kind", cls & (EA_SIEM_FLAGGED | EA_SIEM_BLOCKED | EA_SIEM_LOST |
+				 EA_SIEM_TAMPER) ? "alert" : "event");
 	jw_open(j, "category", '[');
 	jw_str(j, NULL, flow ? "network" : r->kind == EA_REC_CONFIG ? "configuration" : "host");
 	jw_close(j, ']');

@@ -381,8 +381,8 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	t->ctx = malloc(sizeof(*t->ctx));
 	if (t->ctx)
 		ea_rec_ctx_init(t->ctx);
-	/* raw DEFLATE at level 1, whole blocks at once: libdeflate's takes a
-	 * quarter less of the writer's time per record than zlib's */
+	/* raw DEFLATE at level 1, a whole block in one call (README, "The
+	 * audit trail", has the writer's rate) */
 	t->zc = libdeflate_alloc_compressor(1);
 	if (!t->raw || !t->out || !t->cc || !t->ctx || !t->zc) {
 		ea_err_set(err, "trail: out of memory");

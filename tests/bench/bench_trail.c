@@ -10,7 +10,10 @@
  *         and without the generation), bytes on disk per record;
  * scan:   a full scan (every record decoded and filtered, none matching);
  * query:  a scan bounded to 1% of the time range; bytes it read against
- *         the full scan's, segments skipped by their index.
+ *         the full scan's, segments skipped by their index;
+ * json:   the same records formatted as the JSON lines `run -j` prints
+ *         (with seq and chain, as after the trail); ns per record, net of
+ *         the generation.
  * Prints one JSON object on standard output. Times are the thread's CPU
  * time, so a busy machine does not count against the figures (wall-clock
  * seconds are given too).
@@ -27,6 +30,8 @@
 
 #include "query.h"
 #include "rec_synth.h"
+#include "record.h"
+#include "sbuf.h"
 #include "trail.h"
 #include "trail_read.h"
 
@@ -98,6 +103,33 @@ static double generate_only(uint64_t n)
 	}
 	clocks_now(&b);
 	return sum ? since(&a.cpu, &b.cpu) : 0;
+}
+
+/* Generate n flow records and format each as `run -j` prints it; CPU
+ * seconds, and the bytes of all lines in *bytes. */
+static double format_json(uint64_t n, uint64_t *bytes)
+{
+	static struct ea_rec r;
+	struct ea_sbuf b = { 0 };
+	struct ea_synth s;
+	struct clocks a, z;
+
+	ea_synth_init(&s, 1, HOST, T0, &r);
+	s.agent_every = 0;
+	s.step_ns = 2000;
+	memset(r.chain, 0xa5, sizeof(r.chain));
+	*bytes = 0;
+	clocks_now(&a);
+	for (uint64_t i = 0; i < n; i++) {
+		ea_synth_next(&s, &r);
+		r.seq = i + 1;
+		ea_sb_reset(&b);
+		ea_rec_json(&b, &r);
+		*bytes += b.len;
+	}
+	clocks_now(&z);
+	ea_sb_free(&b);
+	return since(&a.cpu, &z.cpu);
 }
 
 /* Generate and append n records through the writer, close it; CPU and
@@ -176,10 +208,10 @@ int main(int argc, char **argv)
 	const char *log = argc > 2 ? argv[2] : mkdtemp(tmpl);
 	struct ea_filter none = { .flow_only = true, .countries = { 1 }, .ncountries = 1 };
 	struct ea_filter part = { .has_since = true, .has_until = true };
-	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall;
+	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall, j_cpu;
 	struct ea_scan_stats full, bounded;
 	int64_t mark[2];
-	uint64_t bytes;
+	uint64_t bytes, j_bytes;
 	size_t nsegs;
 
 	if (!log || !n)
@@ -192,6 +224,7 @@ int main(int argc, char **argv)
 	part.since = mark[0];
 	part.until = mark[1];
 	scan(dir, &part, &p_cpu, &p_wall, &m_part, &bounded);
+	j_cpu = format_json(n, &j_bytes);
 	printf("{\"records\":%llu,\"writer\":{\"records_per_s\":%.0f,"
 	       "\"records_per_s_without_generation\":%.0f,\"cpu_s\":%.3f,\"wall_s\":%.3f,"
 	       "\"generation_cpu_s\":%.3f,\"bytes_on_disk\":%llu,\"bytes_per_record\":%.1f,"
@@ -203,12 +236,14 @@ int main(int argc, char **argv)
 	       (double)full.records / s_cpu, s_cpu, s_wall, (unsigned long long)full.bytes_read);
 	printf("\"bounded_query\":{\"window_records\":%llu,\"matched\":%llu,\"cpu_s\":%.3f,"
 	       "\"wall_s\":%.3f,\"bytes_read\":%llu,\"fraction_of_full_scan\":%.4f,"
-	       "\"segments_read\":%llu,\"segments_skipped\":%llu,\"blocks_skipped\":%llu}}\n",
+	       "\"segments_read\":%llu,\"segments_skipped\":%llu,\"blocks_skipped\":%llu},",
 	       (unsigned long long)(n / 100), (unsigned long long)m_part, p_cpu, p_wall,
 	       (unsigned long long)bounded.bytes_read,
 	       (double)bounded.bytes_read / (double)full.bytes_read,
 	       (unsigned long long)bounded.segments, (unsigned long long)bounded.segments_skipped,
 	       (unsigned long long)bounded.blocks_skipped);
+	printf("\"json\":{\"ns_per_record\":%.1f,\"bytes_per_record\":%.1f,\"cpu_s\":%.3f}}\n",
+	       (j_cpu - g_cpu) / (double)n * 1e9, (double)j_bytes / (double)n, j_cpu);
 	if (argc <= 2)
 		nftw(log, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return m_full ? 1 : 0;

@@ -133,6 +133,14 @@ e2e_sink_start()
 		e2e_fail "sink did not start: $(cat "$E2E_TMP/sink.err")"
 }
 
+# What most tests start with: the namespaces, the test's cgroup and the sink.
+e2e_setup()
+{
+	e2e_topology
+	e2e_cgroup
+	e2e_sink_start
+}
+
 e2e_agent_started()
 {
 	grep -q watching "$E2E_TMP/agent.err" && return 0

@@ -44,9 +44,7 @@ print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
 EOF
 }
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 
 # One pass over every path with TCP counted as MODE says ([agent] tcp_count).
 datapath_pass()

@@ -12,9 +12,7 @@
 TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
 DST=198.51.100.7	# US: flagged
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]
 record = flagged

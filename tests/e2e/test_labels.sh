@@ -75,9 +75,7 @@ lcase()
 	add_case "$name" "$expect" "$labels" "$evidence" "$where" "$out"
 }
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 SVC=$E2E_CG/eu-svc
 mkdir "$SVC" || e2e_fail "mkdir $SVC"
 

@@ -10,9 +10,7 @@
 COUNT=2000
 DST=198.51.100.7	# US: flagged
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 
 cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]

@@ -7,9 +7,7 @@
 
 DST=198.51.100.7	# US: flagged unless allowed
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 
 write_config()
 {

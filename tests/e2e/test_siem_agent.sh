@@ -13,9 +13,7 @@ DST=198.51.100.7	# US: flagged
 HOST=e2e-agent
 PORT=10514		# in the client namespace, where agent and rsyslogd run
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 
 siem_rsyslog_conf
 siem_input imrelp $PORT agent

@@ -11,9 +11,7 @@
 DST=198.51.100.7	# US: flagged
 N=100000
 
-e2e_topology
-e2e_cgroup
-e2e_sink_start
+e2e_setup
 
 cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]
