@@ -602,6 +602,7 @@ static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __
 		flow_classify(&s->flow);	/* a reload since the last report */
 	tcp_counts(sk, &s->flow);
 	flow_report(&s->flow, &s->owner, labels, true, EA_ORIGIN_SOCKET, 0);
+	s->fold_tick = (__u32)bpf_jiffies64();
 }
 
 /* Give a flow state as the current task's (process context only). */
@@ -755,6 +756,20 @@ static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
 }
 
 /*
+ * Whether a send on a flow with state has anything to report: the flow's
+ * start, a reload, a verdict the sender's labels make worse, or a clock
+ * tick since its last report, which folded the counts and looked at the
+ * update interval. Other sends cost a comparison (a bulk sender sends
+ * dozens of times a tick).
+ */
+static __always_inline bool tcp_send_due(struct sock_state *s, __u64 labels)
+{
+	return !s->flow.start_ns || s->flow.gen != cfg.policy_gen ||
+	       flow_verdict(&s->flow, labels) > s->flow.verdict ||
+	       s->fold_tick != (__u32)bpf_jiffies64();
+}
+
+/*
  * Every send on a TCP socket, in the sender's context: an accepted flow
  * learns its owner, a flow learns of taint its sender took on after
  * connect(), and long-lived flows are updated.
@@ -763,6 +778,7 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
 	struct sock_state *s;
+	__u64 labels;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -771,7 +787,9 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 		return 0;
 	if (!s->owner_known)
 		owner_adopt(s, bpf_get_socket_cookie(sk));
-	tcp_report(sk, s, send_labels(s));
+	labels = send_labels(s);
+	if (tcp_send_due(s, labels))
+		tcp_report(sk, s, labels);
 	return 0;
 }
 

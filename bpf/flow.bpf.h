@@ -32,6 +32,7 @@ struct sock_state {
 	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
 	__u8 ended;
 	__u8 pad;
+	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
 	struct ea_flow flow;	/* the socket's (first) destination */
 	struct ea_owner owner;	/* read when reporting */
 };
