@@ -532,12 +532,12 @@ static int run_loop(struct ea_agent *a)
 			ea_agent_sweep_flows(a);
 			ea_agent_write_status(a);
 		}
-		fflush(a->out);
+		ea_agent_flush_out(a);
 	}
 	ring_buffer__consume(rb);
 	ea_agent_end_dev_flows(a);
 	report_lost(a);
-	fflush(a->out);
+	ea_agent_flush_out(a);
 	ring_buffer__free(rb);
 	return err;
 }
@@ -679,6 +679,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_signal);
+		signal(SIGPIPE, SIG_IGN);	/* see ea_agent_print */
 		ret = start(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
 	if (!ret) {

@@ -62,6 +62,7 @@ struct ea_agent {
 	bool pinned;
 
 	FILE *out;
+	bool out_lost;		/* its reader went away: printing stopped */
 	bool json;
 	char host[256];
 	struct ea_wallclock clock;	/* the wall clock's offset and steps */
@@ -86,6 +87,8 @@ void ea_agent_init_context(struct ea_agent *a);
 void ea_agent_reload(struct ea_agent *a);
 uint64_t ea_boot_ns(void);
 void ea_agent_follow_clock(struct ea_agent *a);
+void ea_agent_print(struct ea_agent *a, const struct ea_rec *r);
+void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);

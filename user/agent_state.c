@@ -89,13 +89,33 @@ static void add_siem_lag(struct ea_agent *a, struct ea_rec *r)
 		 n > 2 ? "," : "", lag);
 }
 
+/*
+ * Standard output carries a copy of the records for whoever reads it. A
+ * reader that goes away (SIGPIPE is ignored) ends the copy, said once; the
+ * audit trail and the SIEM feed go on.
+ */
+void ea_agent_print(struct ea_agent *a, const struct ea_rec *r)
+{
+	if (!a->out_lost)
+		ea_rec_print(a->out, a->json, r);
+}
+
+void ea_agent_flush_out(struct ea_agent *a)
+{
+	if (a->out_lost || (fflush(a->out) == 0 && !ferror(a->out)))
+		return;
+	a->out_lost = true;
+	ea_log("standard output: %s: records are no longer printed there; the audit "
+	       "trail and the SIEM feed go on", strerror(errno ? errno : EIO));
+}
+
 /* Every record the agent makes goes out here. */
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
 {
 	add_siem_lag(a, r);
 	if (a->trail)
 		ea_trail_append(a->trail, r);
-	ea_rec_print(a->out, a->json, r);
+	ea_agent_print(a, r);
 	a->records++;
 }
 

@@ -84,7 +84,7 @@ static void print_own(void *ctx, const struct ea_rec *r)
 {
 	struct ea_agent *a = ctx;
 
-	ea_rec_print(a->out, a->json, r);
+	ea_agent_print(a, r);
 	a->records++;
 }
 
@@ -175,5 +175,5 @@ void ea_agent_trail_close(struct ea_agent *a, int exit_code)
 	if (ea_trail_close(a->trail))
 		ea_log("audit trail: closing failed; see above");
 	a->trail = NULL;
-	fflush(a->out);
+	ea_agent_flush_out(a);
 }

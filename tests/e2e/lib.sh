@@ -149,6 +149,7 @@ e2e_agent_started()
 }
 
 # Start the agent in the client namespace on the test cgroup; wait until it watches.
+# Its records go to $E2E_TMP/records.jsonl, or to $E2E_AGENT_STDOUT when set.
 # The audit trail of a test's agent lives in the test's temp dir, never in
 # /var/lib: a config without [agent] log_dir gets one.
 e2e_trail_dir()
@@ -163,6 +164,16 @@ e2e_trail_dir()
 	fi
 }
 
+# "signal NAME" for a shell exit status above 128, else "exit".
+e2e_status_name()
+{
+	if [ "$1" -gt 128 ]; then
+		echo "signal $(kill -l $(($1 - 128)))"
+	else
+		echo exit
+	fi
+}
+
 e2e_agent_start()
 {
 	local config=$1
@@ -173,12 +184,16 @@ e2e_agent_start()
 	# not through a function: $! must be the agent (nsenter execs it)
 	nsenter --net="/run/netns/$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
 		--state-dir "$E2E_TMP/state" -j \
-		>"$E2E_TMP/records.jsonl" 2>"$E2E_TMP/agent.err" &
+		>"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}" 2>"$E2E_TMP/agent.err" &
 	E2E_AGENT_PID=$!
 	e2e_wait_for 20 e2e_agent_started || e2e_fail "agent not watching after 20 s"
 	if ! grep -q watching "$E2E_TMP/agent.err"; then
+		local rc=0
+
+		wait "$E2E_AGENT_PID" || rc=$?
+		E2E_AGENT_PID=
 		sed 's/^/  agent: /' "$E2E_TMP/agent.err" >&2
-		e2e_fail "agent exited before watching"
+		e2e_fail "agent exited with status $rc ($(e2e_status_name $rc)) before watching"
 	fi
 }
 
