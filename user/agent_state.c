@@ -102,11 +102,17 @@ void ea_agent_print(struct ea_agent *a, const struct ea_rec *r)
 
 void ea_agent_flush_out(struct ea_agent *a)
 {
-	if (a->out_lost || (fflush(a->out) == 0 && !ferror(a->out)))
+	int err;
+
+	if (a->out_lost)
+		return;
+	/* a write that failed earlier, inside fwrite, leaves only the flag */
+	err = fflush(a->out) ? errno : ferror(a->out) ? EIO : 0;
+	if (!err)
 		return;
 	a->out_lost = true;
 	ea_log("standard output: %s: records are no longer printed there; the audit "
-	       "trail and the SIEM feed go on", strerror(errno ? errno : EIO));
+	       "trail and the SIEM feed go on", strerror(err));
 }
 
 /* Every record the agent makes goes out here. */
