@@ -367,11 +367,12 @@ static int open_conn(struct feed *d)
 }
 
 /*
- * A connection failed: drop it and what it had not confirmed, and read
- * the trail again from the cursor.
+ * A connection failed: keep what it confirmed on the way, drop it and
+ * the rest, and read the trail again from the cursor.
  */
 static int broken(struct feed *d, const struct ea_err *err)
 {
+	settle(d);
 	ea_siem_conn_close(d->conn);
 	d->conn = NULL;
 	d->fcount = 0;

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,6 +58,8 @@ struct ea_siem_conn {
 	relpEngine_t *engine;
 	relpClt_t *clt;
 	size_t relp_sent;		/* messages sent in this session */
+	size_t relp_answered;		/* frames answered 200 (the open first) */
+	bool relp_refused;		/* a frame was answered otherwise */
 	unsigned int corked;		/* messages sent since the burst began */
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
@@ -583,11 +586,52 @@ static void relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 		 objinfo, (int)code);
 }
 
-/* librelp's debug output: none (the engine has no default and calls it). */
+/*
+ * Acknowledgements, counted from librelp's trace.
+ *
+ * librelp keeps which frames were answered to itself, and a session can
+ * end without an error while some were not: when the receiver's
+ * "serverclose" hint arrives as the client waits for the answer to its
+ * "close", librelp closes quietly (rsyslogd sends that hint as it stops,
+ * and drops what it had read but not processed). So the feed counts the
+ * answers itself, from the line librelp traces for each one through the
+ * debug callback. The receiver answers in order, so the first n - 1
+ * messages of a session are delivered once n frames were answered 200
+ * (the "open" being the first). A librelp that traced otherwise would
+ * count nothing: relp_connect refuses to go on then, nothing is lost.
+ *
+ * The debug callback has no user pointer; every call into librelp is
+ * made from the connection's own thread, which names its connection in
+ * relp_tracing first.
+ */
+static __thread struct ea_siem_conn *relp_tracing;
+static const char relp_rsp_trace[] = "in rsp command handler, txnr %d, code %d, text '%s'\n";
+
 __attribute__((format(printf, 1, 2)))
 static void relp_dbg(char *fmt, ...)
 {
-	(void)fmt;
+	struct ea_siem_conn *c = relp_tracing;
+	va_list ap;
+	int code;
+
+	if (!c || fmt[0] != 'i' || strcmp(fmt, relp_rsp_trace))
+		return;
+	va_start(ap, fmt);
+	(void)va_arg(ap, int);		/* txnr */
+	code = va_arg(ap, int);
+	va_end(ap);
+	if (code != 200)
+		c->relp_refused = true;
+	else if (!c->relp_refused)
+		c->relp_answered++;
+}
+
+/* The messages of this session the receiver has answered 200. */
+static size_t relp_confirmed(const struct ea_siem_conn *c)
+{
+	size_t n = c->relp_answered ? c->relp_answered - 1 : 0;
+
+	return n < c->relp_sent ? n : c->relp_sent;
 }
 
 /* One librelp engine per connection: syslog required, errors to relp_on_err. */
@@ -614,6 +658,9 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 	c->relp_error = false;
 	c->relp_why[0] = '\0';
 	c->relp_sent = 0;
+	c->relp_answered = 0;
+	c->relp_refused = false;
+	relp_tracing = c;
 	if (relpEngineCltConstruct(c->engine, &c->clt) != RELP_RET_OK) {
 		ea_err_set(err, "RELP: cannot make a client");
 		return -ENOMEM;
@@ -631,12 +678,19 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 		relpEngineCltDestruct(c->engine, &c->clt);
 		return -ECONNREFUSED;
 	}
+	if (c->relp_answered != 1) {
+		ea_err_set(err, "RELP to %s: this librelp does not trace the answers it "
+			   "receives, so no delivery could be confirmed", c->where);
+		relpEngineCltDestruct(c->engine, &c->clt);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
 /* The corked messages leave now. */
 static void relp_push(struct ea_siem_conn *c)
 {
+	relp_tracing = c;
 	if (c->clt && c->corked)
 		relpCltHintBurstEnd(c->clt);
 	c->corked = 0;
@@ -654,6 +708,7 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 
 	if (!c->clt && (r = relp_connect(c, err)))
 		return r;
+	relp_tracing = c;
 	if (c->corked == RELP_BURST)
 		relp_push(c);
 	if (!c->corked)
@@ -669,19 +724,28 @@ static int relp_send(struct ea_siem_conn *c, const char *msg, size_t len, struct
 }
 
 /*
- * The session's graceful end: librelp waits for the answer to "close",
- * which the receiver gives after every message before it. Only when no
- * error was reported on the way is everything acknowledged.
+ * The session's graceful end: librelp sends "close" and waits for its
+ * answer, which the receiver gives after every message before it. All is
+ * delivered when every message was answered 200, whatever librelp says
+ * of the close.
  */
 static int relp_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
+	size_t unanswered;
+
 	if (!c->clt)
 		return 0;
 	relp_push(c);
 	relpEngineCltDestruct(c->engine, &c->clt);
 	c->clt = NULL;
-	if (c->relp_error) {
-		ea_err_set(err, "RELP to %s: %s", c->where, c->relp_why);
+	unanswered = c->relp_sent - relp_confirmed(c);
+	if (unanswered) {
+		if (c->relp_error)
+			ea_err_set(err, "RELP to %s: %s", c->where, c->relp_why);
+		else
+			ea_err_set(err, "RELP to %s: the session ended with %zu of %zu "
+				   "messages unacknowledged", c->where, unanswered,
+				   c->relp_sent);
 		return -EPIPE;
 	}
 	c->relp_sent = 0;
@@ -801,12 +865,12 @@ int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 	return stream_flush(c, err);
 }
 
-/* The latest messages not known delivered: RELP at most its window. */
+/* The latest messages not known delivered: RELP those not answered yet. */
 size_t ea_siem_conn_unconfirmed(const struct ea_siem_conn *c)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
-		return c->relp_sent < EA_SIEM_RELP_WINDOW ? c->relp_sent : EA_SIEM_RELP_WINDOW;
+		return c->relp_sent - relp_confirmed(c);
 	case EA_SIEM_UDP:
 		return 0;
 	}
@@ -847,6 +911,7 @@ void ea_siem_conn_close(struct ea_siem_conn *c)
 		relpEngineCltDestruct(c->engine, &c->clt);
 	if (c->engine)
 		relpEngineDestruct(&c->engine);
+	relp_tracing = NULL;
 	if (c->fd >= 0 && c->cfg.target.proto != EA_SIEM_UDP)
 		stream_close(c);
 	SSL_free(c->ssl);
