@@ -1438,10 +1438,16 @@ static void siem_check(struct parse *p)
 			fail(p, "[siem %s] needs a target", d->name);
 		else if (d->format >= EA_SIEM_FMT_MAX)
 			fail(p, "[siem %s] needs a format", d->name);
-		else if (d->proto != EA_SIEM_TLS &&
+		else if (d->proto == EA_SIEM_RELP_TLS && d->has_fingerprint)
+			fail(p, "[siem %s] relp+tls:// verifies by ca, not by fingerprint "
+			     "(librelp pins SHA-1 only); use tls:// to pin", d->name);
+		else if (d->proto == EA_SIEM_RELP_TLS && (!d->ca || !d->cert || !d->key))
+			fail(p, "[siem %s] relp+tls:// needs ca, cert and key (librelp "
+			     "verifies the server only with a client certificate)", d->name);
+		else if (d->proto != EA_SIEM_TLS && d->proto != EA_SIEM_RELP_TLS &&
 			 (d->ca || d->cert || d->key || d->has_fingerprint))
 			fail(p, "[siem %s] ca, cert, key and fingerprint apply to tls:// "
-			     "targets only", d->name);
+			     "and relp+tls:// targets only", d->name);
 		else if (!d->cert != !d->key)
 			fail(p, "[siem %s] cert and key go together", d->name);
 	}

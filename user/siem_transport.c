@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * SIEM transports: RELP through librelp, TLS through OpenSSL, plain TCP
- * and UDP. Stream transports gather framed messages in a buffer and write
+ * SIEM transports: RELP (also over TLS) through librelp, TLS through
+ * OpenSSL, plain TCP and UDP. Stream transports gather framed messages in a buffer and write
  * it with non-blocking sockets, so a stuck receiver only ever holds the
  * feed's own thread, and never past the timeout or an abort.
  *
@@ -63,6 +63,8 @@ struct ea_siem_conn {
 	unsigned int corked;		/* messages sent since the burst began */
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
+	bool relp_auth_error;		/* librelp doubted the server's certificate */
+	char relp_auth_why[WHY_MAX];
 };
 
 static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
@@ -70,6 +72,7 @@ static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
 	[EA_SIEM_TLS] = "tls",
 	[EA_SIEM_TCP] = "tcp",
 	[EA_SIEM_UDP] = "udp",
+	[EA_SIEM_RELP_TLS] = "relp+tls",
 };
 
 /* The scheme of a transport, "invalid" outside the enum. */
@@ -127,7 +130,7 @@ int ea_siem_target_parse(const char *s, struct ea_siem_target *t, const char **w
 	memset(t, 0, sizeof(*t));
 	t->proto = scheme(s, &rest);
 	if (t->proto < 0) {
-		*why = "must start with relp://, tls://, tcp:// or udp://";
+		*why = "must start with relp://, relp+tls://, tls://, tcp:// or udp://";
 		return -EINVAL;
 	}
 	host = rest;
@@ -634,6 +637,25 @@ static size_t relp_confirmed(const struct ea_siem_conn *c)
 	return n < c->relp_sent ? n : c->relp_sent;
 }
 
+/*
+ * librelp's callback for a server certificate it doubts. Any call refuses
+ * the session, also where librelp itself would go on.
+ */
+static void relp_on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
+{
+	struct ea_siem_conn *c = usr;
+
+	(void)code;
+	if (!c || c->relp_auth_error)
+		return;
+	c->relp_auth_error = true;
+	snprintf(c->relp_auth_why, sizeof(c->relp_auth_why), "server certificate refused: %s%s%s",
+		 errmsg, authinfo && authinfo[0] ? ": " : "", authinfo ? authinfo : "");
+	for (char *p = c->relp_auth_why; *p; p++)	/* librelp's text has newlines */
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+}
+
 /* One librelp engine per connection: syslog required, errors to relp_on_err. */
 static int relp_engine(struct ea_siem_conn *c, struct ea_err *err)
 {
@@ -644,9 +666,43 @@ static int relp_engine(struct ea_siem_conn *c, struct ea_err *err)
 	relpEngineSetDbgprint(c->engine, relp_dbg);
 	relpEngineSetEnableCmd(c->engine, (unsigned char *)"syslog", eRelpCmdState_Required);
 	relpEngineSetOnErr(c->engine, relp_on_err);
+	if (c->cfg.target.proto == EA_SIEM_RELP_TLS &&
+	    (relpEngineSetTLSLibByName(c->engine, "gnutls") != RELP_RET_OK ||
+	     relpEngineSetOnAuthErr(c->engine, relp_on_auth_err) != RELP_RET_OK)) {
+		ea_err_set(err, "RELP: this librelp has no GnuTLS support");
+		return -ENOTSUP;
+	}
 	if (c->cfg.abort)
 		relpEngineSetShutdownImmdtPtr(c->engine, (int *)c->cfg.abort);
 	return 0;
+}
+
+/*
+ * RELP over TLS: the server's chain must lead to ca and its certificate
+ * name the target host (librelp's "name" mode, which compares the host
+ * with the certificate's common name and DNS names). librelp verifies the
+ * server only when it has a certificate of its own to show. Its GnuTLS
+ * driver keeps the credentials per session; its OpenSSL driver shares one
+ * context in the process, so one destination's ca would serve another's.
+ */
+static bool relp_tls(struct ea_siem_conn *c)
+{
+	const struct ea_siem_conn_cfg *k = &c->cfg;
+
+	return relpCltEnableTLS(c->clt) == RELP_RET_OK &&
+	       relpCltSetCACert(c->clt, (char *)k->ca) == RELP_RET_OK &&
+	       relpCltSetOwnCert(c->clt, (char *)k->cert) == RELP_RET_OK &&
+	       relpCltSetPrivKey(c->clt, (char *)k->key) == RELP_RET_OK &&
+	       relpCltSetAuthMode(c->clt, (char *)"name") == RELP_RET_OK &&
+	       relpCltAddPermittedPeer(c->clt, (char *)k->target.host) == RELP_RET_OK;
+}
+
+/* Why a session could not be opened: the certificate's trouble first. */
+static const char *relp_open_why(const struct ea_siem_conn *c)
+{
+	if (c->relp_auth_error)
+		return c->relp_auth_why;
+	return c->relp_why[0] ? c->relp_why : "failed";
 }
 
 /* A new session: client, window, timeouts, connect with the open handshake. */
@@ -655,8 +711,8 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 	unsigned int secs = (unsigned int)(c->cfg.timeout_ms + 999) / 1000;
 	relpRetVal r;
 
-	c->relp_error = false;
-	c->relp_why[0] = '\0';
+	c->relp_error = c->relp_auth_error = false;
+	c->relp_why[0] = c->relp_auth_why[0] = '\0';
 	c->relp_sent = 0;
 	c->relp_answered = 0;
 	c->relp_refused = false;
@@ -670,11 +726,15 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 	relpCltSetWindowSize(c->clt, EA_SIEM_RELP_WINDOW);
 	relpCltSetTimeout(c->clt, secs);
 	relpCltSetConnTimeout(c->clt, (int)secs);
+	if (c->cfg.target.proto == EA_SIEM_RELP_TLS && !relp_tls(c)) {
+		ea_err_set(err, "RELP over TLS to %s: cannot set up TLS", c->where);
+		relpEngineCltDestruct(c->engine, &c->clt);
+		return -EINVAL;
+	}
 	r = relpCltConnect(c->clt, AF_UNSPEC, (unsigned char *)c->cfg.target.port,
 			   (unsigned char *)c->cfg.target.host);
-	if (r != RELP_RET_OK) {
-		ea_err_set(err, "RELP connect to %s: %s", c->where,
-			   c->relp_why[0] ? c->relp_why : "failed");
+	if (r != RELP_RET_OK || c->relp_auth_error) {
+		ea_err_set(err, "RELP connect to %s: %s", c->where, relp_open_why(c));
 		relpEngineCltDestruct(c->engine, &c->clt);
 		return -ECONNREFUSED;
 	}
@@ -780,6 +840,7 @@ static int conn_start(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+	case EA_SIEM_RELP_TLS:
 		return relp_engine(c, err) ?: relp_connect(c, err);
 	case EA_SIEM_UDP:
 		return sock_connect(c, SOCK_DGRAM, err);
@@ -833,6 +894,7 @@ int ea_siem_conn_send(struct ea_siem_conn *c, const char *msg, size_t len,
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+	case EA_SIEM_RELP_TLS:
 		return relp_send(c, msg, len, err);
 	case EA_SIEM_UDP:
 		return udp_send(c, msg, len, err);
@@ -845,6 +907,7 @@ int ea_siem_conn_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+	case EA_SIEM_RELP_TLS:
 		return relp_flush(c, err);
 	case EA_SIEM_UDP:
 		return 0;
@@ -857,6 +920,7 @@ int ea_siem_conn_push(struct ea_siem_conn *c, struct ea_err *err)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+	case EA_SIEM_RELP_TLS:
 		relp_push(c);
 		return 0;
 	case EA_SIEM_UDP:
@@ -870,6 +934,7 @@ size_t ea_siem_conn_unconfirmed(const struct ea_siem_conn *c)
 {
 	switch (c->cfg.target.proto) {
 	case EA_SIEM_RELP:
+	case EA_SIEM_RELP_TLS:
 		return c->relp_sent - relp_confirmed(c);
 	case EA_SIEM_UDP:
 		return 0;

@@ -3,6 +3,9 @@
  * Transports of the SIEM feed: one connection to one destination.
  *
  *   relp://HOST:PORT  RELP (librelp): every message acknowledged
+ *   relp+tls://HOST:PORT  RELP over TLS (librelp, OpenSSL): acknowledged,
+ *                     the server verified by ca and its name, with a client
+ *                     certificate (librelp verifies only then)
  *   tls://HOST:PORT   RFC 5425: TLS, octet-counting framing
  *   tcp://HOST:PORT   RFC 6587 octet counting, no acknowledgement
  *   udp://HOST:PORT   RFC 5426: one datagram per message
@@ -33,6 +36,7 @@ enum ea_siem_proto {
 	EA_SIEM_TLS,
 	EA_SIEM_TCP,
 	EA_SIEM_UDP,
+	EA_SIEM_RELP_TLS,
 	EA_SIEM_PROTO_MAX,
 };
 

@@ -127,12 +127,60 @@ siem_feed_start()
 	E2E_PIDS+=("$SIEM_FEED_PID")
 }
 
+# siem_feed_for CONF SECONDS: run the feed that long, then stop it; it must
+# exit 0.
+siem_feed_for()
+{
+	siem_feed_start "$1"
+	sleep "$2"
+	kill -TERM "$SIEM_FEED_PID"
+	wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM"
+}
+
 # Deliver the whole trail and exit, within $2 seconds.
 siem_feed_drain()
 {
 	timeout "$2" "$E2E_BIN" -c "$1" -j feed --trail "$SIEM_TRAIL" --drain \
 		>>"$E2E_TMP/feed.out" 2>>"$E2E_TMP/feed.err" ||
 		e2e_fail "feed --drain did not finish: $(tail -n 5 "$E2E_TMP/feed.err")"
+}
+
+# siem_pki: in $SIEM_PKI, a CA (ca.pem, ca.key) and another CA (other.pem),
+# EC P-256, valid for two days.
+SIEM_PKI=$E2E_TMP/pki
+SIEM_EC="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+siem_pki()
+{
+	mkdir -p "$SIEM_PKI"
+	openssl req -x509 $SIEM_EC -keyout "$SIEM_PKI/ca.key" -out "$SIEM_PKI/ca.pem" \
+		-days 2 -subj "/CN=egress-audit e2e CA" 2>/dev/null || e2e_fail "openssl: CA"
+	openssl req -x509 $SIEM_EC -keyout "$SIEM_PKI/other.key" -out "$SIEM_PKI/other.pem" \
+		-days 2 -subj "/CN=another CA" 2>/dev/null || e2e_fail "openssl: other CA"
+}
+
+# siem_sign NAME USAGE SAN: NAME.key, NAME.csr, NAME.cnf (its extensions)
+# and NAME.pem, a certificate of the CA for CN=NAME.
+siem_sign()
+{
+	local name=$1 usage=$2 san=$3
+
+	openssl req $SIEM_EC -keyout "$SIEM_PKI/$name.key" -out "$SIEM_PKI/$name.csr" \
+		-subj "/CN=$name" 2>/dev/null || e2e_fail "openssl: request for $name"
+	printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=%s\n' \
+		"$san" "$usage" >"$SIEM_PKI/$name.cnf"
+	openssl x509 -req -in "$SIEM_PKI/$name.csr" -CA "$SIEM_PKI/ca.pem" \
+		-CAkey "$SIEM_PKI/ca.key" -CAcreateserial -out "$SIEM_PKI/$name.pem" -days 2 \
+		-extfile "$SIEM_PKI/$name.cnf" 2>/dev/null || e2e_fail "openssl: certificate for $name"
+}
+
+# siem_refused DEST PATTERN WHAT: the feed's errors say why DEST was
+# refused (PATTERN, an extended regular expression, follows "siem DEST: "),
+# and its cursor never moved.
+siem_refused()
+{
+	grep -Eq "siem $1: $2" "$E2E_TMP/feed.err" ||
+		e2e_fail "no clear error for $3: $(cat "$E2E_TMP/feed.err")"
+	[ "$(siem_cursor "$1")" = 0 ] || e2e_fail "$1: cursor moved to $(siem_cursor "$1")"
 }
 
 # Compare what NAME.log received with the trail.

@@ -790,6 +790,13 @@ static void test_siem_sections(void **state)
 	assert_int_equal(cfg.siems[0].fingerprint[17], 0x11);
 	assert_int_equal(cfg.siems[0].format, EA_SIEM_FMT_LEEF);
 	ea_config_free(&cfg);
+	parse_ok("[siem a]\ntarget = relp+tls://siem.example.org:2514\nformat = cef\n"
+		 "ca = /ca.pem\ncert = /c.pem\nkey = /k.pem\n", &cfg);
+	assert_int_equal(cfg.siems[0].proto, EA_SIEM_RELP_TLS);
+	assert_string_equal(cfg.siems[0].ca, "/ca.pem");
+	assert_string_equal(cfg.siems[0].cert, "/c.pem");
+	assert_string_equal(cfg.siems[0].key, "/k.pem");
+	ea_config_free(&cfg);
 }
 
 /* Every [siem] mistake names the file, the line and the problem. */
@@ -827,7 +834,18 @@ static void test_siem_errors(void **state)
 		     "[siem a] target: set twice (first on line 2)");
 	expect_error("[siem a]\nport = 1\n", 2, "unknown key 'port' in [siem a]");
 	expect_error("[siem a]\ntarget = relp://h:1\nformat = cef\nca = /ca.pem\n", 1,
-		     "[siem a] ca, cert, key and fingerprint apply to tls:// targets only");
+		     "[siem a] ca, cert, key and fingerprint apply to tls:// and relp+tls:// "
+		     "targets only");
+	expect_error("[siem a]\ntarget = relp+tls://h:1\nformat = cef\nca = /ca.pem\n"
+		     "cert = /c.pem\nkey = /k.pem\nfingerprint = sha256:"
+		     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 1,
+		     "[siem a] relp+tls:// verifies by ca, not by fingerprint");
+	expect_error("[siem a]\ntarget = relp+tls://h:1\nformat = cef\nca = /ca.pem\n", 1,
+		     "[siem a] relp+tls:// needs ca, cert and key");
+	expect_error("[siem a]\ntarget = relp+tls://h:1\nformat = cef\ncert = /c.pem\n"
+		     "key = /k.pem\n", 1, "[siem a] relp+tls:// needs ca, cert and key");
+	expect_error("[siem a]\ntarget = relp+ssl://h:1\n", 2,
+		     "must start with relp://, relp+tls://, tls://");
 	expect_error("[siem a]\ntarget = tls://h:1\nformat = cef\ncert = /c.pem\n", 1,
 		     "[siem a] cert and key go together");
 	expect_error("[siem a]\ntarget = tls://h:1\nformat = cef\nkey = /k.pem\n", 1,
