@@ -5,12 +5,14 @@
  *   bench_siem [--records N] [--format FMT] [--keep]
  *
  * Makes a trail of N synthetic records (default 200000) with the real
- * writer and a CA and server certificate (openssl). rsyslogd runs in the
- * foreground on 127.0.0.1, first with an imrelp input, then with an imtcp
- * input on the ossl driver, each writing %rawmsg% to a file. The feed delivers the
- * whole trail, once over RELP and once over TLS (CA verified), each from an
- * empty cursor: "rate" counts until the cursor has reached the trail's end
- * (RELP: acknowledged by rsyslogd; TLS: written to the socket),
+ * writer, and a CA with a server and a client certificate (openssl).
+ * rsyslogd runs in the foreground on 127.0.0.1, first with an imrelp
+ * input, then with an imtcp input on the ossl driver, then with an imrelp
+ * input over TLS, each writing %rawmsg% to a file. The feed delivers the
+ * whole trail over RELP, TLS (CA verified) and RELP over TLS (CA and name
+ * verified, client certificate), each from an empty cursor: "rate" counts
+ * until the cursor has reached the trail's end (RELP: acknowledged by
+ * rsyslogd; TLS: written to the socket),
  * "received_rate" until rsyslogd has written every message to its file.
  * The files must hold every message. Also measures formatting alone.
  * Prints one JSON object.
@@ -44,7 +46,7 @@ struct bench {
 	uint64_t records;
 	int format;
 	bool keep;
-	int relp_port, tls_port;
+	int relp_port, tls_port, relp_tls_port;
 	pid_t rsyslog;
 };
 
@@ -78,15 +80,18 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
-/* A CA and a server certificate for 127.0.0.1, signed by it. */
+/* A CA, and certificates it signed: the server's for 127.0.0.1, a client's. */
 static int make_pki(const struct bench *b)
 {
 	return sh("cd %s && exec >/dev/null 2>&1 && E='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
 		  "openssl req -x509 $E -keyout ca.key -out ca.pem -days 2 -subj /CN=bench-ca && "
 		  "openssl req $E -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 && "
-		  "printf 'subjectAltName=IP:127.0.0.1\\n' >ext.cnf && "
+		  "printf 'subjectAltName=IP:127.0.0.1,DNS:127.0.0.1\\n' >ext.cnf && "
 		  "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-		  "-out srv.pem -days 2 -extfile ext.cnf", b->dir) ? -1 : 0;
+		  "-out srv.pem -days 2 -extfile ext.cnf && "
+		  "openssl req $E -keyout clt.key -out clt.csr -subj /CN=bench-client && "
+		  "openssl x509 -req -in clt.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+		  "-out clt.pem -days 2", b->dir) ? -1 : 0;
 }
 
 /* Write text to a new file. */
@@ -101,28 +106,39 @@ static int write_file(const char *path, const char *text)
 }
 
 /*
- * The receivers, one rsyslogd each, so that neither pays for the other's
- * modules: imrelp, and imtcp over the ossl driver; each writes to a file.
+ * The receivers, one rsyslogd each, so that none pays for another's
+ * modules: imrelp, imtcp over the ossl driver, and imrelp over TLS checking
+ * the client's certificate; each writes to a file.
  * The RELP ruleset runs its action in imrelp's own thread (a Direct queue):
  * a message is in the file before imrelp acknowledges it, and no queue
  * hand-off (a futex wake and a write per message) stands between them.
  */
-static int rsyslog_conf(const struct bench *b)
+/* An imrelp receiver, NAME.conf, writing NAME.log; params go to its input. */
+static int relp_conf(const struct bench *b, const char *name, int port, const char *params)
 {
 	char path[160], text[2048];
-	int r;
 
-	snprintf(path, sizeof(path), "%s/relp.conf", b->dir);
+	snprintf(path, sizeof(path), "%s/%s.conf", b->dir, name);
 	snprintf(text, sizeof(text),
 		 "global(workDirectory=\"%1$s\" maxMessageSize=\"64k\")\n"
 		 "main_queue(queue.timeoutShutdown=\"30000\" queue.dequeueBatchSize=\"1024\")\n"
 		 "module(load=\"imrelp\")\n"
 		 "template(name=\"raw\" type=\"string\" string=\"%%rawmsg%%\\n\")\n"
-		 "ruleset(name=\"relp\" queue.type=\"Direct\") { action(type=\"omfile\" file=\"%1$s/relp.log\" "
-		 "template=\"raw\") }\n"
-		 "input(type=\"imrelp\" port=\"%2$d\" address=\"127.0.0.1\" ruleset=\"relp\")\n",
-		 b->dir, b->relp_port);
-	r = write_file(path, text);
+		 "ruleset(name=\"%2$s\" queue.type=\"Direct\") { action(type=\"omfile\" "
+		 "file=\"%1$s/%2$s.log\" template=\"raw\") }\n"
+		 "input(type=\"imrelp\" port=\"%3$d\" address=\"127.0.0.1\" ruleset=\"%2$s\" %4$s)\n",
+		 b->dir, name, port, params);
+	return write_file(path, text);
+}
+
+static int rsyslog_conf(const struct bench *b)
+{
+	char path[160], text[2048], tls[1024];
+
+	snprintf(tls, sizeof(tls),
+		 "tls=\"on\" tls.cacert=\"%1$s/ca.pem\" tls.mycert=\"%1$s/srv.pem\" "
+		 "tls.myprivkey=\"%1$s/srv.key\" tls.authmode=\"name\" "
+		 "tls.permittedpeer=[\"bench-client\"]", b->dir);
 	snprintf(path, sizeof(path), "%s/tls.conf", b->dir);
 	snprintf(text, sizeof(text),
 		 "global(workDirectory=\"%1$s\" maxMessageSize=\"64k\"\n"
@@ -137,7 +153,8 @@ static int rsyslog_conf(const struct bench *b)
 		 "template=\"raw\") }\n"
 		 "input(type=\"imtcp\" port=\"%2$d\" address=\"127.0.0.1\" ruleset=\"tls\")\n",
 		 b->dir, b->tls_port);
-	return r ?: write_file(path, text);
+	return relp_conf(b, "relp", b->relp_port, "") ?: write_file(path, text) ?:
+	       relp_conf(b, "relp_tls", b->relp_tls_port, tls);
 }
 
 /* Whether something accepts connections on 127.0.0.1:port. */
@@ -256,16 +273,22 @@ static double deliver(const struct bench *b, const char *name, const char *targe
 				 .backoff_cap_s = 1, .line = 1 };
 	struct ea_config cfg = { .siems = &d, .nsiems = 1 };
 	struct ea_err err = { { 0 } };
-	char ca[160], tgt[128];
+	char ca[160], cert[160], key[160], tgt[128];
 	struct ea_siem *s;
 	double t0, t;
 
 	snprintf(d.name, sizeof(d.name), "%s", name);
 	snprintf(tgt, sizeof(tgt), "%s", target);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", b->dir);
+	snprintf(cert, sizeof(cert), "%s/clt.pem", b->dir);
+	snprintf(key, sizeof(key), "%s/clt.key", b->dir);
 	d.target = tgt;
-	if (!strncmp(target, "tls", 3))
+	if (!strncmp(target, "tls", 3) || !strncmp(target, "relp+tls", 8))
 		d.ca = ca;
+	if (!strncmp(target, "relp+tls", 8)) {
+		d.cert = cert;
+		d.key = key;
+	}
 	t0 = now_s();
 	if (ea_siem_start(&s, &cfg, b->trail, &err)) {
 		fprintf(stderr, "bench_siem: %s\n", err.msg);
@@ -343,13 +366,26 @@ static void print_result(const char *name, double secs, double recv, uint64_t n,
 	       last ? "" : ",");
 }
 
-/* Set up, measure both transports, print, clean up. */
+/* One transport: rsyslogd with NAME.conf, the trail delivered to target. */
+static void measure(struct bench *b, const char *name, const char *scheme, int port,
+		    struct ea_siem_stats *st, double *secs, double *recv)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "%s://127.0.0.1:%d", scheme, port);
+	*secs = -1;
+	if (!rsyslog_start(b, name, port))
+		*secs = deliver(b, name, target, st, recv);
+	rsyslog_stop(b);
+}
+
+/* Set up, measure every transport, print, clean up. */
 int main(int argc, char **argv)
 {
 	struct bench b = { .dir = "/tmp/bench_siem.XXXXXX" };
-	struct ea_siem_stats relp = { 0 }, tls = { 0 };
-	char target[64];
-	double fmt_rate, t_relp = -1, t_tls = -1, r_relp = 0, r_tls = 0;
+	struct ea_siem_stats relp = { 0 }, tls = { 0 }, relp_tls = { 0 };
+	double fmt_rate, t_relp = -1, t_tls = -1, t_relp_tls = -1;
+	double r_relp = 0, r_tls = 0, r_relp_tls = 0;
 	int rc = 1;
 
 	if (parse(&b, argc, argv)) {
@@ -357,28 +393,28 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	b.relp_port = 40000 + (int)(getpid() % 10000) * 2;
+	b.relp_port = 40000 + (int)(getpid() % 8000) * 3;
 	b.tls_port = b.relp_port + 1;
+	b.relp_tls_port = b.relp_port + 2;
 	if (!mkdtemp(b.dir) || make_pki(&b) || rsyslog_conf(&b) || make_trail(&b)) {
 		fprintf(stderr, "bench_siem: set-up failed in %s\n", b.dir);
 		goto out;
 	}
 	fmt_rate = format_rate(&b);
-	snprintf(target, sizeof(target), "relp://127.0.0.1:%d", b.relp_port);
-	if (!rsyslog_start(&b, "relp", b.relp_port))
-		t_relp = deliver(&b, "relp", target, &relp, &r_relp);
-	rsyslog_stop(&b);
-	snprintf(target, sizeof(target), "tls://127.0.0.1:%d", b.tls_port);
-	if (!rsyslog_start(&b, "tls", b.tls_port))
-		t_tls = deliver(&b, "tls", target, &tls, &r_tls);
-	rsyslog_stop(&b);
+	measure(&b, "relp", "relp", b.relp_port, &relp, &t_relp, &r_relp);
+	measure(&b, "tls", "tls", b.tls_port, &tls, &t_tls, &r_tls);
+	measure(&b, "relp_tls", "relp+tls", b.relp_tls_port, &relp_tls, &t_relp_tls,
+		&r_relp_tls);
 	printf("{\n  \"records\": %llu,\n  \"format\": \"%s\",\n  \"format_rate\": %.0f,\n",
 	       (unsigned long long)relp.head, ea_siem_fmt_name(b.format), fmt_rate);
 	print_result("relp", t_relp, r_relp, relp.acked, lines(&b, "relp.log"), &relp, false);
-	print_result("tls", t_tls, r_tls, tls.acked, lines(&b, "tls.log"), &tls, true);
+	print_result("tls", t_tls, r_tls, tls.acked, lines(&b, "tls.log"), &tls, false);
+	print_result("relp_tls", t_relp_tls, r_relp_tls, relp_tls.acked,
+		     lines(&b, "relp_tls.log"), &relp_tls, true);
 	printf("}\n");
-	rc = t_relp > 0 && t_tls > 0 && lines(&b, "relp.log") == relp.acked &&
-	     lines(&b, "tls.log") == tls.acked ? 0 : 1;
+	rc = t_relp > 0 && t_tls > 0 && t_relp_tls > 0 && lines(&b, "relp.log") == relp.acked &&
+	     lines(&b, "tls.log") == tls.acked && lines(&b, "relp_tls.log") == relp_tls.acked ?
+		     0 : 1;
 out:
 	rsyslog_stop(&b);
 	if (!b.keep)
