@@ -1,15 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""A RELP receiver that stops answering, as rsyslogd does when it stops.
+"""A RELP receiver that takes only the first messages of a session.
 
-    relp_peer.py PORT FILE ANSWER
+    relp_peer.py PORT FILE ANSWER hint|refuse
 
 Takes one session on 127.0.0.1:PORT. Of the syslog messages, the first
 ANSWER are appended to FILE (one per line, as rsyslogd's %rawmsg%
-template writes them) and answered "200 OK"; the rest are read and left
-unanswered. When the client sends "close", the receiver sends the
-"serverclose" hint instead of an answer and closes, then exits. Prints
-"listening" when ready.
+template writes them) and answered "200 OK". Then:
+
+  hint    the rest are read and left unanswered, and the client's "close"
+          gets the "serverclose" hint instead of an answer (what rsyslogd
+          does as it stops, with messages read but not processed);
+  refuse  the next one is answered "500 refused", and the rest "200 OK"
+          without being kept; "close" is answered.
+
+The receiver then closes and exits. Prints "listening" when ready, and
+at the end how many messages it kept.
 
 Frames (RELP, as librelp's doc/relp.html gives them):
     TXNR SP COMMAND SP DATALEN [SP DATA] LF
@@ -50,18 +56,25 @@ def frames(conn):
             frame, buf = got
             yield frame
             continue
-        more = conn.recv(65536)
+        try:
+            more = conn.recv(65536)
+        except ConnectionResetError:
+            return
         if not more:
             return
         buf += more
 
 
 def answer(conn, txnr, data):
-    conn.sendall(b"%d rsp %d %s\n" % (txnr, len(data), data))
+    """Answer a frame; a client that went away (after a refusal) is fine."""
+    try:
+        conn.sendall(b"%d rsp %d %s\n" % (txnr, len(data), data))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
 
 
 def main():
-    port, path, limit = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    port, path, limit, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     lst = socket.socket()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", port))
@@ -69,21 +82,28 @@ def main():
     print("listening", flush=True)
     conn, _ = lst.accept()
     lst.close()
-    answered = 0
+    kept = seen = 0
     with open(path, "ab") as out:
         for txnr, cmd, data in frames(conn):
             if cmd == "open":
                 answer(conn, txnr, OPEN_ANSWER)
-            elif cmd == "syslog" and answered < limit:
-                out.write(data + b"\n")
-                out.flush()
-                answer(conn, txnr, b"200 OK")
-                answered += 1
+            elif cmd == "syslog":
+                seen += 1
+                if seen <= limit:
+                    out.write(data + b"\n")
+                    out.flush()
+                    kept += 1
+                    answer(conn, txnr, b"200 OK")
+                elif mode == "refuse":
+                    answer(conn, txnr, b"500 refused" if seen == limit + 1 else b"200 OK")
             elif cmd == "close":
-                conn.sendall(b"0 serverclose 0\n")
+                if mode == "hint":
+                    conn.sendall(b"0 serverclose 0\n")	# still connected: it waits
+                else:
+                    answer(conn, txnr, b"200 OK")
                 break
     conn.close()
-    print("answered %d" % answered, flush=True)
+    print("kept %d" % kept, flush=True)
 
 
 if __name__ == "__main__":

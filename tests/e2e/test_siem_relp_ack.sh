@@ -1,18 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# A RELP receiver that answers only the first messages of a session, then
-# answers the feed's "close" with the "serverclose" hint (what rsyslogd
-# does when it stops with messages read but not processed). librelp ends
-# such a session without an error; the feed must still count only the
-# answered messages as delivered: its cursor stops right before the
-# first unanswered one, the loss of the session is logged, and once a
-# real rsyslogd listens every record arrives, in order, none skipped.
+# RELP receivers that take only the first messages of a session: one
+# refuses the next message ("500") and answers the rest "200" without
+# keeping them; the next answers the feed's "close" with the "serverclose"
+# hint (what rsyslogd does when it stops with messages read but not
+# processed), which librelp takes without an error. After each, the feed's
+# cursor stops right before the first message not kept, the failure is
+# logged, and the next receiver gets the rest from there. Once a real
+# rsyslogd listens, every record has arrived, in order, none skipped.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/siem_lib.sh"
 
 port=$SIEM_PORT
-answer=10
+keep=10
 
 cat >"$E2E_TMP/feed.conf" <<CONF
 [siem relp]
@@ -25,21 +26,10 @@ siem_make_trail --records 300
 siem_dump
 last=$(siem_last_seq)
 
-python3 "$E2E_ROOT/tests/e2e/relp_peer.py" $port "$E2E_TMP/relp.log" $answer \
-	>"$E2E_TMP/peer.out" 2>&1 &
-peer=$!
-E2E_PIDS+=("$peer")
-e2e_wait_for 10 grep -q listening "$E2E_TMP/peer.out" ||
-	e2e_fail "relp_peer did not start: $(cat "$E2E_TMP/peer.out")"
-
-siem_feed_start "$E2E_TMP/feed.conf"
-wait "$peer" || e2e_fail "relp_peer failed: $(cat "$E2E_TMP/peer.out")"
-grep -q "^answered $answer$" "$E2E_TMP/peer.out" ||
-	e2e_fail "relp_peer: $(cat "$E2E_TMP/peer.out"), want $answer answered"
-
-# the first unanswered message: the selected record after the last answered
-last_answered=$(tail -n 1 "$E2E_TMP/relp.log" | sed 's/.* seq="\([0-9]*\)".*/\1/')
-first_unanswered=$(python3 - "$E2E_TMP/dump.jsonl" "$last_answered" <<'PY'
+# The first selected record after seq $1.
+next_selected()
+{
+	python3 - "$E2E_TMP/dump.jsonl" "$1" <<'PY'
 import json, sys
 select = {"flagged", "blocked", "lost", "checkpoint", "agent"}
 for line in open(sys.argv[1]):
@@ -48,14 +38,37 @@ for line in open(sys.argv[1]):
         print(r["seq"])
         break
 PY
-)
-[ -n "$first_unanswered" ] || e2e_fail "no selected record after seq $last_answered: make the trail longer"
-want=$((first_unanswered - 1))
-held() { [ "$(siem_cursor relp)" = "$want" ]; }
-e2e_wait_for 5 held ||
-	e2e_fail "cursor $(siem_cursor relp) after the session, want $want (first unanswered $first_unanswered)"
-e2e_wait_for 5 grep -q "messages unacknowledged" "$E2E_TMP/feed.err" ||
-	e2e_fail "the unanswered messages were not reported: $(cat "$E2E_TMP/feed.err")"
+}
+
+# peer MODE WHY: one session with relp_peer.py in MODE, after which the
+# cursor must stop before the first message it did not keep, and the
+# feed's log say WHY.
+peer()
+{
+	local mode=$1 why=$2 out=$E2E_TMP/peer-$1.out pid kept first want
+
+	python3 "$E2E_ROOT/tests/e2e/relp_peer.py" $port "$E2E_TMP/relp.log" $keep "$mode" \
+		>"$out" 2>&1 &
+	pid=$!
+	E2E_PIDS+=("$pid")
+	e2e_wait_for 10 grep -q listening "$out" || e2e_fail "relp_peer did not start: $(cat "$out")"
+	[ -n "${SIEM_FEED_PID:-}" ] || siem_feed_start "$E2E_TMP/feed.conf"
+	wait "$pid" || e2e_fail "relp_peer $mode failed: $(cat "$out")"
+	grep -q "^kept $keep$" "$out" || e2e_fail "relp_peer $mode: $(cat "$out"), want $keep kept"
+	kept=$(tail -n 1 "$E2E_TMP/relp.log" | sed 's/.* seq="\([0-9]*\)".*/\1/')
+	first=$(next_selected "$kept")
+	[ -n "$first" ] || e2e_fail "no selected record after seq $kept: make the trail longer"
+	want=$((first - 1))
+	held() { [ "$(siem_cursor relp)" = "$want" ]; }
+	e2e_wait_for 5 held ||
+		e2e_fail "$mode: cursor $(siem_cursor relp), want $want (first not kept: $first)"
+	e2e_wait_for 5 grep -q "siem relp: RELP to 127.0.0.1:$port: $why" "$E2E_TMP/feed.err" ||
+		e2e_fail "$mode: no '$why' in the feed's log: $(cat "$E2E_TMP/feed.err")"
+	echo "$mode: cursor held at $want"
+}
+
+peer refuse "peer sent error response"
+peer hint "the session ended with [0-9]* of [0-9]* messages unacknowledged"
 
 siem_rsyslog_conf
 siem_input imrelp $port relp
@@ -63,8 +76,8 @@ siem_rsyslog_start $port
 caught_up() { [ "$(siem_cursor relp)" = "$last" ]; }
 e2e_wait_for 30 caught_up || e2e_fail "cursor $(siem_cursor relp), want $last"
 kill -TERM "$SIEM_FEED_PID"
-wait "$SIEM_FEED_PID" || e2e_fail "feed exited $?"
+wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM"
 siem_rsyslog_stop --settle
 
-siem_check relp --format rfc5424
-echo "PASS: $answer answered of a session closed by the receiver; cursor held at $want; all of $last delivered"
+siem_check relp --format rfc5424 --exact
+echo "PASS: a refusal and a serverclose hint each stopped the cursor at the last message kept; all of $last delivered, once each, in order"
