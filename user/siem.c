@@ -481,8 +481,11 @@ static void finish(struct feed *d)
 
 	while (!__atomic_load_n(&d->owner->abort, __ATOMIC_RELAXED) && step(d) > 0)
 		publish(d, false);
-	if (d->conn && d->fcount && !ea_siem_conn_flush(d->conn, &err))
-		settle(d);
+	if (d->conn && d->fcount) {
+		if (ea_siem_conn_flush(d->conn, &err))	/* the rest goes at the next start */
+			log_failure(d, err.msg);
+		settle(d);	/* what it confirmed counts either way */
+	}
 	persist(d, true);
 	ea_siem_conn_close(d->conn);
 	d->conn = NULL;

@@ -3,7 +3,7 @@
  * Transports of the SIEM feed: one connection to one destination.
  *
  *   relp://HOST:PORT  RELP (librelp): every message acknowledged
- *   relp+tls://HOST:PORT  RELP over TLS (librelp, OpenSSL): acknowledged,
+ *   relp+tls://HOST:PORT  RELP over TLS (librelp, GnuTLS): acknowledged,
  *                     the server verified by ca and its name, with a client
  *                     certificate (librelp verifies only then)
  *   tls://HOST:PORT   RFC 5425: TLS, octet-counting framing

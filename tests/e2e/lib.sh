@@ -181,10 +181,14 @@ e2e_agent_start()
 	e2e_bpffs
 	e2e_trail_dir "$config"
 	mkdir -p "$E2E_TMP/state"
+	# emptied here, not by the background job's redirection: a check that
+	# ran before the job got to it would find an earlier agent's "watching"
+	: >"$E2E_TMP/agent.err"
+	[ -p "${E2E_AGENT_STDOUT:-}" ] || : >"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}"
 	# not through a function: $! must be the agent (nsenter execs it)
 	nsenter --net="/run/netns/$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
 		--state-dir "$E2E_TMP/state" -j \
-		>"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}" 2>"$E2E_TMP/agent.err" &
+		>>"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}" 2>>"$E2E_TMP/agent.err" &
 	E2E_AGENT_PID=$!
 	e2e_wait_for 20 e2e_agent_started || e2e_fail "agent not watching after 20 s"
 	if ! grep -q watching "$E2E_TMP/agent.err"; then
