@@ -5,6 +5,8 @@
 # Each program is one test binary or script, run from the repository root;
 # its output is shown only when it fails. The last line is the suite's tally.
 # Results are also appended to build/test-results for the overall summary.
+# A test that runs past TEST_TIMEOUT seconds (default 300) gets SIGTERM
+# (the end-to-end tests clean up on it), then SIGKILL 15 s later.
 set -u
 
 # tests run from the repository root and use its data/
@@ -30,10 +32,11 @@ for t in "$@"; do
 			"build/fuzz/corpus/$name" "$corpus" >"$log" 2>&1
 		;;
 	*)
-		"$t" >"$log" 2>&1
+		timeout --kill-after=15 "${TEST_TIMEOUT:-300}" "$t" >"$log" 2>&1
 		;;
 	esac
 	rc=$?
+	[ $rc -eq 124 ] && echo "timed out after ${TEST_TIMEOUT:-300} s" >>"$log"
 	secs=$(( $(date +%s) - start ))
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
