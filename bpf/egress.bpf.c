@@ -759,8 +759,8 @@ static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
  * Whether a send on a flow with state has anything to report: the flow's
  * start, a reload, a verdict the sender's labels make worse, or a clock
  * tick since its last report, which folded the counts and looked at the
- * update interval. Other sends cost a comparison (a bulk sender sends
- * dozens of times a tick).
+ * update interval. Other sends cost these few comparisons (the labels
+ * are cached in the socket; a bulk sender sends dozens of times a tick).
  */
 static __always_inline bool tcp_send_due(struct sock_state *s, __u64 labels)
 {
