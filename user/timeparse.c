@@ -146,7 +146,8 @@ static int parse_relative(const char *s, int64_t now, int64_t *out, const char *
 	return 0;
 }
 
-int ea_time_parse(const char *s, int64_t now_ns, int64_t *out, const char **why)
+/* Any of the forms, before the range check. */
+static int parse_any(const char *s, int64_t now_ns, int64_t *out, const char **why)
 {
 	size_t n = strlen(s);
 	int64_t days;
@@ -168,4 +169,27 @@ int ea_time_parse(const char *s, int64_t now_ns, int64_t *out, const char **why)
 		return -EINVAL;
 	}
 	return parse_rfc3339(s, out, why);
+}
+
+/*
+ * Every form ends in the years of the header: a relative time reaching
+ * back past 1970, or an offset that moves a time across either end, is
+ * refused like a date outside them.
+ */
+int ea_time_parse(const char *s, int64_t now_ns, int64_t *out, const char **why)
+{
+	int64_t t;
+
+	if (parse_any(s, now_ns, &t, why))
+		return -EINVAL;
+	if (t < 0) {
+		*why = "before 1970-01-01T00:00:00Z";
+		return -EINVAL;
+	}
+	if (t >= ea_days_from_civil(YEAR_MAX + 1, 1, 1) * 86400 * NS) {
+		*why = "after the year 2261";
+		return -EINVAL;
+	}
+	*out = t;
+	return 0;
 }

@@ -8,25 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geo_check.h"
 #include "geo_import.h"
 
 #define SRC	3
-
-/* What a successful parse promises about each interval and its neighbour. */
-static void check(const struct ea_ivl_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct ea_ivl *iv = &l->v[i];
-		char cc[3] = { (char)(iv->val.cc >> 8), (char)iv->val.cc, 0 };
-
-		if (iv->start > iv->end || !ea_cc_valid(cc) || !strcmp(cc, "ZZ") ||
-		    iv->val.cc_src != SRC || iv->val.pol || iv->val.pol_src ||
-		    !iv->line)
-			abort();
-		if (i && iv->start <= l->v[i - 1].end)
-			abort();
-	}
-}
 
 /* Parse one input; a failure must come with a message. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   &l, &err);
 
 	if (ret == 0)
-		check(&l);
+		check_ranges(&l, SRC, true);
 	else if (!err.msg[0] || strlen(err.msg) >= sizeof(err.msg))
 		abort();
 	ea_ivl_list_free(&l);

@@ -76,6 +76,12 @@ static void test_rfc3339(void **state)
 	parse_bad("2025-11-24T16:00:00+24:00");
 	parse_bad("2025-11-24T16:00:00Zjunk");
 	parse_bad("2025-11-24X16:00:00Z");
+	/* an offset may not move a time out of 1970 to 2261 */
+	assert_int_equal(parse_ok("1970-01-01T01:00:00+01:00"), 0);
+	parse_bad("1970-01-01T00:59:59+01:00");
+	assert_int_equal(parse_ok("2261-12-31T23:59:59.999999999Z"),
+			 ea_days_from_civil(2262, 1, 1) * 86400 * NS - 1);
+	parse_bad("2261-12-31T23:59:59-00:01");
 }
 
 static void test_dates(void **state)
@@ -110,6 +116,8 @@ static void test_relative(void **state)
 	parse_bad("-2y");
 	parse_bad("-2hh");
 	parse_bad("-99999999999w");
+	parse_bad("-10281w");		/* before 1970 */
+	assert_int_equal(parse_ok("-2900w"), NOW - 2900ll * 7 * 86400 * NS);
 	parse_bad("+2h");
 	parse_bad("");
 	parse_bad("yesterday");
