@@ -770,6 +770,70 @@ static __always_inline bool tcp_send_due(struct sock_state *s, __u64 labels)
 }
 
 /*
+ * The last send each CPU found nothing (more) to report for. A bulk sender
+ * sends dozens of times a clock tick, and the full look at a send reads
+ * cold lines (the socket's storage pointer, its cache, the state) that a
+ * 64 KiB copy has just pushed out. A send of the same socket and 4-tuple
+ * (a reused socket does not get the tuple back within a tick), by the same
+ * process, in the same tick, with no reload and no taint change since,
+ * has nothing to report either: every condition of tcp_send_due and
+ * tcp_send_recheck is in the key.
+ */
+struct send_memo {
+	__u64 sk;
+	__u64 addrs;
+	__u32 ports;
+	__u32 tgid;
+	__u32 tick;
+	__u32 policy_gen;
+	__u32 taint_gen;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct send_memo);
+} send_memos SEC(".maps");
+
+static __always_inline void send_memo_key(struct send_memo *k, struct sock *sk)
+{
+	k->sk = (unsigned long)sk;
+	k->addrs = sk->__sk_common.skc_addrpair;
+	k->ports = sk->__sk_common.skc_portpair;
+	k->tgid = bpf_get_current_pid_tgid() >> 32;
+	k->tick = (__u32)bpf_jiffies64();
+	k->policy_gen = cfg.policy_gen;
+	k->taint_gen = cfg.taint_gen;
+	k->pad = 0;
+}
+
+static __always_inline bool send_memo_same(const struct send_memo *a,
+					   const struct send_memo *b)
+{
+	return a->sk == b->sk && a->addrs == b->addrs && a->ports == b->ports &&
+	       a->tgid == b->tgid && a->tick == b->tick &&
+	       a->policy_gen == b->policy_gen && a->taint_gen == b->taint_gen;
+}
+
+/* The full look at a send (see tcp_send). */
+static __always_inline void tcp_send_check(struct sock *sk)
+{
+	struct sock_state *s;
+	__u64 labels;
+
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (!s && !(s = tcp_send_recheck(sk)))
+		return;
+	if (!s->owner_known)
+		owner_adopt(s, bpf_get_socket_cookie(sk));
+	labels = send_labels(s);
+	if (tcp_send_due(s, labels))
+		tcp_report(sk, s, labels);
+}
+
+/*
  * Every send on a TCP socket, in the sender's context: an accepted flow
  * learns its owner, a flow learns of taint its sender took on after
  * connect(), and long-lived flows are updated.
@@ -777,19 +841,18 @@ static __always_inline bool tcp_send_due(struct sock_state *s, __u64 labels)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 {
-	struct sock_state *s;
-	__u64 labels;
+	struct send_memo key, *memo;
+	__u32 zero = 0;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
-	if (!s && !(s = tcp_send_recheck(sk)))
+	send_memo_key(&key, sk);
+	memo = bpf_map_lookup_elem(&send_memos, &zero);
+	if (memo && send_memo_same(memo, &key))
 		return 0;
-	if (!s->owner_known)
-		owner_adopt(s, bpf_get_socket_cookie(sk));
-	labels = send_labels(s);
-	if (tcp_send_due(s, labels))
-		tcp_report(sk, s, labels);
+	tcp_send_check(sk);
+	if (memo)
+		*memo = key;	/* after the check: what it left is not due */
 	return 0;
 }
 
