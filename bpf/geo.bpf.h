@@ -13,9 +13,9 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, EA_GEO_ROOT_ENTRIES);
+	__uint(max_entries, EA_GEO_ROOT_ROWS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct ea_trie_chunk);	/* a row of root slots */
 } geo_root SEC(".maps");
 
 struct {
@@ -47,9 +47,10 @@ static __always_inline __u32 ea_trie_step(__u32 slot, __u32 nibble)
 /* Root slot idx of geo_root (see EA_GEO_ROOT4, EA_GEO_ROOT6). */
 static __always_inline __u32 ea_root_slot(__u32 idx)
 {
-	__u32 *slot = bpf_map_lookup_elem(&geo_root, &idx);
+	__u32 row = idx / EA_TRIE_CHUNK_SLOTS;
+	struct ea_trie_chunk *r = bpf_map_lookup_elem(&geo_root, &row);
 
-	return slot ? *slot : EA_TRIE_BAD;
+	return r ? r->slot[idx & (EA_TRIE_CHUNK_SLOTS - 1)] : EA_TRIE_BAD;
 }
 
 /* Result index of an IPv4 address (host byte order); ~0 when none. */

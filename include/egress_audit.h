@@ -48,6 +48,10 @@ enum ea_verdict {
  *
  * Two banks of the whole table exist so that a reload fills the idle bank
  * and switches with one write (ea_config.geo_bank).
+ *
+ * The root slots are held in rows of EA_TRIE_CHUNK_SLOTS (struct
+ * ea_trie_chunk), as the chunks are: an array map rounds each value up to
+ * 8 bytes, so a row of 16 slots takes half what 16 single slots would.
  */
 #define EA_TRIE_ROOT_BITS4	20
 #define EA_TRIE_ROOT_BITS6	16
@@ -59,11 +63,12 @@ enum ea_verdict {
 #define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
 #define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS6) / EA_TRIE_STRIDE)
 #define EA_GEO_BANKS		2
-/* geo_root holds per bank the IPv4 root, then the IPv6 root */
+/* geo_root holds per bank the IPv4 root, then the IPv6 root (slot indices) */
 #define EA_GEO_ROOT_BANK	(EA_TRIE_ROOT_SLOTS4 + EA_TRIE_ROOT_SLOTS6)
 #define EA_GEO_ROOT4(bank)	((bank) * EA_GEO_ROOT_BANK)
 #define EA_GEO_ROOT6(bank)	((bank) * EA_GEO_ROOT_BANK + EA_TRIE_ROOT_SLOTS4)
 #define EA_GEO_ROOT_ENTRIES	(EA_GEO_BANKS * EA_GEO_ROOT_BANK)
+#define EA_GEO_ROOT_ROWS	(EA_GEO_ROOT_ENTRIES / EA_TRIE_CHUNK_SLOTS)
 #define EA_MAX_RESULTS		8192	/* per bank */
 
 struct ea_trie_chunk {

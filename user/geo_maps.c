@@ -82,18 +82,30 @@ static int sync_range(int fd, uint32_t first, const void *want, uint32_t count,
 	return err ? err : bad;
 }
 
-/* Root slots [from, from + n) of trie, whose root starts at key first. */
+/* Rows of root slots in a trie's root (its slot count is a multiple of a row). */
+static uint32_t root_rows(const struct ea_geo_trie *trie)
+{
+	return (1u << trie->root_bits) / EA_TRIE_CHUNK_SLOTS;
+}
+
+/*
+ * Root rows [from, from + n) of trie, whose root starts at slot first of
+ * geo_root (a row boundary).
+ */
 static int sync_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
 		     uint32_t first, uint32_t base, uint32_t from, uint32_t n, bool check)
 {
-	uint32_t *want = malloc((n ? n : 1) * sizeof(*want));
+	struct ea_trie_chunk *want = malloc((n ? n : 1) * sizeof(*want));
+	const uint32_t *slot = trie->root + (size_t)from * EA_TRIE_CHUNK_SLOTS;
 	int ret;
 
 	if (!want)
 		return -ENOMEM;
 	for (uint32_t r = 0; r < n; r++)
-		want[r] = bank_slot(trie->root[from + r], base);
-	ret = sync_range(bpf_map__fd(m->root), first + from, want, n, sizeof(*want), check);
+		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
+			want[r].slot[k] = bank_slot(*slot++, base);
+	ret = sync_range(bpf_map__fd(m->root), first / EA_TRIE_CHUNK_SLOTS + from, want, n,
+			 sizeof(*want), check);
 	free(want);
 	return ret;
 }
@@ -133,10 +145,10 @@ int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 	err = sync_chunks(m, t, base, 0, t->nchunks, false);
 	if (!err)
 		err = sync_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, 0,
-				1u << t->trie4.root_bits, false);
+				root_rows(&t->trie4), false);
 	if (!err)
 		err = sync_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, 0,
-				1u << t->trie6.root_bits, false);
+				root_rows(&t->trie6), false);
 	if (!err)
 		err = sync_results(m, t, bank, false);
 	return err;
@@ -159,8 +171,8 @@ int ea_geo_maps_check(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		      const char **what)
 {
 	uint32_t base = bank * m->bank_chunks, n4, n6, nc;
-	uint32_t f4 = next_part(1u << t->trie4.root_bits, parts, &c->root4, &n4);
-	uint32_t f6 = next_part(1u << t->trie6.root_bits, parts, &c->root6, &n6);
+	uint32_t f4 = next_part(root_rows(&t->trie4), parts, &c->root4, &n4);
+	uint32_t f6 = next_part(root_rows(&t->trie6), parts, &c->root6, &n6);
 	uint32_t fc = next_part(t->nchunks, parts, &c->chunks, &nc);
 	const struct bpf_map *map[4] = { m->results, m->root, m->root, m->chunks };
 	int n[4], total = 0;

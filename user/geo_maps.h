@@ -24,7 +24,7 @@ int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t);
 int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		     uint32_t bank);
 
-/* Where the next check of a bank starts in each map. */
+/* Where the next check of a bank starts: root rows, chunks. */
 struct ea_geo_check {
 	uint32_t root4, root6, chunks;
 };

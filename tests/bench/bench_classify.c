@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 	ml_root = memlock_of(bpf_map__fd(cls->maps.geo_root));
 	ml_chunks = memlock_of(bpf_map__fd(cls->maps.geo_chunks));
 	ml_results = memlock_of(bpf_map__fd(cls->maps.geo_results));
-	entries = (uint64_t)EA_GEO_ROOT_BANK + full.nchunks + full.nresults;
+	entries = (uint64_t)EA_GEO_ROOT_BANK / EA_TRIE_CHUNK_SLOTS + full.nchunks + full.nresults;
 
 	/* addresses, the same for both tables */
 	a4 = calloc((size_t)nuser, sizeof(*a4));

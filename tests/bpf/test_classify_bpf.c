@@ -276,7 +276,7 @@ static void test_check_finds_and_repairs(void **state)
 	int root = bpf_map__fd(f->skel->maps.geo_root);
 	int chunks = bpf_map__fd(f->skel->maps.geo_chunks);
 	struct ea_geo_result r;
-	struct ea_trie_chunk c;
+	struct ea_trie_chunk c, row;
 	uint32_t key, slot;
 	const char *what;
 
@@ -286,10 +286,12 @@ static void test_check_finds_and_repairs(void **state)
 	assert_int_equal(bpf_map_lookup_elem(res, &key, &r), 0);
 	r.allow_labels = ~r.allow_labels;
 	assert_int_equal(bpf_map_update_elem(res, &key, &r, BPF_ANY), 0);
-	key = EA_GEO_ROOT4(0) + (198u << 12);	/* the slot of 198.0.0.0/20 */
-	assert_int_equal(bpf_map_lookup_elem(root, &key, &slot), 0);
-	slot = slot == 7 ? 8 : 7;
-	assert_int_equal(bpf_map_update_elem(root, &key, &slot, BPF_ANY), 0);
+	slot = EA_GEO_ROOT4(0) + (198u << 12);	/* the slot of 198.0.0.0/20 */
+	key = slot / EA_TRIE_CHUNK_SLOTS;	/* its row */
+	assert_int_equal(bpf_map_lookup_elem(root, &key, &row), 0);
+	slot %= EA_TRIE_CHUNK_SLOTS;
+	row.slot[slot] = row.slot[slot] == 7 ? 8 : 7;
+	assert_int_equal(bpf_map_update_elem(root, &key, &row, BPF_ANY), 0);
 	key = f->full.nchunks - 1;	/* bank 0's last chunk */
 	assert_int_equal(bpf_map_lookup_elem(chunks, &key, &c), 0);
 	c.slot[3] ^= 1;
