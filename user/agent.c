@@ -116,13 +116,23 @@ static bool has_path_labels(const struct ea_config *cfg)
 	return false;
 }
 
-static void set_taint_autoload(struct ea_agent *a)
+/*
+ * Without a path label the file-taint programs stay out, and the maps they
+ * fill keep one entry: preallocated for 65536 processes and files, they
+ * would lock about 31 MiB of kernel memory for nothing. Labels change only
+ * with a restart.
+ */
+static int set_taint_autoload(struct ea_agent *a)
 {
 	bool on = has_path_labels(&a->cfg);
 	struct bpf_program *p;
 
 	for (size_t i = 0; (p = taint_prog(a->skel, i)); i++)
 		bpf_program__set_autoload(p, on);
+	if (on)
+		return 0;
+	return bpf_map__set_max_entries(a->skel->maps.taint, 1) ?:
+	       bpf_map__set_max_entries(a->skel->maps.inode_labels, 1);
 }
 
 /* Enforcement only where the operator named the cgroup. */
@@ -194,10 +204,11 @@ static int open_and_load(struct ea_agent *a)
 		if (!err)
 			err = bpf_map__set_max_entries(a->skel->maps.events,
 						       a->cfg.agent.ringbuf_kib * 1024);
+		if (!err)
+			err = set_taint_autoload(a);
 		if (err)
 			return err;
 		a->geo = m;
-		set_taint_autoload(a);
 		choose_build(a, !attempt);
 		err = egress_bpf__load(a->skel);
 		if (!err) {

@@ -44,6 +44,21 @@ print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
 EOF
 }
 
+# Without a path label the file-taint maps keep one entry (nothing fills them).
+check_taint_maps_idle()
+{
+	python3 - "$E2E_TMP/status.json" <<'EOF'
+import json, sys
+maps = {m["name"]: m for m in json.load(open(sys.argv[1]))["agent"].get("maps", [])}
+for name in ("taint", "inode_labels"):
+    if name not in maps or maps[name]["max_entries"] != 1:
+        print(f"FAIL: status maps: {name} should keep 1 entry without path labels: "
+              f"{maps.get(name)}")
+        sys.exit(1)
+print("ok: status maps: taint and inode_labels keep 1 entry")
+EOF
+}
+
 e2e_setup
 
 # One pass over every path with TCP counted as MODE says ([agent] tcp_count).
@@ -130,6 +145,7 @@ datapath_check()
 	e2e_status >"$E2E_TMP/status.json" || { failed=1; echo "FAIL: status exited $?" >&2; }
 	check_aggregate DE eu allowed 2 || failed=1
 	check_aggregate JP adequacy allowed || failed=1
+	check_taint_maps_idle || failed=1
 
 	e2e_agent_stop
 	until=$(date +%s.%N)
