@@ -122,7 +122,7 @@ static bool has_path_labels(const struct ea_config *cfg)
  * would lock about 31 MiB of kernel memory for nothing. Labels change only
  * with a restart.
  */
-static int set_taint_autoload(struct ea_agent *a)
+static int fit_taint_to_labels(struct ea_agent *a)
 {
 	bool on = has_path_labels(&a->cfg);
 	struct bpf_program *p;
@@ -205,7 +205,7 @@ static int open_and_load(struct ea_agent *a)
 			err = bpf_map__set_max_entries(a->skel->maps.events,
 						       a->cfg.agent.ringbuf_kib * 1024);
 		if (!err)
-			err = set_taint_autoload(a);
+			err = fit_taint_to_labels(a);
 		if (err)
 			return err;
 		a->geo = m;

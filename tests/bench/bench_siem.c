@@ -106,14 +106,11 @@ static int write_file(const char *path, const char *text)
 }
 
 /*
- * The receivers, one rsyslogd each, so that none pays for another's
- * modules: imrelp, imtcp over the ossl driver, and imrelp over TLS checking
- * the client's certificate; each writes to a file.
- * The RELP ruleset runs its action in imrelp's own thread (a Direct queue):
- * a message is in the file before imrelp acknowledges it, and no queue
+ * An imrelp receiver, NAME.conf, writing NAME.log; params go to its input.
+ * The ruleset runs its action in imrelp's own thread (a Direct queue): a
+ * message is in the file before imrelp acknowledges it, and no queue
  * hand-off (a futex wake and a write per message) stands between them.
  */
-/* An imrelp receiver, NAME.conf, writing NAME.log; params go to its input. */
 static int relp_conf(const struct bench *b, const char *name, int port, const char *params)
 {
 	char path[160], text[2048];
@@ -131,6 +128,11 @@ static int relp_conf(const struct bench *b, const char *name, int port, const ch
 	return write_file(path, text);
 }
 
+/*
+ * The receivers, one rsyslogd each, so that none pays for another's
+ * modules: imrelp, imtcp over the ossl driver, and imrelp over TLS checking
+ * the client's certificate; each writes to a file.
+ */
 static int rsyslog_conf(const struct bench *b)
 {
 	char path[160], text[2048], tls[1024];
@@ -283,9 +285,9 @@ static double deliver(const struct bench *b, const char *name, const char *targe
 	snprintf(cert, sizeof(cert), "%s/clt.pem", b->dir);
 	snprintf(key, sizeof(key), "%s/clt.key", b->dir);
 	d.target = tgt;
-	if (!strncmp(target, "tls", 3) || !strncmp(target, "relp+tls", 8))
+	if (strstr(target, "tls://"))	/* tls:// and relp+tls:// */
 		d.ca = ca;
-	if (!strncmp(target, "relp+tls", 8)) {
+	if (!strncmp(target, "relp+tls://", 11)) {
 		d.cert = cert;
 		d.key = key;
 	}
