@@ -9,8 +9,6 @@
 
 #include "egress_audit.h"
 
-#define EA_TRIE_BAD	0xffffffffu	/* no such slot: a walk ends with ~0 */
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, EA_GEO_ROOT_ROWS);
@@ -32,51 +30,73 @@ struct {
 	__type(value, struct ea_geo_result);
 } geo_results SEC(".maps");
 
-/* Follow chunk slots from a root slot; key bits come from next_nibble. */
-static __always_inline __u32 ea_trie_step(__u32 slot, __u32 nibble)
+/*
+ * The chunk of the next level, or NULL when *slot is a result (its
+ * EA_TRIE_LEAF bit puts it past the map's end) or corrupt. The slot is the
+ * key where it lies in the map value: a level costs the slot's load and
+ * the inlined array lookup, with no copy to the stack between them.
+ */
+static __always_inline struct ea_trie_chunk *ea_trie_child(const __u32 *slot)
 {
-	struct ea_trie_chunk *c;
-	__u32 idx = slot & ~EA_TRIE_NODE;
-
-	c = bpf_map_lookup_elem(&geo_chunks, &idx);
-	if (!c)
-		return EA_TRIE_BAD;	/* corrupt table: the walk gives up */
-	return c->slot[nibble & (EA_TRIE_CHUNK_SLOTS - 1)];
+	return bpf_map_lookup_elem(&geo_chunks, slot);
 }
 
-/* Root slot idx of geo_root (see EA_GEO_ROOT4, EA_GEO_ROOT6). */
-static __always_inline __u32 ea_root_slot(__u32 idx)
+/* Where root slot idx of geo_root lies (see EA_GEO_ROOT4, EA_GEO_ROOT6). */
+static __always_inline const __u32 *ea_root_slot(__u32 idx)
 {
 	__u32 row = idx / EA_TRIE_CHUNK_SLOTS;
 	struct ea_trie_chunk *r = bpf_map_lookup_elem(&geo_root, &row);
 
-	return r ? r->slot[idx & (EA_TRIE_CHUNK_SLOTS - 1)] : EA_TRIE_BAD;
+	return r ? &r->slot[idx & (EA_TRIE_CHUNK_SLOTS - 1)] : NULL;
+}
+
+/* The result index where a walk stopped; ~0 when not at a result (corrupt table). */
+static __always_inline __u32 ea_trie_result(const __u32 *slot)
+{
+	__u32 s = *slot;
+
+	return (s & EA_TRIE_LEAF) ? s & ~EA_TRIE_LEAF : ~0u;
 }
 
 /* Result index of an IPv4 address (host byte order); ~0 when none. */
 static __always_inline __u32 ea_geo_index4(__u32 bank, __u32 addr)
 {
-	__u32 s = ea_root_slot(EA_GEO_ROOT4(bank) + (addr >> (32 - EA_TRIE_ROOT_BITS4)));
+	const __u32 *slot = ea_root_slot(EA_GEO_ROOT4(bank) + (addr >> (32 - EA_TRIE_ROOT_BITS4)));
+	struct ea_trie_chunk *c;
 	int i;
 
-	for (i = 0; i < EA_TRIE_MAX_LEVELS4 - 1 && (s & EA_TRIE_NODE); i++)
-		s = ea_trie_step(s, addr >> (32 - EA_TRIE_ROOT_BITS4 - EA_TRIE_STRIDE * (i + 1)));
-	return (s & EA_TRIE_NODE) ? ~0u : s;
+	if (!slot)
+		return ~0u;
+	for (i = 0; i < EA_TRIE_MAX_LEVELS4 - 1; i++) {
+		c = ea_trie_child(slot);
+		if (!c)
+			break;
+		slot = &c->slot[(addr >> (32 - EA_TRIE_ROOT_BITS4 - EA_TRIE_STRIDE * (i + 1))) &
+				(EA_TRIE_CHUNK_SLOTS - 1)];
+	}
+	return ea_trie_result(slot);
 }
 
 /* Result index of an IPv6 address (four words, host byte order). */
 static __always_inline __u32 ea_geo_index6(__u32 bank, const __u32 a[4])
 {
-	__u32 s = ea_root_slot(EA_GEO_ROOT6(bank) + (a[0] >> (32 - EA_TRIE_ROOT_BITS6)));
+	const __u32 *slot = ea_root_slot(EA_GEO_ROOT6(bank) + (a[0] >> (32 - EA_TRIE_ROOT_BITS6)));
+	struct ea_trie_chunk *c;
 	int i;
 
-	for (i = 0; i < EA_TRIE_MAX_LEVELS6 - 1 && (s & EA_TRIE_NODE); i++) {
+	if (!slot)
+		return ~0u;
+	for (i = 0; i < EA_TRIE_MAX_LEVELS6 - 1; i++) {
 		__u32 bit = EA_TRIE_ROOT_BITS6 + EA_TRIE_STRIDE * i;
 		__u32 word = a[(bit >> 5) & 3];
 
-		s = ea_trie_step(s, word >> (32 - EA_TRIE_STRIDE - (bit & 31)));
+		c = ea_trie_child(slot);
+		if (!c)
+			break;
+		slot = &c->slot[(word >> (32 - EA_TRIE_STRIDE - (bit & 31))) &
+				(EA_TRIE_CHUNK_SLOTS - 1)];
 	}
-	return (s & EA_TRIE_NODE) ? ~0u : s;
+	return ea_trie_result(slot);
 }
 
 static __always_inline const struct ea_geo_result *ea_geo_result_at(__u32 bank, __u32 idx)

@@ -42,9 +42,11 @@ enum ea_verdict {
  * The first level is indexed by the top bits of the address (20 of IPv4,
  * with IPv4-mapped IPv6 addresses folded to IPv4, 16 of IPv6), every
  * further level by the next EA_TRIE_STRIDE bits. A slot holds either a
- * result index (EA_TRIE_NODE clear) or the index of the chunk of the next
- * level. A lookup costs one array access per level: 1 to 4 for IPv4 (a /24
- * takes 2), 1 to 29 for IPv6, with no dependence on the number of prefixes.
+ * result index with EA_TRIE_LEAF set or the index of the chunk of the next
+ * level, so that a slot serves in place as the key of the chunk map (a
+ * result's index is past the map's end). A lookup costs one array access
+ * per level: 1 to 4 for IPv4 (a /24 takes 2), 1 to 29 for IPv6, with no
+ * dependence on the number of prefixes.
  *
  * Two banks of the whole table exist so that a reload fills the idle bank
  * and switches with one write (ea_config.geo_bank).
@@ -59,7 +61,7 @@ enum ea_verdict {
 #define EA_TRIE_ROOT_SLOTS6	(1u << EA_TRIE_ROOT_BITS6)
 #define EA_TRIE_STRIDE		4
 #define EA_TRIE_CHUNK_SLOTS	(1u << EA_TRIE_STRIDE)
-#define EA_TRIE_NODE		0x80000000u
+#define EA_TRIE_LEAF		0x80000000u
 #define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
 #define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS6) / EA_TRIE_STRIDE)
 #define EA_GEO_BANKS		2

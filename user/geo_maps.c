@@ -11,7 +11,7 @@ int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t)
 {
 	uint64_t per_bank = (uint64_t)t->nchunks + t->nchunks / 4 + 1024;
 
-	if (per_bank * EA_GEO_BANKS >= EA_TRIE_NODE)
+	if (per_bank * EA_GEO_BANKS >= EA_TRIE_LEAF)
 		return -E2BIG;
 	m->bank_chunks = (uint32_t)per_bank;
 	return bpf_map__set_max_entries(m->chunks, m->bank_chunks * EA_GEO_BANKS);
@@ -20,7 +20,7 @@ int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t)
 /* A slot as stored in the kernel: chunk indices move to the bank's range. */
 static uint32_t bank_slot(uint32_t s, uint32_t base)
 {
-	return (s & EA_TRIE_NODE) ? ((s & ~EA_TRIE_NODE) + base) | EA_TRIE_NODE : s;
+	return (s & EA_TRIE_LEAF) ? s : s + base;
 }
 
 /* Write count values at consecutive keys from first, in one batch. */

@@ -372,7 +372,7 @@ static int alloc_chunk(struct trie_builder *b, uint32_t *idx)
 		uint32_t cap = b->cap ? b->cap * 2 : 4096;
 		struct ea_trie_chunk *c = realloc(t->chunks, cap * sizeof(*c));
 
-		if (!c || cap >= EA_TRIE_NODE)
+		if (!c || cap >= EA_TRIE_LEAF)
 			return -ENOMEM;
 		t->chunks = c;
 		b->cap = cap;
@@ -395,7 +395,7 @@ static int build_slot(struct trie_builder *b, ea_addr_t start, unsigned int len,
 	while (b->iv[b->cur].end < start)
 		b->cur++;
 	if (b->iv[b->cur].end >= last) {
-		*slot = b->iv[b->cur].val.cc;
+		*slot = b->iv[b->cur].val.cc | EA_TRIE_LEAF;
 		return 0;
 	}
 	err = alloc_chunk(b, &idx);
@@ -407,7 +407,7 @@ static int build_slot(struct trie_builder *b, ea_addr_t start, unsigned int len,
 		if (!err)
 			b->t->chunks[idx].slot[k] = v;
 	}
-	*slot = idx | EA_TRIE_NODE;
+	*slot = idx;
 	return err;
 }
 
@@ -566,11 +566,11 @@ void ea_geo_table_free(struct ea_geo_table *t)
 static uint32_t walk64(const struct ea_geo_trie *trie, uint32_t s, uint64_t key,
 		       unsigned int used)
 {
-	while ((s & EA_TRIE_NODE) && used < 64) {
+	while (!(s & EA_TRIE_LEAF) && used < 64) {
 		unsigned int nib = (unsigned int)(key >> (64 - used - EA_TRIE_STRIDE)) &
 				   (EA_TRIE_CHUNK_SLOTS - 1);
 
-		s = trie->chunks[s & ~EA_TRIE_NODE].slot[nib];
+		s = trie->chunks[s].slot[nib];
 		used += EA_TRIE_STRIDE;
 	}
 	return s;
@@ -583,11 +583,11 @@ uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a)
 
 	if (ea_addr_is_v4(a)) {
 		s = t->trie4.root[lo >> (32 - EA_TRIE_ROOT_BITS4) & (EA_TRIE_ROOT_SLOTS4 - 1)];
-		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS4);
+		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS4) & ~EA_TRIE_LEAF;
 	}
 	s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS6)];
 	s = walk64(&t->trie6, s, hi, EA_TRIE_ROOT_BITS6);
-	return walk64(&t->trie6, s, lo, 0);
+	return walk64(&t->trie6, s, lo, 0) & ~EA_TRIE_LEAF;
 }
 
 void ea_geo_table_answer(const struct ea_geo_table *t, ea_addr_t a,
