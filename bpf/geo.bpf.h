@@ -16,9 +16,31 @@ struct {
 	__type(value, struct ea_trie_chunk);	/* a row of root slots */
 } geo_root SEC(".maps");
 
+/*
+ * Nodes of 12, 8 and 4 bits, sized by the agent before load (one index
+ * space): indices from geo_node8_first on are 8-bit nodes, from
+ * geo_chunks_first on chunks.
+ */
+const volatile __u32 geo_node8_first;
+const volatile __u32 geo_chunks_first;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);		/* sized by the agent before load */
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ea_trie_node12);
+} geo_node12 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ea_trie_node8);
+} geo_node8 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ea_trie_chunk);
 } geo_chunks SEC(".maps");
@@ -30,17 +52,6 @@ struct {
 	__type(value, struct ea_geo_result);
 } geo_results SEC(".maps");
 
-/*
- * The chunk of the next level, or NULL when *slot is a result (its
- * EA_TRIE_LEAF bit puts it past the map's end) or corrupt. The slot is the
- * key where it lies in the map value: a level costs the slot's load and
- * the inlined array lookup, with no copy to the stack between them.
- */
-static __always_inline struct ea_trie_chunk *ea_trie_child(const __u32 *slot)
-{
-	return bpf_map_lookup_elem(&geo_chunks, slot);
-}
-
 /* Where root slot idx of geo_root lies (see EA_GEO_ROOT4, EA_GEO_ROOT6). */
 static __always_inline const __u32 *ea_root_slot(__u32 idx)
 {
@@ -50,15 +61,66 @@ static __always_inline const __u32 *ea_root_slot(__u32 idx)
 	return r ? &r->slot[idx & (EA_TRIE_CHUNK_SLOTS - 1)] : NULL;
 }
 
-/* The result index where a walk stopped; ~0 when not at a result (corrupt table). */
-static __always_inline __u32 ea_trie_result(const __u32 *slot)
+/* The result index in slot s; ~0 when it is none (a corrupt table). */
+static __always_inline __u32 ea_trie_result(__u32 s)
 {
-	__u32 s = *slot;
-
 	return (s & EA_TRIE_LEAF) ? s & ~EA_TRIE_LEAF : ~0u;
 }
 
-/* Result index of an IPv4 address (host byte order); ~0 when none. */
+/* The n (<= 12) address bits from bit pos of hi:lo; they never span both. */
+static __always_inline __u32 ea_key_bits(__u64 hi, __u64 lo, __u64 pos, const __u32 n)
+{
+	__u64 w = pos < 64 ? hi : lo;
+
+	return (w << (pos & 63)) >> (64 - n);
+}
+
+/*
+ * Walk from *slot, the address bits hi:lo used up to bit pos. Each slot is
+ * passed where it lies in the map value as the key of the next lookup, and
+ * its range tells which map holds it (include/egress_audit.h): no key is
+ * computed or copied on the walk's chain of dependent loads. The position,
+ * not shifted copies of the address, moves on, so that the verifier sees
+ * few distinct states. Returns the result index, or ~0 on a corrupt table.
+ */
+static __always_inline __u32 ea_trie_walk(const __u32 *slot, __u64 hi, __u64 lo, __u64 pos,
+					  const __u64 end)
+{
+	struct ea_trie_node12 *n12;
+	struct ea_trie_node8 *n8;
+	struct ea_trie_chunk *c;
+	__u32 s;
+
+	for (s = *slot; pos < end && !(s & EA_TRIE_LEAF); s = *slot) {
+		if (s >= geo_chunks_first) {
+			c = bpf_map_lookup_elem(&geo_chunks, slot);
+			if (!c)
+				return ~0u;
+			slot = &c->slot[ea_key_bits(hi, lo, pos, EA_TRIE_STRIDE)];
+			pos += EA_TRIE_STRIDE;
+		} else if (s >= geo_node8_first) {
+			n8 = bpf_map_lookup_elem(&geo_node8, slot);
+			if (!n8)
+				return ~0u;
+			slot = &n8->slot[ea_key_bits(hi, lo, pos, 8)];
+			pos += 8;
+		} else {
+			n12 = bpf_map_lookup_elem(&geo_node12, slot);
+			if (!n12)
+				return ~0u;
+			slot = &n12->slot[ea_key_bits(hi, lo, pos, 12)];
+			pos += 12;
+		}
+	}
+	return ea_trie_result(s);
+}
+
+/*
+ * Result index of an IPv4 address (host byte order); ~0 when none. Below
+ * the 20-bit root the IPv4 trie has chunks only (at most 3 of them), taken
+ * with the address bits at fixed places; at a result the lookup fails, its
+ * EA_TRIE_LEAF bit putting it past the map's end.
+ */
 static __always_inline __u32 ea_geo_index4(__u32 bank, __u32 addr)
 {
 	const __u32 *slot = ea_root_slot(EA_GEO_ROOT4(bank) + (addr >> (32 - EA_TRIE_ROOT_BITS4)));
@@ -67,36 +129,25 @@ static __always_inline __u32 ea_geo_index4(__u32 bank, __u32 addr)
 
 	if (!slot)
 		return ~0u;
-	for (i = 0; i < EA_TRIE_MAX_LEVELS4 - 1; i++) {
-		c = ea_trie_child(slot);
+	for (i = 0; i < EA_TRIE_MAX_LEVELS4; i++) {
+		c = bpf_map_lookup_elem(&geo_chunks, slot);
 		if (!c)
 			break;
 		slot = &c->slot[(addr >> (32 - EA_TRIE_ROOT_BITS4 - EA_TRIE_STRIDE * (i + 1))) &
 				(EA_TRIE_CHUNK_SLOTS - 1)];
 	}
-	return ea_trie_result(slot);
+	return ea_trie_result(*slot);
 }
 
 /* Result index of an IPv6 address (four words, host byte order). */
 static __always_inline __u32 ea_geo_index6(__u32 bank, const __u32 a[4])
 {
 	const __u32 *slot = ea_root_slot(EA_GEO_ROOT6(bank) + (a[0] >> (32 - EA_TRIE_ROOT_BITS6)));
-	struct ea_trie_chunk *c;
-	int i;
+	__u64 hi = (__u64)a[0] << 32 | a[1], lo = (__u64)a[2] << 32 | a[3];
 
 	if (!slot)
 		return ~0u;
-	for (i = 0; i < EA_TRIE_MAX_LEVELS6 - 1; i++) {
-		__u32 bit = EA_TRIE_ROOT_BITS6 + EA_TRIE_STRIDE * i;
-		__u32 word = a[(bit >> 5) & 3];
-
-		c = ea_trie_child(slot);
-		if (!c)
-			break;
-		slot = &c->slot[(word >> (32 - EA_TRIE_STRIDE - (bit & 31))) &
-				(EA_TRIE_CHUNK_SLOTS - 1)];
-	}
-	return ea_trie_result(slot);
+	return ea_trie_walk(slot, hi, lo, EA_TRIE_ROOT_BITS6, 128);
 }
 
 static __always_inline const struct ea_geo_result *ea_geo_result_at(__u32 bank, __u32 idx)

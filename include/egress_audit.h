@@ -40,13 +40,23 @@ enum ea_verdict {
  * The GeoIP table in the kernel: a multibit trie held in array maps.
  *
  * The first level is indexed by the top bits of the address (20 of IPv4,
- * with IPv4-mapped IPv6 addresses folded to IPv4, 16 of IPv6), every
- * further level by the next EA_TRIE_STRIDE bits. A slot holds either a
- * result index with EA_TRIE_LEAF set or the index of the chunk of the next
- * level, so that a slot serves in place as the key of the chunk map (a
- * result's index is past the map's end). A lookup costs one array access
- * per level: 1 to 4 for IPv4 (a /24 takes 2), 1 to 29 for IPv6, with no
- * dependence on the number of prefixes.
+ * with IPv4-mapped IPv6 addresses folded to IPv4, 16 of IPv6); every
+ * further level is a node of the next 4, 8 or 12 bits. A slot holds either
+ * a result index with EA_TRIE_LEAF set, or the index of the next node.
+ *
+ * Nodes of each width have their own map (geo_node12, geo_node8,
+ * geo_chunks) and share one index space: indices below geo_node8_first are
+ * 12-bit nodes, from there to geo_chunks_first 8-bit nodes, and chunks from
+ * there on (the two bounds are geo_node12's and geo_node8's max_entries,
+ * set before load; the lower entries of geo_node8 and geo_chunks are never
+ * used). So a slot is the key of the next lookup where it lies in the map
+ * value, and its range tells the node's width: each level costs one
+ * dependent load whatever its width, with no key computed on the way. The
+ * compiler (user/geo_trie.c) widens IPv6 nodes where ranges are dense; a
+ * wide node never spans the two 64-bit halves of an address, and the IPv4
+ * trie, with at most 12 bits below its root, has chunks only. Every level
+ * takes at least 4 bits: a walk reads at most 3 nodes below the root for
+ * IPv4 and 28 for IPv6, whatever the table.
  *
  * Two banks of the whole table exist so that a reload fills the idle bank
  * and switches with one write (ea_config.geo_bank).
@@ -59,11 +69,11 @@ enum ea_verdict {
 #define EA_TRIE_ROOT_BITS6	16
 #define EA_TRIE_ROOT_SLOTS4	(1u << EA_TRIE_ROOT_BITS4)
 #define EA_TRIE_ROOT_SLOTS6	(1u << EA_TRIE_ROOT_BITS6)
-#define EA_TRIE_STRIDE		4
+#define EA_TRIE_STRIDE		4	/* the narrowest node */
 #define EA_TRIE_CHUNK_SLOTS	(1u << EA_TRIE_STRIDE)
 #define EA_TRIE_LEAF		0x80000000u
-#define EA_TRIE_MAX_LEVELS4	(1 + (32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
-#define EA_TRIE_MAX_LEVELS6	(1 + (128 - EA_TRIE_ROOT_BITS6) / EA_TRIE_STRIDE)
+#define EA_TRIE_MAX_LEVELS4	((32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
+#define EA_TRIE_MAX_LEVELS6	((128 - EA_TRIE_ROOT_BITS6) / EA_TRIE_STRIDE)
 #define EA_GEO_BANKS		2
 /* geo_root holds per bank the IPv4 root, then the IPv6 root (slot indices) */
 #define EA_GEO_ROOT_BANK	(EA_TRIE_ROOT_SLOTS4 + EA_TRIE_ROOT_SLOTS6)
@@ -73,8 +83,17 @@ enum ea_verdict {
 #define EA_GEO_ROOT_ROWS	(EA_GEO_ROOT_ENTRIES / EA_TRIE_CHUNK_SLOTS)
 #define EA_MAX_RESULTS		8192	/* per bank */
 
+/* Nodes of 4 (a chunk), 8 and 12 bits. */
 struct ea_trie_chunk {
 	__u32 slot[EA_TRIE_CHUNK_SLOTS];
+};
+
+struct ea_trie_node8 {
+	__u32 slot[1u << 8];
+};
+
+struct ea_trie_node12 {
+	__u32 slot[1u << 12];
 };
 
 #define EA_MAX_LABELS		64

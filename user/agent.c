@@ -197,9 +197,7 @@ static int open_and_load(struct ea_agent *a)
 		a->skel = egress_bpf__open();
 		if (!a->skel)
 			return -errno;
-		m = (struct ea_geo_maps){ .root = a->skel->maps.geo_root,
-					  .chunks = a->skel->maps.geo_chunks,
-					  .results = a->skel->maps.geo_results };
+		m = EA_GEO_MAPS_OF(a->skel);
 		err = ea_geo_maps_size(&m, &a->table[0]);
 		if (!err)
 			err = bpf_map__set_max_entries(a->skel->maps.events,
@@ -598,9 +596,11 @@ static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;
 	}
-	ea_debug("GeoIP table: %llu ranges -> %zu intervals, %u results, %u trie chunks",
-	       (unsigned long long)a->table[0].geo_ranges, a->table[0].ivl.n,
-	       a->table[0].nresults, a->table[0].nchunks);
+	ea_debug("GeoIP table: %llu ranges -> %zu intervals, %u results, "
+		 "trie nodes of 4/8/12 bits: %u/%u/%u",
+		 (unsigned long long)a->table[0].geo_ranges, a->table[0].ivl.n,
+		 a->table[0].nresults, a->table[0].nodes.count[0], a->table[0].nodes.count[1],
+		 a->table[0].nodes.count[2]);
 	if (check_requirements(a))
 		return EA_EXIT_RUNTIME;
 	cg = a->cgroup_arg ? a->cgroup_arg : a->cfg.agent.cgroup ? a->cfg.agent.cgroup : "/";

@@ -310,10 +310,10 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
 	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
 		"\"geo\":{\"ranges\":%llu,"
-		"\"intervals\":%zu,\"results\":%u,\"trie_chunks\":%u,\"bank\":%u},",
+		"\"intervals\":%zu,\"results\":%u,\"trie_nodes\":[%u,%u,%u],\"bank\":%u},",
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
-		t->nresults, t->nchunks, a->bank);
+		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
 	write_maps_json(f, a);
 	if (a->siem) {
 		fputs(",\"siem\":", f);

@@ -7,20 +7,68 @@
 
 #include "geo_maps.h"
 
+/* Nodes per bank beyond a quarter more than the first table's, by kind. */
+static const uint32_t node_slack[EA_TRIE_KINDS] = { 1024, 64, 16 };
+
 int ea_geo_maps_size(struct ea_geo_maps *m, const struct ea_geo_table *t)
 {
-	uint64_t per_bank = (uint64_t)t->nchunks + t->nchunks / 4 + 1024;
+	uint64_t below = 0;
 
-	if (per_bank * EA_GEO_BANKS >= EA_TRIE_LEAF)
-		return -E2BIG;
-	m->bank_chunks = (uint32_t)per_bank;
-	return bpf_map__set_max_entries(m->chunks, m->bank_chunks * EA_GEO_BANKS);
+	for (int k = EA_TRIE_KINDS - 1; k >= 0; k--) {
+		uint32_t n = t->nodes.count[k];
+		int err;
+
+		below += ((uint64_t)n + n / 4 + node_slack[k]) * EA_GEO_BANKS;
+		if (below >= EA_TRIE_LEAF)
+			return -E2BIG;
+		if (k < EA_TRIE_KINDS - 1)
+			*m->first[k] = bpf_map__max_entries(m->node[k + 1]);
+		err = bpf_map__set_max_entries(m->node[k], (uint32_t)below);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
-/* A slot as stored in the kernel: chunk indices move to the bank's range. */
-static uint32_t bank_slot(uint32_t s, uint32_t base)
+/* Where the nodes of each kind start, and how many a bank holds. */
+struct node_layout {
+	uint32_t first[EA_TRIE_KINDS], per_bank[EA_TRIE_KINDS];
+};
+
+static void layout_of(const struct ea_geo_maps *m, struct node_layout *l)
 {
-	return (s & EA_TRIE_LEAF) ? s : s + base;
+	uint32_t below = 0;
+
+	for (int k = EA_TRIE_KINDS - 1; k >= 0; k--) {
+		uint32_t max = bpf_map__max_entries(m->node[k]);
+
+		l->first[k] = below;
+		l->per_bank[k] = max > below ? (max - below) / EA_GEO_BANKS : 0;
+		below = max;
+	}
+}
+
+static uint32_t kernel_index(const struct node_layout *l, unsigned int kind, uint32_t bank,
+			     uint32_t idx)
+{
+	return l->first[kind] + bank * l->per_bank[kind] + idx;
+}
+
+uint32_t ea_geo_maps_index(const struct ea_geo_maps *m, unsigned int kind, uint32_t bank,
+			   uint32_t idx)
+{
+	struct node_layout l;
+
+	layout_of(m, &l);
+	return kernel_index(&l, kind, bank, idx);
+}
+
+/* A slot as stored in the kernel: a node's tagged index becomes the shared one. */
+static uint32_t bank_slot(const struct node_layout *l, uint32_t bank, uint32_t s)
+{
+	if (s & EA_TRIE_LEAF)
+		return s;
+	return kernel_index(l, s >> EA_TRIE_KIND_SHIFT, bank, s & EA_TRIE_INDEX_MASK);
 }
 
 /* Write count values at consecutive keys from first, in one batch. */
@@ -92,8 +140,9 @@ static uint32_t root_rows(const struct ea_geo_trie *trie)
  * Root rows [from, from + n) of trie, whose root starts at slot first of
  * geo_root (a row boundary).
  */
-static int sync_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie,
-		     uint32_t first, uint32_t base, uint32_t from, uint32_t n, bool check)
+static int sync_root(const struct ea_geo_maps *m, const struct node_layout *l, uint32_t bank,
+		     const struct ea_geo_trie *trie, uint32_t first, uint32_t from, uint32_t n,
+		     bool check)
 {
 	struct ea_trie_chunk *want = malloc((n ? n : 1) * sizeof(*want));
 	const uint32_t *slot = trie->root + (size_t)from * EA_TRIE_CHUNK_SLOTS;
@@ -103,26 +152,29 @@ static int sync_root(const struct ea_geo_maps *m, const struct ea_geo_trie *trie
 		return -ENOMEM;
 	for (uint32_t r = 0; r < n; r++)
 		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
-			want[r].slot[k] = bank_slot(*slot++, base);
+			want[r].slot[k] = bank_slot(l, bank, *slot++);
 	ret = sync_range(bpf_map__fd(m->root), first / EA_TRIE_CHUNK_SLOTS + from, want, n,
 			 sizeof(*want), check);
 	free(want);
 	return ret;
 }
 
-/* Chunks [from, from + n) of the bank whose chunks start at base. */
-static int sync_chunks(const struct ea_geo_maps *m, const struct ea_geo_table *t,
-		       uint32_t base, uint32_t from, uint32_t n, bool check)
+/* Nodes [from, from + n) of kind in bank. */
+static int sync_nodes(const struct ea_geo_maps *m, const struct node_layout *l, uint32_t bank,
+		      const struct ea_geo_table *t, unsigned int kind, uint32_t from, uint32_t n,
+		      bool check)
 {
-	struct ea_trie_chunk *want = malloc((n ? n : 1) * sizeof(*want));
+	size_t per = ea_trie_kind_slots(kind), total = (size_t)n * per;
+	const uint32_t *src = t->nodes.slot[kind] + (size_t)from * per;
+	uint32_t *want = malloc((total ? total : 1) * sizeof(*want));
 	int ret;
 
 	if (!want)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t k = 0; k < EA_TRIE_CHUNK_SLOTS; k++)
-			want[i].slot[k] = bank_slot(t->chunks[from + i].slot[k], base);
-	ret = sync_range(bpf_map__fd(m->chunks), base + from, want, n, sizeof(*want), check);
+	for (size_t i = 0; i < total; i++)
+		want[i] = bank_slot(l, bank, src[i]);
+	ret = sync_range(bpf_map__fd(m->node[kind]), kernel_index(l, kind, bank, from), want, n,
+			 per * sizeof(*want), check);
 	free(want);
 	return ret;
 }
@@ -137,17 +189,22 @@ static int sync_results(const struct ea_geo_maps *m, const struct ea_geo_table *
 int ea_geo_maps_fill(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		     uint32_t bank)
 {
-	uint32_t base = bank * m->bank_chunks;
-	int err;
+	struct node_layout l;
+	int err = 0;
 
-	if (bank >= EA_GEO_BANKS || t->nchunks > m->bank_chunks)
-		return -E2BIG;
-	err = sync_chunks(m, t, base, 0, t->nchunks, false);
+	layout_of(m, &l);
+	if (bank >= EA_GEO_BANKS)
+		return -EINVAL;
+	for (unsigned int k = 0; k < EA_TRIE_KINDS; k++)
+		if (t->nodes.count[k] > l.per_bank[k])
+			return -E2BIG;
+	for (unsigned int k = 0; k < EA_TRIE_KINDS && !err; k++)
+		err = sync_nodes(m, &l, bank, t, k, 0, t->nodes.count[k], false);
 	if (!err)
-		err = sync_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, 0,
+		err = sync_root(m, &l, bank, &t->trie4, EA_GEO_ROOT4(bank), 0,
 				root_rows(&t->trie4), false);
 	if (!err)
-		err = sync_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, 0,
+		err = sync_root(m, &l, bank, &t->trie6, EA_GEO_ROOT6(bank), 0,
 				root_rows(&t->trie6), false);
 	if (!err)
 		err = sync_results(m, t, bank, false);
@@ -170,19 +227,24 @@ int ea_geo_maps_check(const struct ea_geo_maps *m, const struct ea_geo_table *t,
 		      uint32_t bank, uint32_t parts, struct ea_geo_check *c,
 		      const char **what)
 {
-	uint32_t base = bank * m->bank_chunks, n4, n6, nc;
-	uint32_t f4 = next_part(root_rows(&t->trie4), parts, &c->root4, &n4);
+	uint32_t n4, n6, f4 = next_part(root_rows(&t->trie4), parts, &c->root4, &n4);
 	uint32_t f6 = next_part(root_rows(&t->trie6), parts, &c->root6, &n6);
-	uint32_t fc = next_part(t->nchunks, parts, &c->chunks, &nc);
-	const struct bpf_map *map[4] = { m->results, m->root, m->root, m->chunks };
-	int n[4], total = 0;
+	const struct bpf_map *map[3 + EA_TRIE_KINDS] = { m->results, m->root, m->root };
+	int n[3 + EA_TRIE_KINDS], total = 0;
+	struct node_layout l;
 
+	layout_of(m, &l);
 	n[0] = sync_results(m, t, bank, true);
-	n[1] = sync_root(m, &t->trie4, EA_GEO_ROOT4(bank), base, f4, n4, true);
-	n[2] = sync_root(m, &t->trie6, EA_GEO_ROOT6(bank), base, f6, n6, true);
-	n[3] = sync_chunks(m, t, base, fc, nc, true);
+	n[1] = sync_root(m, &l, bank, &t->trie4, EA_GEO_ROOT4(bank), f4, n4, true);
+	n[2] = sync_root(m, &l, bank, &t->trie6, EA_GEO_ROOT6(bank), f6, n6, true);
+	for (unsigned int k = 0; k < EA_TRIE_KINDS; k++) {
+		uint32_t count, from = next_part(t->nodes.count[k], parts, &c->nodes[k], &count);
+
+		map[3 + k] = m->node[k];
+		n[3 + k] = sync_nodes(m, &l, bank, t, k, from, count, true);
+	}
 	*what = NULL;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 3 + EA_TRIE_KINDS; i++) {
 		if (n[i] < 0)
 			return n[i];
 		if (n[i] && !*what)

@@ -355,78 +355,6 @@ static int assign_results(const struct ea_config *cfg, struct ea_geo_table *t,
 	return err;
 }
 
-/* Expansion of the final intervals into the multibit trie. */
-struct trie_builder {
-	const struct ea_ivl *iv;	/* intervals in key space */
-	size_t n, cur;
-	unsigned int width;		/* 32 (IPv4) or 128 (IPv6) */
-	struct ea_geo_table *t;
-	uint32_t cap;
-};
-
-static int alloc_chunk(struct trie_builder *b, uint32_t *idx)
-{
-	struct ea_geo_table *t = b->t;
-
-	if (t->nchunks == b->cap) {
-		uint32_t cap = b->cap ? b->cap * 2 : 4096;
-		struct ea_trie_chunk *c = realloc(t->chunks, cap * sizeof(*c));
-
-		if (!c || cap >= EA_TRIE_LEAF)
-			return -ENOMEM;
-		t->chunks = c;
-		b->cap = cap;
-	}
-	*idx = t->nchunks++;
-	return 0;
-}
-
-/*
- * The slot for the block of keys with prefix `start`/len: a result when one
- * interval covers the whole block, otherwise a chunk of the next level.
- */
-static int build_slot(struct trie_builder *b, ea_addr_t start, unsigned int len,
-		      uint32_t *slot)
-{
-	ea_addr_t last = start | (((ea_addr_t)1 << (b->width - len)) - 1);
-	uint32_t idx = 0;
-	int err;
-
-	while (b->iv[b->cur].end < start)
-		b->cur++;
-	if (b->iv[b->cur].end >= last) {
-		*slot = b->iv[b->cur].val.cc | EA_TRIE_LEAF;
-		return 0;
-	}
-	err = alloc_chunk(b, &idx);
-	for (unsigned int k = 0; k < EA_TRIE_CHUNK_SLOTS && !err; k++) {
-		ea_addr_t child = start | ((ea_addr_t)k << (b->width - len - EA_TRIE_STRIDE));
-		uint32_t v;
-
-		err = build_slot(b, child, len + EA_TRIE_STRIDE, &v);
-		if (!err)
-			b->t->chunks[idx].slot[k] = v;
-	}
-	*slot = idx;
-	return err;
-}
-
-static int build_trie(struct trie_builder *b, struct ea_geo_trie *trie,
-		      unsigned int root_bits)
-{
-	trie->root_bits = root_bits;
-	trie->root = calloc(1u << root_bits, sizeof(*trie->root));
-	if (!trie->root)
-		return -ENOMEM;
-	for (uint32_t r = 0; r < 1u << root_bits; r++) {
-		int err = build_slot(b, (ea_addr_t)r << (b->width - root_bits), root_bits,
-				     &trie->root[r]);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* Key-space views of the final list: IPv4 block only, or IPv6 without it. */
 static int key_view(const struct ea_ivl_list *all, bool v4, struct ea_ivl_list *out)
 {
@@ -477,29 +405,18 @@ static int key_view(const struct ea_ivl_list *all, bool v4, struct ea_ivl_list *
 static int build_tries(struct ea_geo_table *t)
 {
 	struct ea_ivl_list v4 = { 0 }, v6 = { 0 };
-	struct trie_builder b = { .t = t };
 	int err;
 
 	err = key_view(&t->ivl, true, &v4);
 	if (!err)
 		err = key_view(&t->ivl, false, &v6);
-	if (!err) {
-		b.iv = v4.v;
-		b.n = v4.n;
-		b.width = 32;
-		err = build_trie(&b, &t->trie4, EA_TRIE_ROOT_BITS4);
-	}
-	if (!err) {
-		b.iv = v6.v;
-		b.n = v6.n;
-		b.cur = 0;
-		b.width = 128;
-		err = build_trie(&b, &t->trie6, EA_TRIE_ROOT_BITS6);
-	}
+	if (!err)
+		err = ea_trie_build(&v4, 32, EA_TRIE_ROOT_BITS4, 0, &t->trie4, &t->nodes);
+	if (!err)
+		err = ea_trie_build(&v6, 128, EA_TRIE_ROOT_BITS6, EA_TRIE_KINDS - 1, &t->trie6,
+				    &t->nodes);
 	ea_ivl_list_free(&v4);
 	ea_ivl_list_free(&v6);
-	t->trie4.chunks = t->trie6.chunks = t->chunks;
-	t->trie4.nchunks = t->trie6.nchunks = t->nchunks;
 	return err;
 }
 
@@ -552,42 +469,44 @@ void ea_geo_table_free(struct ea_geo_table *t)
 	for (uint32_t i = 0; i < t->nsources; i++)
 		free(t->sources[i]);
 	free(t->sources);
-	free(t->chunks);
+	ea_trie_nodes_free(&t->nodes);
 	free(t->trie4.root);
 	free(t->trie6.root);
 	memset(t, 0, sizeof(*t));
 }
 
-/*
- * Walk 64 key bits from slot s, the first `used` of them already consumed.
- * Keys are taken 64 bits at a time: shifts of 128-bit integers cost
- * several instructions each, and most prefixes end in the first 64 bits.
- */
-static uint32_t walk64(const struct ea_geo_trie *trie, uint32_t s, uint64_t key,
-		       unsigned int used)
-{
-	while (!(s & EA_TRIE_LEAF) && used < 64) {
-		unsigned int nib = (unsigned int)(key >> (64 - used - EA_TRIE_STRIDE)) &
-				   (EA_TRIE_CHUNK_SLOTS - 1);
-
-		s = trie->chunks[s].slot[nib];
-		used += EA_TRIE_STRIDE;
-	}
-	return s;
-}
-
-uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a)
+/* The walk of a through the trie; *levels (unless NULL) the nodes read below the root. */
+static uint32_t table_walk(const struct ea_geo_table *t, ea_addr_t a, unsigned int *levels)
 {
 	uint64_t hi = (uint64_t)(a >> 64), lo = (uint64_t)a;
 	uint32_t s;
 
 	if (ea_addr_is_v4(a)) {
-		s = t->trie4.root[lo >> (32 - EA_TRIE_ROOT_BITS4) & (EA_TRIE_ROOT_SLOTS4 - 1)];
-		return walk64(&t->trie4, s, lo << 32, EA_TRIE_ROOT_BITS4) & ~EA_TRIE_LEAF;
+		uint32_t v4 = (uint32_t)lo;
+
+		s = t->trie4.root[v4 >> (32 - EA_TRIE_ROOT_BITS4)];
+		s = ea_trie_walk(&t->nodes, s, (uint64_t)v4 << (32 + EA_TRIE_ROOT_BITS4), 0,
+				 EA_TRIE_MAX_LEVELS4, levels);
+	} else {
+		s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS6)];
+		s = ea_trie_walk(&t->nodes, s,
+				 hi << EA_TRIE_ROOT_BITS6 | lo >> (64 - EA_TRIE_ROOT_BITS6),
+				 lo << EA_TRIE_ROOT_BITS6, EA_TRIE_MAX_LEVELS6, levels);
 	}
-	s = t->trie6.root[hi >> (64 - EA_TRIE_ROOT_BITS6)];
-	s = walk64(&t->trie6, s, hi, EA_TRIE_ROOT_BITS6);
-	return walk64(&t->trie6, s, lo, 0) & ~EA_TRIE_LEAF;
+	return s & ~EA_TRIE_LEAF;
+}
+
+uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a)
+{
+	return table_walk(t, a, NULL);
+}
+
+unsigned int ea_geo_table_levels(const struct ea_geo_table *t, ea_addr_t a)
+{
+	unsigned int levels;
+
+	table_walk(t, a, &levels);
+	return levels;
 }
 
 void ea_geo_table_answer(const struct ea_geo_table *t, ea_addr_t a,

@@ -16,6 +16,7 @@
 #define EA_GEO_TABLE_H
 
 #include "config.h"
+#include "geo_trie.h"
 #include "ivl.h"
 
 /* Sources that can decide a result: GeoIP files and policy entries. */
@@ -35,12 +36,6 @@ enum ea_pol_kind {
 	EA_POL_DENY = 2,
 };
 
-struct ea_geo_trie {
-	uint32_t *root;			/* 1 << root_bits slots */
-	unsigned int root_bits;
-	struct ea_trie_chunk *chunks;	/* indices are table-global */
-	uint32_t nchunks;
-};
 
 struct ea_geo_table {
 	/* final intervals, covering the whole space; val.cc holds the result */
@@ -51,8 +46,7 @@ struct ea_geo_table {
 	uint32_t nsources;
 	/* the kernel form: v4 over 32-bit keys, v6 over 128 bits */
 	struct ea_geo_trie trie4, trie6;
-	struct ea_trie_chunk *chunks;	/* trie4's then trie6's chunks */
-	uint32_t nchunks;
+	struct ea_trie_nodes nodes;	/* trie4's then trie6's */
 	/* labels: names in bit order; with no [label], one named "host" */
 	char label_names[EA_MAX_LABELS][EA_LABEL_NAME_MAX];
 	uint32_t nlabels;
@@ -74,6 +68,8 @@ void ea_geo_table_free(struct ea_geo_table *t);
 
 /* Result index of a, by walking the trie as the kernel does. */
 uint32_t ea_geo_table_lookup(const struct ea_geo_table *t, ea_addr_t a);
+/* The nodes below the root that walk reads (for benchmarks). */
+unsigned int ea_geo_table_levels(const struct ea_geo_table *t, ea_addr_t a);
 /* Full answer, with the matching prefix and source. */
 void ea_geo_table_answer(const struct ea_geo_table *t, ea_addr_t a,
 			 struct ea_geo_answer *ans);

@@ -707,13 +707,15 @@ class Bench:
                  goal="<= 2 s", met=ld["total_s"] <= 2,
                  note=f"read+compile {ld['build_s']:.2f} s, map updates {ld['maps_s']:.2f} s; "
                       f"{ld['intervals']} intervals, {ld['results']} results, "
-                      f"{ld['chunks']} trie chunks")
+                      f"trie nodes of 4/8/12 bits {ld['nodes'][0]}/{ld['nodes'][1]}/"
+                      f"{ld['nodes'][2]}")
         mib = ml["total"] / 1048576
         self.row(part=9, what="kernel memory of the GeoIP maps (memlock, 2 banks)",
                  command=f"{cmd}: /proc/self/fdinfo", baseline=None, measured=mib, ratio=None,
                  unit="MiB", goal="<= 64 MiB", met=mib <= 64,
-                 note=f"geo_root {ml['geo_root'] / 1048576:.1f}, geo_chunks "
-                      f"{ml['geo_chunks'] / 1048576:.1f} ({ml['chunk_slots']} slots), "
+                 note=f"geo_root {ml['geo_root'] / 1048576:.1f}, geo_node12, geo_node8 and "
+                      f"geo_chunks {ml['geo_nodes'] / 1048576:.1f} (entries "
+                      f"{'/'.join(str(n) for n in reversed(ml['node_entries']))}), "
                       f"geo_results {ml['geo_results'] / 1048576:.2f} MiB")
 
     def part6(self):

@@ -226,13 +226,7 @@ static long long memlock_of(int fd)
 
 static void fill_bank(const struct ea_geo_table *t, uint32_t bank)
 {
-	struct ea_geo_maps m = {
-		.root = cls->maps.geo_root,
-		.chunks = cls->maps.geo_chunks,
-		.results = cls->maps.geo_results,
-		.bank_chunks = (uint32_t)(bpf_map__max_entries(cls->maps.geo_chunks) /
-					  EA_GEO_BANKS),
-	};
+	struct ea_geo_maps m = EA_GEO_MAPS_OF(cls);
 	int err = ea_geo_maps_fill(&m, t, bank);
 
 	if (err) {
@@ -264,8 +258,8 @@ int main(int argc, char **argv)
 	struct kstat kf4, kf6, ks4, ks6;
 	ea_addr_t *a4, *a6, *amix;
 	double t0, t1, t2, t3, u4, u6, umix;
-	long long ml_root, ml_chunks, ml_results;
-	uint64_t entries;
+	long long ml_root, ml_nodes, ml_results;
+	uint64_t entries, levels4 = 0, levels6 = 0;
 
 	/* loading: file -> table -> maps, as the agent does at start */
 	t0 = now_s();
@@ -284,7 +278,7 @@ int main(int argc, char **argv)
 	cls = classify_bpf__open();
 	if (!cls)
 		return 1;
-	m.chunks = cls->maps.geo_chunks;
+	m = EA_GEO_MAPS_OF(cls);
 	if (ea_geo_maps_size(&m, &full) || classify_bpf__load(cls)) {
 		fprintf(stderr, "bench_classify: loading classify.bpf.o failed\n");
 		return 1;
@@ -298,9 +292,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ml_root = memlock_of(bpf_map__fd(cls->maps.geo_root));
-	ml_chunks = memlock_of(bpf_map__fd(cls->maps.geo_chunks));
+	ml_nodes = 0;
+	for (int k = 0; k < EA_TRIE_KINDS; k++)
+		ml_nodes += memlock_of(bpf_map__fd(m.node[k]));
 	ml_results = memlock_of(bpf_map__fd(cls->maps.geo_results));
-	entries = (uint64_t)EA_GEO_ROOT_BANK / EA_TRIE_CHUNK_SLOTS + full.nchunks + full.nresults;
+	entries = (uint64_t)EA_GEO_ROOT_BANK / EA_TRIE_CHUNK_SLOTS + full.nresults;
+	for (int k = 0; k < EA_TRIE_KINDS; k++)
+		entries += full.nodes.count[k];
 
 	/* addresses, the same for both tables */
 	a4 = calloc((size_t)nuser, sizeof(*a4));
@@ -314,6 +312,10 @@ int main(int argc, char **argv)
 		amix[i] = (i & 1) ? a6[i] : a4[i];
 	}
 
+	for (int i = 0; i < nuser; i++) {
+		levels4 += ea_geo_table_levels(&full, a4[i]);
+		levels6 += ea_geo_table_levels(&full, a6[i]);
+	}
 	u4 = user_lookups(&full, a4, nuser, user_s);
 	u6 = user_lookups(&full, a6, nuser, user_s);
 	umix = user_lookups(&full, amix, nuser, user_s);
@@ -333,17 +335,20 @@ int main(int argc, char **argv)
 	print_kstat("small_v6", &ks6, false);
 	printf("  },\n");
 	printf("  \"load\": {\"ranges\": %llu, \"intervals\": %zu, \"results\": %u, "
-	       "\"chunks\": %u, \"map_entries\": %llu, \"build_s\": %.3f, "
+	       "\"nodes\": [%u, %u, %u], \"map_entries\": %llu, \"build_s\": %.3f, "
 	       "\"maps_s\": %.3f, \"total_s\": %.3f},\n",
 	       (unsigned long long)full.geo_ranges, full.ivl.n, full.nresults,
-	       full.nchunks, (unsigned long long)entries, t1 - t0, t3 - t2,
-	       (t1 - t0) + (t3 - t2));
-	printf("  \"memlock\": {\"geo_root\": %lld, \"geo_chunks\": %lld, "
-	       "\"geo_results\": %lld, \"total\": %lld, \"chunk_slots\": %u},\n",
-	       ml_root, ml_chunks, ml_results, ml_root + ml_chunks + ml_results,
-	       bpf_map__max_entries(cls->maps.geo_chunks));
-	printf("  \"small\": {\"intervals\": %zu, \"chunks\": %u}\n}\n", small.ivl.n,
-	       small.nchunks);
+	       full.nodes.count[0], full.nodes.count[1], full.nodes.count[2],
+	       (unsigned long long)entries, t1 - t0, t3 - t2, (t1 - t0) + (t3 - t2));
+	printf("  \"memlock\": {\"geo_root\": %lld, \"geo_nodes\": %lld, "
+	       "\"geo_results\": %lld, \"total\": %lld, \"node_entries\": [%u, %u, %u]},\n",
+	       ml_root, ml_nodes, ml_results, ml_root + ml_nodes + ml_results,
+	       bpf_map__max_entries(m.node[0]), bpf_map__max_entries(m.node[1]),
+	       bpf_map__max_entries(m.node[2]));
+	printf("  \"levels\": {\"v4\": %.3f, \"v6\": %.3f},\n", (double)levels4 / nuser,
+	       (double)levels6 / nuser);
+	printf("  \"small\": {\"intervals\": %zu, \"nodes\": [%u, %u, %u]}\n}\n",
+	       small.ivl.n, small.nodes.count[0], small.nodes.count[1], small.nodes.count[2]);
 
 	bench_noop_bpf__destroy(nop);
 	classify_bpf__destroy(cls);

@@ -120,13 +120,7 @@ static void check_addr(struct fixture *f, const struct ea_geo_table *t, ea_addr_
 
 static struct ea_geo_maps maps_of(struct fixture *f)
 {
-	return (struct ea_geo_maps){
-		.root = f->skel->maps.geo_root,
-		.chunks = f->skel->maps.geo_chunks,
-		.results = f->skel->maps.geo_results,
-		.bank_chunks = (uint32_t)(bpf_map__max_entries(f->skel->maps.geo_chunks) /
-					  EA_GEO_BANKS),
-	};
+	return EA_GEO_MAPS_OF(f->skel);
 }
 
 static int load_bank(struct fixture *f, const struct ea_geo_table *t, uint32_t bank)
@@ -158,9 +152,8 @@ static int setup(void **state)
 		fail_msg("small table: %s", err.msg);
 	f->skel = classify_bpf__open();
 	assert_non_null(f->skel);
-	m.chunks = f->skel->maps.geo_chunks;
-	assert_int_equal(ea_geo_maps_size(&m, f->full.nchunks > f->small.nchunks ?
-					  &f->full : &f->small), 0);
+	m = maps_of(f);
+	assert_int_equal(ea_geo_maps_size(&m, &f->full), 0);
 	assert_int_equal(classify_bpf__load(f->skel), 0);
 	assert_int_equal(load_bank(f, &f->full, 0), 0);
 	assert_int_equal(load_bank(f, &f->small, 1), 0);
@@ -265,9 +258,9 @@ static int check_cycle(struct fixture *f, const struct ea_geo_table *t, uint32_t
 }
 
 /*
- * The guard's check of the table: a rewritten result, root slot and chunk
- * are each found in one cycle of parts, written back (the next cycle finds
- * nothing), and the kernel answers as user space again.
+ * The guard's check of the table: a rewritten result, root slot, chunk and
+ * 8-bit node are each found in one cycle of parts, written back (the next
+ * cycle finds nothing), and the kernel answers as user space again.
  */
 static void test_check_finds_and_repairs(void **state)
 {
@@ -275,6 +268,9 @@ static void test_check_finds_and_repairs(void **state)
 	int res = bpf_map__fd(f->skel->maps.geo_results);
 	int root = bpf_map__fd(f->skel->maps.geo_root);
 	int chunks = bpf_map__fd(f->skel->maps.geo_chunks);
+	int node8 = bpf_map__fd(f->skel->maps.geo_node8);
+	struct ea_geo_maps m = maps_of(f);
+	static struct ea_trie_node8 n8;
 	struct ea_geo_result r;
 	struct ea_trie_chunk c, row;
 	uint32_t key, slot;
@@ -292,12 +288,17 @@ static void test_check_finds_and_repairs(void **state)
 	slot %= EA_TRIE_CHUNK_SLOTS;
 	row.slot[slot] = row.slot[slot] == 7 ? 8 : 7;
 	assert_int_equal(bpf_map_update_elem(root, &key, &row, BPF_ANY), 0);
-	key = f->full.nchunks - 1;	/* bank 0's last chunk */
+	key = ea_geo_maps_index(&m, 0, 0, f->full.nodes.count[0] - 1);	/* last chunk */
 	assert_int_equal(bpf_map_lookup_elem(chunks, &key, &c), 0);
 	c.slot[3] ^= 1;
 	assert_int_equal(bpf_map_update_elem(chunks, &key, &c, BPF_ANY), 0);
+	assert_true(f->full.nodes.count[1] > 0);
+	key = ea_geo_maps_index(&m, 1, 0, f->full.nodes.count[1] - 1);	/* last 8-bit node */
+	assert_int_equal(bpf_map_lookup_elem(node8, &key, &n8), 0);
+	n8.slot[200] ^= 1;
+	assert_int_equal(bpf_map_update_elem(node8, &key, &n8, BPF_ANY), 0);
 
-	assert_int_equal(check_cycle(f, &f->full, 0, &what), 3);
+	assert_int_equal(check_cycle(f, &f->full, 0, &what), 4);
 	assert_string_equal(what, "geo_results");
 	assert_int_equal(check_cycle(f, &f->full, 0, &what), 0);
 	sample_table(f, &f->full, 0, 2000);

@@ -60,9 +60,7 @@ static int setup(void **state)
 		fail_msg("%s", err.msg);
 	f->skel = egress_bpf__open();
 	assert_non_null(f->skel);
-	m = (struct ea_geo_maps){ .root = f->skel->maps.geo_root,
-				  .chunks = f->skel->maps.geo_chunks,
-				  .results = f->skel->maps.geo_results };
+	m = EA_GEO_MAPS_OF(f->skel);
 	assert_int_equal(ea_geo_maps_size(&m, &f->table), 0);
 	assert_int_equal(egress_bpf__load(f->skel), 0);
 	assert_int_equal(ea_geo_maps_fill(&m, &f->table, 0), 0);

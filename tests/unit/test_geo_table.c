@@ -296,6 +296,109 @@ static void test_trie_equals_intervals(void **state)
 	ea_config_free(&cfg);
 }
 
+/* The walk at both ends of every interval of t equals the interval list. */
+static void check_every_edge(const struct ea_geo_table *t)
+{
+	for (size_t i = 0; i < t->ivl.n; i++) {
+		const struct ea_ivl *iv = &t->ivl.v[i];
+		ea_addr_t ends[2] = { iv->start, iv->end };
+
+		for (int e = 0; e < 2; e++) {
+			if (ea_geo_table_lookup(t, ends[e]) != iv->val.cc) {
+				char buf[EA_ADDR_STRLEN];
+
+				fail_msg("%s: walk %u, interval %u", ea_addr_format(ends[e], buf),
+					 ea_geo_table_lookup(t, ends[e]), iv->val.cc);
+			}
+		}
+	}
+}
+
+/* Nodes of kind reachable from slot s (tagged form), counted into n[]. */
+static void count_reachable(const struct ea_geo_table *t, uint32_t s, uint32_t n[])
+{
+	unsigned int kind = s >> EA_TRIE_KIND_SHIFT;
+	uint32_t per = ea_trie_kind_slots(kind);
+	const uint32_t *slot;
+
+	if (s & EA_TRIE_LEAF)
+		return;
+	n[kind]++;
+	slot = t->nodes.slot[kind] + (size_t)(s & EA_TRIE_INDEX_MASK) * per;
+	for (uint32_t b = 0; b < per; b++)
+		count_reachable(t, slot[b], n);
+}
+
+/*
+ * The shipped data: the compiled trie answers as the interval list at both
+ * ends of all its intervals; IPv6 has wide nodes where ranges are dense,
+ * IPv4 chunks only, and every node is reached once.
+ */
+static void test_full_table_every_edge(void **state)
+{
+	struct ea_config cfg;
+	struct ea_geo_table t;
+	struct ea_err err = { { 0 } };
+	uint32_t n4[EA_TRIE_KINDS] = { 0 }, n6[EA_TRIE_KINDS] = { 0 };
+
+	(void)state;
+	if (ea_config_load(NULL, &cfg, &err) || ea_geo_table_build(&cfg, &t, &err))
+		fail_msg("%s", err.msg);
+	check_every_edge(&t);
+	for (uint32_t r = 0; r < EA_TRIE_ROOT_SLOTS4; r++)
+		count_reachable(&t, t.trie4.root[r], n4);
+	for (uint32_t r = 0; r < EA_TRIE_ROOT_SLOTS6; r++)
+		count_reachable(&t, t.trie6.root[r], n6);
+	assert_true(n4[0] > 10000);
+	assert_int_equal(n4[1] + n4[2], 0);
+	assert_true(n6[1] > 100 && n6[2] > 10);
+	for (int k = 0; k < EA_TRIE_KINDS; k++)
+		assert_int_equal(n4[k] + n6[k], t.nodes.count[k]);
+	ea_geo_table_free(&t);
+	ea_config_free(&cfg);
+}
+
+/*
+ * Dense ranges on both sides of bit 64 of IPv6 (every /68 of a /60 and
+ * every /60 of a /48 alternating): wide nodes sit above and below the
+ * halves but never across, and the walk still equals the interval list.
+ */
+static void test_wide_nodes_across_the_halves(void **state)
+{
+	struct fixture *f = *state;
+	struct ea_config cfg;
+	struct ea_geo_table t;
+	struct ea_err err = { { 0 } };
+	char text[256];
+	FILE *csv = fopen(f->files[2], "w");
+	uint64_t s = 2463534242ull;
+
+	assert_non_null(csv);
+	for (unsigned int i = 0; i < 4096; i++)	/* /60s of 2001:db8:7::/48 */
+		fprintf(csv, "2001:db8:7:%x%x%x0::,2001:db8:7:%x%x%xf:ffff:ffff:ffff:ffff,%s\n",
+			i >> 8, (i >> 4) & 15, i & 15, i >> 8, (i >> 4) & 15, i & 15,
+			i & 1 ? "US" : "DE");
+	for (unsigned int i = 0; i < 256; i++)	/* /68s of 2001:db8:8::/60 */
+		fprintf(csv, "2001:db8:8:%x:%x000::,2001:db8:8:%x:%xfff:ffff:ffff:ffff,%s\n",
+			i >> 4, i & 15, i >> 4, i & 15, i & 1 ? "JP" : "FR");
+	fclose(csv);
+	snprintf(text, sizeof(text), "[geoip]\nfile = %s\n", f->files[2]);
+	if (ea_config_parse_string("t.ini", text, &cfg, &err) ||
+	    ea_geo_table_build(&cfg, &t, &err))
+		fail_msg("%s", err.msg);
+	check_every_edge(&t);
+	assert_true(t.nodes.count[1] + t.nodes.count[2] > 0);
+	for (int i = 0; i < 100000; i++) {
+		ea_addr_t a = ((ea_addr_t)0x20010db8 << 96) | ((ea_addr_t)(7 + (i & 1)) << 80) |
+			      (((ea_addr_t)xorshift(&s) << 64 | xorshift(&s)) >> 48);
+
+		assert_int_equal(ea_geo_table_lookup(&t, a),
+				 t.ivl.v[ea_ivl_find(&t.ivl, a)].val.cc);
+	}
+	ea_geo_table_free(&t);
+	ea_config_free(&cfg);
+}
+
 /* A bad GeoIP file fails the build with its name and line. */
 static void test_bad_file_reported(void **state)
 {
@@ -330,6 +433,8 @@ int main(void)
 		cmocka_unit_test(test_label_allow_sets),
 		cmocka_unit_test(test_host_label),
 		cmocka_unit_test(test_trie_equals_intervals),
+		cmocka_unit_test(test_full_table_every_edge),
+		cmocka_unit_test(test_wide_nodes_across_the_halves),
 		cmocka_unit_test(test_bad_file_reported),
 	};
 
