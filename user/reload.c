@@ -7,6 +7,7 @@
  * the trail's settings, SIEM destinations) needs a restart: such a reload is
  * refused as a whole.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "agent.h"
@@ -130,6 +131,9 @@ void ea_agent_reload(struct ea_agent *a)
 	ret = ea_geo_table_build(&cfg, &a->table[idle], &err);
 	if (!ret)
 		ret = ea_geo_maps_fill(&a->geo, &a->table[idle], idle);
+	if (ret == -E2BIG && !err.msg[0])
+		ea_err_set(&err, "the new GeoIP table needs more trie nodes than the kernel "
+			   "maps were sized for at start (a restart sizes them again)");
 	if (ret) {
 		ea_log("reload: %s; keeping the running configuration",
 		       err.msg[0] ? err.msg : strerror(-ret));

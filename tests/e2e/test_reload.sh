@@ -73,6 +73,19 @@ send
 sleep 1
 test "$(flagged)" -eq 1 || e2e_fail "bad GeoIP reload changed the policy"
 
+# a table larger than the kernel maps were sized for at start is refused:
+# 4096 IPv6 /64s of two countries, a deep trie where the first had none
+python3 -c 'for i in range(4096): print("2001:db8:%x:%x::,2001:db8:%x:%x:ffff:ffff:ffff:ffff,%s"
+	% (i, i, i, i, "JP" if i % 2 else "FR"))' \
+	>"$E2E_TMP/big.csv"
+write_config "allow_cidr = 198.51.100.0/24" "$E2E_TMP/big.csv"
+reload
+grep -q "reload: the new GeoIP table needs more trie nodes than the kernel maps" \
+	"$E2E_TMP/agent.err" || e2e_fail "oversized table not refused: $(tail -3 "$E2E_TMP/agent.err")"
+send
+sleep 1
+test "$(flagged)" -eq 1 || e2e_fail "oversized GeoIP reload changed the policy"
+
 # back to the default policy: flagged again
 write_config ""
 reload
