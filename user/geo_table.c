@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The jurisdiction engine: GeoIP files + policy -> results + kernel trie. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -453,6 +454,8 @@ int ea_geo_table_build(const struct ea_config *cfg, struct ea_geo_table *t,
 		ret = build_tries(t);
 	ea_ivl_list_free(&geo);
 	ea_ivl_list_free(&pol);
+	/* the layers and the plain trie took tens of MiB: give the heap back */
+	malloc_trim(0);
 	if (ret && !err->msg[0])
 		ea_err_set(err, "building the GeoIP table: %s",
 			   ret == -E2BIG ? "more than 8192 distinct results"

@@ -135,7 +135,7 @@ static int alloc_node(struct ea_trie_nodes *nodes, unsigned int kind, uint32_t *
 	size_t per = ea_trie_kind_slots(kind);
 
 	if (nodes->count[kind] > EA_TRIE_INDEX_MASK)
-		return -E2BIG;
+		return -EOVERFLOW;
 	if (nodes->count[kind] == nodes->cap[kind]) {
 		uint32_t cap = nodes->cap[kind] ? nodes->cap[kind] * 2 : 64;
 		uint32_t *v = realloc(nodes->slot[kind], cap * per * sizeof(*v));

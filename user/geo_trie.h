@@ -53,8 +53,8 @@ struct ea_trie_nodes {
 /*
  * Compile intervals (sorted, disjoint, covering [0, 2^width); val.cc holds
  * the result index) into trie, with nodes of kinds up to max_kind, adding
- * its nodes to nodes. Returns 0, -ENOMEM or -E2BIG (more nodes than a slot
- * can index).
+ * its nodes to nodes. Returns 0, -ENOMEM or -EOVERFLOW (more nodes than a
+ * slot can index).
  */
 int ea_trie_build(const struct ea_ivl_list *ivl, unsigned int width,
 		  unsigned int root_bits, unsigned int max_kind, struct ea_geo_trie *trie,
