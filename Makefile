@@ -142,7 +142,7 @@ e2e: all $(E2E_BINS) $(E2E_EA_BINS)
 $(OUT)/bench/%: $(OBJ)/tests/bench/%.o $(OUT)/libea.a
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(EA_CFLAGS) $^ $(LIBS) -lpthread -lm -o $@
+	$(Q)$(CC) $(EA_CFLAGS) $^ $(LIBS) -o $@
 
 bench-bins: $(BENCH_BINS)
 

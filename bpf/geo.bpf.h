@@ -102,14 +102,14 @@ static __always_inline __u32 ea_trie_walk(const __u32 *slot, __u64 hi, __u64 lo,
 			n8 = bpf_map_lookup_elem(&geo_node8, slot);
 			if (!n8)
 				return ~0u;
-			slot = &n8->slot[ea_key_bits(hi, lo, pos, 8)];
-			pos += 8;
+			slot = &n8->slot[ea_key_bits(hi, lo, pos, EA_TRIE_NODE8_BITS)];
+			pos += EA_TRIE_NODE8_BITS;
 		} else {
 			n12 = bpf_map_lookup_elem(&geo_node12, slot);
 			if (!n12)
 				return ~0u;
-			slot = &n12->slot[ea_key_bits(hi, lo, pos, 12)];
-			pos += 12;
+			slot = &n12->slot[ea_key_bits(hi, lo, pos, EA_TRIE_NODE12_BITS)];
+			pos += EA_TRIE_NODE12_BITS;
 		}
 	}
 	return ea_trie_result(s);

@@ -70,6 +70,8 @@ enum ea_verdict {
 #define EA_TRIE_ROOT_SLOTS4	(1u << EA_TRIE_ROOT_BITS4)
 #define EA_TRIE_ROOT_SLOTS6	(1u << EA_TRIE_ROOT_BITS6)
 #define EA_TRIE_STRIDE		4	/* the narrowest node */
+#define EA_TRIE_NODE8_BITS	8
+#define EA_TRIE_NODE12_BITS	12
 #define EA_TRIE_CHUNK_SLOTS	(1u << EA_TRIE_STRIDE)
 #define EA_TRIE_LEAF		0x80000000u
 #define EA_TRIE_MAX_LEVELS4	((32 - EA_TRIE_ROOT_BITS4) / EA_TRIE_STRIDE)
@@ -89,11 +91,11 @@ struct ea_trie_chunk {
 };
 
 struct ea_trie_node8 {
-	__u32 slot[1u << 8];
+	__u32 slot[1u << EA_TRIE_NODE8_BITS];
 };
 
 struct ea_trie_node12 {
-	__u32 slot[1u << 12];
+	__u32 slot[1u << EA_TRIE_NODE12_BITS];
 };
 
 #define EA_MAX_LABELS		64

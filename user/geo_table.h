@@ -36,7 +36,6 @@ enum ea_pol_kind {
 	EA_POL_DENY = 2,
 };
 
-
 struct ea_geo_table {
 	/* final intervals, covering the whole space; val.cc holds the result */
 	struct ea_ivl_list ivl;

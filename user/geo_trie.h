@@ -28,6 +28,10 @@
 #define EA_TRIE_KIND_SHIFT	28
 #define EA_TRIE_INDEX_MASK	((1u << EA_TRIE_KIND_SHIFT) - 1)
 
+_Static_assert(EA_TRIE_NODE8_BITS == 2 * EA_TRIE_STRIDE &&
+	       EA_TRIE_NODE12_BITS == 3 * EA_TRIE_STRIDE,
+	       "kind k takes EA_TRIE_STRIDE * (k + 1) bits, as the kernel's maps do");
+
 /* Address bits a node of kind k takes, and its slots. */
 static inline unsigned int ea_trie_kind_bits(unsigned int kind)
 {
