@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Address, prefix and country-code parsing and formatting. */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,21 +9,22 @@
 
 #include "addr.h"
 
+/* Network order in memory, two 64-bit words at a time (every record has two). */
 ea_addr_t ea_addr_from_bytes(const uint8_t b[16])
 {
-	ea_addr_t a = 0;
+	uint64_t hi, lo;
 
-	for (int i = 0; i < 16; i++)
-		a = (a << 8) | b[i];
-	return a;
+	memcpy(&hi, b, sizeof(hi));
+	memcpy(&lo, b + 8, sizeof(lo));
+	return (ea_addr_t)be64toh(hi) << 64 | be64toh(lo);
 }
 
 void ea_addr_to_bytes(ea_addr_t a, uint8_t b[16])
 {
-	for (int i = 15; i >= 0; i--) {
-		b[i] = (uint8_t)a;
-		a >>= 8;
-	}
+	uint64_t hi = htobe64((uint64_t)(a >> 64)), lo = htobe64((uint64_t)a);
+
+	memcpy(b, &hi, sizeof(hi));
+	memcpy(b + 8, &lo, sizeof(lo));
 }
 
 int ea_addr_parse(const char *s, ea_addr_t *out)

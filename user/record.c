@@ -230,15 +230,20 @@ static void evidence_json(struct ea_sbuf *b, const char *ev)
 	ea_sb_puts(b, open ? "]}" : "}");
 }
 
-/* ,"key": then a number */
-static void key_u64(struct ea_sbuf *b, const char *key, uint64_t v)
+/*
+ * ,"key": then a number. Inlined, so that each literal key is copied with
+ * its length known at compile time (no strlen, no memcpy call).
+ */
+static inline __attribute__((always_inline)) void
+key_u64(struct ea_sbuf *b, const char *key, uint64_t v)
 {
 	ea_sb_puts(b, key);
 	ea_sb_u64(b, v);
 }
 
 /* ,"key":"value" for values that need no escaping (names, addresses) */
-static void key_name(struct ea_sbuf *b, const char *key, const char *v)
+static inline __attribute__((always_inline)) void
+key_name(struct ea_sbuf *b, const char *key, const char *v)
 {
 	ea_sb_puts(b, key);
 	ea_sb_putc(b, '"');

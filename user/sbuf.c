@@ -122,6 +122,7 @@ void ea_sb_time(struct ea_sbuf *b, int64_t real_ns)
 {
 	static __thread time_t cached_sec = -1;
 	static __thread char cached[24];
+	static __thread size_t cached_len;
 	time_t sec = (time_t)(real_ns / 1000000000);
 	uint32_t us = (uint32_t)((real_ns % 1000000000) / 1000);
 	char frac[9];
@@ -130,10 +131,10 @@ void ea_sb_time(struct ea_sbuf *b, int64_t real_ns)
 		struct tm tm;
 
 		gmtime_r(&sec, &tm);
-		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = sec;
 	}
-	ea_sb_puts(b, cached);
+	ea_sb_putn(b, cached, cached_len);
 	frac[0] = '.';
 	for (int i = 6; i >= 1; i--) {
 		frac[i] = (char)('0' + us % 10);
