@@ -181,6 +181,45 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 	return f;
 }
 
+/*
+ * Whether a datagram goes to the socket's own flow, set up and classified
+ * under the current policy, read straight from the packet (a cgroup_skb
+ * packet starts at its IP header): the usual datagram of a sender with one
+ * destination costs no parse. Anything else (another destination, a
+ * fragment, an extension header, headers outside the linear part) answers
+ * no and takes the full parse.
+ */
+static __always_inline bool dgram_to_own_flow(struct __sk_buff *skb, const struct ea_flow *f)
+{
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	struct udphdr *udp;
+
+	if (f->gen != cfg.policy_gen || !f->sport || f->ip_proto != IPPROTO_UDP)
+		return false;
+	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->protocol != IPPROTO_UDP ||
+		    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) || ip->daddr != f->dst[3] ||
+		    f->dst[2] != bpf_htonl(0xffff) || f->dst[0] || f->dst[1])
+			return false;
+		udp = (void *)(ip + 1);
+	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP ||
+		    ip6->daddr.in6_u.u6_addr32[0] != f->dst[0] ||
+		    ip6->daddr.in6_u.u6_addr32[1] != f->dst[1] ||
+		    ip6->daddr.in6_u.u6_addr32[2] != f->dst[2] ||
+		    ip6->daddr.in6_u.u6_addr32[3] != f->dst[3])
+			return false;
+		udp = (void *)(ip6 + 1);
+	} else {
+		return false;
+	}
+	return (void *)(udp + 1) <= end && bpf_ntohs(udp->dest) == f->dport;
+}
+
 /* Sockets older than the agent get their cookie at their first packet. */
 static __always_inline void learn_cookie(struct sock_state *s, struct __sk_buff *skb)
 {
@@ -263,6 +302,8 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			if (f->gen != cfg.policy_gen)
 				flow_classify(f);
 		}
+	} else if (dgram_to_own_flow(skb, &s->flow)) {
+		f = &s->flow;
 	} else {
 		struct ea_pkt p = {};
 
