@@ -2,7 +2,8 @@
 /*
  * The datapath's packet path on crafted frames: bpf_prog_test_run_opts runs
  * the real tc_egress program of bpf/egress.bpf.c (no socket: the device
- * path), with the real classifier and maps. Asserted: the flow it keeps
+ * path) and its socket-level egress program (on the datagram socket that
+ * test_run makes for a frame), with the real classifier and maps. Asserted: the flow it keeps
  * (bytes, packets, ports, protocol, verdict), the events in the ring buffer,
  * the aggregates, the counters, and that malformed frames make no flow.
  */
@@ -309,6 +310,89 @@ static void test_malformed_makes_no_flow(void **state)
 	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad + 2);
 }
 
+/* Packets and bytes over every aggregate and CPU. */
+static void agg_totals(struct fixture *f, uint64_t *packets, uint64_t *bytes)
+{
+	int fd = bpf_map__fd(f->skel->maps.agg), ncpu = libbpf_num_possible_cpus();
+	struct ea_agg v[256];
+
+	*packets = *bytes = 0;
+	for (uint32_t k = 0; k < EA_AGG_ENTRIES; k++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, v), 0);
+		for (int i = 0; i < ncpu && i < 256; i++) {
+			*packets += v[i].packets;
+			*bytes += v[i].bytes;
+		}
+	}
+}
+
+/*
+ * The socket-level egress program, on the socket test_run makes for the
+ * frame (a datagram socket to its destination), repeat times in one run:
+ * the first packet sets the flow up through the full parse, the others
+ * match the socket's own flow read straight from the packet. Every packet
+ * is counted once: the aggregates, folded every EA_AGG_FOLD_PACKETS, gain
+ * them all; one flow_start reports the first.
+ */
+static void socket_egress_counts(struct fixture *f, const uint8_t *pkt, size_t len,
+				 size_t ip_len, uint16_t dport)
+{
+	const uint32_t repeat = 4 * EA_AGG_FOLD_PACKETS;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = len,
+		    .repeat = repeat);
+	uint64_t p0, b0, p1, b1, no_storage = counter(f, EA_CNT_NO_STORAGE);
+
+	agg_totals(f, &p0, &b0);
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.egress),
+						&opts), 0);
+	assert_int_equal(opts.retval, 1);	/* audit mode: never dropped */
+	assert_int_equal(counter(f, EA_CNT_NO_STORAGE), no_storage);
+	agg_totals(f, &p1, &b1);
+	assert_int_equal(p1 - p0, repeat);
+	assert_int_equal(b1 - b0, (uint64_t)repeat * ip_len);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 1);
+	assert_int_equal(f->events[0].type, EA_EV_FLOW_START);
+	assert_int_equal(f->events[0].origin, EA_ORIGIN_SOCKET);
+	assert_int_equal(f->events[0].verdict, EA_VERDICT_FLAGGED);
+	assert_int_equal(f->events[0].proto, EA_PROTO_UDP);
+	assert_int_equal(f->events[0].packets, 1);
+	assert_int_equal(f->events[0].bytes, ip_len);
+	assert_int_equal(f->events[0].sport, 40000);
+	assert_int_equal(f->events[0].dport, dport);
+}
+
+static void test_socket_udp4_every_packet_counted(void **state)
+{
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 100);
+
+	socket_egress_counts(*state, pkt, len, 20 + 8 + 100, 5353);
+}
+
+static void test_socket_udp6_every_packet_counted(void **state)
+{
+	uint8_t pkt[256];
+	size_t len = frame6(pkt, "2001:db8:3::5", 443, 20);
+
+	socket_egress_counts(*state, pkt, len, 40 + 8 + 20, 443);
+}
+
+/* With IP options the headers are not read straight: the full parse counts. */
+static void test_socket_udp4_options_counted(void **state)
+{
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 100);
+
+	/* four bytes of options (end of list) before the UDP header */
+	memmove(pkt + 38, pkt + 34, len - 34);
+	memset(pkt + 34, 0, 4);
+	pkt[14] = 0x46;
+	len += 4;
+	pkt[16] = (uint8_t)((len - ETH_HLEN) >> 8), pkt[17] = (uint8_t)(len - ETH_HLEN);
+	socket_egress_counts(*state, pkt, len, 24 + 8 + 100, 5353);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +402,9 @@ int main(void)
 		cmocka_unit_test_setup(test_gso_counts_segments, reset),
 		cmocka_unit_test_setup(test_fragment, reset),
 		cmocka_unit_test_setup(test_malformed_makes_no_flow, reset),
+		cmocka_unit_test_setup(test_socket_udp4_every_packet_counted, reset),
+		cmocka_unit_test_setup(test_socket_udp6_every_packet_counted, reset),
+		cmocka_unit_test_setup(test_socket_udp4_options_counted, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
