@@ -31,27 +31,47 @@ void ea_sb_free(struct ea_sbuf *b)
 	b->len = b->cap = 0;
 }
 
-/* Two digits at a time: a record has a dozen numbers. */
+/* Decimal digits of v, from its bit length (no loop, no division). */
+static unsigned int u64_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	/* v | 1 has the digits of v (and 0 one digit) */
+	uint64_t w = v | 1;
+	/* log10(2) ~ 1233 / 4096: the digits are t or t + 1 */
+	unsigned int t = (unsigned int)(64 - __builtin_clzll(w)) * 1233 >> 12;
+
+	return t + (w >= pow10[t]);
+}
+
+/* Two digits at a time, straight into the buffer: a record has a dozen numbers. */
 void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
 {
 	static const char pairs[] =
 		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
-	char tmp[20], *p = tmp + sizeof(tmp);
+	unsigned int n = u64_digits(v);
+	char *start = ea_sb_room(b, n), *p;
 
+	if (!start)
+		return;
+	p = start + n;
 	while (v >= 100) {
 		p -= 2;
 		memcpy(p, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	ea_sb_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
+	if (v >= 10)
+		memcpy(p - 2, pairs + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
+	ea_sb_added(b, n);
 }
 
 /* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */

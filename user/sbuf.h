@@ -26,13 +26,29 @@ static inline void ea_sb_reset(struct ea_sbuf *b)
 	b->oom = false;
 }
 
-static inline void ea_sb_putn(struct ea_sbuf *b, const char *s, size_t n)
+/* Room for n more bytes and the NUL: where they go, or NULL when out of memory. */
+static inline char *ea_sb_room(struct ea_sbuf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap && !ea_sb_grow(b, n + 1))
-		return;
-	memcpy(b->p + b->len, s, n);
+		return NULL;
+	return b->p + b->len;
+}
+
+/* The n bytes written at ea_sb_room() join the string. */
+static inline void ea_sb_added(struct ea_sbuf *b, size_t n)
+{
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+static inline void ea_sb_putn(struct ea_sbuf *b, const char *s, size_t n)
+{
+	char *p = ea_sb_room(b, n);
+
+	if (!p)
+		return;
+	memcpy(p, s, n);
+	ea_sb_added(b, n);
 }
 
 static inline void ea_sb_puts(struct ea_sbuf *b, const char *s)

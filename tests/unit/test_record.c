@@ -186,6 +186,18 @@ static void test_u64_digits(void **state)
 			assert_string_equal(b.p, want);
 		}
 	}
+	/* the digit count starts from the bit length: both sides of each power of two */
+	for (int bit = 1; bit < 64; bit++) {
+		uint64_t p = 1ull << bit;
+		uint64_t cases[] = { p - 1, p, p + 1 };
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			ea_sb_reset(&b);
+			ea_sb_u64(&b, cases[i]);
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)cases[i]);
+			assert_string_equal(b.p, want);
+		}
+	}
 	ea_sb_reset(&b);
 	ea_sb_u64(&b, UINT64_MAX);
 	assert_string_equal(b.p, "18446744073709551615");
