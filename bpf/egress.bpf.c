@@ -193,6 +193,7 @@ static __always_inline bool dgram_to_own_flow(struct __sk_buff *skb, const struc
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	struct udphdr *udp;
+	__u32 dst[4];
 
 	if (f->gen != cfg.policy_gen || !f->sport || f->ip_proto != IPPROTO_UDP)
 		return false;
@@ -200,24 +201,21 @@ static __always_inline bool dgram_to_own_flow(struct __sk_buff *skb, const struc
 		struct iphdr *ip = data;
 
 		if ((void *)(ip + 1) > end || ip->ihl != 5 || ip->protocol != IPPROTO_UDP ||
-		    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)) || ip->daddr != f->dst[3] ||
-		    f->dst[2] != bpf_htonl(0xffff) || f->dst[0] || f->dst[1])
+		    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 			return false;
+		ea_v4_mapped(dst, ip->daddr);
 		udp = (void *)(ip + 1);
 	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
 
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP ||
-		    ip6->daddr.in6_u.u6_addr32[0] != f->dst[0] ||
-		    ip6->daddr.in6_u.u6_addr32[1] != f->dst[1] ||
-		    ip6->daddr.in6_u.u6_addr32[2] != f->dst[2] ||
-		    ip6->daddr.in6_u.u6_addr32[3] != f->dst[3])
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
 			return false;
+		__builtin_memcpy(dst, &ip6->daddr, sizeof(dst));
 		udp = (void *)(ip6 + 1);
 	} else {
 		return false;
 	}
-	return (void *)(udp + 1) <= end && bpf_ntohs(udp->dest) == f->dport;
+	return (void *)(udp + 1) <= end && same_dst(f, dst, bpf_ntohs(udp->dest));
 }
 
 /* Sockets older than the agent get their cookie at their first packet. */

@@ -32,9 +32,12 @@ static int alloc_tnode(struct plain_trie *p, uint32_t *id)
 {
 	if (p->n == p->cap) {
 		uint32_t cap = p->cap ? p->cap * 2 : 4096;
-		struct tnode *v = realloc(p->node, cap * sizeof(*v));
+		struct tnode *v;
 
-		if (!v || cap >= EA_TRIE_LEAF)
+		if (cap >= EA_TRIE_LEAF)	/* a node id must not look like a result */
+			return -ENOMEM;
+		v = realloc(p->node, cap * sizeof(*v));
+		if (!v)
 			return -ENOMEM;
 		p->node = v;
 		p->cap = cap;
