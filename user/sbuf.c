@@ -74,8 +74,12 @@ void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
 	ea_sb_added(b, n);
 }
 
-/* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */
-static const char *json_escape(unsigned char c, char buf[8])
+/*
+ * The escape of one ASCII byte in a JSON string (RFC 8259: the short forms
+ * where they exist, \u00XX for the other controls and DEL), or NULL when
+ * it needs none.
+ */
+const char *ea_json_escape(unsigned char c, char buf[8])
 {
 	switch (c) {
 	case '"':
@@ -88,6 +92,10 @@ static const char *json_escape(unsigned char c, char buf[8])
 		return "\\t";
 	case '\r':
 		return "\\r";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
 	}
 	if (c < 0x20 || c == 0x7f) {
 		snprintf(buf, 8, "\\u%04x", c);
@@ -123,7 +131,7 @@ void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
 
 		if (end && n > (size_t)(end - s))
 			n = 0;	/* a sequence cut by the end is invalid */
-		const char *e = n == 1 ? json_escape(*s, esc) : NULL;
+		const char *e = n == 1 ? ea_json_escape(*s, esc) : NULL;
 
 		if (n && !e) {
 			s += n;

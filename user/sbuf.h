@@ -62,6 +62,10 @@ static inline void ea_sb_putc(struct ea_sbuf *b, char c)
 }
 
 void ea_sb_u64(struct ea_sbuf *b, uint64_t v);
+
+/* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */
+const char *ea_json_escape(unsigned char c, char buf[8]);
+
 /* A JSON string, quoted: escapes as ea_json_str() (util.h). */
 void ea_sb_json_str(struct ea_sbuf *b, const char *s);
 /* The same for the first n bytes of s (or up to its NUL). */

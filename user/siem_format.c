@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "config.h"
 #include "record.h"
+#include "sbuf.h"
 #include "siem_format.h"
 #include "util.h"
 
@@ -329,32 +330,6 @@ static bool is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-/* JSON string (RFC 8259): quote, backslash and every control escaped. */
-static const char *esc_json(unsigned char c, char tmp[8])
-{
-	switch (c) {
-	case '"':
-		return "\\\"";
-	case '\\':
-		return "\\\\";
-	case '\n':
-		return "\\n";
-	case '\r':
-		return "\\r";
-	case '\t':
-		return "\\t";
-	case '\b':
-		return "\\b";
-	case '\f':
-		return "\\f";
-	}
-	if (is_ctl(c)) {
-		snprintf(tmp, 8, "\\u%04x", c);
-		return tmp;
-	}
-	return NULL;
-}
-
 /* Validated JSON text embedded as it is; blanks between tokens stay blanks. */
 static const char *esc_json_raw(unsigned char c, char tmp[8])
 {
@@ -418,7 +393,7 @@ static const char *esc_leef(unsigned char c, char tmp[8])
 }
 
 /* 0 in a SPECIAL() list stands for nothing: it is a control character. */
-static const struct esc json_esc = { esc_json, SPECIAL('"', '\\', 0, 0) };
+static const struct esc json_esc = { ea_json_escape, SPECIAL('"', '\\', 0, 0) };
 static const struct esc json_raw = { esc_json_raw, SPECIAL(0, 0, 0, 0) };
 static const struct esc sd_esc = { esc_sd, SPECIAL('"', '\\', ']', 0) };
 static const struct esc cef_hdr = { esc_cef_hdr, SPECIAL('|', '\\', 0, 0) };

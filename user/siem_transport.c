@@ -30,6 +30,7 @@
 
 #include "siem_format.h"
 #include "siem_transport.h"
+#include "util.h"
 
 #define WBUF_SIZE	(EA_SIEM_MSG_MAX * 2)	/* framed messages waiting */
 #define POLL_SLICE_MS	100
@@ -168,18 +169,6 @@ int ea_siem_target_parse(const char *s, struct ea_siem_target *t, const char **w
 	return 0;
 }
 
-/* The value of a hex digit, or -1. */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "sha256:" and 32 bytes in hex, optionally with ':' between the bytes. */
 int ea_siem_fingerprint_parse(const char *s, uint8_t fp[32])
 {
@@ -189,7 +178,7 @@ int ea_siem_fingerprint_parse(const char *s, uint8_t fp[32])
 		return -EINVAL;
 	s += 7;
 	while (i < 32) {
-		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+		int hi = ea_hex_value(s[0]), lo = hi < 0 ? -1 : ea_hex_value(s[1]);
 
 		if (lo < 0)
 			return -EINVAL;

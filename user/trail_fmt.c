@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "trail_fmt.h"
+#include "util.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -230,23 +231,12 @@ void ea_chain_next(struct ea_chain_ctx *c, uint8_t chain[EA_CHAIN_LEN],
 	EVP_DigestFinal_ex(c->ctx, chain, &n);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ea_unhex(uint8_t *out, const char *hex, size_t n)
 {
 	if (strlen(hex) != 2 * n)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = ea_hex_value(hex[2 * i]), lo = ea_hex_value(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

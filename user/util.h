@@ -34,5 +34,7 @@ void ea_json_str(FILE *f, const char *s);
 size_t ea_utf8_valid_len(const unsigned char *s);
 /* n bytes as 2n lower-case hex digits and a NUL. */
 void ea_hex(char *out, const uint8_t *b, size_t n);
+/* The value of a hex digit (either case), or -1. */
+int ea_hex_value(char c);
 
 #endif /* EA_UTIL_H */

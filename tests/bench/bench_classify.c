@@ -30,8 +30,8 @@
 #include "classify.skel.h"
 #include "geo_maps.h"
 #include "geo_table.h"
+#include "../bpf/udp_frame.h"
 
-#define ETH_HLEN 14
 
 static const char small_config[] =
 	"[geoip]\nfile = tests/data/test-geoip.csv\n"
@@ -94,36 +94,6 @@ static ea_addr_t sample_addr(const struct ea_geo_table *t, bool v4)
 	}
 }
 
-/* Ethernet + IPv4/IPv6 + UDP ports towards dst (as tests/bpf does). */
-static size_t craft_frame(uint8_t *buf, ea_addr_t dst)
-{
-	uint8_t d[16];
-
-	memset(buf, 0, 128);
-	ea_addr_to_bytes(dst, d);
-	if (ea_addr_is_v4(dst)) {
-		buf[12] = 0x08;
-		buf[14] = 0x45;
-		buf[17] = 28;
-		buf[22] = 64;
-		buf[23] = 17;
-		memcpy(buf + 26, "\xc0\x00\x02\x01", 4);
-		memcpy(buf + 30, d + 12, 4);
-		buf[34] = 0x30, buf[35] = 0x39;
-		buf[36] = 0x01, buf[37] = 0xbb;
-		return ETH_HLEN + 28;
-	}
-	buf[12] = 0x86;
-	buf[13] = 0xdd;
-	buf[14] = 0x60;
-	buf[19] = 8;
-	buf[20] = 17;
-	buf[21] = 64;
-	buf[22 + 15] = 1;
-	memcpy(buf + 38, d, 16);
-	return ETH_HLEN + 40 + 8;
-}
-
 /* Mean ns per run of prog on one frame, repeat times. */
 static double run_ns(int fd, const uint8_t *pkt, size_t len, int repeat)
 {
@@ -152,12 +122,12 @@ static void kernel_ns(const ea_addr_t *addrs, int n, int repeat, uint32_t bank,
 	int fc = bpf_program__fd(cls->progs.classify_dst);
 	int fn = bpf_program__fd(cls->progs.noop);
 	int fp = bpf_program__fd(nop->progs.bench_parse);
-	uint8_t pkt[128];
+	uint8_t pkt[EA_TEST_FRAME_MAX];
 
 	memset(k, 0, sizeof(*k));
 	cls->bss->geo_bank = bank;
 	for (int i = 0; i < n; i++) {
-		size_t len = craft_frame(pkt, addrs[i]);
+		size_t len = ea_test_udp_frame(pkt, addrs[i], false);
 
 		/* rotate the order: no program always runs first */
 		for (int j = 0; j < 3; j++) {

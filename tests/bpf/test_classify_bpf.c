@@ -22,8 +22,8 @@
 #include "classify.skel.h"
 #include "geo_maps.h"
 #include "geo_table.h"
+#include "udp_frame.h"
 
-#define ETH_HLEN 14
 
 struct fixture {
 	struct classify_bpf *skel;
@@ -44,39 +44,6 @@ static uint64_t next_rand(uint64_t *s)
 static ea_addr_t rand_addr(uint64_t *s)
 {
 	return ((ea_addr_t)next_rand(s) << 64) | next_rand(s);
-}
-
-/* Ethernet + IPv4 or IPv6 header + 8 bytes of UDP ports, to dst. */
-static size_t craft_frame(uint8_t *buf, ea_addr_t dst, bool frag_v4)
-{
-	uint8_t d[16];
-
-	memset(buf, 0, 128);
-	ea_addr_to_bytes(dst, d);
-	if (ea_addr_is_v4(dst)) {
-		buf[12] = 0x08;
-		buf[13] = 0x00;
-		buf[14] = 0x45;
-		buf[17] = 28;
-		if (frag_v4)
-			buf[20] = 0x00, buf[21] = 0x10;	/* offset 16 * 8 */
-		buf[22] = 64;
-		buf[23] = 17;
-		memcpy(buf + 26, "\xc0\x00\x02\x01", 4);
-		memcpy(buf + 30, d + 12, 4);
-		buf[34] = 0x30, buf[35] = 0x39;		/* sport 12345 */
-		buf[36] = 0x01, buf[37] = 0xbb;		/* dport 443 */
-		return ETH_HLEN + 28;
-	}
-	buf[12] = 0x86;
-	buf[13] = 0xdd;
-	buf[14] = 0x60;
-	buf[19] = 8;
-	buf[20] = 17;
-	buf[21] = 64;
-	buf[22 + 15] = 1;				/* src ::1 */
-	memcpy(buf + 38, d, 16);
-	return ETH_HLEN + 40 + 8;
 }
 
 static uint32_t kernel_classify(struct fixture *f, const uint8_t *pkt, size_t len)
@@ -101,9 +68,9 @@ static struct ea_geo_result expected(const struct ea_geo_table *t, ea_addr_t a)
 /* The kernel's answer for a equals the interval list's, field by field. */
 static void check_addr(struct fixture *f, const struct ea_geo_table *t, ea_addr_t a)
 {
-	uint8_t pkt[128];
+	uint8_t pkt[EA_TEST_FRAME_MAX];
 	struct ea_geo_result want = expected(t, a), got;
-	uint32_t idx = kernel_classify(f, pkt, craft_frame(pkt, a, false));
+	uint32_t idx = kernel_classify(f, pkt, ea_test_udp_frame(pkt, a, false));
 	char buf[EA_ADDR_STRLEN];
 
 	if (idx >= t->nresults)
@@ -223,12 +190,12 @@ static void test_small_table_and_policy(void **state)
 static void test_bank_switch(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t pkt[128];
+	uint8_t pkt[EA_TEST_FRAME_MAX];
 	ea_addr_t a;
 	size_t len;
 
 	assert_int_equal(ea_addr_parse("203.0.113.5", &a), 0);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	f->skel->bss->geo_bank = 1;
 	assert_int_equal(f->small.results[kernel_classify(f, pkt, len)].country,
 			 ea_cc_pack("CN"));
@@ -308,28 +275,28 @@ static void test_check_finds_and_repairs(void **state)
 static void test_parser_rejects_malformed(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t pkt[128];
+	uint8_t pkt[EA_TEST_FRAME_MAX];
 	ea_addr_t a;
 	size_t len;
 
 	assert_int_equal(ea_addr_parse("198.51.100.7", &a), 0);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	pkt[14] = 0x44;				/* IHL 4: shorter than a header */
 	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
 	assert_int_equal(f->skel->bss->last_status, 2);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	pkt[14] = 0x65;				/* version 6 in an IPv4 frame */
 	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	pkt[14] = 0x4f;				/* IHL 15: ports beyond the end */
 	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
 	assert_int_equal(f->skel->bss->last_status, 2);
 	assert_int_equal(ea_addr_parse("2001:db8:2::1", &a), 0);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	pkt[20] = 44;				/* fragment header that is not there */
-	assert_int_equal(kernel_classify(f, pkt, ETH_HLEN + 40), ~0u);
+	assert_int_equal(kernel_classify(f, pkt, EA_TEST_ETH_HLEN + 40), ~0u);
 	assert_int_equal(f->skel->bss->last_status, 2);
-	len = craft_frame(pkt, a, false);
+	len = ea_test_udp_frame(pkt, a, false);
 	pkt[12] = 0x08, pkt[13] = 0x06;		/* ARP */
 	assert_int_equal(kernel_classify(f, pkt, len), ~0u);
 	assert_int_equal(f->skel->bss->last_status, 1);
@@ -339,13 +306,13 @@ static void test_parser_rejects_malformed(void **state)
 static void test_fragment_classified(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t pkt[128];
+	uint8_t pkt[EA_TEST_FRAME_MAX];
 	ea_addr_t a;
 	size_t len;
 
 	f->skel->bss->geo_bank = 1;
 	assert_int_equal(ea_addr_parse("198.51.100.7", &a), 0);
-	len = craft_frame(pkt, a, true);
+	len = ea_test_udp_frame(pkt, a, true);
 	assert_int_equal(f->small.results[kernel_classify(f, pkt, len)].country,
 			 ea_cc_pack("US"));
 	assert_int_equal(f->skel->bss->last_status, 0);

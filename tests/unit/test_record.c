@@ -46,6 +46,7 @@ static void test_json_escapes(void **state)
 	expect_json("a\"b\\c", "\"a\\\"b\\\\c\"");
 	expect_json("l1\nl2\tx\r", "\"l1\\nl2\\tx\\r\"");
 	expect_json("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	expect_json("\b\f", "\"\\b\\f\"");
 	expect_json("|=]", "\"|=]\"");
 }
 
