@@ -3,9 +3,10 @@
  * The datapath's packet path on crafted frames: bpf_prog_test_run_opts runs
  * the real tc_egress program of bpf/egress.bpf.c (no socket: the device
  * path) and its socket-level egress program (on the datagram socket that
- * test_run makes for a frame), with the real classifier and maps. Asserted: the flow it keeps
- * (bytes, packets, ports, protocol, verdict), the events in the ring buffer,
- * the aggregates, the counters, and that malformed frames make no flow.
+ * test_run makes for a frame), with the real classifier and maps.
+ * Asserted: the flow it keeps (bytes, packets, ports, protocol, verdict),
+ * the events in the ring buffer, the aggregates, the counters, and that
+ * malformed frames make no flow.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,15 +171,42 @@ static struct ea_flow only_flow(struct fixture *f, struct ea_dev_flow_key *key)
 	return fl;
 }
 
+/* The value of key in a per-CPU map, one element per possible CPU (freed by the caller). */
+static void *percpu_values(struct bpf_map *map, uint32_t key, size_t size, int *ncpu)
+{
+	void *v;
+
+	*ncpu = libbpf_num_possible_cpus();
+	assert_true(*ncpu > 0);
+	v = calloc((size_t)*ncpu, size);
+	assert_non_null(v);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(map), &key, v), 0);
+	return v;
+}
+
 static uint64_t counter(struct fixture *f, uint32_t which)
 {
-	uint64_t v[256] = { 0 }, sum = 0;
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu;
+	uint64_t *v = percpu_values(f->skel->maps.counters, which, sizeof(*v), &ncpu), sum = 0;
 
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.counters),
-					     &which, v), 0);
-	for (int i = 0; i < ncpu && i < 256; i++)
+	for (int i = 0; i < ncpu; i++)
 		sum += v[i];
+	free(v);
+	return sum;
+}
+
+/* An aggregate (result * EA_VERDICT_MAX + verdict), summed over the CPUs. */
+static struct ea_agg agg_sum(struct fixture *f, uint32_t key)
+{
+	int ncpu;
+	struct ea_agg *v = percpu_values(f->skel->maps.agg, key, sizeof(*v), &ncpu), sum = { 0 };
+
+	for (int i = 0; i < ncpu; i++) {
+		sum.flows += v[i].flows;
+		sum.packets += v[i].packets;
+		sum.bytes += v[i].bytes;
+	}
+	free(v);
 	return sum;
 }
 
@@ -219,9 +247,7 @@ static void test_allowed_flow_silent_but_aggregated(void **state)
 	struct fixture *f = *state;
 	struct ea_dev_flow_key key;
 	struct ea_flow fl;
-	struct ea_agg agg[256];
-	uint64_t flows = 0, bytes = 0;
-	uint32_t k;
+	struct ea_agg agg;
 	uint8_t pkt[256];
 	size_t len = frame4(pkt, "192.0.2.10", 17, 53, 10);
 
@@ -231,14 +257,9 @@ static void test_allowed_flow_silent_but_aggregated(void **state)
 	assert_int_equal(fl.country, ea_cc_pack("DE"));
 	ring_buffer__consume(f->rb);
 	assert_int_equal(f->nevents, 0);
-	k = fl.result * EA_VERDICT_MAX + EA_VERDICT_ALLOWED;
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.agg), &k, agg), 0);
-	for (int i = 0; i < libbpf_num_possible_cpus() && i < 256; i++) {
-		flows += agg[i].flows;
-		bytes += agg[i].bytes;
-	}
-	assert_true(flows >= 1);
-	assert_true(bytes >= 38);
+	agg = agg_sum(f, fl.result * EA_VERDICT_MAX + EA_VERDICT_ALLOWED);
+	assert_true(agg.flows >= 1);
+	assert_true(agg.bytes >= 38);
 }
 
 static void test_ipv6_flow(void **state)
@@ -313,16 +334,12 @@ static void test_malformed_makes_no_flow(void **state)
 /* Packets and bytes over every aggregate and CPU. */
 static void agg_totals(struct fixture *f, uint64_t *packets, uint64_t *bytes)
 {
-	int fd = bpf_map__fd(f->skel->maps.agg), ncpu = libbpf_num_possible_cpus();
-	struct ea_agg v[256];
-
 	*packets = *bytes = 0;
 	for (uint32_t k = 0; k < EA_AGG_ENTRIES; k++) {
-		assert_int_equal(bpf_map_lookup_elem(fd, &k, v), 0);
-		for (int i = 0; i < ncpu && i < 256; i++) {
-			*packets += v[i].packets;
-			*bytes += v[i].bytes;
-		}
+		struct ea_agg a = agg_sum(f, k);
+
+		*packets += a.packets;
+		*bytes += a.bytes;
 	}
 }
 
