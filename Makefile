@@ -10,7 +10,9 @@ PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/sbin
 DATADIR	 = $(PREFIX)/share/egress-audit
+DOCDIR	 = $(PREFIX)/share/doc/egress-audit
 SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
 
 OUT	:= build
 OBJ	:= $(OUT)/obj
@@ -176,14 +178,25 @@ test: deps all
 bench: deps all bench-bins
 	$(Q)scripts/bench.sh $(if $(QUICK),--quick)
 
+# The service reads egress-audit.conf: installed with the defaults when
+# absent, never over an operator's.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(OUT)/egress-audit $(DESTDIR)$(BINDIR)/egress-audit
 	install -m 0644 data/geo-whois-asn-country.csv.gz data/jurisdictions.csv \
 		data/GEOIP-ATTRIBUTION.md $(DESTDIR)$(DATADIR)/
-	install -d $(DESTDIR)$(SYSCONFDIR)/egress-audit
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
+		etc/egress-audit.service.in > $(DESTDIR)$(UNITDIR)/egress-audit.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/egress-audit.service
+	install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/egress-audit
 	install -m 0600 etc/egress-audit.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/egress-audit/egress-audit.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/egress-audit/egress-audit.conf ] || \
+		install -m 0600 etc/egress-audit.conf.example \
+			$(DESTDIR)$(SYSCONFDIR)/egress-audit/egress-audit.conf
 
 clean:
 	rm -rf $(OUT)

@@ -22,6 +22,7 @@ E2E_CG=
 E2E_CG_MOUNT=
 E2E_CG_REL=
 E2E_AGENT_PID=
+E2E_AGENT_WRAP=()	# a command the agent runs under (setpriv ...)
 E2E_SINK_PID=
 E2E_BPFFS_MOUNTED=
 E2E_PIDS=()
@@ -186,7 +187,8 @@ e2e_agent_start()
 	: >"$E2E_TMP/agent.err"
 	[ -p "${E2E_AGENT_STDOUT:-}" ] || : >"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}"
 	# not through a function: $! must be the agent (nsenter execs it)
-	nsenter --net="/run/netns/$E2E_CNS" "$E2E_BIN" -c "$config" run --cgroup "$E2E_CG" \
+	nsenter --net="/run/netns/$E2E_CNS" "${E2E_AGENT_WRAP[@]}" "$E2E_BIN" -c "$config" \
+		run --cgroup "$E2E_CG" \
 		--state-dir "$E2E_TMP/state" -j \
 		>>"${E2E_AGENT_STDOUT:-$E2E_TMP/records.jsonl}" 2>>"$E2E_TMP/agent.err" &
 	E2E_AGENT_PID=$!
@@ -201,23 +203,23 @@ e2e_agent_start()
 	fi
 }
 
-# SIGINT the agent; it must exit 0 within 10 s.
+# SIGINT (or signal $1) the agent; it must exit 0 within 10 s.
 e2e_agent_stop()
 {
-	local pid=$E2E_AGENT_PID rc
+	local pid=$E2E_AGENT_PID sig=${1:-INT} rc
 
 	[ -n "$pid" ] || e2e_fail "no agent to stop"
-	kill -INT "$pid" || e2e_fail "agent $pid is gone"
+	kill -"$sig" "$pid" || e2e_fail "agent $pid is gone"
 	if ! e2e_wait_for 10 e2e_gone "$pid"; then
 		kill -KILL "$pid" 2>/dev/null
-		e2e_fail "agent did not stop within 10 s of SIGINT"
+		e2e_fail "agent did not stop within 10 s of SIG$sig"
 	fi
 	wait "$pid"
 	rc=$?
 	E2E_AGENT_PID=
 	if [ $rc -ne 0 ]; then
 		sed 's/^/  agent: /' "$E2E_TMP/agent.err" >&2
-		e2e_fail "agent exited $rc after SIGINT"
+		e2e_fail "agent exited $rc after SIG$sig"
 	fi
 }
 
