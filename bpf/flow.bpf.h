@@ -284,8 +284,9 @@ static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
  * Report what a flow's verdict calls for, its counts being up to date:
  * flow_start at its first report (or when the verdict worsens mid-flow),
  * flow_update every update interval, looked at when fold_now moves its
- * counts into the aggregates. Returns the verdict, so that the caller can
- * drop when blocked.
+ * counts into the aggregates. A flow counts once, under its verdict at its
+ * first report; what it sent before its verdict worsened stays under the
+ * old one. Returns the verdict, so that the caller can drop when blocked.
  */
 static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner *o,
 					__u64 labels, bool fold_now, __u8 origin,
@@ -296,7 +297,7 @@ static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner
 	__u64 now;
 
 	if (first || verdict > f->verdict) {
-		fold(f, f->verdict, first);
+		fold(f, first ? verdict : f->verdict, first);
 		now = bpf_ktime_get_boot_ns();
 		if (first)
 			f->start_ns = now;

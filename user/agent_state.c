@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "evidence_cache.h"
 #include "egress.skel.h"
+#include "prom.h"
 #include "record.h"
 #include "siem.h"
 #include "trail.h"
@@ -275,24 +276,54 @@ static uint64_t map_memlock(int fd)
 	return v;
 }
 
-static void write_maps_json(FILE *f, struct ea_agent *a)
+/* What the status files show of the maps, read once for both. */
+struct map_stat {
+	const char *name;
+	uint32_t max_entries;
+	uint64_t memlock;
+};
+
+#define EA_STATUS_MAPS	64
+
+struct status_snapshot {
+	struct map_stat maps[EA_STATUS_MAPS];
+	size_t nmaps;
+};
+
+static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 {
 	struct bpf_map *m;
-	bool first = true;
 
-	fputs("\"maps\":[", f);
+	s->nmaps = 0;
 	bpf_object__for_each_map(m, a->skel->obj) {
-		if (bpf_map__fd(m) < 0)
+		if (bpf_map__fd(m) < 0 || s->nmaps == EA_STATUS_MAPS)
 			continue;
-		fprintf(f, "%s{\"name\":\"%s\",\"max_entries\":%u,\"memlock\":%llu}",
-			first ? "" : ",", bpf_map__name(m), bpf_map__max_entries(m),
-			(unsigned long long)map_memlock(bpf_map__fd(m)));
-		first = false;
+		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
+							 map_memlock(bpf_map__fd(m)) };
 	}
+}
+
+static void write_maps_json(FILE *f, const struct status_snapshot *s)
+{
+	fputs("\"maps\":[", f);
+	for (size_t i = 0; i < s->nmaps; i++)
+		fprintf(f, "%s{\"name\":\"%s\",\"max_entries\":%u,\"memlock\":%llu}",
+			i ? "," : "", s->maps[i].name, s->maps[i].max_entries,
+			(unsigned long long)s->maps[i].memlock);
 	fputc(']', f);
 }
 
-static void write_status_json(FILE *f, struct ea_agent *a)
+static const char *mode_name(const struct ea_agent *a)
+{
+	return a->cfg.agent.mode == EA_MODE_ENFORCE ? "enforce" : "audit";
+}
+
+static const char *record_name(const struct ea_agent *a)
+{
+	return a->cfg.agent.record_all ? "all" : "flagged";
+}
+
+static void write_status_json(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
 {
 	const struct ea_geo_table *t = &a->table[a->bank];
 	char ts[40];
@@ -304,8 +335,7 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 	fprintf(f, ",\"pin_dir\":");
 	ea_json_str(f, a->pin_dir);
 	fprintf(f, ",\"mode\":\"%s\",\"record\":\"%s\",\"tcp_end_hook\":\"%s\",\"hooks\":[",
-		a->cfg.agent.mode == EA_MODE_ENFORCE ? "enforce" : "audit",
-		a->cfg.agent.record_all ? "all" : "flagged", a->tcp_end_hook);
+		mode_name(a), record_name(a), a->tcp_end_hook);
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
 	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
@@ -314,7 +344,7 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
-	write_maps_json(f, a);
+	write_maps_json(f, s);
 	if (a->siem) {
 		fputs(",\"siem\":", f);
 		ea_siem_json(a->siem, f);
@@ -322,17 +352,59 @@ static void write_status_json(FILE *f, struct ea_agent *a)
 	fputs("}\n", f);
 }
 
-/* state_dir/status.json, replaced atomically, readable by root only. */
-void ea_agent_write_status(struct ea_agent *a)
+/*
+ * The agent's own metrics in the Prometheus text format; `status
+ * --prometheus` prints them before the kernel's counters.
+ */
+static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
+{
+	const char *info[] = { "host", a->host, "cgroup", a->cg_path, "mode", mode_name(a),
+			       "record", record_name(a), NULL };
+	struct ea_sbuf b = { 0 };
+
+	ea_prom_family(&b, "egress_audit_agent_info", EA_PROM_GAUGE,
+		       "The running agent: host name, watched cgroup, mode, what it records.");
+	ea_prom_u64(&b, "egress_audit_agent_info", info, 1);
+	ea_prom_family(&b, "egress_audit_agent_start_time_seconds", EA_PROM_GAUGE,
+		       "When the agent started, in seconds since the Unix epoch.");
+	ea_prom_double(&b, "egress_audit_agent_start_time_seconds", NULL,
+		       (double)a->started_real_ns / 1e9);
+	ea_prom_family(&b, "egress_audit_records_total", EA_PROM_COUNTER,
+		       "Records the agent made: flows, lost counts and its own.");
+	ea_prom_u64(&b, "egress_audit_records_total", NULL, a->records);
+	ea_prom_family(&b, "egress_audit_bad_events_total", EA_PROM_COUNTER,
+		       "Events from the kernel that the agent could not use.");
+	ea_prom_u64(&b, "egress_audit_bad_events_total", NULL, a->bad_events);
+	ea_prom_family(&b, "egress_audit_tamper_total", EA_PROM_COUNTER,
+		       "Changes made to the agent's hooks or settings behind its back.");
+	ea_prom_u64(&b, "egress_audit_tamper_total", NULL, a->tampers);
+	ea_prom_family(&b, "egress_audit_geo_ranges", EA_PROM_GAUGE,
+		       "Ranges of the GeoIP data in force.");
+	ea_prom_u64(&b, "egress_audit_geo_ranges", NULL, a->table[a->bank].geo_ranges);
+	ea_prom_family(&b, "egress_audit_map_memlock_bytes", EA_PROM_GAUGE,
+		       "Kernel memory of each BPF map of the datapath.");
+	for (size_t i = 0; i < s->nmaps; i++)
+		ea_prom_u64(&b, "egress_audit_map_memlock_bytes",
+			    (const char *[]){ "map", s->maps[i].name, NULL }, s->maps[i].memlock);
+	if (a->siem)
+		ea_siem_prom(a->siem, &b);
+	if (!b.oom)
+		fwrite(b.p, 1, b.len, f);
+	ea_sb_free(&b);
+}
+
+typedef void (*status_writer)(FILE *f, struct ea_agent *a, const struct status_snapshot *s);
+
+/* state_dir/name replaced atomically by what write puts in it, readable by root only. */
+static void replace_state_file(struct ea_agent *a, const char *name, status_writer write,
+			       const struct status_snapshot *s)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
 	FILE *f;
 	int fd;
 
-	if (mkdir(a->state_dir, 0700) && errno != EEXIST)
-		return;
-	snprintf(path, sizeof(path), "%s/status.json", a->state_dir);
-	snprintf(tmp, sizeof(tmp), "%s/.status.json.tmp", a->state_dir);
+	snprintf(path, sizeof(path), "%s/%s", a->state_dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", a->state_dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
@@ -341,9 +413,21 @@ void ea_agent_write_status(struct ea_agent *a)
 		close(fd);
 		return;
 	}
-	write_status_json(f, a);
+	write(f, a, s);
 	if (fclose(f) == 0)
 		rename(tmp, path);
+}
+
+/* state_dir/status.json and status.prom, the latter first: with one, both. */
+void ea_agent_write_status(struct ea_agent *a)
+{
+	struct status_snapshot s;
+
+	if (mkdir(a->state_dir, 0700) && errno != EEXIST)
+		return;
+	snapshot_maps(a, &s);
+	replace_state_file(a, "status.prom", write_status_prom, &s);
+	replace_state_file(a, "status.json", write_status_json, &s);
 }
 
 static struct bpf_map *pinned_maps(struct ea_agent *a, int i)
@@ -393,6 +477,8 @@ void ea_agent_unpin(struct ea_agent *a)
 		bpf_map__unpin(m, NULL);
 	rmdir(a->pin_dir);
 	snprintf(path, sizeof(path), "%s/status.json", a->state_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status.prom", a->state_dir);
 	unlink(path);
 	a->pinned = false;
 }

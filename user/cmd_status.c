@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "commands.h"
 #include "config.h"
+#include "prom.h"
 #include "record.h"
 #include "util.h"
 
@@ -23,6 +24,8 @@ const char cmd_status_usage[] =
 	"Hooks, map sizes and the kernel's aggregate counters of the running\n"
 	"agent: flows, packets and bytes per (country, zone, verdict), lost events.\n\n"
 	"  -j, --json        one JSON object\n"
+	"  --prometheus      the Prometheus text format (version 0.0.4), for a scraper\n"
+	"                    such as node_exporter's textfile collector\n"
 	"  --state-dir DIR   the agent's state directory (default /run/egress-audit)\n\n"
 	"Exit codes: 0 shown, 1 no agent running or its maps unreadable, 2 bad usage.\n";
 
@@ -35,6 +38,7 @@ struct agg_row {
 
 struct status {
 	char *agent_json;
+	char *agent_prom;	/* the agent's own metrics (status.prom) */
 	char pin_dir[512];
 	int pid;
 	uint64_t counters[EA_CNT_MAX];
@@ -222,6 +226,80 @@ static void print_text(const struct status *s)
 	}
 }
 
+/* The kernel's counters of lost events, by the `what` of their lost records. */
+static const struct {
+	uint32_t counter;
+	const char *what;
+} lost_kinds[] = {
+	{ EA_CNT_LOST_START, "flow_start" },
+	{ EA_CNT_LOST_UPDATE, "flow_update" },
+	{ EA_CNT_LOST_END, "flow_end" },
+};
+
+static bool is_lost_counter(uint32_t k)
+{
+	for (size_t i = 0; i < sizeof(lost_kinds) / sizeof(lost_kinds[0]); i++)
+		if (lost_kinds[i].counter == k)
+			return true;
+	return false;
+}
+
+static void prom_counters(struct ea_sbuf *b, const struct status *s)
+{
+	ea_prom_family(b, "egress_audit_lost_events_total", EA_PROM_COUNTER,
+		       "Events the kernel could not hand to the agent (ring buffer full), "
+		       "each also a lost record.");
+	for (size_t i = 0; i < sizeof(lost_kinds) / sizeof(lost_kinds[0]); i++)
+		ea_prom_u64(b, "egress_audit_lost_events_total",
+			    (const char *[]){ "what", lost_kinds[i].what, NULL },
+			    s->counters[lost_kinds[i].counter]);
+	ea_prom_family(b, "egress_audit_datapath_events_total", EA_PROM_COUNTER,
+		       "What the datapath counted besides flows: packets it could not parse "
+		       "or attribute, full maps.");
+	for (uint32_t k = 0; k < EA_CNT_MAX; k++)
+		if (ea_counter_name(k) && !is_lost_counter(k))
+			ea_prom_u64(b, "egress_audit_datapath_events_total",
+				    (const char *[]){ "event", ea_counter_name(k), NULL },
+				    s->counters[k]);
+}
+
+/* One family of the aggregates: field 0 flows, 1 packets, 2 bytes. */
+static void prom_aggregate(struct ea_sbuf *b, const struct status *s, const char *name,
+			   const char *help, int field)
+{
+	char cc[3];
+
+	ea_prom_family(b, name, EA_PROM_COUNTER, help);
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct agg_row *w = &s->rows[i];
+		const uint64_t v[] = { w->sum.flows, w->sum.packets, w->sum.bytes };
+
+		ea_prom_u64(b, name,
+			    (const char *[]){ "country", ea_cc_format(w->country, cc), "zone",
+					      ea_zone_name(w->zone), "verdict",
+					      ea_verdict_name(w->verdict), NULL },
+			    v[field]);
+	}
+}
+
+/* The agent's metrics, then the kernel's counters and aggregates. */
+static void print_prom(const struct status *s)
+{
+	struct ea_sbuf b = { 0 };
+
+	prom_counters(&b, s);
+	prom_aggregate(&b, s, "egress_audit_flows_total",
+		       "Flows that left, by destination country, zone and verdict.", 0);
+	prom_aggregate(&b, s, "egress_audit_packets_total",
+		       "IP packets of those flows.", 1);
+	prom_aggregate(&b, s, "egress_audit_bytes_total",
+		       "IP-level bytes of those flows.", 2);
+	fputs(s->agent_prom, stdout);
+	if (!b.oom)
+		fwrite(b.p, 1, b.len, stdout);
+	ea_sb_free(&b);
+}
+
 static int load_status(struct status *s, const char *state_dir)
 {
 	char path[512], pid[32];
@@ -246,6 +324,12 @@ static int load_status(struct status *s, const char *state_dir)
 	}
 	if (ncpu <= 0 || read_counters(s, ncpu) || read_aggregates(s, ncpu))
 		return -1;
+	snprintf(path, sizeof(path), "%s/status.prom", state_dir);
+	s->agent_prom = read_file(path);
+	if (!s->agent_prom) {
+		ea_log("%s: %s", path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -253,31 +337,43 @@ int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
+		{ "prometheus", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *state_dir = "/run/egress-audit";
 	struct status s = { 0 };
+	bool prom = false;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 's') {
+		if (c == 's') {
+			state_dir = optarg;
+		} else if (c == 'p') {
+			prom = true;
+		} else {
 			fputs(cmd_status_usage, stderr);
 			return EA_EXIT_USAGE;
 		}
-		state_dir = optarg;
 	}
 	if (optind < argc) {
 		ea_log("status: unexpected argument '%s'", argv[optind]);
 		return EA_EXIT_USAGE;
 	}
+	if (prom && g->json) {
+		ea_log("status: -j and --prometheus exclude each other");
+		return EA_EXIT_USAGE;
+	}
 	ret = load_status(&s, state_dir) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	if (!ret) {
-		if (g->json)
+		if (prom)
+			print_prom(&s);
+		else if (g->json)
 			print_json(&s);
 		else
 			print_text(&s);
 	}
 	free(s.agent_json);
+	free(s.agent_prom);
 	free(s.rows);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "prom.h"
 #include "siem.h"
 #include "siem_follow.h"
 #include "siem_format.h"
@@ -757,6 +758,74 @@ void ea_siem_json(struct ea_siem *s, FILE *f)
 		fputc('}', f);
 	}
 	fputc(']', f);
+}
+
+/* One family of the destinations' metrics, the value taken by field. */
+enum siem_metric {
+	SIEM_CONNECTED, SIEM_ACKED, SIEM_LAG_RECORDS, SIEM_LAG_SECONDS, SIEM_SENT,
+	SIEM_FAILURES, SIEM_DROPPED, SIEM_MISSING, SIEM_METRICS,
+};
+
+static double siem_metric(const struct ea_siem_stats *st, enum siem_metric m)
+{
+	switch (m) {
+	case SIEM_CONNECTED: return st->connected;
+	case SIEM_ACKED: return (double)st->acked;
+	case SIEM_LAG_RECORDS: return (double)st->lag_records;
+	case SIEM_LAG_SECONDS: return (double)st->lag_ms / 1000;
+	case SIEM_SENT: return (double)st->sent;
+	case SIEM_FAILURES: return (double)st->failures;
+	case SIEM_DROPPED: return (double)st->dropped;
+	default: return (double)st->missing;
+	}
+}
+
+void ea_siem_prom(struct ea_siem *s, struct ea_sbuf *b)
+{
+	static const struct {
+		const char *name, *help;
+		enum ea_prom_type type;
+	} fam[SIEM_METRICS] = {
+		[SIEM_CONNECTED] = { "egress_audit_siem_connected",
+				     "Whether the destination is connected (1) or not (0).",
+				     EA_PROM_GAUGE },
+		[SIEM_ACKED] = { "egress_audit_siem_acked_seq",
+				 "The trail's last seq the destination acknowledged (its cursor).",
+				 EA_PROM_GAUGE },
+		[SIEM_LAG_RECORDS] = { "egress_audit_siem_lag_records",
+				       "Records of the trail not yet delivered to the destination.",
+				       EA_PROM_GAUGE },
+		[SIEM_LAG_SECONDS] = { "egress_audit_siem_lag_seconds",
+				       "Age of the oldest record not yet delivered.",
+				       EA_PROM_GAUGE },
+		[SIEM_SENT] = { "egress_audit_siem_sent_total",
+				"Messages sent to the destination, resent ones too.",
+				EA_PROM_COUNTER },
+		[SIEM_FAILURES] = { "egress_audit_siem_failures_total",
+				    "Connections or sends to the destination that failed.",
+				    EA_PROM_COUNTER },
+		[SIEM_DROPPED] = { "egress_audit_siem_dropped_total",
+				   "Messages too large for the destination's transport.",
+				   EA_PROM_COUNTER },
+		[SIEM_MISSING] = { "egress_audit_siem_missing_total",
+				   "Records deleted from the trail before they were delivered.",
+				   EA_PROM_COUNTER },
+	};
+	size_t n = ea_siem_count(s);
+	struct ea_siem_stats *st = calloc(n ? n : 1, sizeof(*st));
+
+	if (!st)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ea_siem_get_stats(s, i, &st[i]);
+	for (int m = 0; m < SIEM_METRICS; m++) {
+		ea_prom_family(b, fam[m].name, fam[m].type, fam[m].help);
+		for (size_t i = 0; i < n; i++)
+			ea_prom_double(b, fam[m].name,
+				       (const char *[]){ "destination", st[i].name, NULL },
+				       siem_metric(&st[i], (enum siem_metric)m));
+	}
+	free(st);
 }
 
 /* The lags by name into buf; its length, or -ENOSPC. */

@@ -60,6 +60,9 @@ void ea_siem_get_stats(struct ea_siem *s, size_t i, struct ea_siem_stats *st);
 bool ea_siem_drained(struct ea_siem *s);
 /* The destinations as a JSON array (status). */
 void ea_siem_json(struct ea_siem *s, FILE *f);
+/* The destinations' delivery as Prometheus metric families (status.prom). */
+struct ea_sbuf;
+void ea_siem_prom(struct ea_siem *s, struct ea_sbuf *b);
 /* A short JSON object of lags by destination, for heartbeat records. */
 int ea_siem_lag_json(struct ea_siem *s, char *buf, size_t size);
 /*

@@ -210,6 +210,16 @@ static struct ea_agg agg_sum(struct fixture *f, uint32_t key)
 	return sum;
 }
 
+/* Flows counted under a verdict, over every aggregate and CPU. */
+static uint64_t verdict_flows(struct fixture *f, uint8_t verdict)
+{
+	uint64_t flows = 0;
+
+	for (uint32_t k = verdict; k < EA_AGG_ENTRIES; k += EA_VERDICT_MAX)
+		flows += agg_sum(f, k).flows;
+	return flows;
+}
+
 static void test_flagged_udp4_counted_and_reported(void **state)
 {
 	struct fixture *f = *state;
@@ -217,6 +227,8 @@ static void test_flagged_udp4_counted_and_reported(void **state)
 	struct ea_flow fl;
 	uint8_t pkt[256];
 	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 100);
+	uint64_t allowed = verdict_flows(f, EA_VERDICT_ALLOWED);
+	uint64_t flagged = verdict_flows(f, EA_VERDICT_FLAGGED);
 
 	run(f, pkt, len, 0);
 	run(f, pkt, len, 0);
@@ -232,6 +244,9 @@ static void test_flagged_udp4_counted_and_reported(void **state)
 	assert_int_equal(fl.zone, EA_ZONE_ADEQUACY_PARTIAL);
 	assert_int_equal(fl.verdict, EA_VERDICT_FLAGGED);
 	assert_int_equal(key.origin, EA_ORIGIN_DEVICE);
+	/* one flow, counted as flagged from its first packet on */
+	assert_int_equal(verdict_flows(f, EA_VERDICT_FLAGGED), flagged + 1);
+	assert_int_equal(verdict_flows(f, EA_VERDICT_ALLOWED), allowed);
 	ring_buffer__consume(f->rb);
 	assert_int_equal(f->nevents, 1);
 	assert_int_equal(f->events[0].type, EA_EV_FLOW_START);

@@ -3,7 +3,8 @@
 #
 # `run` refuses clearly: not root (exit 1, one line naming root), a bad
 # configuration (exit 2, naming file and line), a cgroup that does not
-# exist (exit 2). Each attempt names the test's own cgroup, so that even
+# exist (exit 2), and `status` with contradicting options (exit 2) or no
+# agent (exit 1). Each attempt names the test's own cgroup, so that even
 # a run that wrongly started would watch nothing but it.
 . "$(dirname "$0")/lib.sh"
 
@@ -88,6 +89,17 @@ printf '%s\n' "$err" | grep -q "explicitly" || fail "enforce: message does not e
 # 7. a bad argument
 try_run "$E2E_BIN" run --no-such-flag
 [ $rc -eq 2 ] || fail "bad flag: exit $rc, expected 2"
+
+# 8. status: -j and --prometheus together, and no agent to show
+try_run "$E2E_BIN" -j status --prometheus --state-dir "$E2E_TMP/state"
+echo "status -j --prometheus: exit $rc: $err"
+[ $rc -eq 2 ] || fail "status -j --prometheus: exit $rc, expected 2"
+try_run "$E2E_BIN" status --prometheus --state-dir "$E2E_TMP/no-agent"
+echo "status --prometheus, no agent: exit $rc: $err"
+[ $rc -eq 1 ] || fail "status --prometheus without an agent: exit $rc, expected 1"
+printf '%s\n' "$err" | grep -q "no agent running: $E2E_TMP/no-agent/status.json" ||
+	fail "status without an agent: message does not name the status file"
+[ -s "$E2E_TMP/out" ] && fail "status without an agent printed metrics: $(cat "$E2E_TMP/out")"
 
 [ $failed -eq 0 ] || e2e_fail "run errors: see above"
 echo "PASS: run errors"

@@ -62,6 +62,7 @@ assert s["name"] == "soc" and s["target"].startswith("relp://"), s
 assert s["connected"] and s["acked"] > 0 and "lag_records" in s and "lag_seconds" in s, s
 print("status: soc acked %d, lag %d records, %.3f s" % (s["acked"], s["lag_records"], s["lag_seconds"]))
 PY
+e2e_check_prom || e2e_fail "status --prometheus"
 
 # killed while it runs, then started again
 pid=$E2E_AGENT_PID

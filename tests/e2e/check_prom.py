@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Hold `status --prometheus` against `status -j` taken just before and after.
+
+check_prom.py BEFORE.json METRICS.prom AFTER.json
+
+The metrics are parsed by prometheus_client (Debian's python3-prometheus-
+client), the parser Prometheus' own Python client uses, so a line it
+cannot read fails. Every family must have HELP and TYPE; each kernel
+counter, aggregate row, the agent's record count and each SIEM
+destination's acknowledged seq must lie between the two JSON snapshots;
+the agent's identity, start time, GeoIP ranges and map memory must equal
+them. Exit 0 when all holds, 1 with every difference listed.
+"""
+import datetime
+import json
+import re
+import sys
+
+from prometheus_client.parser import text_string_to_metric_families
+
+errors = []
+
+
+def fail(msg):
+    errors.append(msg)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def families(path):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    out = {}
+    for fam in text_string_to_metric_families(text):
+        if fam.name in out:
+            fail(f"family {fam.name} appears twice")
+        out[fam.name] = fam
+    # HELP and TYPE of every family
+    for fam in out.values():
+        for kind in ("HELP", "TYPE"):
+            if not re.search(rf"^# {kind} {fam.name}(_total)? ", text, re.M):
+                fail(f"{fam.name}: no {kind} line")
+    return out
+
+
+def samples(fams, name):
+    """{frozenset(labels): value} of one family (name as written, with _total)."""
+    fam = fams.get(name[:-6] if name.endswith("_total") else name) or fams.get(name)
+    if fam is None:
+        fail(f"no family {name}")
+        return {}
+    return {frozenset(s.labels.items()): s.value for s in fam.samples if s.name == name}
+
+
+def between(what, lo, got, hi):
+    if not lo <= got <= hi:
+        fail(f"{what}: {got} not between {lo} and {hi}")
+
+
+def check_kernel(fams, before, after):
+    lost = samples(fams, "egress_audit_lost_events_total")
+    for what in ("flow_start", "flow_update", "flow_end"):
+        key = frozenset({("what", what)})
+        name = "lost_" + what
+        between(f"lost {what}", before["counters"][name], lost.get(key, -1),
+                after["counters"][name])
+    events = samples(fams, "egress_audit_datapath_events_total")
+    for name, lo in before["counters"].items():
+        if name.startswith("lost_"):
+            continue
+        between(f"datapath event {name}", lo, events.get(frozenset({("event", name)}), -1),
+                after["counters"][name])
+    if len(events) != len(before["counters"]) - 3:
+        fail(f"datapath events: {len(events)} samples, {len(before['counters']) - 3} counters")
+
+    def rows(status):
+        return {frozenset({("country", r["country"]), ("zone", r["zone"]),
+                           ("verdict", r["verdict"])}): r for r in status["aggregate"]}
+
+    lo_rows, hi_rows = rows(before), rows(after)
+    for key in ("flows", "packets", "bytes"):
+        got = samples(fams, f"egress_audit_{key}_total")
+        for labels in set(got) | set(lo_rows) | set(hi_rows):
+            lo = lo_rows.get(labels, {}).get(key, 0)
+            hi = hi_rows.get(labels, {}).get(key, 0)
+            between(f"{key} of {dict(labels)}", lo, got.get(labels, 0), hi)
+    return len(lo_rows)
+
+
+def check_agent(fams, before, after):
+    a, b = before["agent"], after["agent"]
+    info = samples(fams, "egress_audit_agent_info")
+    want = frozenset({("host", a["host"]), ("cgroup", a["cgroup"]), ("mode", a["mode"]),
+                      ("record", a["record"])})
+    if info != {want: 1.0}:
+        fail(f"agent_info {info}, expected {dict(want)}")
+    start = samples(fams, "egress_audit_agent_start_time_seconds").get(frozenset(), -1)
+    t = datetime.datetime.strptime(a["started"][:19], "%Y-%m-%dT%H:%M:%S")
+    t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    if not t <= start < t + 1:
+        fail(f"start time {start}, status says {a['started']}")
+    between("records", a["records"],
+            samples(fams, "egress_audit_records_total").get(frozenset(), -1), b["records"])
+    between("tampers", a["tampers"],
+            samples(fams, "egress_audit_tamper_total").get(frozenset(), -1), b["tampers"])
+    if samples(fams, "egress_audit_geo_ranges").get(frozenset()) != a["geo"]["ranges"]:
+        fail(f"geo ranges: {samples(fams, 'egress_audit_geo_ranges')}, "
+             f"status says {a['geo']['ranges']}")
+    mem = samples(fams, "egress_audit_map_memlock_bytes")
+    want_mem = {frozenset({("map", m["name"])}): float(m["memlock"]) for m in a["maps"]}
+    if mem != want_mem:
+        fail(f"map memlock {mem}, status says {want_mem}")
+
+
+def check_siem(fams, before, after):
+    dests = before["agent"].get("siem", [])
+    if not dests:
+        extra = [n for n in fams if n.startswith("egress_audit_siem_")]
+        if extra:
+            fail(f"SIEM metrics without a destination: {extra}")
+        return 0
+    acked = samples(fams, "egress_audit_siem_acked_seq")
+    up = samples(fams, "egress_audit_siem_connected")
+    if len(acked) != len(dests):
+        fail(f"siem: {len(acked)} destinations in the metrics, {len(dests)} in status")
+    for d, d2 in zip(dests, after["agent"].get("siem", [])):
+        key = frozenset({("destination", d["name"])})
+        between(f"siem {d['name']} acked", d["acked"], acked.get(key, -1), d2["acked"])
+        if up.get(key) not in (float(d["connected"]), float(d2["connected"])):
+            fail(f"siem {d['name']} connected {up.get(key)}, status {d['connected']}")
+    return len(dests)
+
+
+def main():
+    before, after = load(sys.argv[1]), load(sys.argv[3])
+    fams = families(sys.argv[2])
+    nrows = check_kernel(fams, before, after)
+    check_agent(fams, before, after)
+    ndest = check_siem(fams, before, after)
+    if errors:
+        print(f"FAIL: status --prometheus: {len(errors)} differences:")
+        for e in errors:
+            print("  " + e)
+        sys.exit(1)
+    print(f"ok: status --prometheus: {len(fams)} families agree with status -j "
+          f"({nrows} aggregate rows, {ndest} SIEM destinations)")
+
+
+if __name__ == "__main__":
+    main()
