@@ -393,12 +393,12 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 	now = bpf_ktime_get_boot_ns();
 	f->ip_proto = ip_proto;
 	f->proto = proto;
+	count_flow(f, EA_VERDICT_BLOCKED, !f->start_ns);
 	if (!f->start_ns)
 		f->start_ns = now;
 	f->verdict = EA_VERDICT_BLOCKED;
 	f->flags |= EA_FLOW_RECORDED;
 	f->last_emit_ns = now;
-	aggregate(f, EA_VERDICT_BLOCKED, 1, 0, 0);
 	emit(f, &s->owner, EA_EV_FLOW_START, labels, now, EA_ORIGIN_SOCKET, 0);
 	return 0;
 }

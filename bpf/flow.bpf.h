@@ -281,12 +281,24 @@ static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
 }
 
 /*
+ * A flow counts in the aggregates under its verdict when it starts, and
+ * again under each worse one it turns to (each is a flow_start record), so
+ * that every count only grows; what it sent before a turn stays under the
+ * verdict it had then.
+ */
+static __always_inline void count_flow(struct ea_flow *f, __u8 verdict, bool first)
+{
+	fold(f, first ? verdict : f->verdict, first);
+	if (!first)
+		aggregate(f, verdict, 1, 0, 0);
+}
+
+/*
  * Report what a flow's verdict calls for, its counts being up to date:
  * flow_start at its first report (or when the verdict worsens mid-flow),
  * flow_update every update interval, looked at when fold_now moves its
- * counts into the aggregates. A flow counts once, under its verdict at its
- * first report; what it sent before its verdict worsened stays under the
- * old one. Returns the verdict, so that the caller can drop when blocked.
+ * counts into the aggregates. Returns the verdict, so that the caller can
+ * drop when blocked.
  */
 static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner *o,
 					__u64 labels, bool fold_now, __u8 origin,
@@ -297,7 +309,7 @@ static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner
 	__u64 now;
 
 	if (first || verdict > f->verdict) {
-		fold(f, first ? verdict : f->verdict, first);
+		count_flow(f, verdict, first);
 		now = bpf_ktime_get_boot_ns();
 		if (first)
 			f->start_ns = now;

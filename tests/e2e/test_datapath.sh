@@ -44,27 +44,6 @@ print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
 EOF
 }
 
-# Each flagged flow counts once in the aggregate of its country, zone and
-# verdict flagged: as many as flow_start records of flagged flows there.
-check_flagged_aggregate()
-{
-	python3 - "$E2E_TMP/status.json" "$1" <<'EOF'
-import collections, json, sys
-status = json.load(open(sys.argv[1]))
-agg = {(r["country"], r["zone"]): r["flows"] for r in status["aggregate"]
-       if r["verdict"] == "flagged"}
-rec = collections.Counter()
-for line in open(sys.argv[2]):
-    r = json.loads(line)
-    if r["event"] == "flow_start" and r["verdict"] == "flagged":
-        rec[(r["country"], r["zone"])] += 1
-if agg != dict(rec) or not rec:
-    print(f"FAIL: flagged flows in the aggregate {agg}, in the records {dict(rec)}")
-    sys.exit(1)
-print(f"ok: flagged flows in the aggregate as in the records: {agg}")
-EOF
-}
-
 # Without a path label the file-taint maps keep one entry (nothing fills them).
 check_taint_maps_idle()
 {
@@ -172,7 +151,8 @@ datapath_check()
 	e2e_agent_stop
 	until=$(date +%s.%N)
 	cp "$E2E_TMP/records.jsonl" "$E2E_TMP/records-$mode.jsonl"
-	check_flagged_aggregate "$E2E_TMP/records-$mode.jsonl" || failed=1
+	python3 "$E2E_ROOT/tests/e2e/check_aggregate.py" "$E2E_TMP/status.json" \
+		"$E2E_TMP/records-$mode.jsonl" || failed=1
 	sed 's/^/  agent: /' "$E2E_TMP/agent.err"
 	echo "traffic:"
 	sed 's/^/  /' "$traffic"

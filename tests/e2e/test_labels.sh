@@ -216,8 +216,12 @@ lcase io_uring-open-read flagged eu-pii "eu-pii=$EU/uring.csv" main \
 
 # the last ACKs and FINs of the TCP flows
 sleep 1
+e2e_status >"$T/status.json" || e2e_fail "status exited $?"
 e2e_agent_stop
 sed 's/^/  agent: /' "$T/agent.err"
+# flows whose verdict worsened count once, under the worse verdict
+python3 "$E2E_ROOT/tests/e2e/check_aggregate.py" "$T/status.json" "$T/records.jsonl" ||
+	failed=1
 
 python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 	--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
