@@ -365,22 +365,21 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 	ea_prom_family(&b, "egress_audit_agent_info", EA_PROM_GAUGE,
 		       "The running agent: host name, watched cgroup, mode, what it records.");
 	ea_prom_u64(&b, "egress_audit_agent_info", info, 1);
-	ea_prom_family(&b, "egress_audit_agent_start_time_seconds", EA_PROM_GAUGE,
-		       "When the agent started, in seconds since the Unix epoch.");
-	ea_prom_double(&b, "egress_audit_agent_start_time_seconds", NULL,
+	ea_prom_scalar(&b, "egress_audit_agent_start_time_seconds", EA_PROM_GAUGE,
+		       "When the agent started, in seconds since the Unix epoch.",
 		       (double)a->started_real_ns / 1e9);
-	ea_prom_family(&b, "egress_audit_records_total", EA_PROM_COUNTER,
-		       "Records the agent made: flows, lost counts and its own.");
-	ea_prom_u64(&b, "egress_audit_records_total", NULL, a->records);
-	ea_prom_family(&b, "egress_audit_bad_events_total", EA_PROM_COUNTER,
-		       "Events from the kernel that the agent could not use.");
-	ea_prom_u64(&b, "egress_audit_bad_events_total", NULL, a->bad_events);
-	ea_prom_family(&b, "egress_audit_tamper_total", EA_PROM_COUNTER,
-		       "Changes made to the agent's hooks or settings behind its back.");
-	ea_prom_u64(&b, "egress_audit_tamper_total", NULL, a->tampers);
-	ea_prom_family(&b, "egress_audit_geo_ranges", EA_PROM_GAUGE,
-		       "Ranges of the GeoIP data in force.");
-	ea_prom_u64(&b, "egress_audit_geo_ranges", NULL, a->table[a->bank].geo_ranges);
+	ea_prom_scalar(&b, "egress_audit_records_total", EA_PROM_COUNTER,
+		       "Records the agent made: flows, lost counts and its own.",
+		       (double)a->records);
+	ea_prom_scalar(&b, "egress_audit_bad_events_total", EA_PROM_COUNTER,
+		       "Events from the kernel that the agent could not use.",
+		       (double)a->bad_events);
+	ea_prom_scalar(&b, "egress_audit_tamper_total", EA_PROM_COUNTER,
+		       "Changes made to the agent's hooks or settings behind its back.",
+		       (double)a->tampers);
+	ea_prom_scalar(&b, "egress_audit_geo_ranges", EA_PROM_GAUGE,
+		       "Ranges of the GeoIP data in force.",
+		       (double)a->table[a->bank].geo_ranges);
 	ea_prom_family(&b, "egress_audit_map_memlock_bytes", EA_PROM_GAUGE,
 		       "Kernel memory of each BPF map of the datapath.");
 	for (size_t i = 0; i < s->nmaps; i++)

@@ -96,3 +96,10 @@ void ea_prom_double(struct ea_sbuf *b, const char *name, const char *const *labe
 		ea_sb_puts(b, num);
 	}
 }
+
+void ea_prom_scalar(struct ea_sbuf *b, const char *name, enum ea_prom_type type,
+		    const char *help, double v)
+{
+	ea_prom_family(b, name, type, help);
+	ea_prom_double(b, name, NULL, v);
+}

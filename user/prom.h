@@ -30,4 +30,8 @@ void ea_prom_family(struct ea_sbuf *b, const char *name, enum ea_prom_type type,
 void ea_prom_u64(struct ea_sbuf *b, const char *name, const char *const *labels, uint64_t v);
 void ea_prom_double(struct ea_sbuf *b, const char *name, const char *const *labels, double v);
 
+/* A family of one sample without labels. */
+void ea_prom_scalar(struct ea_sbuf *b, const char *name, enum ea_prom_type type,
+		    const char *help, double v);
+
 #endif /* EA_PROM_H */

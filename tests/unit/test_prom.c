@@ -87,6 +87,14 @@ static void test_doubles(void **state)
 	expect_buf(&b, "g 0.25\ng 1764900000.5\ng 3\ng NaN\ng +Inf\ng -Inf\n");
 }
 
+static void test_scalar(void **state)
+{
+	struct ea_sbuf b = { 0 };
+
+	ea_prom_scalar(&b, "r_total", EA_PROM_COUNTER, "Records.", 12);
+	expect_buf(&b, "# HELP r_total Records.\n# TYPE r_total counter\nr_total 12\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -95,6 +103,7 @@ int main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_label_values_hostile),
 		cmocka_unit_test(test_doubles),
+		cmocka_unit_test(test_scalar),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
