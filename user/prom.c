@@ -53,7 +53,7 @@ static void label_value(struct ea_sbuf *b, const char *v)
 		} else {
 			ea_sb_putn(b, (const char *)s, n);
 		}
-		s += n ? n : 1;
+		s += n;
 	}
 	ea_sb_putc(b, '"');
 }
@@ -87,11 +87,11 @@ void ea_prom_double(struct ea_sbuf *b, const char *name, const char *const *labe
 	char num[40];
 
 	sample_name(b, name, labels);
-	if (isnan(v))
+	if (isnan(v)) {
 		ea_sb_puts(b, " NaN\n");
-	else if (isinf(v))
+	} else if (isinf(v)) {
 		ea_sb_puts(b, v > 0 ? " +Inf\n" : " -Inf\n");
-	else {
+	} else {
 		snprintf(num, sizeof(num), " %.17g\n", v);
 		ea_sb_puts(b, num);
 	}
