@@ -392,6 +392,79 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 	ea_sb_free(&b);
 }
 
+/* The largest of the maps' kernel memory, in MiB, for the readable status. */
+static void write_maps_text(FILE *f, const struct status_snapshot *s)
+{
+	uint64_t total = 0;
+	bool shown[EA_STATUS_MAPS] = { false };
+
+	for (size_t i = 0; i < s->nmaps; i++)
+		total += s->maps[i].memlock;
+	fprintf(f, "maps       %.1f MiB of kernel memory in %zu maps; the largest:", total / 1048576.0,
+		s->nmaps);
+	for (int n = 0; n < 4; n++) {
+		size_t top = s->nmaps;
+
+		for (size_t i = 0; i < s->nmaps; i++)
+			if (!shown[i] && (top == s->nmaps || s->maps[i].memlock > s->maps[top].memlock))
+				top = i;
+		if (top == s->nmaps)
+			break;
+		shown[top] = true;
+		fprintf(f, "%s %s %.1f", n ? "," : "", s->maps[top].name,
+			s->maps[top].memlock / 1048576.0);
+	}
+	fputc('\n', f);
+}
+
+static void write_siem_text(FILE *f, struct ea_siem *siem)
+{
+	struct ea_siem_stats st;
+
+	for (size_t i = 0; i < ea_siem_count(siem); i++) {
+		ea_siem_get_stats(siem, i, &st);
+		fprintf(f, "siem       %s, ", st.name);
+		ea_print_escaped(f, st.target, sizeof(st.target));
+		fprintf(f, ": %s, acknowledged seq %llu, lag %llu records (%.3f s), %llu sent, "
+			"%llu failures, %llu dropped, %llu missing",
+			st.connected ? "connected" : "not connected", (unsigned long long)st.acked,
+			(unsigned long long)st.lag_records, (double)st.lag_ms / 1000,
+			(unsigned long long)st.sent, (unsigned long long)st.failures,
+			(unsigned long long)st.dropped, (unsigned long long)st.missing);
+		if (st.error[0]) {
+			fputs("; last error: ", f);
+			ea_print_escaped(f, st.error, sizeof(st.error));
+		}
+		fputc('\n', f);
+	}
+}
+
+/*
+ * The agent's part of `status`'s readable output; strings that others
+ * choose (host name, cgroup path, SIEM errors) with \xNN escapes.
+ */
+static void write_status_text(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
+{
+	const struct ea_geo_table *t = &a->table[a->bank];
+	char ts[40];
+
+	fprintf(f, "agent      pid %d on ", (int)getpid());
+	ea_print_escaped(f, a->host, sizeof(a->host));
+	fprintf(f, ", started %s\nwatching   ", ea_format_time(a->started_real_ns, ts));
+	ea_print_escaped(f, a->cg_path, sizeof(a->cg_path));
+	fprintf(f, " in %s mode, recording %s flows\nhooks     ", mode_name(a), record_name(a));
+	for (size_t i = 0; i < a->nhooks; i++)
+		fprintf(f, " %s", a->hooks[i]);
+	fprintf(f, "\nrecords    %llu made, %llu bad events, %llu tampers\n"
+		"geoip      %llu ranges, %zu intervals, %u results, bank %u\n",
+		(unsigned long long)a->records, (unsigned long long)a->bad_events,
+		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
+		t->nresults, a->bank);
+	write_maps_text(f, s);
+	if (a->siem)
+		write_siem_text(f, a->siem);
+}
+
 typedef void (*status_writer)(FILE *f, struct ea_agent *a, const struct status_snapshot *s);
 
 /* state_dir/name replaced atomically by what write puts in it, readable by root only. */
@@ -417,7 +490,10 @@ static void replace_state_file(struct ea_agent *a, const char *name, status_writ
 		rename(tmp, path);
 }
 
-/* state_dir/status.json and status.prom, the latter first: with one, both. */
+/*
+ * state_dir/status.json, status.prom and status.txt; status.json last, so
+ * that whoever finds it finds the others.
+ */
 void ea_agent_write_status(struct ea_agent *a)
 {
 	struct status_snapshot s;
@@ -426,6 +502,7 @@ void ea_agent_write_status(struct ea_agent *a)
 		return;
 	snapshot_maps(a, &s);
 	replace_state_file(a, "status.prom", write_status_prom, &s);
+	replace_state_file(a, "status.txt", write_status_text, &s);
 	replace_state_file(a, "status.json", write_status_json, &s);
 }
 
@@ -478,6 +555,8 @@ void ea_agent_unpin(struct ea_agent *a)
 	snprintf(path, sizeof(path), "%s/status.json", a->state_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/status.prom", a->state_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/status.txt", a->state_dir);
 	unlink(path);
 	a->pinned = false;
 }

@@ -39,6 +39,7 @@ struct agg_row {
 struct status {
 	char *agent_json;
 	char *agent_prom;	/* the agent's own metrics (status.prom) */
+	char *agent_text;	/* the agent's readable status (status.txt) */
 	char pin_dir[512];
 	int pid;
 	uint64_t counters[EA_CNT_MAX];
@@ -208,7 +209,7 @@ static void print_text(const struct status *s)
 {
 	char cc[3];
 
-	printf("agent: %s", s->agent_json);
+	fputs(s->agent_text, stdout);
 	printf("\ncounters:\n");
 	for (int k = 0; k < EA_CNT_MAX; k++)
 		if (ea_counter_name(k))
@@ -300,6 +301,19 @@ static void print_prom(const struct status *s)
 	ea_sb_free(&b);
 }
 
+/* One of the agent's status files, or NULL and a message. */
+static char *read_state_file(const char *state_dir, const char *name)
+{
+	char path[512];
+	char *content;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, name);
+	content = read_file(path);
+	if (!content)
+		ea_log("%s: %s", path, strerror(errno));
+	return content;
+}
+
 static int load_status(struct status *s, const char *state_dir)
 {
 	char path[512], pid[32];
@@ -324,13 +338,9 @@ static int load_status(struct status *s, const char *state_dir)
 	}
 	if (ncpu <= 0 || read_counters(s, ncpu) || read_aggregates(s, ncpu))
 		return -1;
-	snprintf(path, sizeof(path), "%s/status.prom", state_dir);
-	s->agent_prom = read_file(path);
-	if (!s->agent_prom) {
-		ea_log("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	s->agent_prom = read_state_file(state_dir, "status.prom");
+	s->agent_text = read_state_file(state_dir, "status.txt");
+	return s->agent_prom && s->agent_text ? 0 : -1;
 }
 
 int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
@@ -374,6 +384,7 @@ int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
 	}
 	free(s.agent_json);
 	free(s.agent_prom);
+	free(s.agent_text);
 	free(s.rows);
 	return ret;
 }

@@ -63,6 +63,17 @@ assert s["connected"] and s["acked"] > 0 and "lag_records" in s and "lag_seconds
 print("status: soc acked %d, lag %d records, %.3f s" % (s["acked"], s["lag_records"], s["lag_seconds"]))
 PY
 e2e_check_prom || e2e_fail "status --prometheus"
+# the readable status: the agent, what it watches, the destination
+"$E2E_BIN" status --state-dir "$E2E_TMP/state" >"$E2E_TMP/status.txt" || e2e_fail "status exited $?"
+for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
+	"^watching   $E2E_CG in audit mode, recording flagged flows\$" \
+	"^records    [1-9][0-9]* made, 0 bad events, 0 tampers\$" \
+	"^geoip      [0-9]* ranges, " "^maps       [0-9.]* MiB of kernel memory in " \
+	"^siem       soc, relp://127.0.0.1:$PORT: connected, acknowledged seq [1-9]" \
+	"^US  adequacy-partial flagged "; do
+	grep -q "$want" "$E2E_TMP/status.txt" ||
+		e2e_fail "status: no line matching '$want' in: $(cat "$E2E_TMP/status.txt")"
+done
 
 # killed while it runs, then started again
 pid=$E2E_AGENT_PID
