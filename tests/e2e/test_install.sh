@@ -11,7 +11,10 @@
 # leaves a trail that verifies.
 . "$(dirname "$0")/lib.sh"
 
-PREFIX=/usr/local
+# the PREFIX the binary was built for, so that installing rebuilds nothing
+PREFIX=$(sed -n 's|^#define EA_DATADIR "\(.*\)/share/egress-audit"$|\1|p' \
+	"$E2E_ROOT/build/gen/paths.h")
+[ -n "$PREFIX" ] || e2e_fail "no EA_DATADIR in build/gen/paths.h"
 SYSCONFDIR=/etc
 ROOT=$E2E_TMP/root
 UNIT=$ROOT$PREFIX/lib/systemd/system/egress-audit.service
