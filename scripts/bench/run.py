@@ -226,6 +226,8 @@ def div(a, b):
     return a / b if a is not None and b else None
 
 
+NOOP_FLOOR = ("bench_noop's programs on every cgroup hook and tracepoint the agent uses, "
+              "with run-time statistics on: what attaching there costs before any work")
 NO_STATS = "bpf_stats counted no runs in the window"
 
 
@@ -451,6 +453,30 @@ class Bench:
             cmd = f"bench_connect client {dst} {CONN_PORT} {self.t_conn} {self.conn_threads}"
             self.ratio_row(2, f"TCP connections/s ({label} dst), agent / none", cmd, p,
                            "conn/s", goal_min=0.97)
+
+    def hook_floor_ratios(self):
+        """What the hooks cost with nothing in them: no-op programs on w.
+
+        The same workloads as the agent's ratios of parts 2 and 3, with
+        bench_noop's programs on every hook the agent uses (and run-time
+        statistics on, which bench_noop holds) in place of the agent: the
+        share of a goal that attaching at those hooks takes by itself."""
+        lead_p, _ = self.noop_start("w", "lead")
+        try:
+            log(f"no-op programs on w, {self.pairs} pairs each")
+            if 2 in self.parts:
+                p = self.paired(lambda: self.conn("w")["rate"], lambda: self.conn("u")["rate"])
+                self.ratio_row(2, "TCP connections/s (flagged dst), no-op programs / none "
+                               "(floor)", f"bench_connect client {FLAGGED4} {CONN_PORT} "
+                               f"{self.t_conn} {self.conn_threads} (bench_noop on w)", p,
+                               "conn/s", note=NOOP_FLOOR)
+            if 3 in self.parts:
+                p = self.paired(lambda: self.udp("w")["rate"], lambda: self.udp("u")["rate"])
+                self.ratio_row(3, "64-byte UDP datagrams/s, no-op programs / none (floor)",
+                               f"bench_udp send {FLAGGED4} {UDP_PORT} {self.t_udp} 64 "
+                               f"(bench_noop on w)", p, "dgram/s", note=NOOP_FLOOR)
+        finally:
+            self.end(lead_p)
 
     def part2_run_time(self, agent, noop):
         wins = {}
@@ -1016,6 +1042,8 @@ class Bench:
                         self.part3_ratio()
                 finally:
                     agent.stop()
+                if self.parts & {2, 3}:
+                    self.hook_floor_ratios()
             # BPF run time and agent CPU: a lead no-op, the agent, the no-op
             # it is compared with, and bpf_stats on
             lead_p, _ = self.noop_start("w", "lead")
