@@ -384,6 +384,7 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 {
 	__u64 labels;
 	__u64 now;
+	bool first;
 
 	if (!cfg.enforce_labels)
 		return 1;
@@ -393,8 +394,9 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 	now = bpf_ktime_get_boot_ns();
 	f->ip_proto = ip_proto;
 	f->proto = proto;
-	count_flow(f, EA_VERDICT_BLOCKED, !f->start_ns);
-	if (!f->start_ns)
+	first = !f->start_ns;
+	count_flow(f, EA_VERDICT_BLOCKED, first);
+	if (first)
 		f->start_ns = now;
 	f->verdict = EA_VERDICT_BLOCKED;
 	f->flags |= EA_FLOW_RECORDED;
