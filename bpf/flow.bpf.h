@@ -166,14 +166,64 @@ static __always_inline __u8 flow_verdict(const struct ea_flow *f, __u64 labels)
 
 /*
  * A wakeup per event costs the sender microseconds: wake the agent only
- * when a batch is waiting; it reads the rest on its own 100 ms tick.
+ * when a batch is waiting (unread is what the ring held before this
+ * event); it reads the rest on its own 100 ms tick.
  */
-static __always_inline __u64 wakeup_flag(void)
+static __always_inline __u64 wakeup_flag(__u64 unread, __u32 size)
 {
 	if (!cfg.wakeup_bytes)
 		return 0;
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return unread + size >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+/* LRU: a process that stopped flooding may be forgotten (see ea_flood). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EA_FLOOD_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ea_flood);
+} floods SEC(".maps");
+
+/*
+ * The flood limit: while the ring holds more than cfg.flood_bytes unread
+ * (the agent is falling behind), each process may add cfg.flood_events
+ * events a second; past that its events are refused and counted, in
+ * total (exact, per CPU) and per process (for the agent to name it), so
+ * that one process's flood cannot crowd the others' records out of the
+ * ring. Below the pressure mark nothing is limited.
+ */
+static __always_inline bool flood_refused(const struct ea_owner *o, __u8 type,
+					  __u64 now, __u64 unread)
+{
+	__u32 tgid = o ? o->tgid : 0, kind;
+	struct ea_flood *fl;
+
+	if (!cfg.flood_events || unread < cfg.flood_bytes)
+		return false;
+	fl = bpf_map_lookup_elem(&floods, &tgid);
+	if (!fl) {
+		struct ea_flood fresh = { .window_ns = now };
+
+		if (o)
+			__builtin_memcpy(fresh.comm, o->comm, sizeof(fresh.comm));
+		bpf_map_update_elem(&floods, &tgid, &fresh, BPF_NOEXIST);
+		fl = bpf_map_lookup_elem(&floods, &tgid);
+		if (!fl)
+			return false;
+	}
+	if (now - fl->window_ns >= EA_FLOOD_WINDOW_NS) {
+		fl->window_ns = now;
+		fl->events = 0;
+	}
+	if (fl->events < cfg.flood_events) {
+		fl->events++;
+		return false;
+	}
+	kind = type - EA_EV_FLOW_START;
+	if (kind < 3)
+		__sync_fetch_and_add(&fl->refused[kind], 1);
+	count(EA_CNT_FLOOD_START + kind);
+	return true;
 }
 
 /* Everything of an event but the file evidence. */
@@ -231,8 +281,12 @@ static __always_inline void emit(const struct ea_flow *f, const struct ea_owner 
 				 __u32 ifindex)
 {
 	struct ea_taint *t = o && cfg.path_labels ? bpf_map_lookup_elem(&taint, &o->tgid) : NULL;
+	__u32 size = t ? sizeof(struct ea_flow_event) : EA_FLOW_EVENT_SHORT;
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	struct ea_flow_event *e;
 
+	if (flood_refused(o, type, now, unread))
+		return;
 	if (t) {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (e) {
@@ -248,7 +302,7 @@ static __always_inline void emit(const struct ea_flow *f, const struct ea_owner 
 		count(EA_CNT_LOST_START + type - EA_EV_FLOW_START);
 		return;
 	}
-	bpf_ringbuf_submit(e, wakeup_flag());
+	bpf_ringbuf_submit(e, wakeup_flag(unread, size));
 }
 
 static __always_inline bool recorded(__u8 verdict)

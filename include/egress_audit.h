@@ -133,6 +133,8 @@ struct ea_kern_config {
 	__u32 watched_level;	/* depth of the watched cgroup below the root */
 	__u64 watched_cgroup;	/* its id: TCP tracepoints count its sockets */
 	__u64 path_label_set;	/* the labels that some path = gives */
+	__u32 flood_events;	/* events a process may add a second under pressure; 0: no limit */
+	__u32 flood_bytes;	/* pressure: the ring holds more unread data than this */
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */
@@ -320,6 +322,22 @@ struct ea_agg {
 };
 #define EA_AGG_ENTRIES	(EA_GEO_BANKS * EA_MAX_RESULTS * EA_VERDICT_MAX)
 
+/*
+ * A process's use of the ring buffer under pressure (map floods, key:
+ * tgid, 0 for flows without an owner): events added in the current
+ * one-second window, and those refused since the agent last looked, by
+ * event type (index type - EA_EV_FLOW_START).
+ */
+struct ea_flood {
+	__u64 window_ns;	/* CLOCK_BOOTTIME start of the window */
+	__u32 events;		/* added under pressure in the window */
+	__u32 reserved;
+	__u64 refused[3];
+	char comm[EA_COMM_LEN];	/* the process's name when the entry was made */
+};
+#define EA_FLOOD_ENTRIES	1024
+#define EA_FLOOD_WINDOW_NS	1000000000ull
+
 /* Per-CPU counters of the datapath (index enum ea_counter). */
 enum ea_counter {
 	EA_CNT_LOST_START = 0,		/* ring buffer full: flow_start lost */
@@ -331,6 +349,9 @@ enum ea_counter {
 	EA_CNT_TABLE_MISS = 6,		/* classifier found no result */
 	EA_CNT_UDP_FLOWS_FULL = 7,	/* per-destination UDP flow not tracked */
 	EA_CNT_DEV_FLOWS_FULL = 8,	/* device flow not tracked */
+	EA_CNT_FLOOD_START = 9,		/* flood limit: flow_start refused */
+	EA_CNT_FLOOD_UPDATE = 10,
+	EA_CNT_FLOOD_END = 11,
 	EA_CNT_MAX = 16,
 };
 

@@ -249,6 +249,8 @@ static int set_kernel_config(struct ea_agent *a)
 	want->path_label_set = k.path_label_set;
 	want->cgroup_labelled = k.cgroup_labelled;
 	want->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
+	want->flood_events = a->cfg.agent.flood_events;
+	want->flood_bytes = a->cfg.agent.ringbuf_kib * 1024 / 4 * 3;
 	/* 0 marks a socket's labels as never computed; the datapath bumps it */
 	a->skel->bss->cfg.taint_gen = 1;
 	level = ea_cgroup_level(a->cg_mount, a->cg_path);
@@ -491,10 +493,71 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static const char *const event_what[] = { "flow_start", "flow_update", "flow_end" };
+
+/*
+ * The processes the flood limit refused events of, since the last look:
+ * a lost record per process and kind. An entry is taken out of the map
+ * as it is read (its process starts a new window); named[] sums what the
+ * records name.
+ */
+static void report_flooders(struct ea_agent *a, uint64_t named[3])
+{
+	int fd = bpf_map__fd(a->skel->maps.floods);
+	uint32_t key, next, *prev = NULL;
+	struct ea_flood fl;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &fl) ||
+		    !(fl.refused[0] | fl.refused[1] | fl.refused[2]))
+			continue;
+		/* the value as it was taken out: nothing counted in between is missed */
+		if (bpf_map_lookup_and_delete_elem(fd, &key, &fl))
+			continue;
+		for (int k = 0; k < 3; k++) {
+			if (!fl.refused[k])
+				continue;
+			ea_agent_emit_refused(a, event_what[k], fl.refused[k], key,
+					      key ? fl.comm : NULL);
+			named[k] += fl.refused[k];
+		}
+	}
+}
+
+/*
+ * Refused events, exactly: the per-CPU totals are the truth; what the
+ * per-process entries no longer show (an entry forgotten by the LRU, or
+ * counted into after the agent took it out) becomes a record without a
+ * process.
+ */
+static void report_refused(struct ea_agent *a, const uint64_t now[EA_CNT_MAX])
+{
+	uint64_t named[3] = { 0 };
+
+	if (now[EA_CNT_FLOOD_START] == a->lost_seen[EA_CNT_FLOOD_START] &&
+	    now[EA_CNT_FLOOD_UPDATE] == a->lost_seen[EA_CNT_FLOOD_UPDATE] &&
+	    now[EA_CNT_FLOOD_END] == a->lost_seen[EA_CNT_FLOOD_END])
+		return;
+	report_flooders(a, named);
+	for (int k = 0; k < 3; k++) {
+		uint64_t total = now[EA_CNT_FLOOD_START + k];
+		uint64_t known;
+
+		a->flood_named[k] += named[k];
+		a->lost_seen[EA_CNT_FLOOD_START + k] = total;
+		known = a->flood_named[k] + a->flood_unnamed[k];
+		if (total > known) {
+			ea_agent_emit_refused(a, event_what[k], total - known, 0, NULL);
+			a->flood_unnamed[k] += total - known;
+		}
+	}
+}
+
 /* Lost events since the last look, per kind, as lost records. */
 static void report_lost(struct ea_agent *a)
 {
-	static const char *const what[] = { "flow_start", "flow_update", "flow_end" };
 	uint64_t now[EA_CNT_MAX];
 
 	if (ea_agent_read_counters(a, now))
@@ -503,9 +566,10 @@ static void report_lost(struct ea_agent *a)
 		uint64_t d = now[i] - a->lost_seen[i];
 
 		if (d)
-			ea_agent_emit_lost(a, what[i - EA_CNT_LOST_START], d);
+			ea_agent_emit_lost(a, event_what[i - EA_CNT_LOST_START], d);
 		a->lost_seen[i] = now[i];
 	}
+	report_refused(a, now);
 }
 
 static int run_loop(struct ea_agent *a)

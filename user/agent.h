@@ -69,6 +69,8 @@ struct ea_agent {
 	int64_t started_real_ns;
 	struct ea_cgroup_names *cg_names;
 	uint64_t lost_seen[EA_CNT_MAX];
+	uint64_t flood_named[3];	/* refused events recorded with their process */
+	uint64_t flood_unnamed[3];	/* and without (its entry gone before it was read) */
 	uint64_t records, bad_events;
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */
@@ -92,6 +94,10 @@ void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
+/* A lost record of events the flood limit refused: tgid and comm name the
+ * process (comm NULL: unknown). */
+void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
+			   uint32_t tgid, const char *comm);
 int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX]);
 void ea_agent_sweep_flows(struct ea_agent *a);
 void ea_agent_end_dev_flows(struct ea_agent *a);

@@ -35,7 +35,7 @@ static const struct {
 	SETTING(enforce_labels), SETTING(update_interval_ns), SETTING(record_all),
 	SETTING(policy_gen), SETTING(path_labels), SETTING(cgroup_labelled),
 	SETTING(wakeup_bytes), SETTING(watched_level), SETTING(watched_cgroup),
-	SETTING(path_label_set),
+	SETTING(path_label_set), SETTING(flood_events), SETTING(flood_bytes),
 };
 #undef SETTING
 

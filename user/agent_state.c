@@ -19,6 +19,7 @@
 #include "egress.skel.h"
 #include "prom.h"
 #include "record.h"
+#include "sbuf.h"
 #include "siem.h"
 #include "trail.h"
 #include "util.h"
@@ -126,7 +127,9 @@ void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
 	a->records++;
 }
 
-void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
+/* A lost record: count events of kind what, detail (JSON) or "". */
+static void emit_lost_detail(struct ea_agent *a, const char *what, uint64_t count,
+			     const char *detail)
 {
 	struct ea_rec *r = &a->rec;
 	struct timespec ts;
@@ -138,7 +141,30 @@ void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
 	snprintf(r->host, sizeof(r->host), "%s", a->host);
 	snprintf(r->what, sizeof(r->what), "%s", what);
 	r->count = count;
+	snprintf(r->detail, sizeof(r->detail), "%s", detail);
 	ea_agent_emit(a, r);
+}
+
+void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
+{
+	emit_lost_detail(a, what, count, "");
+}
+
+void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
+			   uint32_t tgid, const char *comm)
+{
+	struct ea_sbuf b = { 0 };
+
+	ea_sb_puts(&b, "{\"reason\":\"flood_limit\"");
+	if (comm) {
+		ea_sb_puts(&b, ",\"pid\":");
+		ea_sb_u64(&b, tgid);
+		ea_sb_puts(&b, ",\"comm\":");
+		ea_sb_json_strn(&b, comm, EA_COMM_LEN);
+	}
+	ea_sb_puts(&b, "}");
+	emit_lost_detail(a, what, count, b.oom ? "{\"reason\":\"flood_limit\"}" : b.p);
+	ea_sb_free(&b);
 }
 
 /* Sum a per-CPU u64 counter array map. */

@@ -227,38 +227,42 @@ static void print_text(const struct status *s)
 	}
 }
 
-/* The kernel's counters of lost events, by the `what` of their lost records. */
-static const struct {
-	uint32_t counter;
-	const char *what;
-} lost_kinds[] = {
-	{ EA_CNT_LOST_START, "flow_start" },
-	{ EA_CNT_LOST_UPDATE, "flow_update" },
-	{ EA_CNT_LOST_END, "flow_end" },
-};
+/*
+ * The kernel's counters of events that did not reach the agent, by the
+ * `what` of their lost records: the ring buffer was full (first) or the
+ * flood limit refused them.
+ */
+static const char *const event_kinds[] = { "flow_start", "flow_update", "flow_end" };
 
-static bool is_lost_counter(uint32_t k)
+static bool is_event_counter(uint32_t k)
 {
-	for (size_t i = 0; i < sizeof(lost_kinds) / sizeof(lost_kinds[0]); i++)
-		if (lost_kinds[i].counter == k)
-			return true;
-	return false;
+	return k <= EA_CNT_LOST_END || (k >= EA_CNT_FLOOD_START && k <= EA_CNT_FLOOD_END);
+}
+
+/* One family of counters by kind of event, from counter `first` on. */
+static void prom_event_family(struct ea_sbuf *b, const struct status *s, const char *name,
+			      const char *help, uint32_t first)
+{
+	ea_prom_family(b, name, EA_PROM_COUNTER, help);
+	for (uint32_t i = 0; i < 3; i++)
+		ea_prom_u64(b, name, (const char *[]){ "what", event_kinds[i], NULL },
+			    s->counters[first + i]);
 }
 
 static void prom_counters(struct ea_sbuf *b, const struct status *s)
 {
-	ea_prom_family(b, "egress_audit_lost_events_total", EA_PROM_COUNTER,
-		       "Events the kernel could not hand to the agent (ring buffer full), "
-		       "each also a lost record.");
-	for (size_t i = 0; i < sizeof(lost_kinds) / sizeof(lost_kinds[0]); i++)
-		ea_prom_u64(b, "egress_audit_lost_events_total",
-			    (const char *[]){ "what", lost_kinds[i].what, NULL },
-			    s->counters[lost_kinds[i].counter]);
+	prom_event_family(b, s, "egress_audit_lost_events_total",
+			  "Events the kernel could not hand to the agent (ring buffer full), "
+			  "each also a lost record.", EA_CNT_LOST_START);
+	prom_event_family(b, s, "egress_audit_flood_refused_events_total",
+			  "Events the flood limit refused (a process past its share while "
+			  "the ring buffer was filling), each also a lost record.",
+			  EA_CNT_FLOOD_START);
 	ea_prom_family(b, "egress_audit_datapath_events_total", EA_PROM_COUNTER,
 		       "What the datapath counted besides flows: packets it could not parse "
 		       "or attribute, full maps.");
 	for (uint32_t k = 0; k < EA_CNT_MAX; k++)
-		if (ea_counter_name(k) && !is_lost_counter(k))
+		if (ea_counter_name(k) && !is_event_counter(k))
 			ea_prom_u64(b, "egress_audit_datapath_events_total",
 				    (const char *[]){ "event", ea_counter_name(k), NULL },
 				    s->counters[k]);

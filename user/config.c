@@ -31,6 +31,7 @@
 #define HOSTNAME_MAX		255
 #define INTERVAL_MAX_S		86400
 #define RINGBUF_MIN_KIB		4
+#define FLOOD_MAX_EVENTS	1000000
 #define RINGBUF_MAX_KIB		1048576
 #define SIZE_MAX_BYTES		(1ull << 50)	/* 1 PiB */
 #define ROTATE_SIZE_MIN		(64ull << 10)
@@ -106,6 +107,7 @@ enum once_slot {
 	ONCE_AGENT_MODE,
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
+	ONCE_FLOOD,
 	ONCE_HOSTNAME,
 	ONCE_LOG_DIR,
 	ONCE_KEY_FILE,
@@ -726,6 +728,12 @@ static int agent_ringbuf(struct parse *p, const char *key, char *v)
 	return 1;
 }
 
+/* [agent] flood_limit = EVENTS a second per process under pressure; 0: none */
+static int agent_flood(struct parse *p, const char *key, char *v)
+{
+	return get_u32(p, key, v, 0, FLOOD_MAX_EVENTS, &p->cfg->agent.flood_events);
+}
+
 /* Whether s is 1..HOSTNAME_MAX printable ASCII characters without blanks. */
 static bool hostname_ok(const char *s)
 {
@@ -1029,6 +1037,7 @@ static const struct key agent_keys[] = {
 	{ "mode", ONCE_AGENT_MODE, agent_mode },
 	{ "update_interval", ONCE_INTERVAL, agent_interval },
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },
+	{ "flood_limit", ONCE_FLOOD, agent_flood },
 	{ "hostname", ONCE_HOSTNAME, agent_hostname },
 	{ "log_dir", ONCE_LOG_DIR, agent_log_dir },
 	{ "key_file", ONCE_KEY_FILE, agent_key_file },
@@ -1694,6 +1703,7 @@ void ea_config_defaults(struct ea_config *cfg)
 	cfg->agent.mode = EA_MODE_AUDIT;
 	cfg->agent.update_interval_s = 60;
 	cfg->agent.ringbuf_kib = 4096;
+	cfg->agent.flood_events = 1000;
 	cfg->agent.flush = EA_FLUSH_NONE;
 	cfg->agent.disk_full = EA_DISK_FULL_SUSPEND;
 	cfg->agent.rotate_size = 64ull << 20;

@@ -75,6 +75,7 @@ struct ea_agent_cfg {
 	uint32_t mode;			/* mode = audit|enforce */
 	uint32_t update_interval_s;	/* flow_update period, default 60 */
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
+	uint32_t flood_events;		/* flood limit, events/s per process; 0: none */
 	char *hostname;			/* NULL: gethostname() */
 
 	/* the audit trail */

@@ -50,6 +50,9 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_TABLE_MISS] = "table_misses",
 		[EA_CNT_UDP_FLOWS_FULL] = "udp_flows_untracked",
 		[EA_CNT_DEV_FLOWS_FULL] = "device_flows_untracked",
+		[EA_CNT_FLOOD_START] = "flood_refused_flow_start",
+		[EA_CNT_FLOOD_UPDATE] = "flood_refused_flow_update",
+		[EA_CNT_FLOOD_END] = "flood_refused_flow_end",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;
@@ -358,8 +361,8 @@ static void print_text(FILE *f, const struct ea_rec *r)
 	if (ea_rec_is_flow(r))
 		print_flow_text(f, r);
 	else if (r->kind == EA_REC_LOST)
-		fprintf(f, " %llu %s events (ring buffer full)",
-			(unsigned long long)r->count, r->what);
+		fprintf(f, " %llu %s events (%s)", (unsigned long long)r->count, r->what,
+			r->detail[0] ? "refused" : "ring buffer full");
 	if (r->detail[0])
 		fprintf(f, " %s", r->detail);
 	fputc('\n', f);

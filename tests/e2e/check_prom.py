@@ -62,20 +62,22 @@ def between(what, lo, got, hi):
 
 
 def check_kernel(fams, before, after):
-    lost = samples(fams, "egress_audit_lost_events_total")
-    for what in ("flow_start", "flow_update", "flow_end"):
-        key = frozenset({("what", what)})
-        name = "lost_" + what
-        between(f"lost {what}", before["counters"][name], lost.get(key, -1),
-                after["counters"][name])
+    by_kind = (("egress_audit_lost_events_total", "lost_"),
+               ("egress_audit_flood_refused_events_total", "flood_refused_"))
+    for family, prefix in by_kind:
+        got = samples(fams, family)
+        for what in ("flow_start", "flow_update", "flow_end"):
+            name = prefix + what
+            between(f"{family} {what}", before["counters"][name],
+                    got.get(frozenset({("what", what)}), -1), after["counters"][name])
     events = samples(fams, "egress_audit_datapath_events_total")
-    for name, lo in before["counters"].items():
-        if name.startswith("lost_"):
-            continue
-        between(f"datapath event {name}", lo, events.get(frozenset({("event", name)}), -1),
-                after["counters"][name])
-    if len(events) != len(before["counters"]) - 3:
-        fail(f"datapath events: {len(events)} samples, {len(before['counters']) - 3} counters")
+    others = [name for name in before["counters"]
+              if not name.startswith(tuple(prefix for _, prefix in by_kind))]
+    for name in others:
+        between(f"datapath event {name}", before["counters"][name],
+                events.get(frozenset({("event", name)}), -1), after["counters"][name])
+    if len(events) != len(others):
+        fail(f"datapath events: {len(events)} samples, {len(others)} counters")
 
     def rows(status):
         return {frozenset({("country", r["country"]), ("zone", r["zone"]),

@@ -203,6 +203,25 @@ e2e_agent_start()
 	fi
 }
 
+# An agent that records flagged flows through a ring of $1 KiB (more
+# [agent] lines in $2), started and then stopped (SIGSTOP): what the
+# datapath emits now stays in the ring until SIGCONT.
+e2e_agent_start_stopped()
+{
+	cat >"$E2E_TMP/agent.conf" <<CONF
+[agent]
+record = flagged
+ringbuf_size = $1
+update_interval = 3600
+${2:-}
+
+[geoip]
+file = $E2E_ROOT/tests/data/test-geoip.csv
+CONF
+	e2e_agent_start "$E2E_TMP/agent.conf"
+	kill -STOP "$E2E_AGENT_PID" || e2e_fail "SIGSTOP agent"
+}
+
 # SIGINT (or signal $1) the agent; it must exit 0 within 10 s.
 e2e_agent_stop()
 {

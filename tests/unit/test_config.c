@@ -109,6 +109,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.agent.mode, EA_MODE_AUDIT);
 	assert_int_equal(cfg.agent.update_interval_s, 60);
 	assert_int_equal(cfg.agent.ringbuf_kib, 4096);
+	assert_int_equal(cfg.agent.flood_events, 1000);
 	assert_null(cfg.agent.hostname);
 	assert_int_equal(cfg.geoip_files.n, 0);
 	assert_int_equal(cfg.policy.allow.zones, ALL_DEFAULT_ZONES);
@@ -146,6 +147,7 @@ static const char full_config[] =
 	"mode = enforce\n"
 	"update_interval = 30\n"
 	"ringbuf_size = 8192\n"
+	"flood_limit = 250\n"
 	"hostname = db-01.example.org\n"
 	"[geoip]\n"
 	"file = /var/lib/egress-audit/a.csv\n"
@@ -182,6 +184,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.agent.mode, EA_MODE_ENFORCE);
 	assert_int_equal(cfg.agent.update_interval_s, 30);
 	assert_int_equal(cfg.agent.ringbuf_kib, 8192);
+	assert_int_equal(cfg.agent.flood_events, 250);
 	assert_string_equal(cfg.agent.hostname, "db-01.example.org");
 
 	assert_int_equal(cfg.geoip_files.n, 2);
@@ -200,13 +203,13 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.policy.own_cidr.n, 2);
 	assert_string_equal(ea_cidr_format(&cfg.policy.own_cidr.v[0].cidr, buf),
 			    "192.0.2.0/24");
-	assert_int_equal(cfg.policy.own_cidr.v[0].line, 17);
+	assert_int_equal(cfg.policy.own_cidr.v[0].line, 18);
 	assert_string_equal(ea_cidr_format(&cfg.policy.own_cidr.v[1].cidr, buf),
 			    "2001:db8::/32");
 	assert_int_equal(cfg.policy.allow_cidr.n, 1);
 	assert_string_equal(ea_cidr_format(&cfg.policy.allow_cidr.v[0].cidr, buf),
 			    "198.51.100.7/32");
-	assert_int_equal(cfg.policy.allow_cidr.v[0].line, 18);
+	assert_int_equal(cfg.policy.allow_cidr.v[0].line, 19);
 	assert_int_equal(cfg.policy.deny_cidr.n, 1);
 	assert_string_equal(ea_cidr_format(&cfg.policy.deny_cidr.v[0].cidr, buf),
 			    "203.0.113.0/25");
@@ -215,7 +218,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.nlabels, 2);
 	l = &cfg.labels[0];
 	assert_string_equal(l->name, "pii");
-	assert_int_equal(l->line, 21);
+	assert_int_equal(l->line, 22);
 	assert_int_equal(l->cgroups.n, 1);
 	assert_string_equal(l->cgroups.v[0], "/sys/fs/cgroup/crm");
 	assert_int_equal(l->paths.n, 1);
@@ -226,7 +229,7 @@ static void test_every_key(void **state)
 	assert_int_equal(l->mode, EA_MODE_ENFORCE);
 	l = &cfg.labels[1];
 	assert_string_equal(l->name, "logs.v2_x-y");
-	assert_int_equal(l->line, 26);
+	assert_int_equal(l->line, 27);
 	assert_false(l->has_allow);
 	assert_false(l->has_mode);
 	assert_int_equal(l->paths.n, 1);
@@ -251,9 +254,10 @@ static void test_other_values(void **state)
 	ea_config_free(&cfg);
 
 	parse_ok("[agent]\nupdate_interval = 1\nringbuf_size = 1048576\n"
-		 "hostname: h:1\n", &cfg);
+		 "hostname: h:1\nflood_limit = 0\n", &cfg);
 	assert_int_equal(cfg.agent.update_interval_s, 1);
 	assert_int_equal(cfg.agent.ringbuf_kib, 1048576);
+	assert_int_equal(cfg.agent.flood_events, 0);
 	assert_string_equal(cfg.agent.hostname, "h:1");
 	ea_config_free(&cfg);
 }
@@ -436,6 +440,10 @@ static void test_errors(void **state)
 	expect_error("[agent]\nringbuf_size = 2\n", 2, "'2' is out of range 4..1048576");
 	expect_error("[agent]\nringbuf_size = 2097152\n", 2, "out of range");
 	expect_error("[agent]\nringbuf_size = 5000\n", 2, "'5000' is not a power of two");
+	expect_error("[agent]\nflood_limit = 1000001\n", 2, "'1000001' is out of range 0..1000000");
+	expect_error("[agent]\nflood_limit = -1\n", 2, "flood_limit");
+	expect_error("[agent]\nflood_limit = 10 20\n", 2, "flood_limit");
+	expect_error("[agent]\nflood_limit = 1\nflood_limit = 2\n", 3, "flood_limit");
 	/* names */
 	expect_error("[agent]\nhostname = a b\n", 2, "'a b' is not a host name");
 	expect_error("[agent]\nhostname = h\xC3\xB4te\n", 2, "is not a host name");
