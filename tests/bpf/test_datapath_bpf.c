@@ -5,8 +5,8 @@
  * path) and its socket-level egress program (on the datagram socket that
  * test_run makes for a frame), with the real classifier and maps.
  * Asserted: the flow it keeps (bytes, packets, ports, protocol, verdict),
- * the events in the ring buffer, the aggregates, the counters, and that
- * malformed frames make no flow.
+ * the events in the ring buffer, the aggregates, the counters, the flood
+ * limit's refusals, and that malformed frames make no flow.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,6 +257,62 @@ static void test_flagged_udp4_counted_and_reported(void **state)
 	assert_int_equal(f->events[0].abi, EA_ABI_VERSION);
 }
 
+/* New flagged device flows, one flow_start each: ports from dport0 on. */
+static void new_flagged_flows(struct fixture *f, uint16_t dport0, int n)
+{
+	uint8_t pkt[256];
+
+	for (int i = 0; i < n; i++)
+		run(f, pkt, frame4(pkt, "198.51.100.7", 17, (uint16_t)(dport0 + i), 10), 0);
+}
+
+/*
+ * The flood limit on a stream of new flagged flows (device flows: no
+ * owner, so the entry of tgid 0): under pressure the first flood_events
+ * events of a window reach the ring and the rest are refused and counted,
+ * in total and in the process's entry; a new window lets events through
+ * again; below the pressure mark nothing is refused.
+ */
+static void test_flood_limit(void **state)
+{
+	struct fixture *f = *state;
+	int fd = bpf_map__fd(f->skel->maps.floods);
+	uint64_t refused = counter(f, EA_CNT_FLOOD_START);
+	uint32_t tgid = 0;
+	struct ea_flood fl;
+
+	f->skel->bss->cfg.flood_events = 3;
+	f->skel->bss->cfg.flood_bytes = 0;	/* always under pressure */
+	new_flagged_flows(f, 6000, 8);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 3);
+	assert_int_equal(counter(f, EA_CNT_FLOOD_START), refused + 5);
+	assert_int_equal(bpf_map_lookup_elem(fd, &tgid, &fl), 0);
+	assert_int_equal(fl.events, 3);
+	assert_int_equal(fl.refused[0], 5);
+	assert_int_equal(fl.refused[1] + fl.refused[2], 0);
+
+	/* the window is over: three more pass, the fourth is refused */
+	fl.window_ns = 0;
+	assert_int_equal(bpf_map_update_elem(fd, &tgid, &fl, BPF_EXIST), 0);
+	new_flagged_flows(f, 6100, 4);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 6);
+	assert_int_equal(counter(f, EA_CNT_FLOOD_START), refused + 6);
+
+	/* below the mark: no limit */
+	f->skel->bss->cfg.flood_bytes = UINT32_MAX;
+	new_flagged_flows(f, 6200, 5);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 11);
+	assert_int_equal(counter(f, EA_CNT_FLOOD_START), refused + 6);
+	for (int i = 0; i < f->nevents; i++)
+		assert_int_equal(f->events[i].type, EA_EV_FLOW_START);
+
+	f->skel->bss->cfg.flood_events = 0;
+	bpf_map_delete_elem(fd, &tgid);
+}
+
 static void test_allowed_flow_silent_but_aggregated(void **state)
 {
 	struct fixture *f = *state;
@@ -429,6 +485,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_flagged_udp4_counted_and_reported, reset),
+		cmocka_unit_test_setup(test_flood_limit, reset),
 		cmocka_unit_test_setup(test_allowed_flow_silent_but_aggregated, reset),
 		cmocka_unit_test_setup(test_ipv6_flow, reset),
 		cmocka_unit_test_setup(test_gso_counts_segments, reset),
