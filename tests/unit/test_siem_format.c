@@ -1011,6 +1011,21 @@ static void test_agent_records(void **state)
 	expect(f, "unmapped.count", "17");
 	assert_false(has(f, "src_endpoint.ip"));
 
+	/* refused by the flood limit: the detail names the process, comm hostile */
+	strcpy(r.detail, "{\"reason\":\"flood_limit\",\"pid\":4242,"
+			 "\"comm\":\"x=1|y\\\"\\\\z\\n\"}");
+	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_ECS, &r), &h, sd, &r), f), 0);
+	expect(f, "egress_audit.detail.reason", "flood_limit");
+	expect(f, "egress_audit.detail.pid", "4242");
+	expect(f, "egress_audit.detail.comm", "x=1|y\"\\z\n");
+	assert_int_equal(parse_cef(check_header(fmt_rec(EA_SIEM_FMT_CEF, &r), &h, sd, &r), f), 0);
+	expect(f, "msg", r.detail);
+	expect(f, "cnt", "17");
+	assert_int_equal(parse_leef(check_header(fmt_rec(EA_SIEM_FMT_LEEF, &r), &h, sd, &r), f), 0);
+	expect(f, "detail", r.detail);
+	assert_null(check_header(fmt_rec(EA_SIEM_FMT_RFC5424, &r), &h, sd, &r));
+	expect(sd, "detail", r.detail);
+
 	base_rec(&r, EA_REC_AGENT_START);
 	strcpy(r.detail, "{\"pid\":7,\"hooks\":[\"cgroup/connect4\"],\"x\":{\"y\":null}}");
 	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_ECS, &r), &h, sd, &r), f), 0);
