@@ -227,6 +227,13 @@ static int open_and_load(struct ea_agent *a)
 	return err;
 }
 
+void ea_agent_settings_from(struct ea_kern_config *k, const struct ea_config *cfg)
+{
+	k->update_interval_ns = (uint64_t)cfg->agent.update_interval_s * 1000000000ull;
+	k->record_all = cfg->agent.record_all;
+	k->flood_events = cfg->agent.flood_events;
+}
+
 /* Labels into the maps, then the settings the datapath reads. */
 static int set_kernel_config(struct ea_agent *a)
 {
@@ -240,8 +247,7 @@ static int set_kernel_config(struct ea_agent *a)
 		ea_log("%s", err.msg[0] ? err.msg : strerror(-ret));
 		return ret;
 	}
-	want->update_interval_ns = (uint64_t)a->cfg.agent.update_interval_s * 1000000000ull;
-	want->record_all = a->cfg.agent.record_all;
+	ea_agent_settings_from(want, &a->cfg);
 	want->mode = a->cfg.agent.mode;
 	want->default_labels = k.default_labels;
 	want->enforce_labels = k.enforce_labels;
@@ -249,7 +255,6 @@ static int set_kernel_config(struct ea_agent *a)
 	want->path_label_set = k.path_label_set;
 	want->cgroup_labelled = k.cgroup_labelled;
 	want->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
-	want->flood_events = a->cfg.agent.flood_events;
 	want->flood_bytes = a->cfg.agent.ringbuf_kib * 1024 / 4 * 3;
 	/* 0 marks a socket's labels as never computed; the datapath bumps it */
 	a->skel->bss->cfg.taint_gen = 1;

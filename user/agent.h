@@ -106,6 +106,8 @@ int ea_agent_pin(struct ea_agent *a);
 /* An agent record of kind with a JSON detail, to the trail and the output. */
 void ea_agent_record(struct ea_agent *a, uint32_t kind, const char *detail);
 
+/* The settings of the datapath that a reload may change, from cfg. */
+void ea_agent_settings_from(struct ea_kern_config *k, const struct ea_config *cfg);
 /* The guard (agent_guard.c): kcfg into the datapath's .bss, policy_gen
  * last; what program link i must run; the check made every second. */
 void ea_agent_settings_publish(struct ea_agent *a);

@@ -142,8 +142,7 @@ void ea_agent_reload(struct ea_agent *a)
 		ea_config_free(&cfg);
 		return;
 	}
-	a->kcfg.record_all = cfg.agent.record_all;
-	a->kcfg.update_interval_ns = (uint64_t)cfg.agent.update_interval_s * 1000000000ull;
+	ea_agent_settings_from(&a->kcfg, &cfg);
 	a->kcfg.geo_bank = idle;
 	ea_agent_settings_publish(a);
 	a->bank = idle;

@@ -3,6 +3,7 @@
 """Hold the records of a flood against what the traffic made.
 
 check_flood.py RECORDS.jsonl FLOODER.json VICTIM.json STATUS.json [--no-limit]
+               [--baseline STATUS0.json]
 
 FLOODER.json and VICTIM.json are the lines `traffic udp-burst` printed (pid,
 comm, dst, dport, sockets); STATUS.json is `status -j` taken after the agent
@@ -16,7 +17,8 @@ event. With the flood limit:
 - the refused counts of the records equal the kernel's counters
   flood_refused_* in status.
 With --no-limit (flood_limit = 0), the same flood crowds the victim out:
-some of its events are lost, and nothing is refused.
+some of its events are lost, and nothing is refused. With --baseline, the
+records are those made since STATUS0.json, whose counters are subtracted.
 Exit 0 when all holds, 1 with what does not.
 """
 import json
@@ -37,8 +39,15 @@ def flow_records(records, burst):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    no_limit = "--no-limit" in sys.argv
+    argv = sys.argv[1:]
+    baseline = {}
+    if "--baseline" in argv:
+        i = argv.index("--baseline")
+        with open(argv[i + 1], encoding="utf-8") as f:
+            baseline = json.load(f)["counters"]
+        del argv[i:i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    no_limit = "--no-limit" in argv
     records = load_lines(args[0])
     flooder, victim = load_lines(args[1])[0], load_lines(args[2])[0]
     with open(args[3], encoding="utf-8") as f:
@@ -61,7 +70,8 @@ def main():
     n_refused = sum(r["count"] for r in refused)
     n_lost = sum(r["count"] for r in lost)
     for kind in KINDS:
-        want = status["counters"]["flood_refused_" + kind]
+        name = "flood_refused_" + kind
+        want = status["counters"][name] - baseline.get(name, 0)
         got = sum(r["count"] for r in refused if r["what"] == kind)
         if got != want:
             errors.append(f"refused {kind}: records say {got}, the kernel's counter {want}")

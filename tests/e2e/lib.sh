@@ -203,10 +203,9 @@ e2e_agent_start()
 	fi
 }
 
-# An agent that records flagged flows through a ring of $1 KiB (more
-# [agent] lines in $2), started and then stopped (SIGSTOP): what the
-# datapath emits now stays in the ring until SIGCONT.
-e2e_agent_start_stopped()
+# The config of an agent that records flagged flows through a ring of
+# $1 KiB (more [agent] lines in $2), in $E2E_TMP/agent.conf.
+e2e_burst_config()
 {
 	cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]
@@ -218,6 +217,13 @@ ${2:-}
 [geoip]
 file = $E2E_ROOT/tests/data/test-geoip.csv
 CONF
+}
+
+# That agent (e2e_burst_config's arguments), started and then stopped
+# (SIGSTOP): what the datapath emits now stays in the ring until SIGCONT.
+e2e_agent_start_stopped()
+{
+	e2e_burst_config "$@"
 	e2e_agent_start "$E2E_TMP/agent.conf"
 	kill -STOP "$E2E_AGENT_PID" || e2e_fail "SIGSTOP agent"
 }

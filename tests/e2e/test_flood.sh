@@ -7,39 +7,53 @@
 # about 400 events). With flood_limit = 50 the flooder is refused once the
 # ring is three quarters full, every victim event is a record, and the
 # refused events are lost records naming the flooder, equal to the kernel's
-# counters. The same run with flood_limit = 0 loses victim events: the
-# limit, not the ring's size, is what keeps them.
+# counters. Then a reload (SIGHUP) sets flood_limit = 0 and the same run
+# loses victim events: the limit, not the ring's size, is what kept them,
+# and a reload changes it.
 . "$(dirname "$0")/lib.sh"
 
 FLOOD=2000
 VICTIM=20
 DST=198.51.100.7	# US: flagged
-VICTIM_PORT=$((E2E_PORT + 1))
 
 e2e_setup
 
-flood_run() # LIMIT
+# A flood to port $1 and the victim's flows to port $2, the agent stopped;
+# the reports of both, and status once the agent has read everything.
+flood_round()
 {
-	e2e_agent_start_stopped 64 "flood_limit = $1"
-	e2e_in "$E2E_TRAFFIC" udp-burst $DST "$E2E_PORT" $FLOOD >"$E2E_TMP/flooder.json" ||
+	kill -STOP "$E2E_AGENT_PID" || e2e_fail "SIGSTOP agent"
+	e2e_in "$E2E_TRAFFIC" udp-burst $DST "$1" $FLOOD >"$E2E_TMP/flooder.json" ||
 		e2e_fail "flooder"
-	e2e_in "$E2E_TRAFFIC" udp-burst $DST $VICTIM_PORT $VICTIM >"$E2E_TMP/victim.json" ||
+	e2e_in "$E2E_TRAFFIC" udp-burst $DST "$2" $VICTIM >"$E2E_TMP/victim.json" ||
 		e2e_fail "victim"
 	kill -CONT "$E2E_AGENT_PID" || e2e_fail "SIGCONT agent"
 	# one tick of the agent's loop reports lost and refused counts
 	sleep 2
 	e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
-	e2e_agent_stop
 }
 
-flood_run 50
+applied() { test "$(grep -c 'reload: GeoIP and policy now' "$E2E_TMP/agent.err")" -gt 0; }
+
+e2e_burst_config 64 "flood_limit = 50"
+e2e_agent_start "$E2E_TMP/agent.conf"
+flood_round "$E2E_PORT" $((E2E_PORT + 1))
 grep '"lost"' "$E2E_TMP/records.jsonl"
 python3 "$E2E_ROOT/tests/e2e/check_flood.py" "$E2E_TMP/records.jsonl" \
 	"$E2E_TMP/flooder.json" "$E2E_TMP/victim.json" "$E2E_TMP/status.json" ||
 	e2e_fail "flood limit 50"
 
-flood_run 0
-python3 "$E2E_ROOT/tests/e2e/check_flood.py" "$E2E_TMP/records.jsonl" \
-	"$E2E_TMP/flooder.json" "$E2E_TMP/victim.json" "$E2E_TMP/status.json" --no-limit ||
+mv "$E2E_TMP/status.json" "$E2E_TMP/status-limit.json"
+seen=$(wc -l <"$E2E_TMP/records.jsonl")
+e2e_burst_config 64 "flood_limit = 0"
+e2e_trail_dir "$E2E_TMP/agent.conf"	# the same trail: a reload cannot move it
+kill -HUP "$E2E_AGENT_PID"
+e2e_wait_for 10 applied || e2e_fail "reload not applied: $(tail -3 "$E2E_TMP/agent.err")"
+flood_round $((E2E_PORT + 2)) $((E2E_PORT + 3))
+e2e_agent_stop
+tail -n +$((seen + 1)) "$E2E_TMP/records.jsonl" >"$E2E_TMP/records-nolimit.jsonl"
+python3 "$E2E_ROOT/tests/e2e/check_flood.py" "$E2E_TMP/records-nolimit.jsonl" \
+	"$E2E_TMP/flooder.json" "$E2E_TMP/victim.json" "$E2E_TMP/status.json" \
+	--no-limit --baseline "$E2E_TMP/status-limit.json" ||
 	e2e_fail "no flood limit"
 echo "PASS: flood"
