@@ -22,7 +22,9 @@ const char cmd_report_usage[] =
 	"Flows, bytes and packets of the audit trail grouped by KEY: country, zone,\n"
 	"verdict, label, comm, dst, host, hour or day (default: country). Each flow\n"
 	"counts once, with the totals of its last selected record; hour and day are\n"
-	"of its start (UTC); a flow with several labels counts under each.\n\n"
+	"of its start (UTC); a flow with several labels counts under each. The\n"
+	"table ends with what the time window may be missing: lost events, trail\n"
+	"gaps, tamper records, agent starts and stops.\n\n"
 	"  --log-dir DIR   as for query (repeatable)\n"
 	"  FILTER          the filters of query (--since, --country, ...)\n"
 	"  --by KEY,...    up to 4 keys\n"
@@ -45,6 +47,7 @@ struct report_args {
 	enum ea_out_format fmt;
 	const char *html;
 	struct ea_report *main, *charts[EA_HTML_CHARTS];
+	struct ea_report_gaps gaps;	/* of the time window */
 };
 
 static int parse_by(struct report_args *ra, const char *v)
@@ -121,20 +124,32 @@ static int parse_args(struct report_args *ra, int argc, char **argv)
 	return 0;
 }
 
+/* Every record of the time window: the gaps, and the reports if selected. */
 static int add_record(void *ctx, const struct ea_rec *r)
 {
 	struct report_args *ra = ctx;
-	int err = ea_report_add(ra->main, r);
+	int err = 0;
 
+	ea_report_gaps_add(&ra->gaps, r);
+	if (!ea_filter_match(&ra->f, r))
+		return 0;
+	err = ea_report_add(ra->main, r);
 	for (int i = 0; !err && ra->html && i < EA_HTML_CHARTS; i++)
 		err = ea_report_add(ra->charts[i], r);
 	return err;
 }
 
-/* Feed every record the filters select into the reports. */
+/*
+ * One pass over the time window: the gap records whatever the other
+ * filters, the records the filters select into the reports.
+ */
 static int scan_all(struct report_args *ra, char **trails, size_t n)
 {
-	struct ea_scan sc = { .f = &ra->f, .fn = add_record, .ctx = ra };
+	struct ea_filter window = {
+		.has_since = ra->f.has_since, .since = ra->f.since,
+		.has_until = ra->f.has_until, .until = ra->f.until,
+	};
+	struct ea_scan sc = { .f = &window, .fn = add_record, .ctx = ra };
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -150,6 +165,18 @@ static int scan_all(struct report_args *ra, char **trails, size_t n)
 		ret = 1;
 	}
 	return ret;
+}
+
+/* Below the table: what the groups may be missing. */
+static void print_gaps(const struct ea_report_gaps *g)
+{
+	printf("\nmissing from the trail in this window: %llu events lost (%llu ring buffer "
+	       "full, %llu refused by the flood limit), %llu records not written; "
+	       "%llu tamper records, %llu agent starts, %llu agent stops\n",
+	       (unsigned long long)(g->lost_ring + g->lost_refused),
+	       (unsigned long long)g->lost_ring, (unsigned long long)g->lost_refused,
+	       (unsigned long long)g->unwritten, (unsigned long long)g->tampers,
+	       (unsigned long long)g->starts, (unsigned long long)g->stops);
 }
 
 static void print_rows(const struct report_args *ra, const struct ea_report_row *rows,
@@ -218,10 +245,18 @@ static int run_report(struct report_args *ra, char **trails, size_t n)
 	ret = scan_all(ra, trails, n) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	if (ea_report_finish(ra->main, &rows, &nrows))
 		return EA_EXIT_RUNTIME;
-	if (ra->html)
-		return ea_report_html(ra->html, ra->main, rows, nrows, ra->keys, ra->nkeys,
-				      ra->charts, trails, n) ? EA_EXIT_RUNTIME : ret;
+	if (ra->html) {
+		struct ea_report_page pg = {
+			.main = ra->main, .rows = rows, .nrows = nrows,
+			.keys = ra->keys, .nkeys = ra->nkeys, .charts = ra->charts,
+			.gaps = &ra->gaps, .trails = trails, .ntrails = n,
+		};
+
+		return ea_report_html(ra->html, &pg) ? EA_EXIT_RUNTIME : ret;
+	}
 	print_rows(ra, rows, nrows);
+	if (ra->fmt == EA_OUT_TABLE)
+		print_gaps(&ra->gaps);
 	return ret;
 }
 

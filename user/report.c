@@ -43,6 +43,43 @@ struct ea_report {
 	size_t nrows;
 };
 
+/* The number after "key": in a detail object, or 0. */
+static uint64_t detail_u64(const char *detail, const char *key)
+{
+	const char *p = strstr(detail, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
+{
+	static const char refused[] = "{\"reason\":\"flood_limit\"";
+
+	switch (r->kind) {
+	case EA_REC_LOST:
+		/* the agent writes the reason first */
+		if (!strncmp(r->detail, refused, sizeof(refused) - 1))
+			g->lost_refused += r->count;
+		else
+			g->lost_ring += r->count;
+		break;
+	case EA_REC_GAP:
+		g->unwritten += detail_u64(r->detail, "\"records\":");
+		break;
+	case EA_REC_TAMPER:
+		g->tampers++;
+		break;
+	case EA_REC_AGENT_START:
+		g->starts++;
+		break;
+	case EA_REC_AGENT_STOP:
+		g->stops++;
+		break;
+	default:
+		break;
+	}
+}
+
 const char *ea_report_key_name(enum ea_report_key k)
 {
 	return k < EA_KEY_MAX ? key_names[k] : "?";

@@ -35,6 +35,22 @@ struct ea_report_row {
 
 struct ea_report;
 
+/*
+ * What a report over a time window may be missing, from the trail's own
+ * records in that window (filters on flow fields do not apply to them):
+ * events lost before the trail (the ring buffer full, or refused by the
+ * flood limit), records the trail could not take (gap records), tamper
+ * findings, and the agent's starts and stops.
+ */
+struct ea_report_gaps {
+	uint64_t lost_ring, lost_refused;	/* events */
+	uint64_t unwritten;			/* records, from gap records */
+	uint64_t tampers, starts, stops;	/* records */
+};
+
+/* Count r into g when it is one of those records. */
+void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r);
+
 const char *ea_report_key_name(enum ea_report_key k);
 int ea_report_key_parse(const char *s);		/* enum ea_report_key or -1 */
 

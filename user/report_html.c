@@ -235,34 +235,50 @@ static void key_chart(FILE *f, struct ea_report *rp, bool bytes)
 		hbars(f, rows, n, bytes);
 }
 
-static void write_page(FILE *f, struct ea_report *main, const struct ea_report_row *rows,
-		       size_t nrows, const enum ea_report_key *keys, size_t nkeys,
-		       struct ea_report *charts[EA_HTML_CHARTS], char **trails, size_t ntrails)
+/* One row of the gaps table; a count above 0 is marked. */
+static void gap_row(FILE *f, const char *what, uint64_t n, bool bad)
+{
+	fprintf(f, "<tr><td>%s</td><td class=\"n%s\">%llu</td></tr>\n", what,
+		n && bad ? " bad" : "", (unsigned long long)n);
+}
+
+static void gaps_section(FILE *f, const struct ea_report_gaps *g)
+{
+	fputs("<table><tr><th>in this window</th><th>count</th></tr>\n", f);
+	gap_row(f, "events lost: ring buffer full", g->lost_ring, true);
+	gap_row(f, "events lost: refused by the flood limit", g->lost_refused, true);
+	gap_row(f, "records not written (trail gaps)", g->unwritten, true);
+	gap_row(f, "tamper records", g->tampers, true);
+	gap_row(f, "agent starts", g->starts, false);
+	gap_row(f, "agent stops", g->stops, false);
+	fputs("</table>\n", f);
+}
+
+static void write_page(FILE *f, const struct ea_report_page *pg)
 {
 	char now[40];
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<title>egress-audit report</title><style>%s</style></head><body>\n"
 		"<h1>Data egress report</h1>\n<p>Made %s from %zu trail(s); %llu flows.</p>\n",
-		style, ea_format_time(real_now(), now), ntrails,
-		(unsigned long long)ea_report_flows(main));
+		style, ea_format_time(real_now(), now), pg->ntrails,
+		(unsigned long long)ea_report_flows(pg->main));
 	fputs("<h2>Trail verification</h2>\n", f);
-	verify_section(f, trails, ntrails);
+	verify_section(f, pg->trails, pg->ntrails);
+	fputs("<h2>What the trail may be missing</h2>\n", f);
+	gaps_section(f, pg->gaps);
 	fputs("<h2>Bytes leaving by destination country</h2>\n", f);
-	key_chart(f, charts[EA_HTML_BY_COUNTRY], true);
+	key_chart(f, pg->charts[EA_HTML_BY_COUNTRY], true);
 	fputs("<h2>Flagged and blocked flows per hour (UTC, by flow start)</h2>\n", f);
-	time_chart(f, charts[EA_HTML_OVER_TIME]);
+	time_chart(f, pg->charts[EA_HTML_OVER_TIME]);
 	fputs("<h2>Top processes by bytes</h2>\n", f);
-	key_chart(f, charts[EA_HTML_BY_COMM], true);
+	key_chart(f, pg->charts[EA_HTML_BY_COMM], true);
 	fputs("<h2>Groups</h2>\n", f);
-	group_table(f, rows, nrows, keys, nkeys);
+	group_table(f, pg->rows, pg->nrows, pg->keys, pg->nkeys);
 	fputs("</body></html>\n", f);
 }
 
-int ea_report_html(const char *path, struct ea_report *main,
-		   const struct ea_report_row *rows, size_t nrows,
-		   const enum ea_report_key *keys, size_t nkeys,
-		   struct ea_report *charts[EA_HTML_CHARTS], char **trails, size_t ntrails)
+int ea_report_html(const char *path, const struct ea_report_page *pg)
 {
 	char tmp[4200];
 	FILE *f;
@@ -277,7 +293,7 @@ int ea_report_html(const char *path, struct ea_report *main,
 			close(fd);
 		return err;
 	}
-	write_page(f, main, rows, nrows, keys, nkeys, charts, trails, ntrails);
+	write_page(f, pg);
 	if (fclose(f) || rename(tmp, path)) {
 		err = -errno;
 		ea_log("%s: %s", path, strerror(-err));

@@ -56,4 +56,29 @@ python3 "$E2E_ROOT/tests/e2e/check_flood.py" "$E2E_TMP/records-nolimit.jsonl" \
 	"$E2E_TMP/flooder.json" "$E2E_TMP/victim.json" "$E2E_TMP/status.json" \
 	--no-limit --baseline "$E2E_TMP/status-limit.json" ||
 	e2e_fail "no flood limit"
+
+# report states what its window is missing, from the trail's lost records
+"$E2E_BIN" report --log-dir "$E2E_TMP/trail" >"$E2E_TMP/report.txt" ||
+	e2e_fail "report"
+"$E2E_BIN" report --log-dir "$E2E_TMP/trail" --html "$E2E_TMP/report.html" ||
+	e2e_fail "report --html"
+python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/report.txt" "$E2E_TMP/report.html" <<'PY' ||
+import json, sys
+records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+lost = [r for r in records if r["event"] == "lost"]
+refused = sum(r["count"] for r in lost if "detail" in r)
+ring = sum(r["count"] for r in lost if "detail" not in r)
+starts = sum(r["event"] == "agent_start" for r in records)
+stops = sum(r["event"] == "agent_stop" for r in records)
+want = (f"missing from the trail in this window: {ring + refused} events lost ({ring} ring "
+        f"buffer full, {refused} refused by the flood limit), 0 records not written; "
+        f"0 tamper records, {starts} agent starts, {stops} agent stops")
+got = open(sys.argv[2], encoding="utf-8").read().splitlines()[-1]
+print(got)
+html = open(sys.argv[3], encoding="utf-8").read()
+cell = f'refused by the flood limit</td><td class="n bad">{refused}</td>'
+ok = got == want and refused > 0 and ring > 0 and starts == stops == 1 and cell in html
+sys.exit(0 if ok else f"FAIL: report says\n  {got}\nexpected\n  {want}\n(html cell: {cell in html})")
+PY
+	e2e_fail "report's missing line"
 echo "PASS: flood"

@@ -592,6 +592,49 @@ static void test_report(void **state)
 	R(by_hour_day, { "dport", "443" });
 }
 
+/* What a report's window may be missing: each kind of record, hostile details. */
+static void test_report_gaps(void **state)
+{
+	static const struct {
+		uint32_t kind;
+		uint64_t count;
+		const char *detail;
+	} recs[] = {
+		{ EA_REC_LOST, 5, "" },
+		{ EA_REC_LOST, 7, "{\"reason\":\"flood_limit\",\"pid\":9,\"comm\":\"x\"}" },
+		/* a comm that spells the reason is not a refusal */
+		{ EA_REC_LOST, 11, "{\"comm\":\"{\\\"reason\\\":\\\"flood_limit\\\"\"}" },
+		{ EA_REC_GAP, 0, "{\"records\":12,\"since\":\"a\",\"until\":\"b\"}" },
+		{ EA_REC_GAP, 0, "{\"since\":\"a\"}" },
+		{ EA_REC_GAP, 0, "{\"records\":\"x\"}" },
+		{ EA_REC_TAMPER, 0, "{}" },
+		{ EA_REC_AGENT_START, 0, "{}" },
+		{ EA_REC_AGENT_STOP, 0, "{}" },
+		{ EA_REC_AGENT_START, 0, "{}" },
+		{ EA_REC_FLOW_START, 3, "" },
+		{ EA_REC_HEARTBEAT, 4, "{\"records\":99}" },
+	};
+	struct ea_report_gaps g = { 0 };
+	struct ea_rec *r = calloc(1, sizeof(*r));
+
+	(void)state;
+	assert_non_null(r);
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		memset(r, 0, sizeof(*r));
+		r->kind = recs[i].kind;
+		r->count = recs[i].count;
+		snprintf(r->detail, sizeof(r->detail), "%s", recs[i].detail);
+		ea_report_gaps_add(&g, r);
+	}
+	assert_int_equal(g.lost_ring, 16);
+	assert_int_equal(g.lost_refused, 7);
+	assert_int_equal(g.unwritten, 12);
+	assert_int_equal(g.tampers, 1);
+	assert_int_equal(g.starts, 2);
+	assert_int_equal(g.stops, 1);	/* flow and heartbeat records count nowhere */
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_time_bound_reads_less),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_report_gaps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
