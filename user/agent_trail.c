@@ -68,14 +68,16 @@ static void record_config(struct ea_agent *a)
 		 "{\"loaded\":%s,\"log_dir\":%s,\"flush\":\"%s\",\"disk_full_action\":\"%s\","
 		 "\"rotate_size\":%llu,\"rotate_age\":%llu,\"retain_size\":%llu,"
 		 "\"retain_age\":%llu,\"checkpoint_interval\":%u,\"heartbeat_interval\":%u,"
-		 "\"record\":\"%s\",\"mode\":\"%s\"}",
+		 "\"record\":\"%s\",\"mode\":\"%s\",\"update_interval\":%u,\"ringbuf_size\":%u,"
+		 "\"flood_limit\":%u}",
 		 json_str(path, sizeof(path), a->cfg.path),
 		 json_str(dir, sizeof(dir), ea_trail_dir(a->trail)),
 		 ea_flush_mode_name(c->flush), ea_disk_full_name(c->disk_full),
 		 (unsigned long long)c->rotate_size, (unsigned long long)c->rotate_age_s,
 		 (unsigned long long)c->retain_size, (unsigned long long)c->retain_age_s,
 		 c->checkpoint_interval_s, c->heartbeat_interval_s,
-		 c->record_all ? "all" : "flagged", c->mode == EA_MODE_ENFORCE ? "enforce" : "audit");
+		 c->record_all ? "all" : "flagged", c->mode == EA_MODE_ENFORCE ? "enforce" : "audit",
+		 c->update_interval_s, c->ringbuf_kib, c->flood_events);
 	ea_agent_record(a, EA_REC_CONFIG, detail);
 }
 

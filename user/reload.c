@@ -81,10 +81,12 @@ static const char *restart_needed(const struct ea_config *old, const struct ea_c
 	return NULL;
 }
 
+/* The config record of a reload, with the settings in force after it. */
 static void reload_record(struct ea_agent *a, const char *outcome, const char *why)
 {
 	struct ea_rec *r = &a->rec;
 	const struct ea_geo_table *t = &a->table[a->bank];
+	const struct ea_agent_cfg *c = &a->cfg.agent;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = EA_REC_CONFIG;
@@ -92,8 +94,10 @@ static void reload_record(struct ea_agent *a, const char *outcome, const char *w
 	snprintf(r->host, sizeof(r->host), "%s", a->host);
 	snprintf(r->detail, sizeof(r->detail),
 		 "{\"reload\":\"%s\",\"reason\":\"%s\",\"geo_ranges\":%llu,"
-		 "\"results\":%u,\"bank\":%u}", outcome, why,
-		 (unsigned long long)t->geo_ranges, t->nresults, a->bank);
+		 "\"results\":%u,\"bank\":%u,\"record\":\"%s\",\"update_interval\":%u,"
+		 "\"flood_limit\":%u}", outcome, why,
+		 (unsigned long long)t->geo_ranges, t->nresults, a->bank,
+		 c->record_all ? "all" : "flagged", c->update_interval_s, c->flood_events);
 	ea_agent_emit(a, r);
 }
 

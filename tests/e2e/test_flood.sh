@@ -57,6 +57,12 @@ python3 "$E2E_ROOT/tests/e2e/check_flood.py" "$E2E_TMP/records-nolimit.jsonl" \
 	--no-limit --baseline "$E2E_TMP/status-limit.json" ||
 	e2e_fail "no flood limit"
 
+# the config records say which limit was in force: 50 at start, 0 after the reload
+grep -q '"event":"config".*"ringbuf_size":64,"flood_limit":50}' "$E2E_TMP/records.jsonl" ||
+	e2e_fail "no config record with flood_limit 50"
+grep -q '"event":"config".*"reload":"applied".*"flood_limit":0}' "$E2E_TMP/records.jsonl" ||
+	e2e_fail "no reload record with flood_limit 0"
+
 # report states what its window is missing, from the trail's lost records
 "$E2E_BIN" report --log-dir "$E2E_TMP/trail" >"$E2E_TMP/report.txt" ||
 	e2e_fail "report"
