@@ -186,7 +186,7 @@ install: all
 	install -m 0644 data/geo-whois-asn-country.csv.gz data/jurisdictions.csv \
 		data/GEOIP-ATTRIBUTION.md $(DESTDIR)$(DATADIR)/
 	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md etc/egress-audit.rules.yml $(DESTDIR)$(DOCDIR)/
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    -e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@UNITDIR@|$(UNITDIR)|g' \
 		etc/egress-audit.service.in > $(DESTDIR)$(UNITDIR)/egress-audit.service

@@ -11,7 +11,7 @@ libdeflate-dev
 libcmocka-dev libssl-dev openssl librelp-dev libinih-dev libmaxminddb-dev
 libclang-rt-14-dev iproute2 python3 rsyslog rsyslog-relp rsyslog-openssl
 iperf3 libbpf-tools auditd liburing-dev util-linux systemd
-python3-prometheus-client"
+python3-prometheus-client python3-yaml"
 
 missing=""
 for p in $PACKAGES; do

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Hold `status --prometheus` against `status -j` taken just before and after.
 
-check_prom.py BEFORE.json METRICS.prom AFTER.json
+check_prom.py BEFORE.json METRICS.prom AFTER.json [--rules RULES.yml]
 
 The metrics are parsed by prometheus_client (Debian's python3-prometheus-
 client), the parser Prometheus' own Python client uses, so a line it
@@ -10,7 +10,10 @@ cannot read fails. Every family must have HELP and TYPE; each kernel
 counter, aggregate row, the agent's record count and each SIEM
 destination's acknowledged seq must lie between the two JSON snapshots;
 the agent's identity, start time, GeoIP ranges and map memory must equal
-them. Exit 0 when all holds, 1 with every difference listed.
+them. With --rules, every alerting rule of the file (Prometheus' rule
+format) has an alert name, an expression, a severity and a summary, and
+every egress_audit_* metric its expression names is one of the samples.
+Exit 0 when all holds, 1 with every difference listed.
 """
 import datetime
 import json
@@ -137,19 +140,50 @@ def check_siem(fams, before, after):
     return len(dests)
 
 
+def check_rules(path, fams):
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        doc = yaml.safe_load(f)
+    samples = {s.name for fam in fams.values() for s in fam.samples}
+    nrules = 0
+    for group in doc["groups"]:
+        for rule in group["rules"]:
+            nrules += 1
+            name = rule.get("alert") or f"rule {nrules}"
+            if not rule.get("alert") or not rule.get("expr"):
+                fail(f"{name}: no alert name or no expr")
+                continue
+            if rule.get("labels", {}).get("severity") not in ("warning", "critical"):
+                fail(f"{name}: severity is not warning or critical")
+            if not rule.get("annotations", {}).get("summary"):
+                fail(f"{name}: no summary")
+            for metric in re.findall(r"\begress_audit_[a-z0-9_]+", rule["expr"]):
+                if metric not in samples:
+                    fail(f"{name}: {metric} is not a metric of status --prometheus")
+    return nrules
+
+
 def main():
-    before, after = load(sys.argv[1]), load(sys.argv[3])
-    fams = families(sys.argv[2])
+    args = sys.argv[1:]
+    rules = None
+    if "--rules" in args:
+        i = args.index("--rules")
+        rules = args[i + 1]
+        del args[i:i + 2]
+    before, after = load(args[0]), load(args[2])
+    fams = families(args[1])
     nrows = check_kernel(fams, before, after)
     check_agent(fams, before, after)
     ndest = check_siem(fams, before, after)
+    nrules = check_rules(rules, fams) if rules else 0
     if errors:
         print(f"FAIL: status --prometheus: {len(errors)} differences:")
         for e in errors:
             print("  " + e)
         sys.exit(1)
     print(f"ok: status --prometheus: {len(fams)} families agree with status -j "
-          f"({nrows} aggregate rows, {ndest} SIEM destinations)")
+          f"({nrows} aggregate rows, {ndest} SIEM destinations, {nrules} alerting rules)")
 
 
 if __name__ == "__main__":

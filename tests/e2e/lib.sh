@@ -257,7 +257,7 @@ e2e_status()
 }
 
 # status --prometheus between two status -j, held against them (check_prom.py,
-# with Debian's python3 and its prometheus_client).
+# with Debian's python3 and its prometheus_client; its options in "$@").
 e2e_check_prom()
 {
 	e2e_status >"$E2E_TMP/prom-before.json" || return 1
@@ -265,7 +265,7 @@ e2e_check_prom()
 		return 1
 	e2e_status >"$E2E_TMP/prom-after.json" || return 1
 	/usr/bin/python3 "$E2E_ROOT/tests/e2e/check_prom.py" "$E2E_TMP/prom-before.json" \
-		"$E2E_TMP/status.prom" "$E2E_TMP/prom-after.json"
+		"$E2E_TMP/status.prom" "$E2E_TMP/prom-after.json" "$@"
 }
 
 # Remove a cgroup of the test's and the cgroups below it, children first,

@@ -47,6 +47,7 @@ check_files()
 	check_mode 644 $PREFIX/share/egress-audit/jurisdictions.csv
 	check_mode 644 $PREFIX/share/egress-audit/GEOIP-ATTRIBUTION.md
 	check_mode 644 $PREFIX/share/doc/egress-audit/README.md
+	check_mode 644 $PREFIX/share/doc/egress-audit/egress-audit.rules.yml
 	check_mode 644 $PREFIX/lib/systemd/system/egress-audit.service
 	check_mode 700 $SYSCONFDIR/egress-audit
 	check_mode 600 $SYSCONFDIR/egress-audit/egress-audit.conf.example

@@ -62,7 +62,7 @@ assert s["name"] == "soc" and s["target"].startswith("relp://"), s
 assert s["connected"] and s["acked"] > 0 and "lag_records" in s and "lag_seconds" in s, s
 print("status: soc acked %d, lag %d records, %.3f s" % (s["acked"], s["lag_records"], s["lag_seconds"]))
 PY
-e2e_check_prom || e2e_fail "status --prometheus"
+e2e_check_prom --rules "$E2E_ROOT/etc/egress-audit.rules.yml" || e2e_fail "status --prometheus"
 # the readable status: the agent, what it watches, the destination
 "$E2E_BIN" status --state-dir "$E2E_TMP/state" >"$E2E_TMP/status.txt" || e2e_fail "status exited $?"
 for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
