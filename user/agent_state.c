@@ -364,7 +364,9 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 		mode_name(a), record_name(a), a->tcp_end_hook);
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
-	fprintf(f, "],\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
+	fprintf(f, "],\"ring_kib\":%u,\"flood_limit\":%u,\"flood_kib\":%u",
+		a->cfg.agent.ringbuf_kib, a->kcfg.flood_events, a->kcfg.flood_bytes / 1024);
+	fprintf(f, ",\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
 		"\"geo\":{\"ranges\":%llu,"
 		"\"intervals\":%zu,\"results\":%u,\"trie_nodes\":[%u,%u,%u],\"bank\":%u},",
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
@@ -481,6 +483,12 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 	fprintf(f, " in %s mode, recording %s flows\nhooks     ", mode_name(a), record_name(a));
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, " %s", a->hooks[i]);
+	fprintf(f, "\nring       %u KiB, ", a->cfg.agent.ringbuf_kib);
+	if (a->kcfg.flood_events)
+		fprintf(f, "flood limit %u events a second per process past %u KiB unread",
+			a->kcfg.flood_events, a->kcfg.flood_bytes / 1024);
+	else
+		fputs("no flood limit", f);
 	fprintf(f, "\nrecords    %llu made, %llu bad events, %llu tampers\n"
 		"geoip      %llu ranges, %zu intervals, %u results, bank %u\n",
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,

@@ -67,6 +67,7 @@ e2e_check_prom --rules "$E2E_ROOT/etc/egress-audit.rules.yml" || e2e_fail "statu
 "$E2E_BIN" status --state-dir "$E2E_TMP/state" >"$E2E_TMP/status.txt" || e2e_fail "status exited $?"
 for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
 	"^watching   $E2E_CG in audit mode, recording flagged flows\$" \
+	"^ring       4096 KiB, flood limit 1000 events a second per process past 3072 KiB unread\$" \
 	"^records    [1-9][0-9]* made, 0 bad events, 0 tampers\$" \
 	"^geoip      [0-9]* ranges, " "^maps       [0-9.]* MiB of kernel memory in " \
 	"^siem       soc, relp://127.0.0.1:$PORT: connected, acknowledged seq [1-9]" \
