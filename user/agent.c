@@ -498,7 +498,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static const char *const event_what[] = { "flow_start", "flow_update", "flow_end" };
+/* The `what` of a lost record: the name of the record the event would have made. */
+static const char *event_what(int k)
+{
+	return ea_rec_kind_name(EA_REC_FLOW_START + k);
+}
 
 /*
  * The processes the flood limit refused events of, since the last look:
@@ -524,7 +528,7 @@ static void report_flooders(struct ea_agent *a, uint64_t named[3])
 		for (int k = 0; k < 3; k++) {
 			if (!fl.refused[k])
 				continue;
-			ea_agent_emit_refused(a, event_what[k], fl.refused[k], key,
+			ea_agent_emit_refused(a, event_what(k), fl.refused[k], key,
 					      key ? fl.comm : NULL);
 			named[k] += fl.refused[k];
 		}
@@ -554,7 +558,7 @@ static void report_refused(struct ea_agent *a, const uint64_t now[EA_CNT_MAX])
 		a->lost_seen[EA_CNT_FLOOD_START + k] = total;
 		known = a->flood_named[k] + a->flood_unnamed[k];
 		if (total > known) {
-			ea_agent_emit_refused(a, event_what[k], total - known, 0, NULL);
+			ea_agent_emit_refused(a, event_what(k), total - known, 0, NULL);
 			a->flood_unnamed[k] += total - known;
 		}
 	}
@@ -571,7 +575,7 @@ static void report_lost(struct ea_agent *a)
 		uint64_t d = now[i] - a->lost_seen[i];
 
 		if (d)
-			ea_agent_emit_lost(a, event_what[i - EA_CNT_LOST_START], d);
+			ea_agent_emit_lost(a, event_what(i - EA_CNT_LOST_START), d);
 		a->lost_seen[i] = now[i];
 	}
 	report_refused(a, now);
@@ -764,7 +768,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 	}
 	if (!ret) {
 		ea_log("watching %s (%zu hooks), recording %s flows", a->cg_path,
-		       a->nhooks, a->cfg.agent.record_all ? "all" : "flagged");
+		       a->nhooks, ea_agent_record_name(a));
 		ret = run_loop(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
 	ea_agent_trail_close(a, ret);

@@ -94,6 +94,9 @@ void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
+/* The configured [agent] mode and record, as the config calls them. */
+const char *ea_agent_mode_name(const struct ea_agent *a);
+const char *ea_agent_record_name(const struct ea_agent *a);
 /* A lost record of events the flood limit refused: tgid and comm name the
  * process (comm NULL: unknown). */
 void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,

@@ -155,7 +155,7 @@ void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
 {
 	struct ea_sbuf b = { 0 };
 
-	ea_sb_puts(&b, "{\"reason\":\"flood_limit\"");
+	ea_sb_puts(&b, EA_LOST_REFUSED_DETAIL);
 	if (comm) {
 		ea_sb_puts(&b, ",\"pid\":");
 		ea_sb_u64(&b, tgid);
@@ -163,7 +163,7 @@ void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
 		ea_sb_json_strn(&b, comm, EA_COMM_LEN);
 	}
 	ea_sb_puts(&b, "}");
-	emit_lost_detail(a, what, count, b.oom ? "{\"reason\":\"flood_limit\"}" : b.p);
+	emit_lost_detail(a, what, count, b.oom ? EA_LOST_REFUSED_DETAIL "}" : b.p);
 	ea_sb_free(&b);
 }
 
@@ -339,12 +339,12 @@ static void write_maps_json(FILE *f, const struct status_snapshot *s)
 	fputc(']', f);
 }
 
-static const char *mode_name(const struct ea_agent *a)
+const char *ea_agent_mode_name(const struct ea_agent *a)
 {
 	return a->cfg.agent.mode == EA_MODE_ENFORCE ? "enforce" : "audit";
 }
 
-static const char *record_name(const struct ea_agent *a)
+const char *ea_agent_record_name(const struct ea_agent *a)
 {
 	return a->cfg.agent.record_all ? "all" : "flagged";
 }
@@ -361,7 +361,7 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 	fprintf(f, ",\"pin_dir\":");
 	ea_json_str(f, a->pin_dir);
 	fprintf(f, ",\"mode\":\"%s\",\"record\":\"%s\",\"tcp_end_hook\":\"%s\",\"hooks\":[",
-		mode_name(a), record_name(a), a->tcp_end_hook);
+		ea_agent_mode_name(a), ea_agent_record_name(a), a->tcp_end_hook);
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
 	fprintf(f, "],\"ring_kib\":%u,\"flood_limit\":%u,\"flood_kib\":%u",
@@ -386,8 +386,8 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
  */
 static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
 {
-	const char *info[] = { "host", a->host, "cgroup", a->cg_path, "mode", mode_name(a),
-			       "record", record_name(a), NULL };
+	const char *info[] = { "host", a->host, "cgroup", a->cg_path, "mode", ea_agent_mode_name(a),
+			       "record", ea_agent_record_name(a), NULL };
 	struct ea_sbuf b = { 0 };
 
 	ea_prom_family(&b, "egress_audit_agent_info", EA_PROM_GAUGE,
@@ -480,7 +480,7 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 	ea_print_escaped(f, a->host, sizeof(a->host));
 	fprintf(f, ", started %s\nwatching   ", ea_format_time(a->started_real_ns, ts));
 	ea_print_escaped(f, a->cg_path, sizeof(a->cg_path));
-	fprintf(f, " in %s mode, recording %s flows\nhooks     ", mode_name(a), record_name(a));
+	fprintf(f, " in %s mode, recording %s flows\nhooks     ", ea_agent_mode_name(a), ea_agent_record_name(a));
 	for (size_t i = 0; i < a->nhooks; i++)
 		fprintf(f, " %s", a->hooks[i]);
 	fprintf(f, "\nring       %u KiB, ", a->cfg.agent.ringbuf_kib);

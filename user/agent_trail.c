@@ -76,7 +76,7 @@ static void record_config(struct ea_agent *a)
 		 (unsigned long long)c->rotate_size, (unsigned long long)c->rotate_age_s,
 		 (unsigned long long)c->retain_size, (unsigned long long)c->retain_age_s,
 		 c->checkpoint_interval_s, c->heartbeat_interval_s,
-		 c->record_all ? "all" : "flagged", c->mode == EA_MODE_ENFORCE ? "enforce" : "audit",
+		 ea_agent_record_name(a), ea_agent_mode_name(a),
 		 c->update_interval_s, c->ringbuf_kib, c->flood_events);
 	ea_agent_record(a, EA_REC_CONFIG, detail);
 }

@@ -232,8 +232,6 @@ static void print_text(const struct status *s)
  * `what` of their lost records: the ring buffer was full (first) or the
  * flood limit refused them.
  */
-static const char *const event_kinds[] = { "flow_start", "flow_update", "flow_end" };
-
 static bool is_event_counter(uint32_t k)
 {
 	return k <= EA_CNT_LOST_END || (k >= EA_CNT_FLOOD_START && k <= EA_CNT_FLOOD_END);
@@ -245,7 +243,8 @@ static void prom_event_family(struct ea_sbuf *b, const struct status *s, const c
 {
 	ea_prom_family(b, name, EA_PROM_COUNTER, help);
 	for (uint32_t i = 0; i < 3; i++)
-		ea_prom_u64(b, name, (const char *[]){ "what", event_kinds[i], NULL },
+		ea_prom_u64(b, name,
+			    (const char *[]){ "what", ea_rec_kind_name(EA_REC_FLOW_START + i), NULL },
 			    s->counters[first + i]);
 }
 

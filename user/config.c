@@ -31,8 +31,8 @@
 #define HOSTNAME_MAX		255
 #define INTERVAL_MAX_S		86400
 #define RINGBUF_MIN_KIB		4
-#define FLOOD_MAX_EVENTS	1000000
 #define RINGBUF_MAX_KIB		1048576
+#define FLOOD_MAX_EVENTS	1000000
 #define SIZE_MAX_BYTES		(1ull << 50)	/* 1 PiB */
 #define ROTATE_SIZE_MIN		(64ull << 10)
 #define AGE_MAX_S		(100ull * 366 * 86400)

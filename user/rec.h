@@ -73,8 +73,13 @@ struct ea_rec {
 	char detail[EA_REC_DETAIL_MAX];
 };
 
+/* How the detail of a lost record refused by the flood limit starts. */
+#define EA_LOST_REFUSED_DETAIL	"{\"reason\":\"flood_limit\""
+
 const char *ea_rec_kind_name(uint32_t kind);
 int ea_rec_kind_parse(const char *name);	/* kind or -1 */
 bool ea_rec_is_flow(const struct ea_rec *r);
+/* A lost record of events the flood limit refused (else: ring buffer full). */
+bool ea_rec_lost_refused(const struct ea_rec *r);
 
 #endif /* EA_REC_H */

@@ -58,6 +58,12 @@ const char *ea_counter_name(uint32_t k)
 	return k < EA_CNT_MAX ? names[k] : NULL;
 }
 
+bool ea_rec_lost_refused(const struct ea_rec *r)
+{
+	return r->kind == EA_REC_LOST &&
+	       !strncmp(r->detail, EA_LOST_REFUSED_DETAIL, sizeof(EA_LOST_REFUSED_DETAIL) - 1);
+}
+
 bool ea_rec_is_flow(const struct ea_rec *r)
 {
 	return r->kind >= EA_REC_FLOW_START && r->kind <= EA_REC_FLOW_END;
@@ -362,7 +368,7 @@ static void print_text(FILE *f, const struct ea_rec *r)
 		print_flow_text(f, r);
 	else if (r->kind == EA_REC_LOST)
 		fprintf(f, " %llu %s events (%s)", (unsigned long long)r->count, r->what,
-			r->detail[0] ? "refused" : "ring buffer full");
+			ea_rec_lost_refused(r) ? "refused" : "ring buffer full");
 	if (r->detail[0])
 		fprintf(f, " %s", r->detail);
 	fputc('\n', f);

@@ -97,7 +97,7 @@ static void reload_record(struct ea_agent *a, const char *outcome, const char *w
 		 "\"results\":%u,\"bank\":%u,\"record\":\"%s\",\"update_interval\":%u,"
 		 "\"flood_limit\":%u}", outcome, why,
 		 (unsigned long long)t->geo_ranges, t->nresults, a->bank,
-		 c->record_all ? "all" : "flagged", c->update_interval_s, c->flood_events);
+		 ea_agent_record_name(a), c->update_interval_s, c->flood_events);
 	ea_agent_emit(a, r);
 }
 

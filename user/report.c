@@ -53,12 +53,9 @@ static uint64_t detail_u64(const char *detail, const char *key)
 
 void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 {
-	static const char refused[] = "{\"reason\":\"flood_limit\"";
-
 	switch (r->kind) {
 	case EA_REC_LOST:
-		/* the agent writes the reason first */
-		if (!strncmp(r->detail, refused, sizeof(refused) - 1))
+		if (ea_rec_lost_refused(r))
 			g->lost_refused += r->count;
 		else
 			g->lost_ring += r->count;
