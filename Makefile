@@ -6,6 +6,8 @@
 
 include Kbuild
 
+VERSION	:= 0.1.0
+
 PREFIX	?= /usr/local
 DESTDIR	?=
 BINDIR	 = $(PREFIX)/sbin
@@ -94,9 +96,17 @@ $(OUT)/gen/paths.h: FORCE
 	$(Q)echo '#define EA_DATADIR "$(DATADIR)"' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# The release and the commit built from (user/version.c alone includes it).
+$(OUT)/gen/build_id.h: FORCE
+	$(Q)mkdir -p $(@D)
+	$(Q)c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+		{ git diff --quiet HEAD -- 2>/dev/null || c=$$c-dirty; }; \
+	printf '#define EA_VERSION "%s"\n#define EA_COMMIT "%s"\n' '$(VERSION)' "$$c" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
 FORCE:
 
-$(OBJ)/%.o: %.c | $(SKELS) $(OUT)/gen/paths.h
+$(OBJ)/%.o: %.c | $(SKELS) $(OUT)/gen/paths.h $(OUT)/gen/build_id.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EA_CFLAGS) -c $< -o $@
@@ -150,7 +160,7 @@ bench-bins: $(BENCH_BINS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_SRCS := $(patsubst $(OBJ)/%.o,%.c,$(LIBEA_OBJS))
-$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS) $(OUT)/gen/paths.h
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(SKELS) $(OUT)/gen/paths.h $(OUT)/gen/build_id.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \

@@ -23,6 +23,7 @@
 #include "siem.h"
 #include "trail.h"
 #include "util.h"
+#include "version.h"
 
 uint64_t ea_boot_ns(void)
 {
@@ -354,7 +355,8 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 	const struct ea_geo_table *t = &a->table[a->bank];
 	char ts[40];
 
-	fprintf(f, "{\"pid\":%d,\"host\":", (int)getpid());
+	fprintf(f, "{\"pid\":%d,\"version\":\"%s\",\"commit\":\"%s\",\"host\":",
+		(int)getpid(), ea_version(), ea_commit());
 	ea_json_str(f, a->host);
 	fprintf(f, ",\"started\":\"%s\",\"cgroup\":", ea_format_time(a->started_real_ns, ts));
 	ea_json_str(f, a->cg_path);
@@ -387,11 +389,13 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
 {
 	const char *info[] = { "host", a->host, "cgroup", a->cg_path, "mode", ea_agent_mode_name(a),
-			       "record", ea_agent_record_name(a), NULL };
+			       "record", ea_agent_record_name(a), "version", ea_version(),
+			       "commit", ea_commit(), NULL };
 	struct ea_sbuf b = { 0 };
 
 	ea_prom_family(&b, "egress_audit_agent_info", EA_PROM_GAUGE,
-		       "The running agent: host name, watched cgroup, mode, what it records.");
+		       "The running agent: host name, watched cgroup, mode, what it records, "
+		       "release and commit.");
 	ea_prom_u64(&b, "egress_audit_agent_info", info, 1);
 	ea_prom_scalar(&b, "egress_audit_agent_start_time_seconds", EA_PROM_GAUGE,
 		       "When the agent started, in seconds since the Unix epoch.",
@@ -478,7 +482,11 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 
 	fprintf(f, "agent      pid %d on ", (int)getpid());
 	ea_print_escaped(f, a->host, sizeof(a->host));
-	fprintf(f, ", started %s\nwatching   ", ea_format_time(a->started_real_ns, ts));
+	fprintf(f, ", started %s\nversion    %s", ea_format_time(a->started_real_ns, ts),
+		ea_version());
+	if (ea_commit()[0])
+		fprintf(f, ", commit %s", ea_commit());
+	fputs("\nwatching   ", f);
 	ea_print_escaped(f, a->cg_path, sizeof(a->cg_path));
 	fprintf(f, " in %s mode, recording %s flows\nhooks     ", ea_agent_mode_name(a), ea_agent_record_name(a));
 	for (size_t i = 0; i < a->nhooks; i++)

@@ -13,9 +13,7 @@
 #include "record.h"
 #include "trail.h"
 #include "util.h"
-
-#define AGENT_VERSION	"0.1"
-
+#include "version.h"
 
 static int64_t real_ns(void)
 {
@@ -117,8 +115,9 @@ void ea_agent_trail_started(struct ea_agent *a)
 	size_t n;
 
 	n = (size_t)snprintf(detail, sizeof(detail),
-			     "{\"version\":\"%s\",\"config\":%s,\"cgroup\":%s,\"hooks\":[",
-			     AGENT_VERSION, json_str(cfg, sizeof(cfg), a->cfg.path),
+			     "{\"version\":\"%s\",\"commit\":\"%s\",\"config\":%s,\"cgroup\":%s,"
+			     "\"hooks\":[",
+			     ea_version(), ea_commit(), json_str(cfg, sizeof(cfg), a->cfg.path),
 			     json_str(cg, sizeof(cg), a->cg_path));
 	for (size_t i = 0; i < a->nhooks && n < sizeof(detail); i++)
 		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\"", i ? "," : "",

@@ -32,5 +32,7 @@ int cmd_report(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_report_usage[];
 int cmd_verify(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_verify_usage[];
+int cmd_version(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_version_usage[];
 
 #endif /* EA_COMMANDS_H */

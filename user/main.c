@@ -2,7 +2,7 @@
 /*
  * egress-audit: one binary, subcommands dispatched from a table. Options
  * common to all commands (-c, -j, -v, -h) are accepted before or after the
- * command name; each command parses the rest.
+ * command name; each command parses the rest. -V is the version command.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -27,6 +27,8 @@ static const struct ea_command commands[] = {
 	  cmd_report_usage },
 	{ "verify", cmd_verify, "check the audit trail: chain, signatures, anchors",
 	  cmd_verify_usage },
+	{ "version", cmd_version, "release, commit and libraries of this egress-audit",
+	  cmd_version_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -43,6 +45,7 @@ static void usage(FILE *f)
 		   "  -j, --json         JSON output, one object per line\n"
 		   "  -v, --verbose      debug messages on standard error\n"
 		   "  -h, --help         this help; COMMAND --help for a command's\n"
+		   "  -V, --version      the same as the version command\n"
 		   "\nExit codes: 0 success, 1 runtime failure, 2 bad usage, config or input.\n");
 }
 
@@ -67,10 +70,10 @@ static const struct ea_command *find_command(const char *name)
 /*
  * Take the global options out of argv wherever they stand; the rest is the
  * command and its arguments, left in argv in order. Returns -1 on a bad
- * option, 1 for --help without a command, 0 otherwise.
+ * option, 0 otherwise.
  */
 static int take_global_opts(int *argc, char **argv, struct ea_global_opts *g,
-			    bool *help)
+			    bool *help, bool *version)
 {
 	int out = 1;
 
@@ -91,6 +94,8 @@ static int take_global_opts(int *argc, char **argv, struct ea_global_opts *g,
 			ea_verbose = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			*help = true;
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			*version = true;
 		} else if (!strcmp(a, "--")) {
 			while (i < *argc)
 				argv[out++] = argv[i++];
@@ -108,10 +113,17 @@ int main(int argc, char **argv)
 {
 	struct ea_global_opts g = { 0 };
 	const struct ea_command *cmd;
-	bool help = false;
+	bool help = false, version = false;
 
-	if (take_global_opts(&argc, argv, &g, &help))
+	if (take_global_opts(&argc, argv, &g, &help, &version))
 		return EA_EXIT_USAGE;
+	if (version && !help) {
+		if (argc > 1) {
+			ea_log("-V/--version takes no command ('%s')", argv[1]);
+			return EA_EXIT_USAGE;
+		}
+		return cmd_version(&g, 1, (char *[]){ "version", NULL });
+	}
 	if (argc < 2) {
 		usage(help ? stdout : stderr);
 		return help ? EA_EXIT_OK : EA_EXIT_USAGE;

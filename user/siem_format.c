@@ -18,6 +18,7 @@
 #include "sbuf.h"
 #include "siem_format.h"
 #include "util.h"
+#include "version.h"
 
 #define FFFD		"\xef\xbf\xbd"	/* U+FFFD REPLACEMENT CHARACTER */
 #define HOST_MAX	255		/* RFC 5424 HOSTNAME */
@@ -887,7 +888,7 @@ static void body_cef(struct sb *b, const struct ea_rec *r)
 	char hex[65];
 
 	ea_siem_severity(r, &sev);
-	sb_puts(b, "CEF:0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|" EA_SIEM_VERSION "|");
+	sb_printf(b, "CEF:0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|%s|", ea_version());
 	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_putc(b, '|');
 	sb_text(b, kind_desc(r->kind), &cef_hdr);
@@ -977,7 +978,7 @@ static void body_leef(struct sb *b, const struct ea_rec *r)
 	char hex[65];
 
 	ea_siem_severity(r, &sev);
-	sb_puts(b, "LEEF:2.0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|" EA_SIEM_VERSION "|");
+	sb_printf(b, "LEEF:2.0|" EA_SIEM_VENDOR "|" EA_SIEM_PRODUCT "|%s|", ea_version());
 	sb_text(b, ea_rec_kind_name(r->kind), &cef_hdr);
 	sb_printf(b, "|%c|", EA_SIEM_LEEF_DELIM);
 	leef_time(b, r->ts_ns);
@@ -1167,7 +1168,7 @@ static void body_ecs(struct sb *b, const struct ea_rec *r)
 	jw_open(&j, "observer", '{');
 	jw_str(&j, "vendor", EA_SIEM_VENDOR);
 	jw_str(&j, "product", EA_SIEM_PRODUCT);
-	jw_str(&j, "version", EA_SIEM_VERSION);
+	jw_str(&j, "version", ea_version());
 	jw_close(&j, '}');
 	if (ea_rec_is_flow(r))
 		ecs_flow(&j, r);
@@ -1309,7 +1310,7 @@ static void body_ocsf(struct sb *b, const struct ea_rec *r)
 	jw_open(&j, "product", '{');
 	jw_str(&j, "name", EA_SIEM_PRODUCT);
 	jw_str(&j, "vendor_name", EA_SIEM_VENDOR);
-	jw_str(&j, "version", EA_SIEM_VERSION);
+	jw_str(&j, "version", ea_version());
 	jw_close(&j, '}');
 	jw_u64(&j, "sequence", r->seq);
 	jw_close(&j, '}');

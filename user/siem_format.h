@@ -26,7 +26,6 @@
 #define EA_SIEM_APP_NAME	"egress-audit"
 #define EA_SIEM_VENDOR		"egress-audit"
 #define EA_SIEM_PRODUCT		"egress-audit"
-#define EA_SIEM_VERSION		"0.1"
 #define EA_SIEM_SD_ID		"egress-audit@32473"
 #define EA_SIEM_FACILITY	13	/* log audit */
 #define EA_SIEM_OCSF_VERSION	"1.1.0"

@@ -100,7 +100,8 @@ def check_agent(fams, before, after):
     a, b = before["agent"], after["agent"]
     info = samples(fams, "egress_audit_agent_info")
     want = frozenset({("host", a["host"]), ("cgroup", a["cgroup"]), ("mode", a["mode"]),
-                      ("record", a["record"])})
+                      ("record", a["record"]), ("version", a["version"]),
+                      ("commit", a["commit"])})
     if info != {want: 1.0}:
         fail(f"agent_info {info}, expected {dict(want)}")
     start = samples(fams, "egress_audit_agent_start_time_seconds").get(frozenset(), -1)

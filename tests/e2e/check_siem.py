@@ -17,6 +17,7 @@ reconnect.
 import argparse
 import json
 import re
+import subprocess
 import sys
 
 SD_ID = "egress-audit@32473"
@@ -304,15 +305,16 @@ def expect_lost(fmt, rec):
             "json-ocsf": {"unmapped.count": n, "unmapped.what": w}}[fmt]
 
 
-def expect_common(fmt, rec):
+def expect_common(fmt, rec, version):
     seq, kind = rec["seq"], rec["kind"]
     return {"rfc5424": {"host": rec["host"]},
-            "cef": {"externalId": str(seq), "cat": kind, "h4": kind,
+            "cef": {"externalId": str(seq), "cat": kind, "h3": version, "h4": kind,
                     "dvchost": rec["host"]},
-            "leef": {"seq": str(seq), "h4": kind, "host": rec["host"]},
+            "leef": {"seq": str(seq), "h3": version, "h4": kind, "host": rec["host"]},
             "json-ecs": {"event.sequence": seq, "event.action": kind,
-                         "host.hostname": rec["host"]},
-            "json-ocsf": {"metadata.sequence": seq, "device.hostname": rec["host"]}}[fmt]
+                         "host.hostname": rec["host"], "observer.version": version},
+            "json-ocsf": {"metadata.sequence": seq, "device.hostname": rec["host"],
+                          "metadata.product.version": version}}[fmt]
 
 
 KEEP = {"rfc5424": "", "cef": "\n\r", "leef": "", "json-ecs": None, "json-ocsf": None}
@@ -320,7 +322,7 @@ PARSE = {"rfc5424": lambda m: {}, "cef": parse_cef, "leef": parse_leef,
          "json-ecs": parse_json, "json-ocsf": parse_json}
 
 
-def check_message(fmt, line, records):
+def check_message(fmt, line, records, version):
     hdr, sd, body = parse_5424(line)
     if hdr["sdid"] != SD_ID or hdr["app"] != "egress-audit":
         raise ValueError("SD-ID or APP-NAME")
@@ -333,7 +335,7 @@ def check_message(fmt, line, records):
     if (fmt == "rfc5424") != (body is None):
         raise ValueError("body where none belongs, or none")
     fields = sd if fmt == "rfc5424" else PARSE[fmt](body)
-    want = dict(expect_common(fmt, rec))
+    want = dict(expect_common(fmt, rec, version))
     if rec["kind"].startswith("flow_"):
         comm = sanitize(bytes.fromhex(rec["comm_hex"]), KEEP[fmt])
         want.update(expect_flow(fmt, rec, comm))
@@ -352,10 +354,13 @@ def main():
     ap.add_argument("--format", required=True, choices=sorted(KEEP))
     ap.add_argument("--select", default="flagged blocked lost checkpoint agent")
     ap.add_argument("--exact", action="store_true")
+    ap.add_argument("--bin", required=True, help="the egress-audit that sent them")
     ap.add_argument("--subset", action="store_true",
                     help="best effort (UDP): records may be missing")
     a = ap.parse_args()
 
+    version = json.loads(subprocess.run([a.bin, "version", "-j"], check=True,
+                                        capture_output=True).stdout)["version"]
     records = {}
     with open(a.dump) as f:
         for line in f:
@@ -371,7 +376,7 @@ def main():
                 line = raw.decode("utf-8")
                 if any(c in CTL for c in line):
                     raise ValueError("control character in the message")
-                got.append(check_message(a.format, line, records))
+                got.append(check_message(a.format, line, records, version))
             except (ValueError, IndexError, KeyError, json.JSONDecodeError) as e:
                 fail("%s line %d: %s: %r" % (a.received, n, e, raw[:300]))
 

@@ -189,6 +189,6 @@ siem_check()
 	local name=$1
 
 	shift
-	python3 "$SIEM_CHECK" --dump "$E2E_TMP/dump.jsonl" \
+	python3 "$SIEM_CHECK" --dump "$E2E_TMP/dump.jsonl" --bin "$E2E_BIN" \
 		--received "$E2E_TMP/$name.log" "$@" || e2e_fail "$name: check failed"
 }

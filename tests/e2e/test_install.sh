@@ -64,6 +64,18 @@ check_conf_kept()
 	grep -qx "; the operator's" "$CONF" || fail_soft "a second install overwrote $CONF"
 }
 
+# The installed binary says which release it is: the Makefile's VERSION.
+check_version()
+{
+	local want got
+
+	want=$(sed -n 's/^VERSION\t*:= *//p' "$E2E_ROOT/Makefile")
+	[ -n "$want" ] || { fail_soft "no VERSION in the Makefile"; return; }
+	got=$("$ROOT$PREFIX/sbin/egress-audit" --version | head -n 1)
+	[[ "$got" =~ ^egress-audit\ $want(\ \(commit\ [0-9a-f]{12}(-dirty)?\))?$ ]] ||
+		fail_soft "--version says '$got', expected egress-audit $want"
+}
+
 check_unit()
 {
 	local want="ExecStart=$PREFIX/sbin/egress-audit -c $SYSCONFDIR/egress-audit/egress-audit.conf run"
@@ -175,6 +187,7 @@ run_as_the_unit()
 install_to_root
 check_files
 check_conf_kept
+check_version
 check_unit
 run_as_the_unit
 [ $failed -eq 0 ] || e2e_fail "install: see above"

@@ -63,9 +63,22 @@ assert s["connected"] and s["acked"] > 0 and "lag_records" in s and "lag_seconds
 print("status: soc acked %d, lag %d records, %.3f s" % (s["acked"], s["lag_records"], s["lag_seconds"]))
 PY
 e2e_check_prom --rules "$E2E_ROOT/etc/egress-audit.rules.yml" || e2e_fail "status --prometheus"
+# the release and commit, as `version` gives them, in the status
+"$E2E_BIN" version -j >"$E2E_TMP/version.json" || e2e_fail "version exited $?"
+/usr/bin/python3 - "$E2E_TMP/version.json" "$E2E_TMP/status.json" <<'PY' || e2e_fail "status: version"
+import json, re, sys
+v = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))["agent"]
+assert re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", v["version"]), v
+assert re.fullmatch(r"([0-9a-f]{12}(-dirty)?)?", v["commit"]), v
+assert (s["version"], s["commit"]) == (v["version"], v["commit"]), (s, v)
+PY
+version=$(/usr/bin/python3 -c 'import json, sys; v = json.load(open(sys.argv[1]))
+print(v["version"] + (", commit " + v["commit"] if v["commit"] else ""))' "$E2E_TMP/version.json")
 # the readable status: the agent, what it watches, the destination
 "$E2E_BIN" status --state-dir "$E2E_TMP/state" >"$E2E_TMP/status.txt" || e2e_fail "status exited $?"
 for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
+	"^version    $version\$" \
 	"^watching   $E2E_CG in audit mode, recording flagged flows\$" \
 	"^ring       4096 KiB, flood limit 1000 events a second per process past 3072 KiB unread\$" \
 	"^records    [1-9][0-9]* made, 0 bad events, 0 tampers\$" \
@@ -99,4 +112,17 @@ last=$(siem_last_seq)
 grep -q '"action":"agent_stop"' "$E2E_TMP/agent.log" || e2e_fail "no agent_stop delivered"
 grep -q '"siem":{"soc":{"acked":' "$E2E_TMP/agent.log" || e2e_fail "no heartbeat with the lag"
 siem_check agent --format json-ecs
+# every start says which egress-audit made the records after it
+"$E2E_BIN" query -j --log-dir "$E2E_TMP/log" --event agent_start >"$E2E_TMP/starts.jsonl" ||
+	e2e_fail "query exited $?"
+/usr/bin/python3 - "$E2E_TMP/version.json" "$E2E_TMP/starts.jsonl" <<'PY' ||
+import json, sys
+v = json.load(open(sys.argv[1]))
+starts = [json.loads(line) for line in open(sys.argv[2])]
+assert len(starts) == 2, starts
+for r in starts:
+    d = r["detail"]
+    assert (d["version"], d["commit"]) == (v["version"], v["commit"]), (d, v)
+PY
+	e2e_fail "agent_start records without the version: $(cat "$E2E_TMP/starts.jsonl")"
 echo "PASS: agent feed; killed at cursor $cursor, resumed, all $last records delivered"

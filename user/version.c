@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * egress-audit version: the release, the commit and the libraries in use.
+ * The only file that includes the generated build_id.h, so that a new
+ * commit recompiles nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <libdeflate.h>
+#include <maxminddb.h>
+#include <openssl/crypto.h>
+#include <zlib.h>
+
+#include "build_id.h"
+#include "commands.h"
+#include "egress_audit.h"
+#include "util.h"
+#include "version.h"
+
+const char cmd_version_usage[] =
+	"Usage: egress-audit version [-j]\n"
+	"       egress-audit -V | --version\n\n"
+	"The release and commit of this egress-audit, the version of the events'\n"
+	"ABI between its kernel programs and the agent, and the libraries it runs\n"
+	"with.\n\n"
+	"  -j, --json   one JSON object\n\n"
+	"Exit codes: 0 shown, 2 bad usage.\n";
+
+const char *ea_version(void)
+{
+	return EA_VERSION;
+}
+
+const char *ea_commit(void)
+{
+	return EA_COMMIT;
+}
+
+struct library {
+	const char *name;
+	const char *version;
+};
+
+#define NLIBS 5
+
+/* As loaded where the library tells its version, else as built against. */
+static void libraries(struct library lib[NLIBS])
+{
+	lib[0] = (struct library){ "libbpf", libbpf_version_string() };
+	lib[1] = (struct library){ "openssl", OpenSSL_version(OPENSSL_VERSION_STRING) };
+	lib[2] = (struct library){ "zlib", zlibVersion() };
+	lib[3] = (struct library){ "libdeflate", LIBDEFLATE_VERSION_STRING };
+	lib[4] = (struct library){ "libmaxminddb", MMDB_lib_version() };
+}
+
+static void print_json(void)
+{
+	struct library lib[NLIBS];
+
+	libraries(lib);
+	printf("{\"version\":\"%s\",\"commit\":\"%s\",\"abi\":%u,\"libraries\":{", ea_version(),
+	       ea_commit(), EA_ABI_VERSION);
+	for (int i = 0; i < NLIBS; i++) {
+		printf("%s\"%s\":", i ? "," : "", lib[i].name);
+		ea_json_str(stdout, lib[i].version);
+	}
+	printf("}}\n");
+}
+
+static void print_text(void)
+{
+	struct library lib[NLIBS];
+
+	libraries(lib);
+	printf("egress-audit %s", ea_version());
+	if (ea_commit()[0])
+		printf(" (commit %s)", ea_commit());
+	printf("\nevent ABI %u\n", EA_ABI_VERSION);
+	for (int i = 0; i < NLIBS; i++)
+		printf("%s%s %s", i ? ", " : "", lib[i].name, lib[i].version);
+	printf("\n");
+}
+
+int cmd_version(const struct ea_global_opts *g, int argc, char **argv)
+{
+	if (argc > 1) {
+		ea_log("version: unexpected argument '%s'", argv[1]);
+		fputs(cmd_version_usage, stderr);
+		return EA_EXIT_USAGE;
+	}
+	if (g->json)
+		print_json();
+	else
+		print_text();
+	return fflush(stdout) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
+}
