@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "community_id.h"
 #include "config.h"
 #include "record.h"
 #include "sbuf.h"
@@ -771,6 +772,7 @@ static void put_header(struct sb *b, const struct ea_rec *r)
 static void sd_flow(struct sb *b, const struct ea_rec *r)
 {
 	char src[EA_ADDR_STRLEN], dst[EA_ADDR_STRLEN], cc[3], start[40];
+	char cid[EA_COMMUNITY_ID_LEN];
 
 	sd_param(b, "verdict", ea_verdict_name(r->verdict));
 	sd_param(b, "proto", ea_proto_name(r->proto));
@@ -798,6 +800,8 @@ static void sd_flow(struct sb *b, const struct ea_rec *r)
 	sd_u64(b, "ip_proto", r->ip_proto);
 	sd_u64(b, "cookie", r->cookie);
 	sd_param(b, "mapped", r->mapped ? "true" : "false");
+	if (ea_community_id(r, cid))
+		sd_param(b, "community_id", cid);
 }
 
 /* rfc5424: the rest of the record in the one SD element; no MSG. */
@@ -1108,7 +1112,7 @@ static void ecs_event(struct jw *j, const struct ea_rec *r)
 /* ECS source, destination, network, process, user and group of a flow. */
 static void ecs_flow(struct jw *j, const struct ea_rec *r)
 {
-	char cc[3], iana[8];
+	char cc[3], iana[8], cid[EA_COMMUNITY_ID_LEN];
 
 	jw_open(j, "source", '{');
 	jw_endpoint_ip(j, r->src, r->sport);
@@ -1131,6 +1135,8 @@ static void ecs_flow(struct jw *j, const struct ea_rec *r)
 	jw_str(j, "type", r->family == 6 ? "ipv6" : "ipv4");
 	jw_u64(j, "bytes", r->bytes);
 	jw_u64(j, "packets", r->packets);
+	if (ea_community_id(r, cid))
+		jw_str(j, "community_id", cid);
 	jw_close(j, '}');
 	jw_open(j, "process", '{');
 	jw_u64(j, "pid", r->pid);
@@ -1252,7 +1258,7 @@ static void ocsf_class(struct jw *j, const struct ea_rec *r)
 /* OCSF endpoints, connection, traffic and actor of a flow. */
 static void ocsf_flow(struct jw *j, const struct ea_rec *r)
 {
-	char cc[3], uid[12];
+	char cc[3], uid[12], cid[EA_COMMUNITY_ID_LEN];
 
 	jw_open(j, "src_endpoint", '{');
 	jw_endpoint_ip(j, r->src, r->sport);
@@ -1271,6 +1277,8 @@ static void ocsf_flow(struct jw *j, const struct ea_rec *r)
 	jw_u64(j, "protocol_num", r->ip_proto);
 	jw_str(j, "protocol_name", ea_proto_name(r->proto));
 	jw_u64(j, "protocol_ver_id", r->family == 6 ? 6 : 4);
+	if (ea_community_id(r, cid))
+		jw_str(j, "community_uid", cid);
 	jw_close(j, '}');
 	jw_open(j, "traffic", '{');
 	jw_u64(j, "bytes_out", r->bytes);

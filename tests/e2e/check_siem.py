@@ -15,8 +15,12 @@ of each in seq order; with --exact once each, else possibly again after a
 reconnect.
 """
 import argparse
+import base64
+import hashlib
+import ipaddress
 import json
 import re
+import struct
 import subprocess
 import sys
 
@@ -256,13 +260,36 @@ def parse_json(body):
 
 # --- what each format must say about a record ---------------------------------
 
+def community_id(rec):
+    """The Community ID v1 (seed 0) of a flow, computed here from the
+    specification; None where the record lacks what it needs (ICMP type
+    and code, SCTP ports, a source not chosen yet, addresses of two
+    families)."""
+    proto, src, dst = rec["ip_proto"], ipaddress.ip_address(rec["src"]), \
+        ipaddress.ip_address(rec["dst"])
+    sport, dport = rec["sport"], rec["dport"]
+    ports = proto in (6, 17)
+    if proto in (0, 1, 58, 132) or src.is_unspecified or src.version != dst.version or \
+            (ports and not (sport and dport)):
+        return None
+    s, d = src.packed, dst.packed
+    if (d, dport) < (s, sport):
+        s, d, sport, dport = d, s, dport, sport
+    data = struct.pack("!H", 0) + s + d + bytes([proto, 0])
+    if ports:
+        data += struct.pack("!HH", sport, dport)
+    return "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()
+
+
 def expect_flow(fmt, rec, comm):
+    cid = community_id(rec)
     if fmt == "rfc5424":
         return {"comm": comm, "src": rec["src"], "dst": rec["dst"],
                 "sport": str(rec["sport"]), "dport": str(rec["dport"]),
                 "bytes": str(rec["bytes"]), "packets": str(rec["packets"]),
                 "pid": str(rec["pid"]), "uid": str(rec["uid"]),
-                "verdict": rec["verdict"], "country": rec["country"] or "--"}
+                "verdict": rec["verdict"], "country": rec["country"] or "--",
+                "community_id": cid}
     if fmt == "cef":
         e = {"sproc": comm, "spt": str(rec["sport"]), "dpt": str(rec["dport"]),
              "out": str(rec["bytes"]), "cnt": str(rec["packets"]),
@@ -282,7 +309,8 @@ def expect_flow(fmt, rec, comm):
              "source.port": rec["sport"], "destination.port": rec["dport"],
              "source.bytes": rec["bytes"], "source.packets": rec["packets"],
              "process.pid": rec["pid"], "user.id": str(rec["uid"]),
-             "egress_audit.verdict": rec["verdict"], "network.direction": "egress"}
+             "egress_audit.verdict": rec["verdict"], "network.direction": "egress",
+             "network.community_id": cid}
         if rec["country"]:
             e["destination.geo.country_iso_code"] = rec["country"]
         return e
@@ -291,7 +319,8 @@ def expect_flow(fmt, rec, comm):
          "dst_endpoint.port": rec["dport"], "traffic.bytes_out": rec["bytes"],
          "traffic.packets_out": rec["packets"], "actor.process.pid": rec["pid"],
          "actor.process.user.uid": str(rec["uid"]), "class_uid": 4001,
-         "category_uid": 4, "unmapped.verdict": rec["verdict"]}
+         "category_uid": 4, "unmapped.verdict": rec["verdict"],
+         "connection_info.community_uid": cid}
     if rec["country"]:
         e["dst_endpoint.location.country"] = rec["country"]
     return e

@@ -194,12 +194,13 @@ static void dump_one(const struct ea_rec *r)
 	if (ea_rec_is_flow(r))
 		printf(",\"verdict\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"sport\":%u,"
 		       "\"dport\":%u,\"bytes\":%llu,\"packets\":%llu,\"pid\":%u,\"uid\":%u,"
-		       "\"country\":\"%s\",\"family\":%u",
+		       "\"country\":\"%s\",\"family\":%u,\"ip_proto\":%u",
 		       ea_verdict_name(r->verdict),
 		       ea_addr_format(ea_addr_from_bytes(r->src), src),
 		       ea_addr_format(ea_addr_from_bytes(r->dst), dst), r->sport, r->dport,
 		       (unsigned long long)r->bytes, (unsigned long long)r->packets, r->pid,
-		       r->uid, r->country ? ea_cc_format(r->country, cc) : "", r->family);
+		       r->uid, r->country ? ea_cc_format(r->country, cc) : "", r->family,
+		       r->ip_proto);
 	if (r->kind == EA_REC_LOST)
 		printf(",\"what\":\"%s\",\"count\":%llu", r->what, (unsigned long long)r->count);
 	printf("}\n");

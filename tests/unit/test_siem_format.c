@@ -754,7 +754,9 @@ static void test_rfc5424_fields(void **state)
 	expect(sd, "ip_proto", "6");
 	expect(sd, "cookie", "99");
 	expect(sd, "mapped", "false");
-	assert_int_equal(sd->n, 29);
+	/* the Community ID of TCP 192.0.2.1:40000 -> 198.51.100.7:443 */
+	expect(sd, "community_id", "1:lWOTJwBjzASkHgo+w0kukpG9z0M=");
+	assert_int_equal(sd->n, 30);
 	free(sd);
 }
 
@@ -911,6 +913,7 @@ static void test_ecs_fields(void **state)
 	expect(f, "network.iana_number", "6");
 	expect(f, "network.direction", "egress");
 	expect(f, "network.type", "ipv4");
+	expect(f, "network.community_id", "1:lWOTJwBjzASkHgo+w0kukpG9z0M=");
 	expect(f, "process.pid", "1234");
 	expect(f, "process.name", "curl");
 	expect(f, "process.thread.id", "1235");
@@ -973,6 +976,8 @@ static void test_ocsf_fields(void **state)
 	expect(f, "connection_info.direction_id", "2");
 	expect(f, "connection_info.protocol_num", "6");
 	expect(f, "connection_info.protocol_ver_id", "6");
+	/* TCP 2001:db8:1::1:40000 -> [2001:db8:2::7]:443 */
+	expect(f, "connection_info.community_uid", "1:BuvghUNpyQQGaHecT/my0qdpcpM=");
 	expect(f, "traffic.bytes_out", "123456");
 	expect(f, "traffic.packets_out", "89");
 	expect(f, "actor.process.pid", "1234");
@@ -1105,7 +1110,7 @@ static void test_hostile_names(void **state)
 		assert_null(check_header(out, &h, sd, &r));
 		expected_text(hostile[i], "", want);
 		expect(sd, "comm", want);
-		assert_int_equal(sd->n, 29);
+		assert_int_equal(sd->n, 30);
 
 		check_clean(fmt_rec(EA_SIEM_FMT_CEF, &r));
 		assert_int_equal(parse_cef(check_header(out, &h, sd, &r), f), 0);
