@@ -41,6 +41,8 @@ const char cmd_query_usage[] =
 	"  --dport N[-M],...  destination port or range\n"
 	"  --proto P,...      tcp udp icmp raw packet other\n"
 	"  --host H,...       the host that recorded it\n"
+	"  --community-id ID,...  the flow's Community ID (1:...), as the SIEM\n"
+	"                     messages and network sensors (Zeek, Suricata) give it\n"
 	"  -j, --json         JSON lines\n"
 	"  --csv              CSV with a header line\n"
 	"  --limit N          at most N records\n"

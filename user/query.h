@@ -4,7 +4,8 @@
  * --until (RFC 3339, a date, or relative like -2h; since inclusive, until
  * exclusive), --event, --verdict, --country (two letters, or -- for none),
  * --zone, --label, --comm (a shell pattern), --pid, --uid, --dst (CIDR),
- * --dport (N or N-M), --proto, --host. Each takes a comma-separated list
+ * --dport (N or N-M), --proto, --host, --community-id (the flow's, as
+ * the SIEM messages carry it). Each takes a comma-separated list
  * (except --comm, whose names may hold commas) and may be repeated: the
  * values of one filter are alternatives, different filters must all hold
  * (a repeated --since or --until keeps the narrower bound). A filter on a
@@ -52,6 +53,8 @@ struct ea_filter {
 	size_t ndports;
 	const char *hosts[EA_FILTER_MAX];
 	size_t nhosts;
+	const char *community_ids[EA_FILTER_MAX];
+	size_t ncommunity_ids;
 	bool flow_only;
 	char *copies[EA_FILTER_MAX];	/* lists split into names */
 	size_t ncopies;
@@ -59,7 +62,7 @@ struct ea_filter {
 
 /* getopt_long entries of the filter options (val EA_FILTER_OPT + i), then a
  * terminating zero entry; out has room for EA_FILTER_NOPTS + 1. */
-#define EA_FILTER_NOPTS	14
+#define EA_FILTER_NOPTS	15
 void ea_filter_options(struct option *out);
 
 /*

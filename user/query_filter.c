@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "community_id.h"
 #include "config.h"
 #include "query.h"
 #include "record.h"
@@ -12,12 +13,12 @@
 
 enum filter_opt {
 	OPT_SINCE, OPT_UNTIL, OPT_EVENT, OPT_VERDICT, OPT_COUNTRY, OPT_ZONE, OPT_LABEL,
-	OPT_COMM, OPT_PID, OPT_UID, OPT_DST, OPT_DPORT, OPT_PROTO, OPT_HOST,
+	OPT_COMM, OPT_PID, OPT_UID, OPT_DST, OPT_DPORT, OPT_PROTO, OPT_HOST, OPT_COMMUNITY_ID,
 };
 
 static const char *const opt_names[EA_FILTER_NOPTS] = {
 	"since", "until", "event", "verdict", "country", "zone", "label", "comm", "pid",
-	"uid", "dst", "dport", "proto", "host",
+	"uid", "dst", "dport", "proto", "host", "community-id",
 };
 
 void ea_filter_options(struct option *out)
@@ -216,6 +217,23 @@ static int add_names(struct ea_filter *f, const char **names, size_t *n, int opt
 	return 0;
 }
 
+/* Community IDs as the SIEM messages carry them: "1:" and 28 base64 characters. */
+static int add_community_ids(struct ea_filter *f, int opt, const char *v, struct ea_err *err)
+{
+	size_t first = f->ncommunity_ids;
+	int r = add_names(f, f->community_ids, &f->ncommunity_ids, opt, v, err);
+
+	for (size_t i = first; !r && i < f->ncommunity_ids; i++) {
+		const char *id = f->community_ids[i];
+
+		if (strlen(id) != EA_COMMUNITY_ID_LEN - 1 || strncmp(id, "1:", 2) ||
+		    strspn(id + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") !=
+			    EA_COMMUNITY_ID_LEN - 3)
+			return bad(err, opt, id, "not a Community ID (1: and 28 base64 characters)");
+	}
+	return r;
+}
+
 static int add_time(struct ea_filter *f, int opt, const char *v, int64_t now,
 		    struct ea_err *err)
 {
@@ -274,6 +292,8 @@ int ea_filter_add(struct ea_filter *f, int val, const char *v, int64_t now, stru
 				"not a protocol (tcp, udp, icmp, raw, packet, other)", err);
 	case OPT_HOST:
 		return add_names(f, f->hosts, &f->nhosts, opt, v, err);
+	case OPT_COMMUNITY_ID:
+		return add_community_ids(f, opt, v, err);
 	}
 	ea_err_set(err, "unknown filter option");
 	return -EINVAL;
@@ -354,6 +374,14 @@ static bool country_matches(const struct ea_filter *f, uint16_t cc)
 	return false;
 }
 
+/* Whether the flow's Community ID is one of the filter's (a hash: tested last). */
+static bool community_id_matches(const struct ea_filter *f, const struct ea_rec *r)
+{
+	char id[EA_COMMUNITY_ID_LEN];
+
+	return ea_community_id(r, id) && has_name(f->community_ids, f->ncommunity_ids, id);
+}
+
 /* The flow filters: every one given must hold. */
 static bool flow_matches(const struct ea_filter *f, const struct ea_rec *r)
 {
@@ -366,7 +394,8 @@ static bool flow_matches(const struct ea_filter *f, const struct ea_rec *r)
 	       (!f->ndports || dport_matches(f, r->dport)) &&
 	       (!f->ndsts || dst_matches(f, r)) &&
 	       (!f->nlabels || list_has(r->labels, f->labels, f->nlabels)) &&
-	       (!f->ncomms || comm_matches(f, r->comm));
+	       (!f->ncomms || comm_matches(f, r->comm)) &&
+	       (!f->ncommunity_ids || community_id_matches(f, r));
 }
 
 bool ea_filter_match(const struct ea_filter *f, const struct ea_rec *r)

@@ -112,6 +112,27 @@ last=$(siem_last_seq)
 grep -q '"action":"agent_stop"' "$E2E_TMP/agent.log" || e2e_fail "no agent_stop delivered"
 grep -q '"siem":{"soc":{"acked":' "$E2E_TMP/agent.log" || e2e_fail "no heartbeat with the lag"
 siem_check agent --format json-ecs
+# a flow found by the Community ID its SIEM message carries: who sent it
+read -r cid cseq cpid < <(/usr/bin/python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    m = json.loads(line[line.index("{"):]) if "{" in line else {}
+    if "community_id" in m.get("network", {}):
+        print(m["network"]["community_id"], m["egress_audit"]["seq"], m["process"]["pid"])
+        break' "$E2E_TMP/agent.log")
+[ -n "$cid" ] || e2e_fail "no SIEM message with a Community ID"
+"$E2E_BIN" query -j --log-dir "$E2E_TMP/log" --community-id "$cid" >"$E2E_TMP/by-id.jsonl" ||
+	e2e_fail "query --community-id exited $?"
+/usr/bin/python3 - "$E2E_TMP/by-id.jsonl" "$cseq" "$cpid" <<'PY' ||
+import json, sys
+recs = [json.loads(line) for line in open(sys.argv[1])]
+seq, pid = int(sys.argv[2]), int(sys.argv[3])
+assert seq in [r["seq"] for r in recs], "the message's record is not among them"
+tuples = {(r["src"], r["sport"], r["dst"], r["dport"], r["proto"], r["pid"]) for r in recs}
+assert len(tuples) == 1 and next(iter(tuples))[5] == pid, tuples
+assert {r["event"] for r in recs} == {"flow_start", "flow_end"}, recs
+PY
+	e2e_fail "query --community-id $cid: $(cat "$E2E_TMP/by-id.jsonl")"
+
 # every start says which egress-audit made the records after it
 "$E2E_BIN" query -j --log-dir "$E2E_TMP/log" --event agent_start >"$E2E_TMP/starts.jsonl" ||
 	e2e_fail "query exited $?"

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "community_id.h"
 #include "config.h"
 #include "record.h"
 #include "report.h"
@@ -216,6 +217,11 @@ static bool ref_flow_opt(const struct opt *o, const struct ea_rec *r)
 		return ref_cidr(o->value, r->dst);
 	if (!strcmp(o->name, "dport"))
 		return ref_dport(o->value, r->dport);
+	if (!strcmp(o->name, "community-id")) {
+		char id[EA_COMMUNITY_ID_LEN];
+
+		return ea_community_id(r, id) && in_list(o->value, id);
+	}
 	snprintf(num, sizeof(num), "%u", !strcmp(o->name, "pid") ? r->pid : r->uid);
 	return in_list(o->value, num);
 }
@@ -339,6 +345,25 @@ static uint64_t check_query(const struct opt *opts)
 
 #define Q(...)	check_query((const struct opt[]){ __VA_ARGS__, { NULL, NULL } })
 
+/*
+ * --community-id: the IDs of two flows of the trails, one of them with a
+ * stranger's; the flows that share a 5-tuple match together.
+ */
+static void test_community_id_filter(void)
+{
+	char ids[2][EA_COMMUNITY_ID_LEN], list[3 * EA_COMMUNITY_ID_LEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < g.nrefs && n < 2; i++)
+		if (ea_community_id(&g.refs[i].r, ids[n]) && (!n || strcmp(ids[0], ids[n])))
+			n++;
+	assert_int_equal(n, 2);
+	Q({ "community-id", ids[0] });
+	snprintf(list, sizeof(list), "%s,1:AAAAAAAAAAAAAAAAAAAAAAAAAAA=", ids[1]);
+	Q({ "community-id", list });
+	Q({ "community-id", "1:AAAAAAAAAAAAAAAAAAAAAAAAAAA=" });
+}
+
 static void test_each_filter(void **state)
 {
 	(void)state;
@@ -367,6 +392,7 @@ static void test_each_filter(void **state)
 	Q({ "dport", "20-60,5000-6000" });
 	Q({ "proto", "udp" });
 	Q({ "host", "h2" });
+	test_community_id_filter();
 }
 
 static void test_combined_filters(void **state)
@@ -427,6 +453,9 @@ static void test_bad_values(void **state)
 	expect_refused("dport", "http", "not a port");
 	expect_refused("proto", "sctp", "not a protocol");
 	expect_refused("label", "a,,b", "empty name");
+	expect_refused("community-id", "1:abc", "not a Community ID");
+	expect_refused("community-id", "2:wCb3OG7yAFWelaUydu0D+125CLM=", "not a Community ID");
+	expect_refused("community-id", "1:wCb3OG7yAFWelaUydu0D+125CL!=", "not a Community ID");
 }
 
 /* The reference of report: flows by identity, last record wins. */
