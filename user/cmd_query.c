@@ -20,8 +20,8 @@
 const char cmd_query_usage[] =
 	"Usage: egress-audit query [--log-dir DIR]... [FILTER]... [-j|--csv] [--limit N] [--stats]\n\n"
 	"Records of the audit trail in seq order (host by host): a table, JSON\n"
-	"lines (-j: the record keys of `run -j` plus seq and chain) or CSV with a\n"
-	"header (--csv).\n\n"
+	"lines (-j: the record keys of `run -j` plus seq, chain and a flow's\n"
+	"community_id) or CSV with a header (--csv).\n\n"
 	"  --log-dir DIR      a log directory (one subdirectory per host) or one\n"
 	"                     host's trail (default: [agent] log_dir, else\n"
 	"                     /var/lib/egress-audit); repeatable\n"

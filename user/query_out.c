@@ -3,14 +3,16 @@
 #include <string.h>
 
 #include "addr.h"
+#include "community_id.h"
 #include "config.h"
 #include "query_out.h"
 #include "record.h"
+#include "sbuf.h"
 #include "trail_fmt.h"
 
 static const char csv_header[] =
 	"seq,chain,ts,host,event,verdict,proto,family,src,sport,dst,dport,country,zone,"
-	"pid,tid,uid,gid,comm,cgroup,bytes,packets,start,labels,count,what,detail\n";
+	"pid,tid,uid,gid,comm,cgroup,bytes,packets,start,labels,count,what,detail,community_id\n";
 
 const char *ea_escape(char *buf, size_t len, const char *s)
 {
@@ -102,7 +104,7 @@ static void csv_flow(FILE *f, const struct ea_rec *r)
 
 static void csv_row(FILE *f, const struct ea_rec *r)
 {
-	char ts[40], hex[2 * EA_CHAIN_LEN + 1];
+	char ts[40], hex[2 * EA_CHAIN_LEN + 1], id[EA_COMMUNITY_ID_LEN];
 
 	ea_hex(hex, r->chain, EA_CHAIN_LEN);
 	fprintf(f, "%llu,%s,%s,", (unsigned long long)r->seq, hex, ea_format_time(r->ts_ns, ts));
@@ -119,13 +121,31 @@ static void csv_row(FILE *f, const struct ea_rec *r)
 	ea_csv_str(f, r->what);
 	fputc(',', f);
 	ea_csv_str(f, r->detail);
-	fputc('\n', f);
+	fprintf(f, ",%s\n", ea_community_id(r, id) ? id : "");
+}
+
+/* JSON lines: the keys of `run -j`, and the flow's Community ID where it has one. */
+static void json_row(FILE *f, const struct ea_rec *r)
+{
+	static __thread struct ea_sbuf b;
+	char id[EA_COMMUNITY_ID_LEN];
+
+	ea_sb_reset(&b);
+	ea_rec_json(&b, r);
+	if (ea_community_id(r, id) && !b.oom) {
+		b.len -= 2;	/* before the closing "}\n" */
+		ea_sb_puts(&b, ",\"community_id\":\"");
+		ea_sb_puts(&b, id);
+		ea_sb_puts(&b, "\"}\n");
+	}
+	if (!b.oom)
+		fwrite(b.p, 1, b.len, f);
 }
 
 void ea_out_record(FILE *f, enum ea_out_format fmt, const struct ea_rec *r)
 {
 	if (fmt == EA_OUT_JSON)
-		ea_rec_print(f, true, r);
+		json_row(f, r);
 	else if (fmt == EA_OUT_CSV)
 		csv_row(f, r);
 	else

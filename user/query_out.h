@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Records as query prints them: a readable table (non-printable bytes as
- * \xNN), JSON lines (ea_rec_print: the keys of `run -j` with seq and chain)
- * or CSV (RFC 4180 quoting; a text cell that a spreadsheet would take for a
+ * \xNN), JSON lines (the keys of `run -j` with seq and chain, and a flow's
+ * community_id where it has one) or CSV (RFC 4180 quoting; a text cell that a spreadsheet would take for a
  * formula, starting with = + - @ or a tab or CR, gets a leading ').
  */
 #ifndef EA_QUERY_OUT_H
