@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "rec_test_util.h"
 #include "record.h"
 #include "sbuf.h"
 #include "util.h"
@@ -60,38 +61,6 @@ static void test_json_utf8(void **state)
 	expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	/* > U+10FFFF */
 }
 
-static void flow_record(struct ea_rec *r, const char *comm)
-{
-	ea_addr_t a;
-
-	memset(r, 0, sizeof(*r));
-	r->kind = EA_REC_FLOW_END;
-	r->ts_ns = 1764394200123456000ll;	/* 2025-11-29T05:30:00.123456Z */
-	r->start_ns = r->ts_ns - 2000000000ll;
-	snprintf(r->host, sizeof(r->host), "db-01");
-	r->verdict = EA_VERDICT_FLAGGED;
-	r->proto = EA_PROTO_TCP;
-	r->ip_proto = 6;
-	r->family = 4;
-	r->country = ea_cc_pack("US");
-	r->zone = EA_ZONE_ADEQUACY_PARTIAL;
-	ea_addr_parse("192.0.2.1", &a);
-	ea_addr_to_bytes(a, r->src);
-	ea_addr_parse("198.51.100.7", &a);
-	ea_addr_to_bytes(a, r->dst);
-	r->sport = 40000;
-	r->dport = 443;
-	r->pid = 42;
-	r->tid = 43;
-	r->uid = 1000;
-	r->bytes = 1500;
-	r->packets = 3;
-	snprintf(r->comm, sizeof(r->comm), "%s", comm);
-	snprintf(r->cgroup, sizeof(r->cgroup), "/eu.slice");
-	snprintf(r->labels, sizeof(r->labels), "eu-users,host");
-	snprintf(r->evidence, sizeof(r->evidence),
-		 "eu-users=file /srv/eu/.../a%%3Bb (inode 7);eu-users=cgroup /eu.slice;host=cgroup /");
-}
 
 static char *print(const struct ea_rec *r, bool json)
 {
@@ -115,7 +84,7 @@ static void test_flow_json_keys(void **state)
 	struct ea_rec r;
 	char *out;
 
-	flow_record(&r, "curl");
+	rt_flow_rec(&r, "curl");
 	out = print(&r, true);
 	expect_in(out, "{\"event\":\"flow_end\",\"ts\":\"2025-11-29T05:30:00.123456Z\",\"host\":\"db-01\"");
 	expect_in(out, "\"verdict\":\"flagged\",\"proto\":\"tcp\",\"family\":4,\"src\":\"192.0.2.1\","
@@ -136,7 +105,7 @@ static void test_hostile_comm(void **state)
 	struct ea_rec r;
 	char *out;
 
-	flow_record(&r, "a|b=c\\d]\"e\nf\t\xff");
+	rt_flow_rec(&r, "a|b=c\\d]\"e\nf\t\xff");
 	out = print(&r, true);
 	expect_in(out, "\"comm\":\"a|b=c\\\\d]\\\"e\\nf\\t\\ufffd\"");
 	assert_null(strchr(out, '\t'));
