@@ -3,7 +3,9 @@
  * libFuzzer target for the values the command line takes: the query and
  * report filters (--since, --country, --dst, --dport, ...), the times they
  * parse and verify's --anchor SEQ:CHAIN. The input is a list of lines; the
- * first byte of a line picks the parser, the rest is the argument. Besides
+ * first byte of a line picks the parser ('T' a time, 'V' an anchor, 'a' the
+ * first filter option, 'b' the second, ...; any other byte a filter too),
+ * the rest is the argument. Besides
  * memory errors it checks what a parse promises: a refusal says why, an
  * accepted time lies in the years the trail can hold.
  * Seeds: tests/fuzz/corpus/cli/.
@@ -61,17 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	for (line = text; line && *line; line = next) {
-		unsigned int pick = (unsigned char)line[0] % (EA_FILTER_NOPTS + 2);
+		unsigned char pick = (unsigned char)line[0];
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (pick == EA_FILTER_NOPTS)
+		if (pick == 'T')
 			time_line(line + 1);
-		else if (pick == EA_FILTER_NOPTS + 1)
+		else if (pick == 'V')
 			anchor_line(line + 1);
 		else
-			filter_line(&f, (int)pick, line + 1);
+			filter_line(&f, (pick - 'a' + 256) % EA_FILTER_NOPTS, line + 1);
 	}
 	ea_filter_free(&f);
 	free(text);
