@@ -653,8 +653,7 @@ static int parse_run_args(struct ea_agent *a, int argc, char **argv)
 	return 0;
 }
 
-/* Config, table and cgroup: everything that can be wrong before loading. */
-static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
+int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g)
 {
 	struct ea_err err = { { 0 } };
 	const char *cg;
@@ -686,6 +685,10 @@ static int prepare(struct ea_agent *a, const struct ea_global_opts *g)
 	if (ret) {
 		ea_log("cgroup %s: %s", cg, strerror(-ret));
 		return a->cgroup_arg ? EA_EXIT_USAGE : EA_EXIT_RUNTIME;
+	}
+	if (ea_labels_check(&a->cfg, a->cg_mount, &err) || ea_siem_check(&a->cfg, &err)) {
+		ea_log("%s", err.msg);
+		return EA_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -757,7 +760,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		free(a);
 		return EA_EXIT_USAGE;
 	}
-	ret = prepare(a, g);
+	ret = ea_agent_prepare(a, g);
 	if (!ret) {
 		ea_agent_init_context(a);
 		signal(SIGINT, on_signal);

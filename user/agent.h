@@ -85,6 +85,15 @@ struct ea_agent {
 
 int64_t ea_boot_to_real_ns(void);
 
+/*
+ * Everything that can be wrong before loading, as `run` and `check` see it:
+ * the configuration, the GeoIP data (the table built into table[0]), the
+ * machine's requirements, the cgroup to watch (and that enforce mode names
+ * it), the labels' cgroups and trees, the SIEM destinations' files. 0, or
+ * the exit code, the reason logged.
+ */
+struct ea_global_opts;
+int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g);
 void ea_agent_init_context(struct ea_agent *a);
 void ea_agent_reload(struct ea_agent *a);
 uint64_t ea_boot_ns(void);

@@ -18,6 +18,8 @@ struct ea_command {
 	const char *usage;	/* printed by --help */
 };
 
+int cmd_check(const struct ea_global_opts *g, int argc, char **argv);
+extern const char cmd_check_usage[];
 int cmd_classify(const struct ea_global_opts *g, int argc, char **argv);
 extern const char cmd_classify_usage[];
 int cmd_feed(const struct ea_global_opts *g, int argc, char **argv);

@@ -29,6 +29,22 @@ static int push_str(char ***v, size_t *n, const char *s)
 	return nv[*n] ? (int)(*n)++ : -ENOMEM;
 }
 
+/* A label's cgroup: its path under the mount and its id. */
+static int resolve_cgroup(const char *mnt, const char *path, char full[4096], uint64_t *id)
+{
+	int err = ea_cgroup_resolve(mnt, path, full, 4096);
+
+	return err ?: ea_cgroup_id(full, id);
+}
+
+/* A label's file tree: it must be a directory. */
+static int stat_tree(const char *path, struct stat *st)
+{
+	if (stat(path, st))
+		return -errno;
+	return S_ISDIR(st->st_mode) ? 0 : -ENOTDIR;
+}
+
 /* A cgroup given by two labels keeps one entry: its bits say which gave it. */
 static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path,
 		      uint64_t bit, struct ea_label_sources *src)
@@ -38,9 +54,7 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 	uint64_t id, *bits;
 	int fd = bpf_map__fd(skel->maps.cgroup_labels), idx, err;
 
-	err = ea_cgroup_resolve(mnt, path, full, sizeof(full));
-	if (!err)
-		err = ea_cgroup_id(full, &id);
+	err = resolve_cgroup(mnt, path, full, &id);
 	if (err)
 		return err;
 	if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.labels) {
@@ -97,12 +111,10 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 		    struct ea_label_sources *src, uint64_t *filter)
 {
 	struct stat st;
-	int idx, err;
+	int idx, err = stat_tree(path, &st);
 
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
+	if (err)
+		return err;
 	idx = push_str(&src->paths, &src->npaths, path);
 	if (idx < 0)
 		return idx;
@@ -143,6 +155,36 @@ static int load_label(struct egress_bpf *skel, const struct ea_label_cfg *l,
 	return err;
 }
 
+/* The error of label l's source bad: file, line, label, source and cause. */
+static void label_err(struct ea_err *err, const struct ea_config *cfg,
+		      const struct ea_label_cfg *l, const char *bad, int ret)
+{
+	ea_err_set(err, "%s:%u: [label %s] %s: %s", cfg->path ? cfg->path : "(config)", l->line,
+		   l->name, bad, strerror(-ret));
+}
+
+int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err)
+{
+	char full[4096];
+	struct stat st;
+	uint64_t id;
+	int ret = 0;
+
+	for (size_t i = 0; i < cfg->nlabels; i++) {
+		const struct ea_label_cfg *l = &cfg->labels[i];
+
+		for (size_t k = 0; k < l->cgroups.n && !ret; k++)
+			if ((ret = resolve_cgroup(cg_mount, l->cgroups.v[k], full, &id)))
+				label_err(err, cfg, l, l->cgroups.v[k], ret);
+		for (size_t k = 0; k < l->paths.n && !ret; k++)
+			if ((ret = stat_tree(l->paths.v[k], &st)))
+				label_err(err, cfg, l, l->paths.v[k], ret);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		   const char *cg_mount, struct ea_label_sources *src,
 		   struct ea_kern_config *k, struct ea_err *err)
@@ -167,9 +209,7 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 			k->path_label_set |= 1ull << i;
 		ret = load_label(skel, l, 1ull << i, cg_mount, src, filter, &bad);
 		if (ret)
-			ea_err_set(err, "%s:%u: [label %s] %s: %s",
-				   cfg->path ? cfg->path : "(config)", l->line, l->name,
-				   bad, strerror(-ret));
+			label_err(err, cfg, l, bad, ret);
 	}
 	if (!ret)
 		ret = write_filter(skel, filter);

@@ -22,6 +22,13 @@ struct ea_label_sources {
 };
 
 /*
+ * Whether every label's cgroups exist (under cg_mount) and every path is a
+ * directory, as ea_labels_load needs them, touching no map: 0, or -errno
+ * with err as ea_labels_load gives it.
+ */
+int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err);
+
+/*
  * Fill cgroup_labels, inode_labels and inode_filter from cfg and return in
  * *k the label bits of the kernel config (default, enforce, flags).
  * -errno with err naming the label, the line and the path on failure.

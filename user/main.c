@@ -13,6 +13,8 @@
 #include "util.h"
 
 static const struct ea_command commands[] = {
+	{ "check", cmd_check, "check a configuration as run would, loading nothing",
+	  cmd_check_usage },
 	{ "classify", cmd_classify, "show country, zone and verdict of addresses",
 	  cmd_classify_usage },
 	{ "feed", cmd_feed, "deliver an audit trail to the SIEM destinations",

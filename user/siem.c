@@ -573,18 +573,53 @@ static int feed_init(struct feed *d, struct ea_siem *s, const struct ea_siem_cfg
 	return 0;
 }
 
-/* Files the destination needs must be readable now, not at the first attempt. */
-static int check_files(struct feed *d, struct ea_err *err)
+/*
+ * Files the destination needs must be readable and load now (CA,
+ * certificate, the key matching it), not fail at every attempt to connect.
+ */
+static int check_dest_files(const char *name, const struct ea_siem_conn_cfg *cc,
+			    struct ea_err *err)
 {
-	const char *files[] = { d->ccfg.ca, d->ccfg.cert, d->ccfg.key };
+	const char *files[] = { cc->ca, cc->cert, cc->key };
 	const char *keys[] = { "ca", "cert", "key" };
+	struct ea_err why = { { 0 } };
+	int r;
 
 	for (int i = 0; i < 3; i++) {
 		if (files[i] && access(files[i], R_OK)) {
-			ea_err_set(err, "siem %s: %s %s: %s", d->name, keys[i], files[i],
-				   strerror(errno));
-			return -errno;
+			r = -errno;
+			ea_err_set(err, "siem %s: %s %s: %s", name, keys[i], files[i], strerror(-r));
+			return r;
 		}
+	}
+	r = ea_siem_tls_check(cc, &why);
+	if (r)
+		ea_err_set(err, "siem %s: %s", name, why.msg);
+	return r;
+}
+
+static int check_files(struct feed *d, struct ea_err *err)
+{
+	return check_dest_files(d->name, &d->ccfg, err);
+}
+
+int ea_siem_check(const struct ea_config *cfg, struct ea_err *err)
+{
+	for (size_t i = 0; i < cfg->nsiems; i++) {
+		const struct ea_siem_cfg *c = &cfg->siems[i];
+		struct ea_siem_conn_cfg cc = { .ca = c->ca, .cert = c->cert, .key = c->key,
+					       .has_fingerprint = c->has_fingerprint };
+		const char *why = "";
+		int r;
+
+		memcpy(cc.fingerprint, c->fingerprint, sizeof(cc.fingerprint));
+		if (ea_siem_target_parse(c->target, &cc.target, &why)) {
+			ea_err_set(err, "siem %s: target %s: %s", c->name, c->target, why);
+			return -EINVAL;
+		}
+		r = check_dest_files(c->name, &cc, err);
+		if (r)
+			return r;
 	}
 	return 0;
 }

@@ -48,6 +48,13 @@ struct ea_siem_stats {
 };
 
 /*
+ * What ea_siem_start checks of every [siem] of cfg before it starts, and
+ * nothing else: the target, and that the CA, certificate and key load.
+ * 0, or -errno with err naming the destination, the file and the reason.
+ */
+int ea_siem_check(const struct ea_config *cfg, struct ea_err *err);
+
+/*
  * Start a thread for every [siem] of cfg on the trail in trail_dir. The
  * configuration is copied. With no [siem] sections *s is NULL and 0 is
  * returned. 0, or -errno with err naming the destination and the reason.

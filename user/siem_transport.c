@@ -420,6 +420,18 @@ static int tls_ctx(struct ea_siem_conn *c, struct ea_err *err)
 	return 0;
 }
 
+int ea_siem_tls_check(const struct ea_siem_conn_cfg *cfg, struct ea_err *err)
+{
+	struct ea_siem_conn c = { .cfg = *cfg };
+	int r;
+
+	if (!cfg->ca && !cfg->cert && !cfg->key)
+		return 0;
+	r = tls_ctx(&c, err);
+	SSL_CTX_free(c.ctx);
+	return r;
+}
+
 /* SNI and the name (or address) the certificate must carry. */
 static int tls_peer_name(struct ea_siem_conn *c)
 {

@@ -64,6 +64,12 @@ const char *ea_siem_proto_name(int proto);
 /* "sha256:HEX" (64 digits, ':' between bytes allowed): 0 or -EINVAL. */
 int ea_siem_fingerprint_parse(const char *s, uint8_t fp[32]);
 
+/*
+ * Whether the CA, certificate and key of cfg (those given) load as a TLS
+ * connection would load them, the key matching the certificate: 0, or
+ * -errno and err naming the file.
+ */
+int ea_siem_tls_check(const struct ea_siem_conn_cfg *cfg, struct ea_err *err);
 /* Connect (and for TLS: handshake and verify). 0, or -errno and err. */
 int ea_siem_conn_open(struct ea_siem_conn **c, const struct ea_siem_conn_cfg *cfg,
 		      struct ea_err *err);

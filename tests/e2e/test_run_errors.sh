@@ -3,8 +3,10 @@
 #
 # `run` refuses clearly: not root (exit 1, one line naming root), a bad
 # configuration (exit 2, naming file and line), a cgroup that does not
-# exist (exit 2), and `status` with contradicting options (exit 2) or no
-# agent (exit 1). Each attempt names the test's own cgroup, so that even
+# exist (exit 2), a label tree that is not there or a SIEM CA that does
+# not load (exit 2), and `status` with contradicting options (exit 2) or no
+# agent (exit 1). `check` refuses the same with the same words, loading
+# nothing, and sums up a good configuration. Each attempt names the test's own cgroup, so that even
 # a run that wrongly started would watch nothing but it.
 . "$(dirname "$0")/lib.sh"
 
@@ -100,6 +102,88 @@ echo "status --prometheus, no agent: exit $rc: $err"
 printf '%s\n' "$err" | grep -q "no agent running: $E2E_TMP/no-agent/status.json" ||
 	fail "status without an agent: message does not name the status file"
 [ -s "$E2E_TMP/out" ] && fail "status without an agent printed metrics: $(cat "$E2E_TMP/out")"
+
+# 9. `check` refuses what run refuses, with the same exit code and message,
+# and so do both: a label tree that is not there, a SIEM CA that does not load
+printf '[geoip]\nfile = %s\n\n[label eu]\ncgroup = %s\npath = %s\n' \
+	"$pub/geo.csv" "$E2E_CG_REL" "$E2E_TMP/no-such-tree" >"$pub/tree.conf"
+echo "not a certificate" >"$pub/junk.pem"
+printf '[geoip]\nfile = %s\n[siem soc]\ntarget = tls://127.0.0.1:6514\nformat = cef\nca = %s\n' \
+	"$pub/geo.csv" "$pub/junk.pem" >"$pub/ca.conf"
+chmod 0644 "$pub"/*.conf "$pub/junk.pem"
+same_as_run()	# NAME RC PATTERN CONFIG [CHECK ARGS...]
+{
+	local name=$1 want=$2 pattern=$3 conf=$4 cmd
+
+	shift 4
+	for cmd in run check; do
+		if [ $cmd = run ]; then
+			try_run "$E2E_BIN" -c "$conf" run "$@" --state-dir "$E2E_TMP/state"
+		else
+			try_run "$E2E_BIN" -c "$conf" check "$@"
+		fi
+		echo "$cmd, $name: exit $rc: $err"
+		[ $rc -eq "$want" ] || fail "$cmd, $name: exit $rc, expected $want"
+		printf '%s\n' "$err" | grep -q -- "$pattern" ||
+			fail "$cmd, $name: message does not match '$pattern'"
+		[ -s "$E2E_TMP/out" ] && fail "$cmd, $name: printed $(cat "$E2E_TMP/out")"
+	done
+}
+same_as_run "bad config" 2 "$pub/bad.conf:3" "$pub/bad.conf" --cgroup "$E2E_CG"
+same_as_run "no cgroup" 2 "does-not-exist" "$pub/good.conf" --cgroup /does-not-exist
+same_as_run "enforce" 2 "explicitly" "$pub/enforce.conf"
+same_as_run "label tree" 2 "$pub/tree.conf:4: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
+	"$pub/tree.conf" --cgroup "$E2E_CG"
+same_as_run "SIEM CA" 2 "siem soc: ca $pub/junk.pem: .*no certificate" "$pub/ca.conf" --cgroup "$E2E_CG"
+try_run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$pub/egress-audit" -c "$pub/good.conf" check --cgroup "$E2E_CG"
+[ $rc -eq 1 ] && printf '%s\n' "$err" | grep -qi root || fail "check, not root: exit $rc: $err"
+
+# 10. `check` of a good configuration: what run would do, and nothing loaded
+mkdir "$E2E_TMP/tree"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$E2E_TMP/ca.key" -out "$E2E_TMP/ca.pem" -days 2 -subj "/CN=e2e CA" 2>/dev/null ||
+	e2e_fail "openssl: CA"
+cat >"$pub/full.conf" <<CONF
+[agent]
+mode = enforce
+log_dir = $E2E_TMP/log
+[geoip]
+file = $pub/geo.csv
+[label eu]
+cgroup = $E2E_CG_REL
+path = $E2E_TMP/tree
+mode = audit
+[siem soc]
+target = tls://127.0.0.1:6514
+format = cef
+ca = $E2E_TMP/ca.pem
+CONF
+try_run "$E2E_BIN" -c "$pub/full.conf" -j check --cgroup "$E2E_CG"
+[ $rc -eq 0 ] || fail "check of a good configuration: exit $rc: $err"
+/usr/bin/python3 - "$E2E_TMP/out" "$pub" "$E2E_CG" "$E2E_CG_REL" "$E2E_TMP" <<'PY' ||
+import json, sys
+out, pub, cg, rel, tmp = sys.argv[1:]
+c = json.load(open(out))
+want = {"config": pub + "/full.conf", "cgroup": cg, "mode": "enforce", "record": "flagged",
+        "labels": [{"name": "eu", "mode": "audit", "cgroups": [rel], "paths": [tmp + "/tree"]}],
+        "siem": [{"name": "soc", "target": "tls://127.0.0.1:6514", "format": "cef"}],
+        "log_dir": tmp + "/log"}
+for k, v in want.items():
+    assert c[k] == v, (k, c[k], v)
+g = c["geoip"]
+assert g["files"] == [pub + "/geo.csv"] and g["ranges"] > 0 and g["results"] > 0, g
+PY
+	fail "check -j: $(cat "$E2E_TMP/out")"
+[ -z "$(bpftool cgroup show "$E2E_CG" 2>&1)" ] ||
+	fail "check attached programs: $(bpftool cgroup show "$E2E_CG")"
+[ ! -e "$E2E_TMP/log" ] || fail "check made the trail's directory"
+try_run "$E2E_BIN" -c "$pub/full.conf" check --cgroup "$E2E_CG"
+for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
+	"^labels     eu: 1 cgroups, 1 trees, audit mode\$" \
+	"^siem       soc, tls://127.0.0.1:6514, cef\$" "^ok: run would start"; do
+	grep -q "$want" "$E2E_TMP/out" || fail "check: no line '$want' in $(cat "$E2E_TMP/out")"
+done
 
 [ $failed -eq 0 ] || e2e_fail "run errors: see above"
 echo "PASS: run errors"

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * egress-audit check: what `run` checks before it loads anything, and
+ * nothing more: the configuration, the GeoIP data, the machine, the cgroup,
+ * the labels' cgroups and trees, the SIEM destinations' files. Loads and
+ * attaches nothing, so that a configuration can be tried on the host it is
+ * for (config management, ExecStartPre) before the agent is restarted.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent.h"
+#include "commands.h"
+#include "siem_format.h"
+#include "util.h"
+
+const char cmd_check_usage[] =
+	"Usage: egress-audit check [-c CONFIG] [--cgroup PATH] [-j]\n\n"
+	"Check what run checks before it loads anything, without loading or\n"
+	"attaching: the configuration, every GeoIP file, the machine (root, kernel\n"
+	"BTF, cgroup v2), the cgroup to watch (and that enforce mode names it),\n"
+	"each label's cgroups and file trees, and the SIEM destinations (targets,\n"
+	"CA, certificate and key, which must load). Then a summary of what run\n"
+	"would do with it.\n\n"
+	"  -c, --config FILE  configuration (default: embedded defaults)\n"
+	"  --cgroup PATH      the cgroup run would be given\n"
+	"  -j, --json         the summary as one JSON object\n\n"
+	"Exit codes: 0 run would start, 1 the machine lacks what run needs or\n"
+	"[agent] cgroup does not exist, 2 bad usage, configuration or input (the\n"
+	"message names the file, the line and the problem).\n";
+
+static const char *label_mode(const struct ea_agent *a, const struct ea_label_cfg *l)
+{
+	return (l->has_mode ? l->mode : a->cfg.agent.mode) == EA_MODE_ENFORCE ? "enforce" : "audit";
+}
+
+static void json_strs(FILE *f, const char *key, const struct ea_str_vec *v)
+{
+	fprintf(f, "\"%s\":[", key);
+	for (size_t i = 0; i < v->n; i++) {
+		fputs(i ? "," : "", f);
+		ea_json_str(f, v->v[i]);
+	}
+	fputc(']', f);
+}
+
+static void print_json(const struct ea_agent *a)
+{
+	const struct ea_config *c = &a->cfg;
+	const struct ea_geo_table *t = &a->table[0];
+
+	fputs("{\"config\":", stdout);
+	if (c->path)
+		ea_json_str(stdout, c->path);
+	else
+		fputs("null", stdout);
+	fputs(",\"geoip\":{", stdout);
+	json_strs(stdout, "files", &c->geoip_files);
+	printf(",\"ranges\":%llu,\"intervals\":%zu,\"results\":%u},\"cgroup\":",
+	       (unsigned long long)t->geo_ranges, t->ivl.n, t->nresults);
+	ea_json_str(stdout, a->cg_path);
+	printf(",\"mode\":\"%s\",\"record\":\"%s\",\"labels\":[", ea_agent_mode_name(a),
+	       ea_agent_record_name(a));
+	for (size_t i = 0; i < c->nlabels; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		ea_json_str(stdout, c->labels[i].name);
+		printf(",\"mode\":\"%s\",", label_mode(a, &c->labels[i]));
+		json_strs(stdout, "cgroups", &c->labels[i].cgroups);
+		fputc(',', stdout);
+		json_strs(stdout, "paths", &c->labels[i].paths);
+		fputc('}', stdout);
+	}
+	fputs("],\"siem\":[", stdout);
+	for (size_t i = 0; i < c->nsiems; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		ea_json_str(stdout, c->siems[i].name);
+		fputs(",\"target\":", stdout);
+		ea_json_str(stdout, c->siems[i].target);
+		printf(",\"format\":\"%s\"}", ea_siem_fmt_name((int)c->siems[i].format));
+	}
+	fputs("],\"log_dir\":", stdout);
+	ea_json_str(stdout, c->agent.log_dir ? c->agent.log_dir : EA_DEFAULT_LOG_DIR);
+	fputs("}\n", stdout);
+}
+
+static void print_text(const struct ea_agent *a)
+{
+	const struct ea_config *c = &a->cfg;
+	const struct ea_geo_table *t = &a->table[0];
+
+	printf("config     %s\n", c->path ? c->path : "embedded defaults");
+	printf("geoip      %llu ranges from ", (unsigned long long)t->geo_ranges);
+	if (c->geoip_files.n)
+		for (size_t i = 0; i < c->geoip_files.n; i++)
+			printf("%s%s", i ? ", " : "", c->geoip_files.v[i]);
+	else
+		fputs("the shipped snapshot", stdout);
+	printf(": %zu intervals, %u results\n", t->ivl.n, t->nresults);
+	printf("watching   %s in %s mode, recording %s flows\n", a->cg_path,
+	       ea_agent_mode_name(a), ea_agent_record_name(a));
+	if (!c->nlabels)
+		puts("labels     none: every flow carries the label host");
+	for (size_t i = 0; i < c->nlabels; i++)
+		printf("%s %s: %zu cgroups, %zu trees, %s mode\n", i ? "          " : "labels    ",
+		       c->labels[i].name, c->labels[i].cgroups.n, c->labels[i].paths.n,
+		       label_mode(a, &c->labels[i]));
+	if (!c->nsiems)
+		puts("siem       none");
+	for (size_t i = 0; i < c->nsiems; i++)
+		printf("%s %s, %s, %s\n", i ? "          " : "siem      ", c->siems[i].name,
+		       c->siems[i].target, ea_siem_fmt_name((int)c->siems[i].format));
+	printf("trail      under %s\n", c->agent.log_dir ? c->agent.log_dir : EA_DEFAULT_LOG_DIR);
+	puts("ok: run would start with this configuration");
+}
+
+int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ 0 },
+	};
+	struct ea_agent *a = calloc(1, sizeof(*a));
+	int c, ret;
+
+	if (!a)
+		return EA_EXIT_RUNTIME;
+	a->cgroup_fd = -1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'g') {
+			fputs(cmd_check_usage, stderr);
+			free(a);
+			return EA_EXIT_USAGE;
+		}
+		a->cgroup_arg = optarg;
+	}
+	if (optind < argc) {
+		ea_log("check: unexpected argument '%s'", argv[optind]);
+		free(a);
+		return EA_EXIT_USAGE;
+	}
+	ret = ea_agent_prepare(a, g);
+	if (!ret && g->json)
+		print_json(a);
+	else if (!ret)
+		print_text(a);
+	ea_agent_free(a);
+	return ret;
+}
