@@ -29,15 +29,17 @@ void ea_html_str(FILE *f, const char *s)
 	static const char *const refs[] = { ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
 					    ['"'] = "&quot;", ['\''] = "&#39;" };
 
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
+		size_t n = c < 0x80 ? 1 : ea_utf8_valid_len((const unsigned char *)s);
 
 		if (c < sizeof(refs) / sizeof(refs[0]) && refs[c])
 			fputs(refs[c], f);
-		else if (c < 0x20 || c == 0x7f)
-			fputs("&#xfffd;", f);
+		else if (!n || c < 0x20 || c == 0x7f)
+			fputs("&#xfffd;", f);	/* a control or a byte of no character */
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 }
 

@@ -32,7 +32,8 @@ struct ea_report_page {
 /* Write the page to path (0600, replaced atomically). 0 or -errno. */
 int ea_report_html(const char *path, const struct ea_report_page *pg);
 
-/* s with & < > " ' as character references. */
+/* s with & < > " ' as character references, controls and bytes of no
+ * UTF-8 character as U+FFFD. */
 void ea_html_str(FILE *f, const char *s);
 
 #endif /* EA_REPORT_HTML_H */

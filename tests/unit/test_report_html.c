@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of `report --html` (user/report_html.c): the escape of every
+ * name (markup, quotes, controls, bytes of no UTF-8 character), and a
+ * whole page made by the command from a trail of hostile names, in which
+ * every '<' must open one of the page's own elements, the names must
+ * appear escaped, and every byte must be valid UTF-8.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "rec_test_util.h"
+#include "report_html.h"
+#include "trail_test_util.h"
+#include "util.h"
+
+static char *escaped(const char *in)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ea_html_str(f, in);
+	fclose(f);
+	return buf;
+}
+
+static void expect_escape(const char *in, const char *want)
+{
+	char *got = escaped(in);
+
+	if (strcmp(got, want))
+		fail_msg("html of %s: got %s want %s", in, got, want);
+	free(got);
+}
+
+static void test_html_str(void **state)
+{
+	(void)state;
+	expect_escape("plain /x.slice", "plain /x.slice");
+	expect_escape("<script>a&b</script>", "&lt;script&gt;a&amp;b&lt;/script&gt;");
+	expect_escape("\"'", "&quot;&#39;");
+	expect_escape("a\nb\x1b\x7f", "a&#xfffd;b&#xfffd;&#xfffd;");
+	expect_escape("caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac");
+	expect_escape("\xff<\xc3", "&#xfffd;&lt;&#xfffd;");
+	expect_escape("\xed\xa0\x80", "&#xfffd;&#xfffd;&#xfffd;");	/* a surrogate */
+}
+
+/* The elements the page is made of: nothing else may open with '<'. */
+static const char *const elements[] = {
+	"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1", "h2", "p",
+	"table", "thead", "tbody", "tr", "th", "td", "svg", "rect", "text", "g", "line",
+	"polyline", "path", "circle", "span", "div", "small", "b", "code", "ul", "li",
+};
+
+static void check_tags(const char *page)
+{
+	for (const char *p = strchr(page, '<'); p; p = strchr(p + 1, '<')) {
+		const char *name = p + 1 + (p[1] == '/');
+		size_t n = 0, i;
+
+		while (isalnum((unsigned char)name[n]) || name[n] == '!' || name[n] == '-')
+			n++;
+		for (i = 0; i < sizeof(elements) / sizeof(elements[0]); i++)
+			if (strlen(elements[i]) == n && !strncmp(elements[i], name, n))
+				break;
+		if (i == sizeof(elements) / sizeof(elements[0]))
+			fail_msg("an element the page does not make: %.40s", p);
+	}
+}
+
+static void check_utf8(const char *page)
+{
+	for (const unsigned char *u = (const unsigned char *)page; *u;) {
+		size_t n = *u < 0x80 ? 1 : ea_utf8_valid_len(u);
+
+		if (!n)
+			fail_msg("not UTF-8 at byte %zu", (size_t)(u - (const unsigned char *)page));
+		u += n;
+	}
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* A trail of flows whose names would be markup, and the page report makes of it. */
+static void test_hostile_page(void **state)
+{
+	static const char *const names[] = {
+		"<script>x", "<img src=y>", "a\"b'c&d", "\xff\xfe<b>", "</td><td>",
+	};
+	char *dir = tt_tmpdir(), html[600], *page;
+	struct ea_rec *r = malloc(sizeof(*r));
+	struct ea_global_opts g = { 0 };
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+
+	(void)state;
+	tt_opts(&o, dir);
+	if (ea_trail_open(&t, &o, &err))
+		fail_msg("open: %s", err.msg);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rt_flow_rec(r, names[i]);
+		r->ts_ns = TT_START_NS + (int64_t)i * 1000000000;
+		r->start_ns = r->ts_ns;
+		r->sport = (uint16_t)(40000 + i);
+		snprintf(r->labels, sizeof(r->labels), "%s", names[i]);
+		snprintf(r->cgroup, sizeof(r->cgroup), "/x/%s", names[i]);
+		assert_int_equal(ea_trail_append(t, r), 0);
+	}
+	assert_int_equal(ea_trail_close(t), 0);
+
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	for (int by = 0; by < 2; by++) {
+		char *argv[] = { "report", "--log-dir", dir, "--by", by ? "label,comm" : "comm",
+				 "--html", html, NULL };
+
+		optind = 1;
+		assert_int_equal(cmd_report(&g, 7, argv), 0);
+		page = read_file(html);
+		check_tags(page);
+		check_utf8(page);
+		assert_non_null(strstr(page, "&lt;script&gt;x"));
+		assert_non_null(strstr(page, "&lt;img src=y&gt;"));
+		assert_non_null(strstr(page, "&lt;/td&gt;&lt;td&gt;"));
+		assert_non_null(strstr(page, "&#xfffd;&#xfffd;&lt;b&gt;"));
+		assert_null(strstr(page, "<script"));
+		free(page);
+	}
+	free(r);
+	tt_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_str),
+		cmocka_unit_test(test_hostile_page),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
