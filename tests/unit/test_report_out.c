@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of `report --html` (user/report_html.c): the escape of every
- * name (markup, quotes, controls, bytes of no UTF-8 character), and a
- * whole page made by the command from a trail of hostile names, in which
- * every '<' must open one of the page's own elements, the names must
- * appear escaped, and every byte must be valid UTF-8.
+ * Unit tests of report's output (user/report_html.c, user/cmd_report.c):
+ * the HTML escape of every name (markup, quotes, controls, bytes of no
+ * UTF-8 character); a whole page made by the command from a trail of
+ * hostile names, in which every '<' must open one of the page's own
+ * elements, the names must appear escaped, and every byte must be valid
+ * UTF-8; and the same trail's groups as JSON lines and CSV, line by line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "rec_test_util.h"
@@ -107,20 +109,18 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-/* A trail of flows whose names would be markup, and the page report makes of it. */
-static void test_hostile_page(void **state)
+static const char *const names[] = {
+	"<script>x", "<img src=y>", "a\"b'c&d", "\xff\xfe<b>", "</td><td>",
+};
+
+/* A trail in dir of one flow a name, each name its comm, labels and cgroup. */
+static void hostile_trail(const char *dir)
 {
-	static const char *const names[] = {
-		"<script>x", "<img src=y>", "a\"b'c&d", "\xff\xfe<b>", "</td><td>",
-	};
-	char *dir = tt_tmpdir(), html[600], *page;
 	struct ea_rec *r = malloc(sizeof(*r));
-	struct ea_global_opts g = { 0 };
 	struct ea_err err = { { 0 } };
 	struct ea_trail_opts o;
 	struct ea_trail *t;
 
-	(void)state;
 	tt_opts(&o, dir);
 	if (ea_trail_open(&t, &o, &err))
 		fail_msg("open: %s", err.msg);
@@ -134,7 +134,17 @@ static void test_hostile_page(void **state)
 		assert_int_equal(ea_trail_append(t, r), 0);
 	}
 	assert_int_equal(ea_trail_close(t), 0);
+	free(r);
+}
 
+/* The page report makes of the hostile trail, by one key and by two. */
+static void test_hostile_page(void **state)
+{
+	char *dir = tt_tmpdir(), html[600], *page;
+	struct ea_global_opts g = { 0 };
+
+	(void)state;
+	hostile_trail(dir);
 	snprintf(html, sizeof(html), "%s/report.html", dir);
 	for (int by = 0; by < 2; by++) {
 		char *argv[] = { "report", "--log-dir", dir, "--by", by ? "label,comm" : "comm",
@@ -152,7 +162,70 @@ static void test_hostile_page(void **state)
 		assert_null(strstr(page, "<script"));
 		free(page);
 	}
-	free(r);
+	tt_rmdir(dir);
+}
+
+/* What report prints on standard output with args, in a string. */
+static char *report_stdout(const struct ea_global_opts *g, char **argv, int argc)
+{
+	char path[] = "/tmp/ea-report-out.XXXXXX", *out;
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	optind = 1;
+	assert_int_equal(cmd_report(g, argc, argv), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(fd);
+	out = read_file(path);
+	unlink(path);
+	return out;
+}
+
+static void expect_lines(const char *out, const char *const *want, size_t n)
+{
+	size_t lines = 0;
+
+	for (const char *p = out; *p; p = strchr(p, '\n') + 1)
+		lines++;
+	if (lines != n)
+		fail_msg("%zu lines, want %zu: %s", lines, n, out);
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(out, want[i]))
+			fail_msg("no line %s in %s", want[i], out);
+}
+
+/* Groups of the hostile trail as JSON lines and as CSV: escaped per format. */
+static void test_hostile_groups(void **state)
+{
+	static const char *const json[] = {
+		"{\"comm\":\"<script>x\",\"flows\":1,\"bytes\":1500,\"packets\":3}\n",
+		"{\"comm\":\"<img src=y>\",\"flows\":1,\"bytes\":1500,\"packets\":3}\n",
+		"{\"comm\":\"a\\\"b'c&d\",\"flows\":1,\"bytes\":1500,\"packets\":3}\n",
+		"{\"comm\":\"\\ufffd\\ufffd<b>\",\"flows\":1,\"bytes\":1500,\"packets\":3}\n",
+		"{\"comm\":\"</td><td>\",\"flows\":1,\"bytes\":1500,\"packets\":3}\n",
+	};
+	static const char *const csv[] = {
+		"comm,flows,bytes,packets\n", "<script>x,1,1500,3\n", "<img src=y>,1,1500,3\n",
+		"\"a\"\"b'c&d\",1,1500,3\n", "\xff\xfe<b>,1,1500,3\n", "</td><td>,1,1500,3\n",
+	};
+	struct ea_global_opts g = { .json = true };
+	char *dir = tt_tmpdir(), *out;
+	char *argv[] = { "report", "--log-dir", dir, "--by", "comm", NULL, NULL };
+
+	(void)state;
+	hostile_trail(dir);
+	out = report_stdout(&g, argv, 5);
+	expect_lines(out, json, sizeof(json) / sizeof(json[0]));
+	free(out);
+	g.json = false;
+	argv[5] = "--csv";
+	out = report_stdout(&g, argv, 6);
+	expect_lines(out, csv, sizeof(csv) / sizeof(csv[0]));
+	free(out);
 	tt_rmdir(dir);
 }
 
@@ -161,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_str),
 		cmocka_unit_test(test_hostile_page),
+		cmocka_unit_test(test_hostile_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
