@@ -51,6 +51,55 @@ static uint64_t detail_u64(const char *detail, const char *key)
 	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
+/*
+ * The quoted value after prefix at *p, of the characters in set, into out
+ * (at most len - 1 of them); *p moves past its closing quote. False when
+ * the text is not so.
+ */
+static bool take_quoted(const char **p, const char *prefix, const char *set, char *out,
+			size_t len)
+{
+	size_t n;
+
+	if (strncmp(*p, prefix, strlen(prefix)))
+		return false;
+	*p += strlen(prefix);
+	n = strspn(*p, set);
+	if (!n || n >= len || (*p)[n] != '"')
+		return false;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n + 1;
+	return true;
+}
+
+/*
+ * The build an agent_start names, as the agent writes its detail: version
+ * first, then the commit (older agents: none). A detail that does not open
+ * so names no build: a path in it cannot pass for one.
+ */
+static void add_build(struct ea_report_gaps *g, const char *detail)
+{
+	char version[24], commit[24], build[EA_REPORT_BUILD_LEN];
+	const char *p = detail;
+
+	if (!take_quoted(&p, "{\"version\":\"", "0123456789.abcdefghijklmnopqrstuvwxyz-+",
+			 version, sizeof(version)))
+		return;
+	if (take_quoted(&p, ",\"commit\":\"", "0123456789abcdef-dirty", commit, sizeof(commit)))
+		snprintf(build, sizeof(build), "%s (commit %s)", version, commit);
+	else
+		snprintf(build, sizeof(build), "%s", version);
+	for (size_t i = 0; i < g->nbuilds; i++)
+		if (!strcmp(g->builds[i], build))
+			return;
+	if (g->nbuilds == EA_REPORT_BUILDS) {
+		g->other_builds++;
+		return;
+	}
+	memcpy(g->builds[g->nbuilds++], build, sizeof(build));
+}
+
 void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 {
 	switch (r->kind) {
@@ -68,6 +117,7 @@ void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 		break;
 	case EA_REC_AGENT_START:
 		g->starts++;
+		add_build(g, r->detail);
 		break;
 	case EA_REC_AGENT_STOP:
 		g->stops++;

@@ -42,13 +42,20 @@ struct ea_report;
  * flood limit), records the trail could not take (gap records), tamper
  * findings, and the agent's starts and stops.
  */
+#define EA_REPORT_BUILDS	8
+#define EA_REPORT_BUILD_LEN	64
+
 struct ea_report_gaps {
 	uint64_t lost_ring, lost_refused;	/* events */
 	uint64_t unwritten;			/* records, from gap records */
 	uint64_t tampers, starts, stops;	/* records */
+	/* the builds that started in the window: "0.1.0 (commit 0123abcd4567)" */
+	char builds[EA_REPORT_BUILDS][EA_REPORT_BUILD_LEN];
+	size_t nbuilds;
+	uint64_t other_builds;			/* starts of builds past those */
 };
 
-/* Count r into g when it is one of those records. */
+/* Count r into g when it is one of those records (an agent_start's build too). */
 void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r);
 
 const char *ea_report_key_name(enum ea_report_key k);

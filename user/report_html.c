@@ -254,6 +254,16 @@ static void gaps_section(FILE *f, const struct ea_report_gaps *g)
 	gap_row(f, "agent starts", g->starts, false);
 	gap_row(f, "agent stops", g->stops, false);
 	fputs("</table>\n", f);
+	if (!g->nbuilds)
+		return;
+	fputs("<p>Agents started in this window:", f);
+	for (size_t i = 0; i < g->nbuilds; i++) {
+		fputs(i ? ", egress-audit " : " egress-audit ", f);
+		ea_html_str(f, g->builds[i]);
+	}
+	if (g->other_builds)
+		fprintf(f, " and %llu starts of other builds", (unsigned long long)g->other_builds);
+	fputs("</p>\n", f);
 }
 
 static void write_page(FILE *f, const struct ea_report_page *pg)

@@ -68,8 +68,12 @@ grep -q '"event":"config".*"reload":"applied".*"flood_limit":0}' "$E2E_TMP/recor
 	e2e_fail "report"
 "$E2E_BIN" report --log-dir "$E2E_TMP/trail" --html "$E2E_TMP/report.html" ||
 	e2e_fail "report --html"
-python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/report.txt" "$E2E_TMP/report.html" <<'PY' ||
+"$E2E_BIN" version -j >"$E2E_TMP/version.json" || e2e_fail "version"
+python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/report.txt" "$E2E_TMP/report.html" \
+	"$E2E_TMP/version.json" <<'PY' ||
 import json, sys
+v = json.load(open(sys.argv[4]))
+build = "egress-audit " + v["version"] + (f" (commit {v['commit']})" if v["commit"] else "")
 records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 lost = [r for r in records if r["event"] == "lost"]
 refused = sum(r["count"] for r in lost if "detail" in r)
@@ -79,12 +83,16 @@ stops = sum(r["event"] == "agent_stop" for r in records)
 want = (f"missing from the trail in this window: {ring + refused} events lost ({ring} ring "
         f"buffer full, {refused} refused by the flood limit), 0 records not written; "
         f"0 tamper records, {starts} agent starts, {stops} agent stops")
-got = open(sys.argv[2], encoding="utf-8").read().splitlines()[-1]
+agents, got = open(sys.argv[2], encoding="utf-8").read().splitlines()[-2:]
+print(agents)
 print(got)
 html = open(sys.argv[3], encoding="utf-8").read()
 cell = f'refused by the flood limit</td><td class="n bad">{refused}</td>'
-ok = got == want and refused > 0 and ring > 0 and starts == stops == 1 and cell in html
-sys.exit(0 if ok else f"FAIL: report says\n  {got}\nexpected\n  {want}\n(html cell: {cell in html})")
+para = f"<p>Agents started in this window: {build}</p>"
+ok = got == want and refused > 0 and ring > 0 and starts == stops == 1 and cell in html and \
+    agents == f"agents started in this window: {build}" and para in html
+sys.exit(0 if ok else f"FAIL: report says\n  {agents}\n  {got}\nexpected\n  {build}\n  {want}\n"
+         f"(html cell: {cell in html}, builds: {para in html})")
 PY
 	e2e_fail "report's missing line"
 echo "PASS: flood"

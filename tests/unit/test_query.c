@@ -639,7 +639,14 @@ static void test_report_gaps(void **state)
 		{ EA_REC_TAMPER, 0, "{}" },
 		{ EA_REC_AGENT_START, 0, "{}" },
 		{ EA_REC_AGENT_STOP, 0, "{}" },
-		{ EA_REC_AGENT_START, 0, "{}" },
+		{ EA_REC_AGENT_START, 0, "{\"version\":\"0.1.0\",\"commit\":\"0123456789ab\","
+					 "\"config\":null}" },
+		{ EA_REC_AGENT_START, 0, "{\"version\":\"0.1.0\",\"commit\":\"0123456789ab\"}" },
+		{ EA_REC_AGENT_START, 0, "{\"version\":\"0.1\",\"config\":\"/etc/x\"}" },
+		/* a build spelt by a path, or by a version that is not one, is none */
+		{ EA_REC_AGENT_START, 0, "{\"config\":\"{\\\"version\\\":\\\"9.9\\\"\"}" },
+		{ EA_REC_AGENT_START, 0, "{\"version\":\"<b>\",\"commit\":\"x\"}" },
+		{ EA_REC_AGENT_START, 0, "{\"version\":\"0.2.0\",\"commit\":\"<b>\"}" },
 		{ EA_REC_FLOW_START, 3, "" },
 		{ EA_REC_HEARTBEAT, 4, "{\"records\":99}" },
 	};
@@ -659,8 +666,24 @@ static void test_report_gaps(void **state)
 	assert_int_equal(g.lost_refused, 7);
 	assert_int_equal(g.unwritten, 12);
 	assert_int_equal(g.tampers, 1);
-	assert_int_equal(g.starts, 2);
+	assert_int_equal(g.starts, 7);
 	assert_int_equal(g.stops, 1);	/* flow and heartbeat records count nowhere */
+	assert_int_equal(g.nbuilds, 3);
+	assert_string_equal(g.builds[0], "0.1.0 (commit 0123456789ab)");
+	assert_string_equal(g.builds[1], "0.1");
+	assert_string_equal(g.builds[2], "0.2.0");
+	assert_int_equal(g.other_builds, 0);
+
+	/* past EA_REPORT_BUILDS builds, the starts are counted */
+	memset(&g, 0, sizeof(g));
+	for (int i = 0; i < EA_REPORT_BUILDS + 2; i++) {
+		memset(r, 0, sizeof(*r));
+		r->kind = EA_REC_AGENT_START;
+		snprintf(r->detail, sizeof(r->detail), "{\"version\":\"1.%d\"}", i);
+		ea_report_gaps_add(&g, r);
+	}
+	assert_int_equal(g.nbuilds, EA_REPORT_BUILDS);
+	assert_int_equal(g.other_builds, 2);
 	free(r);
 }
 
