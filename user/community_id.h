@@ -19,8 +19,10 @@
 /*
  * The Community ID of the tuple as given: addresses of len 4 or 16 bytes
  * in network order, ports in host order (hashed when with_ports; for ICMP
- * the caller passes type and counterpart). The two directions of a flow
- * give the same ID. Returns false only if the digest fails.
+ * messages that have a reply the caller passes type and counterpart type,
+ * one-way ICMP messages, which the specification leaves unordered, are
+ * not for this function). The two directions of a flow give the same ID.
+ * Returns false only if the digest fails.
  */
 bool ea_community_id_tuple(uint16_t seed, const uint8_t *saddr, const uint8_t *daddr,
 			   unsigned int len, uint8_t ip_proto, bool with_ports, uint16_t sport,
