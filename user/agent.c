@@ -742,6 +742,19 @@ static int start(struct ea_agent *a)
 
 static char out_buf[1 << 16];
 
+/*
+ * Whether standard output is the null device (the service's StandardOutput=
+ * null): then the copy of the records is not made at all, which spares
+ * formatting every record for nobody.
+ */
+static bool stdout_discarded(void)
+{
+	struct stat st, null;
+
+	return !fstat(STDOUT_FILENO, &st) && S_ISCHR(st.st_mode) && !stat("/dev/null", &null) &&
+	       S_ISCHR(null.st_mode) && st.st_rdev == null.st_rdev;
+}
+
 int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 {
 	struct ea_agent *a = calloc(1, sizeof(*a));
@@ -753,6 +766,7 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	a->out = stdout;
+	a->out_lost = stdout_discarded();
 	a->json = g->json;
 	a->cgroup_fd = -1;
 	a->state_dir = "/run/egress-audit";
@@ -761,6 +775,9 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		return EA_EXIT_USAGE;
 	}
 	ret = ea_agent_prepare(a, g);
+	if (!ret && a->out_lost)
+		ea_log("standard output is the null device: records go to the audit trail "
+		       "and the SIEM feed only");
 	if (!ret) {
 		ea_agent_init_context(a);
 		signal(SIGINT, on_signal);

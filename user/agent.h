@@ -62,7 +62,7 @@ struct ea_agent {
 	bool pinned;
 
 	FILE *out;
-	bool out_lost;		/* its reader went away: printing stopped */
+	bool out_lost;		/* no printing: stdout is /dev/null, or its reader went away */
 	bool json;
 	char host[256];
 	struct ea_wallclock clock;	/* the wall clock's offset and steps */
