@@ -101,10 +101,13 @@ static void print_text(const struct ea_agent *a)
 	       ea_agent_mode_name(a), ea_agent_record_name(a));
 	if (!c->nlabels)
 		puts("labels     none: every flow carries the label host");
-	for (size_t i = 0; i < c->nlabels; i++)
-		printf("%s %s: %zu cgroups, %zu trees, %s mode\n", i ? "          " : "labels    ",
-		       c->labels[i].name, c->labels[i].cgroups.n, c->labels[i].paths.n,
+	for (size_t i = 0; i < c->nlabels; i++) {
+		size_t ncg = c->labels[i].cgroups.n, ntree = c->labels[i].paths.n;
+
+		printf("%s %s: %zu cgroup%s, %zu tree%s, %s mode\n", i ? "          " : "labels    ",
+		       c->labels[i].name, ncg, ncg == 1 ? "" : "s", ntree, ntree == 1 ? "" : "s",
 		       label_mode(a, &c->labels[i]));
+	}
 	if (!c->nsiems)
 		puts("siem       none");
 	for (size_t i = 0; i < c->nsiems; i++)

@@ -180,7 +180,7 @@ PY
 [ ! -e "$E2E_TMP/log" ] || fail "check made the trail's directory"
 try_run "$E2E_BIN" -c "$pub/full.conf" check --cgroup "$E2E_CG"
 for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
-	"^labels     eu: 1 cgroups, 1 trees, audit mode\$" \
+	"^labels     eu: 1 cgroup, 1 tree, audit mode\$" \
 	"^siem       soc, tls://127.0.0.1:6514, cef\$" "^ok: run would start"; do
 	grep -q "$want" "$E2E_TMP/out" || fail "check: no line '$want' in $(cat "$E2E_TMP/out")"
 done
