@@ -24,6 +24,7 @@
 #include "report_html.h"
 #include "trail_test_util.h"
 #include "util.h"
+#include "version.h"
 
 static char *escaped(const char *in)
 {
@@ -140,7 +141,7 @@ static void hostile_trail(const char *dir)
 /* The page report makes of the hostile trail, by one key and by two. */
 static void test_hostile_page(void **state)
 {
-	char *dir = tt_tmpdir(), html[600], *page;
+	char *dir = tt_tmpdir(), html[600], made[128], *page;
 	struct ea_global_opts g = { 0 };
 
 	(void)state;
@@ -160,6 +161,9 @@ static void test_hostile_page(void **state)
 		assert_non_null(strstr(page, "&lt;/td&gt;&lt;td&gt;"));
 		assert_non_null(strstr(page, "&#xfffd;&#xfffd;&lt;b&gt;"));
 		assert_null(strstr(page, "<script"));
+		snprintf(made, sizeof(made), " by egress-audit %s%s%s from 1 trail(s)", ea_version(),
+			 ea_commit()[0] ? " commit " : "", ea_commit());
+		assert_non_null(strstr(page, made));
 		free(page);
 	}
 	tt_rmdir(dir);
