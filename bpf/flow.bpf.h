@@ -220,7 +220,7 @@ static __always_inline bool flood_refused(const struct ea_owner *o, __u8 type,
 		return false;
 	}
 	kind = type - EA_EV_FLOW_START;
-	if (kind < 3)
+	if (kind < EA_EV_KINDS)
 		__sync_fetch_and_add(&fl->refused[kind], 1);
 	count(EA_CNT_FLOOD_START + kind);
 	return true;

@@ -191,6 +191,8 @@ enum ea_event_type {
 	EA_EV_FLOW_END = 3,
 	EA_EV_MAX = 4,
 };
+/* Kinds of flow event, for arrays indexed by type - EA_EV_FLOW_START. */
+#define EA_EV_KINDS	(EA_EV_MAX - EA_EV_FLOW_START)
 
 /* Where a flow was seen. */
 enum ea_origin {
@@ -332,7 +334,7 @@ struct ea_flood {
 	__u64 window_ns;	/* CLOCK_BOOTTIME start of the window */
 	__u32 events;		/* added under pressure in the window */
 	__u32 reserved;
-	__u64 refused[3];
+	__u64 refused[EA_EV_KINDS];
 	char comm[EA_COMM_LEN];	/* the process's name when the entry was made */
 };
 #define EA_FLOOD_ENTRIES	1024

@@ -141,7 +141,7 @@ static bool wants_enforce(const struct ea_config *cfg)
 	if (cfg->agent.mode == EA_MODE_ENFORCE)
 		return true;
 	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (cfg->labels[i].has_mode && cfg->labels[i].mode == EA_MODE_ENFORCE)
+		if (ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
 			return true;
 	return false;
 }
@@ -504,13 +504,21 @@ static const char *event_what(int k)
 	return ea_rec_kind_name(EA_REC_FLOW_START + k);
 }
 
+static bool any_refused(const struct ea_flood *fl)
+{
+	for (int k = 0; k < EA_EV_KINDS; k++)
+		if (fl->refused[k])
+			return true;
+	return false;
+}
+
 /*
  * The processes the flood limit refused events of, since the last look:
  * a lost record per process and kind. An entry is taken out of the map
  * as it is read (its process starts a new window); named[] sums what the
  * records name.
  */
-static void report_flooders(struct ea_agent *a, uint64_t named[3])
+static void report_flooders(struct ea_agent *a, uint64_t named[EA_EV_KINDS])
 {
 	int fd = bpf_map__fd(a->skel->maps.floods);
 	uint32_t key, next, *prev = NULL;
@@ -519,13 +527,12 @@ static void report_flooders(struct ea_agent *a, uint64_t named[3])
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &fl) ||
-		    !(fl.refused[0] | fl.refused[1] | fl.refused[2]))
+		if (bpf_map_lookup_elem(fd, &key, &fl) || !any_refused(&fl))
 			continue;
 		/* the value as it was taken out: nothing counted in between is missed */
 		if (bpf_map_lookup_and_delete_elem(fd, &key, &fl))
 			continue;
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < EA_EV_KINDS; k++) {
 			if (!fl.refused[k])
 				continue;
 			ea_agent_emit_refused(a, event_what(k), fl.refused[k], key,
@@ -543,14 +550,13 @@ static void report_flooders(struct ea_agent *a, uint64_t named[3])
  */
 static void report_refused(struct ea_agent *a, const uint64_t now[EA_CNT_MAX])
 {
-	uint64_t named[3] = { 0 };
+	uint64_t named[EA_EV_KINDS] = { 0 };
 
-	if (now[EA_CNT_FLOOD_START] == a->lost_seen[EA_CNT_FLOOD_START] &&
-	    now[EA_CNT_FLOOD_UPDATE] == a->lost_seen[EA_CNT_FLOOD_UPDATE] &&
-	    now[EA_CNT_FLOOD_END] == a->lost_seen[EA_CNT_FLOOD_END])
-		return;
+	if (!memcmp(&now[EA_CNT_FLOOD_START], &a->lost_seen[EA_CNT_FLOOD_START],
+		    EA_EV_KINDS * sizeof(now[0])))
+		return;	/* nothing refused since the last look */
 	report_flooders(a, named);
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < EA_EV_KINDS; k++) {
 		uint64_t total = now[EA_CNT_FLOOD_START + k];
 		uint64_t known;
 

@@ -69,8 +69,8 @@ struct ea_agent {
 	int64_t started_real_ns;
 	struct ea_cgroup_names *cg_names;
 	uint64_t lost_seen[EA_CNT_MAX];
-	uint64_t flood_named[3];	/* refused events recorded with their process */
-	uint64_t flood_unnamed[3];	/* and without (its entry gone before it was read) */
+	uint64_t flood_named[EA_EV_KINDS];	/* refused events recorded with their process */
+	uint64_t flood_unnamed[EA_EV_KINDS];	/* and without (its entry gone before it was read) */
 	uint64_t records, bad_events;
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */

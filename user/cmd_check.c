@@ -32,7 +32,7 @@ const char cmd_check_usage[] =
 
 static const char *label_mode(const struct ea_agent *a, const struct ea_label_cfg *l)
 {
-	return (l->has_mode ? l->mode : a->cfg.agent.mode) == EA_MODE_ENFORCE ? "enforce" : "audit";
+	return ea_label_mode(&a->cfg, l) == EA_MODE_ENFORCE ? "enforce" : "audit";
 }
 
 static void json_strs(FILE *f, const char *key, const struct ea_str_vec *v)

@@ -170,14 +170,10 @@ static int scan_all(struct report_args *ra, char **trails, size_t n)
 /* Below the table: the builds that wrote the window, and what the groups may be missing. */
 static void print_gaps(const struct ea_report_gaps *g)
 {
-	if (g->nbuilds) {
-		printf("\nagents started in this window:");
-		for (size_t i = 0; i < g->nbuilds; i++)
-			printf("%s egress-audit %s", i ? "," : "", g->builds[i]);
-		if (g->other_builds)
-			printf(" and %llu starts of other builds", (unsigned long long)g->other_builds);
-		putchar('\n');
-	}
+	char builds[EA_REPORT_BUILDS_STRLEN];
+
+	if (g->nbuilds)
+		printf("\nagents started in this window: %s\n", ea_report_builds_str(g, builds));
 	printf("%smissing from the trail in this window: %llu events lost (%llu ring buffer "
 	       "full, %llu refused by the flood limit), %llu records not written; "
 	       "%llu tamper records, %llu agent starts, %llu agent stops\n", g->nbuilds ? "" : "\n",

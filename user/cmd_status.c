@@ -242,7 +242,7 @@ static void prom_event_family(struct ea_sbuf *b, const struct status *s, const c
 			      const char *help, uint32_t first)
 {
 	ea_prom_family(b, name, EA_PROM_COUNTER, help);
-	for (uint32_t i = 0; i < 3; i++)
+	for (uint32_t i = 0; i < EA_EV_KINDS; i++)
 		ea_prom_u64(b, name,
 			    (const char *[]){ "what", ea_rec_kind_name(EA_REC_FLOW_START + i), NULL },
 			    s->counters[first + i]);

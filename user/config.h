@@ -132,6 +132,8 @@ struct ea_config {
 
 /* Embedded defaults only. */
 void ea_config_defaults(struct ea_config *cfg);
+/* The mode of label l: its own, else [agent] mode (enum ea_mode). */
+uint32_t ea_label_mode(const struct ea_config *cfg, const struct ea_label_cfg *l);
 /* Defaults, then the file at path (NULL: defaults only). 0 or -errno. */
 int ea_config_load(const char *path, struct ea_config *cfg, struct ea_err *err);
 /* Defaults, then INI text; name is used in messages as the file name. */

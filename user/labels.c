@@ -199,7 +199,7 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 	k->enforce_labels = !cfg->nlabels && cfg->agent.mode == EA_MODE_ENFORCE ? 1 : 0;
 	for (size_t i = 0; i < cfg->nlabels && !ret; i++) {
 		const struct ea_label_cfg *l = &cfg->labels[i];
-		uint32_t mode = l->has_mode ? l->mode : cfg->agent.mode;
+		uint32_t mode = ea_label_mode(cfg, l);
 
 		if (mode == EA_MODE_ENFORCE)
 			k->enforce_labels |= 1ull << i;

@@ -131,13 +131,13 @@ static void json_row(FILE *f, const struct ea_rec *r)
 	char id[EA_COMMUNITY_ID_LEN];
 
 	ea_sb_reset(&b);
-	ea_rec_json(&b, r);
-	if (ea_community_id(r, id) && !b.oom) {
-		b.len -= 2;	/* before the closing "}\n" */
+	ea_rec_json_open(&b, r);
+	if (ea_community_id(r, id)) {
 		ea_sb_puts(&b, ",\"community_id\":\"");
 		ea_sb_puts(&b, id);
-		ea_sb_puts(&b, "\"}\n");
+		ea_sb_putc(&b, '"');
 	}
+	ea_sb_puts(&b, "}\n");
 	if (!b.oom)
 		fwrite(b.p, 1, b.len, f);
 }

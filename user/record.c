@@ -300,7 +300,7 @@ static void flow_json(struct ea_sbuf *b, const struct ea_rec *r)
 	ea_sb_puts(b, r->mapped ? ",\"mapped\":true" : ",\"mapped\":false");
 }
 
-void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
+void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r)
 {
 	char chain[2 * sizeof(r->chain) + 1];
 
@@ -325,6 +325,11 @@ void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
 		ea_sb_puts(b, ",\"detail\":");
 		ea_sb_puts(b, r->detail);
 	}
+}
+
+void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r)
+{
+	ea_rec_json_open(b, r);
 	ea_sb_puts(b, "}\n");
 }
 

@@ -39,6 +39,8 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 struct ea_sbuf;
 /* A record as one JSON line (with seq and chain once set), appended to b. */
 void ea_rec_json(struct ea_sbuf *b, const struct ea_rec *r);
+/* The same, its object left open for more members. */
+void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r);
 /* Any record, readable or as one JSON line (with seq and chain once set). */
 void ea_rec_print(FILE *f, bool json, const struct ea_rec *r);
 

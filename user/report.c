@@ -127,6 +127,21 @@ void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 	}
 }
 
+const char *ea_report_builds_str(const struct ea_report_gaps *g,
+				 char buf[EA_REPORT_BUILDS_STRLEN])
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < g->nbuilds; i++)
+		n += (size_t)snprintf(buf + n, EA_REPORT_BUILDS_STRLEN - n, "%segress-audit %s",
+				      i ? ", " : "", g->builds[i]);
+	if (g->other_builds)
+		snprintf(buf + n, EA_REPORT_BUILDS_STRLEN - n, " and %llu starts of other builds",
+			 (unsigned long long)g->other_builds);
+	return buf;
+}
+
 const char *ea_report_key_name(enum ea_report_key k)
 {
 	return k < EA_KEY_MAX ? key_names[k] : "?";

@@ -247,6 +247,8 @@ static void gap_row(FILE *f, const char *what, uint64_t n, bool bad)
 
 static void gaps_section(FILE *f, const struct ea_report_gaps *g)
 {
+	char builds[EA_REPORT_BUILDS_STRLEN];
+
 	fputs("<table><tr><th>in this window</th><th>count</th></tr>\n", f);
 	gap_row(f, "events lost: ring buffer full", g->lost_ring, true);
 	gap_row(f, "events lost: refused by the flood limit", g->lost_refused, true);
@@ -257,13 +259,8 @@ static void gaps_section(FILE *f, const struct ea_report_gaps *g)
 	fputs("</table>\n", f);
 	if (!g->nbuilds)
 		return;
-	fputs("<p>Agents started in this window:", f);
-	for (size_t i = 0; i < g->nbuilds; i++) {
-		fputs(i ? ", egress-audit " : " egress-audit ", f);
-		ea_html_str(f, g->builds[i]);
-	}
-	if (g->other_builds)
-		fprintf(f, " and %llu starts of other builds", (unsigned long long)g->other_builds);
+	fputs("<p>Agents started in this window: ", f);
+	ea_html_str(f, ea_report_builds_str(g, builds));
 	fputs("</p>\n", f);
 }
 

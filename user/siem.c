@@ -598,11 +598,6 @@ static int check_dest_files(const char *name, const struct ea_siem_conn_cfg *cc,
 	return r;
 }
 
-static int check_files(struct feed *d, struct ea_err *err)
-{
-	return check_dest_files(d->name, &d->ccfg, err);
-}
-
 int ea_siem_check(const struct ea_config *cfg, struct ea_err *err)
 {
 	for (size_t i = 0; i < cfg->nsiems; i++) {
@@ -723,7 +718,7 @@ int ea_siem_start(struct ea_siem **sp, const struct ea_config *cfg, const char *
 		struct feed *d = &s->feeds[i];
 
 		r = feed_init(d, s, &cfg->siems[i], trail_dir, err) ?:
-		    check_files(d, err) ?: feed_cursor(d, err);
+		    check_dest_files(d->name, &d->ccfg, err) ?: feed_cursor(d, err);
 	}
 	for (size_t i = 0; i < s->n && !r; i++) {
 		struct feed *d = &s->feeds[i];

@@ -13,7 +13,9 @@
  *         the full scan's, segments skipped by their index;
  * json:   the same records formatted as the JSON lines `run -j` prints
  *         (with seq and chain, as after the trail); ns per record, net of
- *         the generation.
+ *         the generation;
+ * text:   the same records printed as `run` prints them without -j, into
+ *         /dev/null; ns per record, net of the generation.
  * Prints one JSON object on standard output. Times are the thread's CPU
  * time, so a busy machine does not count against the figures (wall-clock
  * seconds are given too).
@@ -105,6 +107,15 @@ static double generate_only(uint64_t n)
 	return sum ? since(&a.cpu, &b.cpu) : 0;
 }
 
+/* The records the formatting phases format: flows, with seq and chain. */
+static void synth_flows(struct ea_synth *s, struct ea_rec *r)
+{
+	ea_synth_init(s, 1, HOST, T0, r);
+	s->agent_every = 0;
+	s->step_ns = 2000;
+	memset(r->chain, 0xa5, sizeof(r->chain));
+}
+
 /* Generate n flow records and format each as `run -j` prints it; CPU
  * seconds, and the bytes of all lines in *bytes. */
 static double format_json(uint64_t n, uint64_t *bytes)
@@ -114,10 +125,7 @@ static double format_json(uint64_t n, uint64_t *bytes)
 	struct ea_synth s;
 	struct clocks a, z;
 
-	ea_synth_init(&s, 1, HOST, T0, &r);
-	s.agent_every = 0;
-	s.step_ns = 2000;
-	memset(r.chain, 0xa5, sizeof(r.chain));
+	synth_flows(&s, &r);
 	*bytes = 0;
 	clocks_now(&a);
 	for (uint64_t i = 0; i < n; i++) {
@@ -129,6 +137,31 @@ static double format_json(uint64_t n, uint64_t *bytes)
 	}
 	clocks_now(&z);
 	ea_sb_free(&b);
+	return since(&a.cpu, &z.cpu);
+}
+
+/* Generate n flow records and print each as `run` does without -j, into
+ * /dev/null (fully buffered); CPU seconds. */
+static double format_text(uint64_t n)
+{
+	static char buf[1 << 16];
+	static struct ea_rec r;
+	FILE *f = fopen("/dev/null", "w");
+	struct ea_synth s;
+	struct clocks a, z;
+
+	if (!f)
+		exit(1);
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	synth_flows(&s, &r);
+	clocks_now(&a);
+	for (uint64_t i = 0; i < n; i++) {
+		ea_synth_next(&s, &r);
+		r.seq = i + 1;
+		ea_rec_print(f, false, &r);
+	}
+	clocks_now(&z);
+	fclose(f);
 	return since(&a.cpu, &z.cpu);
 }
 
@@ -208,7 +241,7 @@ int main(int argc, char **argv)
 	const char *log = argc > 2 ? argv[2] : mkdtemp(tmpl);
 	struct ea_filter none = { .flow_only = true, .countries = { 1 }, .ncountries = 1 };
 	struct ea_filter part = { .has_since = true, .has_until = true };
-	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall, j_cpu;
+	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall, j_cpu, t_cpu;
 	struct ea_scan_stats full, bounded;
 	int64_t mark[2];
 	uint64_t bytes, j_bytes;
@@ -225,6 +258,7 @@ int main(int argc, char **argv)
 	part.until = mark[1];
 	scan(dir, &part, &p_cpu, &p_wall, &m_part, &bounded);
 	j_cpu = format_json(n, &j_bytes);
+	t_cpu = format_text(n);
 	printf("{\"records\":%llu,\"writer\":{\"records_per_s\":%.0f,"
 	       "\"records_per_s_without_generation\":%.0f,\"cpu_s\":%.3f,\"wall_s\":%.3f,"
 	       "\"generation_cpu_s\":%.3f,\"bytes_on_disk\":%llu,\"bytes_per_record\":%.1f,"
@@ -242,8 +276,10 @@ int main(int argc, char **argv)
 	       (double)bounded.bytes_read / (double)full.bytes_read,
 	       (unsigned long long)bounded.segments, (unsigned long long)bounded.segments_skipped,
 	       (unsigned long long)bounded.blocks_skipped);
-	printf("\"json\":{\"ns_per_record\":%.1f,\"bytes_per_record\":%.1f,\"cpu_s\":%.3f}}\n",
+	printf("\"json\":{\"ns_per_record\":%.1f,\"bytes_per_record\":%.1f,\"cpu_s\":%.3f},",
 	       (j_cpu - g_cpu) / (double)n * 1e9, (double)j_bytes / (double)n, j_cpu);
+	printf("\"text\":{\"ns_per_record\":%.1f,\"cpu_s\":%.3f}}\n",
+	       (t_cpu - g_cpu) / (double)n * 1e9, t_cpu);
 	if (argc <= 2)
 		nftw(log, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return m_full ? 1 : 0;
