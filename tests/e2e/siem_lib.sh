@@ -12,11 +12,32 @@ SIEM_CHECK=$E2E_ROOT/tests/e2e/check_siem.py
 SIEM_LOG=$E2E_TMP/log			# [agent] log_dir of the test trail
 SIEM_HOST=e2e-host
 SIEM_TRAIL=$SIEM_LOG/$SIEM_HOST
-SIEM_PORT=$((21000 + ($$ % 800) * 50))	# this test's ports: SIEM_PORT + 0..49
 SIEM_RSYSLOG_PID=
 SIEM_FEED_PID=
 
 [ -x "$SIEM_TRAIL_BIN" ] || e2e_fail "$SIEM_TRAIL_BIN missing: run make e2e"
+
+# SIEM_PORT: this test's 50 ports (SIEM_PORT + 0..49) for receivers on
+# 127.0.0.1. They lie below the kernel's ephemeral range, so that no
+# client socket takes one as its local port, and none is in use when the
+# test begins.
+siem_ports_free() { ! ss -Hatun "sport >= :$1 and sport <= :$(($1 + 49))" | grep -q .; }
+
+siem_pick_ports()
+{
+	local low blocks base i
+
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	blocks=$(((low - 10000) / 50))
+	[ "$blocks" -gt 0 ] ||
+		e2e_fail "the ephemeral port range starts at $low: no room for the test's ports"
+	for ((i = 0; i < blocks; i++)); do
+		base=$((10000 + (($$ + i) % blocks) * 50))
+		siem_ports_free "$base" && { SIEM_PORT=$base; return 0; }
+	done
+	e2e_fail "no 50 free ports below $low"
+}
+siem_pick_ports
 command -v rsyslogd >/dev/null || e2e_fail "rsyslogd missing (Debian package rsyslog)"
 
 # siem_rsyslog_conf [GLOBAL PARAMS [IMTCP PARAMS]]: a receiver's globals and
