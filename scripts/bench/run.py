@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """make bench: the performance suite of egress-audit (issue 7).
 
-    run.py [--quick] [--parts 1,2,...]   measure, print the table, write
+    run.py [--quick] [--parts 1,2,...] [--pairs N]
+                                         measure, print the table, write
                                          build/bench/results.{json,md}
     run.py --cleanup STATE               remove what a killed run left
 
@@ -239,7 +240,7 @@ class Bench:
     def __init__(self, args):
         self.quick = args.quick
         self.parts = set(args.parts) if args.parts else set(range(1, 10))
-        self.pairs = 3 if self.quick else 15
+        self.pairs = args.pairs or (3 if self.quick else 15)
         self.stat_runs = 2 if self.quick else 5	# windows measured with bpf_stats
         self.t_iperf = 1 if self.quick else 4
         self.t_conn = 1 if self.quick else 3
@@ -512,16 +513,27 @@ class Bench:
                       f"{1e6 / stats.CLK_TCK / max(w.units, 1):.3f} us resolution")
         return wins
 
-    def part2_service_cpu(self):
-        """The agent's CPU per flagged flow as the service runs it: standard
-        output the null device (StandardOutput=null), so no copy of the
-        records is formatted; the same flagged windows as part 2's."""
+    def part2_service(self):
+        """The flagged connection rate and the agent's CPU per flagged flow
+        as the service runs it: standard output the null device
+        (StandardOutput=null), so no copy of the records is formatted; the
+        same pairs and flagged windows as part 2's."""
         agent = Agent(self, "service", AGENT_CONF_HEAD + FULL_GEO, "w", service=True)
         log("part 2: the agent as the service runs it (standard output /dev/null)")
         if not agent.start():
             raise RuntimeError(f"agent did not start: {agent.last_error()}")
         win = Window(agent, {})
         try:
+            log(f"part 2: connections to the flagged destination, the agent as the service "
+                f"runs it, {self.pairs} pairs")
+            p = self.paired(lambda: self.conn("w", FLAGGED4)["rate"],
+                            lambda: self.conn("u", FLAGGED4)["rate"])
+            self.ratio_row(2, "TCP connections/s (flagged dst), agent as the service runs it "
+                           "/ none", f"bench_connect client {FLAGGED4} {CONN_PORT} "
+                           f"{self.t_conn} {self.conn_threads} (agent stdout /dev/null)", p,
+                           "conn/s", goal_min=0.97,
+                           note="standard output the null device, as with the unit's "
+                                "StandardOutput=null: records go to the trail only")
             for _ in range(self.stat_runs):
                 win.units += win.measure(lambda: self.conn("w", FLAGGED4))["conns"]
         finally:
@@ -1097,7 +1109,7 @@ class Bench:
                 agent.stop()
                 self.end(lead_p)
         if 2 in self.parts:
-            self.part2_service_cpu()
+            self.part2_service()
             self.part2_peers()
         if 6 in self.parts:
             self.part6()
@@ -1141,6 +1153,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--parts", type=lambda s: [int(x) for x in s.split(",")])
+    ap.add_argument("--pairs", type=int, help="pairs per ratio (15; 3 with --quick)")
     ap.add_argument("--cleanup", metavar="STATE")
     args = ap.parse_args()
     if args.cleanup:
