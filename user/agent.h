@@ -94,6 +94,8 @@ int64_t ea_boot_to_real_ns(void);
  */
 struct ea_global_opts;
 int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g);
+/* The host name the records carry: [agent] hostname, else the system's. */
+void ea_agent_set_host(struct ea_agent *a);
 void ea_agent_init_context(struct ea_agent *a);
 void ea_agent_reload(struct ea_agent *a);
 uint64_t ea_boot_ns(void);

@@ -45,7 +45,7 @@ void ea_agent_follow_clock(struct ea_agent *a)
 		ea_wallclock_step(&a->clock, (int64_t)ea_boot_ns(), now);
 }
 
-void ea_agent_init_context(struct ea_agent *a)
+void ea_agent_set_host(struct ea_agent *a)
 {
 	const char *h = a->cfg.agent.hostname;
 
@@ -53,6 +53,11 @@ void ea_agent_init_context(struct ea_agent *a)
 		snprintf(a->host, sizeof(a->host), "%s", h);
 	else if (gethostname(a->host, sizeof(a->host) - 1))
 		snprintf(a->host, sizeof(a->host), "localhost");
+}
+
+void ea_agent_init_context(struct ea_agent *a)
+{
+	ea_agent_set_host(a);
 	ea_wallclock_step(&a->clock, 0, ea_boot_to_real_ns());
 	a->started_real_ns = ea_wallclock_offset(&a->clock) + (int64_t)ea_boot_ns();
 	a->cg_names = ea_cgroup_names_new(a->cg_mount);

@@ -2,17 +2,20 @@
 /*
  * egress-audit check: what `run` checks before it loads anything, and
  * nothing more: the configuration, the GeoIP data, the machine, the cgroup,
- * the labels' cgroups and trees, the SIEM destinations' files. Loads and
- * attaches nothing, so that a configuration can be tried on the host it is
- * for (config management, ExecStartPre) before the agent is restarted.
+ * the labels' cgroups and trees, the SIEM destinations' files, the audit
+ * trail's directory and key. Loads, attaches and makes nothing, so that a
+ * configuration can be tried on the host it is for (config management,
+ * ExecStartPre) before the agent is restarted.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "agent.h"
 #include "commands.h"
 #include "siem_format.h"
+#include "trail.h"
 #include "util.h"
 
 const char cmd_check_usage[] =
@@ -20,15 +23,23 @@ const char cmd_check_usage[] =
 	"Check what run checks before it loads anything, without loading or\n"
 	"attaching: the configuration, every GeoIP file, the machine (root, kernel\n"
 	"BTF, cgroup v2), the cgroup to watch (and that enforce mode names it),\n"
-	"each label's cgroups and file trees, and the SIEM destinations (targets,\n"
-	"CA, certificate and key, which must load). Then a summary of what run\n"
-	"would do with it.\n\n"
+	"each label's cgroups and file trees, the SIEM destinations (targets,\n"
+	"CA, certificate and key, which must load) and the audit trail (its\n"
+	"directory writable or possible to make, its signing key loading or\n"
+	"possible to make). Then a summary of what run would do with it.\n\n"
 	"  -c, --config FILE  configuration (default: embedded defaults)\n"
 	"  --cgroup PATH      the cgroup run would be given\n"
 	"  -j, --json         the summary as one JSON object\n\n"
-	"Exit codes: 0 run would start, 1 the machine lacks what run needs or\n"
-	"[agent] cgroup does not exist, 2 bad usage, configuration or input (the\n"
-	"message names the file, the line and the problem).\n";
+	"Exit codes: 0 run would start, 1 the machine lacks what run needs,\n"
+	"[agent] cgroup does not exist or the trail could not be opened, 2 bad\n"
+	"usage, configuration or input (the message names the file, the line and\n"
+	"the problem).\n";
+
+/* What checking the trail found, for the summary. */
+struct trail_check {
+	char key[PATH_MAX];
+	bool key_absent;
+};
 
 static const char *label_mode(const struct ea_agent *a, const struct ea_label_cfg *l)
 {
@@ -45,7 +56,30 @@ static void json_strs(FILE *f, const char *key, const struct ea_str_vec *v)
 	fputc(']', f);
 }
 
-static void print_json(const struct ea_agent *a)
+/*
+ * The trail as run would open it, first of all it does: exit 1 with run's
+ * words when it could not.
+ */
+static int check_trail(struct ea_agent *a, struct trail_check *tc)
+{
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+
+	ea_agent_set_host(a);
+	ea_trail_opts_from_config(&o, &a->cfg.agent, a->host);
+	if (ea_trail_check(&o, tc->key, &tc->key_absent, &err)) {
+		ea_log("audit trail: %s", err.msg);
+		return EA_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static const char *log_dir(const struct ea_agent *a)
+{
+	return a->cfg.agent.log_dir ? a->cfg.agent.log_dir : EA_DEFAULT_LOG_DIR;
+}
+
+static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 {
 	const struct ea_config *c = &a->cfg;
 	const struct ea_geo_table *t = &a->table[0];
@@ -80,11 +114,15 @@ static void print_json(const struct ea_agent *a)
 		printf(",\"format\":\"%s\"}", ea_siem_fmt_name((int)c->siems[i].format));
 	}
 	fputs("],\"log_dir\":", stdout);
-	ea_json_str(stdout, c->agent.log_dir ? c->agent.log_dir : EA_DEFAULT_LOG_DIR);
-	fputs("}\n", stdout);
+	ea_json_str(stdout, log_dir(a));
+	fputs(",\"host\":", stdout);
+	ea_json_str(stdout, a->host);
+	fputs(",\"key\":{\"path\":", stdout);
+	ea_json_str(stdout, tc->key);
+	printf(",\"exists\":%s}}\n", tc->key_absent ? "false" : "true");
 }
 
-static void print_text(const struct ea_agent *a)
+static void print_text(const struct ea_agent *a, const struct trail_check *tc)
 {
 	const struct ea_config *c = &a->cfg;
 	const struct ea_geo_table *t = &a->table[0];
@@ -113,7 +151,8 @@ static void print_text(const struct ea_agent *a)
 	for (size_t i = 0; i < c->nsiems; i++)
 		printf("%s %s, %s, %s\n", i ? "          " : "siem      ", c->siems[i].name,
 		       c->siems[i].target, ea_siem_fmt_name((int)c->siems[i].format));
-	printf("trail      under %s\n", c->agent.log_dir ? c->agent.log_dir : EA_DEFAULT_LOG_DIR);
+	printf("trail      %s/%s, signed with %s (%s)\n", log_dir(a), a->host, tc->key,
+	       tc->key_absent ? "made at start" : "loads");
 	puts("ok: run would start with this configuration");
 }
 
@@ -124,6 +163,7 @@ int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
 		{ 0 },
 	};
 	struct ea_agent *a = calloc(1, sizeof(*a));
+	struct trail_check tc = { 0 };
 	int c, ret;
 
 	if (!a)
@@ -143,10 +183,12 @@ int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
 		return EA_EXIT_USAGE;
 	}
 	ret = ea_agent_prepare(a, g);
+	if (!ret)
+		ret = check_trail(a, &tc);
 	if (!ret && g->json)
-		print_json(a);
+		print_json(a, &tc);
 	else if (!ret)
-		print_text(a);
+		print_text(a, &tc);
 	ea_agent_free(a);
 	return ret;
 }

@@ -139,6 +139,16 @@ void ea_trail_opts_from_config(struct ea_trail_opts *o, const struct ea_agent_cf
 int ea_trail_open(struct ea_trail **t, const struct ea_trail_opts *o, struct ea_err *err);
 
 /*
+ * What ea_trail_open needs, checked without making or changing anything:
+ * the trail's directory exists and is writable, or its nearest existing
+ * ancestor is a writable directory; the signing key loads, or there is
+ * none (*key_absent) and it can be made. 0, or -errno with err as
+ * ea_trail_open would say it. key (PATH_MAX) gets the key's path.
+ */
+int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
+		   struct ea_err *err);
+
+/*
  * Give r its seq and chain and append it. 0; -ENOSPC (or another -errno)
  * when it was refused (r->seq is then 0). r->host is used as it is.
  */

@@ -99,6 +99,27 @@ static int load_private(const char *path, EVP_PKEY **key)
 	return 0;
 }
 
+/* Why the private key at path did not load (r from load_private). */
+static void key_error(struct ea_err *err, const char *path, int r)
+{
+	ea_err_set(err, "%s: %s", path,
+		   r == -EINVAL ? "not an Ed25519 private key in PEM" : strerror(-r));
+}
+
+int ea_key_check(const char *key_path, bool *absent, struct ea_err *err)
+{
+	EVP_PKEY *key = NULL;
+	int r = load_private(key_path, &key);
+
+	EVP_PKEY_free(key);
+	*absent = r == -ENOENT;
+	if (r && !*absent) {
+		key_error(err, key_path, r);
+		return r;
+	}
+	return 0;
+}
+
 int ea_key_load_or_create(const char *key_path, const char *pub_path, EVP_PKEY **key,
 			  struct ea_err *err)
 {
@@ -113,8 +134,7 @@ int ea_key_load_or_create(const char *key_path, const char *pub_path, EVP_PKEY *
 		r = write_pem(key_path, *key, true);
 	}
 	if (r) {
-		ea_err_set(err, "%s: %s", key_path,
-			   r == -EINVAL ? "not an Ed25519 private key in PEM" : strerror(-r));
+		key_error(err, key_path, r);
 		EVP_PKEY_free(*key);
 		*key = NULL;
 		return r;

@@ -8,6 +8,7 @@
 #ifndef EA_TRAIL_KEY_H
 #define EA_TRAIL_KEY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <openssl/evp.h>
 
@@ -31,6 +32,12 @@ struct ea_checkpoint {
  */
 int ea_key_load_or_create(const char *key_path, const char *pub_path, EVP_PKEY **key,
 			  struct ea_err *err);
+/*
+ * Whether the private key at key_path loads, without making one: 0 with
+ * *absent true when there is none (ea_key_load_or_create would make it),
+ * else -errno with err as ea_key_load_or_create would say it.
+ */
+int ea_key_check(const char *key_path, bool *absent, struct ea_err *err);
 /* A public key file as ea_key_load_or_create writes it. 0 or -errno, *why. */
 int ea_key_load_public(const char *path, EVP_PKEY **key, const char **why);
 /* "sha256:" and the hex SHA-256 of the public key's DER. */

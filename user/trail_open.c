@@ -352,6 +352,16 @@ static int make_dir(const char *path, bool ours, struct ea_err *err)
 	return 0;
 }
 
+/* The signing key's path: [agent] key_file, or host.key in the log directory. */
+static void key_path(char *key, size_t size, const struct ea_trail_opts *o,
+		     const char *log_dir)
+{
+	if (o->key_file)
+		snprintf(key, size, "%s", o->key_file);
+	else
+		snprintf(key, size, "%s/host.key", log_dir);
+}
+
 /* Options, buffers, compressor, directories and key. */
 static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err *err)
 {
@@ -400,9 +410,73 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 		ea_err_set(err, "%s: %s", t->dir, strerror(errno));
 		return -errno;
 	}
-	snprintf(key, sizeof(key), "%s/host.key", t->log_dir);
+	key_path(key, sizeof(key), o, t->log_dir);
 	snprintf(pub, sizeof(pub), "%s/host.pub", t->log_dir);
-	return ea_key_load_or_create(o->key_file ? o->key_file : key, pub, &t->key, err);
+	return ea_key_load_or_create(key, pub, &t->key, err);
+}
+
+/*
+ * Whether a directory could be written: it exists and is writable, or,
+ * with may_make, its nearest existing ancestor is a writable directory
+ * (mkdir would make the rest). 0 or -errno with err naming the path that
+ * stops it.
+ */
+static int dir_writable(const char *path, bool may_make, struct ea_err *err)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	snprintf(p, sizeof(p), "%s", path);
+	while (stat(p, &st)) {
+		if (!may_make || errno != ENOENT || !(slash = strrchr(p, '/')))
+			goto fail;
+		if (slash == p)
+			slash++;	/* "/x" goes up to "/" */
+		*slash = '\0';
+	}
+	errno = ENOTDIR;
+	if (!S_ISDIR(st.st_mode) || access(p, W_OK | X_OK))
+		goto fail;
+	return 0;
+fail:
+	ea_err_set(err, "%s: %s", p, strerror(errno));
+	return -errno;
+}
+
+int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
+		   struct ea_err *err)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	if (!o->log_dir || !o->host || !host_ok(o->host)) {
+		ea_err_set(err, "trail: bad log directory or host name '%s'", o->host ? o->host : "");
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", o->log_dir, o->host) >=
+	    sizeof(dir) - 32) {
+		ea_err_set(err, "%s: %s", o->log_dir, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	key_path(key, PATH_MAX, o, o->log_dir);
+	/* in the order ea_trail_open makes them, so that both name one path */
+	if ((r = dir_writable(o->log_dir, true, err)) || (r = dir_writable(dir, true, err)) ||
+	    (r = ea_key_check(key, key_absent, err)))
+		return r;
+	if (*key_absent && o->key_file) {
+		/* made where it is named, in a directory that must be there */
+		char *slash;
+
+		snprintf(dir, sizeof(dir), "%s", key);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			slash[slash == dir] = '\0';	/* "/k" is in "/" */
+		r = dir_writable(dir, false, err);
+	}
+	return r;
 }
 
 int ea_trail_open(struct ea_trail **tp, const struct ea_trail_opts *o, struct ea_err *err)

@@ -5,8 +5,9 @@
 # configuration (exit 2, naming file and line), a cgroup that does not
 # exist (exit 2), a label tree that is not there or a SIEM CA that does
 # not load (exit 2), and `status` with contradicting options (exit 2) or no
-# agent (exit 1). `check` refuses the same with the same words, loading
-# nothing, and sums up a good configuration. Each attempt names the test's own cgroup, so that even
+# agent (exit 1), a trail it cannot open (exit 1). `check` refuses the
+# same with the same words, loading and making nothing, and sums up a good
+# configuration. Each attempt names the test's own cgroup, so that even
 # a run that wrongly started would watch nothing but it.
 . "$(dirname "$0")/lib.sh"
 
@@ -135,6 +136,17 @@ same_as_run "enforce" 2 "explicitly" "$pub/enforce.conf"
 same_as_run "label tree" 2 "$pub/tree.conf:4: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
 	"$pub/tree.conf" --cgroup "$E2E_CG"
 same_as_run "SIEM CA" 2 "siem soc: ca $pub/junk.pem: .*no certificate" "$pub/ca.conf" --cgroup "$E2E_CG"
+# the trail: a file where its directory goes, a signing key that is not one
+touch "$E2E_TMP/file"
+echo "not a key" >"$E2E_TMP/junk.key"
+printf '[agent]\nlog_dir = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/file/log" "$pub/geo.csv" \
+	>"$pub/logdir.conf"
+printf '[agent]\nlog_dir = %s\nkey_file = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/trail" \
+	"$E2E_TMP/junk.key" "$pub/geo.csv" >"$pub/key.conf"
+same_as_run "trail directory" 1 "audit trail: $E2E_TMP/file/log: Not a directory" \
+	"$pub/logdir.conf" --cgroup "$E2E_CG"
+same_as_run "signing key" 1 "audit trail: $E2E_TMP/junk.key: not an Ed25519 private key" \
+	"$pub/key.conf" --cgroup "$E2E_CG"
 try_run setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$pub/egress-audit" -c "$pub/good.conf" check --cgroup "$E2E_CG"
 [ $rc -eq 1 ] && printf '%s\n' "$err" | grep -qi root || fail "check, not root: exit $rc: $err"
@@ -168,7 +180,7 @@ c = json.load(open(out))
 want = {"config": pub + "/full.conf", "cgroup": cg, "mode": "enforce", "record": "flagged",
         "labels": [{"name": "eu", "mode": "audit", "cgroups": [rel], "paths": [tmp + "/tree"]}],
         "siem": [{"name": "soc", "target": "tls://127.0.0.1:6514", "format": "cef"}],
-        "log_dir": tmp + "/log"}
+        "log_dir": tmp + "/log", "key": {"path": tmp + "/log/host.key", "exists": False}}
 for k, v in want.items():
     assert c[k] == v, (k, c[k], v)
 g = c["geoip"]
@@ -181,7 +193,9 @@ PY
 try_run "$E2E_BIN" -c "$pub/full.conf" check --cgroup "$E2E_CG"
 for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
 	"^labels     eu: 1 cgroup, 1 tree, audit mode\$" \
-	"^siem       soc, tls://127.0.0.1:6514, cef\$" "^ok: run would start"; do
+	"^siem       soc, tls://127.0.0.1:6514, cef\$" \
+	"^trail      $E2E_TMP/log/$(hostname), signed with $E2E_TMP/log/host.key (made at start)\$" \
+	"^ok: run would start"; do
 	grep -q "$want" "$E2E_TMP/out" || fail "check: no line '$want' in $(cat "$E2E_TMP/out")"
 done
 

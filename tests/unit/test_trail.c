@@ -3,7 +3,8 @@
  * Unit tests of the trail writer and reader (user/trail*.c): records come
  * back as written, in order, chained; reopening continues the chain; a torn
  * tail is repaired; rotation, indexes, checkpoints, flush modes, retention
- * and a full disk behave as trail.h says.
+ * and a full disk behave as trail.h says; ea_trail_check finds what opening
+ * needs without making anything.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,6 +465,85 @@ static void test_disk_full(void **state)
 	}
 }
 
+/* ea_trail_check in a fresh log directory: dir/sub, its key path. */
+static int check_in(const char *dir, const char *sub, const char *key_file, char *key,
+		    bool *absent, struct ea_err *err)
+{
+	struct ea_trail_opts o;
+	char log[1200];
+
+	snprintf(log, sizeof(log), "%s/%s", dir, sub);
+	tt_opts(&o, log);
+	o.key_file = key_file;
+	return ea_trail_check(&o, key, absent, err);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[1200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * ea_trail_check: what ea_trail_open needs, found without making
+ * anything, with the words ea_trail_open would use.
+ */
+static void test_check(void **state)
+{
+	char *dir = tt_tmpdir(), key[PATH_MAX], path[1200];
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct stat st;
+	bool absent;
+
+	(void)state;
+	/* two levels that are not there yet: fine, and nothing made */
+	assert_int_equal(check_in(dir, "a/b", NULL, key, &absent, &err), 0);
+	assert_true(absent);
+	snprintf(path, sizeof(path), "%s/a/b/host.key", dir);
+	assert_string_equal(key, path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(stat(path, &st), -1);
+	/* once the trail was opened, its key loads */
+	tt_opts(&o, path);
+	assert_int_equal(ea_trail_close(open_trail(&o)), 0);
+	assert_int_equal(check_in(dir, "a", NULL, key, &absent, &err), 0);
+	assert_false(absent);
+	/* a file where the log directory, or the host's, goes */
+	write_file(dir, "file", "");
+	assert_int_equal(check_in(dir, "file/log", NULL, key, &absent, &err), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/file/log: Not a directory", dir);
+	assert_string_equal(err.msg, path);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_file(path, TT_HOST, "");
+	assert_int_equal(check_in(dir, "b", NULL, key, &absent, &err), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/b/%s: Not a directory", dir, TT_HOST);
+	assert_string_equal(err.msg, path);
+	/* a key file that is not a key, and one to be made where no directory is */
+	write_file(dir, "junk.key", "-----BEGIN PRIVATE KEY-----\n");
+	snprintf(path, sizeof(path), "%s/junk.key", dir);
+	assert_int_equal(check_in(dir, "c", path, key, &absent, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "junk.key: not an Ed25519 private key in PEM"));
+	snprintf(path, sizeof(path), "%s/none/k.pem", dir);
+	assert_int_equal(check_in(dir, "c", path, key, &absent, &err), -ENOENT);
+	snprintf(path, sizeof(path), "%s/none: No such file or directory", dir);
+	assert_string_equal(err.msg, path);
+	/* a host name that cannot be a directory */
+	tt_opts(&o, dir);
+	o.host = "../up";
+	assert_int_equal(ea_trail_check(&o, key, &absent, &err), -EINVAL);
+	snprintf(path, sizeof(path), "%s/c", dir);
+	assert_int_equal(stat(path, &st), -1);
+	tt_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_flush_modes),
 		cmocka_unit_test(test_retention),
 		cmocka_unit_test(test_disk_full),
+		cmocka_unit_test(test_check),
 	};
 
 	signal(SIGXFSZ, SIG_IGN);
