@@ -362,6 +362,23 @@ static void key_path(char *key, size_t size, const struct ea_trail_opts *o,
 		snprintf(key, size, "%s/host.key", log_dir);
 }
 
+/*
+ * The trail's directory, log_dir/host, into dir (PATH_MAX), with room
+ * for the names of its files. 0, or -errno with err saying why not.
+ */
+static int trail_dir_of(const struct ea_trail_opts *o, char *dir, struct ea_err *err)
+{
+	if (!o->log_dir || !o->host || !host_ok(o->host)) {
+		ea_err_set(err, "trail: bad log directory or host name '%s'", o->host ? o->host : "");
+		return -EINVAL;
+	}
+	if ((size_t)snprintf(dir, PATH_MAX, "%s/%s", o->log_dir, o->host) >= PATH_MAX - 32) {
+		ea_err_set(err, "%s: %s", o->log_dir, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
 /* Options, buffers, compressor, directories and key. */
 static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err *err)
 {
@@ -369,18 +386,10 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	int r;
 
 	t->o = *o;
-	if (!o->log_dir || !o->host || !host_ok(o->host)) {
-		ea_err_set(err, "trail: bad log directory or host name '%s'", o->host ? o->host : "");
-		return -EINVAL;
-	}
+	if ((r = trail_dir_of(o, t->dir, err)))
+		return r;
 	snprintf(t->host, sizeof(t->host), "%s", o->host);
-	if ((size_t)snprintf(t->log_dir, sizeof(t->log_dir), "%s", o->log_dir) >=
-		    sizeof(t->log_dir) - 32 ||
-	    (size_t)snprintf(t->dir, sizeof(t->dir), "%s/%s", t->log_dir, t->host) >=
-		    sizeof(t->dir) - 32) {
-		ea_err_set(err, "%s: %s", o->log_dir, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
-	}
+	snprintf(t->log_dir, sizeof(t->log_dir), "%s", o->log_dir);
 	t->block_size = o->block_size ? o->block_size : EA_TRAIL_BLOCK_DEFAULT;
 	if (t->block_size > EA_BLK_RAW_MAX - EA_REC_ENC_MAX - 8)
 		t->block_size = EA_BLK_RAW_MAX - EA_REC_ENC_MAX - 8;
@@ -450,15 +459,8 @@ int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
 	char dir[PATH_MAX];
 	int r;
 
-	if (!o->log_dir || !o->host || !host_ok(o->host)) {
-		ea_err_set(err, "trail: bad log directory or host name '%s'", o->host ? o->host : "");
-		return -EINVAL;
-	}
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", o->log_dir, o->host) >=
-	    sizeof(dir) - 32) {
-		ea_err_set(err, "%s: %s", o->log_dir, strerror(ENAMETOOLONG));
-		return -ENAMETOOLONG;
-	}
+	if ((r = trail_dir_of(o, dir, err)))
+		return r;
 	key_path(key, PATH_MAX, o, o->log_dir);
 	/* in the order ea_trail_open makes them, so that both name one path */
 	if ((r = dir_writable(o->log_dir, true, err)) || (r = dir_writable(dir, true, err)) ||
@@ -472,8 +474,10 @@ int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
 		slash = strrchr(dir, '/');
 		if (!slash)
 			snprintf(dir, sizeof(dir), ".");
+		else if (slash == dir)
+			dir[1] = '\0';		/* "/k" is in "/" */
 		else
-			slash[slash == dir] = '\0';	/* "/k" is in "/" */
+			*slash = '\0';
 		r = dir_writable(dir, false, err);
 	}
 	return r;
