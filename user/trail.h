@@ -140,10 +140,11 @@ int ea_trail_open(struct ea_trail **t, const struct ea_trail_opts *o, struct ea_
 
 /*
  * What ea_trail_open needs, checked without making or changing anything:
- * the trail's directory exists and is writable, or its nearest existing
- * ancestor is a writable directory; the signing key loads, or there is
- * none (*key_absent) and it can be made. 0, or -errno with err as
- * ea_trail_open would say it. key (PATH_MAX) gets the key's path.
+ * the log directory exists or can be made in its parent, the trail's
+ * directory in it is writable or can be made, the signing key loads or
+ * there is none (*key_absent) and it can be written, and the log
+ * directory takes the public key. 0, or where ea_trail_open would fail,
+ * its -errno and its words in err. key (PATH_MAX) gets the key's path.
  */
 int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
 		   struct ea_err *err);

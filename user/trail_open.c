@@ -424,63 +424,89 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	return ea_key_load_or_create(key, pub, &t->key, err);
 }
 
-/*
- * Whether a directory could be written: it exists and is writable, or,
- * with may_make, its nearest existing ancestor is a writable directory
- * (mkdir would make the rest). 0 or -errno with err naming the path that
- * stops it.
- */
-static int dir_writable(const char *path, bool may_make, struct ea_err *err)
+/* The directory path is in: "." for a bare name, "/" for "/x". */
+static void parent_of(const char *path, char *parent)
 {
-	char p[PATH_MAX];
-	struct stat st;
 	char *slash;
 
-	snprintf(p, sizeof(p), "%s", path);
-	while (stat(p, &st)) {
-		if (!may_make || errno != ENOENT || !(slash = strrchr(p, '/')))
-			goto fail;
-		if (slash == p)
-			slash++;	/* "/x" goes up to "/" */
+	snprintf(parent, PATH_MAX, "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, PATH_MAX, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
 		*slash = '\0';
-	}
-	errno = ENOTDIR;
-	if (!S_ISDIR(st.st_mode) || access(p, W_OK | X_OK))
-		goto fail;
-	return 0;
-fail:
-	ea_err_set(err, "%s: %s", p, strerror(errno));
-	return -errno;
 }
 
+/* 0 when dir is a directory files can be made in, else the errno. */
+static int dir_errno(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st))
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	return access(dir, W_OK | X_OK) ? errno : 0;
+}
+
+/*
+ * The errno mkdir(path) would fail with, without making it: 0 when path
+ * exists (make_dir goes on) or could be made in its parent.
+ */
+static int mkdir_errno(const char *path)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+
+	if (!stat(path, &st))
+		return 0;
+	if (errno != ENOENT)
+		return errno;
+	parent_of(path, parent);
+	return dir_errno(parent);
+}
+
+static int check_fail(struct ea_err *err, const char *path, int e)
+{
+	ea_err_set(err, "%s: %s", path, strerror(e));
+	return -e;
+}
+
+/*
+ * The steps of init, each as it would fail: make_dir(log_dir), then
+ * make_dir(dir) and its files, the key loaded or written, then host.pub
+ * written in log_dir. Each failure names the path init's would name.
+ */
 int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
 		   struct ea_err *err)
 {
-	char dir[PATH_MAX];
-	int r;
+	char dir[PATH_MAX], pub[PATH_MAX + 16], key_dir[PATH_MAX];
+	bool log_dir_new;
+	int r, e;
 
 	if ((r = trail_dir_of(o, dir, err)))
 		return r;
 	key_path(key, PATH_MAX, o, o->log_dir);
-	/* in the order ea_trail_open makes them, so that both name one path */
-	if ((r = dir_writable(o->log_dir, true, err)) || (r = dir_writable(dir, true, err)) ||
-	    (r = ea_key_check(key, key_absent, err)))
+	log_dir_new = access(o->log_dir, F_OK) != 0;
+	if ((e = mkdir_errno(o->log_dir)))
+		return check_fail(err, o->log_dir, e);
+	/* in a log directory made now, the rest can be made too */
+	if (!log_dir_new && ((e = mkdir_errno(dir)) ||
+			     (!access(dir, F_OK) && (e = dir_errno(dir)))))
+		return check_fail(err, dir, e);
+	if ((r = ea_key_check(key, key_absent, err)))
 		return r;
 	if (*key_absent && o->key_file) {
-		/* made where it is named, in a directory that must be there */
-		char *slash;
-
-		snprintf(dir, sizeof(dir), "%s", key);
-		slash = strrchr(dir, '/');
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else if (slash == dir)
-			dir[1] = '\0';		/* "/k" is in "/" */
-		else
-			*slash = '\0';
-		r = dir_writable(dir, false, err);
+		parent_of(key, key_dir);
+		if ((e = dir_errno(key_dir)))
+			return check_fail(err, key, e);
 	}
-	return r;
+	snprintf(pub, sizeof(pub), "%s/host.pub", o->log_dir);
+	if (!log_dir_new && (e = dir_errno(o->log_dir)))
+		return check_fail(err, *key_absent && !o->key_file ? key : pub, e);
+	return 0;
 }
 
 int ea_trail_open(struct ea_trail **tp, const struct ea_trail_opts *o, struct ea_err *err)

@@ -25,6 +25,7 @@ E2E_AGENT_PID=
 E2E_AGENT_WRAP=()	# a command the agent runs under (setpriv ...)
 E2E_SINK_PID=
 E2E_BPFFS_MOUNTED=
+E2E_MOUNTS=()		# mounted by the test, unmounted by the trap
 E2E_PIDS=()
 E2E_NETNS=()
 E2E_TMP=$(mktemp -d /tmp/egress-audit-e2e.XXXXXX) || exit 1
@@ -114,6 +115,13 @@ e2e_bpffs()
 		/proc/self/mounts && return 0
 	mount -t bpf bpf /sys/fs/bpf || e2e_fail "mount bpffs"
 	E2E_BPFFS_MOUNTED=1
+}
+
+# An empty read-only file system (tmpfs) at DIR, made for the test.
+e2e_mount_ro()
+{
+	mkdir -p "$1" && mount -t tmpfs -o ro,size=64k e2e-ro "$1" || e2e_fail "mount tmpfs at $1"
+	E2E_MOUNTS+=("$1")
 }
 
 # Run a command in the client namespace and in the test cgroup.
@@ -315,6 +323,9 @@ e2e_cleanup()
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$E2E_BPFFS_MOUNTED" ] && umount /sys/fs/bpf
+	for i in "${E2E_MOUNTS[@]}"; do
+		umount -l "$i" || echo "e2e: could not unmount $i" >&2
+	done
 	if [ $rc -ne 0 ] && [ -n "$E2E_KEEP" ]; then
 		echo "e2e: kept $E2E_TMP" >&2
 	else

@@ -136,7 +136,8 @@ same_as_run "enforce" 2 "explicitly" "$pub/enforce.conf"
 same_as_run "label tree" 2 "$pub/tree.conf:4: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
 	"$pub/tree.conf" --cgroup "$E2E_CG"
 same_as_run "SIEM CA" 2 "siem soc: ca $pub/junk.pem: .*no certificate" "$pub/ca.conf" --cgroup "$E2E_CG"
-# the trail: a file where its directory goes, a signing key that is not one
+# the trail: a file where its directory goes, a signing key that is not one,
+# a read-only file system
 touch "$E2E_TMP/file"
 echo "not a key" >"$E2E_TMP/junk.key"
 printf '[agent]\nlog_dir = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/file/log" "$pub/geo.csv" \
@@ -147,6 +148,11 @@ same_as_run "trail directory" 1 "audit trail: $E2E_TMP/file/log: Not a directory
 	"$pub/logdir.conf" --cgroup "$E2E_CG"
 same_as_run "signing key" 1 "audit trail: $E2E_TMP/junk.key: not an Ed25519 private key" \
 	"$pub/key.conf" --cgroup "$E2E_CG"
+e2e_mount_ro "$E2E_TMP/ro"
+printf '[agent]\nlog_dir = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/ro/log" "$pub/geo.csv" \
+	>"$pub/ro.conf"
+same_as_run "read-only trail" 1 "audit trail: $E2E_TMP/ro/log: Read-only file system" \
+	"$pub/ro.conf" --cgroup "$E2E_CG"
 try_run setpriv --reuid=65534 --regid=65534 --clear-groups \
 	"$pub/egress-audit" -c "$pub/good.conf" check --cgroup "$E2E_CG"
 [ $rc -eq 1 ] && printf '%s\n' "$err" | grep -qi root || fail "check, not root: exit $rc: $err"

@@ -465,22 +465,39 @@ static void test_disk_full(void **state)
 	}
 }
 
-/* ea_trail_check in a fresh log directory: dir/sub, its key path. */
-static int check_in(const char *dir, const char *sub, const char *key_file, char *key,
-		    bool *absent, struct ea_err *err)
+/* Options for a trail in dir/sub, signed with key_file (NULL: the default). */
+static void opts_in(struct ea_trail_opts *o, char *log, const char *dir, const char *sub,
+		    const char *key_file)
 {
-	struct ea_trail_opts o;
-	char log[1200];
+	snprintf(log, PATH_MAX, "%s/%s", dir, sub);
+	tt_opts(o, log);
+	o->key_file = key_file;
+}
 
-	snprintf(log, sizeof(log), "%s/%s", dir, sub);
-	tt_opts(&o, log);
-	o.key_file = key_file;
-	return ea_trail_check(&o, key, absent, err);
+/*
+ * ea_trail_check and then ea_trail_open of the trail in dir/sub fail
+ * alike: with -want, and err "dir/what: why".
+ */
+static void assert_both_fail(const char *dir, const char *sub, const char *key_file, int want,
+			     const char *what, const char *why)
+{
+	char log[PATH_MAX], key[PATH_MAX], msg[PATH_MAX + 64];
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	bool absent;
+
+	snprintf(msg, sizeof(msg), "%s/%s: %s", dir, what, why);
+	opts_in(&o, log, dir, sub, key_file);
+	assert_int_equal(ea_trail_check(&o, key, &absent, &err), -want);
+	assert_string_equal(err.msg, msg);
+	assert_int_equal(ea_trail_open(&t, &o, &err), -want);
+	assert_string_equal(err.msg, msg);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[1200];
+	char path[PATH_MAX];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -492,55 +509,48 @@ static void write_file(const char *dir, const char *name, const char *text)
 
 /*
  * ea_trail_check: what ea_trail_open needs, found without making
- * anything, with the words ea_trail_open would use.
+ * anything; where open would fail, it fails with the same words.
  */
 static void test_check(void **state)
 {
-	char *dir = tt_tmpdir(), key[PATH_MAX], path[1200];
+	char *dir = tt_tmpdir(), log[PATH_MAX], key[PATH_MAX], path[PATH_MAX];
 	struct ea_err err = { { 0 } };
 	struct ea_trail_opts o;
 	struct stat st;
 	bool absent;
 
 	(void)state;
-	/* two levels that are not there yet: fine, and nothing made */
-	assert_int_equal(check_in(dir, "a/b", NULL, key, &absent, &err), 0);
+	/* a log directory open would make: fine, and nothing made */
+	opts_in(&o, log, dir, "a", NULL);
+	assert_int_equal(ea_trail_check(&o, key, &absent, &err), 0);
 	assert_true(absent);
-	snprintf(path, sizeof(path), "%s/a/b/host.key", dir);
+	snprintf(path, sizeof(path), "%s/a/host.key", dir);
 	assert_string_equal(key, path);
-	snprintf(path, sizeof(path), "%s/a", dir);
-	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(stat(log, &st), -1);
 	/* once the trail was opened, its key loads */
-	tt_opts(&o, path);
 	assert_int_equal(ea_trail_close(open_trail(&o)), 0);
-	assert_int_equal(check_in(dir, "a", NULL, key, &absent, &err), 0);
+	assert_int_equal(ea_trail_check(&o, key, &absent, &err), 0);
 	assert_false(absent);
+	/* open makes the log directory, not its parents */
+	assert_both_fail(dir, "x/y", NULL, ENOENT, "x/y", "No such file or directory");
 	/* a file where the log directory, or the host's, goes */
 	write_file(dir, "file", "");
-	assert_int_equal(check_in(dir, "file/log", NULL, key, &absent, &err), -ENOTDIR);
-	snprintf(path, sizeof(path), "%s/file/log: Not a directory", dir);
-	assert_string_equal(err.msg, path);
+	assert_both_fail(dir, "file/log", NULL, ENOTDIR, "file/log", "Not a directory");
 	snprintf(path, sizeof(path), "%s/b", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
 	write_file(path, TT_HOST, "");
-	assert_int_equal(check_in(dir, "b", NULL, key, &absent, &err), -ENOTDIR);
-	snprintf(path, sizeof(path), "%s/b/%s: Not a directory", dir, TT_HOST);
-	assert_string_equal(err.msg, path);
+	assert_both_fail(dir, "b", NULL, ENOTDIR, "b/" TT_HOST, "Not a directory");
 	/* a key file that is not a key, and one to be made where no directory is */
 	write_file(dir, "junk.key", "-----BEGIN PRIVATE KEY-----\n");
 	snprintf(path, sizeof(path), "%s/junk.key", dir);
-	assert_int_equal(check_in(dir, "c", path, key, &absent, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "junk.key: not an Ed25519 private key in PEM"));
+	assert_both_fail(dir, "c", path, EINVAL, "junk.key", "not an Ed25519 private key in PEM");
 	snprintf(path, sizeof(path), "%s/none/k.pem", dir);
-	assert_int_equal(check_in(dir, "c", path, key, &absent, &err), -ENOENT);
-	snprintf(path, sizeof(path), "%s/none: No such file or directory", dir);
-	assert_string_equal(err.msg, path);
+	assert_both_fail(dir, "d", path, ENOENT, "none/k.pem", "No such file or directory");
 	/* a host name that cannot be a directory */
-	tt_opts(&o, dir);
+	opts_in(&o, log, dir, "e", NULL);
 	o.host = "../up";
 	assert_int_equal(ea_trail_check(&o, key, &absent, &err), -EINVAL);
-	snprintf(path, sizeof(path), "%s/c", dir);
-	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(stat(log, &st), -1);
 	tt_rmdir(dir);
 }
 
