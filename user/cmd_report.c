@@ -172,11 +172,12 @@ static void print_gaps(const struct ea_report_gaps *g)
 {
 	char builds[EA_REPORT_BUILDS_STRLEN];
 
+	putchar('\n');
 	if (g->nbuilds)
-		printf("\nagents started in this window: %s\n", ea_report_builds_str(g, builds));
-	printf("%smissing from the trail in this window: %llu events lost (%llu ring buffer "
+		printf("agents started in this window: %s\n", ea_report_builds_str(g, builds));
+	printf("missing from the trail in this window: %llu events lost (%llu ring buffer "
 	       "full, %llu refused by the flood limit), %llu records not written; "
-	       "%llu tamper records, %llu agent starts, %llu agent stops\n", g->nbuilds ? "" : "\n",
+	       "%llu tamper records, %llu agent starts, %llu agent stops\n",
 	       (unsigned long long)(g->lost_ring + g->lost_refused),
 	       (unsigned long long)g->lost_ring, (unsigned long long)g->lost_refused,
 	       (unsigned long long)g->unwritten, (unsigned long long)g->tampers,

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 
+#include "addr.h"
 #include "community_id.h"
 
 /* Whether endpoint a (address, port) sorts before endpoint b. */
@@ -75,30 +76,18 @@ bool ea_community_id_tuple(uint16_t seed, const uint8_t *saddr, const uint8_t *d
 	return true;
 }
 
-static bool unspecified(const uint8_t *a, unsigned int len)
-{
-	static const uint8_t zero[16];
-
-	return !memcmp(a, zero, len);
-}
-
-static bool v4_mapped(const uint8_t a[16])
-{
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !memcmp(a, prefix, sizeof(prefix));
-}
-
 bool ea_community_id(const struct ea_rec *r, char out[EA_COMMUNITY_ID_LEN])
 {
 	/* IPv4 sits in the last 4 bytes of the record's ::ffff:a.b.c.d */
 	unsigned int len = r->family == 4 ? 4 : 16, off = 16 - len;
 	bool ports = r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP;
+	ea_addr_t src = ea_addr_from_bytes(r->src), dst = ea_addr_from_bytes(r->dst);
+	bool unspecified = r->family == 4 ? !(uint32_t)src : !src;
 
 	if (!ea_rec_is_flow(r) || !r->ip_proto || r->ip_proto == IPPROTO_ICMP ||
-	    r->ip_proto == IPPROTO_ICMPV6 || r->ip_proto == IPPROTO_SCTP ||
-	    unspecified(r->src + off, len) || (ports && (!r->sport || !r->dport)) ||
-	    (r->family == 6 && v4_mapped(r->src) != v4_mapped(r->dst)))
+	    r->ip_proto == IPPROTO_ICMPV6 || r->ip_proto == IPPROTO_SCTP || unspecified ||
+	    (ports && (!r->sport || !r->dport)) ||
+	    (r->family == 6 && ea_addr_is_v4(src) != ea_addr_is_v4(dst)))
 		return false;	/* the last: no packet has such a tuple */
 	return ea_community_id_tuple(0, r->src + off, r->dst + off, len, r->ip_proto, ports,
 				     r->sport, r->dport, out);

@@ -1696,12 +1696,12 @@ static int read_file(const char *path, char **text, size_t *len)
 	return 0;
 }
 
-/* The embedded defaults; nothing is allocated. */
 uint32_t ea_label_mode(const struct ea_config *cfg, const struct ea_label_cfg *l)
 {
 	return l->has_mode ? l->mode : cfg->agent.mode;
 }
 
+/* The embedded defaults; nothing is allocated. */
 void ea_config_defaults(struct ea_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

@@ -2,8 +2,9 @@
 /*
  * Records as query prints them: a readable table (non-printable bytes as
  * \xNN), JSON lines (the keys of `run -j` with seq and chain, and a flow's
- * community_id where it has one) or CSV (RFC 4180 quoting; a text cell that a spreadsheet would take for a
- * formula, starting with = + - @ or a tab or CR, gets a leading ').
+ * community_id where it has one) or CSV (RFC 4180 quoting; a text cell
+ * that a spreadsheet would take for a formula, starting with = + - @ or a
+ * tab or CR, gets a leading ').
  */
 #ifndef EA_QUERY_OUT_H
 #define EA_QUERY_OUT_H

@@ -35,6 +35,9 @@ struct ea_report_row {
 
 struct ea_report;
 
+#define EA_REPORT_BUILDS	8	/* builds a report names */
+#define EA_REPORT_BUILD_LEN	64
+
 /*
  * What a report over a time window may be missing, from the trail's own
  * records in that window (filters on flow fields do not apply to them):
@@ -42,9 +45,6 @@ struct ea_report;
  * flood limit), records the trail could not take (gap records), tamper
  * findings, and the agent's starts and stops.
  */
-#define EA_REPORT_BUILDS	8
-#define EA_REPORT_BUILD_LEN	64
-
 struct ea_report_gaps {
 	uint64_t lost_ring, lost_refused;	/* events */
 	uint64_t unwritten;			/* records, from gap records */

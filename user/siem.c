@@ -539,11 +539,29 @@ static bool dup_opt(const char **out, const char *s)
 	return !s || *out;
 }
 
+/*
+ * The connection settings of [siem] c that its text gives: the target and
+ * the fingerprint (the files are the caller's to set).
+ */
+static int conn_cfg_of(const struct ea_siem_cfg *c, struct ea_siem_conn_cfg *cc,
+		       struct ea_err *err)
+{
+	const char *why = "";
+
+	if (ea_siem_target_parse(c->target, &cc->target, &why)) {
+		ea_err_set(err, "siem %s: target %s: %s", c->name, c->target, why);
+		return -EINVAL;
+	}
+	cc->has_fingerprint = c->has_fingerprint;
+	memcpy(cc->fingerprint, c->fingerprint, sizeof(cc->fingerprint));
+	return 0;
+}
+
 /* The destination's settings, buffers and cursor. */
 static int feed_init(struct feed *d, struct ea_siem *s, const struct ea_siem_cfg *c,
 		     const char *trail_dir, struct ea_err *err)
 {
-	const char *why = "";
+	int r;
 
 	d->owner = s;
 	snprintf(d->name, sizeof(d->name), "%s", c->name);
@@ -554,12 +572,8 @@ static int feed_init(struct feed *d, struct ea_siem *s, const struct ea_siem_cfg
 	d->backoff_cap_ms = c->backoff_cap_s * 1000;
 	d->seed = (unsigned int)(mono_ms() ^ (intptr_t)d);
 	d->follow.dirfd = -1;
-	if (ea_siem_target_parse(c->target, &d->ccfg.target, &why)) {
-		ea_err_set(err, "siem %s: target %s: %s", d->name, c->target, why);
-		return -EINVAL;
-	}
-	d->ccfg.has_fingerprint = c->has_fingerprint;
-	memcpy(d->ccfg.fingerprint, c->fingerprint, sizeof(d->ccfg.fingerprint));
+	if ((r = conn_cfg_of(c, &d->ccfg, err)))
+		return r;
 	d->ccfg.timeout_ms = TIMEOUT_MS;
 	d->ccfg.abort = &s->abort;
 	d->batch = calloc(BATCH_MAX, sizeof(*d->batch));
@@ -602,17 +616,9 @@ int ea_siem_check(const struct ea_config *cfg, struct ea_err *err)
 {
 	for (size_t i = 0; i < cfg->nsiems; i++) {
 		const struct ea_siem_cfg *c = &cfg->siems[i];
-		struct ea_siem_conn_cfg cc = { .ca = c->ca, .cert = c->cert, .key = c->key,
-					       .has_fingerprint = c->has_fingerprint };
-		const char *why = "";
-		int r;
+		struct ea_siem_conn_cfg cc = { .ca = c->ca, .cert = c->cert, .key = c->key };
+		int r = conn_cfg_of(c, &cc, err) ?: check_dest_files(c->name, &cc, err);
 
-		memcpy(cc.fingerprint, c->fingerprint, sizeof(cc.fingerprint));
-		if (ea_siem_target_parse(c->target, &cc.target, &why)) {
-			ea_err_set(err, "siem %s: target %s: %s", c->name, c->target, why);
-			return -EINVAL;
-		}
-		r = check_dest_files(c->name, &cc, err);
 		if (r)
 			return r;
 	}

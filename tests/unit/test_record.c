@@ -61,7 +61,6 @@ static void test_json_utf8(void **state)
 	expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	/* > U+10FFFF */
 }
 
-
 static char *print(const struct ea_rec *r, bool json)
 {
 	char *buf = NULL;
