@@ -804,8 +804,8 @@ static void sd_flow(struct sb *b, const struct ea_rec *r)
 		sd_param(b, "community_id", cid);
 }
 
-/* rfc5424: the rest of the record in the one SD element; no MSG. */
-static void body_rfc5424(struct sb *b, const struct ea_rec *r)
+/* rfc5424: the rest of the record in the record's SD element; no MSG. */
+static void sd_record(struct sb *b, const struct ea_rec *r)
 {
 	sd_param(b, "host", r->host);
 	if (ea_rec_is_flow(r))
@@ -816,6 +816,14 @@ static void body_rfc5424(struct sb *b, const struct ea_rec *r)
 	}
 	if (r->detail[0])
 		sd_param(b, "detail", r->detail);
+}
+
+/* RFC 5424's own "origin" element (section 7.2): the software that wrote it. */
+static void put_origin(struct sb *b)
+{
+	sb_puts(b, "[" EA_SIEM_ORIGIN_ID);
+	sd_param(b, "software", EA_SIEM_PRODUCT);
+	sd_param(b, "swVersion", ea_version());
 	sb_putc(b, ']');
 }
 
@@ -1333,7 +1341,7 @@ static void body_ocsf(struct sb *b, const struct ea_rec *r)
 	jw_close(&j, '}');
 }
 
-/* The message: header, SD, then the body of fmt. */
+/* The message: header, the record's SD element, origin, then the body of fmt. */
 int ea_siem_format(int fmt, const struct ea_rec *r, char *buf, size_t size)
 {
 	struct sb b = { .p = buf, .cap = size ? size - 1 : 0 };
@@ -1341,10 +1349,12 @@ int ea_siem_format(int fmt, const struct ea_rec *r, char *buf, size_t size)
 	if (fmt < 0 || fmt >= EA_SIEM_FMT_MAX)
 		return -EINVAL;
 	put_header(&b, r);
-	if (fmt == EA_SIEM_FMT_RFC5424) {
-		body_rfc5424(&b, r);
-	} else {
-		sb_puts(&b, "] ");
+	if (fmt == EA_SIEM_FMT_RFC5424)
+		sd_record(&b, r);
+	sb_putc(&b, ']');
+	put_origin(&b);
+	if (fmt != EA_SIEM_FMT_RFC5424) {
+		sb_putc(&b, ' ');
 		if (fmt == EA_SIEM_FMT_CEF)
 			body_cef(&b, r);
 		else if (fmt == EA_SIEM_FMT_LEEF)

@@ -2,8 +2,10 @@
 /*
  * Records as SIEM messages. Every message is one RFC 5424 syslog message:
  *
- *   <PRI>1 TIMESTAMP HOST egress-audit - KIND [egress-audit@32473 seq="N" chain="HEX"] BODY
+ *   <PRI>1 TIMESTAMP HOST egress-audit - KIND [egress-audit@32473 seq="N" chain="HEX"]
+ *   [origin software="egress-audit" swVersion="VERSION"] BODY
  *
+ * (one line: the header, the record's SD element, RFC 5424's origin element)
  * with the body in one of five formats (CEF, LEEF 2.0, ECS JSON, OCSF JSON,
  * or none: the record's fields as structured data). Every string of a
  * record may hold any byte an attacker chose; each format escapes it by its
@@ -27,6 +29,7 @@
 #define EA_SIEM_VENDOR		"egress-audit"
 #define EA_SIEM_PRODUCT		"egress-audit"
 #define EA_SIEM_SD_ID		"egress-audit@32473"
+#define EA_SIEM_ORIGIN_ID	"origin"	/* RFC 5424, 7.2 */
 #define EA_SIEM_FACILITY	13	/* log audit */
 #define EA_SIEM_OCSF_VERSION	"1.1.0"
 #define EA_SIEM_ECS_VERSION	"8.11.0"

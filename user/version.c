@@ -27,6 +27,9 @@ const char cmd_version_usage[] =
 	"  -j, --json   one JSON object\n\n"
 	"Exit codes: 0 shown, 2 bad usage.\n";
 
+/* SIEM messages carry it as RFC 5424's swVersion, at most 32 characters. */
+_Static_assert(sizeof(EA_VERSION) <= 32 + 1, "EA_VERSION is too long for swVersion");
+
 const char *ea_version(void)
 {
 	return EA_VERSION;

@@ -85,14 +85,8 @@ def sanitize(raw, keep):
 HDR = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) ")
 
 
-def parse_5424(line):
-    m = HDR.match(line)
-    if not m:
-        raise ValueError("no RFC 5424 header")
-    pri, ts, host, app, procid, msgid = m.groups()
-    p = m.end()
-    if line[p] != "[":
-        raise ValueError("no structured data")
+def sd_element(line, p):
+    """The SD element at line[p] ('['): (SD-ID, its params, the index after it)."""
     end = line.index(" ", p)
     sdid = line[p + 1:end]
     p = end
@@ -118,14 +112,30 @@ def parse_5424(line):
         p += 1
     if line[p] != "]":
         raise ValueError("SD element not closed")
-    p += 1
+    return sdid, sd, p + 1
+
+
+def parse_5424(line):
+    """Header, the record's SD params, MSG (or None); the second SD element
+    must be RFC 5424's origin, whose params the header holds."""
+    m = HDR.match(line)
+    if not m:
+        raise ValueError("no RFC 5424 header")
+    pri, ts, host, app, procid, msgid = m.groups()
+    p = m.end()
+    if line[p] != "[":
+        raise ValueError("no structured data")
+    sdid, sd, p = sd_element(line, p)
+    if line[p:p + 8] != "[origin ":
+        raise ValueError("no origin SD element after the record's")
+    _, origin, p = sd_element(line, p)
     msg = None
     if p < len(line):
         if line[p] != " " or line[p + 1] == "[":
-            raise ValueError("one SD element, then SP MSG")
+            raise ValueError("two SD elements, then SP MSG")
         msg = line[p + 1:]
     hdr = dict(pri=int(pri), ts=ts, host=host, app=app, procid=procid, msgid=msgid,
-               sdid=sdid)
+               sdid=sdid, origin=origin)
     return hdr, sd, msg
 
 
@@ -355,6 +365,8 @@ def check_message(fmt, line, records, version):
     hdr, sd, body = parse_5424(line)
     if hdr["sdid"] != SD_ID or hdr["app"] != "egress-audit":
         raise ValueError("SD-ID or APP-NAME")
+    if hdr["origin"] != {"software": "egress-audit", "swVersion": version}:
+        raise ValueError("origin: %r" % hdr["origin"])
     seq = int(sd["seq"])
     rec = records.get(seq)
     if rec is None:

@@ -79,9 +79,9 @@ static void check_clean(const char *msg, int n)
 
 /*
  * Abort unless the SD element at p (after its SD-ID) is PARAM="VALUE"s with
- * '"', '\\' and ']' escaped, closed by ']' and followed by nothing or SP.
+ * '"', '\\' and ']' escaped and closed by ']'. Returns what follows it.
  */
-static void check_sd(const char *p)
+static const char *check_sd(const char *p)
 {
 	while (*p == ' ') {
 		p = strchr(p, '=');
@@ -95,8 +95,9 @@ static void check_sd(const char *p)
 		}
 		p++;
 	}
-	if (*p != ']' || (p[1] && p[1] != ' '))
+	if (*p != ']')
 		abort();
+	return p + 1;
 }
 
 /* Every format of one record; each message must keep the promises. */
@@ -107,14 +108,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	build(data, size);
 	for (int fmt = 0; fmt < EA_SIEM_FMT_MAX; fmt++) {
 		int n = ea_siem_format(fmt, &r, out, sizeof(out));
-		char *sd;
+		const char *sd;
 
 		check_clean(out, n);
 		sd = strstr(out, sdid);
 		sd = sd ? strstr(sd, " [" EA_SIEM_SD_ID " seq=\"") : NULL;
 		if (out[0] != '<' || !sd)
 			abort();
-		check_sd(sd + strlen(" [" EA_SIEM_SD_ID));
+		sd = check_sd(sd + strlen(" [" EA_SIEM_SD_ID));
+		if (strncmp(sd, "[" EA_SIEM_ORIGIN_ID " ", strlen(EA_SIEM_ORIGIN_ID) + 2))
+			abort();
+		sd = check_sd(sd + strlen(EA_SIEM_ORIGIN_ID) + 1);
+		if (*sd && *sd != ' ')
+			abort();
 	}
 	return 0;
 }

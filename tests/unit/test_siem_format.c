@@ -43,6 +43,7 @@ struct fields {
 struct syslog_msg {
 	int pri;
 	char ts[64], host[300], app[64], procid[200], msgid[64], sdid[64];
+	const struct fields *origin;	/* the params of the origin element */
 	const char *msg;	/* after "] ", NULL when there is none */
 };
 
@@ -126,15 +127,38 @@ static const char *sd_value(const char *p, char *val)
 	return p + 1;
 }
 
-/* A whole RFC 5424 message with exactly one SD element. 0 or -1. */
-static int parse_5424(const char *m, struct syslog_msg *h, struct fields *sd)
+/*
+ * The rest of an SD element after "[SD-ID": " NAME=\"VALUE\""... into sd,
+ * then its ']'. The text after it, or NULL.
+ */
+static const char *sd_params(const char *p, struct fields *sd)
 {
-	const char *p = m;
-	char *end;
 	struct kv *kv;
 
-	memset(h, 0, sizeof(*h));
 	sd->n = 0;
+	while (*p == ' ') {
+		size_t n = strcspn(++p, "= ]\"");
+
+		if (!n || n > 32 || p[n] != '=' || p[n + 1] != '"')
+			return NULL;
+		kv = add(sd, p, n, 's');
+		if (!kv || !(p = sd_value(p + n + 2, kv->val)))
+			return NULL;
+	}
+	return *p == ']' ? p + 1 : NULL;
+}
+
+/*
+ * A whole RFC 5424 message with exactly two SD elements: the record's
+ * (its params into sd) and RFC 5424's "origin" (into h->origin). 0 or -1.
+ */
+static int parse_5424(const char *m, struct syslog_msg *h, struct fields *sd)
+{
+	static struct fields origin;
+	const char *p = m;
+	char *end;
+
+	memset(h, 0, sizeof(*h));
 	if (*p++ != '<')
 		return -1;
 	h->pri = (int)strtol(p, &end, 10);
@@ -150,19 +174,11 @@ static int parse_5424(const char *m, struct syslog_msg *h, struct fields *sd)
 	if (*p++ != '[')
 		return -1;
 	p = hdr_field(p, h->sdid, sizeof(h->sdid)) ? p + strcspn(p, " ") : NULL;
-	if (!p)
+	if (!p || !(p = sd_params(p, sd)))
 		return -1;
-	while (*p == ' ') {
-		size_t n = strcspn(++p, "= ]\"");
-
-		if (!n || n > 32 || p[n] != '=' || p[n + 1] != '"')
-			return -1;
-		kv = add(sd, p, n, 's');
-		if (!kv || !(p = sd_value(p + n + 2, kv->val)))
-			return -1;
-	}
-	if (*p++ != ']')
+	if (strncmp(p, "[origin ", 8) || !(p = sd_params(p + 7, &origin)))
 		return -1;
+	h->origin = &origin;
 	if (!*p)
 		return 0;
 	if (*p != ' ' || p[1] == '[')
@@ -613,6 +629,9 @@ static const char *check_header(const char *msg, struct syslog_msg *h, struct fi
 		snprintf(hex + 2 * i, 3, "%02x", r->chain[i]);
 	expect(sd, "seq", "42");
 	expect(sd, "chain", hex);
+	assert_int_equal(h->origin->n, 2);
+	expect(h->origin, "software", "egress-audit");
+	expect(h->origin, "swVersion", ea_version());
 	return h->msg;
 }
 
