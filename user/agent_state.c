@@ -487,11 +487,8 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 
 	fprintf(f, "agent      pid %d on ", (int)getpid());
 	ea_print_escaped(f, a->host, sizeof(a->host));
-	fprintf(f, ", started %s\nversion    %s", ea_format_time(a->started_real_ns, ts),
-		ea_version());
-	if (ea_commit()[0])
-		fprintf(f, ", commit %s", ea_commit());
-	fputs("\nwatching   ", f);
+	fprintf(f, ", started %s\nversion    %s\nwatching   ",
+		ea_format_time(a->started_real_ns, ts), ea_build());
 	ea_print_escaped(f, a->cg_path, sizeof(a->cg_path));
 	fprintf(f, " in %s mode, recording %s flows\nhooks     ", ea_agent_mode_name(a), ea_agent_record_name(a));
 	for (size_t i = 0; i < a->nhooks; i++)

@@ -270,10 +270,9 @@ static void write_page(FILE *f, const struct ea_report_page *pg)
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<title>egress-audit report</title><style>%s</style></head><body>\n"
-		"<h1>Data egress report</h1>\n<p>Made %s by egress-audit %s%s%s from %zu trail(s); "
+		"<h1>Data egress report</h1>\n<p>Made %s by egress-audit %s from %zu trail(s); "
 		"%llu flows.</p>\n",
-		style, ea_format_time(real_now(), now), ea_version(),
-		ea_commit()[0] ? " commit " : "", ea_commit(), pg->ntrails,
+		style, ea_format_time(real_now(), now), ea_build(), pg->ntrails,
 		(unsigned long long)ea_report_flows(pg->main));
 	fputs("<h2>Trail verification</h2>\n", f);
 	verify_section(f, pg->trails, pg->ntrails);

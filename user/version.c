@@ -40,6 +40,11 @@ const char *ea_commit(void)
 	return EA_COMMIT;
 }
 
+const char *ea_build(void)
+{
+	return EA_COMMIT[0] ? EA_VERSION " (commit " EA_COMMIT ")" : EA_VERSION;
+}
+
 struct library {
 	const char *name;
 	const char *version;
@@ -76,10 +81,7 @@ static void print_text(void)
 	struct library lib[NLIBS];
 
 	libraries(lib);
-	printf("egress-audit %s", ea_version());
-	if (ea_commit()[0])
-		printf(" (commit %s)", ea_commit());
-	printf("\nevent ABI %u\n", EA_ABI_VERSION);
+	printf("egress-audit %s\nevent ABI %u\n", ea_build(), EA_ABI_VERSION);
 	for (int i = 0; i < NLIBS; i++)
 		printf("%s%s %s", i ? ", " : "", lib[i].name, lib[i].version);
 	printf("\n");

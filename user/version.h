@@ -16,4 +16,10 @@ const char *ea_version(void);
  */
 const char *ea_commit(void);
 
+/*
+ * The release and commit as every output spells them: "0.1.0 (commit
+ * 0123456789ab)", or the release alone without a commit.
+ */
+const char *ea_build(void);
+
 #endif /* EA_VERSION_H */

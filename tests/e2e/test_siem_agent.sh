@@ -74,7 +74,7 @@ assert re.fullmatch(r"([0-9a-f]{12}(-dirty)?)?", v["commit"]), v
 assert (s["version"], s["commit"]) == (v["version"], v["commit"]), (s, v)
 PY
 version=$(/usr/bin/python3 -c 'import json, sys; v = json.load(open(sys.argv[1]))
-print(v["version"] + (", commit " + v["commit"] if v["commit"] else ""))' "$E2E_TMP/version.json")
+print(v["version"] + (" (commit " + v["commit"] + ")" if v["commit"] else ""))' "$E2E_TMP/version.json")
 # the readable status: the agent, what it watches, the destination
 "$E2E_BIN" status --state-dir "$E2E_TMP/state" >"$E2E_TMP/status.txt" || e2e_fail "status exited $?"
 for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
