@@ -7,10 +7,17 @@
  * configuration can be tried on the host it is for (config management,
  * ExecStartPre) before the agent is restarted.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "agent.h"
 #include "commands.h"
@@ -26,7 +33,9 @@ const char cmd_check_usage[] =
 	"each label's cgroups and file trees, the SIEM destinations (targets,\n"
 	"CA, certificate and key, which must load) and the audit trail (its\n"
 	"directory writable or possible to make, its signing key loading or\n"
-	"possible to make). Then a summary of what run would do with it.\n\n"
+	"possible to make). Then a summary of what run would do with it, with\n"
+	"the space left where the trail is written (a warning when a segment or\n"
+	"the retained trail would not fit).\n\n"
 	"  -c, --config FILE  configuration (default: embedded defaults)\n"
 	"  --cgroup PATH      the cgroup run would be given\n"
 	"  -j, --json         the summary as one JSON object\n\n"
@@ -39,6 +48,10 @@ const char cmd_check_usage[] =
 struct trail_check {
 	char key[PATH_MAX];
 	bool key_absent;
+	char space_dir[PATH_MAX];	/* where the space was measured; "" unknown */
+	uint64_t space_free;		/* bytes an unprivileged writer may take */
+	uint64_t space_size;		/* bytes of the file system */
+	uint64_t trail_bytes;		/* bytes the trail's files take now */
 };
 
 static const char *label_mode(const struct ea_agent *a, const struct ea_label_cfg *l)
@@ -77,6 +90,72 @@ static int check_trail(struct ea_agent *a, struct trail_check *tc)
 static const char *log_dir(const struct ea_agent *a)
 {
 	return a->cfg.agent.log_dir ? a->cfg.agent.log_dir : EA_DEFAULT_LOG_DIR;
+}
+
+/* Bytes of the regular files in dir (none when it does not exist). */
+static uint64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	uint64_t sum = 0;
+	struct stat st;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (!fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	closedir(d);
+	return sum;
+}
+
+/*
+ * The space where the trail is written: the file system of the deepest of
+ * the trail's directory, the log directory and its parent that exists
+ * (check_trail found that run can write there). Counted as f_bavail: the
+ * service keeps no capability that reaches the blocks kept for root.
+ */
+static void trail_space(const struct ea_agent *a, struct trail_check *tc)
+{
+	char dir[PATH_MAX], *slash;
+	struct statvfs vfs;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", log_dir(a), a->host) >= (int)sizeof(dir))
+		return;
+	tc->trail_bytes = dir_bytes(dir);
+	while (statvfs(dir, &vfs)) {
+		slash = strrchr(dir, '/');
+		if (errno != ENOENT || !slash)
+			return;
+		if (slash == dir)
+			slash++;	/* the parent is the root */
+		*slash = '\0';
+	}
+	snprintf(tc->space_dir, sizeof(tc->space_dir), "%s", dir);
+	tc->space_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	tc->space_size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+}
+
+/* Warn, without failing, where the trail would soon meet disk_full_action. */
+static void warn_space(const struct ea_agent *a, const struct trail_check *tc)
+{
+	const struct ea_agent_cfg *c = &a->cfg.agent;
+	char free_s[EA_SIZE_STRLEN], want[EA_SIZE_STRLEN], trail_s[EA_SIZE_STRLEN];
+
+	if (!tc->space_dir[0])
+		return;
+	ea_format_size(tc->space_free, free_s);
+	if (c->rotate_size && tc->space_free < c->rotate_size)
+		ea_log("warning: %s has %s free, less than one trail segment "
+		       "(rotate_size %s): disk_full_action = %s would act within one",
+		       tc->space_dir, free_s, ea_format_size(c->rotate_size, want),
+		       ea_disk_full_name(c->disk_full));
+	else if (c->retain_size && tc->trail_bytes < c->retain_size &&
+		 tc->space_free < c->retain_size - tc->trail_bytes)
+		ea_log("warning: %s has %s free, less than the trail may grow by "
+		       "before retention deletes (retain_size %s, the trail takes %s now)",
+		       tc->space_dir, free_s, ea_format_size(c->retain_size, want),
+		       ea_format_size(tc->trail_bytes, trail_s));
 }
 
 static void print_json(const struct ea_agent *a, const struct trail_check *tc)
@@ -119,7 +198,35 @@ static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 	ea_json_str(stdout, a->host);
 	fputs(",\"key\":{\"path\":", stdout);
 	ea_json_str(stdout, tc->key);
-	printf(",\"exists\":%s}}\n", tc->key_absent ? "false" : "true");
+	printf(",\"exists\":%s},\"disk\":", tc->key_absent ? "false" : "true");
+	if (tc->space_dir[0]) {
+		fputs("{\"path\":", stdout);
+		ea_json_str(stdout, tc->space_dir);
+		printf(",\"free\":%llu,\"size\":%llu,\"trail\":%llu}}\n",
+		       (unsigned long long)tc->space_free, (unsigned long long)tc->space_size,
+		       (unsigned long long)tc->trail_bytes);
+	} else {
+		fputs("null}\n", stdout);
+	}
+}
+
+/* "disk       10.0 GiB free of 20.0 GiB at DIR; the trail takes 1.0 MiB of 1.0 GiB retained" */
+static void print_space(const struct ea_agent *a, const struct trail_check *tc)
+{
+	char free_s[EA_SIZE_STRLEN], size_s[EA_SIZE_STRLEN], trail_s[EA_SIZE_STRLEN];
+	char retain_s[EA_SIZE_STRLEN];
+
+	if (!tc->space_dir[0]) {
+		puts("disk       free space unknown");
+		return;
+	}
+	printf("disk       %s free of %s at %s; the trail takes %s", ea_format_size(tc->space_free, free_s),
+	       ea_format_size(tc->space_size, size_s), tc->space_dir,
+	       ea_format_size(tc->trail_bytes, trail_s));
+	if (a->cfg.agent.retain_size)
+		printf(" of %s retained\n", ea_format_size(a->cfg.agent.retain_size, retain_s));
+	else
+		puts(", retained without a size limit");
 }
 
 static void print_text(const struct ea_agent *a, const struct trail_check *tc)
@@ -153,6 +260,7 @@ static void print_text(const struct ea_agent *a, const struct trail_check *tc)
 		       c->siems[i].target, ea_siem_fmt_name((int)c->siems[i].format));
 	printf("trail      %s/%s, signed with %s (%s)\n", log_dir(a), a->host, tc->key,
 	       tc->key_absent ? "made at start" : "loads");
+	print_space(a, tc);
 	puts("ok: run would start with this configuration");
 }
 
@@ -185,6 +293,10 @@ int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
 	ret = ea_agent_prepare(a, g);
 	if (!ret)
 		ret = check_trail(a, &tc);
+	if (!ret) {
+		trail_space(a, &tc);
+		warn_space(a, &tc);
+	}
 	if (!ret && g->json)
 		print_json(a, &tc);
 	else if (!ret)

@@ -140,3 +140,21 @@ int ea_hex_value(char c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN])
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, EA_SIZE_STRLEN, "%u B", (unsigned int)bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, EA_SIZE_STRLEN, "%.1f %s", v, units[u]);
+	return buf;
+}

@@ -37,4 +37,8 @@ void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */
 int ea_hex_value(char c);
 
+/* Bytes for people: "512 B", "64.0 MiB", "1.5 TiB" (binary units). */
+#define EA_SIZE_STRLEN	16
+const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN]);
+
 #endif /* EA_UTIL_H */

@@ -117,11 +117,17 @@ e2e_bpffs()
 	E2E_BPFFS_MOUNTED=1
 }
 
+# An empty tmpfs at DIR with mount options OPTS, made for the test.
+e2e_mount_tmpfs()
+{
+	mkdir -p "$1" && mount -t tmpfs -o "$2" e2e-tmpfs "$1" || e2e_fail "mount tmpfs at $1"
+	E2E_MOUNTS+=("$1")
+}
+
 # An empty read-only file system (tmpfs) at DIR, made for the test.
 e2e_mount_ro()
 {
-	mkdir -p "$1" && mount -t tmpfs -o ro,size=64k e2e-ro "$1" || e2e_fail "mount tmpfs at $1"
-	E2E_MOUNTS+=("$1")
+	e2e_mount_tmpfs "$1" ro,size=64k
 }
 
 # Run a command in the client namespace and in the test cgroup.

@@ -189,6 +189,8 @@ want = {"config": pub + "/full.conf", "cgroup": cg, "mode": "enforce", "record":
         "log_dir": tmp + "/log", "key": {"path": tmp + "/log/host.key", "exists": False}}
 for k, v in want.items():
     assert c[k] == v, (k, c[k], v)
+d = c["disk"]	# the log directory is not made yet: its parent's file system
+assert d["path"] == tmp and 0 < d["free"] <= d["size"] and d["trail"] == 0, d
 g = c["geoip"]
 assert g["files"] == [pub + "/geo.csv"] and g["ranges"] > 0 and g["results"] > 0, g
 PY
@@ -201,9 +203,29 @@ for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
 	"^labels     eu: 1 cgroup, 1 tree, audit mode\$" \
 	"^siem       soc, tls://127.0.0.1:6514, cef\$" \
 	"^trail      $E2E_TMP/log/$(hostname), signed with $E2E_TMP/log/host.key (made at start)\$" \
+	"^disk       [0-9.]* [KMGTPE]iB free of [0-9.]* [KMGTPE]iB at $E2E_TMP; the trail takes 0 B of 1.0 GiB retained\$" \
 	"^ok: run would start"; do
 	grep -q "$want" "$E2E_TMP/out" || fail "check: no line '$want' in $(cat "$E2E_TMP/out")"
 done
+[ -z "$err" ] || fail "check of a good configuration warned: $err"
+
+# 11. `check` warns, and passes, where the trail would soon fill its disk
+e2e_mount_tmpfs "$E2E_TMP/small" size=1m
+for sizes in "" "rotate_size = 256K|retain_size = 10M"; do
+	printf '[agent]\nlog_dir = %s\n%s\n[geoip]\nfile = %s\n' "$E2E_TMP/small/log" \
+		"$(printf '%s' "$sizes" | tr '|' '\n')" "$pub/geo.csv" >"$pub/small.conf"
+	try_run "$E2E_BIN" -c "$pub/small.conf" check --cgroup "$E2E_CG"
+	[ $rc -eq 0 ] || fail "check, small disk ($sizes): exit $rc: $err"
+	grep -q "^disk       1.0 MiB free of 1.0 MiB at $E2E_TMP/small; " "$E2E_TMP/out" ||
+		fail "check, small disk: $(cat "$E2E_TMP/out")"
+done
+want="egress-audit: warning: $E2E_TMP/small has 1.0 MiB free, less than the trail may grow by before retention deletes (retain_size 10.0 MiB, the trail takes 0 B now)"
+[ "$err" = "$want" ] || fail "check, retained trail larger than the disk: '$err', want '$want'"
+printf '[agent]\nlog_dir = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/small/log" "$pub/geo.csv" \
+	>"$pub/small.conf"
+try_run "$E2E_BIN" -c "$pub/small.conf" check --cgroup "$E2E_CG"
+want="egress-audit: warning: $E2E_TMP/small has 1.0 MiB free, less than one trail segment (rotate_size 64.0 MiB): disk_full_action = suspend would act within one"
+[ "$err" = "$want" ] || fail "check, segment larger than the disk: '$err', want '$want'"
 
 [ $failed -eq 0 ] || e2e_fail "run errors: see above"
 echo "PASS: run errors"
