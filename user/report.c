@@ -9,6 +9,7 @@
 #include "config.h"
 #include "record.h"
 #include "report.h"
+#include "version.h"
 
 #define SEP	'\x1f'		/* between the values of a joined key */
 
@@ -86,10 +87,9 @@ static void add_build(struct ea_report_gaps *g, const char *detail)
 	if (!take_quoted(&p, "{\"version\":\"", "0123456789.abcdefghijklmnopqrstuvwxyz-+",
 			 version, sizeof(version)))
 		return;
-	if (take_quoted(&p, ",\"commit\":\"", "0123456789abcdef-dirty", commit, sizeof(commit)))
-		snprintf(build, sizeof(build), "%s (commit %s)", version, commit);
-	else
-		snprintf(build, sizeof(build), "%s", version);
+	if (!take_quoted(&p, ",\"commit\":\"", "0123456789abcdef-dirty", commit, sizeof(commit)))
+		commit[0] = '\0';
+	ea_build_format(build, sizeof(build), version, commit);
 	for (size_t i = 0; i < g->nbuilds; i++)
 		if (!strcmp(g->builds[i], build))
 			return;

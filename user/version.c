@@ -40,6 +40,15 @@ const char *ea_commit(void)
 	return EA_COMMIT;
 }
 
+void ea_build_format(char *buf, size_t size, const char *version, const char *commit)
+{
+	if (commit[0])
+		snprintf(buf, size, "%s (commit %s)", version, commit);
+	else
+		snprintf(buf, size, "%s", version);
+}
+
+/* ea_build_format() of this build, made by the preprocessor: no buffer to share. */
 const char *ea_build(void)
 {
 	return EA_COMMIT[0] ? EA_VERSION " (commit " EA_COMMIT ")" : EA_VERSION;

@@ -7,6 +7,8 @@
 #ifndef EA_VERSION_H
 #define EA_VERSION_H
 
+#include <stddef.h>
+
 /* The release, e.g. "0.1.0". */
 const char *ea_version(void);
 
@@ -17,9 +19,12 @@ const char *ea_version(void);
 const char *ea_commit(void);
 
 /*
- * The release and commit as every output spells them: "0.1.0 (commit
- * 0123456789ab)", or the release alone without a commit.
+ * A build as every output spells it: "0.1.0 (commit 0123456789ab)", or the
+ * release alone without a commit ("" commit).
  */
+void ea_build_format(char *buf, size_t size, const char *version, const char *commit);
+
+/* This build, spelt so. */
 const char *ea_build(void);
 
 #endif /* EA_VERSION_H */

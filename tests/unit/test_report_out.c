@@ -141,7 +141,7 @@ static void hostile_trail(const char *dir)
 /* The page report makes of the hostile trail, by one key and by two. */
 static void test_hostile_page(void **state)
 {
-	char *dir = tt_tmpdir(), html[600], made[128], *page;
+	char *dir = tt_tmpdir(), html[600], made[128], build[64], *page;
 	struct ea_global_opts g = { 0 };
 
 	(void)state;
@@ -161,7 +161,9 @@ static void test_hostile_page(void **state)
 		assert_non_null(strstr(page, "&lt;/td&gt;&lt;td&gt;"));
 		assert_non_null(strstr(page, "&#xfffd;&#xfffd;&lt;b&gt;"));
 		assert_null(strstr(page, "<script"));
-		snprintf(made, sizeof(made), " by egress-audit %s from 1 trail(s)", ea_build());
+		ea_build_format(build, sizeof(build), ea_version(), ea_commit());
+		assert_string_equal(ea_build(), build);	/* one spelling */
+		snprintf(made, sizeof(made), " by egress-audit %s from 1 trail(s)", build);
 		assert_non_null(strstr(page, made));
 		free(page);
 	}
