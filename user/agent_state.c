@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -320,6 +321,10 @@ struct map_stat {
 struct status_snapshot {
 	struct map_stat maps[EA_STATUS_MAPS];
 	size_t nmaps;
+	bool trail_open;		/* the trail was opened (not an agent in tests) */
+	struct ea_trail_stats trail;
+	bool free_known;
+	uint64_t trail_free;		/* bytes free where the trail is written */
 };
 
 static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
@@ -333,6 +338,46 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
 							 map_memlock(bpf_map__fd(m)) };
 	}
+}
+
+/* The trail's counts, and the space left where it is written (as check counts it). */
+static void snapshot_trail(struct ea_agent *a, struct status_snapshot *s)
+{
+	struct statvfs vfs;
+
+	s->trail_open = a->trail != NULL;
+	s->free_known = false;
+	if (!a->trail)
+		return;
+	ea_trail_get_stats(a->trail, &s->trail);
+	if (!statvfs(ea_trail_dir(a->trail), &vfs)) {
+		s->free_known = true;
+		s->trail_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	}
+}
+
+/* writing, suspended (records refused until a write succeeds) or halted (for good) */
+static const char *trail_state(const struct ea_trail_stats *st)
+{
+	return st->halted ? "halted" : st->suspended ? "suspended" : "writing";
+}
+
+static void write_trail_json(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
+{
+	const struct ea_trail_stats *st = &s->trail;
+
+	if (!s->trail_open)
+		return;
+	fputs(",\"trail\":{\"dir\":", f);
+	ea_json_str(f, ea_trail_dir(a->trail));
+	fprintf(f, ",\"state\":\"%s\",\"written\":%llu,\"refused\":%llu,\"durable_seq\":%llu,"
+		"\"bytes\":%llu,\"free\":", trail_state(st), (unsigned long long)st->written,
+		(unsigned long long)st->refused, (unsigned long long)st->durable_seq,
+		(unsigned long long)st->bytes);
+	if (s->free_known)
+		fprintf(f, "%llu}", (unsigned long long)s->trail_free);
+	else
+		fputs("null}", f);
 }
 
 static void write_maps_json(FILE *f, const struct status_snapshot *s)
@@ -380,11 +425,36 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
 	write_maps_json(f, s);
+	write_trail_json(f, a, s);
 	if (a->siem) {
 		fputs(",\"siem\":", f);
 		ea_siem_json(a->siem, f);
 	}
 	fputs("}\n", f);
+}
+
+/* The trail's metrics: what an alert on a full disk or a halted trail needs. */
+static void write_trail_prom(struct ea_sbuf *b, const struct status_snapshot *s)
+{
+	const struct ea_trail_stats *st = &s->trail;
+
+	if (!s->trail_open)
+		return;
+	ea_prom_scalar(b, "egress_audit_trail_writing", EA_PROM_GAUGE,
+		       "1 while the audit trail takes records, 0 while it is suspended (a full "
+		       "disk) or halted.", !st->suspended && !st->halted);
+	ea_prom_scalar(b, "egress_audit_trail_written_records_total", EA_PROM_COUNTER,
+		       "Records written to the audit trail.", (double)st->written);
+	ea_prom_scalar(b, "egress_audit_trail_refused_records_total", EA_PROM_COUNTER,
+		       "Records the audit trail could not take (a full disk); a gap record "
+		       "counts them once it writes again.", (double)st->refused);
+	ea_prom_scalar(b, "egress_audit_trail_durable_seq", EA_PROM_GAUGE,
+		       "The last seq written to the trail as durably as its flush mode says.",
+		       (double)st->durable_seq);
+	if (s->free_known)
+		ea_prom_scalar(b, "egress_audit_trail_free_bytes", EA_PROM_GAUGE,
+			       "Bytes free, to a writer without root's reserve, on the file system "
+			       "of the audit trail.", (double)s->trail_free);
 }
 
 /*
@@ -422,6 +492,7 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 	for (size_t i = 0; i < s->nmaps; i++)
 		ea_prom_u64(&b, "egress_audit_map_memlock_bytes",
 			    (const char *[]){ "map", s->maps[i].name, NULL }, s->maps[i].memlock);
+	write_trail_prom(&b, s);
 	if (a->siem)
 		ea_siem_prom(a->siem, &b);
 	if (!b.oom)
@@ -452,6 +523,23 @@ static void write_maps_text(FILE *f, const struct status_snapshot *s)
 			s->maps[top].memlock / 1048576.0);
 	}
 	fputc('\n', f);
+}
+
+/* "trail      DIR: writing, 120 records written, durable to seq 120, 79.1 GiB free" */
+static void write_trail_text(FILE *f, struct ea_agent *a, const struct status_snapshot *s)
+{
+	const struct ea_trail_stats *st = &s->trail;
+	char free_s[EA_SIZE_STRLEN];
+
+	if (!s->trail_open)
+		return;
+	fputs("trail      ", f);
+	ea_print_escaped(f, ea_trail_dir(a->trail), PATH_MAX);
+	fprintf(f, ": %s, %llu records written, durable to seq %llu, ", trail_state(st),
+		(unsigned long long)st->written, (unsigned long long)st->durable_seq);
+	if (st->refused)
+		fprintf(f, "%llu refused, ", (unsigned long long)st->refused);
+	fprintf(f, "%s free\n", s->free_known ? ea_format_size(s->trail_free, free_s) : "unknown");
 }
 
 static void write_siem_text(FILE *f, struct ea_siem *siem)
@@ -505,6 +593,7 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, a->bank);
 	write_maps_text(f, s);
+	write_trail_text(f, a, s);
 	if (a->siem)
 		write_siem_text(f, a->siem);
 }
@@ -545,6 +634,7 @@ void ea_agent_write_status(struct ea_agent *a)
 	if (mkdir(a->state_dir, 0700) && errno != EEXIST)
 		return;
 	snapshot_maps(a, &s);
+	snapshot_trail(a, &s);
 	replace_state_file(a, "status.prom", write_status_prom, &s);
 	replace_state_file(a, "status.txt", write_status_text, &s);
 	replace_state_file(a, "status.json", write_status_json, &s);

@@ -10,7 +10,8 @@ cannot read fails. Every family must have HELP and TYPE; each kernel
 counter, aggregate row, the agent's record count and each SIEM
 destination's acknowledged seq must lie between the two JSON snapshots;
 the agent's identity, start time, GeoIP ranges and map memory must equal
-them. With --rules, every alerting rule of the file (Prometheus' rule
+them; the trail's written, refused and durable counts lie between them
+and its state is one of theirs. With --rules, every alerting rule of the file (Prometheus' rule
 format) has an alert name, an expression, a severity and a summary, and
 every egress_audit_* metric its expression names is one of the samples.
 Exit 0 when all holds, 1 with every difference listed.
@@ -141,6 +142,26 @@ def check_siem(fams, before, after):
     return len(dests)
 
 
+def check_trail(fams, before, after):
+    t, t2 = before["agent"].get("trail"), after["agent"].get("trail")
+    names = [n for n in fams if n.startswith("egress_audit_trail_")]
+    if t is None:
+        if names:
+            fail(f"trail metrics without a trail: {names}")
+        return
+    for key, name in (("written", "egress_audit_trail_written_records_total"),
+                      ("refused", "egress_audit_trail_refused_records_total"),
+                      ("durable_seq", "egress_audit_trail_durable_seq")):
+        between(f"trail {key}", t[key], samples(fams, name).get(frozenset(), -1), t2[key])
+    writing = samples(fams, "egress_audit_trail_writing").get(frozenset())
+    if writing not in {float(t["state"] == "writing"), float(t2["state"] == "writing")}:
+        fail(f"trail writing {writing}, status says {t['state']} then {t2['state']}")
+    # free space moves with whatever else writes there: present, and a byte count
+    free = samples(fams, "egress_audit_trail_free_bytes") if t["free"] is not None else {}
+    if t["free"] is not None and not free.get(frozenset(), -1) >= 0:
+        fail(f"trail free bytes {free}, status says {t['free']}")
+
+
 def check_rules(path, fams):
     import yaml
 
@@ -176,6 +197,7 @@ def main():
     fams = families(args[1])
     nrows = check_kernel(fams, before, after)
     check_agent(fams, before, after)
+    check_trail(fams, before, after)
     ndest = check_siem(fams, before, after)
     nrules = check_rules(rules, fams) if rules else 0
     if errors:

@@ -82,6 +82,7 @@ for want in "^agent      pid $E2E_AGENT_PID on $HOST, started 20" \
 	"^watching   $E2E_CG in audit mode, recording flagged flows\$" \
 	"^ring       4096 KiB, flood limit 1000 events a second per process past 3072 KiB unread\$" \
 	"^records    [1-9][0-9]* made, 0 bad events, 0 tampers\$" \
+	"^trail      $E2E_TMP/log/$HOST: writing, [0-9]* records written, durable to seq [0-9]*, [0-9.]* [KMGTPE]i\?B free\$" \
 	"^geoip      [0-9]* ranges, " "^maps       [0-9.]* MiB of kernel memory in " \
 	"^siem       soc, relp://127.0.0.1:$PORT: connected, acknowledged seq [1-9]" \
 	"^US  adequacy-partial flagged "; do
