@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -321,7 +320,7 @@ struct map_stat {
 struct status_snapshot {
 	struct map_stat maps[EA_STATUS_MAPS];
 	size_t nmaps;
-	bool trail_open;		/* the trail was opened (not an agent in tests) */
+	bool trail_open;		/* every run has its trail; some tests do not */
 	struct ea_trail_stats trail;
 	bool free_known;
 	uint64_t trail_free;		/* bytes free where the trail is written */
@@ -343,17 +342,14 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 /* The trail's counts, and the space left where it is written (as check counts it). */
 static void snapshot_trail(struct ea_agent *a, struct status_snapshot *s)
 {
-	struct statvfs vfs;
+	uint64_t size;
 
 	s->trail_open = a->trail != NULL;
 	s->free_known = false;
 	if (!a->trail)
 		return;
 	ea_trail_get_stats(a->trail, &s->trail);
-	if (!statvfs(ea_trail_dir(a->trail), &vfs)) {
-		s->free_known = true;
-		s->trail_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	}
+	s->free_known = !ea_fs_space(ea_trail_dir(a->trail), &s->trail_free, &size);
 }
 
 /* writing, suspended (records refused until a write succeeds) or halted (for good) */

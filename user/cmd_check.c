@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 
 #include "agent.h"
 #include "commands.h"
@@ -118,22 +117,20 @@ static uint64_t dir_bytes(const char *dir)
 static void trail_space(const struct ea_agent *a, struct trail_check *tc)
 {
 	char dir[PATH_MAX], *slash;
-	struct statvfs vfs;
+	int err;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", log_dir(a), a->host) >= (int)sizeof(dir))
 		return;
 	tc->trail_bytes = dir_bytes(dir);
-	while (statvfs(dir, &vfs)) {
+	while ((err = ea_fs_space(dir, &tc->space_free, &tc->space_size))) {
 		slash = strrchr(dir, '/');
-		if (errno != ENOENT || !slash)
+		if (err != -ENOENT || !slash)
 			return;
 		if (slash == dir)
 			slash++;	/* the parent is the root */
 		*slash = '\0';
 	}
 	snprintf(tc->space_dir, sizeof(tc->space_dir), "%s", dir);
-	tc->space_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-	tc->space_size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
 }
 
 /* Warn, without failing, where the trail would soon meet disk_full_action. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Logging, data-file lookup and JSON string output. */
+/* Logging, data-file lookup, JSON string output, hex, sizes and file-system space. */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "paths.h"
@@ -157,4 +159,15 @@ const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN])
 	}
 	snprintf(buf, EA_SIZE_STRLEN, "%.1f %s", v, units[u]);
 	return buf;
+}
+
+int ea_fs_space(const char *path, uint64_t *free, uint64_t *size)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs))
+		return -errno;
+	*free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	*size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	return 0;
 }

@@ -37,6 +37,12 @@ void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */
 int ea_hex_value(char c);
 
+/*
+ * The space of the file system that holds path: bytes free to a writer
+ * without root's reserve (f_bavail), and its size. 0, or -errno.
+ */
+int ea_fs_space(const char *path, uint64_t *free, uint64_t *size);
+
 /* Bytes for people: "512 B", "64.0 MiB", "1.5 TiB" (binary units). */
 #define EA_SIZE_STRLEN	16
 const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN]);
