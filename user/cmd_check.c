@@ -7,16 +7,12 @@
  * configuration can be tried on the host it is for (config management,
  * ExecStartPre) before the agent is restarted.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
 #include "agent.h"
 #include "commands.h"
@@ -50,7 +46,7 @@ struct trail_check {
 	char space_dir[PATH_MAX];	/* where the space was measured; "" unknown */
 	uint64_t space_free;		/* bytes an unprivileged writer may take */
 	uint64_t space_size;		/* bytes of the file system */
-	uint64_t trail_bytes;		/* bytes the trail's files take now */
+	uint64_t trail_bytes;		/* bytes its segments take now (ea_trail_bytes) */
 };
 
 static const char *label_mode(const struct ea_agent *a, const struct ea_label_cfg *l)
@@ -91,23 +87,6 @@ static const char *log_dir(const struct ea_agent *a)
 	return a->cfg.agent.log_dir ? a->cfg.agent.log_dir : EA_DEFAULT_LOG_DIR;
 }
 
-/* Bytes of the regular files in dir (none when it does not exist). */
-static uint64_t dir_bytes(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	uint64_t sum = 0;
-	struct stat st;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (!fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode))
-			sum += (uint64_t)st.st_size;
-	closedir(d);
-	return sum;
-}
-
 /*
  * The space where the trail is written: the file system of the deepest of
  * the trail's directory, the log directory and its parent that exists
@@ -116,21 +95,21 @@ static uint64_t dir_bytes(const char *dir)
  */
 static void trail_space(const struct ea_agent *a, struct trail_check *tc)
 {
-	char dir[PATH_MAX], *slash;
+	char dir[PATH_MAX], parent[PATH_MAX];
+	const char *where[] = { dir, log_dir(a), parent };
 	int err;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", log_dir(a), a->host) >= (int)sizeof(dir))
 		return;
-	tc->trail_bytes = dir_bytes(dir);
-	while ((err = ea_fs_space(dir, &tc->space_free, &tc->space_size))) {
-		slash = strrchr(dir, '/');
-		if (err != -ENOENT || !slash)
+	ea_parent_dir(log_dir(a), parent);
+	tc->trail_bytes = ea_trail_bytes(dir);
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		err = ea_fs_space(where[i], &tc->space_free, &tc->space_size);
+		if (!err)
+			snprintf(tc->space_dir, sizeof(tc->space_dir), "%s", where[i]);
+		if (err != -ENOENT)
 			return;
-		if (slash == dir)
-			slash++;	/* the parent is the root */
-		*slash = '\0';
 	}
-	snprintf(tc->space_dir, sizeof(tc->space_dir), "%s", dir);
 }
 
 /* Warn, without failing, where the trail would soon meet disk_full_action. */

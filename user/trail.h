@@ -172,6 +172,12 @@ void ea_trail_get_stats(const struct ea_trail *t, struct ea_trail_stats *s);
 /* The trail's directory (log_dir/HOST). */
 const char *ea_trail_dir(const struct ea_trail *t);
 
+/*
+ * Bytes of the segments (data and index) in the trail directory dir, as
+ * retention weighs them against retain_size; 0 when there is none.
+ */
+uint64_t ea_trail_bytes(const char *dir);
+
 /* Checkpoint, flush, write nothing more; frees t. 0 or -errno. */
 int ea_trail_close(struct ea_trail *t);
 

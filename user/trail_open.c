@@ -424,21 +424,6 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	return ea_key_load_or_create(key, pub, &t->key, err);
 }
 
-/* The directory path is in: "." for a bare name, "/" for "/x". */
-static void parent_of(const char *path, char *parent)
-{
-	char *slash;
-
-	snprintf(parent, PATH_MAX, "%s", path);
-	slash = strrchr(parent, '/');
-	if (!slash)
-		snprintf(parent, PATH_MAX, ".");
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
-}
-
 /* 0 when dir is a directory files can be made in, else the errno. */
 static int dir_errno(const char *dir)
 {
@@ -464,7 +449,7 @@ static int mkdir_errno(const char *path)
 		return 0;
 	if (errno != ENOENT)
 		return errno;
-	parent_of(path, parent);
+	ea_parent_dir(path, parent);
 	return dir_errno(parent);
 }
 
@@ -499,7 +484,7 @@ int ea_trail_check(const struct ea_trail_opts *o, char *key, bool *key_absent,
 	if ((r = ea_key_check(key, key_absent, err)))
 		return r;
 	if (*key_absent && o->key_file) {
-		parent_of(key, key_dir);
+		ea_parent_dir(key, key_dir);
 		if ((e = dir_errno(key_dir)))
 			return check_fail(err, key, e);
 	}

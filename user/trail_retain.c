@@ -67,20 +67,37 @@ static uint64_t undelivered(struct ea_trail *t, uint64_t from, uint64_t to)
 	return to - (c >= from ? c : from - 1);
 }
 
-/* Bytes of a segment's files. */
-static uint64_t seg_bytes(struct ea_trail *t, uint64_t seq)
+/* Bytes of a segment's files: its data and its index. */
+static uint64_t seg_bytes(int dirfd, uint64_t seq)
 {
 	char name[EA_SEG_NAME_LEN + 1];
 	struct stat st;
 	uint64_t n = 0;
 
 	ea_seg_name(name, seq, "eat");
-	if (!fstatat(t->dirfd, name, &st, 0))
+	if (!fstatat(dirfd, name, &st, 0))
 		n += (uint64_t)st.st_size;
 	ea_seg_name(name, seq, "idx");
-	if (!fstatat(t->dirfd, name, &st, 0))
+	if (!fstatat(dirfd, name, &st, 0))
 		n += (uint64_t)st.st_size;
 	return n;
+}
+
+uint64_t ea_trail_bytes(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct ea_seg_list l;
+	uint64_t total = 0;
+
+	if (fd < 0)
+		return 0;
+	if (!ea_seg_list(fd, &l)) {
+		for (size_t i = 0; i < l.n; i++)
+			total += seg_bytes(fd, l.seq[i]);
+		ea_seg_list_free(&l);
+	}
+	close(fd);
+	return total;
 }
 
 /* Delete a segment, its index and what was cut from it. */
@@ -173,9 +190,9 @@ int ea_trail_retain(struct ea_trail *t, int64_t now, const char *reason)
 	if (ea_seg_list(t->dirfd, &l))
 		return 0;
 	for (size_t i = 0; i < l.n; i++)
-		total += seg_bytes(t, l.seq[i]);
+		total += seg_bytes(t->dirfd, l.seq[i]);
 	for (; n < l.n && l.seq[n] < t->seg.first_seq; n++) {
-		uint64_t b = seg_bytes(t, l.seq[n]);
+		uint64_t b = seg_bytes(t->dirfd, l.seq[n]);
 		const char *why = disk_full && !n ? reason :
 				  t->o.retain_size && total > t->o.retain_size ? "size" :
 				  too_old(t, l.seq[n], now) ? "age" : NULL;

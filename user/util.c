@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Logging, data-file lookup, JSON string output, hex, sizes and file-system space. */
+/* Logging, data-file lookup, JSON string output, hex, sizes and paths. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -170,4 +170,18 @@ int ea_fs_space(const char *path, uint64_t *free, uint64_t *size)
 	*free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	*size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
 	return 0;
+}
+
+void ea_parent_dir(const char *path, char *parent)
+{
+	char *slash;
+
+	snprintf(parent, PATH_MAX, "%s", path);
+	slash = strrchr(parent, '/');
+	if (!slash)
+		snprintf(parent, PATH_MAX, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
 }

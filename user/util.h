@@ -37,6 +37,9 @@ void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */
 int ea_hex_value(char c);
 
+/* The directory path is in, into parent (PATH_MAX): "." for a bare name, "/" for "/x". */
+void ea_parent_dir(const char *path, char *parent);
+
 /*
  * The space of the file system that holds path: bytes free to a writer
  * without root's reserve (f_bavail), and its size. 0, or -errno.

@@ -223,6 +223,21 @@ static void test_repair(void **state)
 	tt_rmdir(log);
 }
 
+/* Bytes of n files of dir. */
+static uint64_t files_bytes(const char *dir, char names[][64], size_t n)
+{
+	char path[600];
+	uint64_t sum = 0;
+	struct stat st;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		sum += (uint64_t)st.st_size;
+	}
+	return sum;
+}
+
 /* Rotation by size: closed segments end with a checkpoint and have an
  * index that matches them; a lost index comes back. */
 static void test_rotation_index(void **state)
@@ -245,6 +260,9 @@ static void test_rotation_index(void **state)
 	ni = list_ext(dir, ".idx", idx, 64);
 	assert_true(ns >= 4);
 	assert_int_equal(ni, ns - 1);
+	assert_int_equal(ea_trail_bytes(dir), files_bytes(dir, segs, ns) + files_bytes(dir, idx, ni));
+	snprintf(path, sizeof(path), "%s/none", log);
+	assert_int_equal(ea_trail_bytes(path), 0);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(dfd >= 0);
 	assert_int_equal(ea_idx_read(dfd, strtoull(segs[1] + 4, NULL, 10), &a, &why), 0);
