@@ -130,6 +130,93 @@ static __always_inline bool same_dst(const struct ea_flow *f, const __u32 dst[4]
 	       f->dst[2] == dst[2] && f->dst[3] == dst[3];
 }
 
+/* Where the addresses of a source route are read, one CPU's (IPv4: 4 bytes each). */
+#define EA_ROUTE_MAX	128	/* an IPv6 routing header lists at most 127 */
+
+struct route_addrs {
+	__u32 w[EA_ROUTE_MAX * 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct route_addrs);
+} route_buf SEC(".maps");
+
+struct route_walk {
+	__u64 labels;
+	__u32 bank;
+	__u32 v4;
+	__u32 pick;	/* the first address the labels may not reach; ~0 none */
+};
+
+/* Address i of the route in route_buf, as four network-order words. */
+static __always_inline void route_addr(const struct route_addrs *b, __u32 i, bool v4,
+				       __u32 a[4])
+{
+	i &= EA_ROUTE_MAX - 1;
+	if (v4) {
+		ea_v4_mapped(a, b->w[i]);
+	} else {
+		a[0] = b->w[i * 4];
+		a[1] = b->w[i * 4 + 1];
+		a[2] = b->w[i * 4 + 2];
+		a[3] = b->w[i * 4 + 3];
+	}
+}
+
+static __always_inline bool dst_allowed(__u32 bank, const __u32 dst[4], __u64 labels)
+{
+	const struct ea_geo_result *r = ea_geo_result_at(bank, ea_geo_classify(bank, dst));
+
+	return !(labels & ~(r ? r->allow_labels : 0));
+}
+
+static long route_hop(__u32 i, struct route_walk *w)
+{
+	struct route_addrs *b;
+	__u32 zero = 0, a[4];
+
+	b = bpf_map_lookup_elem(&route_buf, &zero);
+	if (!b)
+		return 1;
+	route_addr(b, i, w->v4, a);
+	if (dst_allowed(w->bank, a, w->labels))
+		return 0;
+	w->pick = i;
+	return 1;
+}
+
+/*
+ * A source-routed packet reaches every address of its route. It goes to
+ * the flow of the first of them (its header's destination first) that its
+ * labels may not reach, else to its final destination's, which is the one
+ * the socket was given: a route can hide no destination and make none up.
+ */
+static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, __u64 labels)
+{
+	struct route_walk w = { .labels = labels, .bank = cfg.geo_bank & 1,
+				.v4 = p->family == 4, .pick = ~0u };
+	__u32 zero = 0, size, n = p->route_n;
+	struct route_addrs *b;
+
+	if (!n)
+		return;
+	count(EA_CNT_ROUTED);
+	if (labels && !dst_allowed(w.bank, p->dst, labels))
+		return;
+	b = bpf_map_lookup_elem(&route_buf, &zero);
+	if (!b)
+		return;
+	size = n * (w.v4 ? 4 : 16);
+	if (size > sizeof(b->w) || bpf_skb_load_bytes(skb, p->route_off, b->w, size))
+		return;
+	if (labels)
+		bpf_loop(n, route_hop, &w, 0);
+	route_addr(b, w.pick != ~0u ? w.pick : p->route_final, w.v4, p->dst);
+}
+
 /*
  * The flow of a datagram socket towards dst: the socket's own flow when it
  * is free or already goes there, otherwise one per destination in udp_flows.
@@ -311,6 +398,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			count(EA_CNT_BAD_PACKET);
 			return 1;
 		}
+		route_pick(skb, &p, sock_labels(s));
 		f = dgram_flow(s, &p, sk->type);
 		if (!f)
 			return 1;
@@ -938,6 +1026,7 @@ int tc_egress(struct __sk_buff *skb)
 	default:
 		return TC_ACT_OK;	/* not IP: ARP and the like */
 	}
+	route_pick(skb, &p, cfg.default_labels);
 	__builtin_memcpy(key.src, p.src, sizeof(key.src));
 	__builtin_memcpy(key.dst, p.dst, sizeof(key.dst));
 	key.sport = p.sport;

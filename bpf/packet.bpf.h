@@ -3,7 +3,9 @@
  * Parsing of the IP header of an skb, shared by the socket-level
  * (cgroup_skb: data starts at the IP header) and device-level (tc: data
  * starts at the Ethernet header) programs. Addresses come out as four
- * network-order words, IPv4 as an IPv4-mapped IPv6 address.
+ * network-order words, IPv4 as an IPv4-mapped IPv6 address. Ports are read
+ * past IPv4 options and IPv6 extension headers, and a source route's
+ * addresses are located for the caller to weigh (see route_pick).
  */
 #ifndef EA_PACKET_BPF_H
 #define EA_PACKET_BPF_H
@@ -13,7 +15,17 @@
 #define ETH_HLEN	14
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
+#define NEXTHDR_HOP	0
+#define NEXTHDR_ROUTING	43
 #define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_AUTH	51
+#define NEXTHDR_DEST	60
+#define IPOPT_END	0
+#define IPOPT_NOOP	1
+#define IPOPT_LSRR	131
+#define IPOPT_SSRR	137
+#define EA_IPV4_OPT_MAX	40	/* option bytes an IPv4 header can hold */
+#define EA_IPV6_EXT_MAX	8	/* extension headers walked before the transport */
 
 enum ea_parse_status {
 	EA_PARSE_OK = 0,
@@ -29,7 +41,14 @@ struct ea_pkt {
 	__u8 proto;		/* IPPROTO_* */
 	__u8 family;		/* 4 or 6 */
 	__u8 fragment;		/* 1: a non-first fragment (no ports) */
-	__u8 pad;
+	/*
+	 * A source route (IPv4 LSRR/SSRR, an IPv6 routing header): the
+	 * addresses it has yet to visit lie at route_off, route_n of them,
+	 * the final destination the route_final-th; route_n 0: none.
+	 */
+	__u8 route_n;
+	__u16 route_off;
+	__u16 route_final;
 };
 
 static __always_inline void ea_v4_mapped(__u32 out[4], __u32 addr_net)
@@ -54,6 +73,39 @@ static __always_inline int ea_parse_ports(struct __sk_buff *skb, __u32 off,
 	return EA_PARSE_OK;
 }
 
+/*
+ * A loose or strict source route (RFC 791) among the IPv4 options at
+ * off..end: the addresses from its pointer on are still to be visited, the
+ * final destination last. A malformed option ends the look: the packet
+ * then goes where its header says.
+ */
+static __always_inline void ea_parse_ipv4_route(struct __sk_buff *skb, __u32 off, __u32 end,
+						struct ea_pkt *p)
+{
+	__u8 o[3];
+	int i;
+
+	for (i = 0; i < EA_IPV4_OPT_MAX && off < end; i++) {
+		if (bpf_skb_load_bytes(skb, off, o, 1) || o[0] == IPOPT_END)
+			return;
+		if (o[0] == IPOPT_NOOP) {
+			off++;
+			continue;
+		}
+		if (off + 3 > end || bpf_skb_load_bytes(skb, off, o, 3) || o[1] < 3 ||
+		    off + o[1] > end)
+			return;
+		if ((o[0] == IPOPT_LSRR || o[0] == IPOPT_SSRR) && o[2] >= 4 &&
+		    o[2] + 3 <= o[1]) {
+			p->route_n = (__u32)(o[1] - o[2] + 1) / 4;
+			p->route_off = off + o[2] - 1;
+			p->route_final = p->route_n - 1;
+			return;
+		}
+		off += o[1];
+	}
+}
+
 static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 					 struct ea_pkt *p)
 {
@@ -70,19 +122,47 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 	p->fragment = (bpf_ntohs(ip.frag_off) & IP_OFFSET) != 0;
 	ea_v4_mapped(p->src, ip.saddr);
 	ea_v4_mapped(p->dst, ip.daddr);
+	if (hlen > sizeof(ip))
+		ea_parse_ipv4_route(skb, off + sizeof(ip), off + hlen, p);
 	return ea_parse_ports(skb, off + hlen, p);
 }
 
+/*
+ * The addresses an IPv6 routing header (at off, its first four bytes in h)
+ * has yet to visit: the last segments-left of its list for types 0 and 2,
+ * visited in order; the first segments-left of a segment routing header
+ * (type 4, RFC 8754), whose segment 0 is the final destination. Other
+ * types (RPL's compressed addresses) are not read.
+ */
+static __always_inline void ea_parse_ipv6_route(__u32 off, const __u8 h[4], struct ea_pkt *p)
+{
+	__u32 addrs = h[1] / 2, left = h[3];
+
+	if (!left || left > addrs)
+		return;
+	if (h[2] == 0 || h[2] == 2) {
+		p->route_off = off + 8 + (addrs - left) * 16;
+		p->route_final = left - 1;
+	} else if (h[2] == 4) {
+		p->route_off = off + 8;
+		p->route_final = 0;
+	} else {
+		return;
+	}
+	p->route_n = left;
+}
+
+/*
+ * The fixed header, then the extension headers before the transport's:
+ * hop-by-hop and destination options, routing, fragment and AH. A later
+ * fragment carries no more headers.
+ */
 static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 					 struct ea_pkt *p)
 {
 	struct ipv6hdr ip;
-	struct frag_hdr {
-		__u8 nexthdr;
-		__u8 reserved;
-		__be16 frag_off;
-		__be32 identification;
-	} fh;
+	__u8 h[4];
+	int i;
 
 	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
 		return EA_PARSE_MALFORMED;
@@ -93,20 +173,42 @@ static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 	__builtin_memcpy(p->src, &ip.saddr, 16);
 	__builtin_memcpy(p->dst, &ip.daddr, 16);
 	off += sizeof(ip);
-	if (p->proto == NEXTHDR_FRAGMENT) {
-		if (bpf_skb_load_bytes(skb, off, &fh, sizeof(fh)))
+	for (i = 0; i < EA_IPV6_EXT_MAX && !p->fragment; i++) {
+		__u32 len;
+
+		if (p->proto != NEXTHDR_HOP && p->proto != NEXTHDR_ROUTING &&
+		    p->proto != NEXTHDR_FRAGMENT && p->proto != NEXTHDR_AUTH &&
+		    p->proto != NEXTHDR_DEST)
+			break;
+		if (bpf_skb_load_bytes(skb, off, h, sizeof(h)))
 			return EA_PARSE_MALFORMED;
-		p->proto = fh.nexthdr;
-		p->fragment = (bpf_ntohs(fh.frag_off) & ~7) != 0;
-		off += sizeof(fh);
+		if (p->proto == NEXTHDR_FRAGMENT) {
+			p->fragment = (((__u32)h[2] << 8 | h[3]) & ~7u) != 0;
+			len = 8;
+		} else if (p->proto == NEXTHDR_AUTH) {
+			len = ((__u32)h[1] + 2) * 4;
+		} else {
+			if (p->proto == NEXTHDR_ROUTING)
+				ea_parse_ipv6_route(off, h, p);
+			len = ((__u32)h[1] + 1) * 8;
+		}
+		p->proto = h[0];
+		off += len;
 	}
 	return ea_parse_ports(skb, off, p);
 }
 
-/* Parse the IP packet at off; eth_proto is skb->protocol (network order). */
-static __always_inline int ea_parse_ip(struct __sk_buff *skb, __u32 off,
-				       __u32 eth_proto, struct ea_pkt *p)
+/*
+ * Parse the IP packet at off; eth_proto is skb->protocol (network order).
+ * A global function: the verifier checks its loops over options and
+ * extension headers once, and its callers with *p as unknown values,
+ * instead of every path through it again in every caller.
+ */
+__attribute__((noinline)) int ea_parse_ip(struct __sk_buff *skb, __u32 off, __u32 eth_proto,
+					  struct ea_pkt *p)
 {
+	if (!p)
+		return EA_PARSE_MALFORMED;
 	if (eth_proto == bpf_htons(ETH_P_IP))
 		return ea_parse_ipv4(skb, off, p);
 	if (eth_proto == bpf_htons(ETH_P_IPV6))

@@ -354,6 +354,7 @@ enum ea_counter {
 	EA_CNT_FLOOD_START = 9,		/* flood limit: flow_start refused */
 	EA_CNT_FLOOD_UPDATE = 10,
 	EA_CNT_FLOOD_END = 11,
+	EA_CNT_ROUTED = 12,		/* packets that named a source route */
 	EA_CNT_MAX = 16,
 };
 

@@ -481,6 +481,229 @@ static void test_socket_udp4_options_counted(void **state)
 	socket_egress_counts(*state, pkt, len, 24 + 8 + 100, 5353);
 }
 
+/*
+ * IPv4 to dst with options opts (olen, a multiple of 4) between the
+ * header and UDP to dport, as IP_OPTIONS makes them.
+ */
+static size_t frame4_opts(uint8_t *b, const char *dst, const uint8_t *opts, size_t olen,
+			  uint16_t dport, size_t plen)
+{
+	size_t len = frame4(b, dst, 17, dport, plen), ip_len = len - ETH_HLEN + olen;
+
+	memmove(b + 34 + olen, b + 34, len - 34);
+	memcpy(b + 34, opts, olen);
+	b[14] = (uint8_t)(0x40 | (20 + olen) / 4);
+	b[16] = (uint8_t)(ip_len >> 8), b[17] = (uint8_t)ip_len;
+	return len + olen;
+}
+
+/* A loose source route option (ptr 4, then addrs), padded with NOPs. */
+static size_t lsrr(uint8_t *o, const char *const *addrs, size_t n, uint8_t ptr)
+{
+	size_t olen = 3 + 4 * n, padded = (olen + 1 + 3) / 4 * 4;
+
+	memset(o, 1, padded);		/* NOP */
+	o[1] = 131, o[2] = (uint8_t)olen, o[3] = ptr;
+	for (size_t i = 0; i < n; i++) {
+		ea_addr_t a;
+		uint8_t d[16];
+
+		assert_int_equal(ea_addr_parse(addrs[i], &a), 0);
+		ea_addr_to_bytes(a, d);
+		memcpy(o + 4 + 4 * i, d + 12, 4);
+	}
+	return padded;
+}
+
+/* IPv6 to dst with extension headers ext (their chain ending in UDP). */
+static size_t frame6_ext(uint8_t *b, const char *dst, uint8_t first, const uint8_t *ext,
+			 size_t elen, uint16_t dport, size_t plen)
+{
+	size_t len = frame6(b, dst, dport, plen), payload = 8 + plen + elen;
+
+	memmove(b + 54 + elen, b + 54, len - 54);
+	memcpy(b + 54, ext, elen);
+	b[18] = (uint8_t)(payload >> 8), b[19] = (uint8_t)payload;
+	b[20] = first;
+	return len + elen;
+}
+
+/* A segment routing header (RFC 8754) of n segments, segs[0] the final one. */
+static size_t srh(uint8_t *h, uint8_t next, const char *const *segs, size_t n, uint8_t left)
+{
+	memset(h, 0, 8 + 16 * n);
+	h[0] = next, h[1] = (uint8_t)(2 * n), h[2] = 4, h[3] = left, h[4] = (uint8_t)(n - 1);
+	for (size_t i = 0; i < n; i++) {
+		ea_addr_t a;
+
+		assert_int_equal(ea_addr_parse(segs[i], &a), 0);
+		ea_addr_to_bytes(a, h + 8 + 16 * i);
+	}
+	return 8 + 16 * n;
+}
+
+/* The single device flow: its destination, as text, and its verdict. */
+static struct ea_flow routed_flow(struct fixture *f, const char *want_dst, uint8_t verdict)
+{
+	struct ea_dev_flow_key key;
+	struct ea_flow fl = only_flow(f, &key);
+	char got[EA_ADDR_STRLEN];
+
+	ea_addr_format(ea_addr_from_bytes((const uint8_t *)fl.dst), got);
+	assert_string_equal(got, want_dst);
+	assert_memory_equal(key.dst, fl.dst, sizeof(key.dst));
+	assert_int_equal(fl.verdict, verdict);
+	return fl;
+}
+
+/*
+ * Options and extension headers before the transport's: ports and
+ * protocol are read past them (hop-by-hop and destination options, AH).
+ */
+static void test_ipv6_extension_headers(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[512], ext[64] = { 0 };
+	struct ea_flow fl;
+	size_t len;
+
+	ext[0] = 60;			/* hop-by-hop (8 bytes), then destination options */
+	ext[8] = 51, ext[9] = 1;	/* destination options (16 bytes), then AH */
+	ext[24] = 17, ext[25] = 2;	/* AH of (2 + 2) * 4 bytes, then UDP */
+	len = frame6_ext(pkt, "2001:db8:3::5", 0, ext, 40, 8443, 20);
+	run(f, pkt, len, 0);
+	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED);
+	assert_int_equal(fl.dport, 8443);
+	assert_int_equal(fl.sport, 40000);
+	assert_int_equal(fl.ip_proto, 17);
+	assert_int_equal(fl.proto, EA_PROTO_UDP);
+	assert_int_equal(fl.bytes, 40 + 40 + 8 + 20);
+}
+
+/* Allowed first segment, flagged final one: the flow goes to the final one. */
+static void test_srh_final_destination(void **state)
+{
+	struct fixture *f = *state;
+	const char *segs[] = { "2001:db8:3::5", "2001:db8:1::2" };
+	uint64_t routed = counter(f, EA_CNT_ROUTED);
+	uint8_t pkt[512], ext[64];
+	size_t elen = srh(ext, 17, segs, 2, 1), len;
+	struct ea_flow fl;
+
+	len = frame6_ext(pkt, "2001:db8:1::2", 43, ext, elen, 53, 10);
+	run(f, pkt, len, 0);
+	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED);
+	assert_int_equal(fl.country, ea_cc_pack("CN"));
+	assert_int_equal(fl.dport, 53);
+	assert_int_equal(counter(f, EA_CNT_ROUTED), routed + 1);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 1);
+	assert_memory_equal(f->events[0].dst, fl.dst, 16);
+}
+
+/* A flagged address anywhere on the route decides, the header's first. */
+static void test_srh_flagged_hop_decides(void **state)
+{
+	static const struct {
+		const char *header, *segs[3], *want;
+		size_t nsegs;
+		uint8_t left, verdict;
+	} cases[] = {
+		/* header DE; left: US (segment 1), then DE (segment 0, final) */
+		{ "2001:db8:1::8", { "2001:db8:1::9", "2001:db8:2::7", "2001:db8:1::8" },
+		  "2001:db8:2::7", 3, 2, EA_VERDICT_FLAGGED },
+		/* header CN, final DE */
+		{ "2001:db8:3::5", { "2001:db8:1::9" }, "2001:db8:3::5", 1, 1,
+		  EA_VERDICT_FLAGGED },
+		/* every address allowed: the final one */
+		{ "2001:db8:1::8", { "2001:db8:1::9" }, "2001:db8:1::9", 1, 1,
+		  EA_VERDICT_ALLOWED },
+		/* segments left 0: the route is done, the header's address is final */
+		{ "2001:db8:1::8", { "2001:db8:1::9", "2001:db8:2::7", "2001:db8:1::8" },
+		  "2001:db8:1::8", 3, 0, EA_VERDICT_ALLOWED },
+	};
+	struct fixture *f = *state;
+	uint8_t pkt[512], ext[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t elen = srh(ext, 17, cases[i].segs, cases[i].nsegs, cases[i].left);
+
+		run(f, pkt, frame6_ext(pkt, cases[i].header, 43, ext, elen, 53, 10), 0);
+		routed_flow(f, cases[i].want, cases[i].verdict);
+		reset(state);
+	}
+}
+
+/* IPv4 loose source routes: the same, the final destination last. */
+static void test_lsrr(void **state)
+{
+	struct fixture *f = *state;
+	const char *to_us[] = { "198.51.100.7" }, *to_de[] = { "192.0.2.9" };
+	const char *visited[] = { "203.0.113.5", "192.0.2.9" };
+	uint8_t pkt[256], opts[40];
+	struct ea_flow fl;
+	size_t olen;
+
+	olen = lsrr(opts, to_us, 1, 4);
+	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
+	fl = routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED);
+	assert_int_equal(fl.dport, 5353);
+	assert_int_equal(fl.bytes, 20 + olen + 8 + 30);
+	reset(state);
+
+	olen = lsrr(opts, to_de, 1, 4);
+	run(f, pkt, frame4_opts(pkt, "198.51.100.7", opts, olen, 5353, 30), 0);
+	routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED);
+	reset(state);
+
+	/* the pointer is past the CN hop: visited, only the final one is left */
+	olen = lsrr(opts, visited, 2, 8);
+	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
+	routed_flow(f, "192.0.2.9", EA_VERDICT_ALLOWED);
+}
+
+/* The socket-level program reads routes too: the datagram's flow is the final destination's. */
+static void test_socket_lsrr_final_destination(void **state)
+{
+	struct fixture *f = *state;
+	const char *to_us[] = { "198.51.100.7" };
+	uint8_t pkt[256], opts[40], want[16];
+	size_t olen = lsrr(opts, to_us, 1, 4);
+	size_t len = frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30);
+	LIBBPF_OPTS(bpf_test_run_opts, run_opts, .data_in = pkt, .data_size_in = len,
+		    .repeat = 1);
+	ea_addr_t us;
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.egress),
+						&run_opts), 0);
+	assert_int_equal(run_opts.retval, 1);
+	ring_buffer__consume(f->rb);
+	assert_int_equal(f->nevents, 1);
+	assert_int_equal(ea_addr_parse("198.51.100.7", &us), 0);
+	ea_addr_to_bytes(us, want);
+	assert_memory_equal(f->events[0].dst, want, 16);
+	assert_int_equal(f->events[0].verdict, EA_VERDICT_FLAGGED);
+	assert_int_equal(f->events[0].origin, EA_ORIGIN_SOCKET);
+	assert_int_equal(f->events[0].dport, 5353);
+	assert_int_equal(f->events[0].bytes, 20 + olen + 8 + 30);
+}
+
+/* A malformed option is not a route: the header's destination, still counted. */
+static void test_malformed_option_not_a_route(void **state)
+{
+	struct fixture *f = *state;
+	const char *to_us[] = { "198.51.100.7" };
+	uint64_t bad = counter(f, EA_CNT_BAD_PACKET), routed = counter(f, EA_CNT_ROUTED);
+	uint8_t pkt[256], opts[40];
+	size_t olen = lsrr(opts, to_us, 1, 4);
+
+	opts[2] = 40;			/* longer than the options */
+	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
+	routed_flow(f, "192.0.2.2", EA_VERDICT_ALLOWED);
+	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad);
+	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +717,12 @@ int main(void)
 		cmocka_unit_test_setup(test_socket_udp4_every_packet_counted, reset),
 		cmocka_unit_test_setup(test_socket_udp6_every_packet_counted, reset),
 		cmocka_unit_test_setup(test_socket_udp4_options_counted, reset),
+		cmocka_unit_test_setup(test_ipv6_extension_headers, reset),
+		cmocka_unit_test_setup(test_srh_final_destination, reset),
+		cmocka_unit_test_setup(test_srh_flagged_hop_decides, reset),
+		cmocka_unit_test_setup(test_lsrr, reset),
+		cmocka_unit_test_setup(test_socket_lsrr_final_destination, reset),
+		cmocka_unit_test_setup(test_malformed_option_not_a_route, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -77,7 +77,7 @@ def parse_time(s):
 
 
 def flows_of(line):
-    """The flows one traffic line describes (udp-multi has two)."""
+    """The flows one traffic line describes (udp-multi and udp-route have two)."""
     if "flows" in line:
         return [{**line, **f} for f in line["flows"]]
     return [line]

@@ -100,6 +100,12 @@ EOF
 	run_case udp-sendmsg $V4 $P 2500
 	run_case udp-sendmmsg $V6 $P 500 8
 	run_case udp-multi $V4 $CN $P 1500
+	# source routes: the flagged address on the route decides, the
+	# allowed one has no record, whichever is the final destination
+	run_case udp-route $OK4 $V4 $P 2500
+	run_case udp-route $CN $OK4 $P 2500
+	run_case udp-route $OK6 $V6 $P 2500
+	run_case udp-route $V6 $OK6 $P 2500
 	run_case raw $V4 100
 	run_case raw $V6 100
 	run_case packet "$E2E_CIF" $V4 64

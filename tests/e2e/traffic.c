@@ -107,6 +107,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-connected|udp-sendto|udp-sendmsg DST PORT N\n"
 	      "       traffic udp-sendmmsg DST PORT N COUNT\n"
 	      "       traffic udp-multi DST1 DST2 PORT N\n"
+	      "       traffic udp-route VIA DST PORT N\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
@@ -855,6 +856,60 @@ static void run_udp_multi(struct report *r, const struct target t[2], size_t n)
 		udp_account(r, &r->flow[i], &t[i], n, udp_send_chunks(fd, &t[i], buf, n));
 		unconnected_ends(fd, &t[i], &r->flow[i]);
 	}
+	r->nflows = 2;
+	close(fd);
+	free(buf);
+}
+
+/*
+ * Give a datagram socket a source route through via, as any process may:
+ * an IPv4 loose source route option (IP_OPTIONS) or an IPv6 segment
+ * routing header (IPV6_RTHDR). The kernel sends each datagram to via, with
+ * the destination of the send last on the route. Returns the bytes the
+ * route adds to each packet.
+ */
+static int source_route(int fd, const struct target *via)
+{
+	const struct sockaddr_in *s4 = (const void *)&via->ss;
+	const struct sockaddr_in6 *s6 = (const void *)&via->ss;
+	uint8_t lsrr[8] = { IPOPT_NOP, IPOPT_LSRR, 7, 4 };
+	/* two segments: 0 the final one (the kernel's to fill), 1 via */
+	uint8_t srh[8 + 32] = { 0, 4, 4, 1, 1 };
+
+	if (via->family == AF_INET) {
+		memcpy(lsrr + 4, &s4->sin_addr, 4);
+		if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, lsrr, sizeof(lsrr)))
+			die("setsockopt IP_OPTIONS");
+		return sizeof(lsrr);
+	}
+	memcpy(srh + 8 + 16, &s6->sin6_addr, 16);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, srh, sizeof(srh)))
+		die("setsockopt IPV6_RTHDR");
+	return sizeof(srh);
+}
+
+/*
+ * udp-route: datagrams sent to t[1] through t[0] by a source route. They
+ * reach both: two flows with the same packets, of which the agent must
+ * record the one to the address that decides.
+ */
+static void run_udp_route(struct report *r, const struct target t[2], size_t n)
+{
+	char *buf = payload(n);
+	int fd = udp_socket(&t[1]), extra;
+	long datagrams;
+
+	if (t[0].family != t[1].family) {
+		errno = EINVAL;
+		die("udp-route: VIA and DST of one family");
+	}
+	extra = source_route(fd, &t[0]);
+	datagrams = udp_send_chunks(fd, &t[1], buf, n);
+	udp_account(r, &r->flow[0], &t[1], n, datagrams);
+	r->flow[0].ip_bytes += (int64_t)extra * datagrams;
+	unconnected_ends(fd, &t[1], &r->flow[0]);
+	r->flow[1] = r->flow[0];
+	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
 	r->nflows = 2;
 	close(fd);
 	free(buf);
@@ -1659,6 +1714,10 @@ static bool run_other(struct report *r, int argc, char **argv)
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
 		run_udp_multi(r, t, number(argv[5]));
+	} else if (!strcmp(c, "udp-route") && argc == 6) {
+		parse_target(argv[2], argv[4], false, &t[0]);
+		parse_target(argv[3], argv[4], false, &t[1]);
+		run_udp_route(r, t, number(argv[5]));
 	} else if (!strcmp(c, "udp-burst") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_burst(r, &t[0], number(argv[4]));
