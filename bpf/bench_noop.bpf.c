@@ -87,7 +87,7 @@ int bench_parse(struct __sk_buff *skb)
 {
 	struct ea_pkt p = {};
 
-	parse_status = ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p);
+	parse_status = ea_parse_ip(skb, ETH_HLEN, &p);
 	parse_dst = p.dst[3];
 	return 0;
 }

@@ -23,7 +23,7 @@ int classify_dst(struct __sk_buff *skb)
 	struct ea_pkt p = {};
 
 	last_result = ~0u;
-	last_status = ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p);
+	last_status = ea_parse_ip(skb, ETH_HLEN, &p);
 	if (last_status == EA_PARSE_OK)
 		last_result = ea_geo_classify(geo_bank, p.dst);
 	return TC_ACT_OK;

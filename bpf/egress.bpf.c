@@ -22,6 +22,7 @@
 
 #define TC_ACT_OK	0
 #define TCP_ESTABLISHED	1
+#define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
 #define TCP_CLOSE	7
 #define TCP_CLOSE_WAIT	8
@@ -217,38 +218,36 @@ static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, 
 	route_addr(b, w.pick != ~0u ? w.pick : p->route_final, w.v4, p->dst);
 }
 
-/*
- * The flow of a datagram socket towards dst: the socket's own flow when it
- * is free or already goes there, otherwise one per destination in udp_flows.
- */
-static __always_inline struct ea_flow *
-dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
+/* A socket's flow towards a destination other than its own (map udp_flows). */
+static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const struct ea_pkt *p)
 {
-	struct ea_flow *f = &s->flow;
+	struct ea_udp_flow_key key = {};
 	struct ea_udp_flow *u;
 
-	if (f->gen && !same_dst(f, p->dst, p->dport)) {
-		struct ea_udp_flow_key key = {};
+	key.cookie = s->owner.cookie;
+	__builtin_memcpy(key.dst, p->dst, sizeof(key.dst));
+	key.dport = p->dport;
+	u = bpf_map_lookup_elem(&udp_flows, &key);
+	if (!u) {
+		struct ea_udp_flow fresh = {};
 
-		key.cookie = s->owner.cookie;
-		__builtin_memcpy(key.dst, p->dst, sizeof(key.dst));
-		key.dport = p->dport;
+		fresh.owner = s->owner;
+		bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
 		u = bpf_map_lookup_elem(&udp_flows, &key);
 		if (!u) {
-			struct ea_udp_flow fresh = {};
-
-			fresh.owner = s->owner;
-			bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
-			u = bpf_map_lookup_elem(&udp_flows, &key);
-			if (!u) {
-				count(EA_CNT_UDP_FLOWS_FULL);
-				return NULL;
-			}
-			s->multi_dest = 1;
+			count(EA_CNT_UDP_FLOWS_FULL);
+			return NULL;
 		}
-		f = &u->flow;
-		f->last_ns = bpf_ktime_get_boot_ns();
+		s->multi_dest = 1;
 	}
+	u->flow.last_ns = bpf_ktime_get_boot_ns();
+	return &u->flow;
+}
+
+/* Give a flow of a packet's destination its identity and class, once per policy. */
+static __always_inline void flow_setup(struct ea_flow *f, const struct ea_pkt *p,
+				       __u32 sock_type)
+{
 	if (f->gen != cfg.policy_gen) {
 		__builtin_memcpy(f->dst, p->dst, sizeof(f->dst));
 		f->dport = p->dport;
@@ -265,6 +264,23 @@ dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 		f->sport = p->sport;	/* known at the first packet, not at sendmsg */
 	if (!(f->src[0] | f->src[1] | f->src[2] | f->src[3]))
 		__builtin_memcpy(f->src, p->src, sizeof(f->src));
+}
+
+/*
+ * The flow of a datagram socket towards dst: the socket's own flow when it
+ * is free or already goes there, otherwise one per destination in udp_flows.
+ */
+static __always_inline struct ea_flow *
+dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
+{
+	struct ea_flow *f = &s->flow;
+
+	if (f->gen && !same_dst(f, p->dst, p->dport)) {
+		f = dest_flow(s, p);
+		if (!f)
+			return NULL;
+	}
+	flow_setup(f, p, sock_type);
 	return f;
 }
 
@@ -312,15 +328,18 @@ static __always_inline void learn_cookie(struct sock_state *s, struct __sk_buff 
 		s->owner.cookie = bpf_get_socket_cookie(skb);
 }
 
-/* A TCP segment, by its IP header (the packet's hottest bytes). */
-static __always_inline bool is_tcp(struct __sk_buff *skb)
+/*
+ * A TCP segment with a bare IP header, no options or extension headers (by
+ * the packet's hottest bytes): it goes straight to the socket's peer.
+ */
+static __always_inline bool plain_tcp(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 
 	if (skb->protocol == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = data;
 
-		return (void *)(ip + 1) <= end && ip->protocol == IPPROTO_TCP;
+		return (void *)(ip + 1) <= end && ip->protocol == IPPROTO_TCP && ip->ihl == 5;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6 = data;
@@ -328,6 +347,36 @@ static __always_inline bool is_tcp(struct __sk_buff *skb)
 		return (void *)(ip6 + 1) <= end && ip6->nexthdr == IPPROTO_TCP;
 	}
 	return false;
+}
+
+/*
+ * A TCP segment with IP options or extension headers, of a socket with
+ * state: when a source route sends it to an address other than the peer
+ * first, and that address decides (route_pick), it is counted per packet
+ * in that address's flow too; the connection's own flow counts it as
+ * every other. Returns the verdict of the route's flow (allowed: none).
+ */
+static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock_state *s,
+					      __u64 labels)
+{
+	struct ea_pkt p = {};
+	struct ea_flow *f;
+	__u64 segs;
+
+	if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK || !p.route_n)
+		return EA_VERDICT_ALLOWED;
+	if (!s->flow.sport)
+		s->flow.sport = p.sport;	/* a connection that never completes keeps it */
+	route_pick(skb, &p, labels);
+	if (same_dst(&s->flow, p.dst, p.dport))
+		return EA_VERDICT_ALLOWED;
+	f = dest_flow(s, &p);
+	if (!f)
+		return EA_VERDICT_ALLOWED;
+	flow_setup(f, &p, SOCK_STREAM);
+	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	return flow_account(f, &s->owner, labels, segs, ip_bytes(skb, 0, segs, IPPROTO_TCP),
+			    EA_ORIGIN_SOCKET, 0, 1);
 }
 
 /*
@@ -350,6 +399,23 @@ static __always_inline int tcp_enforce(struct bpf_sock *sk)
 	return 0;
 }
 
+/*
+ * A TCP segment with IP options or extension headers, its connection
+ * counted by state (a routed connection has state from its SYN on,
+ * tcp_route_start).
+ */
+static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk,
+				      bool enforcing)
+{
+	struct sock_state *s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+
+	if (!s)
+		return 1;
+	if (tcp_route_account(skb, s, sock_labels(s)) == EA_VERDICT_BLOCKED)
+		return 0;
+	return enforcing ? tcp_enforce(sk) : 1;
+}
+
 /* How the egress program is built (see its three variants below). */
 #define EGRESS_TCP_BY_STATE	1
 #define EGRESS_ENFORCE		2
@@ -364,7 +430,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 	__u64 segs;
 
 	/* TCP counted by state: nothing per segment unless enforcing */
-	if (by_state && is_tcp(skb)) {
+	if (by_state && plain_tcp(skb)) {
 		if (!enforcing || !sk || !(sk = bpf_sk_fullsock(sk)))
 			return 1;
 		return tcp_enforce(sk);
@@ -374,7 +440,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 		return 1;
 	}
 	if (by_state && sk->protocol == IPPROTO_TCP)
-		return enforcing ? tcp_enforce(sk) : 1;
+		return tcp_routed(skb, sk, enforcing);
 	s = sock_state_of(sk);
 	if (!s)
 		return 1;
@@ -387,6 +453,9 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			if (f->gen != cfg.policy_gen)
 				flow_classify(f);
 		}
+		if (!plain_tcp(skb) &&
+		    tcp_route_account(skb, s, sock_labels(s)) == EA_VERDICT_BLOCKED)
+			return 0;
 	} else if (dgram_to_own_flow(skb, &s->flow)) {
 		f = &s->flow;
 	} else {
@@ -394,7 +463,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 
 		/* per-destination flows are keyed by it */
 		learn_cookie(s, skb);
-		if (ea_parse_ip(skb, 0, skb->protocol, &p) != EA_PARSE_OK) {
+		if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK) {
 			count(EA_CNT_BAD_PACKET);
 			return 1;
 		}
@@ -788,6 +857,41 @@ static __always_inline void tcp_closed_stateless(struct sock *sk)
 	aggregate(&f, EA_VERDICT_ALLOWED, 1, f.packets, f.bytes);
 }
 
+/* Whether a socket was given a source route (IP_OPTIONS, IPV6_RTHDR). */
+static __always_inline bool sk_source_routed(struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct ip_options_rcu *o;
+	struct ipv6_txoptions *t6;
+	struct ipv6_pinfo *np;
+
+	if (!tp)
+		return false;
+	o = tp->inet_conn.icsk_inet.inet_opt;
+	if (o && o->opt.srr)
+		return true;
+	np = sk->__sk_common.skc_family == AF_INET6 ? tp->inet_conn.icsk_inet.pinet6 : NULL;
+	t6 = np ? np->opt : NULL;
+	return t6 && t6->srcrt;
+}
+
+/*
+ * A connection given a source route gets state as it sends its SYN, in
+ * the connecting process's context: its segments may reach an address
+ * that its owner's labels may not (tcp_routed counts them there).
+ */
+static __always_inline void tcp_route_start(struct sock *sk)
+{
+	struct ea_flow f = {};
+
+	if (!sk_source_routed(sk) || !sk_watched(sk) ||
+	    bpf_sk_storage_get(&socks, sk, NULL, 0))
+		return;
+	flow_from_ksock(&f, sk);
+	flow_classify(&f);
+	tcp_state_here(sk, &f);
+}
+
 /*
  * TCP flows start when the handshake completes (an accepted one at its
  * first send, when its owner is known) and end at TCP_CLOSE, after their
@@ -798,6 +902,10 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_state *s;
 
+	if (newstate == TCP_SYN_SENT) {
+		tcp_route_start(sk);
+		return 0;
+	}
 	if (newstate == TCP_ESTABLISHED) {
 		if (oldstate == TCP_SYN_RECV) {
 			tcp_adopt(sk);	/* a new socket: no state yet */
@@ -821,9 +929,16 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	}
 	if (!s->ended && s->flow.gen) {
 		tcp_counts(sk, &s->flow);
-		if (!s->flow.start_ns)	/* never established or never sent */
+		if (!s->flow.start_ns) {	/* never established or never sent */
+			__u16 sport = s->flow.sport;
+
+			/* its ends as it tried them; the port is released by now */
+			flow_from_ksock(&s->flow, sk);
+			if (!s->flow.sport)
+				s->flow.sport = sport;
 			flow_report(&s->flow, &s->owner, sock_labels(s), false,
 				    EA_ORIGIN_SOCKET, 0);
+		}
 	}
 	sock_flows_end(s);
 	return 0;
@@ -1017,7 +1132,7 @@ int tc_egress(struct __sk_buff *skb)
 		else if (bpf_skb_under_cgroup(skb, &watched_cgroup, 0) == 1)
 			return TC_ACT_OK;	/* a socket hook's flow */
 	}
-	switch (ea_parse_ip(skb, ETH_HLEN, skb->protocol, &p)) {
+	switch (ea_parse_ip(skb, ETH_HLEN, &p)) {
 	case EA_PARSE_OK:
 		break;
 	case EA_PARSE_MALFORMED:

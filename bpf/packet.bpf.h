@@ -199,14 +199,15 @@ static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 }
 
 /*
- * Parse the IP packet at off; eth_proto is skb->protocol (network order).
- * A global function: the verifier checks its loops over options and
- * extension headers once, and its callers with *p as unknown values,
- * instead of every path through it again in every caller.
+ * Parse the IP packet at off, by the skb's protocol. A global function:
+ * the verifier checks its loops over options and extension headers once,
+ * and its callers with *p as unknown values, instead of every path
+ * through it again in every caller.
  */
-__attribute__((noinline)) int ea_parse_ip(struct __sk_buff *skb, __u32 off, __u32 eth_proto,
-					  struct ea_pkt *p)
+__attribute__((noinline)) int ea_parse_ip(struct __sk_buff *skb, __u32 off, struct ea_pkt *p)
 {
+	__u32 eth_proto = skb->protocol;
+
 	if (!p)
 		return EA_PARSE_MALFORMED;
 	if (eth_proto == bpf_htons(ETH_P_IP))

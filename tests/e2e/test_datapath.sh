@@ -106,6 +106,10 @@ EOF
 	run_case udp-route $CN $OK4 $P 2500
 	run_case udp-route $OK6 $V6 $P 2500
 	run_case udp-route $V6 $OK6 $P 2500
+	# a connection's SYNs through a flagged hop: to an allowed address
+	# (NO, not counted above) and to a flagged one, which has its own
+	run_case tcp-route $CN 192.0.2.200 $P
+	run_case tcp-route 2001:db8:3::5 $V6 $P
 	run_case raw $V4 100
 	run_case raw $V6 100
 	run_case packet "$E2E_CIF" $V4 64

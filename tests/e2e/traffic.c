@@ -108,6 +108,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-sendmmsg DST PORT N COUNT\n"
 	      "       traffic udp-multi DST1 DST2 PORT N\n"
 	      "       traffic udp-route VIA DST PORT N\n"
+	      "       traffic tcp-route VIA DST PORT\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
@@ -915,6 +916,41 @@ static void run_udp_route(struct report *r, const struct target t[2], size_t n)
 	free(buf);
 }
 
+/*
+ * tcp-route: a connection to t[1] through t[0] by a source route. No host
+ * here takes source-routed segments, so only SYNs leave, for a second and
+ * a half (a retransmission among them); then the socket is closed.
+ */
+static void run_tcp_route(struct report *r, const struct target t[2])
+{
+	int fd = socket(t[1].family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (fd < 0)
+		die("socket");
+	if (t[0].family != t[1].family) {
+		errno = EINVAL;
+		die("tcp-route: VIA and DST of one family");
+	}
+	source_route(fd, &t[0]);
+	if (!connect(fd, (const struct sockaddr *)&t[1].ss, t[1].len) || errno != EINPROGRESS)
+		die("tcp-route: connect did not wait");
+	usleep(1500000);
+	local_end(fd, &r->flow[0]);
+	format_addr(&t[1].ss, r->flow[0].dst, &r->flow[0].dport);
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO");
+	r->tcp = true;
+	r->segs_out = ti.tcpi_segs_out;
+	r->bytes_sent = ti.tcpi_bytes_sent;
+	r->flow[1] = r->flow[0];
+	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
+	r->nflows = 2;
+	close(fd);
+}
+
 /* udp-burst: count short flows, each its own socket with one datagram. */
 static void run_udp_burst(struct report *r, const struct target *t, unsigned long count)
 {
@@ -1718,6 +1754,10 @@ static bool run_other(struct report *r, int argc, char **argv)
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
 		run_udp_route(r, t, number(argv[5]));
+	} else if (!strcmp(c, "tcp-route") && argc == 5) {
+		parse_target(argv[2], argv[4], false, &t[0]);
+		parse_target(argv[3], argv[4], false, &t[1]);
+		run_tcp_route(r, t);
 	} else if (!strcmp(c, "udp-burst") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_burst(r, &t[0], number(argv[4]));
