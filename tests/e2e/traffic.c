@@ -353,14 +353,27 @@ static int tcp_connect(const struct target *t)
 	return fd;
 }
 
+/* What the kernel says a TCP socket sent: segments, payload, data in the SYN. */
+static void tcp_sent(int fd, struct report *r)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("TCP_INFO");
+	r->tcp = true;
+	r->segs_out = ti.tcpi_segs_out;
+	r->bytes_sent = ti.tcpi_bytes_sent;
+	r->syn_data = ti.tcpi_options & TCPI_OPT_SYN_DATA;
+}
+
 /*
  * End a TCP flow: FIN after the payload, read until the sink's FIN, take
  * the kernel's own counts of what the socket sent, close.
  */
 static void tcp_finish(int fd, struct report *r)
 {
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 	char buf[4096];
 	ssize_t n;
 
@@ -370,13 +383,7 @@ static void tcp_finish(int fd, struct report *r)
 		;
 	if (n < 0)
 		die("read");
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		die("TCP_INFO");
-	r->tcp = true;
-	r->segs_out = ti.tcpi_segs_out;
-	r->bytes_sent = ti.tcpi_bytes_sent;
-	r->syn_data = ti.tcpi_options & TCPI_OPT_SYN_DATA;
+	tcp_sent(fd, r);
 	r->flow[0].ip_bytes = -1;
 	r->nflows = 1;
 	close(fd);
@@ -924,8 +931,6 @@ static void run_udp_route(struct report *r, const struct target t[2], size_t n)
 static void run_tcp_route(struct report *r, const struct target t[2])
 {
 	int fd = socket(t[1].family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 
 	if (fd < 0)
 		die("socket");
@@ -939,12 +944,7 @@ static void run_tcp_route(struct report *r, const struct target t[2])
 	usleep(1500000);
 	local_end(fd, &r->flow[0]);
 	format_addr(&t[1].ss, r->flow[0].dst, &r->flow[0].dport);
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		die("TCP_INFO");
-	r->tcp = true;
-	r->segs_out = ti.tcpi_segs_out;
-	r->bytes_sent = ti.tcpi_bytes_sent;
+	tcp_sent(fd, r);
 	r->flow[1] = r->flow[0];
 	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
 	r->nflows = 2;
