@@ -112,10 +112,13 @@ class Checker:
                 r.get("sport") == flow["sport"]]
 
     def check_owner(self, case, rec, flow, where):
+        """The record's owner and destination: a flow sent through a source
+        route has its records at the hop (the cases route through a flagged
+        one to an allowed address)."""
         pid = flow.get("owner_pid", flow["pid"])
         cgroup = self.args.svc_cgroup if where == "svc" else self.args.cgroup
         for key, want in (("pid", pid), ("comm", flow["comm"]), ("cgroup", cgroup),
-                          ("host", self.args.host), ("dst", flow["dst"]),
+                          ("host", self.args.host), ("dst", flow.get("via", flow["dst"])),
                           ("dport", flow["dport"])):
             self.expect(case, rec, key, want)
 
@@ -161,15 +164,16 @@ class Checker:
 
     def check_blocked_records(self, case, flow, labels, evidence, where):
         pid = flow.get("owner_pid", flow["pid"])
+        dst = flow.get("via", flow["dst"])
         found = [i for i, r in enumerate(self.records) if is_flow(r) and
-                 r.get("pid") == pid and r.get("dst") == flow["dst"] and
+                 r.get("pid") == pid and r.get("dst") == dst and
                  r.get("dport") == flow["dport"]]
         self.used.update(found)
         recs = [self.records[i] for i in found]
         starts = [r for r in recs if r["event"] == "flow_start"]
         if len(starts) != 1:
             self.fail(case, f"expected 1 flow_start (blocked) of pid {pid} to "
-                      f"{flow['dst']}:{flow['dport']}, got {len(starts)}", recs)
+                      f"{dst}:{flow['dport']}, got {len(starts)}", recs)
         for r in recs:
             self.check_owner(case, r, flow, where)
             self.expect(case, r, "verdict", "blocked")

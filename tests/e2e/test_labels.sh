@@ -88,7 +88,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
-for f in secret.csv secret-udp.csv secret-de.csv secret-late.csv; do
+for f in secret.csv secret-udp.csv secret-route.csv secret-de.csv secret-late.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
 ln -s "$EU/sym-target.csv" "$OUT/sym.csv"
@@ -203,6 +203,9 @@ lcase enforce-connect blocked secret "secret=$SECRET/secret.csv" main \
 	$X try-send "$SECRET/secret.csv" tcp $US $P 1000
 lcase enforce-udp-sendto blocked secret "secret=$SECRET/secret-udp.csv" main \
 	$X try-send "$SECRET/secret-udp.csv" udp $US $P 500
+# through a source route: the flagged hop stops the datagram at egress
+lcase enforce-udp-route blocked secret "secret=$SECRET/secret-route.csv" main \
+	$X try-send "$SECRET/secret-route.csv" udp $DE $P 500 $US
 lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
 	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000

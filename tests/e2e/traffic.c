@@ -77,6 +77,7 @@ struct report {
 	pid_t owner_pid;	/* exit-untaint: the socket's creator */
 	uint64_t untainted;	/* send-read: payload sent before the read */
 	int64_t acked;		/* send-read-stop: bytes acknowledged; -1 unknown */
+	char via[INET6_ADDRSTRLEN];	/* try-send: the source route's hop */
 	bool has_errno;		/* try-send: the outcome of connect/sendto */
 	int err;
 	bool quiet;		/* a child printed the line */
@@ -117,7 +118,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic send-read|send-read-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
-	      "       traffic try-send FILE|- tcp|udp DST PORT N\n"
+	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA]\n"
 	      "       traffic sendfile-uring DST PORT FILE\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
@@ -326,6 +327,8 @@ static void report_print(const struct report *r)
 		printf(",\"acked\":%lld", (long long)r->acked);
 	if (r->has_errno)
 		printf(",\"errno\":%d", r->err);
+	if (r->via[0])
+		printf(",\"via\":\"%s\"", r->via);
 	if (r->nflows > 1) {
 		fputs(",\"flows\":[", stdout);
 		for (int i = 0; i < r->nflows; i++) {
@@ -1462,7 +1465,7 @@ static void run_exit_untaint(struct report *r, const char *path, const struct ta
  * line has "errno": 0 when it went out, else the connect/sendto error.
  */
 static void run_try_send(struct report *r, const char *path, const char *proto,
-			 const struct target *t, size_t n)
+			 const struct target *t, const struct target *via, size_t n)
 {
 	bool tcp = !strcmp(proto, "tcp");
 	char *buf;
@@ -1482,6 +1485,10 @@ static void run_try_send(struct report *r, const char *path, const char *proto,
 	fd = socket(t->family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
+	if (via) {
+		source_route(fd, via);
+		format_addr(&via->ss, r->via, &(unsigned int){ 0 });
+	}
 	if (tcp) {
 		if (connect(fd, (const struct sockaddr *)&t->ss, t->len)) {
 			r->err = errno;
@@ -1548,9 +1555,12 @@ static bool run_labels(struct report *r, int argc, char **argv)
 		parse_target(argv[3], argv[5], false, &t[0]);
 		parse_target(argv[4], argv[5], false, &t[1]);
 		run_exit_untaint(r, argv[2], t, number(argv[6]));
-	} else if (!strcmp(c, "try-send") && argc == 7) {
+	} else if (!strcmp(c, "try-send") && (argc == 7 || argc == 8)) {
 		parse_target(argv[4], argv[5], false, &t[0]);
-		run_try_send(r, argv[2], argv[3], &t[0], number(argv[6]));
+		if (argc == 8)
+			parse_target(argv[7], argv[5], false, &t[1]);
+		run_try_send(r, argv[2], argv[3], &t[0], argc == 8 ? &t[1] : NULL,
+			     number(argv[6]));
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
