@@ -218,6 +218,13 @@ static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, 
 	route_addr(b, w.pick != ~0u ? w.pick : p->route_final, w.v4, p->dst);
 }
 
+/* Mark a flow one of whose packets named a source route (written once). */
+static __always_inline void mark_routed(struct ea_flow *f, const struct ea_pkt *p)
+{
+	if (p->route_n && !(f->flags & EA_FLOW_ROUTED))
+		f->flags |= EA_FLOW_ROUTED;
+}
+
 /* A socket's flow towards a destination other than its own (map udp_flows). */
 static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const struct ea_pkt *p)
 {
@@ -367,6 +374,7 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
 		return EA_VERDICT_ALLOWED;
 	if (!s->flow.sport)
 		s->flow.sport = p.sport;	/* a connection that never completes keeps it */
+	mark_routed(&s->flow, &p);
 	route_pick(skb, &p, labels);
 	if (same_dst(&s->flow, p.dst, p.dport))
 		return EA_VERDICT_ALLOWED;
@@ -374,6 +382,7 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
 	if (!f)
 		return EA_VERDICT_ALLOWED;
 	flow_setup(f, &p, SOCK_STREAM);
+	mark_routed(f, &p);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	return flow_account(f, &s->owner, labels, segs, ip_bytes(skb, 0, segs, IPPROTO_TCP),
 			    EA_ORIGIN_SOCKET, 0, 1);
@@ -471,6 +480,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 		f = dgram_flow(s, &p, sk->type);
 		if (!f)
 			return 1;
+		mark_routed(f, &p);
 	}
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	/* the socket's own flow is folded at its end; map-kept ones per packet */
@@ -1167,6 +1177,7 @@ int tc_egress(struct __sk_buff *skb)
 		}
 	}
 	f->last_ns = bpf_ktime_get_boot_ns();
+	mark_routed(f, &p);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	flow_account(f, NULL, cfg.default_labels, segs,
 		     ip_bytes(skb, ETH_HLEN, segs, f->ip_proto), origin, skb->ifindex, 1);

@@ -217,6 +217,7 @@ enum ea_proto {
 #define EA_FLOW_OWNER_KNOWN	0x01	/* owner recorded at socket creation */
 #define EA_FLOW_MAPPED		0x02	/* destination given as IPv4-mapped IPv6 */
 #define EA_FLOW_RECORDED	0x04	/* flow_start was attempted */
+#define EA_FLOW_ROUTED		0x08	/* a packet named a source route */
 
 struct ea_flow_event {
 	__u16 abi;		/* EA_ABI_VERSION */

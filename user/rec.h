@@ -53,6 +53,7 @@ struct ea_rec {
 	uint8_t origin;			/* enum ea_origin */
 	uint8_t zone;			/* enum ea_zone */
 	uint8_t mapped;			/* destination was IPv4-mapped */
+	uint8_t routed;			/* a packet named a source route (dst: its deciding address) */
 	uint16_t country;		/* packed ISO code, 0 none */
 	uint16_t sport, dport;
 	uint8_t src[16], dst[16];	/* network order, IPv4 as ::ffff:a.b.c.d */

@@ -209,7 +209,8 @@ static uint16_t put_len(char *field, const char *s, size_t max)
 static void vals_from_rec(struct ea_flow_vals *v, const struct ea_rec *r)
 {
 	const uint8_t cls[EA_CLASS_LEN] = { r->verdict, r->proto, r->ip_proto, r->family,
-					    r->origin, r->zone, r->mapped,
+					    r->origin, r->zone,
+					    (uint8_t)((r->mapped ? 1 : 0) | (r->routed ? 2 : 0)),
 					    (uint8_t)r->country, (uint8_t)(r->country >> 8) };
 
 	memcpy(v->cls, cls, EA_CLASS_LEN);
@@ -240,7 +241,8 @@ static void rec_from_vals(struct ea_rec *r, const struct ea_flow_vals *v)
 	r->family = v->cls[3];
 	r->origin = v->cls[4];
 	r->zone = v->cls[5];
-	r->mapped = v->cls[6];
+	r->mapped = v->cls[6] & 1;
+	r->routed = (v->cls[6] >> 1) & 1;
 	r->country = (uint16_t)(v->cls[7] | v->cls[8] << 8);
 	r->sport = v->sport;
 	r->dport = v->dport;

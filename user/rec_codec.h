@@ -46,7 +46,8 @@ enum ea_rec_field {
 	EA_F_BYTES,		/* varint */
 	EA_F_PACKETS,		/* varint */
 	EA_F_CLASS,		/* mstr of 9 bytes: verdict proto ip_proto family origin
-				 * zone mapped country (u16 little-endian) */
+				 * zone flags (bit 0 mapped, bit 1 routed) country
+				 * (u16 little-endian) */
 	EA_F_SPORT,		/* varint */
 	EA_F_DPORT,		/* varint */
 	EA_F_SRC,		/* mstr: 4 bytes (::ffff:a.b.c.d) or 16 */

@@ -164,6 +164,7 @@ void ea_rec_from_event(struct ea_rec *r, const struct ea_flow_event *e,
 	r->origin = e->origin;
 	r->zone = e->zone;
 	r->mapped = !!(e->flags & EA_FLOW_MAPPED);
+	r->routed = !!(e->flags & EA_FLOW_ROUTED);
 	r->country = e->country;
 	r->sport = e->sport;
 	r->dport = e->dport;
@@ -299,6 +300,7 @@ static void flow_json(struct ea_sbuf *b, const struct ea_rec *r)
 	key_u64(b, ",\"ip_proto\":", r->ip_proto);
 	key_u64(b, ",\"cookie\":", r->cookie);
 	ea_sb_puts(b, r->mapped ? ",\"mapped\":true" : ",\"mapped\":false");
+	ea_sb_puts(b, r->routed ? ",\"routed\":true" : ",\"routed\":false");
 }
 
 void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r)

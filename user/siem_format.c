@@ -800,6 +800,7 @@ static void sd_flow(struct sb *b, const struct ea_rec *r)
 	sd_u64(b, "ip_proto", r->ip_proto);
 	sd_u64(b, "cookie", r->cookie);
 	sd_param(b, "mapped", r->mapped ? "true" : "false");
+	sd_param(b, "routed", r->routed ? "true" : "false");
 	if (ea_community_id(r, cid))
 		sd_param(b, "community_id", cid);
 }
@@ -1034,6 +1035,7 @@ static void jw_extra(struct jw *j, const struct ea_rec *r)
 		jw_u64(j, "ifindex", r->ifindex);
 		jw_u64(j, "cookie", r->cookie);
 		jw_bool(j, "mapped", r->mapped);
+		jw_bool(j, "routed", r->routed);
 	}
 	if (r->kind == EA_REC_LOST) {
 		jw_str(j, "what", r->what);

@@ -542,8 +542,9 @@ static size_t srh(uint8_t *h, uint8_t next, const char *const *segs, size_t n, u
 	return 8 + 16 * n;
 }
 
-/* The single device flow: its destination, as text, and its verdict. */
-static struct ea_flow routed_flow(struct fixture *f, const char *want_dst, uint8_t verdict)
+/* The single device flow: its destination, as text, its verdict, whether it was routed. */
+static struct ea_flow routed_flow(struct fixture *f, const char *want_dst, uint8_t verdict,
+				  bool routed)
 {
 	struct ea_dev_flow_key key;
 	struct ea_flow fl = only_flow(f, &key);
@@ -553,6 +554,7 @@ static struct ea_flow routed_flow(struct fixture *f, const char *want_dst, uint8
 	assert_string_equal(got, want_dst);
 	assert_memory_equal(key.dst, fl.dst, sizeof(key.dst));
 	assert_int_equal(fl.verdict, verdict);
+	assert_int_equal(!!(fl.flags & EA_FLOW_ROUTED), routed);
 	return fl;
 }
 
@@ -572,7 +574,7 @@ static void test_ipv6_extension_headers(void **state)
 	ext[24] = 17, ext[25] = 2;	/* AH of (2 + 2) * 4 bytes, then UDP */
 	len = frame6_ext(pkt, "2001:db8:3::5", 0, ext, 40, 8443, 20);
 	run(f, pkt, len, 0);
-	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED);
+	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, false);
 	assert_int_equal(fl.dport, 8443);
 	assert_int_equal(fl.sport, 40000);
 	assert_int_equal(fl.ip_proto, 17);
@@ -592,13 +594,14 @@ static void test_srh_final_destination(void **state)
 
 	len = frame6_ext(pkt, "2001:db8:1::2", 43, ext, elen, 53, 10);
 	run(f, pkt, len, 0);
-	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED);
+	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, true);
 	assert_int_equal(fl.country, ea_cc_pack("CN"));
 	assert_int_equal(fl.dport, 53);
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed + 1);
 	ring_buffer__consume(f->rb);
 	assert_int_equal(f->nevents, 1);
 	assert_memory_equal(f->events[0].dst, fl.dst, 16);
+	assert_true(f->events[0].flags & EA_FLOW_ROUTED);
 }
 
 /* A flagged address anywhere on the route decides, the header's first. */
@@ -629,7 +632,7 @@ static void test_srh_flagged_hop_decides(void **state)
 		size_t elen = srh(ext, 17, cases[i].segs, cases[i].nsegs, cases[i].left);
 
 		run(f, pkt, frame6_ext(pkt, cases[i].header, 43, ext, elen, 53, 10), 0);
-		routed_flow(f, cases[i].want, cases[i].verdict);
+		routed_flow(f, cases[i].want, cases[i].verdict, cases[i].left > 0);
 		reset(state);
 	}
 }
@@ -646,20 +649,20 @@ static void test_lsrr(void **state)
 
 	olen = lsrr(opts, to_us, 1, 4);
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	fl = routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED);
+	fl = routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
 	assert_int_equal(fl.dport, 5353);
 	assert_int_equal(fl.bytes, 20 + olen + 8 + 30);
 	reset(state);
 
 	olen = lsrr(opts, to_de, 1, 4);
 	run(f, pkt, frame4_opts(pkt, "198.51.100.7", opts, olen, 5353, 30), 0);
-	routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED);
+	routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
 	reset(state);
 
 	/* the pointer is past the CN hop: visited, only the final one is left */
 	olen = lsrr(opts, visited, 2, 8);
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	routed_flow(f, "192.0.2.9", EA_VERDICT_ALLOWED);
+	routed_flow(f, "192.0.2.9", EA_VERDICT_ALLOWED, true);
 }
 
 /* The socket-level program reads routes too: the datagram's flow is the final destination's. */
@@ -683,6 +686,7 @@ static void test_socket_lsrr_final_destination(void **state)
 	ea_addr_to_bytes(us, want);
 	assert_memory_equal(f->events[0].dst, want, 16);
 	assert_int_equal(f->events[0].verdict, EA_VERDICT_FLAGGED);
+	assert_true(f->events[0].flags & EA_FLOW_ROUTED);
 	assert_int_equal(f->events[0].origin, EA_ORIGIN_SOCKET);
 	assert_int_equal(f->events[0].dport, 5353);
 	assert_int_equal(f->events[0].bytes, 20 + olen + 8 + 30);
@@ -699,7 +703,7 @@ static void test_malformed_option_not_a_route(void **state)
 
 	opts[2] = 40;			/* longer than the options */
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	routed_flow(f, "192.0.2.2", EA_VERDICT_ALLOWED);
+	routed_flow(f, "192.0.2.2", EA_VERDICT_ALLOWED, false);
 	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad);
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
 }

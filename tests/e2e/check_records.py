@@ -25,6 +25,7 @@ import sys
 TCP_CASES = {"tcp4", "tcp6", "tcp-mapped", "tfo", "sendfile", "splice", "serve",
              "iouring-send", "iouring-connect", "vmsplice", "fork-send", "exec-send",
              "tcp-route"}
+ROUTED_CASES = {"udp-route", "tcp-route"}
 DEFAULT_ALLOW = {"eu", "eea", "adequacy", "internal", "own"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 
@@ -146,7 +147,8 @@ class Checker:
                           ("sport", flow["sport"]), ("dst", flow["dst"]),
                           ("dport", flow["dport"]), ("country", country),
                           ("zone", zone), ("uid", 0), ("labels", ["host"]),
-                          ("origin", "packet" if device else "socket")):
+                          ("origin", "packet" if device else "socket"),
+                          ("routed", flow["case"] in ROUTED_CASES)):
             self.expect(flow, rec, key, want)
         if device:
             # a frame of a packet socket carries no owner: none is claimed

@@ -79,7 +79,8 @@ static void test_roundtrip_extremes(void **state)
 	r->ts_ns = INT64_MIN + 5;
 	r->start_ns = INT64_MAX;
 	memset(r->host, 'h', sizeof(r->host) - 1);
-	r->verdict = r->proto = r->ip_proto = r->family = r->origin = r->zone = r->mapped = 255;
+	r->verdict = r->proto = r->ip_proto = r->family = r->origin = r->zone = 255;
+	r->mapped = r->routed = 1;	/* flags: every bit the class byte holds */
 	r->country = 0xffff;
 	r->sport = r->dport = 65535;
 	memset(r->src, 0xff, 16);

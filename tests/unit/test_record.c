@@ -95,7 +95,12 @@ static void test_flow_json_keys(void **state)
 	expect_in(out, "\"labels\":[\"eu-users\",\"host\"]");
 	expect_in(out, "\"evidence\":{\"eu-users\":[\"file /srv/eu/.../a%3Bb (inode 7)\","
 		       "\"cgroup /eu.slice\"],\"host\":[\"cgroup /\"]}");
+	expect_in(out, "\"mapped\":false,\"routed\":false}");
 	assert_int_equal(out[strlen(out) - 1], '\n');
+	free(out);
+	r.routed = 1;
+	out = print(&r, true);
+	expect_in(out, "\"mapped\":false,\"routed\":true}");
 	free(out);
 }
 

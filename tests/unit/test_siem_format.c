@@ -773,9 +773,10 @@ static void test_rfc5424_fields(void **state)
 	expect(sd, "ip_proto", "6");
 	expect(sd, "cookie", "99");
 	expect(sd, "mapped", "false");
+	expect(sd, "routed", "false");
 	/* the Community ID of TCP 192.0.2.1:40000 -> 198.51.100.7:443 */
 	expect(sd, "community_id", "1:lWOTJwBjzASkHgo+w0kukpG9z0M=");
-	assert_int_equal(sd->n, 30);
+	assert_int_equal(sd->n, 31);
 	free(sd);
 }
 
@@ -948,6 +949,11 @@ static void test_ecs_fields(void **state)
 	expect(f, "egress_audit.evidence.hr[0]", "/system.slice/crm.service");
 	expect(f, "egress_audit.cgroup", "/system.slice/crm.service");
 	expect(f, "egress_audit.mapped", "false");
+	expect(f, "egress_audit.routed", "false");
+	r.routed = 1;
+	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_ECS, &r), &h, sd, &r), f), 0);
+	expect(f, "egress_audit.routed", "true");
+	r.routed = 0;
 	r.verdict = EA_VERDICT_BLOCKED;
 	r.country = 0;
 	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_ECS, &r), &h, sd, &r), f), 0);
@@ -1129,7 +1135,7 @@ static void test_hostile_names(void **state)
 		assert_null(check_header(out, &h, sd, &r));
 		expected_text(hostile[i], "", want);
 		expect(sd, "comm", want);
-		assert_int_equal(sd->n, 30);
+		assert_int_equal(sd->n, 31);
 
 		check_clean(fmt_rec(EA_SIEM_FMT_CEF, &r));
 		assert_int_equal(parse_cef(check_header(out, &h, sd, &r), f), 0);
