@@ -131,40 +131,27 @@ static __always_inline bool same_dst(const struct ea_flow *f, const __u32 dst[4]
 	       f->dst[2] == dst[2] && f->dst[3] == dst[3];
 }
 
-/* Where the addresses of a source route are read, one CPU's (IPv4: 4 bytes each). */
-#define EA_ROUTE_MAX	128	/* an IPv6 routing header lists at most 127 */
-
-struct route_addrs {
-	__u32 w[EA_ROUTE_MAX * 4];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct route_addrs);
-} route_buf SEC(".maps");
-
 struct route_walk {
+	struct __sk_buff *skb;
 	__u64 labels;
+	__u32 off;	/* the first address still to visit */
 	__u32 bank;
 	__u32 v4;
 	__u32 pick;	/* the first address the labels may not reach; ~0 none */
 };
 
-/* Address i of the route in route_buf, as four network-order words. */
-static __always_inline void route_addr(const struct route_addrs *b, __u32 i, bool v4,
-				       __u32 a[4])
+/*
+ * Address i of the route, read from the packet as four network-order
+ * words (no scratch map: a program nested on this CPU, tc in a softirq,
+ * could overwrite it midway).
+ */
+static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32 a[4])
 {
-	i &= EA_ROUTE_MAX - 1;
-	if (v4) {
-		ea_v4_mapped(a, b->w[i]);
-	} else {
-		a[0] = b->w[i * 4];
-		a[1] = b->w[i * 4 + 1];
-		a[2] = b->w[i * 4 + 2];
-		a[3] = b->w[i * 4 + 3];
-	}
+	if (!w->v4)
+		return bpf_skb_load_bytes(w->skb, w->off + i * 16, a, 16);
+	a[0] = a[1] = 0;
+	a[2] = bpf_htonl(0xffff);
+	return bpf_skb_load_bytes(w->skb, w->off + i * 4, &a[3], 4);
 }
 
 static __always_inline bool dst_allowed(__u32 bank, const __u32 dst[4], __u64 labels)
@@ -176,13 +163,10 @@ static __always_inline bool dst_allowed(__u32 bank, const __u32 dst[4], __u64 la
 
 static long route_hop(__u32 i, struct route_walk *w)
 {
-	struct route_addrs *b;
-	__u32 zero = 0, a[4];
+	__u32 a[4];
 
-	b = bpf_map_lookup_elem(&route_buf, &zero);
-	if (!b)
+	if (route_addr(w, i, a))
 		return 1;
-	route_addr(b, i, w->v4, a);
 	if (dst_allowed(w->bank, a, w->labels))
 		return 0;
 	w->pick = i;
@@ -197,25 +181,19 @@ static long route_hop(__u32 i, struct route_walk *w)
  */
 static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, __u64 labels)
 {
-	struct route_walk w = { .labels = labels, .bank = cfg.geo_bank & 1,
-				.v4 = p->family == 4, .pick = ~0u };
-	__u32 zero = 0, size, n = p->route_n;
-	struct route_addrs *b;
+	struct route_walk w = { .skb = skb, .labels = labels, .off = p->route_off,
+				.bank = cfg.geo_bank & 1, .v4 = p->family == 4, .pick = ~0u };
+	__u32 a[4];
 
-	if (!n)
+	if (!p->route_n)
 		return;
 	count(EA_CNT_ROUTED);
 	if (labels && !dst_allowed(w.bank, p->dst, labels))
 		return;
-	b = bpf_map_lookup_elem(&route_buf, &zero);
-	if (!b)
-		return;
-	size = n * (w.v4 ? 4 : 16);
-	if (size > sizeof(b->w) || bpf_skb_load_bytes(skb, p->route_off, b->w, size))
-		return;
 	if (labels)
-		bpf_loop(n, route_hop, &w, 0);
-	route_addr(b, w.pick != ~0u ? w.pick : p->route_final, w.v4, p->dst);
+		bpf_loop(p->route_n, route_hop, &w, 0);
+	if (!route_addr(&w, w.pick != ~0u ? w.pick : p->route_final, a))
+		__builtin_memcpy(p->dst, a, sizeof(a));
 }
 
 /* Mark a flow one of whose packets named a source route (written once). */
