@@ -4,7 +4,7 @@
  * (cgroup_skb: data starts at the IP header) and device-level (tc: data
  * starts at the Ethernet header) programs. Addresses come out as four
  * network-order words, IPv4 as an IPv4-mapped IPv6 address. Ports are read
- * past IPv4 options and IPv6 extension headers, and a source route's
+ * past IPv4 options, IPv6 extension headers and AH, and a source route's
  * addresses are located for the caller to weigh (see route_pick).
  */
 #ifndef EA_PACKET_BPF_H
@@ -124,7 +124,17 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 	ea_v4_mapped(p->dst, ip.daddr);
 	if (hlen > sizeof(ip))
 		ea_parse_ipv4_route(skb, off + sizeof(ip), off + hlen, p);
-	return ea_parse_ports(skb, off + hlen, p);
+	off += hlen;
+	if (p->proto == NEXTHDR_AUTH && !p->fragment) {
+		/* IPsec AH in transport mode: the transport's header follows it */
+		__u8 ah[2];
+
+		if (bpf_skb_load_bytes(skb, off, ah, sizeof(ah)))
+			return EA_PARSE_MALFORMED;
+		p->proto = ah[0];
+		off += ((__u32)ah[1] + 2) * 4;
+	}
+	return ea_parse_ports(skb, off, p);
 }
 
 /*

@@ -543,7 +543,7 @@ static size_t srh(uint8_t *h, uint8_t next, const char *const *segs, size_t n, u
 }
 
 /* The single device flow: its destination, as text, its verdict, whether it was routed. */
-static struct ea_flow routed_flow(struct fixture *f, const char *want_dst, uint8_t verdict,
+static struct ea_flow flow_to(struct fixture *f, const char *want_dst, uint8_t verdict,
 				  bool routed)
 {
 	struct ea_dev_flow_key key;
@@ -574,12 +574,35 @@ static void test_ipv6_extension_headers(void **state)
 	ext[24] = 17, ext[25] = 2;	/* AH of (2 + 2) * 4 bytes, then UDP */
 	len = frame6_ext(pkt, "2001:db8:3::5", 0, ext, 40, 8443, 20);
 	run(f, pkt, len, 0);
-	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, false);
+	fl = flow_to(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, false);
 	assert_int_equal(fl.dport, 8443);
 	assert_int_equal(fl.sport, 40000);
 	assert_int_equal(fl.ip_proto, 17);
 	assert_int_equal(fl.proto, EA_PROTO_UDP);
 	assert_int_equal(fl.bytes, 40 + 40 + 8 + 20);
+}
+
+/* IPv4 with an AH header (IPsec transport mode): the ports behind it. */
+static void test_ipv4_ah(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 30);
+	struct ea_flow fl;
+
+	/* 16 bytes of AH ((2 + 2) * 4) between the IP and UDP headers */
+	memmove(pkt + 34 + 16, pkt + 34, len - 34);
+	memset(pkt + 34, 0, 16);
+	pkt[34] = 17, pkt[35] = 2;
+	pkt[23] = 51;
+	len += 16;
+	pkt[16] = (uint8_t)((len - ETH_HLEN) >> 8), pkt[17] = (uint8_t)(len - ETH_HLEN);
+	run(f, pkt, len, 0);
+	fl = flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, false);
+	assert_int_equal(fl.dport, 5353);
+	assert_int_equal(fl.sport, 40000);
+	assert_int_equal(fl.ip_proto, 17);
+	assert_int_equal(fl.bytes, 20 + 16 + 8 + 30);
 }
 
 /* Allowed first segment, flagged final one: the flow goes to the final one. */
@@ -594,7 +617,7 @@ static void test_srh_final_destination(void **state)
 
 	len = frame6_ext(pkt, "2001:db8:1::2", 43, ext, elen, 53, 10);
 	run(f, pkt, len, 0);
-	fl = routed_flow(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, true);
+	fl = flow_to(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, true);
 	assert_int_equal(fl.country, ea_cc_pack("CN"));
 	assert_int_equal(fl.dport, 53);
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed + 1);
@@ -632,7 +655,7 @@ static void test_srh_flagged_hop_decides(void **state)
 		size_t elen = srh(ext, 17, cases[i].segs, cases[i].nsegs, cases[i].left);
 
 		run(f, pkt, frame6_ext(pkt, cases[i].header, 43, ext, elen, 53, 10), 0);
-		routed_flow(f, cases[i].want, cases[i].verdict, cases[i].left > 0);
+		flow_to(f, cases[i].want, cases[i].verdict, cases[i].left > 0);
 		reset(state);
 	}
 }
@@ -649,20 +672,20 @@ static void test_lsrr(void **state)
 
 	olen = lsrr(opts, to_us, 1, 4);
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	fl = routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
+	fl = flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
 	assert_int_equal(fl.dport, 5353);
 	assert_int_equal(fl.bytes, 20 + olen + 8 + 30);
 	reset(state);
 
 	olen = lsrr(opts, to_de, 1, 4);
 	run(f, pkt, frame4_opts(pkt, "198.51.100.7", opts, olen, 5353, 30), 0);
-	routed_flow(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
+	flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, true);
 	reset(state);
 
 	/* the pointer is past the CN hop: visited, only the final one is left */
 	olen = lsrr(opts, visited, 2, 8);
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	routed_flow(f, "192.0.2.9", EA_VERDICT_ALLOWED, true);
+	flow_to(f, "192.0.2.9", EA_VERDICT_ALLOWED, true);
 }
 
 /* The socket-level program reads routes too: the datagram's flow is the final destination's. */
@@ -703,7 +726,7 @@ static void test_malformed_option_not_a_route(void **state)
 
 	opts[2] = 40;			/* longer than the options */
 	run(f, pkt, frame4_opts(pkt, "192.0.2.2", opts, olen, 5353, 30), 0);
-	routed_flow(f, "192.0.2.2", EA_VERDICT_ALLOWED, false);
+	flow_to(f, "192.0.2.2", EA_VERDICT_ALLOWED, false);
 	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad);
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
 }
@@ -722,6 +745,7 @@ int main(void)
 		cmocka_unit_test_setup(test_socket_udp6_every_packet_counted, reset),
 		cmocka_unit_test_setup(test_socket_udp4_options_counted, reset),
 		cmocka_unit_test_setup(test_ipv6_extension_headers, reset),
+		cmocka_unit_test_setup(test_ipv4_ah, reset),
 		cmocka_unit_test_setup(test_srh_final_destination, reset),
 		cmocka_unit_test_setup(test_srh_flagged_hop_decides, reset),
 		cmocka_unit_test_setup(test_lsrr, reset),
