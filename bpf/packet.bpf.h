@@ -66,8 +66,9 @@ static __always_inline int ea_parse_ports(struct __sk_buff *skb, __u32 off,
 
 	if (p->fragment || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return EA_PARSE_OK;
+	/* a transport header cut short: still a flow to its destination */
 	if (bpf_skb_load_bytes(skb, off, ports, sizeof(ports)))
-		return EA_PARSE_MALFORMED;
+		return EA_PARSE_OK;
 	p->sport = bpf_ntohs(ports[0]);
 	p->dport = bpf_ntohs(ports[1]);
 	return EA_PARSE_OK;
@@ -115,7 +116,7 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 	if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)))
 		return EA_PARSE_MALFORMED;
 	hlen = ip.ihl * 4;
-	if (ip.version != 4 || hlen < sizeof(ip))
+	if (ip.version != 4 || hlen < sizeof(ip) || off + hlen > skb->len)
 		return EA_PARSE_MALFORMED;
 	p->family = 4;
 	p->proto = ip.protocol;
@@ -130,7 +131,7 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 		__u8 ah[2];
 
 		if (bpf_skb_load_bytes(skb, off, ah, sizeof(ah)))
-			return EA_PARSE_MALFORMED;
+			return EA_PARSE_OK;	/* a flow all the same */
 		p->proto = ah[0];
 		off += ((__u32)ah[1] + 2) * 4;
 	}
@@ -165,7 +166,8 @@ static __always_inline void ea_parse_ipv6_route(__u32 off, const __u8 h[4], stru
 /*
  * The fixed header, then the extension headers before the transport's:
  * hop-by-hop and destination options, routing, fragment and AH. A later
- * fragment carries no more headers.
+ * fragment carries no more headers. A header cut short ends the walk, not
+ * the packet's count: it still makes a flow to its destination.
  */
 static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 					 struct ea_pkt *p)
@@ -191,7 +193,7 @@ static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 		    p->proto != NEXTHDR_DEST)
 			break;
 		if (bpf_skb_load_bytes(skb, off, h, sizeof(h)))
-			return EA_PARSE_MALFORMED;
+			return EA_PARSE_OK;	/* a flow all the same */
 		if (p->proto == NEXTHDR_FRAGMENT) {
 			p->fragment = (((__u32)h[2] << 8 | h[3]) & ~7u) != 0;
 			len = 8;

@@ -715,6 +715,33 @@ static void test_socket_lsrr_final_destination(void **state)
 	assert_int_equal(f->events[0].bytes, 20 + olen + 8 + 30);
 }
 
+/*
+ * A header cut short behind a sound IP header (a transport header, an
+ * extension header whose length runs past the packet): the packet still
+ * makes a flow to its destination, without ports, and is no bad packet.
+ */
+static void test_cut_short_still_a_flow(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t bad = counter(f, EA_CNT_BAD_PACKET);
+	uint8_t pkt[256], ext[8] = { 17, 30 };	/* hop-by-hop of 248 bytes, then UDP */
+	struct ea_flow fl;
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 0);
+
+	pkt[17] = 22;				/* 20 + 2 bytes: no whole UDP header */
+	run(f, pkt, ETH_HLEN + 22, 0);
+	fl = flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, false);
+	assert_int_equal(fl.dport, 0);
+	assert_int_equal(fl.ip_proto, 17);
+	reset(state);
+
+	len = frame6_ext(pkt, "2001:db8:3::5", 0, ext, sizeof(ext), 53, 0);
+	run(f, pkt, len, 0);
+	fl = flow_to(f, "2001:db8:3::5", EA_VERDICT_FLAGGED, false);
+	assert_int_equal(fl.dport, 0);
+	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad);
+}
+
 /* A malformed option is not a route: the header's destination, still counted. */
 static void test_malformed_option_not_a_route(void **state)
 {
@@ -751,6 +778,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lsrr, reset),
 		cmocka_unit_test_setup(test_socket_lsrr_final_destination, reset),
 		cmocka_unit_test_setup(test_malformed_option_not_a_route, reset),
+		cmocka_unit_test_setup(test_cut_short_still_a_flow, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
