@@ -1460,6 +1460,32 @@ static void run_exit_untaint(struct report *r, const char *path, const struct ta
 }
 
 /*
+ * connect() that gives up after ms milliseconds with ETIMEDOUT: a routed
+ * connection whose SYNs enforce mode drops would wait for minutes.
+ */
+static int connect_within(int fd, const struct target *t, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int flags = fcntl(fd, F_GETFL), err = 0;
+	socklen_t len = sizeof(err);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		die("fcntl");
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len) && errno != EINPROGRESS)
+		return -1;
+	if (poll(&p, 1, ms) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		die("SO_ERROR");
+	if (fcntl(fd, F_SETFL, flags))
+		die("fcntl");
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/*
  * try-send FILE|- tcp|udp DST PORT N: read the file (unless "-"), then
  * TCP connect and send, or one UDP sendto on an unconnected socket; the
  * line has "errno": 0 when it went out, else the connect/sendto error.
@@ -1490,7 +1516,8 @@ static void run_try_send(struct report *r, const char *path, const char *proto,
 		format_addr(&via->ss, r->via, &(unsigned int){ 0 });
 	}
 	if (tcp) {
-		if (connect(fd, (const struct sockaddr *)&t->ss, t->len)) {
+		if ((via ? connect_within(fd, t, 1500) : connect(fd, (const struct sockaddr *)&t->ss,
+								   t->len))) {
 			r->err = errno;
 			close(fd);
 		} else {
