@@ -154,6 +154,7 @@ static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32
 	return bpf_skb_load_bytes(w->skb, w->off + i * 4, &a[3], 4);
 }
 
+/* Whether data of every one of labels may go to dst (a table miss: to none). */
 static __always_inline bool dst_allowed(__u32 bank, const __u32 dst[4], __u64 labels)
 {
 	const struct ea_geo_result *r = ea_geo_result_at(bank, ea_geo_classify(bank, dst));
@@ -161,6 +162,7 @@ static __always_inline bool dst_allowed(__u32 bank, const __u32 dst[4], __u64 la
 	return !(labels & ~(r ? r->allow_labels : 0));
 }
 
+/* bpf_loop's step over the route: stop at the first address not allowed. */
 static long route_hop(__u32 i, struct route_walk *w)
 {
 	__u32 a[4];
@@ -203,7 +205,11 @@ static __always_inline void mark_routed(struct ea_flow *f, const struct ea_pkt *
 		f->flags |= EA_FLOW_ROUTED;
 }
 
-/* A socket's flow towards a destination other than its own (map udp_flows). */
+/*
+ * A socket's flow towards a destination other than its own: an
+ * unconnected datagram socket's, or a routed connection's hop (map
+ * udp_flows, ended with the socket).
+ */
 static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const struct ea_pkt *p)
 {
 	struct ea_udp_flow_key key = {};
