@@ -147,11 +147,14 @@ struct route_walk {
  */
 static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32 a[4])
 {
+	__u32 v4;
+
 	if (!w->v4)
 		return bpf_skb_load_bytes(w->skb, w->off + i * 16, a, 16);
-	a[0] = a[1] = 0;
-	a[2] = bpf_htonl(0xffff);
-	return bpf_skb_load_bytes(w->skb, w->off + i * 4, &a[3], 4);
+	if (bpf_skb_load_bytes(w->skb, w->off + i * 4, &v4, 4))
+		return -1;
+	ea_v4_mapped(a, v4);
+	return 0;
 }
 
 /* Whether data of every one of labels may go to dst (a table miss: to none). */
@@ -190,10 +193,11 @@ static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, 
 	if (!p->route_n)
 		return;
 	count(EA_CNT_ROUTED);
-	if (labels && !dst_allowed(w.bank, p->dst, labels))
-		return;
-	if (labels)
+	if (labels) {
+		if (!dst_allowed(w.bank, p->dst, labels))
+			return;		/* the header's own address decides */
 		bpf_loop(p->route_n, route_hop, &w, 0);
+	}
 	if (!route_addr(&w, w.pick != ~0u ? w.pick : p->route_final, a))
 		__builtin_memcpy(p->dst, a, sizeof(a));
 }
@@ -235,7 +239,10 @@ static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const str
 	return &u->flow;
 }
 
-/* Give a flow of a packet's destination its identity and class, once per policy. */
+/*
+ * Give a flow of a packet's destination its identity and class, once per
+ * policy, and the mark of a source route when the packet named one.
+ */
 static __always_inline void flow_setup(struct ea_flow *f, const struct ea_pkt *p,
 				       __u32 sock_type)
 {
@@ -255,6 +262,7 @@ static __always_inline void flow_setup(struct ea_flow *f, const struct ea_pkt *p
 		f->sport = p->sport;	/* known at the first packet, not at sendmsg */
 	if (!(f->src[0] | f->src[1] | f->src[2] | f->src[3]))
 		__builtin_memcpy(f->src, p->src, sizeof(f->src));
+	mark_routed(f, p);
 }
 
 /*
@@ -366,7 +374,6 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
 	if (!f)
 		return EA_VERDICT_ALLOWED;
 	flow_setup(f, &p, SOCK_STREAM);
-	mark_routed(f, &p);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	return flow_account(f, &s->owner, labels, segs, ip_bytes(skb, 0, segs, IPPROTO_TCP),
 			    EA_ORIGIN_SOCKET, 0, 1);
@@ -464,7 +471,6 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 		f = dgram_flow(s, &p, sk->type);
 		if (!f)
 			return 1;
-		mark_routed(f, &p);
 	}
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	/* the socket's own flow is folded at its end; map-kept ones per packet */

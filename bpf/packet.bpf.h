@@ -126,7 +126,7 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 	if (hlen > sizeof(ip))
 		ea_parse_ipv4_route(skb, off + sizeof(ip), off + hlen, p);
 	off += hlen;
-	if (p->proto == NEXTHDR_AUTH && !p->fragment) {
+	if (p->proto == IPPROTO_AH && !p->fragment) {
 		/* IPsec AH in transport mode: the transport's header follows it */
 		__u8 ah[2];
 

@@ -853,16 +853,23 @@ static void run_udp_sendmmsg(struct report *r, const struct target *t, size_t n,
 	free(mm);
 }
 
+/* Two addresses of a subcommand that one socket must reach: one family. */
+static void one_family(const struct target t[2], const char *what)
+{
+	if (t[0].family != t[1].family) {
+		errno = EINVAL;
+		die("%s: addresses of one family", what);
+	}
+}
+
 /* udp-multi: one unconnected socket, two destinations, two flows. */
 static void run_udp_multi(struct report *r, const struct target t[2], size_t n)
 {
 	char *buf = payload(n);
-	int fd = udp_socket(&t[0]);
+	int fd;
 
-	if (t[1].family != t[0].family) {
-		errno = EINVAL;
-		die("udp-multi: DST1 and DST2 of one family");
-	}
+	one_family(t, "udp-multi");
+	fd = udp_socket(&t[0]);
 	for (int i = 0; i < 2; i++) {
 		udp_account(r, &r->flow[i], &t[i], n, udp_send_chunks(fd, &t[i], buf, n));
 		unconnected_ends(fd, &t[i], &r->flow[i]);
@@ -873,11 +880,37 @@ static void run_udp_multi(struct report *r, const struct target t[2], size_t n)
 }
 
 /*
- * Give a datagram socket a source route through via, as any process may:
- * an IPv4 loose source route option (IP_OPTIONS) or an IPv6 segment
- * routing header (IPV6_RTHDR). The kernel sends each datagram to via, with
- * the destination of the send last on the route. Returns the bytes the
- * route adds to each packet.
+ * connect() that gives up after ms milliseconds with ETIMEDOUT: a routed
+ * connection whose SYNs enforce mode drops would wait for minutes.
+ */
+static int connect_within(int fd, const struct target *t, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int flags = fcntl(fd, F_GETFL), err = 0;
+	socklen_t len = sizeof(err);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
+		die("fcntl");
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len) && errno != EINPROGRESS)
+		return -1;
+	if (poll(&p, 1, ms) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		die("SO_ERROR");
+	if (fcntl(fd, F_SETFL, flags))
+		die("fcntl");
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/*
+ * Give a socket a source route through via, as any process may: an IPv4
+ * loose source route option (IP_OPTIONS) or an IPv6 segment routing header
+ * (IPV6_RTHDR). The kernel sends each packet to via, with the socket's
+ * destination last on the route. Returns the bytes the route adds to each
+ * packet.
  */
 static int source_route(int fd, const struct target *via)
 {
@@ -907,13 +940,11 @@ static int source_route(int fd, const struct target *via)
 static void run_udp_route(struct report *r, const struct target t[2], size_t n)
 {
 	char *buf = payload(n);
-	int fd = udp_socket(&t[1]), extra;
+	int fd, extra;
 	long datagrams;
 
-	if (t[0].family != t[1].family) {
-		errno = EINVAL;
-		die("udp-route: VIA and DST of one family");
-	}
+	one_family(t, "udp-route");
+	fd = udp_socket(&t[1]);
 	extra = source_route(fd, &t[0]);
 	datagrams = udp_send_chunks(fd, &t[1], buf, n);
 	udp_account(r, &r->flow[0], &t[1], n, datagrams);
@@ -933,18 +964,15 @@ static void run_udp_route(struct report *r, const struct target t[2], size_t n)
  */
 static void run_tcp_route(struct report *r, const struct target t[2])
 {
-	int fd = socket(t[1].family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int fd;
 
+	one_family(t, "tcp-route");
+	fd = socket(t[1].family, SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
-	if (t[0].family != t[1].family) {
-		errno = EINVAL;
-		die("tcp-route: VIA and DST of one family");
-	}
 	source_route(fd, &t[0]);
-	if (!connect(fd, (const struct sockaddr *)&t[1].ss, t[1].len) || errno != EINPROGRESS)
+	if (!connect_within(fd, &t[1], 1500) || errno != ETIMEDOUT)
 		die("tcp-route: connect did not wait");
-	usleep(1500000);
 	local_end(fd, &r->flow[0]);
 	format_addr(&t[1].ss, r->flow[0].dst, &r->flow[0].dport);
 	tcp_sent(fd, r);
@@ -1457,32 +1485,6 @@ static void run_exit_untaint(struct report *r, const char *path, const struct ta
 	r->owner_pid = child;
 	close(fd);
 	free(buf);
-}
-
-/*
- * connect() that gives up after ms milliseconds with ETIMEDOUT: a routed
- * connection whose SYNs enforce mode drops would wait for minutes.
- */
-static int connect_within(int fd, const struct target *t, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int flags = fcntl(fd, F_GETFL), err = 0;
-	socklen_t len = sizeof(err);
-
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK))
-		die("fcntl");
-	if (connect(fd, (const struct sockaddr *)&t->ss, t->len) && errno != EINPROGRESS)
-		return -1;
-	if (poll(&p, 1, ms) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
-		die("SO_ERROR");
-	if (fcntl(fd, F_SETFL, flags))
-		die("fcntl");
-	errno = err;
-	return err ? -1 : 0;
 }
 
 /*
