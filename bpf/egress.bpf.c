@@ -73,6 +73,63 @@ static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 	return s;
 }
 
+/* A TCP socket's cookie; 0 when none was ever asked for, so it has no slot. */
+static __always_inline __u64 ksock_cookie(const struct sock *sk)
+{
+	return sk->__sk_common.skc_cookie.counter;
+}
+
+/* The kernel socket behind a cgroup program's TCP socket. */
+static __always_inline struct sock *tcp_ksock(struct bpf_sock *sk)
+{
+	return (struct sock *)bpf_skc_to_tcp_sock(sk);
+}
+
+/* The state of a TCP flow counted by state: its slot, else its storage. */
+static __always_inline struct sock_state *tcp_state_find(struct sock *sk)
+{
+	__u64 cookie = ksock_cookie(sk);
+	struct sock_state *s;
+
+	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+		return s;
+	return bpf_sk_storage_get(&socks, sk, NULL, 0);
+}
+
+static const struct sock_state no_state;
+
+/*
+ * New (or existing) state for a TCP flow counted by state: a slot, or
+ * socket storage when every slot is taken.
+ */
+static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 cookie)
+{
+	struct sock_state *s = NULL;
+
+	if (cfg.tcp_slots) {
+		bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+	}
+	if (s) {
+		s->in_slot = 1;
+		return s;
+	}
+	count(EA_CNT_TCP_SLOTS_FULL);
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s)
+		count(EA_CNT_NO_STORAGE);
+	return s;
+}
+
+/* A TCP flow's state is done with: free its slot (storage goes with the socket). */
+static __always_inline void tcp_state_free(struct sock *sk, const struct sock_state *s)
+{
+	__u64 cookie = ksock_cookie(sk);
+
+	if (s->in_slot)
+		bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
 {
 	struct sock_state *s;
@@ -386,10 +443,11 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
  */
 static __always_inline int tcp_enforce(struct bpf_sock *sk)
 {
+	struct sock *ksk = tcp_ksock(sk);
 	struct sock_state *s;
 	__u64 labels;
 
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	s = ksk ? tcp_state_find(ksk) : NULL;
 	if (!s)
 		return 1;
 	labels = sock_labels(s);
@@ -407,7 +465,8 @@ static __always_inline int tcp_enforce(struct bpf_sock *sk)
 static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk,
 				      bool enforcing)
 {
-	struct sock_state *s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	struct sock *ksk = tcp_ksock(sk);
+	struct sock_state *s = ksk ? tcp_state_find(ksk) : NULL;
 
 	if (!s)
 		return 1;
@@ -585,6 +644,27 @@ static __always_inline bool tcp_needs_state(const struct ea_flow *f, __u64 label
 	       (cfg.enforce_labels && cfg.path_labels);
 }
 
+/* A TCP flow's state as connect() finds it (none for a fresh socket). */
+static __always_inline struct sock_state *tcp_state_at_connect(struct bpf_sock_addr *ctx)
+{
+	struct sock *ksk = tcp_ksock(ctx->sk);
+
+	return ksk ? tcp_state_find(ksk) : NULL;
+}
+
+/* New state for a TCP flow at connect(), owned by the current task. */
+static __always_inline struct sock_state *tcp_state_in_process(struct bpf_sock_addr *ctx)
+{
+	struct sock *ksk = tcp_ksock(ctx->sk);
+	__u64 cookie = bpf_get_socket_cookie(ctx);
+	struct sock_state *s;
+
+	s = ksk ? tcp_state_new(ksk, cookie) : NULL;
+	if (s)
+		owner_adopt(s, cookie);
+	return s;
+}
+
 /*
  * Classify in process context, so the first packet finds the verdict. A
  * TCP socket that counts by state gets storage here only when its flow
@@ -597,7 +677,7 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	struct ea_flow *f, fresh = {};
 	struct sock_state *s;
 
-	s = tcp ? bpf_sk_storage_get(&socks, ctx->sk, NULL, 0) : sock_state_in_process(ctx);
+	s = tcp ? tcp_state_at_connect(ctx) : sock_state_in_process(ctx);
 	if (s) {
 		f = &s->flow;
 		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
@@ -613,7 +693,7 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	if (!s) {
 		if (!tcp_needs_state(f, current_labels()))
 			return 1;	/* allowed: aggregated when it closes */
-		s = sock_state_in_process(ctx);
+		s = tcp_state_in_process(ctx);
 		if (!s)
 			return 1;
 		s->flow = fresh;
@@ -695,13 +775,29 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
 
+/*
+ * A TCP socket released in TCP_CLOSE gets no later state change: the slot
+ * of a connect() that failed (or was refused) before its SYN is freed here.
+ */
+static __always_inline void tcp_slot_release(struct bpf_sock *sk)
+{
+	__u64 cookie = bpf_get_socket_cookie(sk);
+
+	if (bpf_map_lookup_elem(&tcp_socks, &cookie))
+		bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
 static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
 {
 	struct sock_state *s;
 
-	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP)
-		return 1;	/* TCP ends at TCP_CLOSE: its FIN goes out later */
+	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
+		/* TCP ends at TCP_CLOSE: its FIN goes out later */
+		if (sk->state == TCP_CLOSE)
+			tcp_slot_release(sk);
+		return 1;
+	}
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (s)
 		sock_flows_end(s);
@@ -807,14 +903,12 @@ static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __
 static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
 							  const struct ea_flow *f)
 {
-	struct sock_state *s;
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	struct sock_state *s = tcp_state_new(sk, cookie);
 
-	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s) {
-		count(EA_CNT_NO_STORAGE);
+	if (!s)
 		return NULL;
-	}
-	owner_adopt(s, bpf_get_socket_cookie(sk));
+	owner_adopt(s, cookie);
 	s->flow = *f;
 	return s;
 }
@@ -837,11 +931,9 @@ static __always_inline void tcp_adopt(struct sock *sk)
 	if (!tcp_needs_state(&f, cfg.default_labels) && !cfg.cgroup_labelled &&
 	    !cfg.path_labels)
 		return;
-	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!s) {
-		count(EA_CNT_NO_STORAGE);
+	s = tcp_state_new(sk, bpf_get_socket_cookie(sk));
+	if (!s)
 		return;
-	}
 	if (!s->flow.gen)
 		s->flow = f;
 }
@@ -884,8 +976,7 @@ static __always_inline void tcp_route_start(struct sock *sk)
 {
 	struct ea_flow f = {};
 
-	if (!sk_source_routed(sk) || !sk_watched(sk) ||
-	    bpf_sk_storage_get(&socks, sk, NULL, 0))
+	if (!sk_source_routed(sk) || !sk_watched(sk) || tcp_state_find(sk))
 		return;
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
@@ -911,7 +1002,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 			tcp_adopt(sk);	/* a new socket: no state yet */
 			return 0;
 		}
-		s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+		s = tcp_state_find(sk);
 		if (!s)
 			return 0;
 		flow_from_ksock(&s->flow, sk);
@@ -919,10 +1010,14 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 			tcp_report(sk, s, sock_labels(s));
 		return 0;
 	}
-	/* only sockets of the watched cgroup have state: look there only */
-	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN || !sk_watched(sk))
+	/*
+	 * Only sockets of the watched cgroup have state: look there only. A
+	 * closed socket closed again has nothing more to count.
+	 */
+	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN || oldstate == TCP_CLOSE ||
+	    !sk_watched(sk))
 		return 0;
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	s = tcp_state_find(sk);
 	if (!s) {
 		tcp_closed_stateless(sk);
 		return 0;
@@ -941,6 +1036,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		}
 	}
 	sock_flows_end(s);
+	tcp_state_free(sk, s);
 	return 0;
 }
 
@@ -990,7 +1086,8 @@ static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
 	if (cfg.policy_gen <= 1 &&
 	    (!cfg.path_labels || !taint_of(bpf_get_current_pid_tgid() >> 32)))
 		return NULL;
-	if (!sk_watched(sk))
+	/* a send on a closed socket (which fails) starts nothing */
+	if (sk->__sk_common.skc_state == TCP_CLOSE || !sk_watched(sk))
 		return NULL;
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
@@ -1067,7 +1164,7 @@ static __always_inline void tcp_send_check(struct sock *sk)
 	struct sock_state *s;
 	__u64 labels;
 
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	s = tcp_state_find(sk);
 	if (!s && !(s = tcp_send_recheck(sk)))
 		return;
 	if (!s->owner_known)
@@ -1302,6 +1399,23 @@ int process_free(struct trace_event_raw_sched_process_template *ctx)
 
 	if (cfg.path_labels)
 		bpf_map_delete_elem(&taint, &pid);
+	return 0;
+}
+
+extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym;
+
+/* The entries of every hash map, as the kernel counts them, for the agent's status. */
+SEC("iter/bpf_map")
+int map_entries(struct bpf_iter__bpf_map *ctx)
+{
+	struct ea_map_count c = {};
+	struct bpf_map *map = ctx->map;
+
+	if (!map || map->map_type != BPF_MAP_TYPE_HASH)
+		return 0;
+	c.id = map->id;
+	c.entries = bpf_map_sum_elem_count(map);
+	bpf_seq_write(ctx->meta->seq, &c, sizeof(c));
 	return 0;
 }
 

@@ -135,6 +135,8 @@ struct ea_kern_config {
 	__u64 path_label_set;	/* the labels that some path = gives */
 	__u32 flood_events;	/* events a process may add a second under pressure; 0: no limit */
 	__u32 flood_bytes;	/* pressure: the ring holds more unread data than this */
+	__u32 tcp_slots;	/* slots of tcp_socks; 0: TCP state in socket storage only */
+	__u32 reserved;
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */
@@ -279,6 +281,17 @@ struct ea_flow {
 	__u64 agg_packets, agg_bytes;	/* folded into the aggregates so far */
 };
 
+/* What iter/bpf_map (map_entries) writes for each hash map of the host. */
+struct ea_map_count {
+	__u32 id;
+	__u32 reserved;
+	__s64 entries;
+};
+
+/* TCP flows with state that keep it in a map slot (bpf/flow.bpf.h tcp_socks). */
+#define EA_TCP_SLOTS		16384	/* the default of [agent] tcp_slots */
+#define EA_TCP_SLOTS_MAX	(1u << 20)
+
 /* Socket flows fold their counts into the aggregates every this many packets. */
 #define EA_AGG_FOLD_PACKETS	16
 
@@ -356,6 +369,7 @@ enum ea_counter {
 	EA_CNT_FLOOD_UPDATE = 10,
 	EA_CNT_FLOOD_END = 11,
 	EA_CNT_ROUTED = 12,		/* packets that named a source route */
+	EA_CNT_TCP_SLOTS_FULL = 13,	/* no free slot: TCP state in socket storage */
 	EA_CNT_MAX = 16,
 };
 

@@ -202,6 +202,10 @@ static int open_and_load(struct ea_agent *a)
 		if (!err)
 			err = bpf_map__set_max_entries(a->skel->maps.events,
 						       a->cfg.agent.ringbuf_kib * 1024);
+		/* a hash needs one entry; with none configured it stays unused */
+		if (!err)
+			err = bpf_map__set_max_entries(a->skel->maps.tcp_socks,
+						       a->cfg.agent.tcp_slots ?: 1);
 		if (!err)
 			err = fit_taint_to_labels(a);
 		if (err)
@@ -232,6 +236,7 @@ void ea_agent_settings_from(struct ea_kern_config *k, const struct ea_config *cf
 	k->update_interval_ns = (uint64_t)cfg->agent.update_interval_s * 1000000000ull;
 	k->record_all = cfg->agent.record_all;
 	k->flood_events = cfg->agent.flood_events;
+	k->tcp_slots = cfg->agent.tcp_slots;
 }
 
 /* Labels into the maps, then the settings the datapath reads. */

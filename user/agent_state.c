@@ -313,7 +313,52 @@ struct map_stat {
 	const char *name;
 	uint32_t max_entries;
 	uint64_t memlock;
+	int64_t entries;	/* of a hash (flows, slots, taint); -1 for others */
 };
+
+#define EA_MAP_COUNTS	256
+
+/*
+ * Entries of every hash map of the host, as the kernel counts them, by one
+ * pass of iter/bpf_map (map_entries): no walk of the maps' keys. Returns
+ * how many maps it read, or -1.
+ */
+static int read_map_counts(struct ea_agent *a, struct ea_map_count *c, int max)
+{
+	struct bpf_link *l;
+	ssize_t n, got = 0;
+	int fd;
+
+	if (!a->skel->progs.map_entries || bpf_program__fd(a->skel->progs.map_entries) < 0)
+		return -1;
+	l = bpf_program__attach_iter(a->skel->progs.map_entries, NULL);
+	if (!l)
+		return -1;
+	fd = bpf_iter_create(bpf_link__fd(l));
+	while (fd >= 0 && got < (ssize_t)(max * sizeof(*c)) &&
+	       ((n = read(fd, (char *)c + got, max * sizeof(*c) - got)) > 0 ||
+		(n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(l);
+	return fd < 0 ? -1 : (int)(got / sizeof(*c));
+}
+
+/* A map's entries from the counts read; -1 for a map that is not a hash. */
+static int64_t map_entries(const struct bpf_map *m, const struct ea_map_count *c, int n)
+{
+	struct bpf_map_info info = { 0 };
+	uint32_t len = sizeof(info);
+
+	if (bpf_map__type(m) != BPF_MAP_TYPE_HASH ||
+	    bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (c[i].id == info.id)
+			return c[i].entries;
+	return -1;
+}
 
 #define EA_STATUS_MAPS	64
 
@@ -328,6 +373,8 @@ struct status_snapshot {
 
 static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 {
+	struct ea_map_count counts[EA_MAP_COUNTS];
+	int ncounts = read_map_counts(a, counts, EA_MAP_COUNTS);
 	struct bpf_map *m;
 
 	s->nmaps = 0;
@@ -335,7 +382,8 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 		if (bpf_map__fd(m) < 0 || s->nmaps == EA_STATUS_MAPS)
 			continue;
 		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
-							 map_memlock(bpf_map__fd(m)) };
+							 map_memlock(bpf_map__fd(m)),
+							 map_entries(m, counts, ncounts) };
 	}
 }
 
@@ -379,10 +427,14 @@ static void write_trail_json(FILE *f, struct ea_agent *a, const struct status_sn
 static void write_maps_json(FILE *f, const struct status_snapshot *s)
 {
 	fputs("\"maps\":[", f);
-	for (size_t i = 0; i < s->nmaps; i++)
-		fprintf(f, "%s{\"name\":\"%s\",\"max_entries\":%u,\"memlock\":%llu}",
+	for (size_t i = 0; i < s->nmaps; i++) {
+		fprintf(f, "%s{\"name\":\"%s\",\"max_entries\":%u,\"memlock\":%llu",
 			i ? "," : "", s->maps[i].name, s->maps[i].max_entries,
 			(unsigned long long)s->maps[i].memlock);
+		if (s->maps[i].entries >= 0)
+			fprintf(f, ",\"entries\":%lld", (long long)s->maps[i].entries);
+		fputc('}', f);
+	}
 	fputc(']', f);
 }
 
@@ -488,6 +540,13 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 	for (size_t i = 0; i < s->nmaps; i++)
 		ea_prom_u64(&b, "egress_audit_map_memlock_bytes",
 			    (const char *[]){ "map", s->maps[i].name, NULL }, s->maps[i].memlock);
+	ea_prom_family(&b, "egress_audit_map_entries", EA_PROM_GAUGE,
+		       "Entries in use in each hash map of the datapath (flows, TCP slots, taint).");
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (s->maps[i].entries >= 0)
+			ea_prom_u64(&b, "egress_audit_map_entries",
+				    (const char *[]){ "map", s->maps[i].name, NULL },
+				    (uint64_t)s->maps[i].entries);
 	write_trail_prom(&b, s);
 	if (a->siem)
 		ea_siem_prom(a->siem, &b);
@@ -518,6 +577,11 @@ static void write_maps_text(FILE *f, const struct status_snapshot *s)
 		fprintf(f, "%s %s %.1f", n ? "," : "", s->maps[top].name,
 			s->maps[top].memlock / 1048576.0);
 	}
+	fputs("\nin use    ", f);
+	for (size_t i = 0, n = 0; i < s->nmaps; i++)
+		if (s->maps[i].entries >= 0)
+			fprintf(f, "%s %s %lld of %u", n++ ? "," : "", s->maps[i].name,
+				(long long)s->maps[i].entries, s->maps[i].max_entries);
 	fputc('\n', f);
 }
 

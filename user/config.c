@@ -107,6 +107,7 @@ enum once_slot {
 	ONCE_AGENT_MODE,
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
+	ONCE_TCP_SLOTS,
 	ONCE_FLOOD,
 	ONCE_HOSTNAME,
 	ONCE_LOG_DIR,
@@ -728,6 +729,12 @@ static int agent_ringbuf(struct parse *p, const char *key, char *v)
 	return 1;
 }
 
+/* [agent] tcp_slots = N TCP flows with state in map slots; 0: socket storage only */
+static int agent_tcp_slots(struct parse *p, const char *key, char *v)
+{
+	return get_u32(p, key, v, 0, EA_TCP_SLOTS_MAX, &p->cfg->agent.tcp_slots);
+}
+
 /* [agent] flood_limit = EVENTS a second per process under pressure; 0: none */
 static int agent_flood(struct parse *p, const char *key, char *v)
 {
@@ -1038,6 +1045,7 @@ static const struct key agent_keys[] = {
 	{ "update_interval", ONCE_INTERVAL, agent_interval },
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },
 	{ "flood_limit", ONCE_FLOOD, agent_flood },
+	{ "tcp_slots", ONCE_TCP_SLOTS, agent_tcp_slots },
 	{ "hostname", ONCE_HOSTNAME, agent_hostname },
 	{ "log_dir", ONCE_LOG_DIR, agent_log_dir },
 	{ "key_file", ONCE_KEY_FILE, agent_key_file },
@@ -1709,6 +1717,7 @@ void ea_config_defaults(struct ea_config *cfg)
 	cfg->agent.update_interval_s = 60;
 	cfg->agent.ringbuf_kib = 4096;
 	cfg->agent.flood_events = 1000;
+	cfg->agent.tcp_slots = EA_TCP_SLOTS;
 	cfg->agent.flush = EA_FLUSH_NONE;
 	cfg->agent.disk_full = EA_DISK_FULL_SUSPEND;
 	cfg->agent.rotate_size = 64ull << 20;

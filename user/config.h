@@ -76,6 +76,7 @@ struct ea_agent_cfg {
 	uint32_t update_interval_s;	/* flow_update period, default 60 */
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
 	uint32_t flood_events;		/* flood limit, events/s per process; 0: none */
+	uint32_t tcp_slots;		/* map slots for TCP flow state; 0: storage only */
 	char *hostname;			/* NULL: gethostname() */
 
 	/* the audit trail */

@@ -54,6 +54,7 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_FLOOD_UPDATE] = "flood_refused_flow_update",
 		[EA_CNT_FLOOD_END] = "flood_refused_flow_end",
 		[EA_CNT_ROUTED] = "source_routed_packets",
+		[EA_CNT_TCP_SLOTS_FULL] = "tcp_slots_full",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;

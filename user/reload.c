@@ -38,6 +38,8 @@ static const char *restart_needed(const struct ea_config *old, const struct ea_c
 		return "[agent] interfaces";
 	if (old->agent.ringbuf_kib != new->agent.ringbuf_kib)
 		return "[agent] ringbuf_size";
+	if (old->agent.tcp_slots != new->agent.tcp_slots)
+		return "[agent] tcp_slots";
 	if (old->agent.mode != new->agent.mode)
 		return "[agent] mode";
 	if (old->agent.tcp_per_packet != new->agent.tcp_per_packet)

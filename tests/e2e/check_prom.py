@@ -119,14 +119,18 @@ def check_agent(fams, before, after):
              f"status says {a['geo']['ranges']}")
     # a map without preallocation takes memory as its entries come and go:
     # each map's figure is the one of the status before or the one after
-    mem = samples(fams, "egress_audit_map_memlock_bytes")
-    want = [{frozenset({("map", m["name"])}): float(m["memlock"]) for m in s["maps"]}
-            for s in (a, b)]
-    diff = {dict(k)["map"]: (mem.get(k), want[0].get(k), want[1].get(k))
-            for k in set(mem) | set(want[0]) | set(want[1])
-            if mem.get(k) not in (want[0].get(k), want[1].get(k))}
-    if diff:
-        fail(f"map memlock (metrics, status before, after): {diff}")
+    for metric, key in (("egress_audit_map_memlock_bytes", "memlock"),
+                        ("egress_audit_map_entries", "entries")):
+        got = samples(fams, metric)
+        want = [{frozenset({("map", m["name"])}): float(m[key]) for m in s["maps"] if key in m}
+                for s in (a, b)]
+        diff = {dict(k)["map"]: (got.get(k), want[0].get(k), want[1].get(k))
+                for k in set(got) | set(want[0]) | set(want[1])
+                if got.get(k) not in (want[0].get(k), want[1].get(k))}
+        if diff:
+            fail(f"map {key} (metrics, status before, after): {diff}")
+    if not any("entries" in m for m in a["maps"]):
+        fail("status: no map with its entries")
 
 
 def check_siem(fams, before, after):

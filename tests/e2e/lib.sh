@@ -270,6 +270,26 @@ e2e_status()
 	"$E2E_BIN" status -j --state-dir "$E2E_TMP/state"
 }
 
+# Every TCP flow of the test has closed: no slot of tcp_socks is left in use
+# (status.json in $1), and none was ever missing (counter tcp_slots_full);
+# with $2 "storage" (tcp_slots = 0), flows with state were and kept none.
+e2e_check_slots_free()
+{
+	python3 - "$1" "${2:-slots}" <<'EOF'
+import json, sys
+status = json.load(open(sys.argv[1]))
+maps = {m["name"]: m for m in status["agent"]["maps"]}
+used = maps.get("tcp_socks", {}).get("entries")
+full = status.get("counters", {}).get("tcp_slots_full")
+storage = sys.argv[2] == "storage"
+if used != 0 or full is None or (full > 0) != storage:
+    print(f"FAIL: tcp_socks: {used} slots in use after every connection closed, "
+          f"tcp_slots_full {full} (expected 0 and {'more than 0' if storage else 0})")
+    sys.exit(1)
+print(f"ok: tcp_socks: no slot left in use, {full} flows with state in socket storage")
+EOF
+}
+
 # status --prometheus between two status -j, held against them (check_prom.py,
 # with Debian's python3 and its prometheus_client; its options in "$@").
 e2e_check_prom()

@@ -61,17 +61,20 @@ EOF
 
 e2e_setup
 
-# One pass over every path with TCP counted as MODE says ([agent] tcp_count).
+# One pass over every path with TCP counted as MODE says ([agent] tcp_count),
+# with [agent] tcp_slots = SLOTS when given.
 datapath_pass()
 {
-	local mode=$1 since
-	local conf=$E2E_TMP/agent-$mode.conf traffic=$E2E_TMP/traffic-$mode.jsonl
+	local mode=$1 slots=$2 since
+	local pass=$mode${2:+-slots$2}
+	local conf=$E2E_TMP/agent-$pass.conf traffic=$E2E_TMP/traffic-$pass.jsonl
 
-	echo "--- tcp_count = $mode"
+	echo "--- tcp_count = $mode${2:+, tcp_slots = $2}"
 	cat >"$conf" <<EOF
 [agent]
 record = flagged
 tcp_count = $mode
+${slots:+tcp_slots = $slots}
 interfaces = $E2E_CIF
 hostname = $HOST
 update_interval = 3600
@@ -125,7 +128,7 @@ EOF
 	# connection from a flagged address and sends to it (counted per
 	# packet, an accepted connection has no owner: only by socket)
 	[ "$mode" = socket ] && serve_case
-	datapath_check "$mode" "$since"
+	datapath_check "$pass" "$since" "$slots"
 }
 
 serve_case()
@@ -148,7 +151,7 @@ serve_case()
 # Stop the agent and check what it recorded.
 datapath_check()
 {
-	local mode=$1 since=$2 until traffic=$E2E_TMP/traffic-$1.jsonl
+	local mode=$1 since=$2 slots=$3 until traffic=$E2E_TMP/traffic-$1.jsonl
 
 	# the last ACKs of the TCP flows, then one status file period
 	sleep 1.5
@@ -156,6 +159,8 @@ datapath_check()
 	check_aggregate DE eu allowed 2 || failed=1
 	check_aggregate JP adequacy allowed || failed=1
 	check_taint_maps_idle || failed=1
+	# without slots, every TCP flow with state kept it in socket storage
+	e2e_check_slots_free "$E2E_TMP/status.json" ${slots:+storage} || failed=1
 	e2e_check_prom || failed=1
 
 	e2e_agent_stop
@@ -176,6 +181,7 @@ datapath_check()
 
 head -c 300000 /dev/urandom >"$E2E_TMP/file"
 datapath_pass socket
+datapath_pass socket 0
 datapath_pass packet
 [ $failed -eq 0 ] || e2e_fail "datapath: see above"
 echo "PASS: datapath"

@@ -224,6 +224,7 @@ lcase io_uring-open-read flagged eu-pii "eu-pii=$EU/uring.csv" main \
 # the last ACKs and FINs of the TCP flows
 sleep 1
 e2e_status >"$T/status.json" || e2e_fail "status exited $?"
+e2e_check_slots_free "$T/status.json" || failed=1
 e2e_agent_stop
 sed 's/^/  agent: /' "$T/agent.err"
 # flows whose verdict worsened count once, under the worse verdict
