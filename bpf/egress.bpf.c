@@ -85,7 +85,10 @@ static __always_inline struct sock *tcp_ksock(struct bpf_sock *sk)
 	return (struct sock *)bpf_skc_to_tcp_sock(sk);
 }
 
-/* The state of a TCP flow counted by state: its slot, else its storage. */
+/*
+ * The state of a TCP flow counted by state: its slot, else its storage.
+ * A socket without cookie or storage has neither, which two loads tell.
+ */
 static __always_inline struct sock_state *tcp_state_find(struct sock *sk)
 {
 	__u64 cookie = ksock_cookie(sk);
@@ -93,6 +96,8 @@ static __always_inline struct sock_state *tcp_state_find(struct sock *sk)
 
 	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
 		return s;
+	if (!sk->sk_bpf_storage)
+		return NULL;
 	return bpf_sk_storage_get(&socks, sk, NULL, 0);
 }
 
@@ -1186,6 +1191,9 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 	__u32 zero = 0;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	/* no state, and no reload or taint since connect() could give it some */
+	if (!ksock_cookie(sk) && !sk->sk_bpf_storage && cfg.policy_gen <= 1 && !cfg.path_labels)
 		return 0;
 	send_memo_key(&key, sk);
 	memo = bpf_map_lookup_elem(&send_memos, &zero);
