@@ -194,7 +194,8 @@ static __always_inline bool same_dst(const struct ea_flow *f, const __u32 dst[4]
 }
 
 struct route_walk {
-	struct __sk_buff *skb;
+	struct __sk_buff *skb;	/* the packet that carries the route, or */
+	unsigned long kaddr;	/* the socket option's addresses (no skb) */
 	__u64 labels;
 	__u32 off;	/* the first address still to visit */
 	__u32 bank;
@@ -203,19 +204,24 @@ struct route_walk {
 };
 
 /*
- * Address i of the route, read from the packet as four network-order
- * words (no scratch map: a program nested on this CPU, tc in a softirq,
- * could overwrite it midway).
+ * Address i of the route, read from the packet (or the socket's option)
+ * as four network-order words (no scratch map: a program nested on this
+ * CPU, tc in a softirq, could overwrite it midway).
  */
 static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32 a[4])
 {
-	__u32 v4;
+	__u32 size = w->v4 ? 4 : 16, v4;
+	void *to = w->v4 ? (void *)&v4 : (void *)a;
+	long err;
 
-	if (!w->v4)
-		return bpf_skb_load_bytes(w->skb, w->off + i * 16, a, 16);
-	if (bpf_skb_load_bytes(w->skb, w->off + i * 4, &v4, 4))
+	if (w->skb)
+		err = bpf_skb_load_bytes(w->skb, w->off + i * size, to, size);
+	else
+		err = bpf_probe_read_kernel(to, size, (void *)(w->kaddr + w->off + i * size));
+	if (err)
 		return -1;
-	ea_v4_mapped(a, v4);
+	if (w->v4)
+		ea_v4_mapped(a, v4);
 	return 0;
 }
 
@@ -271,6 +277,8 @@ static __always_inline void mark_routed(struct ea_flow *f, const struct ea_pkt *
 		f->flags |= EA_FLOW_ROUTED;
 }
 
+static const struct ea_udp_flow no_udp_flow;
+
 /*
  * A socket's flow towards a destination other than its own: an
  * unconnected datagram socket's, or a routed connection's hop (map
@@ -286,15 +294,16 @@ static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const str
 	key.dport = p->dport;
 	u = bpf_map_lookup_elem(&udp_flows, &key);
 	if (!u) {
-		struct ea_udp_flow fresh = {};
+		/* from a zero value in .rodata: a flow on the stack would crowd it */
+		bool made = !bpf_map_update_elem(&udp_flows, &key, &no_udp_flow, BPF_NOEXIST);
 
-		fresh.owner = s->owner;
-		bpf_map_update_elem(&udp_flows, &key, &fresh, BPF_NOEXIST);
 		u = bpf_map_lookup_elem(&udp_flows, &key);
 		if (!u) {
 			count(EA_CNT_UDP_FLOWS_FULL);
 			return NULL;
 		}
+		if (made)
+			u->owner = s->owner;
 		s->multi_dest = 1;
 	}
 	u->flow.last_ns = bpf_ktime_get_boot_ns();
@@ -670,6 +679,108 @@ static __always_inline struct sock_state *tcp_state_in_process(struct bpf_sock_a
 	return s;
 }
 
+/* A TCP socket's IPv4 options, when they hold a source route. */
+static __always_inline struct ip_options_rcu *sk_ipv4_route(struct tcp_sock *tp)
+{
+	struct ip_options_rcu *o = tp->inet_conn.icsk_inet.inet_opt;
+
+	return o && o->opt.srr ? o : NULL;
+}
+
+/* An IPv6 TCP socket's routing header (IPV6_RTHDR), when it has one. */
+static __always_inline struct ipv6_rt_hdr *sk_ipv6_route(struct tcp_sock *tp)
+{
+	struct ipv6_pinfo *np = tp->inet_conn.icsk_inet.pinet6;
+	struct ipv6_txoptions *t6 = np ? np->opt : NULL;
+
+	return t6 ? t6->srcrt : NULL;
+}
+
+/*
+ * The source route a TCP socket's connect() will follow, from its options
+ * (IP_OPTIONS LSRR/SSRR, IPV6_RTHDR): the addresses it visits before its
+ * destination, for a walk over kernel memory. An IPv4 route's first hop is
+ * kept apart (faddr, in *first); an IPv6 one's is its first address.
+ * False for a socket without a route.
+ */
+static __always_inline bool sock_route(struct sock *sk, bool v4, struct route_walk *w,
+				       __u32 *n, __u32 first[4])
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	struct ipv6_rt_hdr *rt;
+
+	if (!tp)
+		return false;
+	if (v4) {
+		struct ip_options_rcu *o = sk_ipv4_route(tp);
+		__u8 srr, len = 0;
+
+		if (!o || (srr = o->opt.srr) < sizeof(struct iphdr))
+			return false;
+		/* the option, its hops after faddr, the last slot for the destination */
+		w->kaddr = (unsigned long)o->opt.__data + srr - sizeof(struct iphdr);
+		if (bpf_probe_read_kernel(&len, 1, (void *)(w->kaddr + 1)) || len < 7)
+			return false;
+		w->off = 3;
+		*n = (len - 7) / 4;
+		ea_v4_mapped(first, o->opt.faddr);
+		return true;
+	}
+	rt = sk_ipv6_route(tp);
+	if (!rt)
+		return false;
+	w->kaddr = (unsigned long)rt;
+	/* a segment routing header's segment 0 is the destination, its first hop the last */
+	w->off = rt->type == 4 ? 8 + 16 : 8;
+	*n = rt->type == 4 ? rt->segments_left : rt->hdrlen / 2;
+	return *n && !route_addr(w, rt->type == 4 ? *n - 1 : 0, first);
+}
+
+/*
+ * In enforce mode: the first address of a connecting socket's source route
+ * that labels may not reach (its SYN would go there first), in hop.
+ */
+static __always_inline bool connect_route_blocked(struct bpf_sock_addr *ctx, bool v4,
+						  __u64 labels, __u32 hop[4])
+{
+	struct route_walk w = { .labels = labels, .bank = cfg.geo_bank & 1, .v4 = v4,
+				.pick = ~0u };
+	struct sock *ksk = tcp_ksock(ctx->sk);
+	__u32 n = 0;
+
+	if (!ksk || !sock_route(ksk, v4, &w, &n, hop))
+		return false;
+	if (!dst_allowed(w.bank, hop, labels))
+		return true;
+	bpf_loop(n < 128 ? n : 128, route_hop, &w, 0);
+	return w.pick != ~0u && !route_addr(&w, w.pick, hop);
+}
+
+/*
+ * A connect() refused for where its route goes first: the connection's
+ * own flow is kept, and the flow of the hop is reported as blocked.
+ */
+static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct sock_state *s,
+					      const struct ea_flow *fresh, const __u32 hop[4])
+{
+	struct ea_pkt p = { .proto = IPPROTO_TCP, .route_n = 1 };
+	struct ea_flow *f;
+
+	if (!s) {
+		s = tcp_state_in_process(ctx);
+		if (!s)
+			return 1;
+		s->flow = *fresh;
+	}
+	__builtin_memcpy(p.dst, hop, sizeof(p.dst));
+	p.dport = s->flow.dport;
+	f = dest_flow(s, &p);
+	if (!f)
+		return 1;
+	flow_setup(f, &p, SOCK_STREAM);
+	return enforce(s, f, IPPROTO_TCP, EA_PROTO_TCP);
+}
+
 /*
  * Classify in process context, so the first packet finds the verdict. A
  * TCP socket that counts by state gets storage here only when its flow
@@ -695,6 +806,13 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	sock_addr_dst(ctx, v6, f->dst);
 	f->dport = bpf_ntohs((__u16)ctx->user_port);
 	flow_classify(f);
+	if (tcp && cfg.enforce_labels) {
+		__u64 stopped = current_labels() & cfg.enforce_labels;
+		__u32 hop[4];
+
+		if (stopped && connect_route_blocked(ctx, is_v4_mapped(f->dst), stopped, hop))
+			return connect_refused_at(ctx, s, f, hop);
+	}
 	if (!s) {
 		if (!tcp_needs_state(f, current_labels()))
 			return 1;	/* allowed: aggregated when it closes */
@@ -782,14 +900,18 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 
 /*
  * A TCP socket released in TCP_CLOSE gets no later state change: the slot
- * of a connect() that failed (or was refused) before its SYN is freed here.
+ * of a connect() that failed (or was refused) before its SYN is freed here,
+ * and the flows it kept (a refused route's hop) end.
  */
 static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 {
 	__u64 cookie = bpf_get_socket_cookie(sk);
+	struct sock_state *s = bpf_map_lookup_elem(&tcp_socks, &cookie);
 
-	if (bpf_map_lookup_elem(&tcp_socks, &cookie))
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+	if (!s)
+		return;
+	sock_flows_end(s);
+	bpf_map_delete_elem(&tcp_socks, &cookie);
 }
 
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
@@ -958,18 +1080,9 @@ static __always_inline void tcp_closed_stateless(struct sock *sk)
 static __always_inline bool sk_source_routed(struct sock *sk)
 {
 	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-	struct ip_options_rcu *o;
-	struct ipv6_txoptions *t6;
-	struct ipv6_pinfo *np;
 
-	if (!tp)
-		return false;
-	o = tp->inet_conn.icsk_inet.inet_opt;
-	if (o && o->opt.srr)
-		return true;
-	np = sk->__sk_common.skc_family == AF_INET6 ? tp->inet_conn.icsk_inet.pinet6 : NULL;
-	t6 = np ? np->opt : NULL;
-	return t6 && t6->srcrt;
+	return tp && (sk_ipv4_route(tp) ||
+		      (sk->__sk_common.skc_family == AF_INET6 && sk_ipv6_route(tp)));
 }
 
 /*

@@ -15,8 +15,6 @@ EXPECT is one word per flow of the traffic line (comma separated):
              blocked, the labels and the evidence, was written
     stopped  as blocked, but for a connection that became labelled after
              connect(): its later bytes never got out (never acknowledged)
-    dropped  as blocked, for a connection whose SYNs enforce mode drops
-             at egress: connect() timed out (ETIMEDOUT) instead
     none     no record of the flow (nor of its process to that destination)
     ok       as none, and the call succeeded (errno 0)
     gap      as none: a known gap of the datapath, printed as such
@@ -35,7 +33,6 @@ import os
 import sys
 
 EPERM = 1
-ETIMEDOUT = 110
 
 
 def load_jsonl(path):
@@ -158,11 +155,6 @@ class Checker:
                       f"{flow.get('errno')!r}")
         self.check_blocked_records(case, flow, labels, evidence, where)
 
-    def check_dropped(self, case, flow, labels, evidence, where):
-        if flow.get("errno") != ETIMEDOUT:
-            self.fail(case, f"expected connect to time out, errno {flow.get('errno')!r}")
-        self.check_blocked_records(case, flow, labels, evidence, where)
-
     def check_stopped(self, case, flow, labels, evidence, where):
         before = flow.get("untainted_payload")
         if flow.get("acked") is None or before is None or flow["acked"] > before + 1:
@@ -233,8 +225,6 @@ class Checker:
                     self.check_blocked(name, flow, labels, want_ev, where)
                 elif kind == "stopped":
                     self.check_stopped(name, flow, labels, want_ev, where)
-                elif kind == "dropped":
-                    self.check_dropped(name, flow, labels, want_ev, where)
                 elif kind in ("none", "ok", "gap"):
                     self.check_none(name, flow, kind)
                 else:

@@ -88,7 +88,8 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
-for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv secret-de.csv \
+for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
+	secret-tcp-route6.csv secret-de.csv \
 	secret-late.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
@@ -207,9 +208,12 @@ lcase enforce-udp-sendto blocked secret "secret=$SECRET/secret-udp.csv" main \
 # through a source route: the flagged hop stops the datagram at egress
 lcase enforce-udp-route blocked secret "secret=$SECRET/secret-route.csv" main \
 	$X try-send "$SECRET/secret-route.csv" udp $DE $P 500 $US
-# a connection's SYNs through it are dropped: connect() does not complete
-lcase enforce-tcp-route dropped secret "secret=$SECRET/secret-tcp-route.csv" main \
+# so is a connection through it: connect() fails before its SYN goes out
+lcase enforce-tcp-route blocked secret "secret=$SECRET/secret-tcp-route.csv" main \
 	$X try-send "$SECRET/secret-tcp-route.csv" tcp $DE $P 1000 $US
+# the same through an IPv6 segment routing header (a US segment to a DE address)
+lcase enforce-tcp-route6 blocked secret "secret=$SECRET/secret-tcp-route6.csv" main \
+	$X try-send "$SECRET/secret-tcp-route6.csv" tcp 2001:db8:1::10 $P 1000 2001:db8:2::7
 lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
 	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000
