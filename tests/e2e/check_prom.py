@@ -178,6 +178,9 @@ def check_rules(path, fams):
     with open(path, encoding="utf-8") as f:
         doc = yaml.safe_load(f)
     samples = {s.name for fam in fams.values() for s in fam.samples}
+    # every kernel counter is written, zero or not: a rule names real ones
+    events = {s.labels.get("event") for fam in fams.values() for s in fam.samples
+              if s.name == "egress_audit_datapath_events_total"}
     nrules = 0
     for group in doc["groups"]:
         for rule in group["rules"]:
@@ -193,6 +196,11 @@ def check_rules(path, fams):
             for metric in re.findall(r"\begress_audit_[a-z0-9_]+", rule["expr"]):
                 if metric not in samples:
                     fail(f"{name}: {metric} is not a metric of status --prometheus")
+            for sel in re.findall(r'egress_audit_datapath_events_total\{event=~?"([^"]+)"',
+                                  rule["expr"]):
+                for event in sel.split("|"):
+                    if event not in events:
+                        fail(f"{name}: {event} is not a kernel counter of status --prometheus")
     return nrules
 
 
