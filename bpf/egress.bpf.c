@@ -1016,6 +1016,17 @@ static __always_inline void tcp_counts(struct sock *sk, struct ea_flow *f)
 	f->bytes = tp->bytes_sent + (__u64)segs * hdr;
 }
 
+/*
+ * The port a TCP socket was given, when the kernel has released it (a
+ * connection refused or never answered, at its close): inet_sport stays.
+ */
+static __always_inline __u16 tcp_bound_sport(struct sock *sk)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	return tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
+}
+
 /* Report a TCP flow that has state, with its counts as of now. */
 static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __u64 labels)
 {
@@ -1094,7 +1105,7 @@ static __always_inline void tcp_route_start(struct sock *sk)
 {
 	struct ea_flow f = {};
 
-	if (!sk_source_routed(sk) || !sk_watched(sk) || tcp_state_find(sk))
+	if (!sk_source_routed(sk) || !sk_watched(sk))
 		return;
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
@@ -1112,7 +1123,8 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	struct sock_state *s;
 
 	if (newstate == TCP_SYN_SENT) {
-		tcp_route_start(sk);
+		if (!tcp_state_find(sk))
+			tcp_route_start(sk);
 		return 0;
 	}
 	if (newstate == TCP_ESTABLISHED) {
@@ -1148,7 +1160,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 			/* its ends as it tried them; the port is released by now */
 			flow_from_ksock(&s->flow, sk);
 			if (!s->flow.sport)
-				s->flow.sport = sport;
+				s->flow.sport = sport ?: tcp_bound_sport(sk);
 			flow_report(&s->flow, &s->owner, sock_labels(s), false,
 				    EA_ORIGIN_SOCKET, 0);
 		}

@@ -113,6 +113,9 @@ EOF
 	# (NO, not counted above) and to a flagged one, which has its own
 	run_case tcp-route $CN 192.0.2.200 $P
 	run_case tcp-route 2001:db8:3::5 $V6 $P
+	# refused (nothing listens): its records name the port it was given,
+	# which the kernel released before its close
+	run_case tcp-refused $V4 $((P + 9))
 	run_case raw $V4 100
 	run_case raw $V6 100
 	run_case packet "$E2E_CIF" $V4 64

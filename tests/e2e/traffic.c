@@ -110,6 +110,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-multi DST1 DST2 PORT N\n"
 	      "       traffic udp-route VIA DST PORT N\n"
 	      "       traffic tcp-route VIA DST PORT\n"
+	      "       traffic tcp-refused DST PORT\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
@@ -982,6 +983,35 @@ static void run_tcp_route(struct report *r, const struct target t[2])
 	close(fd);
 }
 
+/*
+ * tcp-refused: a connection to a port where nothing listens; the peer's
+ * reset ends it before connect() returns, and the kernel releases its
+ * port. The socket is bound to its source address first (the address a
+ * route to t gives), so that the failed connect() does not forget it; the
+ * port is still the kernel's choice.
+ */
+static void run_tcp_refused(struct report *r, const struct target *t)
+{
+	struct sockaddr_storage src;
+	socklen_t len = sizeof(src);
+	int fd = udp_socket(t);
+
+	if (connect(fd, (const struct sockaddr *)&t->ss, t->len) ||
+	    getsockname(fd, (struct sockaddr *)&src, &len))
+		die("tcp-refused: source address");
+	close(fd);
+	((struct sockaddr_in *)&src)->sin_port = 0;	/* same place in sockaddr_in6 */
+	fd = socket(t->family, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (const struct sockaddr *)&src, len))
+		die("tcp-refused: bind");
+	if (!connect(fd, (const struct sockaddr *)&t->ss, t->len) || errno != ECONNREFUSED)
+		die("tcp-refused: connect was not refused");
+	local_end(fd, &r->flow[0]);
+	format_addr(&t->ss, r->flow[0].dst, &r->flow[0].dport);
+	tcp_sent(fd, r);
+	close(fd);
+}
+
 /* udp-burst: count short flows, each its own socket with one datagram. */
 static void run_udp_burst(struct report *r, const struct target *t, unsigned long count)
 {
@@ -1797,6 +1827,9 @@ static bool run_other(struct report *r, int argc, char **argv)
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
 		run_tcp_route(r, t);
+	} else if (!strcmp(c, "tcp-refused") && argc == 4) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_tcp_refused(r, &t[0]);
 	} else if (!strcmp(c, "udp-burst") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_burst(r, &t[0], number(argv[4]));
