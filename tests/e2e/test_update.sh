@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # Long-lived flows: with update_interval = 1, a flagged TCP flow that lasts
-# three seconds gives flow_start, at least two flow_update and one flow_end,
+# six seconds gives flow_start, at least two flow_update and one flow_end,
 # all of one flow (same cookie and start), with bytes and packets that only
 # grow, and the end's totals equal to the whole flow's. A flow older than
 # the agent is reported from its next send, with its owner and whole totals.

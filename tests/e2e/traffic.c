@@ -406,16 +406,19 @@ static void run_tcp(struct report *r, const struct target *t, size_t n)
 	free(buf);
 }
 
-/* tcp-slow: like tcp4, but the payload goes in ten parts over three seconds. */
+/*
+ * tcp-slow: like tcp4, but the payload goes in twenty parts over six
+ * seconds: long enough for an agent started after it to see it send.
+ */
 static void run_tcp_slow(struct report *r, const struct target *t, size_t n)
 {
 	char *buf = payload(n);
 	int fd = tcp_connect(t);
-	size_t part = n / 10, sent = 0;
+	size_t part = n / 20, sent = 0;
 
 	socket_ends(fd, &r->flow[0]);
-	for (int i = 0; i < 10; i++) {
-		size_t len = i == 9 ? n - sent : part;
+	for (int i = 0; i < 20; i++) {
+		size_t len = i == 19 ? n - sent : part;
 
 		write_all(fd, buf + sent, len);
 		sent += len;
