@@ -150,7 +150,7 @@ static bool wants_enforce(const struct ea_config *cfg)
  * Which build of the programs that treat TCP differently to load (see
  * egress.bpf.c): TCP counted by state with the TCP tracepoints, or per
  * packet (without them, or as [agent] tcp_count = packet asks); egress
- * also has a build for enforce mode.
+ * and the connect programs also have a build for enforce mode.
  */
 static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 {
@@ -168,6 +168,12 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 		bpf_program__set_autoload(pairs[i][0], tcp_by_state);
 		bpf_program__set_autoload(pairs[i][1], !tcp_by_state);
 	}
+	/* only enforce mode stops a connect() for its source route */
+	a->connect_routes = tcp_by_state && wants_enforce(&a->cfg);
+	bpf_program__set_autoload(s->progs.connect4, tcp_by_state && !a->connect_routes);
+	bpf_program__set_autoload(s->progs.connect6, tcp_by_state && !a->connect_routes);
+	bpf_program__set_autoload(s->progs.connect4_enforce, a->connect_routes);
+	bpf_program__set_autoload(s->progs.connect6_enforce, a->connect_routes);
 	bpf_program__set_autoload(s->progs.sock_release, btf_tracepoints);
 	bpf_program__set_autoload(s->progs.sock_release_pp, !btf_tracepoints);
 	bpf_program__set_autoload(s->progs.tcp_close, btf_tracepoints && !tcp_by_state);
@@ -288,9 +294,13 @@ struct cgroup_prog {
 	{ return a->skel->progs.p; }
 #define BUILD(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
 	{ return a->tcp_by_state ? a->skel->progs.p : a->skel->progs.p##_pp; }
-BUILD(sock_create) BUILD(connect4) BUILD(connect6)
+#define CONNECT(p) static struct bpf_program *get_##p(const struct ea_agent *a) \
+	{ return !a->tcp_by_state ? a->skel->progs.p##_pp : \
+		 a->connect_routes ? a->skel->progs.p##_enforce : a->skel->progs.p; }
+BUILD(sock_create) CONNECT(connect4) CONNECT(connect6)
 PROG(sendmsg4) PROG(sendmsg6)
 #undef BUILD
+#undef CONNECT
 #undef PROG
 
 static struct bpf_program *get_sock_release(const struct ea_agent *a)

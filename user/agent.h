@@ -40,6 +40,7 @@ struct ea_agent {
 	struct bpf_program *egress;	/* the variant of cgroup_skb/egress loaded */
 	bool tcp_by_state;		/* the build loaded: TCP counted by state */
 	bool tcp_ends_at_close;		/* TCP flows end at TCP_CLOSE, not at close() */
+	bool connect_routes;		/* connect4/6_enforce: source routes weighed */
 	struct ea_geo_maps geo;
 	const char *tcp_end_hook;
 
