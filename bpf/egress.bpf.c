@@ -129,10 +129,12 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
 /* A TCP flow's state is done with: free its slot (storage goes with the socket). */
 static __always_inline void tcp_state_free(struct sock *sk, const struct sock_state *s)
 {
-	__u64 cookie = ksock_cookie(sk);
+	__u64 cookie;
 
-	if (s->in_slot)
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+	if (!s->in_slot)
+		return;
+	cookie = ksock_cookie(sk);
+	bpf_map_delete_elem(&tcp_socks, &cookie);
 }
 
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
@@ -435,8 +437,6 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
 
 	if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK || !p.route_n)
 		return EA_VERDICT_ALLOWED;
-	if (!s->flow.sport)
-		s->flow.sport = p.sport;	/* a connection that never completes keeps it */
 	mark_routed(&s->flow, &p);
 	route_pick(skb, &p, labels);
 	if (same_dst(&s->flow, p.dst, p.dport))
@@ -658,22 +658,13 @@ static __always_inline bool tcp_needs_state(const struct ea_flow *f, __u64 label
 	       (cfg.enforce_labels && cfg.path_labels);
 }
 
-/* A TCP flow's state as connect() finds it (none for a fresh socket). */
-static __always_inline struct sock_state *tcp_state_at_connect(struct bpf_sock_addr *ctx)
-{
-	struct sock *ksk = tcp_ksock(ctx->sk);
-
-	return ksk ? tcp_state_find(ksk) : NULL;
-}
-
 /* New state for a TCP flow at connect(), owned by the current task. */
-static __always_inline struct sock_state *tcp_state_in_process(struct bpf_sock_addr *ctx)
+static __always_inline struct sock_state *tcp_state_in_process(struct bpf_sock_addr *ctx,
+							       struct sock *ksk)
 {
-	struct sock *ksk = tcp_ksock(ctx->sk);
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	struct sock_state *s;
+	struct sock_state *s = tcp_state_new(ksk, cookie);
 
-	s = ksk ? tcp_state_new(ksk, cookie) : NULL;
 	if (s)
 		owner_adopt(s, cookie);
 	return s;
@@ -703,14 +694,11 @@ static __always_inline struct ipv6_rt_hdr *sk_ipv6_route(struct tcp_sock *tp)
  * kept apart (faddr, in *first); an IPv6 one's is its first address.
  * False for a socket without a route.
  */
-static __always_inline bool sock_route(struct sock *sk, bool v4, struct route_walk *w,
+static __always_inline bool sock_route(struct tcp_sock *tp, bool v4, struct route_walk *w,
 				       __u32 *n, __u32 first[4])
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	struct ipv6_rt_hdr *rt;
 
-	if (!tp)
-		return false;
 	if (v4) {
 		struct ip_options_rcu *o = sk_ipv4_route(tp);
 		__u8 srr, len = 0;
@@ -740,15 +728,14 @@ static __always_inline bool sock_route(struct sock *sk, bool v4, struct route_wa
  * In enforce mode: the first address of a connecting socket's source route
  * that labels may not reach (its SYN would go there first), in hop.
  */
-static __always_inline bool connect_route_blocked(struct bpf_sock_addr *ctx, bool v4,
+static __always_inline bool connect_route_blocked(struct sock *ksk, bool v4,
 						  __u64 labels, __u32 hop[4])
 {
 	struct route_walk w = { .labels = labels, .bank = cfg.geo_bank & 1, .v4 = v4,
 				.pick = ~0u };
-	struct sock *ksk = tcp_ksock(ctx->sk);
 	__u32 n = 0;
 
-	if (!ksk || !sock_route(ksk, v4, &w, &n, hop))
+	if (!sock_route((struct tcp_sock *)ksk, v4, &w, &n, hop))
 		return false;
 	if (!dst_allowed(w.bank, hop, labels))
 		return true;
@@ -760,14 +747,15 @@ static __always_inline bool connect_route_blocked(struct bpf_sock_addr *ctx, boo
  * A connect() refused for where its route goes first: the connection's
  * own flow is kept, and the flow of the hop is reported as blocked.
  */
-static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct sock_state *s,
-					      const struct ea_flow *fresh, const __u32 hop[4])
+static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct sock *ksk,
+					      struct sock_state *s, const struct ea_flow *fresh,
+					      const __u32 hop[4])
 {
 	struct ea_pkt p = { .proto = IPPROTO_TCP, .route_n = 1 };
 	struct ea_flow *f;
 
 	if (!s) {
-		s = tcp_state_in_process(ctx);
+		s = tcp_state_in_process(ctx, ksk);
 		if (!s)
 			return 1;
 		s->flow = *fresh;
@@ -791,9 +779,17 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 {
 	bool tcp = tcp_by_state && ctx->protocol == IPPROTO_TCP;
 	struct ea_flow *f, fresh = {};
+	struct sock *ksk = NULL;
 	struct sock_state *s;
 
-	s = tcp ? tcp_state_at_connect(ctx) : sock_state_in_process(ctx);
+	if (tcp) {
+		ksk = tcp_ksock(ctx->sk);	/* once: every step below reads it */
+		if (!ksk)
+			return 1;
+		s = tcp_state_find(ksk);
+	} else {
+		s = sock_state_in_process(ctx);
+	}
 	if (s) {
 		f = &s->flow;
 		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
@@ -810,13 +806,13 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		__u64 stopped = current_labels() & cfg.enforce_labels;
 		__u32 hop[4];
 
-		if (stopped && connect_route_blocked(ctx, is_v4_mapped(f->dst), stopped, hop))
-			return connect_refused_at(ctx, s, f, hop);
+		if (stopped && connect_route_blocked(ksk, is_v4_mapped(f->dst), stopped, hop))
+			return connect_refused_at(ctx, ksk, s, f, hop);
 	}
 	if (!s) {
 		if (!tcp_needs_state(f, current_labels()))
 			return 1;	/* allowed: aggregated when it closes */
-		s = tcp_state_in_process(ctx);
+		s = tcp_state_in_process(ctx, ksk);
 		if (!s)
 			return 1;
 		s->flow = fresh;
@@ -1173,12 +1169,10 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 	if (!s->ended && s->flow.gen) {
 		tcp_counts(sk, &s->flow);
 		if (!s->flow.start_ns) {	/* never established or never sent */
-			__u16 sport = s->flow.sport;
-
 			/* its ends as it tried them; the port is released by now */
 			flow_from_ksock(&s->flow, sk);
 			if (!s->flow.sport)
-				s->flow.sport = sport ?: tcp_bound_sport(sk);
+				s->flow.sport = tcp_bound_sport(sk);
 			flow_report(&s->flow, &s->owner, sock_labels(s), false,
 				    EA_ORIGIN_SOCKET, 0);
 		}

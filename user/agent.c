@@ -156,24 +156,25 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 {
 	bool tcp_by_state = btf_tracepoints && !a->cfg.agent.tcp_per_packet;
 	struct egress_bpf *s = a->skel;
-	struct bpf_program *pairs[][2] = {
-		{ s->progs.sock_create, s->progs.sock_create_pp },
-		{ s->progs.connect4, s->progs.connect4_pp },
-		{ s->progs.connect6, s->progs.connect6_pp },
+	/* only enforce mode stops a connect() for its source route */
+	bool routes = tcp_by_state && wants_enforce(&a->cfg);
+	struct bpf_program *builds[][3] = {	/* by state, per packet, enforcing */
+		{ s->progs.sock_create, s->progs.sock_create_pp, NULL },
+		{ s->progs.connect4, s->progs.connect4_pp, s->progs.connect4_enforce },
+		{ s->progs.connect6, s->progs.connect6_pp, s->progs.connect6_enforce },
 	};
 
 	a->tcp_by_state = tcp_by_state;
 	a->tcp_ends_at_close = btf_tracepoints;
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		bpf_program__set_autoload(pairs[i][0], tcp_by_state);
-		bpf_program__set_autoload(pairs[i][1], !tcp_by_state);
+	a->connect_routes = routes;
+	for (size_t i = 0; i < sizeof(builds) / sizeof(builds[0]); i++) {
+		bool enforcing = routes && builds[i][2];
+
+		bpf_program__set_autoload(builds[i][0], tcp_by_state && !enforcing);
+		bpf_program__set_autoload(builds[i][1], !tcp_by_state);
+		if (builds[i][2])
+			bpf_program__set_autoload(builds[i][2], enforcing);
 	}
-	/* only enforce mode stops a connect() for its source route */
-	a->connect_routes = tcp_by_state && wants_enforce(&a->cfg);
-	bpf_program__set_autoload(s->progs.connect4, tcp_by_state && !a->connect_routes);
-	bpf_program__set_autoload(s->progs.connect6, tcp_by_state && !a->connect_routes);
-	bpf_program__set_autoload(s->progs.connect4_enforce, a->connect_routes);
-	bpf_program__set_autoload(s->progs.connect6_enforce, a->connect_routes);
 	bpf_program__set_autoload(s->progs.sock_release, btf_tracepoints);
 	bpf_program__set_autoload(s->progs.sock_release_pp, !btf_tracepoints);
 	bpf_program__set_autoload(s->progs.tcp_close, btf_tracepoints && !tcp_by_state);
@@ -388,34 +389,49 @@ static int attach_cgroup(struct ea_agent *a)
  * TCP connections that existed before the hooks were attached: one pass of
  * iter/tcp adopts those of the watched cgroup (counted by state only).
  */
-static int adopt_existing(struct ea_agent *a)
+/*
+ * One pass of an iterator program: what it writes, up to len bytes in buf
+ * (buf NULL: read and dropped). Returns the bytes kept, or -errno.
+ */
+ssize_t ea_agent_run_iter(struct bpf_program *prog, void *buf, size_t len)
 {
+	char scratch[64];
+	size_t got = 0;
 	struct bpf_link *l;
-	char buf[64];
-	ssize_t n;
-	int fd, err = 0;
+	ssize_t n = 0;
+	int fd, err;
 
-	if (!a->tcp_by_state)
-		return 0;
-	l = bpf_program__attach_iter(a->skel->progs.tcp_existing, NULL);
-	if (!l) {
-		err = -errno;
-		ea_log("iter/tcp: %s", strerror(-err));
-		return err;
-	}
+	l = bpf_program__attach_iter(prog, NULL);
+	if (!l)
+		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(l));
-	if (fd < 0)
-		err = -errno;
-	while (fd >= 0 && ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
-		;
+	err = fd < 0 ? -errno : 0;
+	while (fd >= 0 && (!buf || got < len)) {
+		n = buf ? read(fd, (char *)buf + got, len - got) : read(fd, scratch, sizeof(scratch));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += buf ? (size_t)n : 0;
+	}
 	if (fd >= 0 && n < 0)
 		err = -errno;
-	if (err)
-		ea_log("iter/tcp: %s", strerror(-err));
 	if (fd >= 0)
 		close(fd);
 	bpf_link__destroy(l);
-	return err;
+	return err ? err : (ssize_t)got;
+}
+
+static int adopt_existing(struct ea_agent *a)
+{
+	ssize_t err;
+
+	if (!a->tcp_by_state)
+		return 0;
+	err = ea_agent_run_iter(a->skel->progs.tcp_existing, NULL, 0);
+	if (err < 0)
+		ea_log("iter/tcp: %s", strerror((int)-err));
+	return err < 0 ? (int)err : 0;
 }
 
 static int attach_taint(struct ea_agent *a)

@@ -99,6 +99,7 @@ int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g);
 void ea_agent_set_host(struct ea_agent *a);
 void ea_agent_init_context(struct ea_agent *a);
 void ea_agent_reload(struct ea_agent *a);
+ssize_t ea_agent_run_iter(struct bpf_program *prog, void *buf, size_t len);
 uint64_t ea_boot_ns(void);
 void ea_agent_follow_clock(struct ea_agent *a);
 void ea_agent_print(struct ea_agent *a, const struct ea_rec *r);

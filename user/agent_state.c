@@ -325,24 +325,12 @@ struct map_stat {
  */
 static int read_map_counts(struct ea_agent *a, struct ea_map_count *c, int max)
 {
-	struct bpf_link *l;
-	ssize_t n, got = 0;
-	int fd;
+	ssize_t got;
 
-	if (!a->skel->progs.map_entries || bpf_program__fd(a->skel->progs.map_entries) < 0)
+	if (bpf_program__fd(a->skel->progs.map_entries) < 0)
 		return -1;
-	l = bpf_program__attach_iter(a->skel->progs.map_entries, NULL);
-	if (!l)
-		return -1;
-	fd = bpf_iter_create(bpf_link__fd(l));
-	while (fd >= 0 && got < (ssize_t)(max * sizeof(*c)) &&
-	       ((n = read(fd, (char *)c + got, max * sizeof(*c) - got)) > 0 ||
-		(n < 0 && errno == EINTR)))
-		got += n > 0 ? n : 0;
-	if (fd >= 0)
-		close(fd);
-	bpf_link__destroy(l);
-	return fd < 0 ? -1 : (int)(got / sizeof(*c));
+	got = ea_agent_run_iter(a->skel->progs.map_entries, c, max * sizeof(*c));
+	return got < 0 ? -1 : (int)(got / sizeof(*c));
 }
 
 /* A map's entries from the counts read; -1 for a map that is not a hash. */
