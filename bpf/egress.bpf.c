@@ -63,6 +63,19 @@ static __always_inline void owner_adopt(struct sock_state *s, __u64 cookie)
 	s->taint_gen = 0;	/* labels of the new owner */
 }
 
+/*
+ * A socket whose flow ended (its connection closed, or was dissolved with
+ * AF_UNSPEC) connects again: a new flow, owned by the process connecting.
+ */
+static __always_inline void sock_state_restart(struct sock_state *s, __u64 cookie)
+{
+	__builtin_memset(&s->flow, 0, sizeof(s->flow));
+	s->ended = 0;
+	s->multi_dest = 0;	/* sock_flows_end ended and removed them */
+	s->fold_tick = 0;
+	owner_adopt(s, cookie);
+}
+
 static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 {
 	struct sock_state *s;
@@ -126,15 +139,36 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
 	return s;
 }
 
-/* A TCP flow's state is done with: free its slot (storage goes with the socket). */
-static __always_inline void tcp_state_free(struct sock *sk, const struct sock_state *s)
+#define SHUTDOWN_MASK	3	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
+
+/*
+ * A TCP flow's connection closed. Storage goes with the socket. A slot is
+ * freed now when no send can come any more (the socket has no file, or
+ * both its directions are shut), otherwise when its file is released
+ * (tcp_slot_release) or its socket is closed again: a send racing with a
+ * reset on another CPU then never writes to a slot another flow took.
+ */
+static __always_inline void tcp_state_closed(struct sock *sk, const struct sock_state *s)
 {
 	__u64 cookie;
 
-	if (!s->in_slot)
+	if (!s->in_slot || (sk->sk_socket && sk->sk_shutdown != SHUTDOWN_MASK))
 		return;
 	cookie = ksock_cookie(sk);
 	bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
+/* A closed socket closed again (by its owner): free the slot its flow kept. */
+static __always_inline void tcp_closed_again(struct sock *sk)
+{
+	__u64 cookie = ksock_cookie(sk);
+	struct sock_state *s;
+
+	if (!cookie)
+		return;
+	s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+	if (s && s->ended)
+		tcp_state_closed(sk, s);
 }
 
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
@@ -462,7 +496,7 @@ static __always_inline int tcp_enforce(struct bpf_sock *sk)
 	__u64 labels;
 
 	s = ksk ? tcp_state_find(ksk) : NULL;
-	if (!s)
+	if (!s || s->ended)
 		return 1;
 	labels = sock_labels(s);
 	if (flow_verdict(&s->flow, labels) != EA_VERDICT_BLOCKED)
@@ -790,6 +824,8 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	} else {
 		s = sock_state_in_process(ctx);
 	}
+	if (s && s->ended)
+		sock_state_restart(s, bpf_get_socket_cookie(ctx));
 	if (s) {
 		f = &s->flow;
 		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
@@ -913,9 +949,10 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 }
 
 /*
- * A TCP socket released in TCP_CLOSE gets no later state change: the slot
- * of a connect() that failed (or was refused) before its SYN is freed here,
- * and the flows it kept (a refused route's hop) end.
+ * A TCP socket released in TCP_CLOSE (or listening) gets no later state
+ * change that frees its slot: the slot of a connection that closed while
+ * its file was open, or of a connect() that failed (or was refused) before
+ * its SYN, is freed here, and the flows it kept (a refused route's hop) end.
  */
 static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 {
@@ -935,7 +972,7 @@ static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at
 
 	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
 		/* TCP ends at TCP_CLOSE: its FIN goes out later */
-		if (sk->state == TCP_CLOSE)
+		if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
 			tcp_slot_release(sk);
 		return 1;
 	}
@@ -1155,11 +1192,17 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	}
 	/*
-	 * Only sockets of the watched cgroup have state: look there only. A
-	 * closed socket closed again has nothing more to count.
+	 * A closed socket closed again has nothing more to count; only its
+	 * slot may be left. Only sockets of the watched cgroup have state:
+	 * look there only.
 	 */
-	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN || oldstate == TCP_CLOSE ||
-	    !sk_watched(sk))
+	if (newstate != TCP_CLOSE || oldstate == TCP_LISTEN)
+		return 0;
+	if (oldstate == TCP_CLOSE) {
+		tcp_closed_again(sk);
+		return 0;
+	}
+	if (!sk_watched(sk))
 		return 0;
 	s = tcp_state_find(sk);
 	if (!s) {
@@ -1178,7 +1221,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		}
 	}
 	sock_flows_end(s);
-	tcp_state_free(sk, s);
+	tcp_state_closed(sk, s);
 	return 0;
 }
 
@@ -1309,6 +1352,8 @@ static __always_inline void tcp_send_check(struct sock *sk)
 	s = tcp_state_find(sk);
 	if (!s && !(s = tcp_send_recheck(sk)))
 		return;
+	if (s->ended)
+		return;	/* its connection closed: nothing more to count */
 	if (!s->owner_known)
 		owner_adopt(s, bpf_get_socket_cookie(sk));
 	labels = send_labels(s);

@@ -50,10 +50,12 @@ struct {
  * accounting mask interrupts several times, which a virtual machine makes
  * dear: 0.3 against 1.2 us a flagged connection in make bench). A flow
  * that finds no free slot keeps its state in socket storage
- * (EA_CNT_TCP_SLOTS_FULL). A slot is freed when its connection closes or
- * its socket is released, and may be taken again at once: only a send
- * racing with its connection's reset in softirq on another CPU could still
- * write to it then, where socket storage would live on with the socket.
+ * (EA_CNT_TCP_SLOTS_FULL). A freed slot may be taken again at once, so a
+ * slot is freed only when nothing of its socket can write to it any more:
+ * at its connection's close when the socket has no file (or both its
+ * directions are shut), otherwise when the file is released
+ * (tcp_state_closed, tcp_slot_release). A socket that connects again
+ * after its flow ended starts a new flow in the same slot.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

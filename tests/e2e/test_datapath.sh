@@ -116,6 +116,8 @@ EOF
 	# refused (nothing listens): its records name the port it was given,
 	# which the kernel released before its close
 	run_case tcp-refused $V4 $((P + 9))
+	# one socket, two connections: a flow each
+	run_case tcp-reconnect $V6 $P 20000
 	run_case raw $V4 100
 	run_case raw $V6 100
 	run_case packet "$E2E_CIF" $V4 64

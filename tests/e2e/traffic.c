@@ -57,6 +57,7 @@ struct flow {
 	unsigned int sport, dport;
 	uint64_t payload;
 	int64_t ip_bytes;	/* -1: not known exactly */
+	uint32_t segs_out;	/* a flow of a multi-flow TCP case: tcpi_segs_out */
 };
 
 /* What a client subcommand reports. */
@@ -111,6 +112,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-route VIA DST PORT N\n"
 	      "       traffic tcp-route VIA DST PORT\n"
 	      "       traffic tcp-refused DST PORT\n"
+	      "       traffic tcp-reconnect DST PORT N\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
@@ -335,6 +337,8 @@ static void report_print(const struct report *r)
 		for (int i = 0; i < r->nflows; i++) {
 			printf("%s{", i ? "," : "");
 			json_flow_fields(&r->flow[i]);
+			if (r->flow[i].segs_out)
+				printf(",\"tcpi_segs_out\":%u", r->flow[i].segs_out);
 			putchar('}');
 		}
 		putchar(']');
@@ -1015,6 +1019,55 @@ static void run_tcp_refused(struct report *r, const struct target *t)
 	close(fd);
 }
 
+/* Wait until the peer has acknowledged all that fd sent (at most 5 s). */
+static void wait_acked(int fd)
+{
+	for (int i = 0; i < 500; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+			die("TCP_INFO");
+		if (!ti.tcpi_unacked && !ti.tcpi_notsent_bytes)
+			return;
+		usleep(10000);
+	}
+	errno = ETIMEDOUT;
+	die("waiting for the peer to acknowledge what was sent");
+}
+
+/*
+ * tcp-reconnect: one socket, two connections. The first sends N bytes and,
+ * once they are acknowledged, is dissolved (connect with AF_UNSPEC: a reset
+ * while the socket is open); the same socket connects again, sends N more
+ * and ends as tcp4 does: two flows, each with its own port and counts.
+ */
+static void run_tcp_reconnect(struct report *r, const struct target *t, size_t n)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	tcp_sent(fd, r);
+	r->flow[0].segs_out = r->segs_out;
+	if (connect(fd, &unspec, sizeof(unspec)) ||
+	    connect(fd, (const struct sockaddr *)&t->ss, t->len))
+		die("tcp-reconnect: connect again");
+	socket_ends(fd, &r->flow[1]);
+	write_all(fd, buf, n);
+	tcp_finish(fd, r);
+	r->flow[1].segs_out = r->segs_out;
+	for (int i = 0; i < 2; i++) {
+		r->flow[i].payload = n;
+		r->flow[i].ip_bytes = -1;
+	}
+	r->nflows = 2;
+	free(buf);
+}
+
 /* udp-burst: count short flows, each its own socket with one datagram. */
 static void run_udp_burst(struct report *r, const struct target *t, unsigned long count)
 {
@@ -1290,23 +1343,6 @@ static void run_read_send(struct report *r, const char *how, const char *path,
 	read_file(how, path);
 	r->how = how;
 	run_tcp(r, t, n);
-}
-
-/* Wait until the peer has acknowledged all that fd sent (at most 5 s). */
-static void wait_acked(int fd)
-{
-	for (int i = 0; i < 500; i++) {
-		struct tcp_info ti;
-		socklen_t len = sizeof(ti);
-
-		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-			die("TCP_INFO");
-		if (!ti.tcpi_unacked && !ti.tcpi_notsent_bytes)
-			return;
-		usleep(10000);
-	}
-	errno = ETIMEDOUT;
-	die("waiting for the ACK of the first bytes");
 }
 
 /* N bytes out and acknowledged, the file read, the same N bytes again. */
@@ -1833,6 +1869,9 @@ static bool run_other(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "tcp-refused") && argc == 4) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_tcp_refused(r, &t[0]);
+	} else if (!strcmp(c, "tcp-reconnect") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_tcp_reconnect(r, &t[0], number(argv[4]));
 	} else if (!strcmp(c, "udp-burst") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_burst(r, &t[0], number(argv[4]));
