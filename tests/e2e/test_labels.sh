@@ -89,7 +89,8 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
 for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
-	secret-tcp-route6.csv secret-de.csv \
+	secret-tcp-route6.csv secret-tcp-route-hop2.csv secret-tcp-route6-hop2.csv \
+	secret-route-hop2.csv secret-de.csv \
 	secret-late.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
@@ -214,6 +215,14 @@ lcase enforce-tcp-route blocked secret "secret=$SECRET/secret-tcp-route.csv" mai
 # the same through an IPv6 segment routing header (a US segment to a DE address)
 lcase enforce-tcp-route6 blocked secret "secret=$SECRET/secret-tcp-route6.csv" main \
 	$X try-send "$SECRET/secret-tcp-route6.csv" tcp 2001:db8:1::10 $P 1000 2001:db8:2::7
+# a flagged hop behind an allowed one is found as well (IPv4 and IPv6)
+lcase enforce-tcp-route-hop2 blocked secret "secret=$SECRET/secret-tcp-route-hop2.csv" main \
+	$X try-send "$SECRET/secret-tcp-route-hop2.csv" tcp $DE $P 1000 $DE,$US
+lcase enforce-tcp-route6-hop2 blocked secret "secret=$SECRET/secret-tcp-route6-hop2.csv" \
+	main $X try-send "$SECRET/secret-tcp-route6-hop2.csv" tcp 2001:db8:1::10 $P 1000 \
+	2001:db8:1::10,2001:db8:2::7
+lcase enforce-udp-route-hop2 blocked secret "secret=$SECRET/secret-route-hop2.csv" main \
+	$X try-send "$SECRET/secret-route-hop2.csv" udp $DE $P 500 $DE,$US
 lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
 	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000

@@ -40,6 +40,7 @@
 
 #define UDP_CHUNK	1000	/* payload per datagram: no fragmentation */
 #define MAX_FLOWS	4
+#define MAX_HOPS	3	/* of a source route */
 #define PACKET_SPORT	40009
 #define PACKET_DPORT	9
 
@@ -121,7 +122,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic send-read|send-read-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
-	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA]\n"
+	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic sendfile-uring DST PORT FILE\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
@@ -172,6 +173,25 @@ static void parse_target(const char *addr, const char *port, bool mapped,
 	s6->sin6_family = t->family = AF_INET6;
 	s6->sin6_port = htons(p);
 	t->len = sizeof(*s6);
+}
+
+/* A source route "A[,B...]" (at most MAX_HOPS addresses); returns how many. */
+static int parse_route(const char *list, const char *port, struct target *via)
+{
+	char buf[MAX_HOPS * INET6_ADDRSTRLEN], *save = NULL, *hop;
+	int n = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		usage();
+	strcpy(buf, list);
+	for (hop = strtok_r(buf, ",", &save); hop; hop = strtok_r(NULL, ",", &save)) {
+		if (n == MAX_HOPS)
+			usage();
+		parse_target(hop, port, false, &via[n++]);
+	}
+	if (!n)
+		usage();
+	return n;
 }
 
 /* Address text as the agent prints it: IPv4-mapped addresses as IPv4. */
@@ -914,30 +934,39 @@ static int connect_within(int fd, const struct target *t, int ms)
 }
 
 /*
- * Give a socket a source route through via, as any process may: an IPv4
- * loose source route option (IP_OPTIONS) or an IPv6 segment routing header
- * (IPV6_RTHDR). The kernel sends each packet to via, with the socket's
- * destination last on the route. Returns the bytes the route adds to each
- * packet.
+ * Give a socket a source route through the n addresses of via, in order,
+ * as any process may: an IPv4 loose source route option (IP_OPTIONS) or
+ * an IPv6 segment routing header (IPV6_RTHDR). The kernel sends each
+ * packet to via[0], with the rest of the route and the socket's
+ * destination last in the header. Returns the bytes the route adds to
+ * each packet.
  */
-static int source_route(int fd, const struct target *via)
+static int source_route(int fd, const struct target *via, int n)
 {
-	const struct sockaddr_in *s4 = (const void *)&via->ss;
-	const struct sockaddr_in6 *s6 = (const void *)&via->ss;
-	uint8_t lsrr[8] = { IPOPT_NOP, IPOPT_LSRR, 7, 4 };
-	/* two segments: 0 the final one (the kernel's to fill), 1 via */
-	uint8_t srh[8 + 32] = { 0, 4, 4, 1, 1 };
+	/* NOP, LSRR, length, pointer, then the hops */
+	uint8_t lsrr[4 + 4 * MAX_HOPS] = { IPOPT_NOP, IPOPT_LSRR, (uint8_t)(3 + 4 * n), 4 };
+	/* segment 0 the final one (the kernel's to fill), segment n via[0] */
+	uint8_t srh[8 + 16 * (MAX_HOPS + 1)] = { 0, (uint8_t)(2 * (n + 1)), 4, (uint8_t)n,
+						   (uint8_t)n };
+	int len;
 
+	if (n < 1 || n > MAX_HOPS)
+		die("source route: 1 to %d hops", MAX_HOPS);
 	if (via->family == AF_INET) {
-		memcpy(lsrr + 4, &s4->sin_addr, 4);
-		if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, lsrr, sizeof(lsrr)))
+		for (int i = 0; i < n; i++)
+			memcpy(lsrr + 4 + 4 * i, &((const struct sockaddr_in *)&via[i].ss)->sin_addr, 4);
+		len = 4 + 4 * n;
+		if (setsockopt(fd, IPPROTO_IP, IP_OPTIONS, lsrr, (socklen_t)len))
 			die("setsockopt IP_OPTIONS");
-		return sizeof(lsrr);
+		return len;
 	}
-	memcpy(srh + 8 + 16, &s6->sin6_addr, 16);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, srh, sizeof(srh)))
+	for (int i = 0; i < n; i++)
+		memcpy(srh + 8 + 16 * (n - i), &((const struct sockaddr_in6 *)&via[i].ss)->sin6_addr,
+		       16);
+	len = 8 + 16 * (n + 1);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, srh, (socklen_t)len))
 		die("setsockopt IPV6_RTHDR");
-	return sizeof(srh);
+	return len;
 }
 
 /*
@@ -953,7 +982,7 @@ static void run_udp_route(struct report *r, const struct target t[2], size_t n)
 
 	one_family(t, "udp-route");
 	fd = udp_socket(&t[1]);
-	extra = source_route(fd, &t[0]);
+	extra = source_route(fd, &t[0], 1);
 	datagrams = udp_send_chunks(fd, &t[1], buf, n);
 	udp_account(r, &r->flow[0], &t[1], n, datagrams);
 	r->flow[0].ip_bytes += (int64_t)extra * datagrams;
@@ -978,7 +1007,7 @@ static void run_tcp_route(struct report *r, const struct target t[2])
 	fd = socket(t[1].family, SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
-	source_route(fd, &t[0]);
+	source_route(fd, &t[0], 1);
 	if (!connect_within(fd, &t[1], 1500) || errno != ETIMEDOUT)
 		die("tcp-route: connect did not wait");
 	local_end(fd, &r->flow[0]);
@@ -1557,12 +1586,14 @@ static void run_exit_untaint(struct report *r, const char *path, const struct ta
 }
 
 /*
- * try-send FILE|- tcp|udp DST PORT N: read the file (unless "-"), then
- * TCP connect and send, or one UDP sendto on an unconnected socket; the
- * line has "errno": 0 when it went out, else the connect/sendto error.
+ * try-send FILE|- tcp|udp DST PORT N [VIA,...]: read the file (unless "-"),
+ * then TCP connect and send, or one UDP sendto on an unconnected socket,
+ * through the source route VIA,... when given; the line has "errno": 0
+ * when it went out, else the connect/sendto error, and "via": the route's
+ * last hop, where the cases put the one that decides.
  */
 static void run_try_send(struct report *r, const char *path, const char *proto,
-			 const struct target *t, const struct target *via, size_t n)
+			 const struct target *t, const struct target *via, int hops, size_t n)
 {
 	bool tcp = !strcmp(proto, "tcp");
 	char *buf;
@@ -1582,12 +1613,13 @@ static void run_try_send(struct report *r, const char *path, const char *proto,
 	fd = socket(t->family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
-	if (via) {
-		source_route(fd, via);
-		format_addr(&via->ss, r->via, &(unsigned int){ 0 });
+	if (hops) {
+		source_route(fd, via, hops);
+		/* the cases name the hop that decides last */
+		format_addr(&via[hops - 1].ss, r->via, &(unsigned int){ 0 });
 	}
 	if (tcp) {
-		if ((via ? connect_within(fd, t, 1500) : connect(fd, (const struct sockaddr *)&t->ss,
+		if ((hops ? connect_within(fd, t, 1500) : connect(fd, (const struct sockaddr *)&t->ss,
 								   t->len))) {
 			r->err = errno;
 			close(fd);
@@ -1654,11 +1686,11 @@ static bool run_labels(struct report *r, int argc, char **argv)
 		parse_target(argv[4], argv[5], false, &t[1]);
 		run_exit_untaint(r, argv[2], t, number(argv[6]));
 	} else if (!strcmp(c, "try-send") && (argc == 7 || argc == 8)) {
+		struct target via[MAX_HOPS];
+		int hops = argc == 8 ? parse_route(argv[7], argv[5], via) : 0;
+
 		parse_target(argv[4], argv[5], false, &t[0]);
-		if (argc == 8)
-			parse_target(argv[7], argv[5], false, &t[1]);
-		run_try_send(r, argv[2], argv[3], &t[0], argc == 8 ? &t[1] : NULL,
-			     number(argv[6]));
+		run_try_send(r, argv[2], argv[3], &t[0], via, hops, number(argv[6]));
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
