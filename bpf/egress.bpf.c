@@ -1259,6 +1259,21 @@ int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
 }
 
 /*
+ * Whether a send may give state to a TCP flow that connect() left without:
+ * only after a reload (the policy may flag its destination now) or, with
+ * path labels, when the sender is tainted. by_sender: look the sender's
+ * taint up; otherwise answer for any sender.
+ */
+static __always_inline bool send_may_need_state(bool by_sender)
+{
+	if (cfg.policy_gen > 1)
+		return true;
+	if (!cfg.path_labels)
+		return false;
+	return !by_sender || taint_of(bpf_get_current_pid_tgid() >> 32);
+}
+
+/*
  * A send on a TCP socket without state, when something may have changed
  * since its connect(): its sender took on taint, or a reload changed the
  * policy (policy_gen counts the configurations loaded). The flow gets state
@@ -1268,8 +1283,7 @@ static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
 {
 	struct ea_flow f = {};
 
-	if (cfg.policy_gen <= 1 &&
-	    (!cfg.path_labels || !taint_of(bpf_get_current_pid_tgid() >> 32)))
+	if (!send_may_need_state(true))
 		return NULL;
 	/* a send on a closed socket (which fails) starts nothing */
 	if (sk->__sk_common.skc_state == TCP_CLOSE || !sk_watched(sk))
@@ -1374,8 +1388,8 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	/* no state, and no reload or taint since connect() could give it some */
-	if (!ksock_cookie(sk) && !sk->sk_bpf_storage && cfg.policy_gen <= 1 && !cfg.path_labels)
+	/* no state, and nothing since connect() could give it some */
+	if (!ksock_cookie(sk) && !sk->sk_bpf_storage && !send_may_need_state(false))
 		return 0;
 	send_memo_key(&key, sk);
 	memo = bpf_map_lookup_elem(&send_memos, &zero);
