@@ -829,7 +829,7 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	if (s) {
 		f = &s->flow;
 		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)
-			return 1;	/* a reconnect of a used socket: egress decides */
+			return 1;	/* a socket in use connects again: egress decides */
 	} else if (tcp) {
 		f = &fresh;
 	} else {

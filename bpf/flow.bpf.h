@@ -30,7 +30,7 @@ struct sock_state {
 	__u32 taint_gen;	/* cfg.taint_gen when labels was computed; 0 never */
 	__u8 owner_known;
 	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
-	__u8 ended;
+	__u8 ended;		/* the flows are reported ended; a connect() restarts */
 	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
 	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
 	struct ea_flow flow;	/* the socket's (first) destination */
