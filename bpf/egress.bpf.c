@@ -638,6 +638,36 @@ static __always_inline __u64 send_labels(struct sock_state *s)
 	return labels;
 }
 
+struct close_ctx {
+	__u64 cookie;
+	__u64 labels;
+	struct ea_owner *owner;
+};
+
+static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
+			   struct ea_udp_flow *u, struct close_ctx *c)
+{
+	if (key->cookie != c->cookie)
+		return 0;
+	flow_end(&u->flow, c->owner, c->labels, EA_ORIGIN_SOCKET, 0);
+	bpf_map_delete_elem(map, key);
+	return 0;
+}
+
+/* End every flow of a socket: its own and its per-destination ones. */
+static __always_inline void sock_flows_end(struct sock_state *s)
+{
+	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
+
+	if (s->ended)
+		return;
+	s->ended = 1;
+	c.labels = sock_labels(s);
+	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
+	if (s->multi_dest)
+		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
+}
+
 /*
  * In enforce mode, stop a connect() or sendmsg() whose destination the
  * caller's labels may not reach: the flow is reported as blocked and the
@@ -800,7 +830,10 @@ static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct 
 	if (!f)
 		return 1;
 	flow_setup(f, &p, SOCK_STREAM);
-	return enforce(s, f, IPPROTO_TCP, EA_PROTO_TCP);
+	if (enforce(s, f, IPPROTO_TCP, EA_PROTO_TCP))
+		return 1;
+	sock_flows_end(s);	/* the attempt is over: connecting again is a new flow */
+	return 0;
 }
 
 /*
@@ -854,7 +887,12 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		s->flow = fresh;
 		f = &s->flow;
 	}
-	return enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type));
+	if (enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type)))
+		return 1;
+	/* a refused connection is over: connecting again is a new flow */
+	if (ctx->protocol == IPPROTO_TCP)
+		sock_flows_end(s);
+	return 0;
 }
 
 static __always_inline int connect4_as(struct bpf_sock_addr *ctx, bool tcp_by_state)
@@ -916,36 +954,6 @@ SEC("cgroup/sendmsg6")
 int sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return sendmsg_flow(ctx, true);
-}
-
-struct close_ctx {
-	__u64 cookie;
-	__u64 labels;
-	struct ea_owner *owner;
-};
-
-static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
-			   struct ea_udp_flow *u, struct close_ctx *c)
-{
-	if (key->cookie != c->cookie)
-		return 0;
-	flow_end(&u->flow, c->owner, c->labels, EA_ORIGIN_SOCKET, 0);
-	bpf_map_delete_elem(map, key);
-	return 0;
-}
-
-/* End every flow of a socket: its own and its per-destination ones. */
-static __always_inline void sock_flows_end(struct sock_state *s)
-{
-	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
-
-	if (s->ended)
-		return;
-	s->ended = 1;
-	c.labels = sock_labels(s);
-	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
-	if (s->multi_dest)
-		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 }
 
 /*

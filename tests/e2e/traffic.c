@@ -123,6 +123,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
+	      "       traffic retry-send FILE DST1 DST2 PORT N\n"
 	      "       traffic sendfile-uring DST PORT FILE\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
@@ -1644,6 +1645,36 @@ static void run_try_send(struct report *r, const char *path, const char *proto,
 	free(buf);
 }
 
+/*
+ * retry-send FILE DST1 DST2 PORT N: read the file, try to connect to t[0]
+ * (enforce mode refuses it), then connect the same socket to t[1] and send
+ * N bytes; the line has the first connect's "errno" and both flows.
+ */
+static void run_retry_send(struct report *r, const char *path, const struct target t[2],
+			   size_t n)
+{
+	char *buf;
+	int fd;
+
+	one_family(t, "retry-send");
+	read_file("path", path);
+	buf = payload(n);
+	fd = socket(t[0].family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	r->has_errno = true;
+	r->err = connect(fd, (const struct sockaddr *)&t[0].ss, t[0].len) ? errno : 0;
+	format_addr(&t[0].ss, r->flow[0].dst, &r->flow[0].dport);
+	if (connect(fd, (const struct sockaddr *)&t[1].ss, t[1].len))
+		die("retry-send: second connect");
+	socket_ends(fd, &r->flow[1]);
+	write_all(fd, buf, n);
+	r->flow[1].payload = n;
+	tcp_finish(fd, r);
+	r->nflows = 2;
+	free(buf);
+}
+
 /* sendfile-uring DST PORT FILE: open by IORING_OP_OPENAT, then sendfile. */
 static void run_sendfile_uring(struct report *r, const struct target *t, const char *path)
 {
@@ -1691,6 +1722,10 @@ static bool run_labels(struct report *r, int argc, char **argv)
 
 		parse_target(argv[4], argv[5], false, &t[0]);
 		run_try_send(r, argv[2], argv[3], &t[0], via, hops, number(argv[6]));
+	} else if (!strcmp(c, "retry-send") && argc == 7) {
+		parse_target(argv[3], argv[5], false, &t[0]);
+		parse_target(argv[4], argv[5], false, &t[1]);
+		run_retry_send(r, argv[2], t, number(argv[6]));
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
