@@ -76,6 +76,17 @@ static __always_inline void sock_state_restart(struct sock_state *s, __u64 cooki
 	owner_adopt(s, cookie);
 }
 
+/*
+ * A datagram socket whose connect() was refused connects again: the
+ * refused flow ends, and this connect() starts a new one (its flows to
+ * other destinations go on).
+ */
+static __always_inline void own_flow_restart(struct sock_state *s)
+{
+	flow_end(&s->flow, &s->owner, sock_labels(s), EA_ORIGIN_SOCKET, 0);
+	__builtin_memset(&s->flow, 0, sizeof(s->flow));
+}
+
 static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
 {
 	struct sock_state *s;
@@ -859,6 +870,8 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	}
 	if (s && s->ended)
 		sock_state_restart(s, bpf_get_socket_cookie(ctx));
+	else if (s && s->flow.start_ns && s->flow.verdict == EA_VERDICT_BLOCKED)
+		own_flow_restart(s);
 	if (s) {
 		f = &s->flow;
 		if (f->start_ns && f->verdict != EA_VERDICT_BLOCKED)

@@ -90,7 +90,7 @@ done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
 for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
 	secret-tcp-route6.csv secret-tcp-route-hop2.csv secret-tcp-route6-hop2.csv \
-	secret-route-hop2.csv secret-retry.csv secret-de.csv \
+	secret-route-hop2.csv secret-retry.csv secret-retry-udp.csv secret-de.csv \
 	secret-late.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
@@ -226,7 +226,9 @@ lcase enforce-udp-route-hop2 blocked secret "secret=$SECRET/secret-route-hop2.cs
 # refused, the same socket connects to an allowed address: a new flow,
 # allowed (no record), not the refused one going on
 lcase enforce-connect-retry blocked,none secret "secret=$SECRET/secret-retry.csv" main \
-	$X retry-send "$SECRET/secret-retry.csv" $US $DE $P 1000
+	$X retry-send "$SECRET/secret-retry.csv" tcp $US $DE $P 1000
+lcase enforce-udp-connect-retry blocked,none secret "secret=$SECRET/secret-retry-udp.csv" \
+	main $X retry-send "$SECRET/secret-retry-udp.csv" udp $US $DE $P 500
 lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
 	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000

@@ -123,7 +123,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
-	      "       traffic retry-send FILE DST1 DST2 PORT N\n"
+	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
 	      "       traffic sendfile-uring DST PORT FILE\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
@@ -397,21 +397,27 @@ static void tcp_sent(int fd, struct report *r)
 	r->syn_data = ti.tcpi_options & TCPI_OPT_SYN_DATA;
 }
 
+/* Read (and drop) what the peer sends until its FIN. */
+static void read_to_end(int fd)
+{
+	char sink[4096];
+	ssize_t got;
+
+	while ((got = read(fd, sink, sizeof(sink))) > 0 || (got < 0 && errno == EINTR))
+		;
+	if (got < 0)
+		die("read");
+}
+
 /*
  * End a TCP flow: FIN after the payload, read until the sink's FIN, take
  * the kernel's own counts of what the socket sent, close.
  */
 static void tcp_finish(int fd, struct report *r)
 {
-	char buf[4096];
-	ssize_t n;
-
 	if (shutdown(fd, SHUT_WR))
 		die("shutdown");
-	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
-		;
-	if (n < 0)
-		die("read");
+	read_to_end(fd);
 	tcp_sent(fd, r);
 	r->flow[0].ip_bytes = -1;
 	r->nflows = 1;
@@ -1068,9 +1074,10 @@ static void wait_acked(int fd)
 
 /*
  * tcp-reconnect: one socket, two connections. The first sends N bytes and,
- * once they are acknowledged, is dissolved (connect with AF_UNSPEC: a reset
- * while the socket is open); the same socket connects again, sends N more
- * and ends as tcp4 does: two flows, each with its own port and counts.
+ * once they are acknowledged and the peer's FIN is in, is dissolved
+ * (connect with AF_UNSPEC: a reset while the socket is open); the same
+ * socket connects again, sends N more and ends as tcp4 does: two flows,
+ * each with its own port and counts.
  */
 static void run_tcp_reconnect(struct report *r, const struct target *t, size_t n)
 {
@@ -1081,6 +1088,7 @@ static void run_tcp_reconnect(struct report *r, const struct target *t, size_t n
 	socket_ends(fd, &r->flow[0]);
 	write_all(fd, buf, n);
 	wait_acked(fd);
+	read_to_end(fd);	/* the sink's FIN: nothing of the peer comes later */
 	tcp_sent(fd, r);
 	r->flow[0].segs_out = r->segs_out;
 	if (connect(fd, &unspec, sizeof(unspec)) ||
@@ -1646,20 +1654,24 @@ static void run_try_send(struct report *r, const char *path, const char *proto,
 }
 
 /*
- * retry-send FILE DST1 DST2 PORT N: read the file, try to connect to t[0]
- * (enforce mode refuses it), then connect the same socket to t[1] and send
- * N bytes; the line has the first connect's "errno" and both flows.
+ * retry-send FILE tcp|udp DST1 DST2 PORT N: read the file, try to connect
+ * a socket to t[0] (enforce mode refuses it), then connect the same socket
+ * to t[1] and send N bytes; the line has the first connect's "errno" and
+ * both flows.
  */
-static void run_retry_send(struct report *r, const char *path, const struct target t[2],
-			   size_t n)
+static void run_retry_send(struct report *r, const char *path, const char *proto,
+			   const struct target t[2], size_t n)
 {
+	bool tcp = !strcmp(proto, "tcp");
 	char *buf;
 	int fd;
 
+	if (!tcp && (strcmp(proto, "udp") || n > UDP_CHUNK))
+		usage();
 	one_family(t, "retry-send");
 	read_file("path", path);
 	buf = payload(n);
-	fd = socket(t[0].family, SOCK_STREAM, 0);
+	fd = socket(t[0].family, tcp ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0)
 		die("socket");
 	r->has_errno = true;
@@ -1670,7 +1682,10 @@ static void run_retry_send(struct report *r, const char *path, const struct targ
 	socket_ends(fd, &r->flow[1]);
 	write_all(fd, buf, n);
 	r->flow[1].payload = n;
-	tcp_finish(fd, r);
+	if (tcp)
+		tcp_finish(fd, r);
+	else
+		close(fd);
 	r->nflows = 2;
 	free(buf);
 }
@@ -1722,10 +1737,10 @@ static bool run_labels(struct report *r, int argc, char **argv)
 
 		parse_target(argv[4], argv[5], false, &t[0]);
 		run_try_send(r, argv[2], argv[3], &t[0], via, hops, number(argv[6]));
-	} else if (!strcmp(c, "retry-send") && argc == 7) {
-		parse_target(argv[3], argv[5], false, &t[0]);
-		parse_target(argv[4], argv[5], false, &t[1]);
-		run_retry_send(r, argv[2], t, number(argv[6]));
+	} else if (!strcmp(c, "retry-send") && argc == 8) {
+		parse_target(argv[4], argv[6], false, &t[0]);
+		parse_target(argv[5], argv[6], false, &t[1]);
+		run_retry_send(r, argv[2], argv[3], t, number(argv[7]));
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
