@@ -153,20 +153,23 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
 #define SHUTDOWN_MASK	3	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
 
 /*
- * A TCP flow's connection closed. Storage goes with the socket. A slot is
- * freed now when no send can come any more (the socket has no file, or
- * both its directions are shut), otherwise when its file is released
- * (tcp_slot_release) or its socket is closed again: a send racing with a
- * reset on another CPU then never writes to a slot another flow took.
+ * Free the slot of a closed connection once no send of its socket can
+ * come any more (the socket has no file, or both its directions are
+ * shut); otherwise its file's release (tcp_slot_release) or the socket's
+ * next close frees it: a send racing with a reset on another CPU then
+ * never writes to a slot another flow took.
  */
+static __always_inline void tcp_slot_done(struct sock *sk, __u64 cookie)
+{
+	if (!sk->sk_socket || sk->sk_shutdown == SHUTDOWN_MASK)
+		bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
+/* A TCP flow's connection closed: storage goes with the socket, a slot when done. */
 static __always_inline void tcp_state_closed(struct sock *sk, const struct sock_state *s)
 {
-	__u64 cookie;
-
-	if (!s->in_slot || (sk->sk_socket && sk->sk_shutdown != SHUTDOWN_MASK))
-		return;
-	cookie = ksock_cookie(sk);
-	bpf_map_delete_elem(&tcp_socks, &cookie);
+	if (s->in_slot)
+		tcp_slot_done(sk, ksock_cookie(sk));
 }
 
 /* A closed socket closed again (by its owner): free the slot its flow kept. */
@@ -179,7 +182,7 @@ static __always_inline void tcp_closed_again(struct sock *sk)
 		return;
 	s = bpf_map_lookup_elem(&tcp_socks, &cookie);
 	if (s && s->ended)
-		tcp_state_closed(sk, s);
+		tcp_slot_done(sk, cookie);
 }
 
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
@@ -819,6 +822,21 @@ static __always_inline bool connect_route_blocked(struct sock *ksk, bool v4,
 }
 
 /*
+ * enforce() for a connect(): a refused TCP connection is over, so its
+ * flows end at once and connecting again is a new flow (a datagram
+ * socket's refused flow ends at its next connect(), own_flow_restart).
+ */
+static __always_inline int connect_enforce(struct sock_state *s, struct ea_flow *f,
+					   __u8 ip_proto, __u8 proto)
+{
+	if (enforce(s, f, ip_proto, proto))
+		return 1;
+	if (ip_proto == IPPROTO_TCP)
+		sock_flows_end(s);
+	return 0;
+}
+
+/*
  * A connect() refused for where its route goes first: the connection's
  * own flow is kept, and the flow of the hop is reported as blocked.
  */
@@ -841,10 +859,7 @@ static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct 
 	if (!f)
 		return 1;
 	flow_setup(f, &p, SOCK_STREAM);
-	if (enforce(s, f, IPPROTO_TCP, EA_PROTO_TCP))
-		return 1;
-	sock_flows_end(s);	/* the attempt is over: connecting again is a new flow */
-	return 0;
+	return connect_enforce(s, f, IPPROTO_TCP, EA_PROTO_TCP);
 }
 
 /*
@@ -900,12 +915,8 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		s->flow = fresh;
 		f = &s->flow;
 	}
-	if (enforce(s, f, (__u8)ctx->protocol, proto_of((__u8)ctx->protocol, ctx->type)))
-		return 1;
-	/* a refused connection is over: connecting again is a new flow */
-	if (ctx->protocol == IPPROTO_TCP)
-		sock_flows_end(s);
-	return 0;
+	return connect_enforce(s, f, (__u8)ctx->protocol,
+			       proto_of((__u8)ctx->protocol, ctx->type));
 }
 
 static __always_inline int connect4_as(struct bpf_sock_addr *ctx, bool tcp_by_state)

@@ -54,7 +54,7 @@ struct {
  * slot is freed only when nothing of its socket can write to it any more:
  * at its connection's close when the socket has no file (or both its
  * directions are shut), otherwise when the file is released
- * (tcp_state_closed, tcp_slot_release). A socket that connects again
+ * (tcp_slot_done, tcp_slot_release). A socket that connects again
  * after its flow ended starts a new flow in the same slot.
  */
 struct {

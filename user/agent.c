@@ -386,10 +386,6 @@ static int attach_cgroup(struct ea_agent *a)
 }
 
 /*
- * TCP connections that existed before the hooks were attached: one pass of
- * iter/tcp adopts those of the watched cgroup (counted by state only).
- */
-/*
  * One pass of an iterator program: what it writes, up to len bytes in buf
  * (buf NULL: read and dropped). Returns the bytes kept, or -errno.
  */
@@ -422,6 +418,10 @@ ssize_t ea_agent_run_iter(struct bpf_program *prog, void *buf, size_t len)
 	return err ? err : (ssize_t)got;
 }
 
+/*
+ * TCP connections that existed before the hooks were attached: one pass of
+ * iter/tcp adopts those of the watched cgroup (counted by state only).
+ */
 static int adopt_existing(struct ea_agent *a)
 {
 	ssize_t err;

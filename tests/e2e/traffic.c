@@ -237,21 +237,35 @@ static void socket_ends(int fd, struct flow *f)
 }
 
 /*
+ * The source address the kernel's route to t picks, asked through a
+ * throwaway connected UDP socket (port 0); returns its length.
+ */
+static socklen_t route_source(const struct target *t, struct sockaddr_storage *src)
+{
+	socklen_t len = sizeof(*src);
+	int probe = socket(t->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (probe < 0 || connect(probe, (const struct sockaddr *)&t->ss, t->len) ||
+	    getsockname(probe, (struct sockaddr *)src, &len))
+		die("route lookup");
+	close(probe);
+	((struct sockaddr_in *)src)->sin_port = 0;	/* same place in sockaddr_in6 */
+	return len;
+}
+
+/*
  * The ends of an unconnected socket's flow: the destination as given, the
  * source address the kernel's route picks (asked through a throwaway
  * connected UDP socket) and the port the socket was bound to at its send.
  */
 static void unconnected_ends(int fd, const struct target *t, struct flow *f)
 {
+	struct sockaddr_storage src;
 	unsigned int port;
-	int probe;
 
 	format_addr(&t->ss, f->dst, &f->dport);
-	probe = socket(t->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (probe < 0 || connect(probe, (const struct sockaddr *)&t->ss, t->len))
-		die("route lookup for %s", f->dst);
-	local_end(probe, f);
-	close(probe);
+	route_source(t, &src);
+	format_addr(&src, f->src, &port);
 	f->sport = 0;
 	if (fd >= 0) {
 		char unused[INET6_ADDRSTRLEN];
@@ -1036,15 +1050,9 @@ static void run_tcp_route(struct report *r, const struct target t[2])
 static void run_tcp_refused(struct report *r, const struct target *t)
 {
 	struct sockaddr_storage src;
-	socklen_t len = sizeof(src);
-	int fd = udp_socket(t);
+	socklen_t len = route_source(t, &src);
+	int fd = socket(t->family, SOCK_STREAM, 0);
 
-	if (connect(fd, (const struct sockaddr *)&t->ss, t->len) ||
-	    getsockname(fd, (struct sockaddr *)&src, &len))
-		die("tcp-refused: source address");
-	close(fd);
-	((struct sockaddr_in *)&src)->sin_port = 0;	/* same place in sockaddr_in6 */
-	fd = socket(t->family, SOCK_STREAM, 0);
 	if (fd < 0 || bind(fd, (const struct sockaddr *)&src, len))
 		die("tcp-refused: bind");
 	if (!connect(fd, (const struct sockaddr *)&t->ss, t->len) || errno != ECONNREFUSED)
