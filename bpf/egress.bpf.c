@@ -73,6 +73,7 @@ static __always_inline void sock_state_restart(struct sock_state *s, __u64 cooki
 	s->ended = 0;
 	s->multi_dest = 0;	/* sock_flows_end ended and removed them */
 	s->fold_tick = 0;
+	s->slot_marks = 0;
 	owner_adopt(s, cookie);
 }
 
@@ -152,24 +153,43 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
 
 #define SHUTDOWN_MASK	3	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
 
+#define SLOT_CLOSED	1	/* the connection closed while the socket had its file */
+#define SLOT_RELEASED	2	/* the file was released while the connection was open */
+
+/*
+ * Mark a slot with what happened to its socket; true when the other mark
+ * was there first. A reset taken in on another CPU while the owner closes
+ * the socket runs the change to TCP_CLOSE, whose tracepoint fires before
+ * the state is stored, as the file's release hook reads the state: the
+ * hook still sees the connection open, the tracepoint still sees the
+ * file, and the close that follows finds the connection closed and
+ * changes no state. Each side leaves its mark; the second frees the slot.
+ */
+static __always_inline bool tcp_slot_marked(struct sock_state *s, __u64 mine, __u64 other)
+{
+	return __sync_fetch_and_or(&s->slot_marks, mine) & other;
+}
+
 /*
  * Free the slot of a closed connection once no send of its socket can
  * come any more (the socket has no file, or both its directions are
- * shut); otherwise its file's release (tcp_slot_release) or the socket's
- * next close frees it: a send racing with a reset on another CPU then
- * never writes to a slot another flow took.
+ * shut, or its file was released); otherwise its file's release
+ * (tcp_slot_release) or the socket's next close frees it: a send racing
+ * with a reset on another CPU then never writes to a slot another flow
+ * took.
  */
-static __always_inline void tcp_slot_done(struct sock *sk, __u64 cookie)
+static __always_inline void tcp_slot_done(struct sock *sk, struct sock_state *s, __u64 cookie)
 {
-	if (!sk->sk_socket || sk->sk_shutdown == SHUTDOWN_MASK)
+	if (!sk->sk_socket || sk->sk_shutdown == SHUTDOWN_MASK ||
+	    tcp_slot_marked(s, SLOT_CLOSED, SLOT_RELEASED))
 		bpf_map_delete_elem(&tcp_socks, &cookie);
 }
 
 /* A TCP flow's connection closed: storage goes with the socket, a slot when done. */
-static __always_inline void tcp_state_closed(struct sock *sk, const struct sock_state *s)
+static __always_inline void tcp_state_closed(struct sock *sk, struct sock_state *s)
 {
 	if (s->in_slot)
-		tcp_slot_done(sk, ksock_cookie(sk));
+		tcp_slot_done(sk, s, ksock_cookie(sk));
 }
 
 /* A closed socket closed again (by its owner): free the slot its flow kept. */
@@ -182,7 +202,7 @@ static __always_inline void tcp_closed_again(struct sock *sk)
 		return;
 	s = bpf_map_lookup_elem(&tcp_socks, &cookie);
 	if (s && s->ended)
-		tcp_slot_done(sk, cookie);
+		tcp_slot_done(sk, s, cookie);
 }
 
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
@@ -997,6 +1017,26 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 	bpf_map_delete_elem(&tcp_socks, &cookie);
 }
 
+extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
+
+/*
+ * The file of a TCP socket whose connection is (as far as its state
+ * says) still open is released: a close under way on another CPU that
+ * kept the slot for the file's release leaves it to be freed here
+ * (tcp_slot_marked). A socket without cookie has no slot; reading the
+ * cookie asks for none.
+ */
+static __always_inline void tcp_slot_release_open(struct bpf_sock *sk)
+{
+	__u64 cookie = ksock_cookie(bpf_cast_to_kern_ctx(sk));
+	struct sock_state *s;
+
+	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+		return;
+	if (tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
+		bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
 static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
 {
@@ -1006,6 +1046,8 @@ static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at
 		/* TCP ends at TCP_CLOSE: its FIN goes out later */
 		if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
 			tcp_slot_release(sk);
+		else
+			tcp_slot_release_open(sk);
 		return 1;
 	}
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);

@@ -33,6 +33,7 @@ struct sock_state {
 	__u8 ended;		/* the flows are reported ended; a connect() restarts */
 	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
 	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
+	__u64 slot_marks;	/* SLOT_CLOSED | SLOT_RELEASED (tcp_slot_marked) */
 	struct ea_flow flow;	/* the socket's (first) destination */
 	struct ea_owner owner;	/* read when reporting */
 };
@@ -54,8 +55,9 @@ struct {
  * slot is freed only when nothing of its socket can write to it any more:
  * at its connection's close when the socket has no file (or both its
  * directions are shut), otherwise when the file is released
- * (tcp_slot_done, tcp_slot_release). A socket that connects again
- * after its flow ended starts a new flow in the same slot.
+ * (tcp_slot_done, tcp_slot_release), or at the close when the file was
+ * released first (tcp_slot_marked). A socket that connects again after
+ * its flow ended starts a new flow in the same slot.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

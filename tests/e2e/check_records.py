@@ -81,7 +81,9 @@ def parse_time(s):
 def flows_of(line):
     """The flows one traffic line describes (udp-multi and udp-route have two)."""
     if "flows" in line:
-        return [{**line, **f} for f in line["flows"]]
+        # a flow's cookie is its own: none when its socket is not known
+        shared = {k: v for k, v in line.items() if k != "cookie"}
+        return [{**shared, **f} for f in line["flows"]]
     return [line]
 
 
@@ -120,8 +122,10 @@ class Checker:
         for i, r in enumerate(self.records):
             if r.get("event") not in ("flow_start", "flow_update", "flow_end"):
                 continue
+            # the cookie tells apart two sockets that drew the same port
             if (r.get("proto") == proto and r.get("dst") == flow["dst"] and
-                    r.get("dport") == flow["dport"] and r.get("sport") == flow["sport"]):
+                    r.get("dport") == flow["dport"] and r.get("sport") == flow["sport"] and
+                    r.get("cookie") == flow.get("cookie", r.get("cookie"))):
                 out.append(i)
         return out
 

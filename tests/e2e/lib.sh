@@ -217,20 +217,26 @@ e2e_agent_start()
 	fi
 }
 
-# The config of an agent that records flagged flows through a ring of
-# $1 KiB (more [agent] lines in $2), in $E2E_TMP/agent.conf.
-e2e_burst_config()
+# The config of an agent that records flagged flows, by the test GeoIP
+# file (more [agent] lines in $1), in $E2E_TMP/agent.conf.
+e2e_flagged_config()
 {
 	cat >"$E2E_TMP/agent.conf" <<CONF
 [agent]
 record = flagged
-ringbuf_size = $1
 update_interval = 3600
-${2:-}
+${1:-}
 
 [geoip]
 file = $E2E_ROOT/tests/data/test-geoip.csv
 CONF
+}
+
+# That config with a ring of $1 KiB (more [agent] lines in $2).
+e2e_burst_config()
+{
+	e2e_flagged_config "ringbuf_size = $1
+${2:-}"
 }
 
 # That agent (e2e_burst_config's arguments), started and then stopped

@@ -59,6 +59,7 @@ struct flow {
 	uint64_t payload;
 	int64_t ip_bytes;	/* -1: not known exactly */
 	uint32_t segs_out;	/* a flow of a multi-flow TCP case: tcpi_segs_out */
+	uint64_t cookie;	/* the socket's (SO_COOKIE); 0 when not one socket */
 };
 
 /* What a client subcommand reports. */
@@ -115,6 +116,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic tcp-refused DST PORT\n"
 	      "       traffic tcp-reconnect DST PORT N\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
+	      "       traffic reset-sink PORT\n"
+	      "       traffic reset-race DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
@@ -214,6 +217,17 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, unsigned i
 }
 
 /* The local end of a socket. */
+/* The socket's cookie, as the agent's records name the socket. */
+static uint64_t sock_cookie(int fd)
+{
+	uint64_t cookie;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len))
+		die("SO_COOKIE");
+	return cookie;
+}
+
 static void local_end(int fd, struct flow *f)
 {
 	struct sockaddr_storage ss;
@@ -222,6 +236,7 @@ static void local_end(int fd, struct flow *f)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		die("getsockname");
 	format_addr(&ss, f->src, &f->sport);
+	f->cookie = sock_cookie(fd);
 }
 
 /* Both ends of a connected socket. */
@@ -276,6 +291,7 @@ static void unconnected_ends(int fd, const struct target *t, struct flow *f)
 			die("getsockname");
 		format_addr(&ss, unused, &port);
 		f->sport = port;
+		f->cookie = sock_cookie(fd);
 	}
 }
 
@@ -318,6 +334,8 @@ static void json_flow_fields(const struct flow *f)
 		fputs("null", stdout);
 	else
 		printf("%lld", (long long)f->ip_bytes);
+	if (f->cookie)
+		printf(",\"cookie\":%llu", (unsigned long long)f->cookie);
 }
 
 /* "comm": the kernel's name of this process, as the agent sees it. */
@@ -1131,6 +1149,25 @@ static void run_udp_burst(struct report *r, const struct target *t, unsigned lon
 	r->sockets = (long)count;
 }
 
+/*
+ * reset-race DST PORT COUNT: COUNT connections to reset-sink, each closed
+ * 300 us after its one byte, by when the peer's reset (its answer to that
+ * byte) has most often arrived and is being taken in.
+ */
+static void run_reset_race(struct report *r, const struct target *t, unsigned long count)
+{
+	for (unsigned long i = 0; i < count; i++) {
+		int fd = tcp_connect(t);
+
+		if (i == 0)
+			socket_ends(fd, &r->flow[0]);
+		write_all(fd, "x", 1);
+		usleep(300);
+		close(fd);
+	}
+	r->sockets = (long)count;
+}
+
 /* ---- raw and packet sockets -------------------------------------------- */
 
 /* The Internet checksum (RFC 1071) of len bytes, network order. */
@@ -1864,6 +1901,39 @@ static void spawn(void *(*fn)(void *), int fd)
 	pthread_detach(th);
 }
 
+/* The next connection of a listening socket. */
+static int accept_next(int listener)
+{
+	for (;;) {
+		int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+		if (errno != EINTR && errno != ECONNABORTED)
+			die("accept");
+	}
+}
+
+/* reset-sink PORT: each connection in turn is reset (SO_LINGER 0) at its first byte. */
+static void run_reset_sink(uint16_t port)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	int tcp = sink_socket(SOCK_STREAM, port);
+	char c;
+
+	if (listen(tcp, 64))
+		die("listen");
+	fprintf(stderr, "traffic: reset-sink listening on port %u\n", port);
+	for (;;) {
+		int fd = accept_next(tcp);
+
+		if (read(fd, &c, 1) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
+			die("reset-sink");
+		close(fd);
+	}
+}
+
 /* sink PORT: TCP (with TFO) and UDP on [::]:PORT until killed. */
 static void run_sink(uint16_t port)
 {
@@ -1875,16 +1945,8 @@ static void run_sink(uint16_t port)
 		die("listen");
 	spawn(sink_udp, udp);
 	fprintf(stderr, "traffic: sink listening on port %u\n", port);
-	for (;;) {
-		int fd = accept4(tcp, NULL, NULL, SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			die("accept");
-		}
-		spawn(sink_conn, fd);
-	}
+	for (;;)
+		spawn(sink_conn, accept_next(tcp));
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -1965,6 +2027,9 @@ static bool run_other(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "udp-burst") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_udp_burst(r, &t[0], number(argv[4]));
+	} else if (!strcmp(c, "reset-race") && argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_reset_race(r, &t[0], number(argv[4]));
 	} else if (!strcmp(c, "raw") && (argc == 3 || argc == 4)) {
 		parse_target(argv[2], NULL, false, &t[0]);
 		run_raw(r, &t[0], argc == 4 ? number(argv[3]) : 56);
@@ -1997,10 +2062,12 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < MAX_FLOWS; i++)
 		r.flow[i].ip_bytes = -1;
-	if (!strcmp(argv[1], "sink")) {
+	if (!strcmp(argv[1], "sink") || !strcmp(argv[1], "reset-sink")) {
 		if (argc != 3)
 			usage();
-		run_sink((uint16_t)number(argv[2]));
+		if (argv[1][0] == 's')
+			run_sink((uint16_t)number(argv[2]));
+		run_reset_sink((uint16_t)number(argv[2]));
 	}
 	r.kase = argv[1];
 	if (!run_dst_port_n(&r, argc, argv) && !run_other(&r, argc, argv) &&
