@@ -216,7 +216,6 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, unsigned i
 	}
 }
 
-/* The local end of a socket. */
 /* The socket's cookie, as the agent's records name the socket. */
 static uint64_t sock_cookie(int fd)
 {
@@ -228,6 +227,7 @@ static uint64_t sock_cookie(int fd)
 	return cookie;
 }
 
+/* The local end of a socket. */
 static void local_end(int fd, struct flow *f)
 {
 	struct sockaddr_storage ss;
@@ -1927,9 +1927,10 @@ static void run_reset_sink(uint16_t port)
 	for (;;) {
 		int fd = accept_next(tcp);
 
-		if (read(fd, &c, 1) < 0 ||
-		    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
-			die("reset-sink");
+		if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
+			die("reset-sink: SO_LINGER");
+		while (read(fd, &c, 1) < 0 && errno == EINTR)
+			;	/* the byte, or the client's end: then the reset */
 		close(fd);
 	}
 }
