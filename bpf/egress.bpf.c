@@ -1000,41 +1000,29 @@ int sendmsg6(struct bpf_sock_addr *ctx)
 	return sendmsg_flow(ctx, true);
 }
 
-/*
- * A TCP socket released in TCP_CLOSE (or listening) gets no later state
- * change that frees its slot: the slot of a connection that closed while
- * its file was open, or of a connect() that failed (or was refused) before
- * its SYN, is freed here, and the flows it kept (a refused route's hop) end.
- */
-static __always_inline void tcp_slot_release(struct bpf_sock *sk)
-{
-	__u64 cookie = bpf_get_socket_cookie(sk);
-	struct sock_state *s = bpf_map_lookup_elem(&tcp_socks, &cookie);
-
-	if (!s)
-		return;
-	sock_flows_end(s);
-	bpf_map_delete_elem(&tcp_socks, &cookie);
-}
-
 extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
 
 /*
- * The file of a TCP socket whose connection is (as far as its state
- * says) still open is released: a close under way on another CPU that
- * kept the slot for the file's release leaves it to be freed here
- * (tcp_slot_marked). A socket without cookie has no slot; reading the
- * cookie asks for none.
+ * A TCP socket's file is released. Released in TCP_CLOSE (or listening),
+ * it gets no later state change: the flows of a connect() that failed (or
+ * was refused) before its SYN end here, a refused route's hop among them,
+ * and its slot is freed. Released while its connection is (as far as its
+ * state says) open, its slot is marked, and freed here only when a close
+ * under way on another CPU kept it for this release (tcp_slot_marked).
+ * A socket without cookie has no slot; reading the cookie asks for none.
  */
-static __always_inline void tcp_slot_release_open(struct bpf_sock *sk)
+static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 {
 	__u64 cookie = ksock_cookie(bpf_cast_to_kern_ctx(sk));
 	struct sock_state *s;
 
 	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
 		return;
-	if (tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+	if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
+		sock_flows_end(s);
+	else if (!tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
+		return;
+	bpf_map_delete_elem(&tcp_socks, &cookie);
 }
 
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
@@ -1044,10 +1032,7 @@ static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at
 
 	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
 		/* TCP ends at TCP_CLOSE: its FIN goes out later */
-		if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
-			tcp_slot_release(sk);
-		else
-			tcp_slot_release_open(sk);
+		tcp_slot_release(sk);
 		return 1;
 	}
 	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
