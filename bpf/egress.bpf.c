@@ -271,12 +271,31 @@ struct route_walk {
 	__u32 bank;
 	__u32 v4;
 	__u32 pick;	/* the first address the labels may not reach; ~0 none */
+	__u32 last;	/* the final address (an RPL route's shortest) */
+	__u32 elide;	/* RPL: leading bytes an address shares with prefix */
+	__u32 elide_last;
+	__u32 prefix[4];	/* RPL: the header's destination */
 };
+
+/* The first n (< 16) bytes of an RPL route's address a, from the header's destination. */
+static __always_inline void route_unelide(__u32 a[4], const __u32 prefix[4], __u32 n)
+{
+	const __u8 *from = (const __u8 *)prefix;
+	__u8 *to = (__u8 *)a;
+	int k;
+
+#pragma unroll
+	for (k = 0; k < 15; k++)
+		if (k < n)
+			to[k] = from[k];
+}
 
 /*
  * Address i of the route, read from the packet (or the socket's option)
  * as four network-order words (no scratch map: a program nested on this
- * CPU, tc in a softirq, could overwrite it midway).
+ * CPU, tc in a softirq, could overwrite it midway). An RPL address is
+ * read with the bytes before it that it leaves out, which then take the
+ * header destination's.
  */
 static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32 a[4])
 {
@@ -284,10 +303,15 @@ static __always_inline int route_addr(const struct route_walk *w, __u32 i, __u32
 	void *to = w->v4 ? (void *)&v4 : (void *)a;
 	long err;
 
-	if (w->skb)
-		err = bpf_skb_load_bytes(w->skb, w->off + i * size, to, size);
-	else
+	if (w->skb) {
+		__u32 elide = i == w->last ? w->elide_last : w->elide;
+
+		err = bpf_skb_load_bytes(w->skb, w->off + i * (size - w->elide) - elide, to, size);
+		if (!err && elide)
+			route_unelide(a, w->prefix, elide);
+	} else {
 		err = bpf_probe_read_kernel(to, size, (void *)(w->kaddr + w->off + i * size));
+	}
 	if (err)
 		return -1;
 	if (w->v4)
@@ -324,12 +348,16 @@ static long route_hop(__u32 i, struct route_walk *w)
  */
 static __always_inline void route_pick(struct __sk_buff *skb, struct ea_pkt *p, __u64 labels)
 {
-	struct route_walk w = { .skb = skb, .labels = labels, .off = p->route_off,
-				.bank = cfg.geo_bank & 1, .v4 = p->family == 4, .pick = ~0u };
+	struct route_walk w;
 	__u32 a[4];
 
 	if (!p->route_n)
 		return;
+	w = (struct route_walk){ .skb = skb, .labels = labels, .off = p->route_off,
+				 .bank = cfg.geo_bank & 1, .v4 = p->family == 4, .pick = ~0u,
+				 .last = p->route_final, .elide = p->route_elide & 15,
+				 .elide_last = p->route_elide_last & 15 };
+	__builtin_memcpy(w.prefix, p->dst, sizeof(w.prefix));
 	count(EA_CNT_ROUTED);
 	if (labels) {
 		if (!dst_allowed(w.bank, p->dst, labels))

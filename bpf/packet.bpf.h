@@ -44,11 +44,16 @@ struct ea_pkt {
 	/*
 	 * A source route (IPv4 LSRR/SSRR, an IPv6 routing header): the
 	 * addresses it has yet to visit lie at route_off, route_n of them,
-	 * the final destination the route_final-th; route_n 0: none.
+	 * the final destination the route_final-th; route_n 0: none. An RPL
+	 * route's addresses leave out their first route_elide bytes (the
+	 * last one's first route_elide_last), which are the header's
+	 * destination's; other routes' leave out none.
 	 */
 	__u8 route_n;
 	__u16 route_off;
 	__u16 route_final;
+	__u8 route_elide;
+	__u8 route_elide_last;
 };
 
 static __always_inline void ea_v4_mapped(__u32 out[4], __u32 addr_net)
@@ -139,17 +144,57 @@ static __always_inline int ea_parse_ipv4(struct __sk_buff *skb, __u32 off,
 }
 
 /*
+ * An RPL source route (type 3, RFC 6554, at off, its first four bytes in
+ * h): each address but the last carries only its bytes after the first
+ * CmprI, which it shares with the header's destination, the last its
+ * bytes after the first CmprE, then Pad bytes. Its n addresses,
+ * (8 * length - Pad - (16 - CmprE)) / (16 - CmprI) + 1, must come out
+ * exact, as the kernel that would forward it wants (ipv6_rpl_srh_rcv);
+ * the last segments-left of them are still to be visited, in order.
+ */
+static __always_inline void ea_parse_rpl_route(struct __sk_buff *skb, __u32 off,
+					       const __u8 h[4], struct ea_pkt *p)
+{
+	__u32 left = h[3], bytes = (__u32)h[1] * 8, cmpri, cmpre, pad, stride, n;
+	__u8 c[2];
+
+	if (bpf_skb_load_bytes(skb, off + 4, c, sizeof(c)))
+		return;
+	cmpri = c[0] >> 4;
+	cmpre = c[0] & 15;
+	pad = c[1] >> 4;
+	stride = 16 - cmpri;
+	if (bytes < pad + 16 - cmpre || (bytes - pad - (16 - cmpre)) % stride)
+		return;
+	n = (bytes - pad - (16 - cmpre)) / stride + 1;
+	if (left > n)
+		return;
+	p->route_off = off + 8 + (n - left) * stride;
+	p->route_final = left - 1;
+	p->route_elide = cmpri;
+	p->route_elide_last = cmpre;
+	p->route_n = left;
+}
+
+/*
  * The addresses an IPv6 routing header (at off, its first four bytes in h)
  * has yet to visit: the last segments-left of its list for types 0 and 2,
  * visited in order; the first segments-left of a segment routing header
- * (type 4, RFC 8754), whose segment 0 is the final destination. Other
- * types (RPL's compressed addresses) are not read.
+ * (type 4, RFC 8754), whose segment 0 is the final destination; RPL's
+ * (type 3) as ea_parse_rpl_route finds them. Other types are not routes.
  */
-static __always_inline void ea_parse_ipv6_route(__u32 off, const __u8 h[4], struct ea_pkt *p)
+static __always_inline void ea_parse_ipv6_route(struct __sk_buff *skb, __u32 off,
+						const __u8 h[4], struct ea_pkt *p)
 {
 	__u32 addrs = h[1] / 2, left = h[3];
 
-	if (!left || left > addrs)
+	if (!left)
+		return;
+	if (h[2] == 3) {
+		ea_parse_rpl_route(skb, off, h, p);
+		return;
+	}
+	if (left > addrs)
 		return;
 	if (h[2] == 0 || h[2] == 2) {
 		p->route_off = off + 8 + (addrs - left) * 16;
@@ -201,7 +246,7 @@ static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 			len = ((__u32)h[1] + 2) * 4;
 		} else {
 			if (p->proto == NEXTHDR_ROUTING)
-				ea_parse_ipv6_route(off, h, p);
+				ea_parse_ipv6_route(skb, off, h, p);
 			len = ((__u32)h[1] + 1) * 8;
 		}
 		p->proto = h[0];

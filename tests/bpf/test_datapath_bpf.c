@@ -542,6 +542,47 @@ static size_t srh(uint8_t *h, uint8_t next, const char *const *segs, size_t n, u
 	return 8 + 16 * n;
 }
 
+/* A routing header of type 0 or 2 (RFC 8200): n addresses, the final one last. */
+static size_t rthdr(uint8_t *h, uint8_t type, const char *const *addrs, size_t n, uint8_t left)
+{
+	memset(h, 0, 8 + 16 * n);
+	h[0] = 17, h[1] = (uint8_t)(2 * n), h[2] = type, h[3] = left;
+	for (size_t i = 0; i < n; i++) {
+		ea_addr_t a;
+
+		assert_int_equal(ea_addr_parse(addrs[i], &a), 0);
+		ea_addr_to_bytes(a, h + 8 + 16 * i);
+	}
+	return 8 + 16 * n;
+}
+
+/*
+ * An RPL source route header (RFC 6554) of n addresses, the final one
+ * last: each carries its bytes after the first cmpri (the last after the
+ * first cmpre), then the padding to eight bytes.
+ */
+static size_t rpl(uint8_t *h, const char *const *addrs, size_t n, uint8_t left,
+		  unsigned int cmpri, unsigned int cmpre)
+{
+	size_t bytes = (n - 1) * (16 - cmpri) + (16 - cmpre), pad = (8 - bytes % 8) % 8;
+	uint8_t *at = h + 8;
+
+	memset(h, 0, 8 + bytes + pad);
+	h[0] = 17, h[1] = (uint8_t)((bytes + pad) / 8), h[2] = 3, h[3] = left;
+	h[4] = (uint8_t)(cmpri << 4 | cmpre), h[5] = (uint8_t)(pad << 4);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int skip = i + 1 < n ? cmpri : cmpre;
+		uint8_t d[16];
+		ea_addr_t a;
+
+		assert_int_equal(ea_addr_parse(addrs[i], &a), 0);
+		ea_addr_to_bytes(a, d);
+		memcpy(at, d + skip, 16 - skip);
+		at += 16 - skip;
+	}
+	return 8 + bytes + pad;
+}
+
 /* The single device flow: its destination, as text, its verdict, whether it was routed. */
 static struct ea_flow flow_to(struct fixture *f, const char *want_dst, uint8_t verdict,
 				  bool routed)
@@ -660,6 +701,113 @@ static void test_srh_flagged_hop_decides(void **state)
 	}
 }
 
+/* Routing headers of types 0 and 2: the addresses still to visit are the list's last. */
+static void test_rthdr_types_0_and_2(void **state)
+{
+	static const struct {
+		const char *header, *addrs[3], *want;
+		size_t n;
+		uint8_t type, left, verdict;
+	} cases[] = {
+		/* header DE; left: US, then DE (final) */
+		{ "2001:db8:1::8", { "2001:db8:3::5", "2001:db8:2::7", "2001:db8:1::9" },
+		  "2001:db8:2::7", 3, 0, 2, EA_VERDICT_FLAGGED },
+		/* the CN address first on the list is visited: every one left is allowed */
+		{ "2001:db8:1::8", { "2001:db8:3::5", "2001:db8:1::a", "2001:db8:1::9" },
+		  "2001:db8:1::9", 3, 0, 2, EA_VERDICT_ALLOWED },
+		/* type 2 (a mobile node's home address): the one address, final */
+		{ "2001:db8:1::8", { "2001:db8:3::5" }, "2001:db8:3::5", 1, 2, 1,
+		  EA_VERDICT_FLAGGED },
+	};
+	struct fixture *f = *state;
+	uint8_t pkt[512], ext[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t elen = rthdr(ext, cases[i].type, cases[i].addrs, cases[i].n,
+				    cases[i].left);
+
+		run(f, pkt, frame6_ext(pkt, cases[i].header, 43, ext, elen, 53, 10), 0);
+		flow_to(f, cases[i].want, cases[i].verdict, true);
+		reset(state);
+	}
+}
+
+/*
+ * RPL routes (type 3): each address is what it carries after the bytes it
+ * shares with the header's destination, whatever the two compressions;
+ * the first one left that may not be reached decides, else the final one.
+ */
+static void test_rpl_route(void **state)
+{
+	static const struct {
+		const char *addrs[3], *want;
+		size_t n;
+		uint8_t left, cmpri, cmpre, verdict;
+	} cases[] = {
+		/* header DE (2001:db8:1::8): US (5 bytes shared), then DE ::9 (15 shared) */
+		{ { "2001:db8:2::7", "2001:db8:1::9" }, "2001:db8:2::7", 2, 2, 5, 15,
+		  EA_VERDICT_FLAGGED },
+		/* the US hop visited: the final DE address, one byte carried */
+		{ { "2001:db8:2::7", "2001:db8:1::9" }, "2001:db8:1::9", 2, 1, 5, 15,
+		  EA_VERDICT_ALLOWED },
+		/* an allowed hop of one byte, then a whole CN address */
+		{ { "2001:db8:1::a", "2001:db8:3::5" }, "2001:db8:3::5", 2, 2, 15, 0,
+		  EA_VERDICT_FLAGGED },
+		/* three allowed addresses, none compressed */
+		{ { "2001:db8:1::a", "2001:db8:1:2::b", "2001:db8:1:3::c" }, "2001:db8:1:3::c",
+		  3, 3, 0, 0, EA_VERDICT_ALLOWED },
+		/* a CN hop sharing only the first byte, behind an allowed one */
+		{ { "2001:db8:1::a", "2001:db8:3::4", "2001:db8:1::9" }, "2001:db8:3::4", 3, 3,
+		  1, 14, EA_VERDICT_FLAGGED },
+		/* a JP hop (adequacy) is allowed: the final one */
+		{ { "2001:db8:1::a", "2001:db8:4::4", "2001:db8:1::9" }, "2001:db8:1::9", 3, 3,
+		  1, 14, EA_VERDICT_ALLOWED },
+	};
+	struct fixture *f = *state;
+	uint64_t routed = counter(f, EA_CNT_ROUTED);
+	uint8_t pkt[512], ext[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t elen = rpl(ext, cases[i].addrs, cases[i].n, cases[i].left,
+				  cases[i].cmpri, cases[i].cmpre);
+		struct ea_flow fl;
+
+		run(f, pkt, frame6_ext(pkt, "2001:db8:1::8", 43, ext, elen, 53, 10), 0);
+		fl = flow_to(f, cases[i].want, cases[i].verdict, true);
+		assert_int_equal(fl.dport, 53);
+		assert_int_equal(fl.bytes, 40 + elen + 8 + 10);
+		assert_int_equal(counter(f, EA_CNT_ROUTED), ++routed);
+		reset(state);
+		routed = counter(f, EA_CNT_ROUTED);
+	}
+}
+
+/*
+ * An RPL header whose lengths do not add up (the kernel would refuse to
+ * forward it), or with more segments left than addresses, is no route:
+ * the header's destination, still counted.
+ */
+static void test_rpl_malformed_not_a_route(void **state)
+{
+	const char *addrs[] = { "2001:db8:2::7", "2001:db8:1::9" };
+	struct fixture *f = *state;
+	uint64_t bad = counter(f, EA_CNT_BAD_PACKET), routed = counter(f, EA_CNT_ROUTED);
+	uint8_t pkt[512], ext[128];
+	size_t elen;
+
+	elen = rpl(ext, addrs, 2, 2, 5, 15);
+	ext[5] = 3 << 4;		/* a Pad that leaves a part of an address */
+	run(f, pkt, frame6_ext(pkt, "2001:db8:1::8", 43, ext, elen, 53, 10), 0);
+	flow_to(f, "2001:db8:1::8", EA_VERDICT_ALLOWED, false);
+	reset(state);
+
+	elen = rpl(ext, addrs, 2, 3, 5, 15);	/* three left of two */
+	run(f, pkt, frame6_ext(pkt, "2001:db8:1::8", 43, ext, elen, 53, 10), 0);
+	flow_to(f, "2001:db8:1::8", EA_VERDICT_ALLOWED, false);
+	assert_int_equal(counter(f, EA_CNT_BAD_PACKET), bad);
+	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
+}
+
 /* IPv4 loose source routes: the same, the final destination last. */
 static void test_lsrr(void **state)
 {
@@ -775,6 +923,9 @@ int main(void)
 		cmocka_unit_test_setup(test_ipv4_ah, reset),
 		cmocka_unit_test_setup(test_srh_final_destination, reset),
 		cmocka_unit_test_setup(test_srh_flagged_hop_decides, reset),
+		cmocka_unit_test_setup(test_rthdr_types_0_and_2, reset),
+		cmocka_unit_test_setup(test_rpl_route, reset),
+		cmocka_unit_test_setup(test_rpl_malformed_not_a_route, reset),
 		cmocka_unit_test_setup(test_lsrr, reset),
 		cmocka_unit_test_setup(test_socket_lsrr_final_destination, reset),
 		cmocka_unit_test_setup(test_malformed_option_not_a_route, reset),

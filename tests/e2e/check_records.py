@@ -25,7 +25,7 @@ import sys
 TCP_CASES = {"tcp4", "tcp6", "tcp-mapped", "tfo", "sendfile", "splice", "serve",
              "iouring-send", "iouring-connect", "vmsplice", "fork-send", "exec-send",
              "tcp-route", "tcp-refused", "tcp-reconnect"}
-ROUTED_CASES = {"udp-route", "tcp-route"}
+ROUTED_CASES = {"udp-route", "tcp-route", "rpl"}
 DEFAULT_ALLOW = {"eu", "eea", "adequacy", "internal", "own"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 
@@ -92,6 +92,8 @@ def proto_of(case):
         return "tcp"
     if case == "raw":
         return "icmp"
+    if case == "rpl":
+        return "raw"    # UDP in headers of its own, on a raw socket
     if case == "packet":
         return "packet"
     return "udp"

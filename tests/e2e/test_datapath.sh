@@ -109,6 +109,9 @@ EOF
 	run_case udp-route $CN $OK4 $P 2500
 	run_case udp-route $OK6 $V6 $P 2500
 	run_case udp-route $V6 $OK6 $P 2500
+	# an RPL route (its address compressed) written by a raw socket
+	run_case rpl $OK6 $V6 $P 1000
+	run_case rpl $V6 $OK6 $P 1000
 	# a connection's SYNs through a flagged hop: to an allowed address
 	# (NO, not counted above) and to a flagged one, which has its own
 	run_case tcp-route $CN 192.0.2.200 $P

@@ -112,6 +112,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-sendmmsg DST PORT N COUNT\n"
 	      "       traffic udp-multi DST1 DST2 PORT N\n"
 	      "       traffic udp-route VIA DST PORT N\n"
+	      "       traffic rpl VIA6 DST6 PORT N\n"
 	      "       traffic tcp-route VIA DST PORT\n"
 	      "       traffic tcp-refused DST PORT\n"
 	      "       traffic tcp-reconnect DST PORT N\n"
@@ -1215,6 +1216,77 @@ static void run_raw(struct report *r, const struct target *t, size_t n)
 	free(data);
 }
 
+/*
+ * rpl: one datagram of n bytes to t[1] through t[0] by an RPL source route
+ * (RFC 6554, routing header type 3), on a raw IPv6 socket that writes its
+ * own headers (IPPROTO_RAW): no socket option takes an RPL route. Its one
+ * address, t[1], leaves out the leading bytes it shares with the header's
+ * destination, t[0]. Two flows, as udp-route's. Its UDP checksum is left
+ * 0: no host here takes the datagram.
+ */
+static void run_rpl(struct report *r, const struct target t[2], size_t n)
+{
+	const uint8_t *via = ((const struct sockaddr_in6 *)&t[0].ss)->sin6_addr.s6_addr;
+	const uint8_t *dst = ((const struct sockaddr_in6 *)&t[1].ss)->sin6_addr.s6_addr;
+	const uint16_t sport = (uint16_t)(40000 + getpid() % 20000);
+	size_t shared = 0, bytes, pad, hlen, len;
+	struct sockaddr_storage src;
+	struct sockaddr_in6 to;
+	uint8_t *pkt, *rt, *udp;
+	char *data = payload(n);
+	int fd;
+
+	one_family(t, "rpl");
+	if (t[0].family != AF_INET6) {
+		errno = EINVAL;
+		die("rpl: IPv6 addresses");
+	}
+	while (shared < 15 && via[shared] == dst[shared])
+		shared++;
+	bytes = 16 - shared;
+	pad = (8 - bytes % 8) % 8;
+	hlen = 8 + bytes + pad;
+	len = 40 + hlen + 8 + n;
+	pkt = calloc(1, len);
+	if (!pkt)
+		die("rpl");
+	route_source(&t[0], &src);
+	pkt[0] = 0x60;
+	pkt[4] = (uint8_t)((len - 40) >> 8), pkt[5] = (uint8_t)(len - 40);
+	pkt[6] = 43;				/* routing */
+	pkt[7] = 64;
+	memcpy(pkt + 8, ((struct sockaddr_in6 *)&src)->sin6_addr.s6_addr, 16);
+	memcpy(pkt + 24, via, 16);
+	rt = pkt + 40;
+	rt[0] = IPPROTO_UDP, rt[1] = (uint8_t)((bytes + pad) / 8), rt[2] = 3, rt[3] = 1;
+	rt[4] = (uint8_t)(shared << 4 | shared), rt[5] = (uint8_t)(pad << 4);
+	memcpy(rt + 8, dst + shared, bytes);
+	udp = rt + hlen;
+	udp[0] = (uint8_t)(sport >> 8), udp[1] = (uint8_t)sport;
+	memcpy(udp + 2, &((const struct sockaddr_in6 *)&t[1].ss)->sin6_port, 2);
+	udp[4] = (uint8_t)((8 + n) >> 8), udp[5] = (uint8_t)(8 + n);
+	memcpy(udp + 8, data, n);
+	fd = socket(AF_INET6, SOCK_RAW, IPPROTO_RAW);
+	if (fd < 0)
+		die("raw socket");
+	to = *(const struct sockaddr_in6 *)&t[0].ss;
+	to.sin6_port = 0;
+	if (sendto(fd, pkt, len, 0, (const struct sockaddr *)&to, sizeof(to)) != (ssize_t)len)
+		die("sendto rpl");
+	unconnected_ends(-1, &t[1], &r->flow[0]);
+	r->flow[0].sport = sport;
+	r->flow[0].cookie = sock_cookie(fd);
+	r->flow[0].payload = n;
+	r->flow[0].ip_bytes = (int64_t)len;
+	r->datagrams = 1;
+	r->flow[1] = r->flow[0];
+	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
+	r->nflows = 2;
+	close(fd);
+	free(pkt);
+	free(data);
+}
+
 /* The first complete neighbour entry of ifname (a veth has one), else broadcast. */
 static void neighbour_mac(const char *ifname, uint8_t mac[ETH_ALEN])
 {
@@ -2015,6 +2087,10 @@ static bool run_other(struct report *r, int argc, char **argv)
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
 		run_udp_route(r, t, number(argv[5]));
+	} else if (!strcmp(c, "rpl") && argc == 6) {
+		parse_target(argv[2], argv[4], false, &t[0]);
+		parse_target(argv[3], argv[4], false, &t[1]);
+		run_rpl(r, t, number(argv[5]));
 	} else if (!strcmp(c, "tcp-route") && argc == 5) {
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
