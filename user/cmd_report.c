@@ -20,11 +20,11 @@ const char cmd_report_usage[] =
 	"Usage: egress-audit report [--log-dir DIR]... [FILTER]... [--by KEY[,KEY]...]\n"
 	"                           [-j|--csv|--html FILE]\n\n"
 	"Flows, bytes and packets of the audit trail grouped by KEY: country, zone,\n"
-	"verdict, label, comm, dst, host, hour or day (default: country). Each flow\n"
-	"counts once, with the totals of its last selected record; hour and day are\n"
-	"of its start (UTC); a flow with several labels counts under each. The\n"
-	"table ends with what the time window may be missing: lost events, trail\n"
-	"gaps, tamper records, agent starts and stops.\n\n"
+	"verdict, label, comm, dst, host, hour, day, cgroup, uid, proto or dport\n"
+	"(default: country). Each flow counts once, with the totals of its last\n"
+	"selected record; hour and day are of its start (UTC); a flow with several\n"
+	"labels counts under each. The table ends with what the time window may be\n"
+	"missing: lost events, trail gaps, tamper records, agent starts and stops.\n\n"
 	"  --log-dir DIR   as for query (repeatable)\n"
 	"  FILTER          the filters of query (--since, --country, ...)\n"
 	"  --by KEY,...    up to 4 keys\n"
@@ -60,7 +60,8 @@ static int parse_by(struct report_args *ra, const char *v)
 
 		if (k < 0 || ra->nkeys == EA_REPORT_KEYS) {
 			ea_log("--by '%s': %s", tok, k < 0 ? "not a key (country, zone, verdict, "
-			       "label, comm, dst, host, hour, day)" : "at most 4 keys");
+			       "label, comm, dst, host, hour, day, cgroup, uid, proto, dport)" :
+			       "at most 4 keys");
 			return -EINVAL;
 		}
 		ra->keys[ra->nkeys++] = (enum ea_report_key)k;

@@ -15,6 +15,7 @@
 
 static const char *const key_names[EA_KEY_MAX] = {
 	"country", "zone", "verdict", "label", "comm", "dst", "host", "hour", "day",
+	"cgroup", "uid", "proto", "dport",
 };
 
 /* A hash table from byte strings to indexes. */
@@ -255,6 +256,16 @@ const char *ea_report_value(enum ea_report_key k, const struct ea_rec *r, char *
 	case EA_KEY_DAY:
 		ea_format_time(r->start_ns, t);
 		snprintf(buf, len, "%.*s", k == EA_KEY_DAY ? 10 : 13, t);
+		return buf;
+	case EA_KEY_CGROUP:
+		return r->cgroup[0] ? r->cgroup : "-";
+	case EA_KEY_UID:
+		snprintf(buf, len, "%u", r->uid);
+		return buf;
+	case EA_KEY_PROTO:
+		return ea_proto_name(r->proto);
+	case EA_KEY_DPORT:
+		snprintf(buf, len, "%u", r->dport);
 		return buf;
 	default:
 		return "";

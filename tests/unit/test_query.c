@@ -497,6 +497,19 @@ static void ref_value(enum ea_report_key k, const struct ea_rec *r, char *buf, s
 	case EA_KEY_HOST:
 		snprintf(buf, len, "%s", r->host);
 		break;
+	case EA_KEY_CGROUP:
+		snprintf(buf, len, "%.290s", r->cgroup[0] ? r->cgroup : "-");	/* synth: short */
+		break;
+	case EA_KEY_UID:
+		snprintf(buf, len, "%u", r->uid);
+		break;
+	case EA_KEY_PROTO:
+		snprintf(buf, len, "%s", r->proto == EA_PROTO_TCP ? "tcp" :
+			 r->proto == EA_PROTO_UDP ? "udp" : "other");
+		break;
+	case EA_KEY_DPORT:
+		snprintf(buf, len, "%u", r->dport);
+		break;
 	default:
 		if (r->start_ns < 0 && r->start_ns % NS)
 			secs--;
@@ -611,6 +624,8 @@ static void test_report(void **state)
 	static const enum ea_report_key by_comm_host[] = { EA_KEY_COMM, EA_KEY_HOST };
 	static const enum ea_report_key by_dst[] = { EA_KEY_DST };
 	static const enum ea_report_key by_hour_day[] = { EA_KEY_HOUR, EA_KEY_DAY };
+	static const enum ea_report_key by_cgroup_uid[] = { EA_KEY_CGROUP, EA_KEY_UID };
+	static const enum ea_report_key by_proto_dport[] = { EA_KEY_PROTO, EA_KEY_DPORT };
 
 	(void)state;
 	R(by_country, { "event", "flow" });
@@ -619,6 +634,8 @@ static void test_report(void **state)
 	R(by_comm_host, { "since", "2025-11-24T16:00:01Z" });
 	R(by_dst, { "country", "US,CN" }, { "verdict", "flagged" });
 	R(by_hour_day, { "dport", "443" });
+	R(by_cgroup_uid, { "event", "flow" });
+	R(by_proto_dport, { "verdict", "flagged,blocked" });
 }
 
 /* What a report's window may be missing: each kind of record, hostile details. */
