@@ -132,14 +132,17 @@ void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
 		if (end && n > (size_t)(end - s))
 			n = 0;	/* a sequence cut by the end is invalid */
 		const char *e = n == 1 ? ea_json_escape(*s, esc) : NULL;
+		uint32_t ctl = n > 1 ? ea_utf8_line_ctl(s, n) : 0;
 
-		if (n && !e) {
+		if (n && !e && !ctl) {
 			s += n;
 			continue;
 		}
 		ea_sb_putn(b, (const char *)run, (size_t)(s - run));
-		ea_sb_puts(b, e ? e : "\\ufffd");
-		s++;
+		if (ctl)
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned int)(ctl & 0xffff));
+		ea_sb_puts(b, ctl ? esc : e ? e : "\\ufffd");
+		s += ctl ? n : 1;
 		run = s;
 	}
 	ea_sb_putn(b, (const char *)run, (size_t)(s - run));

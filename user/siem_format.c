@@ -42,6 +42,7 @@ typedef const char *(*esc_fn)(unsigned char c, char tmp[8]);
 struct esc {
 	esc_fn fn;
 	uint64_t special[2];
+	bool json;	/* a C1 control or U+2028/9 as \uXXXX, else U+FFFD */
 };
 
 #define SPECIAL_LO(c)	((c) < 64 ? 1ull << ((c) & 63) : 0)
@@ -281,7 +282,9 @@ static bool plain(const struct esc *e, unsigned char c)
 /*
  * s[0..n) as UTF-8: well-formed sequences copied, every other byte U+FFFD,
  * ASCII bytes through the escaper (runs of plain bytes copied at once). A
- * sequence may not run past n.
+ * sequence may not run past n. A C1 control or a line or paragraph
+ * separator, which CEF and LEEF readers may take for a line end, is
+ * escaped in JSON and U+FFFD elsewhere.
  */
 static void sb_textn(struct sb *b, const char *s, size_t n, const struct esc *e)
 {
@@ -304,6 +307,12 @@ static void sb_textn(struct sb *b, const char *s, size_t n, const struct esc *e)
 		if (!len || len > n - i) {
 			sb_put(b, FFFD, 3);
 			i++;
+		} else if (len > 1 && ea_utf8_line_ctl(u + i, len)) {
+			if (e->json)
+				snprintf(tmp, sizeof(tmp), "\\u%04x",
+					 (unsigned int)(ea_utf8_line_ctl(u + i, len) & 0xffff));
+			sb_puts(b, e->json ? tmp : FFFD);
+			i += len;
 		} else if (len > 1) {
 			sb_put(b, s + i, len);
 			i += len;
@@ -395,12 +404,12 @@ static const char *esc_leef(unsigned char c, char tmp[8])
 }
 
 /* 0 in a SPECIAL() list stands for nothing: it is a control character. */
-static const struct esc json_esc = { ea_json_escape, SPECIAL('"', '\\', 0, 0) };
-static const struct esc json_raw = { esc_json_raw, SPECIAL(0, 0, 0, 0) };
-static const struct esc sd_esc = { esc_sd, SPECIAL('"', '\\', ']', 0) };
-static const struct esc cef_hdr = { esc_cef_hdr, SPECIAL('|', '\\', 0, 0) };
-static const struct esc cef_ext = { esc_cef_ext, SPECIAL('\\', '=', 0, 0) };
-static const struct esc leef_esc = { esc_leef, SPECIAL('\\', '=', '|', EA_SIEM_LEEF_DELIM) };
+static const struct esc json_esc = { ea_json_escape, SPECIAL('"', '\\', 0, 0), true };
+static const struct esc json_raw = { esc_json_raw, SPECIAL(0, 0, 0, 0), true };
+static const struct esc sd_esc = { esc_sd, SPECIAL('"', '\\', ']', 0), false };
+static const struct esc cef_hdr = { esc_cef_hdr, SPECIAL('|', '\\', 0, 0), false };
+static const struct esc cef_ext = { esc_cef_ext, SPECIAL('\\', '=', 0, 0), false };
+static const struct esc leef_esc = { esc_leef, SPECIAL('\\', '=', '|', EA_SIEM_LEEF_DELIM), false };
 
 /* --- JSON validation (for the agent's detail objects) --------------------- */
 
@@ -1122,7 +1131,7 @@ static void ecs_event(struct jw *j, const struct ea_rec *r)
 /* ECS source, destination, network, process, user and group of a flow. */
 static void ecs_flow(struct jw *j, const struct ea_rec *r)
 {
-	char cc[3], iana[8], cid[EA_COMMUNITY_ID_LEN];
+	char cc[3], num[sizeof("4294967295")], cid[EA_COMMUNITY_ID_LEN];
 
 	jw_open(j, "source", '{');
 	jw_endpoint_ip(j, r->src, r->sport);
@@ -1139,8 +1148,8 @@ static void ecs_flow(struct jw *j, const struct ea_rec *r)
 	jw_close(j, '}');
 	jw_open(j, "network", '{');
 	jw_str(j, "transport", ea_proto_name(r->proto));
-	snprintf(iana, sizeof(iana), "%u", r->ip_proto);
-	jw_str(j, "iana_number", iana);
+	snprintf(num, sizeof(num), "%u", r->ip_proto);
+	jw_str(j, "iana_number", num);
 	jw_str(j, "direction", "egress");
 	jw_str(j, "type", r->family == 6 ? "ipv6" : "ipv4");
 	jw_u64(j, "bytes", r->bytes);
@@ -1155,13 +1164,13 @@ static void ecs_flow(struct jw *j, const struct ea_rec *r)
 	jw_u64(j, "id", r->tid);
 	jw_close(j, '}');
 	jw_close(j, '}');
-	snprintf(iana, sizeof(iana), "%u", r->uid);
+	snprintf(num, sizeof(num), "%u", r->uid);
 	jw_open(j, "user", '{');
-	jw_str(j, "id", iana);
+	jw_str(j, "id", num);
 	jw_close(j, '}');
-	snprintf(iana, sizeof(iana), "%u", r->gid);
+	snprintf(num, sizeof(num), "%u", r->gid);
 	jw_open(j, "group", '{');
-	jw_str(j, "id", iana);
+	jw_str(j, "id", num);
 	jw_close(j, '}');
 }
 

@@ -106,6 +106,15 @@ size_t ea_utf8_valid_len(const unsigned char *s)
 	return n;
 }
 
+uint32_t ea_utf8_line_ctl(const unsigned char *s, size_t n)
+{
+	if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+		return s[1];				/* U+0080..U+009F */
+	if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
+		return 0x2000 | (s[2] & 0x3f);		/* U+2028, U+2029 */
+	return 0;
+}
+
 /*
  * A JSON string: '"', '\\' and every control byte escaped, valid UTF-8
  * kept, each byte of invalid UTF-8 replaced by U+FFFD so the output is

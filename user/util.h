@@ -32,6 +32,13 @@ const char *ea_data_file(const char *name, char *buf, size_t len);
 void ea_json_str(FILE *f, const char *s);
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 size_t ea_utf8_valid_len(const unsigned char *s);
+/*
+ * The code point of the valid n-byte UTF-8 sequence at s when it is a C1
+ * control (U+0080..U+009F: NEL among them) or the line or paragraph
+ * separator (U+2028, U+2029), which some readers take for a line end;
+ * else 0.
+ */
+uint32_t ea_utf8_line_ctl(const unsigned char *s, size_t n);
 /* n bytes as 2n lower-case hex digits and a NUL. */
 void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */

@@ -59,6 +59,11 @@ static void test_json_utf8(void **state)
 	expect_json("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");	/* surrogate */
 	expect_json("\xe2\x82", "\"\\ufffd\\ufffd\"");		/* truncated */
 	expect_json("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");	/* > U+10FFFF */
+	/* C1 controls and the Unicode line and paragraph separators: escaped */
+	expect_json("a\xc2\x85" "b\xe2\x80\xa8" "c\xe2\x80\xa9\xc2\x80\xc2\x9f",
+		    "\"a\\u0085b\\u2028c\\u2029\\u0080\\u009f\"");
+	/* their neighbours are kept */
+	expect_json("\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa", "\"\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa\"");
 }
 
 static char *print(const struct ea_rec *r, bool json)

@@ -1015,6 +1015,37 @@ static void test_ocsf_fields(void **state)
 }
 
 /* Lost records and agent records in every format. */
+/*
+ * Ids of ten digits (id-mapped users of SSSD or of a user namespace
+ * picked by systemd-nspawn) come out whole in every format.
+ */
+static void test_wide_ids(void **state)
+{
+	struct fields *f = calloc(1, sizeof(*f)), *sd = calloc(1, sizeof(*sd));
+	struct syslog_msg h;
+	struct ea_rec r;
+
+	(void)state;
+	flow_rec(&r, "curl");
+	r.uid = 4294967294u;
+	r.gid = 1827400500u;
+	assert_null(check_header(fmt_rec(EA_SIEM_FMT_RFC5424, &r), &h, sd, &r));
+	expect(sd, "uid", "4294967294");
+	expect(sd, "gid", "1827400500");
+	assert_int_equal(parse_cef(check_header(fmt_rec(EA_SIEM_FMT_CEF, &r), &h, sd, &r), f), 0);
+	expect(f, "suid", "4294967294");
+	assert_int_equal(parse_leef(check_header(fmt_rec(EA_SIEM_FMT_LEEF, &r), &h, sd, &r), f), 0);
+	expect(f, "uid", "4294967294");
+	expect(f, "gid", "1827400500");
+	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_ECS, &r), &h, sd, &r), f), 0);
+	expect(f, "user.id", "4294967294");
+	expect(f, "group.id", "1827400500");
+	assert_int_equal(parse_json(check_header(fmt_rec(EA_SIEM_FMT_OCSF, &r), &h, sd, &r), f), 0);
+	expect(f, "actor.process.user.uid", "4294967294");
+	free(f);
+	free(sd);
+}
+
 static void test_agent_records(void **state)
 {
 	struct fields *f = calloc(1, sizeof(*f)), *sd = calloc(1, sizeof(*sd));
@@ -1184,6 +1215,17 @@ static void test_exact_escapes(void **state)
 	fmt_rec(EA_SIEM_FMT_OCSF, &r);
 	assert_non_null(strstr(out, "\"name\":\"x=1 y|2\\\\]\\\"\\n\\t" FFFD "\""));
 
+	/* NEL and U+2028, line ends to some CEF and LEEF readers */
+	flow_rec(&r, "a\xc2\x85" "b\xe2\x80\xa8" "c");
+	fmt_rec(EA_SIEM_FMT_CEF, &r);
+	assert_non_null(strstr(out, " sproc=a" FFFD "b" FFFD "c spid="));
+	fmt_rec(EA_SIEM_FMT_LEEF, &r);
+	assert_non_null(strstr(out, "^comm=a" FFFD "b" FFFD "c^"));
+	fmt_rec(EA_SIEM_FMT_RFC5424, &r);
+	assert_non_null(strstr(out, " comm=\"a" FFFD "b" FFFD "c\" "));
+	fmt_rec(EA_SIEM_FMT_ECS, &r);
+	assert_non_null(strstr(out, "\"name\":\"a\\u0085b\\u2028c\""));
+
 	flow_rec(&r, "a^b|c\x01");
 	fmt_rec(EA_SIEM_FMT_LEEF, &r);
 	assert_non_null(strstr(out, "^comm=a\\^b\\|c" FFFD "^"));
@@ -1282,6 +1324,7 @@ int main(void)
 		cmocka_unit_test(test_cef_ipv6),
 		cmocka_unit_test(test_leef_fields),
 		cmocka_unit_test(test_ecs_fields),
+		cmocka_unit_test(test_wide_ids),
 		cmocka_unit_test(test_ocsf_fields),
 		cmocka_unit_test(test_agent_records),
 		cmocka_unit_test(test_hostile_names),
