@@ -150,3 +150,21 @@ bool ea_cc_valid(const char *s)
 	return s && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
 	       s[2] == '\0';
 }
+
+const char *ea_cc_iso_alias(uint16_t cc)
+{
+	/* codes people write for a country whose ISO code (and GeoIP data) differs */
+	static const struct {
+		char alias[3];
+		char iso[3];
+	} aliases[] = {
+		{ "EL", "GR" },
+		{ "UK", "GB" },
+	};
+
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (ea_cc_pack(aliases[i].alias) == cc)
+			return aliases[i].iso;
+	}
+	return NULL;
+}

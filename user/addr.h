@@ -94,4 +94,7 @@ static inline const char *ea_cc_format(uint16_t cc, char buf[3])
 /* Two upper-case ASCII letters, nothing more. */
 bool ea_cc_valid(const char *s);
 
+/* The ISO 3166 code meant by a common non-ISO code (EL, UK), or NULL. */
+const char *ea_cc_iso_alias(uint16_t cc);
+
 #endif /* EA_ADDR_H */

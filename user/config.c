@@ -72,15 +72,6 @@ static const char *const verdict_names[EA_VERDICT_MAX] = {
 	[EA_VERDICT_BLOCKED] = "blocked",
 };
 
-/* Codes people write for a country whose ISO code (and GeoIP data) differs. */
-static const struct {
-	char alias[3];
-	char iso[3];
-} cc_aliases[] = {
-	{ "EL", "GR" },
-	{ "UK", "GB" },
-};
-
 enum section {
 	SEC_NONE,		/* before the first header */
 	SEC_BAD,		/* after a bad header: its keys are ignored */
@@ -260,16 +251,6 @@ static uint16_t cc_word(const char *w, size_t n)
 	return ea_cc_pack(cc);
 }
 
-/* The ISO code meant by a common non-ISO code, or NULL. */
-static const char *cc_alias_of(uint16_t cc)
-{
-	for (size_t i = 0; i < sizeof(cc_aliases) / sizeof(cc_aliases[0]); i++) {
-		if (ea_cc_pack(cc_aliases[i].alias) == cc)
-			return cc_aliases[i].iso;
-	}
-	return NULL;
-}
-
 /* arr with room for element n; the capacity is the next power of two. */
 static void *grow(void *arr, size_t n, size_t size)
 {
@@ -323,17 +304,23 @@ static bool cc_has(const uint16_t *arr, size_t n, uint16_t cc)
 }
 
 /* Append a copy of s[0..n) to vec. 0 or -ENOMEM. */
-static int str_push(struct ea_str_vec *vec, const char *s, size_t n)
+static int str_push(struct ea_str_vec *vec, const char *s, size_t n, uint32_t line)
 {
 	char **v = grow(vec->v, vec->n, sizeof(*v));
+	uint32_t *lines;
 	char *copy;
 
 	if (!v)
 		return -ENOMEM;
 	vec->v = v;
+	lines = grow(vec->line, vec->n, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	vec->line = lines;
 	copy = strndup(s, n);
 	if (!copy)
 		return -ENOMEM;
+	lines[vec->n] = line;
 	v[vec->n++] = copy;
 	return 0;
 }
@@ -354,7 +341,9 @@ static void str_vec_free(struct ea_str_vec *vec)
 	for (size_t i = 0; i < vec->n; i++)
 		free(vec->v[i]);
 	free(vec->v);
+	free(vec->line);
 	vec->v = NULL;
+	vec->line = NULL;
 	vec->n = 0;
 }
 
@@ -366,7 +355,7 @@ static int allow_word(const char *w, size_t n, int *zone, uint16_t *cc)
 	if (*zone >= 0)
 		return 0;
 	*cc = cc_word(w, n);
-	return *cc && !cc_alias_of(*cc) ? 0 : -EINVAL;
+	return *cc && !ea_cc_iso_alias(*cc) ? 0 : -EINVAL;
 }
 
 /* Copy the bad word w[0..n) to bad, truncated to badlen. */
@@ -504,7 +493,7 @@ static int fail_word(struct parse *p, const char *key, const char *w, size_t n,
 {
 	char buf[SHOW_SIZE];
 	uint16_t cc = cc_word(w, n);
-	const char *iso = cc ? cc_alias_of(cc) : NULL;
+	const char *iso = cc ? ea_cc_iso_alias(cc) : NULL;
 
 	if (iso)
 		return fail_key(p, key, "'%s' is not an ISO 3166 code; write '%s'",
@@ -678,7 +667,7 @@ static int agent_interfaces(struct parse *p, const char *key, char *v)
 		if (!ifname_ok(w, n))
 			return fail_key(p, key, "'%s' is not an interface name",
 					show(w, n, buf));
-		if (!str_has(vec, w, n) && str_push(vec, w, n))
+		if (!str_has(vec, w, n) && str_push(vec, w, n, p->line))
 			return fail_oom(p);
 	}
 	return 1;
@@ -934,7 +923,7 @@ static int agent_heartbeat(struct parse *p, const char *key, char *v)
 static int geoip_file(struct parse *p, const char *key, char *v)
 {
 	(void)key;
-	return str_push(&p->cfg->geoip_files, v, strlen(v)) ? fail_oom(p) : 1;
+	return str_push(&p->cfg->geoip_files, v, strlen(v), p->line) ? fail_oom(p) : 1;
 }
 
 /* [policy] allow: the first occurrence replaces the defaults, others add. */
@@ -964,7 +953,7 @@ static int policy_deny(struct parse *p, const char *key, char *v)
 			return fail_key(p, key, "'%s' is a zone; deny takes country codes",
 					show(w, n, buf));
 		cc = cc_word(w, n);
-		if (!cc || cc_alias_of(cc))
+		if (!cc || ea_cc_iso_alias(cc))
 			return fail_word(p, key, w, n, "is not a country code");
 		if (cc_insert(&pol->deny, &pol->ndeny, cc))
 			return fail_oom(p);
@@ -1006,7 +995,7 @@ static struct ea_label_cfg *cur_label(struct parse *p)
 static int label_cgroup(struct parse *p, const char *key, char *v)
 {
 	(void)key;
-	return str_push(&cur_label(p)->cgroups, v, strlen(v)) ? fail_oom(p) : 1;
+	return str_push(&cur_label(p)->cgroups, v, strlen(v), p->line) ? fail_oom(p) : 1;
 }
 
 /* [label] path = DIR: appends; the directory must be absolute. */
@@ -1014,7 +1003,7 @@ static int label_path(struct parse *p, const char *key, char *v)
 {
 	if (v[0] != '/')
 		return check_abs_path(p, key, v);
-	return str_push(&cur_label(p)->paths, v, strlen(v)) ? fail_oom(p) : 1;
+	return str_push(&cur_label(p)->paths, v, strlen(v), p->line) ? fail_oom(p) : 1;
 }
 
 /* [label] allow = ZONE|CC ...: appends to the label's own set. */

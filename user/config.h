@@ -36,6 +36,7 @@ struct ea_cidr_vec {
 
 struct ea_str_vec {
 	char **v;
+	uint32_t *line;		/* the config line of each */
 	size_t n;
 };
 

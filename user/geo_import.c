@@ -231,10 +231,18 @@ static size_t split_fields(struct span line, struct span f[3])
 	}
 }
 
+/* Whether c may be in a column's name: a letter, digit, '_', '-' or blank. */
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == ' ' || c == '\t' || c == '\r';
+}
+
 /*
  * The first line that is neither blank nor a comment may be a column header
- * ("start,end,country"): it starts with a letter and neither of its first
- * two fields is an address. Anything else there is data.
+ * ("start,end,country"): it starts with a letter, its fields are names
+ * (no '.' or ':', which a mistyped address has) and neither of its first
+ * two is an address. Anything else there is data.
  */
 static bool is_header(struct span line, const struct span f[3], size_t nf)
 {
@@ -243,6 +251,9 @@ static bool is_header(struct span line, const struct span f[3], size_t nf)
 
 	if (c < 'a' || c > 'z' || parse_addr(f[0], &a) != FORM_BAD)
 		return false;
+	for (size_t i = 0; i < line.n; i++)
+		if (line.p[i] != ',' && !name_char(line.p[i]))
+			return false;
 	return nf < 2 || parse_addr(f[1], &a) == FORM_BAD;
 }
 
@@ -315,6 +326,9 @@ static int parse_line(struct csv_ctx *c, struct span line)
 		return line_error(c, "inverted range (end before start)");
 	if (parse_cc(f[2], cc))
 		return line_error(c, "invalid country code '%s'", quote(f[2], q));
+	if (ea_cc_iso_alias(ea_cc_pack(cc)))
+		return line_error(c, "'%s' is not an ISO 3166 code; write '%s'", cc,
+				  ea_cc_iso_alias(ea_cc_pack(cc)));
 	if (!strcmp(cc, "ZZ"))
 		return 0;
 	iv.val.cc = ea_cc_pack(cc);

@@ -155,12 +155,24 @@ static int load_label(struct egress_bpf *skel, const struct ea_label_cfg *l,
 	return err;
 }
 
+/* The config line that gave label l its source s (one of its strings). */
+static uint32_t source_line(const struct ea_label_cfg *l, const char *s)
+{
+	for (size_t i = 0; i < l->cgroups.n; i++)
+		if (l->cgroups.v[i] == s)
+			return l->cgroups.line[i];
+	for (size_t i = 0; i < l->paths.n; i++)
+		if (l->paths.v[i] == s)
+			return l->paths.line[i];
+	return l->line;
+}
+
 /* The error of label l's source bad: file, line, label, source and cause. */
 static void label_err(struct ea_err *err, const struct ea_config *cfg,
 		      const struct ea_label_cfg *l, const char *bad, int ret)
 {
-	ea_err_set(err, "%s:%u: [label %s] %s: %s", cfg->path ? cfg->path : "(config)", l->line,
-		   l->name, bad, strerror(-ret));
+	ea_err_set(err, "%s:%u: [label %s] %s: %s", cfg->path ? cfg->path : "(config)",
+		   source_line(l, bad), l->name, bad, strerror(-ret));
 }
 
 int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err)

@@ -31,16 +31,45 @@ void ea_filter_options(struct option *out)
 	out[n] = (struct option){ 0 };
 }
 
-/* One item of a list: into buf (NUL-terminated), advancing *s past a comma. */
+/*
+ * One item of a list into buf (NUL-terminated), advancing *s past a comma;
+ * NULL after the last. An item too long for buf is cut and ends in "...",
+ * which no lookup takes, so that an error can show what was given.
+ */
 static const char *next_item(const char **s, char *buf, size_t len)
 {
 	size_t n = strcspn(*s, ",");
 
 	if (!**s && !n)
 		return NULL;
-	snprintf(buf, len, "%.*s", (int)(n < len ? n : len - 1), *s);
+	if (n < len)
+		snprintf(buf, len, "%.*s", (int)n, *s);
+	else
+		snprintf(buf, len, "%.*s...", (int)(len - 4), *s);
 	*s += n + ((*s)[n] == ',');
-	return n < len ? buf : "";
+	return buf;
+}
+
+/*
+ * Whether the value of a list option has an empty item: nothing at all, or
+ * a comma first, last or twice. Names (label, host, community-id) say so
+ * themselves; a comm may hold anything, commas too.
+ */
+static bool empty_list_item(int opt, const char *v)
+{
+	switch (opt) {
+	case OPT_EVENT:
+	case OPT_VERDICT:
+	case OPT_COUNTRY:
+	case OPT_ZONE:
+	case OPT_PID:
+	case OPT_UID:
+	case OPT_DST:
+	case OPT_DPORT:
+	case OPT_PROTO:
+		return !*v || *v == ',' || v[strlen(v) - 1] == ',' || strstr(v, ",,");
+	}
+	return false;
 }
 
 static int bad(struct ea_err *err, int opt, const char *item, const char *problem)
@@ -119,7 +148,7 @@ static int add_events(struct ea_filter *f, const char *v, struct ea_err *err)
 /* --country CC,...: two letters (either case) or "--" for none. */
 static int add_countries(struct ea_filter *f, const char *v, struct ea_err *err)
 {
-	char item[8], cc[3];
+	char item[32], cc[3];
 	const char *it;
 
 	while ((it = next_item(&v, item, sizeof(item)))) {
@@ -258,6 +287,8 @@ int ea_filter_add(struct ea_filter *f, int val, const char *v, int64_t now, stru
 
 	if (opt >= OPT_VERDICT && opt != OPT_HOST)
 		f->flow_only = true;
+	if (empty_list_item(opt, v))
+		return bad(err, opt, v, "empty value in the list");
 	switch (opt) {
 	case OPT_SINCE:
 	case OPT_UNTIL:

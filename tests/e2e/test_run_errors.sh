@@ -105,7 +105,8 @@ printf '%s\n' "$err" | grep -q "no agent running: $E2E_TMP/no-agent/status.json"
 [ -s "$E2E_TMP/out" ] && fail "status without an agent printed metrics: $(cat "$E2E_TMP/out")"
 
 # 9. `check` refuses what run refuses, with the same exit code and message,
-# and so do both: a label tree that is not there, a SIEM CA that does not load
+# and so do both: a label tree that is not there (named by the line of its
+# path key), a SIEM CA that does not load
 printf '[geoip]\nfile = %s\n\n[label eu]\ncgroup = %s\npath = %s\n' \
 	"$pub/geo.csv" "$E2E_CG_REL" "$E2E_TMP/no-such-tree" >"$pub/tree.conf"
 echo "not a certificate" >"$pub/junk.pem"
@@ -133,7 +134,7 @@ same_as_run()	# NAME RC PATTERN CONFIG [CHECK ARGS...]
 same_as_run "bad config" 2 "$pub/bad.conf:3" "$pub/bad.conf" --cgroup "$E2E_CG"
 same_as_run "no cgroup" 2 "does-not-exist" "$pub/good.conf" --cgroup /does-not-exist
 same_as_run "enforce" 2 "explicitly" "$pub/enforce.conf"
-same_as_run "label tree" 2 "$pub/tree.conf:4: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
+same_as_run "label tree" 2 "$pub/tree.conf:6: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
 	"$pub/tree.conf" --cgroup "$E2E_CG"
 same_as_run "SIEM CA" 2 "siem soc: ca $pub/junk.pem: .*no certificate" "$pub/ca.conf" --cgroup "$E2E_CG"
 # the trail: a file where its directory goes, a signing key that is not one,

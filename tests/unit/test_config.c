@@ -222,8 +222,10 @@ static void test_every_key(void **state)
 	assert_int_equal(l->line, 22);
 	assert_int_equal(l->cgroups.n, 1);
 	assert_string_equal(l->cgroups.v[0], "/sys/fs/cgroup/crm");
+	assert_int_equal(l->cgroups.line[0], 23);	/* where a cgroup or tree is refused */
 	assert_int_equal(l->paths.n, 1);
 	assert_string_equal(l->paths.v[0], "/srv/customers");
+	assert_int_equal(l->paths.line[0], 24);
 	assert_true(l->has_allow);
 	assert_int_equal(l->allow.zones, 1u << EA_ZONE_EU);
 	assert_true(l->has_mode);

@@ -297,6 +297,10 @@ static void test_header_rules(void **state)
 		     "1.0.8.0,1.0.8.255,AU\n1.0.9.0,1.0.9.255,AU\n"
 		     "# a comment\nx.y,1.0.10.255,AU\n",
 		     "geo.csv:12: bad start address 'x.y'");
+	/* a mistyped address on the first line is no header: '.' and ':' are not in names */
+	expect_error("l.2.3.0,l.2.3.255,US\n1.0.0.0,1.0.0.255,AU\n",
+		     "geo.csv:1: bad start address 'l.2.3.0'");
+	expect_error("abcd::g,abcd::h,US\n", "geo.csv:1: bad start address 'abcd::g'");
 }
 
 /* "ZZ" adds nothing; "EU" and "AP" are kept. */
@@ -314,6 +318,10 @@ static void test_special_codes(void **state)
 	ea_ivl_list_free(&l);
 	/* a ZZ line is still checked */
 	expect_error("1.0.0.255,1.0.0.0,ZZ\n", "inverted range");
+	/* Greece and the United Kingdom as people write them, not as ISO 3166 does */
+	expect_error("1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.1.255,el\n",
+		     "geo.csv:2: 'EL' is not an ISO 3166 code; write 'GR'");
+	expect_error("1.0.0.0,1.0.0.255,UK\n", "geo.csv:1: 'UK' is not an ISO 3166 code; write 'GB'");
 }
 
 /* Hostile lines: each an error naming the line and the problem. */

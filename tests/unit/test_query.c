@@ -453,6 +453,18 @@ static void test_bad_values(void **state)
 	expect_refused("dport", "http", "not a port");
 	expect_refused("proto", "sctp", "not a protocol");
 	expect_refused("label", "a,,b", "empty name");
+	/* an empty value or item selects nothing: refused, never ignored */
+	expect_refused("verdict", "", "empty value");
+	expect_refused("event", "", "empty value");
+	expect_refused("country", "DE,", "empty value");
+	expect_refused("zone", ",eu", "empty value");
+	expect_refused("pid", "", "empty value");
+	expect_refused("uid", "0,,1", "empty value");
+	expect_refused("dst", "", "empty value");
+	expect_refused("dport", "443,", "empty value");
+	expect_refused("proto", "", "empty value");
+	/* an item too long to hold is shown as given, cut */
+	expect_refused("country", "DEUTSCHLAND", "'DEUTSCHLAND': not a country code");
 	expect_refused("community-id", "1:abc", "not a Community ID");
 	expect_refused("community-id", "2:wCb3OG7yAFWelaUydu0D+125CLM=", "not a Community ID");
 	expect_refused("community-id", "1:wCb3OG7yAFWelaUydu0D+125CL!=", "not a Community ID");
