@@ -719,10 +719,13 @@ int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g)
 		return EA_EXIT_USAGE;
 	}
 	ret = ea_cgroup_resolve(a->cg_mount, cg, a->cg_path, sizeof(a->cg_path));
-	if (ret) {
+	if (ret && !a->cgroup_arg && a->cfg.agent.cgroup)
+		ea_log("%s:%u: [agent] cgroup %s: %s", a->cfg.path ? a->cfg.path : "(config)",
+		       a->cfg.agent.cgroup_line, cg, strerror(-ret));
+	else if (ret)
 		ea_log("cgroup %s: %s", cg, strerror(-ret));
+	if (ret)	/* one from the configuration may yet come (a unit starts it) */
 		return a->cgroup_arg ? EA_EXIT_USAGE : EA_EXIT_RUNTIME;
-	}
 	if (ea_labels_check(&a->cfg, a->cg_mount, &err) || ea_siem_check(&a->cfg, &err)) {
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;

@@ -651,6 +651,7 @@ static int agent_cgroup(struct parse *p, const char *key, char *v)
 {
 	(void)key;
 	p->cfg->agent.cgroup = strdup(v);
+	p->cfg->agent.cgroup_line = p->line;
 	return p->cfg->agent.cgroup ? 1 : fail_oom(p);
 }
 

@@ -70,6 +70,7 @@ enum ea_disk_full_action {
 
 struct ea_agent_cfg {
 	char *cgroup;			/* NULL: root of the cgroup v2 mount */
+	uint32_t cgroup_line;		/* the config line of cgroup */
 	struct ea_str_vec interfaces;	/* tc egress backstop */
 	bool record_all;		/* record = flagged|all */
 	bool tcp_per_packet;		/* tcp_count = socket|packet */

@@ -66,6 +66,14 @@ echo "no cgroup: exit $rc: $err"
 [ $rc -eq 2 ] || fail "--cgroup /does-not-exist: exit $rc, expected 2"
 printf '%s\n' "$err" | grep -q does-not-exist ||
 	fail "--cgroup /does-not-exist: message does not name the cgroup"
+# from the configuration: exit 1 (a unit may yet start it), its file and line named
+printf '[agent]\nrecord = flagged\ncgroup = /does-not-exist\n\n[geoip]\nfile = %s\n' \
+	"$pub/geo.csv" >"$E2E_TMP/nocg.conf"
+try_run "$E2E_BIN" -c "$E2E_TMP/nocg.conf" run --state-dir "$E2E_TMP/state"
+echo "no [agent] cgroup: exit $rc: $err"
+[ $rc -eq 1 ] || fail "[agent] cgroup = /does-not-exist: exit $rc, expected 1"
+printf '%s\n' "$err" | grep -q "$E2E_TMP/nocg.conf:3: \[agent\] cgroup /does-not-exist" ||
+	fail "[agent] cgroup = /does-not-exist: message does not name the file, line and cgroup"
 
 # 4. no cgroup v2: in a mount namespace of its own without the cgroup2 mount
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
