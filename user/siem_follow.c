@@ -294,7 +294,7 @@ uint64_t ea_follow_head(struct ea_follow *f)
 			f->head = last - 1;
 	}
 	ea_seg_name(name, last, "eat");
-	fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return f->head;
 	if (!fstat(fd, &st))

@@ -73,15 +73,20 @@ static int build_block(struct ea_trail *t)
 	return 0;
 }
 
-/* Book-keeping after the pending block reached the file. */
-static void block_written(struct ea_trail *t)
+/*
+ * Book-keeping after the pending block reached the file, synced as flush
+ * says. A sync that fails leaves the block in the file (it is not written
+ * again) but not durable: -errno, for the write failure's handling.
+ */
+static int block_written(struct ea_trail *t)
 {
 	const struct ea_blk_hdr *b = &t->out_blk;
+	int sync = 0;
 
 	if (t->o.flush == EA_FLUSH_DATA)
-		fdatasync(t->fd);
+		sync = fdatasync(t->fd) ? -errno : 0;
 	else if (t->o.flush == EA_FLUSH_SYNC)
-		fsync(t->fd);
+		sync = fsync(t->fd) ? -errno : 0;
 	t->seg_size += t->out_len;
 	t->seg_blocks++;
 	if (!t->seg_has_records || b->min_ts < t->seg_min)
@@ -90,11 +95,18 @@ static void block_written(struct ea_trail *t)
 		t->seg_max = b->max_ts;
 	t->seg_has_records = true;
 	t->st.written += b->count;
-	t->st.durable_seq = b->first_seq + b->count - 1;
-	memcpy(t->st.durable_chain, t->out_chain, EA_CHAIN_LEN);
+	if (!sync) {
+		t->st.durable_seq = b->first_seq + b->count - 1;
+		memcpy(t->st.durable_chain, t->out_chain, EA_CHAIN_LEN);
+	} else {
+		ea_log("trail: %s: syncing records %llu..%llu failed: %s", t->dir,
+		       (unsigned long long)b->first_seq,
+		       (unsigned long long)(b->first_seq + b->count - 1), strerror(-sync));
+	}
 	t->st.bytes += t->out_len;
 	t->pending = false;
 	t->last_flush_ns = ea_trail_now();
+	return sync;
 }
 
 /* Write the pending block with one write(); a partial write is cut back. */
@@ -110,10 +122,8 @@ static int write_pending(struct ea_trail *t)
 	do
 		n = write(t->fd, t->out, t->out_len);
 	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)t->out_len) {
-		block_written(t);
-		return 0;
-	}
+	if (n == (ssize_t)t->out_len)
+		return block_written(t);
 	err = n < 0 ? -errno : -ENOSPC;
 	if (n > 0 && ftruncate(t->fd, (off_t)t->seg_size)) {
 		ea_log("trail: %s: cannot cut a partial block: %s", t->dir, strerror(errno));
@@ -284,6 +294,10 @@ static int rotate(struct ea_trail *t)
 				 .nblocks = t->seg_blocks, .size = t->seg_size };
 	memcpy(x.end_chain, t->chain, EA_CHAIN_LEN);
 	ea_trail_write_idx(t, t->seg.first_seq, &x);
+	/* a reopen repairs only the last segment: the one closed here is synced */
+	if (t->o.flush < EA_FLUSH_DATA && fdatasync(t->fd))
+		ea_log("trail: %s: syncing the segment it closes failed: %s", t->dir,
+		       strerror(errno));
 	close(t->fd);
 	t->fd = -1;
 	r = ea_trail_new_segment(t);

@@ -80,7 +80,19 @@ int ea_trail_new_segment(struct ea_trail *t)
 	size_t n;
 	int err;
 
+	/*
+	 * It starts at the first record not yet on disk: a segment made at a
+	 * write, after one made at rotation failed, has the block kept for it
+	 * (and maybe one being built) before next_seq.
+	 */
 	memcpy(h.chain, t->chain, EA_CHAIN_LEN);
+	if (t->pending) {
+		h.first_seq = t->out_blk.first_seq;
+		memcpy(h.chain, t->out_blk.chain, EA_CHAIN_LEN);
+	} else if (t->blk.count) {
+		h.first_seq = t->blk.first_seq;
+		memcpy(h.chain, t->blk.chain, EA_CHAIN_LEN);
+	}
 	snprintf(h.host, sizeof(h.host), "%s", t->host);
 	n = ea_seg_hdr_put(buf, &h);
 	ea_seg_name(name, h.first_seq, "eat");

@@ -51,6 +51,7 @@ struct ea_trail {
 
 	int64_t last_flush_ns, last_checkpoint_ns, last_retain_ns;
 	bool rotating;
+	bool retaining;		/* a retention pass is deleting: none inside it */
 	bool suspended, halted;
 	uint64_t refused_run;		/* refused since the suspension began */
 	int64_t refused_since;

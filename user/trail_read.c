@@ -63,6 +63,10 @@ static int seg_init(struct ea_seg_reader *s, int fd, const char **why)
 		*why = "cannot stat";
 		return -errno;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		return -EINVAL;
+	}
 	s->size = (uint64_t)st.st_size;
 	s->ctx = malloc(sizeof(*s->ctx));
 	s->dd = libdeflate_alloc_decompressor();
@@ -86,7 +90,8 @@ int ea_seg_open_fd(struct ea_seg_reader *s, int fd, const char **why)
 
 int ea_seg_open(struct ea_seg_reader *s, int dirfd, const char *name, const char **why)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	/* a FIFO in a segment's place opens at once, and is refused */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		memset(s, 0, sizeof(*s));
@@ -266,7 +271,7 @@ int ea_idx_read(int dirfd, uint64_t first_seq, struct ea_seg_idx *x, const char 
 	int fd;
 
 	ea_seg_name(name, first_seq, "idx");
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* a FIFO: no wait */
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf));

@@ -41,7 +41,7 @@ static bool min_cursor(struct ea_trail *t, uint64_t *min)
 
 		if (de->d_name[0] == '.')
 			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			continue;
 		n = read(fd, buf, sizeof(buf) - 1);
@@ -180,14 +180,31 @@ static void record_deletion(struct ea_trail *t, uint64_t from, uint64_t next, si
 		       (unsigned long long)to, (unsigned long long)lost);
 }
 
+/* The retention record on disk (synced), before the segments it names go. */
+static void record_written(struct ea_trail *t)
+{
+	if (ea_trail_flush(t) || t->fd < 0)
+		return;
+	if (t->o.flush < EA_FLUSH_DATA && fdatasync(t->fd))
+		ea_log("trail: %s: syncing the retention record failed: %s", t->dir,
+		       strerror(errno));
+}
+
+/*
+ * Delete the oldest closed segments that retention (or a full disk) gives
+ * up. Their record reaches the disk first, so that a kill between leaves
+ * segments a record says are gone (verify takes that; the next pass
+ * deletes them again), never a deletion without its record. A full disk
+ * has no room for the record first: its segments go, then it is written.
+ */
 int ea_trail_retain(struct ea_trail *t, int64_t now, const char *reason)
 {
 	bool disk_full = reason && !strcmp(reason, "disk_full");
 	struct ea_seg_list l;
-	uint64_t total = 0, bytes = 0;
+	uint64_t total = 0, bytes = 0, next;
 	size_t n = 0;
 
-	if (ea_seg_list(t->dirfd, &l))
+	if (t->retaining || ea_seg_list(t->dirfd, &l))
 		return 0;
 	for (size_t i = 0; i < l.n; i++)
 		total += seg_bytes(t->dirfd, l.seq[i]);
@@ -201,14 +218,22 @@ int ea_trail_retain(struct ea_trail *t, int64_t now, const char *reason)
 			break;
 		if (!reason)
 			reason = why;
-		delete_segment(t, l.seq[n]);
 		total -= b;
 		bytes += b;
 	}
 	if (n) {
+		t->retaining = true;	/* the flush below may rotate: no pass inside it */
+		next = n < l.n ? l.seq[n] : t->seg.first_seq;
+		if (!disk_full) {
+			record_deletion(t, l.seq[0], next, n, bytes, reason);
+			record_written(t);
+		}
+		for (size_t i = 0; i < n; i++)
+			delete_segment(t, l.seq[i]);
 		ea_trail_sync_dir(t);
-		record_deletion(t, l.seq[0], n < l.n ? l.seq[n] : t->seg.first_seq, n, bytes,
-				reason);
+		if (disk_full)
+			record_deletion(t, l.seq[0], next, n, bytes, reason);
+		t->retaining = false;
 	}
 	ea_seg_list_free(&l);
 	return (int)n;

@@ -24,9 +24,11 @@ struct vstate {
 	uint64_t next_seq;
 	uint8_t chain[EA_CHAIN_LEN];	/* chain value of record next_seq - 1 */
 	char seg[EA_SEG_NAME_LEN + 1];	/* segment being read */
-	uint64_t retention_to;		/* latest retention record: to, chain */
-	uint8_t retention_chain[EA_CHAIN_LEN];
-	bool retention_seen;
+	struct retention {		/* each retention record: to, chain */
+		uint64_t to;
+		uint8_t chain[EA_CHAIN_LEN];
+	} *retentions;
+	size_t nretentions;
 	uint8_t first_chain[EA_CHAIN_LEN];
 	struct ea_rec rec;
 };
@@ -118,15 +120,20 @@ static bool check_checkpoint(struct vstate *v, uint64_t seq, const uint8_t *befo
 static bool note_retention(struct vstate *v, uint64_t seq)
 {
 	unsigned long long from, to;
+	struct retention r, *grown;
 	char hex[65];
 	const char *c = strstr(v->rec.detail, "\"chain\":\"");
 
 	if (sscanf(v->rec.detail, "{\"from\":%llu,\"to\":%llu,", &from, &to) != 2 || !c ||
 	    sscanf(c, "\"chain\":\"%64[0-9a-f]\"}", hex) != 1 ||
-	    ea_unhex(v->retention_chain, hex, EA_CHAIN_LEN) || to >= seq)
+	    ea_unhex(r.chain, hex, EA_CHAIN_LEN) || to >= seq)
 		return fault(v, seq, "retention record is malformed");
-	v->retention_to = to;
-	v->retention_seen = true;
+	r.to = to;
+	grown = realloc(v->retentions, (v->nretentions + 1) * sizeof(*grown));
+	if (!grown)
+		return fault(v, seq, "out of memory");
+	v->retentions = grown;
+	v->retentions[v->nretentions++] = r;
 	return true;
 }
 
@@ -293,21 +300,29 @@ static bool check_segment(struct vstate *v, uint64_t name_seq, bool first, bool 
 	return ok && check_index(v, name_seq, &x, last);
 }
 
-/* The first record present is seq 1 after the zero chain, or retention
- * says where the records before it went. */
+/*
+ * The first record present is seq 1 after the zero chain, or a retention
+ * record says where the records before it went: the latest one, or an
+ * earlier one when the latest was killed before its segments went (its
+ * record reaches the disk first; the next pass deletes them).
+ */
 static bool check_start(struct vstate *v, uint64_t first_name)
 {
 	static const uint8_t zero[EA_CHAIN_LEN];
 	uint64_t first = v->res->first_seq;
+	const struct retention *r = NULL;
 
 	ea_seg_name(v->seg, first_name, "eat");
 	if (first == 1)
 		return !memcmp(v->first_chain, zero, EA_CHAIN_LEN) ||
 		       fault(v, 1, "the trail starts at seq 1 but not from the zero chain");
-	if (!v->retention_seen || v->retention_to + 1 != first)
+	for (size_t i = v->nretentions; i-- > 0 && !r;)
+		if (v->retentions[i].to + 1 == first)
+			r = &v->retentions[i];
+	if (!r)
 		return fault(v, first, "records 1..%llu are missing and no retention record "
 			     "accounts for them", (unsigned long long)(first - 1));
-	if (memcmp(v->retention_chain, v->first_chain, EA_CHAIN_LEN))
+	if (memcmp(r->chain, v->first_chain, EA_CHAIN_LEN))
 		return fault(v, first, "the chain value the trail starts from differs from the "
 			     "one the retention record gives");
 	return true;
@@ -371,6 +386,7 @@ out:
 		close(v->dirfd);
 	ea_chain_free(v->cc);
 	EVP_PKEY_free(v->pub);
+	free(v->retentions);
 	free(v);
 	return r;
 }

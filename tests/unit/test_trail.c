@@ -416,6 +416,175 @@ static void test_retention(void **state)
 	tt_rmdir(log);
 }
 
+/* Take (make) or free (remove) the segment names seg-N.eat for N in [from, to). */
+static void hold_names(const char *dir, uint64_t from, uint64_t to, bool take)
+{
+	char path[600];
+
+	for (uint64_t n = from; n < to; n++) {
+		snprintf(path, sizeof(path), "%s/seg-%020llu.eat", dir, (unsigned long long)n);
+		if (take)
+			close(open(path, O_WRONLY | O_CREAT | O_EXCL, 0600));
+		else
+			unlink(path);
+	}
+}
+
+/*
+ * A segment that cannot be made at rotation (as a full disk or a lack of
+ * descriptors would refuse it; here its name is taken) is made at a later
+ * write, from the first record not yet on disk: every record taken is
+ * there, verify passes, and a reopen has nothing to cut.
+ */
+static void test_rotation_fails(void **state)
+{
+	char *log = tt_tmpdir(), cuts[4][64];
+	static uint64_t taken[2000];
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	struct ea_synth s;
+	struct ea_rec *v;
+	const char *dir;
+	size_t n, k = 0, ntaken = 0;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	t = open_trail(&o);
+	dir = tt_trail_dir(log);
+	hold_names(dir, 2, 4000, true);
+	ea_synth_init(&s, 5, TT_HOST, TT_START_NS, &rec);
+	for (int i = 0; i < 2000; i++) {
+		ea_synth_next(&s, &rec);
+		if (!ea_trail_append(t, &rec))
+			taken[ntaken++] = rec.seq;
+	}
+	ea_trail_flush(t);
+	assert_int_equal(list_ext(dir, ".eat", cuts, 4), 4);	/* seg-1 and names held */
+	hold_names(dir, 2, 4000, false);
+	ea_trail_tick(t, now_ns());		/* writes again */
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(dir);
+	assert_true(list_ext(dir, ".eat", cuts, 4) >= 2);
+	n = tt_read_all(dir, NULL, &v);
+	for (size_t i = 0; i < n && k < ntaken; i++)
+		if (v[i].seq == taken[k])
+			k++;
+	assert_int_equal(k, ntaken);
+	assert_true(ntaken >= 100 && ntaken < 2000);	/* some taken, some refused */
+	free(v);
+	t = open_trail(&o);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_int_equal(list_ext(dir, ".cut", cuts, 4), 0);
+	assert_intact(dir);
+	tt_rmdir(log);
+}
+
+/* Copy the segments of dir into stash (over what it holds). */
+static void stash_segments(const char *dir, const char *stash)
+{
+	char names[64][64], from[700], to[700], buf[65536];
+	size_t n = list_ext(dir, ".eat", names, 64);
+
+	for (size_t i = 0; i < n; i++) {
+		int in, out;
+		ssize_t got;
+
+		snprintf(from, sizeof(from), "%s/%s", dir, names[i]);
+		snprintf(to, sizeof(to), "%s/%s", stash, names[i]);
+		in = open(from, O_RDONLY);
+		out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(in >= 0 && out >= 0);
+		while ((got = read(in, buf, sizeof(buf))) > 0)
+			assert_int_equal(write(out, buf, (size_t)got), got);
+		close(in);
+		close(out);
+	}
+}
+
+/*
+ * A kill after a retention record reached the disk and before its
+ * segments went leaves them there (copied back here): verify takes the
+ * trail from the retention record before, and the next pass deletes them
+ * again with a record of its own.
+ */
+static void test_retention_interrupted(void **state)
+{
+	char *log = tt_tmpdir(), stash[600], names[64][64], from[700], to[700];
+	struct ea_filter f = { .kinds = 1u << EA_REC_RETENTION };
+	unsigned long long a, prev_to, last_to;
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	struct ea_synth s;
+	struct ea_rec *v;
+	const char *dir;
+	size_t n, back = 0;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	o.retain_size = 60000;
+	snprintf(stash, sizeof(stash), "%s/stash", log);
+	assert_int_equal(mkdir(stash, 0700), 0);
+	t = open_trail(&o);
+	dir = tt_trail_dir(log);
+	ea_synth_init(&s, 9, TT_HOST, TT_START_NS, &rec);
+	for (int i = 0; i < 60; i++) {
+		tt_append(t, &s, &rec, 100);
+		ea_trail_flush(t);
+		stash_segments(dir, stash);
+	}
+	assert_int_equal(ea_trail_close(t), 0);
+	n = tt_read_all(dir, &f, &v);
+	assert_true(n >= 2);
+	assert_int_equal(sscanf(v[n - 2].detail, "{\"from\":%llu,\"to\":%llu,", &a, &prev_to), 2);
+	assert_int_equal(sscanf(v[n - 1].detail, "{\"from\":%llu,\"to\":%llu,", &a, &last_to), 2);
+	free(v);
+	/* the last retention's segments back, as if it was killed before deleting them */
+	n = list_ext(stash, ".eat", names, 64);
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long seq = strtoull(names[i] + 4, NULL, 10);
+
+		if (seq <= prev_to || seq > last_to)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", stash, names[i]);
+		snprintf(to, sizeof(to), "%s/%s", dir, names[i]);
+		assert_int_equal(rename(from, to), 0);
+		back++;
+	}
+	assert_true(back >= 1);
+	assert_intact(dir);
+	/* the next pass deletes them again */
+	t = open_trail(&o);
+	tt_append(t, &s, &rec, 100);
+	ea_trail_tick(t, now_ns() + 61 * NS);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(dir);
+	n = list_ext(dir, ".eat", names, 64);
+	assert_true(n >= 1 && strtoull(names[0] + 4, NULL, 10) > last_to);
+	tt_rmdir(log);
+}
+
+/* A FIFO in a segment's place is refused at once, by name: no read waits on it. */
+static void test_fifo_segment(void **state)
+{
+	char *log = tt_tmpdir(), path[600];
+	struct ea_trail_opts o;
+	const char *what;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 3, 100);
+	snprintf(path, sizeof(path), "%s/seg-00000000000000099999.eat", tt_trail_dir(log));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);		/* a wait on the FIFO fails the test */
+	assert_int_not_equal(tt_verify(tt_trail_dir(log), &what), 0);
+	alarm(0);
+	if (!strstr(what, "not a regular file"))
+		fail_msg("verify: %s", what);
+	tt_rmdir(log);
+}
+
 /* Write with the file size limited to limit: disk full for the trail. */
 static void fill_disk(struct ea_trail *t, struct ea_synth *s, uint64_t *refused)
 {
@@ -584,6 +753,9 @@ int main(void)
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_flush_modes),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_rotation_fails),
+		cmocka_unit_test(test_retention_interrupted),
+		cmocka_unit_test(test_fifo_segment),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_check),
 	};
