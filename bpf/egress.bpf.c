@@ -74,6 +74,7 @@ static __always_inline void sock_state_restart(struct sock_state *s, __u64 cooki
 	s->multi_dest = 0;	/* sock_flows_end ended and removed them */
 	s->fold_tick = 0;
 	s->slot_marks = 0;
+	s->sender_labels = 0;	/* the new flow carries none of the old one's data */
 	owner_adopt(s, cookie);
 }
 
@@ -689,15 +690,23 @@ static __always_inline void sock_addr_dst(struct bpf_sock_addr *ctx, bool v6,
 /*
  * Labels of what the current task sends on a socket: the owner's, and the
  * sender's taint when another process sends (a child, a passed socket).
+ * The socket keeps the sender's: its flow now carries that data, so its
+ * later packets (sent by anyone, counted at egress, stopped in enforce
+ * mode) and its end carry the labels too.
  */
 static __always_inline __u64 send_labels(struct sock_state *s)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__u64 labels = sock_labels(s);
+	__u64 labels = sock_labels(s), theirs;
 
-	if (cfg.path_labels && tgid != s->owner.tgid)
-		labels |= taint_of(tgid);
-	return labels;
+	if (!cfg.path_labels || tgid == s->owner.tgid)
+		return labels;
+	theirs = taint_of(tgid);
+	if (theirs & ~labels) {
+		s->sender_labels |= theirs;
+		s->labels |= theirs;
+	}
+	return labels | theirs;
 }
 
 struct close_ctx {
@@ -1007,6 +1016,8 @@ static __always_inline int sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
 
 	if (!s)
 		return 1;
+	if (cfg.path_labels)
+		send_labels(s);		/* another sender's taint stays with the socket */
 	sock_addr_dst(ctx, v6, p.dst);
 	p.dport = bpf_ntohs((__u16)ctx->user_port);
 	p.proto = (__u8)ctx->protocol;
@@ -1463,9 +1474,26 @@ static __always_inline void tcp_send_check(struct sock *sk)
 }
 
 /*
+ * A datagram socket sent on (connected: no sendmsg hook runs) by another
+ * process than its owner: it keeps the sender's taint from this send on.
+ */
+static __always_inline void dgram_send_check(struct sock *sk)
+{
+	struct sock_state *s;
+
+	if (!cfg.path_labels || !sk->sk_bpf_storage)
+		return;
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (s && s->owner_known)
+		send_labels(s);
+}
+
+/*
  * Every send on a TCP socket, in the sender's context: an accepted flow
  * learns its owner, a flow learns of taint its sender took on after
- * connect(), and long-lived flows are updated.
+ * connect(), and long-lived flows are updated. It fires once the send is
+ * done: a datagram socket learns another sender's taint for its next
+ * datagrams.
  */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
@@ -1473,8 +1501,10 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 	struct send_memo key, *memo;
 	__u32 zero = 0;
 
-	if (sk->sk_protocol != IPPROTO_TCP)
+	if (sk->sk_protocol != IPPROTO_TCP) {
+		dgram_send_check(sk);
 		return 0;
+	}
 	/* no state, and nothing since connect() could give it some */
 	if (!ksock_cookie(sk) && !sk->sk_bpf_storage && !send_may_need_state(false))
 		return 0;
@@ -1661,19 +1691,24 @@ int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /*
- * Taint ends with the process: at the leader's exit no flow takes it on
- * any more; the entry (the evidence of flows already reported) stays until
- * the leader is freed. A thread's id is never another process's tgid, so
- * only a leader finds an entry.
+ * Taint ends with the process: at its last thread's exit no flow takes it
+ * on any more; the entry (the evidence of flows already reported) stays
+ * until the leader is freed.
  */
 SEC("tp/sched/sched_process_exit")
 int process_exit(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ea_taint *t;
 
-	if (!cfg.path_labels || tgid != (__u32)id)
+	/*
+	 * The process ends with its last thread (do_exit has counted it out
+	 * of signal->live by now), not with its main one: a main thread that
+	 * calls pthread_exit, or that another thread's execve kills, leaves
+	 * the process and its taint alive.
+	 */
+	if (!cfg.path_labels || task->signal->live.counter)
 		return 0;
 	t = bpf_map_lookup_elem(&taint, &tgid);
 	if (t) {

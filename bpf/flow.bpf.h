@@ -34,6 +34,7 @@ struct sock_state {
 	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
 	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
 	__u64 slot_marks;	/* SLOT_CLOSED | SLOT_RELEASED (tcp_slot_marked) */
+	__u64 sender_labels;	/* taint of senders other than the owner: kept */
 	struct ea_flow flow;	/* the socket's (first) destination */
 	struct ea_owner owner;	/* read when reporting */
 };
@@ -159,9 +160,10 @@ static __always_inline void flow_classify(struct ea_flow *f)
 }
 
 /*
- * Labels a socket's flows carry now: the default, the owner's cgroup's and
- * the owner's taint, cached in the socket and recomputed only after some
- * taint changed (taint_gen starts at 1, so 0 means never computed).
+ * Labels a socket's flows carry now: the default, the owner's cgroup's,
+ * the owner's taint and that of other processes that sent on it, cached
+ * in the socket and recomputed only after some taint changed (taint_gen
+ * starts at 1, so 0 means never computed).
  */
 static __always_inline __u64 sock_labels(struct sock_state *s)
 {
@@ -169,7 +171,7 @@ static __always_inline __u64 sock_labels(struct sock_state *s)
 
 	if (s->taint_gen == gen)
 		return s->labels;
-	s->labels = cfg.default_labels | s->owner.cgroup_labels;
+	s->labels = cfg.default_labels | s->owner.cgroup_labels | s->sender_labels;
 	if (cfg.path_labels)
 		s->labels |= taint_of(s->owner.tgid);
 	s->taint_gen = gen;

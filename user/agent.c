@@ -457,6 +457,8 @@ static int attach_tc(struct ea_agent *a)
 		int ifindex = (int)if_nametoindex(name);
 		int err;
 
+		if (a->ntc == EA_MAX_TC)	/* the configuration holds no more */
+			return -E2BIG;
 		if (!ifindex) {
 			ea_log("[agent] interfaces: %s: %s", name, strerror(errno));
 			return -ENODEV;
@@ -653,6 +655,8 @@ static int run_loop(struct ea_agent *a)
 		}
 		ea_agent_flush_out(a);
 	}
+	/* detached first: what the ring holds then is the rest, and no loss comes after */
+	detach_all(a);
 	ring_buffer__consume(rb);
 	ea_agent_end_dev_flows(a);
 	report_lost(a);
@@ -814,16 +818,21 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		free(a);
 		return EA_EXIT_USAGE;
 	}
+	/*
+	 * Before the seconds of loading: a reload or stop asked for meanwhile
+	 * (systemctl reload as the unit starts) is taken once running, and
+	 * does not kill the agent.
+	 */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);	/* see ea_agent_print */
 	ret = ea_agent_prepare(a, g);
 	if (!ret && a->out_lost)
 		ea_log("standard output is the null device: records go to the audit trail "
 		       "and the SIEM feed only");
 	if (!ret) {
 		ea_agent_init_context(a);
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
-		signal(SIGPIPE, SIG_IGN);	/* see ea_agent_print */
 		ret = start(a) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 	}
 	if (!ret) {

@@ -17,7 +17,7 @@
 #include "wallclock.h"
 
 #define EA_MAX_LINKS	32
-#define EA_MAX_TC	32
+#define EA_MAX_TC	EA_MAX_INTERFACES
 
 struct egress_bpf;
 struct ea_siem;

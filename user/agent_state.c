@@ -173,10 +173,14 @@ void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
 	ea_sb_free(&b);
 }
 
-/* Sum a per-CPU u64 counter array map. */
+/*
+ * Sum a per-CPU u64 counter array map. A lookup that fails fails the whole
+ * read: a counter read as 0 would make its difference from the last read
+ * a loss of nearly 2^64 events.
+ */
 static int read_percpu_counters(int fd, uint64_t out[EA_CNT_MAX])
 {
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	uint64_t *vals;
 
 	if (ncpu <= 0)
@@ -184,15 +188,17 @@ static int read_percpu_counters(int fd, uint64_t out[EA_CNT_MAX])
 	vals = calloc((size_t)ncpu, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t k = 0; k < EA_CNT_MAX; k++) {
+	for (uint32_t k = 0; k < EA_CNT_MAX && !err; k++) {
 		out[k] = 0;
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			err = -errno;
+			break;
+		}
 		for (int c = 0; c < ncpu; c++)
 			out[k] += vals[c];
 	}
 	free(vals);
-	return 0;
+	return err;
 }
 
 int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX])
@@ -450,8 +456,11 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 	ea_json_str(f, a->pin_dir);
 	fprintf(f, ",\"mode\":\"%s\",\"record\":\"%s\",\"tcp_end_hook\":\"%s\",\"hooks\":[",
 		ea_agent_mode_name(a), ea_agent_record_name(a), a->tcp_end_hook);
-	for (size_t i = 0; i < a->nhooks; i++)
-		fprintf(f, "%s\"%s\"", i ? "," : "", a->hooks[i]);
+	for (size_t i = 0; i < a->nhooks; i++) {
+		if (i)
+			fputc(',', f);
+		ea_json_str(f, a->hooks[i]);	/* an interface's name may hold '"' */
+	}
 	fprintf(f, "],\"ring_kib\":%u,\"flood_limit\":%u,\"flood_kib\":%u",
 		a->cfg.agent.ringbuf_kib, a->kcfg.flood_events, a->kcfg.flood_bytes / 1024);
 	fprintf(f, ",\"records\":%llu,\"bad_events\":%llu,\"tampers\":%llu,"
@@ -658,7 +667,9 @@ static void replace_state_file(struct ea_agent *a, const char *name, status_writ
 
 	snprintf(path, sizeof(path), "%s/%s", a->state_dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", a->state_dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* made anew each time: a link planted in its place is removed, never followed */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	f = fdopen(fd, "w");

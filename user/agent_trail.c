@@ -112,7 +112,7 @@ int ea_agent_trail_open(struct ea_agent *a)
 
 void ea_agent_trail_started(struct ea_agent *a)
 {
-	char detail[EA_REC_DETAIL_MAX], cfg[1100], cg[1100];
+	char detail[EA_REC_DETAIL_MAX], cfg[1100], cg[1100], hook[400];
 	size_t n;
 
 	n = (size_t)snprintf(detail, sizeof(detail),
@@ -121,8 +121,8 @@ void ea_agent_trail_started(struct ea_agent *a)
 			     ea_version(), ea_commit(), json_str(cfg, sizeof(cfg), a->cfg.path),
 			     json_str(cg, sizeof(cg), a->cg_path));
 	for (size_t i = 0; i < a->nhooks && n < sizeof(detail); i++)
-		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s\"%s\"", i ? "," : "",
-				      a->hooks[i]);
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n, "%s%s", i ? "," : "",
+				      json_str(hook, sizeof(hook), a->hooks[i]));
 	if (n < sizeof(detail))
 		snprintf(detail + n, sizeof(detail) - n, "]}");
 	ea_agent_record(a, EA_REC_AGENT_START, detail);

@@ -668,7 +668,11 @@ static int agent_interfaces(struct parse *p, const char *key, char *v)
 		if (!ifname_ok(w, n))
 			return fail_key(p, key, "'%s' is not an interface name",
 					show(w, n, buf));
-		if (!str_has(vec, w, n) && str_push(vec, w, n, p->line))
+		if (str_has(vec, w, n))
+			continue;
+		if (vec->n == EA_MAX_INTERFACES)
+			return fail_key(p, key, "at most %d interfaces", EA_MAX_INTERFACES);
+		if (str_push(vec, w, n, p->line))
 			return fail_oom(p);
 	}
 	return 1;

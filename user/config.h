@@ -68,6 +68,8 @@ enum ea_disk_full_action {
 
 #define EA_DEFAULT_LOG_DIR	"/var/lib/egress-audit"
 
+#define EA_MAX_INTERFACES	32	/* [agent] interfaces: tc hooks the agent holds */
+
 struct ea_agent_cfg {
 	char *cgroup;			/* NULL: root of the cgroup v2 mount */
 	uint32_t cgroup_line;		/* the config line of cgroup */

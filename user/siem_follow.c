@@ -67,13 +67,21 @@ void ea_follow_seek(struct ea_follow *f, uint64_t seq)
 	f->next = seq ? seq : 1;
 }
 
-/* Records between f->next and seq that no segment holds any more. */
+/*
+ * Records between f->next and seq that no segment holds any more, counted
+ * once: a seek back after a failed send meets the same hole again.
+ */
 static void skip_to(struct ea_follow *f, uint64_t seq)
 {
-	if (seq > f->next) {
-		f->missing += seq - f->next;
-		f->next = seq;
-	}
+	uint64_t from = f->next > f->missing_upto ? f->next : f->missing_upto;
+
+	if (seq <= f->next)
+		return;
+	if (seq > from)
+		f->missing += seq - from;
+	if (seq > f->missing_upto)
+		f->missing_upto = seq;
+	f->next = seq;
 }
 
 /* Open the segment holding f->next (or the oldest one, when that is later).

@@ -28,6 +28,7 @@ struct ea_follow {
 	struct ea_chain_ctx *cc;
 	struct ea_rec_ctx *ctx;		/* the loaded block's decoding context */
 	uint64_t missing;		/* records gone before they were read */
+	uint64_t missing_upto;		/* ... counted up to here (a seek back meets them again) */
 
 	/* the end of the trail, found by walking block headers */
 	uint64_t head_seg, head_off, head;

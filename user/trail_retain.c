@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,25 @@
 #include "trail_read.h"
 #include "util.h"
 
-/* The lowest seq any destination has acknowledged; false when none has a cursor. */
+/*
+ * Whether entry name of the cursors directory is the lock of a destination
+ * that has acknowledged nothing yet: ".NAME.lock" without a cursor "NAME".
+ */
+static bool lock_without_cursor(int dfd, const char *name)
+{
+	size_t n = strlen(name);
+	char cursor[NAME_MAX + 1];
+
+	if (n < 7 || name[0] != '.' || strcmp(name + n - 5, ".lock"))
+		return false;
+	snprintf(cursor, sizeof(cursor), "%.*s", (int)(n - 6), name + 1);
+	return faccessat(dfd, cursor, F_OK, 0) && errno == ENOENT;
+}
+
+/*
+ * The lowest seq any destination has acknowledged (0 for one that took
+ * its lock and has acknowledged nothing); false when there is none.
+ */
 static bool min_cursor(struct ea_trail *t, uint64_t *min)
 {
 	int cfd = openat(t->dirfd, "cursors", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -39,6 +58,11 @@ static bool min_cursor(struct ea_trail *t, uint64_t *min)
 		ssize_t n;
 		int fd;
 
+		if (lock_without_cursor(dirfd(d), de->d_name)) {
+			*min = 0;
+			any = true;
+			continue;
+		}
 		if (de->d_name[0] == '.')
 			continue;
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

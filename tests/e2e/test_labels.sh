@@ -84,14 +84,15 @@ mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" ||
 	e2e_fail "mkdir data"
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
-	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv; do
+	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
+	 child.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
 for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
 	secret-tcp-route6.csv secret-tcp-route-hop2.csv secret-tcp-route6-hop2.csv \
 	secret-route-hop2.csv secret-retry.csv secret-retry-udp.csv secret-de.csv \
-	secret-late.csv; do
+	secret-late.csv secret-child.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
 ln -s "$EU/sym-target.csv" "$OUT/sym.csv"
@@ -164,6 +165,13 @@ lcase fork-child flagged eu-pii "eu-pii=$EU/fork.csv" main \
 	$X fork-read-send "$EU/fork.csv" $US $P $N
 lcase exec flagged eu-pii "eu-pii=$EU/exec.csv" main \
 	$X read-exec-send "$EU/exec.csv" $CN $P $N
+# the main thread exits, another thread sends: the process and its taint live on
+lcase leader-exit flagged eu-pii "eu-pii=$EU/leader.csv" main \
+	$X leader-exit-send "$EU/leader.csv" $US $P $N
+# a child reads and sends on its untainted parent's socket: the flow keeps
+# the label to its end (the file evidence is the owner's only: none here)
+lcase child-sends flagged eu-pii - main \
+	$X connect-fork-read-send "$EU/child.csv" $US $P $N
 # read-hold reads and waits; meanwhile an unrelated process sends; then it sends.
 in_cg main $X read-hold "$EU/hold.csv" $US $P $N >"$T/hold.out" 2>>"$T/traffic.err" &
 hold_job=$!
@@ -231,6 +239,10 @@ lcase enforce-udp-connect-retry blocked,none secret "secret=$SECRET/secret-retry
 	main $X retry-send "$SECRET/secret-retry-udp.csv" udp $US $DE $P 500
 lcase enforce-after-connect stopped secret "secret=$SECRET/secret-late.csv" main \
 	$X send-read-stop $US $P 1000 "$SECRET/secret-late.csv"
+# a child reads and sends on its untainted parent's socket: what the parent
+# sends after it is stopped (the child's own send has left when it is seen)
+lcase enforce-child-sends stopped secret - main \
+	$X connect-fork-read-send-stop $US $P 1000 "$SECRET/secret-child.csv"
 lcase enforce-untainted-connect ok - - main $X try-send - tcp $US $P 1000
 lcase enforce-untainted-sendto ok - - main $X try-send - udp $US $P 500
 lcase enforce-allowed-destination ok - - main \

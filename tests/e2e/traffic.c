@@ -123,8 +123,9 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic packet IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring FILE DST PORT N\n"
-	      "       traffic send-read|send-read-stop DST PORT N FILE\n"
-	      "       traffic fork-read-send|read-exec-send|read-hold FILE DST PORT N\n"
+	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
+	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
+	      "              connect-fork-read-send FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
@@ -1529,20 +1530,15 @@ static void run_send_read(struct report *r, const struct target *t, size_t n,
 }
 
 /*
- * send-read-stop DST PORT N FILE: as send-read where enforce mode must stop
- * the bytes after the read: the line has "acked", what the peer had
- * acknowledged a second after the last send; the socket is then reset.
+ * A second on, what the peer has acknowledged into r->acked; then the
+ * connection is reset, so that what was stopped is not sent again.
  */
-static void run_send_read_stop(struct report *r, const struct target *t, size_t n,
-			       const char *path)
+static void acked_then_reset(struct report *r, int fd)
 {
 	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
-	char *buf = payload(n);
-	int fd = tcp_connect(t);
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
 
-	send_read_send(r, fd, buf, n, path);
 	sleep(1);
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
@@ -1551,6 +1547,21 @@ static void run_send_read_stop(struct report *r, const struct target *t, size_t 
 	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
 		die("SO_LINGER");
 	close(fd);
+}
+
+/*
+ * send-read-stop DST PORT N FILE: as send-read where enforce mode must stop
+ * the bytes after the read: the line has "acked", what the peer had
+ * acknowledged a second after the last send; the socket is then reset.
+ */
+static void run_send_read_stop(struct report *r, const struct target *t, size_t n,
+			       const char *path)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	send_read_send(r, fd, buf, n, path);
+	acked_then_reset(r, fd);
 	free(buf);
 }
 
@@ -1577,6 +1588,131 @@ static void run_fork_read_send(struct report *r, const char *path,
 	    WEXITSTATUS(status))
 		die("child %d failed", (int)child);
 	r->quiet = true;
+}
+
+/* A child reads the file and sends n bytes of buf on fd; the parent waits for it. */
+static void child_read_send(int fd, const char *path, const char *buf, size_t n)
+{
+	pid_t child;
+	int status;
+
+	fflush(stdout);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		read_file("path", path);
+		write_all(fd, buf, n);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		die("child %d failed", (int)child);
+}
+
+/*
+ * connect-fork-read-send FILE DST PORT N: the parent connects and sends N
+ * bytes; a child reads the file and sends N bytes on the parent's socket,
+ * then exits; the parent sends N bytes more and closes. The flow carries
+ * the child's labels from its send to its end.
+ */
+static void run_connect_fork_read_send(struct report *r, const char *path,
+				       const struct target *t, size_t n)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	child_read_send(fd, path, buf, n);
+	write_all(fd, buf, n);
+	r->flow[0].payload = 3 * n;
+	tcp_finish(fd, r);
+	free(buf);
+}
+
+/*
+ * connect-fork-read-send-stop DST PORT N FILE: the parent connects and
+ * sends N bytes; a child reads the file and sends N bytes on the socket
+ * (seen once that send is done: they leave); the parent sends N bytes
+ * more, which enforce mode stops. The line has "acked" (as send-read-stop)
+ * and "untainted_payload": what left before the socket took the taint.
+ */
+static void run_connect_fork_read_send_stop(struct report *r, const struct target *t,
+					    size_t n, const char *path)
+{
+	char *buf = payload(n);
+	int fd = tcp_connect(t);
+
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	child_read_send(fd, path, buf, n);
+	wait_acked(fd);
+	write_all(fd, buf, n);
+	r->untainted = 2 * n;
+	r->flow[0].payload = 3 * n;
+	acked_then_reset(r, fd);
+	free(buf);
+}
+
+/* What the thread left by leader-exit-send sends, copied off the main thread's stack. */
+static struct {
+	struct report r;
+	struct target t;
+	size_t n;
+	pid_t leader;
+} leader_exit;
+
+/* Whether thread tid of this process is a zombie (it exited). */
+static bool thread_gone(pid_t tid)
+{
+	char path[64], line[512], *state;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	state = fgets(line, sizeof(line), f) ? strrchr(line, ')') : NULL;
+	fclose(f);
+	return state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
+}
+
+/* The thread left behind: once the main thread is gone, connect and send. */
+static void *after_leader(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 500 && !thread_gone(leader_exit.leader); i++)
+		usleep(10000);
+	if (!thread_gone(leader_exit.leader)) {
+		errno = ETIMEDOUT;
+		die("leader-exit-send: the main thread did not exit");
+	}
+	run_tcp(&leader_exit.r, &leader_exit.t, leader_exit.n);
+	report_print(&leader_exit.r);
+	exit(0);
+}
+
+/*
+ * leader-exit-send FILE DST PORT N: read the file; the main thread exits
+ * (pthread_exit) and another thread of the process connects and sends:
+ * the process lives on, and its taint with it.
+ */
+static void run_leader_exit_send(struct report *r, const char *path, const struct target *t,
+				 size_t n)
+{
+	pthread_t th;
+
+	read_file("path", path);
+	leader_exit.r = *r;
+	leader_exit.t = *t;
+	leader_exit.n = n;
+	leader_exit.leader = getpid();
+	fflush(stdout);
+	if (pthread_create(&th, NULL, after_leader, NULL))
+		die("pthread_create");
+	pthread_exit(NULL);
 }
 
 /* read-exec-send FILE DST PORT N: read, then exec `traffic tcp4|tcp6 DST PORT N`. */
@@ -1837,6 +1973,15 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "fork-read-send") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_fork_read_send(r, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "connect-fork-read-send") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_connect_fork_read_send(r, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "connect-fork-read-send-stop") && argc == 6) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_connect_fork_read_send_stop(r, &t[0], number(argv[4]), argv[5]);
+	} else if (!strcmp(c, "leader-exit-send") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_leader_exit_send(r, argv[2], &t[0], number(argv[5]));
 	} else if (!strcmp(c, "read-exec-send") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		number(argv[5]);

@@ -458,6 +458,15 @@ static void test_errors(void **state)
 	expect_error("[agent]\ninterfaces = eth0 eth0/1\n", 2, "'eth0/1' is not an interface name");
 	expect_error("[agent]\ninterfaces = a234567890123456\n", 2, "is not an interface name");
 	expect_error("[agent]\ninterfaces = ..\n", 2, "'..' is not an interface name");
+	{
+		char many[600] = "[agent]\ninterfaces =";
+
+		for (int i = 0; i <= 32; i++)	/* one more than the agent holds */
+			snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s eth%d",
+				 i && !(i % 8) ? "\n " : "", i);
+		strcat(many, "\n");
+		expect_error(many, 6, "at most 32 interfaces");
+	}
 	expect_error("[label a]\npath = srv/data\n", 2, "'srv/data' is not an absolute path");
 	/* zones and country codes */
 	expect_error("[policy]\nallow = eu USA\n", 2, "'USA' is neither a zone");

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "siem_follow.h"
 #include "trail_fmt.h"
 #include "trail_key.h"
 #include "trail_read.h"
@@ -373,6 +374,16 @@ static void test_flush_modes(void **state)
 	}
 }
 
+/* The path of name in the cursors directory of the trail under log (made). */
+static void cursor_file(const char *log, const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", log, TT_HOST);
+	mkdir(path, 0700);
+	snprintf(path, len, "%s/%s/cursors", log, TT_HOST);
+	mkdir(path, 0700);
+	snprintf(path, len, "%s/%s/cursors/%s", log, TT_HOST, name);
+}
+
 /* Retention by size deletes the oldest segments and says so; verify
  * accepts the shorter trail; an undelivered range is counted. */
 static void test_retention(void **state)
@@ -387,11 +398,7 @@ static void test_retention(void **state)
 	(void)state;
 	tt_opts(&o, log);
 	o.rotate_size = 16384;
-	snprintf(path, sizeof(path), "%s/%s", log, TT_HOST);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/cursors", log, TT_HOST);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/%s/cursors/siem", log, TT_HOST);
+	cursor_file(log, "siem", path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	assert_int_equal(write(fd, "100\n", 4), 4);
 	close(fd);
@@ -413,6 +420,72 @@ static void test_retention(void **state)
 		assert_int_equal(lost, from > 100 ? to - from + 1 : to - 100);
 	}
 	free(v);
+	tt_rmdir(log);
+}
+
+/*
+ * A destination that took its lock and has acknowledged nothing yet (no
+ * cursor file) has every deleted record undelivered.
+ */
+static void test_retention_no_cursor_yet(void **state)
+{
+	char *log = tt_tmpdir(), path[600];
+	struct ea_filter f = { .kinds = 1u << EA_REC_RETENTION };
+	struct ea_trail_opts o;
+	struct ea_rec *v;
+	size_t n;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	o.retain_size = 60000;
+	cursor_file(log, ".soc.lock", path, sizeof(path));
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	tt_write(&o, 9, 6000);
+	n = tt_read_all(tt_trail_dir(log), &f, &v);
+	assert_true(n >= 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long from, to, lost;
+
+		assert_int_equal(sscanf(v[i].detail, "{\"from\":%llu,\"to\":%llu,", &from, &to), 2);
+		assert_int_equal(sscanf(strstr(v[i].detail, "\"undelivered\":"),
+					"\"undelivered\":%llu", &lost), 1);
+		assert_int_equal(lost, to - from + 1);
+	}
+	free(v);
+	tt_rmdir(log);
+}
+
+/*
+ * A follower (the SIEM feed) that finds records gone counts them once,
+ * also when it seeks back before them (to resend after a failed send).
+ */
+static void test_follow_counts_gone_once(void **state)
+{
+	char *log = tt_tmpdir();
+	struct ea_trail_opts o;
+	struct ea_follow f;
+	struct ea_rec *r = malloc(sizeof(*r));
+	uint64_t first, gone;
+	const char *why;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	o.retain_size = 60000;
+	tt_write(&o, 9, 6000);
+	assert_int_equal(ea_follow_open(&f, tt_trail_dir(log), 1), 0);
+	assert_int_equal(ea_follow_next(&f, r, &why), 1);
+	first = r->seq;
+	assert_true(first > 1);
+	gone = f.missing;
+	assert_int_equal(gone, first - 1);
+	ea_follow_seek(&f, 1);
+	assert_int_equal(ea_follow_next(&f, r, &why), 1);
+	assert_int_equal(r->seq, first);
+	assert_int_equal(f.missing, gone);
+	ea_follow_close(&f);
+	free(r);
 	tt_rmdir(log);
 }
 
@@ -753,6 +826,8 @@ int main(void)
 		cmocka_unit_test(test_checkpoint),
 		cmocka_unit_test(test_flush_modes),
 		cmocka_unit_test(test_retention),
+		cmocka_unit_test(test_retention_no_cursor_yet),
+		cmocka_unit_test(test_follow_counts_gone_once),
 		cmocka_unit_test(test_rotation_fails),
 		cmocka_unit_test(test_retention_interrupted),
 		cmocka_unit_test(test_fifo_segment),
