@@ -64,6 +64,12 @@ int nop_sendmsg6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+SEC("cgroup/setsockopt")
+int nop_setsockopt(struct bpf_sockopt *ctx)
+{
+	return 1;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(nop_tcp_state, struct sock *sk, int oldstate, int newstate)
 {

@@ -27,6 +27,10 @@
 #define TCP_CLOSE	7
 #define TCP_CLOSE_WAIT	8
 #define TCP_LISTEN	10
+#define SOL_IP		0
+#define SOL_IPV6	41
+#define IP_OPTIONS	4
+#define IPV6_RTHDR	57
 
 /*
  * The programs that treat TCP by how it is counted are built twice: by
@@ -568,10 +572,57 @@ static __always_inline int tcp_enforce(struct bpf_sock *sk)
 	return 0;
 }
 
+/* Labels of the cgroup (and its ancestors) of a packet's socket. */
+static __always_inline __u64 skb_cgroup_labels(struct __sk_buff *skb, __u32 *idx)
+{
+	__u64 labels = 0;
+	int lvl;
+
+	for (lvl = 0; lvl < EA_CGROUP_DEPTH; lvl++) {
+		__u64 id = bpf_skb_ancestor_cgroup_id(skb, lvl);
+
+		if (!id)
+			break;
+		labels |= cgroup_id_labels(id, idx);
+	}
+	return labels;
+}
+
+static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock *sk);
+
+/*
+ * A routed segment of a connection that keeps no state (allowed at
+ * connect(), its route given after): the connection gets state now, its
+ * owner learned at its next send and its cgroup's labels taken from the
+ * packet, so that the segment is counted at the address that decides,
+ * and stopped there in enforce mode. NULL for a segment without a route.
+ */
+static __always_inline struct sock_state *tcp_route_adopt(struct __sk_buff *skb,
+							  struct sock *ksk)
+{
+	struct ea_pkt p = {};
+	struct sock_state *s;
+	__u64 cookie;
+
+	if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK || !p.route_n)
+		return NULL;
+	cookie = bpf_get_socket_cookie(skb);
+	s = tcp_state_new(ksk, cookie);
+	if (!s || s->flow.gen)
+		return s;
+	flow_from_ksock(&s->flow, ksk);
+	flow_classify(&s->flow);
+	s->owner.cookie = cookie;
+	s->owner.cgroup_idx = ~0u;
+	s->owner.cgroup_labels = cfg.cgroup_labelled ?
+				 skb_cgroup_labels(skb, &s->owner.cgroup_idx) : 0;
+	return s;
+}
+
 /*
  * A TCP segment with IP options or extension headers, its connection
  * counted by state (a routed connection has state from its SYN on,
- * tcp_route_start).
+ * tcp_route_start, or from its first routed segment, tcp_route_adopt).
  */
 static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk,
 				      bool enforcing)
@@ -579,8 +630,11 @@ static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk
 	struct sock *ksk = tcp_ksock(sk);
 	struct sock_state *s = ksk ? tcp_state_find(ksk) : NULL;
 
-	if (!s)
-		return 1;
+	if (!s && ksk)
+		s = tcp_route_adopt(skb, ksk);	/* a socket of the watched cgroup */
+	if (!s || s->ended)
+		return 1;	/* ended: its reset, say, makes no new flow */
+	learn_cookie(s, skb);	/* state given at setsockopt has none (route_opt) */
 	if (tcp_route_account(skb, s, sock_labels(s)) == EA_VERDICT_BLOCKED)
 		return 0;
 	return enforcing ? tcp_enforce(sk) : 1;
@@ -615,6 +669,8 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 	if (!s)
 		return 1;
 	if (sk->type == SOCK_STREAM) {
+		if (s->ended)
+			return 1;	/* its connection closed: a reset after it is no flow */
 		f = &s->flow;
 		if (f->gen != cfg.policy_gen || !f->ip_proto) {
 			/* the first packet (or a reload): the slow path */
@@ -1262,6 +1318,43 @@ static __always_inline void tcp_route_start(struct sock *sk)
 }
 
 /*
+ * A connected TCP socket given a source route (IP_OPTIONS, IPV6_RTHDR):
+ * it gets state now, owned by the process that sets the route, so that the
+ * segments the route takes elsewhere are counted at the address that
+ * decides, and stopped there in enforce mode (tcp_routed). One not yet
+ * connected gets it as it sends its SYN (tcp_route_start).
+ */
+SEC("cgroup/setsockopt")
+int route_opt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	struct sock_state *s;
+
+	if (!((ctx->level == SOL_IP && ctx->optname == IP_OPTIONS) ||
+	      (ctx->level == SOL_IPV6 && ctx->optname == IPV6_RTHDR)))
+		return 1;
+	if (!sk || sk->protocol != IPPROTO_TCP || sk->state == TCP_CLOSE ||
+	    sk->state == TCP_LISTEN || sk->state == TCP_SYN_SENT)
+		return 1;
+	/*
+	 * Socket storage, as no cookie (a slot's key) is to be had here: a
+	 * flagged connection's slot, found first, keeps its flow; the cookie
+	 * is learned at the first routed segment (tcp_routed).
+	 */
+	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count(EA_CNT_NO_STORAGE);
+		return 1;
+	}
+	if (s->flow.gen)
+		return 1;
+	flow_from_sock(&s->flow, sk);
+	flow_classify(&s->flow);
+	owner_adopt(s, 0);
+	return 1;
+}
+
+/*
  * TCP flows start when the handshake completes (an accepted one at its
  * first send, when its owner is known) and end at TCP_CLOSE, after their
  * last segment.
@@ -1585,10 +1678,12 @@ int tc_egress(struct __sk_buff *skb)
 		}
 	}
 	f->last_ns = bpf_ktime_get_boot_ns();
+	if (f->gen != cfg.policy_gen)
+		flow_classify(f);	/* a reload since its last packet (folded each one) */
 	mark_routed(f, &p);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	flow_account(f, NULL, cfg.default_labels, segs,
-		     ip_bytes(skb, ETH_HLEN, segs, f->ip_proto), origin, skb->ifindex, 1);
+		     ip_bytes(skb, p.ip_off, segs, f->ip_proto), origin, skb->ifindex, 1);
 	return TC_ACT_OK;
 }
 

@@ -48,6 +48,17 @@ struct {
 	__type(value, struct ea_taint);
 } taint SEC(".maps");
 
+/* Labels of cgroup id, one of a chain of ancestors (*idx: the last labelled). */
+static __always_inline __u64 cgroup_id_labels(__u64 id, __u32 *idx)
+{
+	struct ea_cgroup_label *l = bpf_map_lookup_elem(&cgroup_labels, &id);
+
+	if (!l)
+		return 0;
+	*idx = l->cgroup_idx;
+	return l->labels;
+}
+
 /* Labels of the current task's cgroup and its ancestors. */
 static __always_inline __u64 current_cgroup_labels(__u32 *idx)
 {
@@ -56,15 +67,10 @@ static __always_inline __u64 current_cgroup_labels(__u32 *idx)
 
 	for (lvl = 0; lvl < EA_CGROUP_DEPTH; lvl++) {
 		__u64 id = bpf_get_current_ancestor_cgroup_id(lvl);
-		struct ea_cgroup_label *l;
 
 		if (!id)
 			break;
-		l = bpf_map_lookup_elem(&cgroup_labels, &id);
-		if (l) {
-			labels |= l->labels;
-			*idx = l->cgroup_idx;
-		}
+		labels |= cgroup_id_labels(id, idx);
 	}
 	return labels;
 }

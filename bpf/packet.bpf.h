@@ -12,6 +12,9 @@
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
+#define ETH_P_8021Q	0x8100
+#define ETH_P_8021AD	0x88A8
+#define EA_VLAN_MAX	2	/* tags read before the ethertype (802.1ad, then 802.1Q) */
 #define ETH_HLEN	14
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
@@ -54,6 +57,7 @@ struct ea_pkt {
 	__u16 route_final;
 	__u8 route_elide;
 	__u8 route_elide_last;
+	__u16 ip_off;		/* where the IP header is (past VLAN tags) */
 };
 
 static __always_inline void ea_v4_mapped(__u32 out[4], __u32 addr_net)
@@ -256,17 +260,42 @@ static __always_inline int ea_parse_ipv6(struct __sk_buff *skb, __u32 off,
 }
 
 /*
- * Parse the IP packet at off, by the skb's protocol. A global function:
- * the verifier checks its loops over options and extension headers once,
- * and its callers with *p as unknown values, instead of every path
- * through it again in every caller.
+ * The ethertype of the Ethernet frame whose header ends at *off, past up to
+ * EA_VLAN_MAX VLAN tags (*off moves past them): a packet socket's frame
+ * says itself what it carries, whatever protocol its sender gave the
+ * kernel (skb->protocol is that one). 0 when the frame is cut short.
+ */
+static __always_inline __u32 ea_frame_proto(struct __sk_buff *skb, __u32 *off)
+{
+	__u16 et;
+	int i;
+
+	if (bpf_skb_load_bytes(skb, *off - 2, &et, sizeof(et)))
+		return 0;
+	for (i = 0; i < EA_VLAN_MAX; i++) {
+		if (et != bpf_htons(ETH_P_8021Q) && et != bpf_htons(ETH_P_8021AD))
+			break;
+		*off += 4;
+		if (bpf_skb_load_bytes(skb, *off - 2, &et, sizeof(et)))
+			return 0;
+	}
+	return et;
+}
+
+/*
+ * Parse the IP packet at off: by the skb's protocol where the data starts
+ * at the IP header (off 0), by the frame's ethertype where it starts at an
+ * Ethernet header (tc). A global function: the verifier checks its loops
+ * over options and extension headers once, and its callers with *p as
+ * unknown values, instead of every path through it again in every caller.
  */
 __attribute__((noinline)) int ea_parse_ip(struct __sk_buff *skb, __u32 off, struct ea_pkt *p)
 {
-	__u32 eth_proto = skb->protocol;
+	__u32 eth_proto = off ? ea_frame_proto(skb, &off) : skb->protocol;
 
 	if (!p)
 		return EA_PARSE_MALFORMED;
+	p->ip_off = off;
 	if (eth_proto == bpf_htons(ETH_P_IP))
 		return ea_parse_ipv4(skb, off, p);
 	if (eth_proto == bpf_htons(ETH_P_IPV6))

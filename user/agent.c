@@ -186,6 +186,7 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.tcp_state, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_existing, tcp_by_state);
+	bpf_program__set_autoload(s->progs.route_opt, tcp_by_state);
 	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.uring_complete, false);
 }
@@ -315,6 +316,12 @@ static struct bpf_program *get_egress(const struct ea_agent *a)
 	return a->egress;
 }
 
+/* Routes given to connected TCP sockets: TCP counted per packet needs none. */
+static struct bpf_program *get_route_opt(const struct ea_agent *a)
+{
+	return a->tcp_by_state ? a->skel->progs.route_opt : NULL;
+}
+
 static const struct cgroup_prog cgroup_progs[] = {
 	{ "cgroup/sock_create", get_sock_create },
 	{ "cgroup/sock_release", get_sock_release },
@@ -323,6 +330,7 @@ static const struct cgroup_prog cgroup_progs[] = {
 	{ "cgroup/sendmsg4", get_sendmsg4 },
 	{ "cgroup/sendmsg6", get_sendmsg6 },
 	{ "cgroup_skb/egress", get_egress },
+	{ "cgroup/setsockopt", get_route_opt },
 };
 
 static int add_link(struct ea_agent *a, struct bpf_program *p, struct bpf_link *l,
@@ -365,6 +373,8 @@ static int attach_cgroup(struct ea_agent *a)
 	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
 		struct bpf_program *p = cgroup_progs[i].get(a);
 
+		if (!p)
+			continue;
 		err = add_link(a, p, bpf_program__attach_cgroup(p, a->cgroup_fd),
 			       cgroup_progs[i].name);
 		if (err)

@@ -68,6 +68,7 @@ UDP_PORT = 5401
 NOOP_OF = {"egress": "egress", "sock_create": "sock_create",
            "sock_release": "sock_release", "connect4": "connect4",
            "connect6": "connect6", "sendmsg4": "sendmsg4", "sendmsg6": "sendmsg6",
+           "route_opt": "setsockopt",
            "tcp_state": "tcp_state", "tcp_send": "tcp_send",
            "openat_exit": "openat_exit"}
 

@@ -70,8 +70,8 @@ static int files_only(void)
 int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
-	struct bpf_program *cg_progs[7], *tp_progs[2];
-	struct bpf_link *links[9];
+	struct bpf_program *cg_progs[8], *tp_progs[2];
+	struct bpf_link *links[10];
 	int nlinks = 0, cg, rc = 1;
 
 	if (argc != 2) {
@@ -107,7 +107,8 @@ int main(int argc, char **argv)
 	cg_progs[4] = s->progs.nop_connect6;
 	cg_progs[5] = s->progs.nop_sendmsg4;
 	cg_progs[6] = s->progs.nop_sendmsg6;
-	for (int i = 0; i < 7; i++) {
+	cg_progs[7] = s->progs.nop_setsockopt;
+	for (int i = 0; i < 8; i++) {
 		links[nlinks] = bpf_program__attach_cgroup(cg_progs[i], cg);
 		if (!links[nlinks]) {
 			fprintf(stderr, "bench_noop: attach %s: %s\n",
@@ -129,11 +130,12 @@ int main(int argc, char **argv)
 	}
 	printf("{\"egress\": %u, \"sock_create\": %u, \"sock_release\": %u, "
 	       "\"connect4\": %u, \"connect6\": %u, \"sendmsg4\": %u, "
-	       "\"sendmsg6\": %u, \"tcp_state\": %u, \"tcp_send\": %u}\n",
+	       "\"sendmsg6\": %u, \"setsockopt\": %u, \"tcp_state\": %u, \"tcp_send\": %u}\n",
 	       prog_id(s->progs.nop_egress), prog_id(s->progs.nop_sk_create),
 	       prog_id(s->progs.nop_sk_release), prog_id(s->progs.nop_connect4),
 	       prog_id(s->progs.nop_connect6), prog_id(s->progs.nop_sendmsg4),
-	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_tcp_state),
+	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_setsockopt),
+	       prog_id(s->progs.nop_tcp_state),
 	       prog_id(s->progs.nop_tcp_send));
 	fflush(stdout);
 	while (!stop)

@@ -808,6 +808,72 @@ static void test_rpl_malformed_not_a_route(void **state)
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
 }
 
+/*
+ * A frame's own ethertype decides, past VLAN tags (802.1Q, and 802.1ad
+ * before it): a packet socket's tagged frame is a flow to its IP
+ * destination, its bytes from the IP header on.
+ */
+static void test_vlan_frames(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t pkt[256], tagged[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 30);
+	struct ea_flow fl;
+
+	for (int tags = 1; tags <= 2; tags++) {
+		size_t n = 12;
+
+		memcpy(tagged, pkt, 12);
+		for (int i = 0; i < tags; i++) {
+			/* the outer tag 802.1ad when there are two */
+			tagged[n] = i + 1 < tags ? 0x88 : 0x81;
+			tagged[n + 1] = i + 1 < tags ? 0xa8 : 0x00;
+			tagged[n + 2] = 0x00, tagged[n + 3] = (uint8_t)(10 + i);
+			n += 4;
+		}
+		memcpy(tagged + n, pkt + 12, len - 12);
+		run(f, tagged, len + n - 12, 0);
+		fl = flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, false);
+		assert_int_equal(fl.dport, 5353);
+		assert_int_equal(fl.bytes, 20 + 8 + 30);
+		reset(state);
+	}
+}
+
+/* A reload re-classifies a device flow at its next packet. */
+static void test_device_flow_reload(void **state)
+{
+	static const char own[] = "[geoip]\nfile = tests/data/test-geoip.csv\n"
+				  "[policy]\nown_cidr = 198.51.100.0/24\n";
+	struct fixture *f = *state;
+	struct ea_geo_maps m = EA_GEO_MAPS_OF(f->skel);
+	struct ea_err err = { { 0 } };
+	struct ea_dev_flow_key key;
+	struct ea_geo_table t2;
+	struct ea_config c2;
+	uint8_t pkt[256];
+	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 30);
+	struct ea_flow fl;
+
+	if (ea_config_parse_string("own.ini", own, &c2, &err) ||
+	    ea_geo_table_build(&c2, &t2, &err))
+		fail_msg("%s", err.msg);
+	run(f, pkt, len, 0);
+	fl = flow_to(f, "198.51.100.7", EA_VERDICT_FLAGGED, false);
+	assert_int_equal(fl.zone, EA_ZONE_ADEQUACY_PARTIAL);
+	assert_int_equal(ea_geo_maps_fill(&m, &t2, 1), 0);
+	f->skel->bss->cfg.geo_bank = 1;
+	f->skel->bss->cfg.policy_gen = 2;
+	run(f, pkt, len, 0);
+	fl = only_flow(f, &key);
+	assert_int_equal(fl.zone, EA_ZONE_OWN);
+	assert_true(fl.result >= EA_MAX_RESULTS);	/* a result of bank 1 */
+	f->skel->bss->cfg.geo_bank = 0;
+	f->skel->bss->cfg.policy_gen = 1;
+	ea_geo_table_free(&t2);
+	ea_config_free(&c2);
+}
+
 /* IPv4 loose source routes: the same, the final destination last. */
 static void test_lsrr(void **state)
 {
@@ -926,6 +992,8 @@ int main(void)
 		cmocka_unit_test_setup(test_rthdr_types_0_and_2, reset),
 		cmocka_unit_test_setup(test_rpl_route, reset),
 		cmocka_unit_test_setup(test_rpl_malformed_not_a_route, reset),
+		cmocka_unit_test_setup(test_vlan_frames, reset),
+		cmocka_unit_test_setup(test_device_flow_reload, reset),
 		cmocka_unit_test_setup(test_lsrr, reset),
 		cmocka_unit_test_setup(test_socket_lsrr_final_destination, reset),
 		cmocka_unit_test_setup(test_malformed_option_not_a_route, reset),

@@ -24,8 +24,8 @@ import sys
 
 TCP_CASES = {"tcp4", "tcp6", "tcp-mapped", "tfo", "sendfile", "splice", "serve",
              "iouring-send", "iouring-connect", "vmsplice", "fork-send", "exec-send",
-             "tcp-route", "tcp-refused", "tcp-reconnect"}
-ROUTED_CASES = {"udp-route", "tcp-route", "rpl"}
+             "tcp-route", "tcp-refused", "tcp-reconnect", "tcp-route-late"}
+ROUTED_CASES = {"udp-route", "tcp-route", "rpl", "tcp-route-late"}
 DEFAULT_ALLOW = {"eu", "eea", "adequacy", "internal", "own"}
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$")
 

@@ -114,6 +114,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic udp-route VIA DST PORT N\n"
 	      "       traffic rpl VIA6 DST6 PORT N\n"
 	      "       traffic tcp-route VIA DST PORT\n"
+	      "       traffic tcp-route-late VIA DST PORT N\n"
 	      "       traffic tcp-refused DST PORT\n"
 	      "       traffic tcp-reconnect DST PORT N\n"
 	      "       traffic udp-burst DST PORT COUNT\n"
@@ -1098,6 +1099,41 @@ static void wait_acked(int fd)
 	}
 	errno = ETIMEDOUT;
 	die("waiting for the peer to acknowledge what was sent");
+}
+
+/*
+ * tcp-route-late: a connection to t[1] sends N bytes (acknowledged), then
+ * is given a source route through t[0] (IPV6_RTHDR, as any process may)
+ * and sends N bytes more, which go to t[0] first. No host here takes them:
+ * they are sent again for a second; the connection is then reset. Two
+ * flows: the connection's own, and t[0]'s with the routed segments.
+ */
+static void run_tcp_route_late(struct report *r, const struct target t[2], size_t n)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	char *buf = payload(n);
+	int fd;
+
+	one_family(t, "tcp-route-late");
+	fd = tcp_connect(&t[1]);
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	source_route(fd, &t[0], 1);
+	write_all(fd, buf, n);
+	sleep(1);
+	r->flow[0].payload = 2 * n;
+	tcp_sent(fd, r);
+	r->flow[1] = r->flow[0];
+	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
+	r->flow[1].dport = r->flow[0].dport;
+	r->flow[1].payload = n;
+	r->flow[1].segs_out = 1;	/* at least: those of the bytes after the route */
+	r->nflows = 2;
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
+		die("SO_LINGER");
+	close(fd);
+	free(buf);
 }
 
 /*
@@ -2240,6 +2276,10 @@ static bool run_other(struct report *r, int argc, char **argv)
 		parse_target(argv[2], argv[4], false, &t[0]);
 		parse_target(argv[3], argv[4], false, &t[1]);
 		run_tcp_route(r, t);
+	} else if (!strcmp(c, "tcp-route-late") && argc == 6) {
+		parse_target(argv[2], argv[4], false, &t[0]);
+		parse_target(argv[3], argv[4], false, &t[1]);
+		run_tcp_route_late(r, t, number(argv[5]));
 	} else if (!strcmp(c, "tcp-refused") && argc == 4) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_tcp_refused(r, &t[0]);
