@@ -10,7 +10,7 @@ PACKAGES="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-de
 libdeflate-dev
 libcmocka-dev libssl-dev openssl librelp-dev libinih-dev libmaxminddb-dev
 libclang-rt-14-dev iproute2 python3 rsyslog rsyslog-relp rsyslog-openssl
-iperf3 libbpf-tools auditd liburing-dev util-linux systemd
+iperf3 libbpf-tools auditd liburing-dev util-linux systemd btrfs-progs
 python3-prometheus-client python3-yaml"
 
 missing=""

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Labels: config -> kernel maps, kernel evidence -> text. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -75,17 +77,49 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 	return bpf_map_update_elem(fd, &id, &v, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * The device of the file system path is on, as the kernel's inodes name it
+ * (the superblock's, in /proc/self/mountinfo): stat's st_dev differs on
+ * btrfs, where it names the subvolume.
+ */
+static int sb_dev(const char *path, dev_t *dev)
+{
+	unsigned long long id;
+	unsigned int maj, min;
+	struct statx sx;
+	char line[4096];
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx))
+		return -errno;
+	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return 0;	/* a kernel before 5.8: no mount id to look up */
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == sx.stx_mnt_id) {
+			*dev = makedev(maj, min);
+			ret = 0;
+		}
+	fclose(f);
+	return ret;
+}
+
 /* nftw has no user pointer: the tree being labelled. */
 static struct {
 	int fd;
 	uint64_t bit;
 	uint32_t idx;
 	uint64_t *filter;
+	dev_t dev;		/* its file system's (sb_dev): the walk stays in its mount */
 } walk;
 
-static int mark_inode(dev_t dev, ino_t ino)
+static int mark_inode(ino_t ino)
 {
-	struct ea_inode_key key = { .ino = ino, .dev = kernel_dev(dev) };
+	struct ea_inode_key key = { .ino = ino, .dev = kernel_dev(walk.dev) };
 	struct ea_inode_label v = { 0 };
 	uint32_t h = (uint32_t)((key.ino ^ ((uint64_t)key.dev * 0x9e3779b97f4a7c15ull)) &
 				(EA_INODE_FILTER_BITS - 1));
@@ -103,7 +137,7 @@ static int mark_hard_link(const char *path, const struct stat *st, int type,
 			  struct FTW *ftw)
 {
 	if (type == FTW_F && S_ISREG(st->st_mode) && st->st_nlink > 1)
-		return mark_inode(st->st_dev, st->st_ino);
+		return mark_inode(st->st_ino);
 	return 0;
 }
 
@@ -122,7 +156,9 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	walk.bit = bit;
 	walk.idx = (uint32_t)idx;
 	walk.filter = filter;
-	err = mark_inode(st.st_dev, st.st_ino);
+	err = sb_dev(path, &walk.dev);
+	if (!err)
+		err = mark_inode(st.st_ino);
 	if (!err)
 		err = nftw(path, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 	return err;

@@ -23,6 +23,7 @@ STRICT=$T/strict-data	# [label eu-strict]: allow = eu eea
 SECRET=$T/secret-data	# [label secret]: mode = enforce
 OUT=$T/elsewhere	# a symlink and a hard link into eu-data live here
 BIND=$T/bind-mnt	# eu-data bind-mounted here (in a private mount namespace)
+BTRFS=$T/btrfs		# [label btrfs-pii]: a tree in a btrfs subvolume
 SVC=			# [label crm]: a child cgroup of the test cgroup
 failed=0
 
@@ -95,6 +96,13 @@ for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
 	secret-late.csv secret-child.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
+# btrfs: stat gives a subvolume's files a device of their own, the kernel's
+# inodes the file system's
+truncate -s 256M "$T/btrfs.img" && mkfs.btrfs -q "$T/btrfs.img" >/dev/null &&
+	mkdir "$BTRFS" && mount -o loop "$T/btrfs.img" "$BTRFS" || e2e_fail "btrfs"
+E2E_MOUNTS+=("$BTRFS")
+btrfs subvolume create "$BTRFS/sub" >/dev/null && mkdir "$BTRFS/sub/eu" &&
+	head -c 30000 /dev/urandom >"$BTRFS/sub/eu/btrfs.csv" || e2e_fail "btrfs subvolume"
 ln -s "$EU/sym-target.csv" "$OUT/sym.csv"
 # a hard link made before the agent starts: the agent finds it (nlink > 1)
 ln "$EU/hl.csv" "$OUT/hl-link.csv"
@@ -121,6 +129,9 @@ allow = eu eea
 [label secret]
 path = $SECRET
 mode = enforce
+
+[label btrfs-pii]
+path = $BTRFS/sub/eu
 EOF
 
 e2e_agent_start "$T/agent.conf"
@@ -166,6 +177,9 @@ lcase fork-child flagged eu-pii "eu-pii=$EU/fork.csv" main \
 lcase exec flagged eu-pii "eu-pii=$EU/exec.csv" main \
 	$X read-exec-send "$EU/exec.csv" $CN $P $N
 # the main thread exits, another thread sends: the process and its taint live on
+# a labelled tree on btrfs (in a subvolume) taints as any other
+lcase btrfs flagged btrfs-pii "btrfs-pii=$BTRFS/sub/eu/btrfs.csv" main \
+	$X read-send path "$BTRFS/sub/eu/btrfs.csv" $US $P $N
 lcase leader-exit flagged eu-pii "eu-pii=$EU/leader.csv" main \
 	$X leader-exit-send "$EU/leader.csv" $US $P $N
 # a child reads and sends on its untainted parent's socket: the flow keeps
@@ -266,6 +280,7 @@ python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 	--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
 	--svc-cgroup "$E2E_CG_REL/eu-svc" \
 	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" \
-	--label-dir "secret=$SECRET" --label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
+	--label-dir "secret=$SECRET" --label-dir "btrfs-pii=$BTRFS/sub/eu" \
+	--label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
 [ $failed -eq 0 ] || e2e_fail "labels: see above"
 echo "PASS: labels"
