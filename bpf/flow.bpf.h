@@ -100,6 +100,13 @@ struct {
 } agg SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EA_AGG_RETIRED_ENTRIES);
+	__type(key, struct ea_agg_key);
+	__type(value, struct ea_agg);
+} agg_retired SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, EA_CNT_MAX);
 	__type(key, __u32);

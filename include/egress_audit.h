@@ -339,6 +339,18 @@ struct ea_agg {
 #define EA_AGG_ENTRIES	(EA_GEO_BANKS * EA_MAX_RESULTS * EA_VERDICT_MAX)
 
 /*
+ * Aggregates of a bank's results, kept by what they name when a reload
+ * fills the bank anew (map agg_retired, written by the agent only): a
+ * result index of the new table names another (country, zone).
+ */
+struct ea_agg_key {
+	__u16 country;
+	__u8 zone;
+	__u8 verdict;
+};
+#define EA_AGG_RETIRED_ENTRIES	4096
+
+/*
  * A process's use of the ring buffer under pressure (map floods, key:
  * tgid, 0 for flows without an owner): events added in the current
  * one-second window, and those refused since the agent last looked, by

@@ -118,6 +118,12 @@ int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX]);
 void ea_agent_sweep_flows(struct ea_agent *a);
 void ea_agent_end_dev_flows(struct ea_agent *a);
 void ea_agent_write_status(struct ea_agent *a);
+/*
+ * Before a reload fills bank anew: its aggregates move to agg_retired under
+ * the (country, zone) their results name, so that none is counted under
+ * what the new table puts at the same index.
+ */
+void ea_agent_retire_bank(struct ea_agent *a, uint32_t bank);
 int ea_agent_pin(struct ea_agent *a);
 /* An agent record of kind with a JSON detail, to the trail and the output. */
 void ea_agent_record(struct ea_agent *a, uint32_t kind, const char *detail);

@@ -702,9 +702,52 @@ void ea_agent_write_status(struct ea_agent *a)
 static struct bpf_map *pinned_maps(struct ea_agent *a, int i)
 {
 	struct bpf_map *maps[] = { a->skel->maps.agg, a->skel->maps.counters,
-				   a->skel->maps.geo_results };
+				   a->skel->maps.geo_results, a->skel->maps.agg_retired };
 
-	return i < 3 ? maps[i] : NULL;
+	return i < 4 ? maps[i] : NULL;
+}
+
+/* Move one aggregate of a bank into agg_retired, by the result it names now. */
+static void retire_one(int afd, int rfd, int xfd, uint32_t ri, uint32_t verdict,
+		       struct ea_agg *v, const struct ea_agg *zero, int ncpu)
+{
+	uint32_t k = ri * EA_VERDICT_MAX + verdict;
+	struct ea_agg sum, old = { 0 };
+	struct ea_geo_result r;
+	struct ea_agg_key key;
+
+	if (bpf_map_lookup_elem(afd, &k, v))
+		return;
+	sum = ea_agg_sum(v, ncpu);
+	if ((!sum.flows && !sum.packets) || bpf_map_lookup_elem(rfd, &ri, &r))
+		return;
+	key = (struct ea_agg_key){ .country = r.country, .zone = r.zone,
+				   .verdict = (uint8_t)verdict };
+	bpf_map_lookup_elem(xfd, &key, &old);
+	old.flows += sum.flows;
+	old.packets += sum.packets;
+	old.bytes += sum.bytes;
+	if (!bpf_map_update_elem(xfd, &key, &old, BPF_ANY))
+		bpf_map_update_elem(afd, &k, zero, BPF_ANY);
+}
+
+void ea_agent_retire_bank(struct ea_agent *a, uint32_t bank)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ea_agg *v, *zero;
+
+	if (ncpu <= 0)
+		return;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	for (uint32_t i = 0; v && zero && i < EA_MAX_RESULTS; i++)
+		for (uint32_t verdict = 0; verdict < EA_VERDICT_MAX; verdict++)
+			retire_one(bpf_map__fd(a->skel->maps.agg),
+				   bpf_map__fd(a->skel->maps.geo_results),
+				   bpf_map__fd(a->skel->maps.agg_retired),
+				   bank * EA_MAX_RESULTS + i, verdict, v, zero, ncpu);
+	free(v);
+	free(zero);
 }
 
 /* Pin what `status` reads, under a directory only root can enter. */

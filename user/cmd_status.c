@@ -142,6 +142,29 @@ static void add_row(struct status *s, const struct ea_geo_result *r, uint8_t ver
 	s->rows[s->nrows++] = (struct agg_row){ r->country, r->zone, verdict, *sum };
 }
 
+/* The aggregates of results a reload replaced (agg_retired), by what they named. */
+static int read_retired(struct status *s)
+{
+	int xfd = open_pinned(s, "agg_retired");
+	struct ea_agg_key key, next;
+	struct ea_agg sum;
+	void *prev = NULL;
+
+	if (xfd < 0)
+		return 0;	/* an agent without it */
+	while (!bpf_map_get_next_key(xfd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(xfd, &key, &sum)) {
+			struct ea_geo_result r = { .country = key.country, .zone = key.zone };
+
+			add_row(s, &r, key.verdict, &sum);
+		}
+	}
+	close(xfd);
+	return 0;
+}
+
 /* Fold the per-CPU (result, verdict) aggregates into (country, zone, verdict). */
 static int read_aggregates(struct status *s, int ncpu)
 {
@@ -153,24 +176,20 @@ static int read_aggregates(struct status *s, int ncpu)
 	if (afd < 0 || rfd < 0 || !v || !s->rows)
 		goto out;
 	for (uint32_t k = 0; k < EA_AGG_ENTRIES; k++) {
-		struct ea_agg sum = { 0 };
+		struct ea_agg sum;
 		struct ea_geo_result r;
 		uint32_t ri = k / EA_VERDICT_MAX;
 
 		if (bpf_map_lookup_elem(afd, &k, v))
 			continue;
-		for (int c = 0; c < ncpu; c++) {
-			sum.flows += v[c].flows;
-			sum.packets += v[c].packets;
-			sum.bytes += v[c].bytes;
-		}
+		sum = ea_agg_sum(v, ncpu);
 		if (!sum.packets && !sum.flows)
 			continue;
 		if (bpf_map_lookup_elem(rfd, &ri, &r))
 			continue;
 		add_row(s, &r, (uint8_t)(k % EA_VERDICT_MAX), &sum);
 	}
-	err = 0;
+	err = read_retired(s);
 out:
 	free(v);
 	if (afd >= 0)

@@ -26,6 +26,20 @@ struct ea_record_ctx {
 };
 
 const char *ea_proto_name(uint32_t proto);
+
+/* The sum over the CPUs of a per-CPU aggregate (map agg): ncpu values. */
+static inline struct ea_agg ea_agg_sum(const struct ea_agg *v, int ncpu)
+{
+	struct ea_agg sum = { 0 };
+
+	for (int c = 0; c < ncpu; c++) {
+		sum.flows += v[c].flows;
+		sum.packets += v[c].packets;
+		sum.bytes += v[c].bytes;
+	}
+	return sum;
+}
+
 /* Name of a datapath counter (enum ea_counter), NULL for unused slots. */
 const char *ea_counter_name(uint32_t k);
 const char *ea_origin_name(uint32_t origin);

@@ -135,6 +135,8 @@ void ea_agent_reload(struct ea_agent *a)
 	}
 	ea_geo_table_free(&a->table[idle]);
 	ret = ea_geo_table_build(&cfg, &a->table[idle], &err);
+	if (!ret)	/* the idle bank's counts, named before its results change */
+		ea_agent_retire_bank(a, idle);
 	if (!ret)
 		ret = ea_geo_maps_fill(&a->geo, &a->table[idle], idle);
 	if (ret == -E2BIG && !err.msg[0])

@@ -113,5 +113,22 @@ tcp_ended() { test "$(tcp_records flow_end)" -eq 1; }
 e2e_wait_for 5 tcp_ended || e2e_fail "no flow_end of the TCP flow flagged by the reload"
 test "$(tcp_records flow_start)" -eq 1 ||
 	e2e_fail "TCP flow flagged by the reload: $(tcp_records flow_start) flow_start records"
+# The aggregates name what the flows went to, across reloads that filled
+# each bank anew (a result's index names another country in the next
+# table, as in this last one): every flow so far went to DST, six
+# datagram flows and one TCP.
+printf '198.51.100.0,198.51.100.255,CN\n' >"$E2E_TMP/cn.csv"
+write_config "" "$E2E_TMP/cn.csv"
+reload
+e2e_status >"$E2E_TMP/status.json" || e2e_fail "status exited $?"
+python3 - "$E2E_TMP/status.json" <<'EOF' || e2e_fail "aggregates after reloads"
+import json, sys
+rows = json.load(open(sys.argv[1])).get("aggregate", [])
+flows = sum(r["flows"] for r in rows if r["country"] == "US")
+if flows != 7 or any(r["country"] != "US" for r in rows):
+    print(f"FAIL: expected 7 flows, all to US: {json.dumps(rows)}")
+    sys.exit(1)
+print("ok: aggregates after reloads: 7 flows, all to US")
+EOF
 e2e_agent_stop
 echo "PASS: reload"
