@@ -184,12 +184,18 @@ static int cut_tail(struct ea_trail *t, const char *name, uint64_t off, uint64_t
 	for (uint64_t p = off; !err && in >= 0 && out >= 0 && p < size;) {
 		ssize_t n = pread(in, buf, sizeof(buf), (off_t)p);
 
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;	/* the copy must hold all that is cut */
 		if (n <= 0)
 			break;
 		err = write_all(out, buf, (size_t)n);
 		p += (uint64_t)n;
 	}
-	if (!err && (in < 0 || out < 0 || ftruncate(in, (off_t)off) || fsync(in)))
+	/* the copy, and its name, on disk before the cut */
+	if (!err && (in < 0 || out < 0 || fsync(out) || fsync(t->dirfd) ||
+		     ftruncate(in, (off_t)off) || fsync(in)))
 		err = -errno;
 	if (in >= 0)
 		close(in);
