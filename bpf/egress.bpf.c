@@ -815,10 +815,8 @@ static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
 	now = bpf_ktime_get_boot_ns();
 	f->ip_proto = ip_proto;
 	f->proto = proto;
-	first = !f->start_ns;
+	first = !__sync_val_compare_and_swap(&f->start_ns, 0, now);	/* one CPU starts it */
 	count_flow(f, EA_VERDICT_BLOCKED, first);
-	if (first)
-		f->start_ns = now;
 	f->verdict = EA_VERDICT_BLOCKED;
 	f->flags |= EA_FLOW_RECORDED;
 	f->last_emit_ns = now;

@@ -355,14 +355,19 @@ static __always_inline void aggregate(const struct ea_flow *f, __u8 verdict,
 	a->bytes += bytes;
 }
 
-/* Move what the flow counted since the last fold into the aggregates. */
+/*
+ * Move what the flow counted since the last fold into the aggregates. Each
+ * CPU takes the baseline it moves from by exchange, so that two folding
+ * at once move each count once (a fold that took a newer baseline than
+ * its own counts adds a wrapped difference, which the sum over the CPUs
+ * takes back).
+ */
 static __always_inline void fold(struct ea_flow *f, __u8 verdict, __u64 flows)
 {
 	__u64 packets = f->packets, bytes = f->bytes;
 
-	aggregate(f, verdict, flows, packets - f->agg_packets, bytes - f->agg_bytes);
-	f->agg_packets = packets;
-	f->agg_bytes = bytes;
+	aggregate(f, verdict, flows, packets - __sync_lock_test_and_set(&f->agg_packets, packets),
+		  bytes - __sync_lock_test_and_set(&f->agg_bytes, bytes));
 }
 
 /*
@@ -391,13 +396,17 @@ static __always_inline __u8 flow_report(struct ea_flow *f, const struct ea_owner
 {
 	__u8 verdict = flow_verdict(f, labels);
 	bool first = f->start_ns == 0;
-	__u64 now;
+	__u64 now = 0;
 
+	if (first) {
+		/* two CPUs reporting a flow's first packets: one starts it */
+		now = bpf_ktime_get_boot_ns();
+		first = !__sync_val_compare_and_swap(&f->start_ns, 0, now);
+	}
 	if (first || verdict > f->verdict) {
 		count_flow(f, verdict, first);
-		now = bpf_ktime_get_boot_ns();
-		if (first)
-			f->start_ns = now;
+		if (!now)
+			now = bpf_ktime_get_boot_ns();
 		f->verdict = verdict;
 		if (recorded(verdict)) {
 			f->flags |= EA_FLOW_RECORDED;

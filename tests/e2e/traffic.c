@@ -1104,13 +1104,13 @@ static void wait_acked(int fd)
 /*
  * tcp-route-late: a connection to t[1] sends N bytes (acknowledged), then
  * is given a source route through t[0] (IPV6_RTHDR, as any process may)
- * and sends N bytes more, which go to t[0] first. No host here takes them:
- * they are sent again for a second; the connection is then reset. Two
- * flows: the connection's own, and t[0]'s with the routed segments.
+ * and sends N bytes more, which go to t[0] first, where no host takes
+ * them: they are sent again for a second. Then the route is taken off,
+ * they reach t[1], and the connection ends as any. Two flows: the
+ * connection's own, and t[0]'s with the routed segments.
  */
 static void run_tcp_route_late(struct report *r, const struct target t[2], size_t n)
 {
-	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
 	char *buf = payload(n);
 	int fd;
 
@@ -1122,17 +1122,17 @@ static void run_tcp_route_late(struct report *r, const struct target t[2], size_
 	source_route(fd, &t[0], 1);
 	write_all(fd, buf, n);
 	sleep(1);
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_RTHDR, NULL, 0))
+		die("setsockopt IPV6_RTHDR off");
+	wait_acked(fd);
 	r->flow[0].payload = 2 * n;
-	tcp_sent(fd, r);
+	tcp_finish(fd, r);
 	r->flow[1] = r->flow[0];
 	format_addr(&t[0].ss, r->flow[1].dst, &r->flow[1].dport);
 	r->flow[1].dport = r->flow[0].dport;
 	r->flow[1].payload = n;
 	r->flow[1].segs_out = 1;	/* at least: those of the bytes after the route */
 	r->nflows = 2;
-	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset)))
-		die("SO_LINGER");
-	close(fd);
 	free(buf);
 }
 
