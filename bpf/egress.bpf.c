@@ -31,6 +31,7 @@
 #define SOL_IPV6	41
 #define IP_OPTIONS	4
 #define IPV6_RTHDR	57
+#define EA_SOCKOPT_PAGE	4096	/* what a sockopt program sees of an option */
 
 /*
  * The programs that treat TCP by how it is counted are built twice: by
@@ -1328,6 +1329,14 @@ int route_opt(struct bpf_sockopt *ctx)
 	struct bpf_sock *sk = ctx->sk;
 	struct sock_state *s;
 
+	/*
+	 * An option longer than the page the program sees goes down in the
+	 * caller's own buffer (optlen 0): as it is, its length would fail the
+	 * call with EFAULT before 6.5 (later kernels warn). A shorter one keeps
+	 * what programs before this one made of it.
+	 */
+	if (ctx->optlen > EA_SOCKOPT_PAGE)
+		ctx->optlen = 0;
 	if (!((ctx->level == SOL_IP && ctx->optname == IP_OPTIONS) ||
 	      (ctx->level == SOL_IPV6 && ctx->optname == IPV6_RTHDR)))
 		return 1;
