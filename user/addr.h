@@ -80,14 +80,12 @@ static inline uint16_t ea_cc_pack(const char *cc)
 
 static inline const char *ea_cc_format(uint16_t cc, char buf[3])
 {
-	if (!cc) {
-		buf[0] = '-';
-		buf[1] = '-';
-	} else {
-		buf[0] = (char)(cc >> 8);
-		buf[1] = (char)(cc & 0xff);
-	}
+	buf[0] = (char)(cc >> 8);
+	buf[1] = (char)(cc & 0xff);
 	buf[2] = '\0';
+	/* none, or not two letters (a hostile trail): nothing to quote anywhere */
+	if (!cc || buf[0] < 'A' || buf[0] > 'Z' || buf[1] < 'A' || buf[1] > 'Z')
+		buf[0] = buf[1] = cc ? '?' : '-';
 	return buf;
 }
 

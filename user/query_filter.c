@@ -165,6 +165,13 @@ static int add_countries(struct ea_filter *f, const char *v, struct ea_err *err)
 		cc[2] = '\0';
 		if (!ea_cc_valid(cc))
 			return bad(err, OPT_COUNTRY, it, "not a country code (two letters, or --)");
+		if (ea_cc_iso_alias(ea_cc_pack(cc))) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "not an ISO 3166 code; write '%s'",
+				 ea_cc_iso_alias(ea_cc_pack(cc)));
+			return bad(err, OPT_COUNTRY, it, why);
+		}
 		f->countries[f->ncountries++] = ea_cc_pack(cc);
 	}
 	return 0;

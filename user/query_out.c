@@ -32,7 +32,8 @@ const char *ea_escape(char *buf, size_t len, const char *s)
 
 void ea_csv_str(FILE *f, const char *s)
 {
-	bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+	/* the report's own placeholders, "-" and "--", are no formula */
+	bool formula = strchr("=+-@\t\r", s[0]) && s[0] && strcmp(s, "-") && strcmp(s, "--");
 
 	if (!formula && !s[strcspn(s, ",\"\r\n")]) {
 		fputs(s, f);
@@ -79,7 +80,8 @@ static void table_row(FILE *f, const struct ea_rec *r)
 	if (ea_rec_is_flow(r))
 		table_flow(f, r);
 	else if (r->kind == EA_REC_LOST)
-		fprintf(f, "%llu %s events lost\n", (unsigned long long)r->count, r->what);
+		fprintf(f, "%llu %s events lost\n", (unsigned long long)r->count,
+			ea_escape(detail, sizeof(detail), r->what));
 	else
 		fprintf(f, "%s\n", ea_escape(detail, sizeof(detail), r->detail));
 }

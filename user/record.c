@@ -5,6 +5,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "json_check.h"
 #include "record.h"
 #include "sbuf.h"
 #include "util.h"
@@ -327,7 +328,11 @@ void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r)
 	}
 	if (r->detail[0]) {
 		ea_sb_puts(b, ",\"detail\":");
-		ea_sb_puts(b, r->detail);
+		/* the agent's JSON object; anything else (a hostile trail) as a string */
+		if (ea_json_object_valid(r->detail))
+			ea_sb_puts(b, r->detail);
+		else
+			ea_sb_json_str(b, r->detail);
 	}
 }
 

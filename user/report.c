@@ -373,6 +373,19 @@ static int add_to_row(struct ea_report *rp, const char *k, const struct flow *f)
 	return 0;
 }
 
+/* Whether the label p[0..len) comes earlier in the list that starts at labels. */
+static bool label_seen(const char *labels, const char *p, size_t len)
+{
+	for (const char *q = labels; q < p;) {
+		size_t n = strcspn(q, ",\x1f");
+
+		if (n == len && !strncmp(q, p, len))
+			return true;
+		q += n + (q[n] == ',');
+	}
+	return false;
+}
+
 /* A flow into its row, or into one row per label when grouping by label. */
 static int group_flow(struct ea_report *rp, const struct flow *f)
 {
@@ -395,8 +408,11 @@ static int group_flow(struct ea_report *rp, const struct flow *f)
 		return -ENOMEM;
 	for (const char *p = labels; !err && p < end;) {
 		len = strcspn(p, ",\x1f");
-		snprintf(k, strlen(v) + 1, "%.*s%.*s%s", (int)pre, v, (int)len, p, end);
-		err = add_to_row(rp, k, f);
+		/* each label once, and none empty (a hostile trail's "a,,a") */
+		if (len && !label_seen(labels, p, len)) {
+			snprintf(k, strlen(v) + 1, "%.*s%.*s%s", (int)pre, v, (int)len, p, end);
+			err = add_to_row(rp, k, f);
+		}
 		p += len + (p[len] == ',');
 	}
 	free(k);

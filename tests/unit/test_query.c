@@ -443,6 +443,7 @@ static void test_bad_values(void **state)
 	expect_refused("verdict", "ok", "not a verdict");
 	expect_refused("country", "USA", "not a country code");
 	expect_refused("country", "U1", "not a country code");
+	expect_refused("country", "DE,uk", "write 'GB'");
 	expect_refused("zone", "mars", "not a zone");
 	expect_refused("pid", "-1", "not a number");
 	expect_refused("uid", "4294967296", "not a number");
@@ -650,6 +651,30 @@ static void test_report(void **state)
 	R(by_proto_dport, { "verdict", "flagged,blocked" });
 }
 
+/* A label a hostile trail lists twice, or empty, counts its flow once. */
+static void test_report_label_once(void **state)
+{
+	static const enum ea_report_key by_label[] = { EA_KEY_LABEL };
+	struct ea_report *rp = ea_report_new(by_label, 1);
+	const struct ea_report_row *rows;
+	struct ea_rec r;
+	size_t n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.kind = EA_REC_FLOW_END;
+	r.cookie = 1;
+	r.bytes = 10;
+	r.packets = 1;
+	snprintf(r.labels, sizeof(r.labels), "pii,,pii");
+	assert_int_equal(ea_report_add(rp, &r), 0);
+	assert_int_equal(ea_report_finish(rp, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key[0], "pii");
+	assert_int_equal(rows[0].flows, 1);
+	ea_report_free(rp);
+}
+
 /* What a report's window may be missing: each kind of record, hostile details. */
 static void test_report_gaps(void **state)
 {
@@ -724,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_time_bound_reads_less),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_report_label_once),
 		cmocka_unit_test(test_report_gaps),
 	};
 

@@ -233,6 +233,9 @@ static void test_csv_hostile(void **state)
 		{ "\tx", "'\tx" },
 		{ "\rx", "'\rx" },
 		{ "a=b", "a=b" },
+		/* the placeholders of report are no formulas */
+		{ "-", "-" },
+		{ "--", "--" },
 	};
 	struct ea_rec *r = malloc(sizeof(*r));
 	const char *p;
@@ -304,6 +307,15 @@ static void test_table_escapes(void **state)
 	assert_non_null(strstr(out, " comm=a\\x0ab\\x5cc\\x1b[2J\\xff "));
 	assert_non_null(strstr(out, " labels=l\\x09x\n"));
 	assert_non_null(strstr(out, "flagged tcp   198.51.100.7:443 US adequacy-partial pid=42 "));
+	assert_int_equal(strchr(out, '\n')[1], '\0');
+	free(out);
+	/* a lost record's "what", from a hostile trail, escaped too */
+	memset(r, 0, sizeof(*r));
+	r->kind = EA_REC_LOST;
+	r->count = 3;
+	snprintf(r->what, sizeof(r->what), "x\x1b[2J\ny");
+	out = output(EA_OUT_TABLE, r);
+	assert_non_null(strstr(out, "3 x\\x1b[2J\\x0ay events lost\n"));
 	assert_int_equal(strchr(out, '\n')[1], '\0');
 	free(out);
 	free(r);

@@ -139,6 +139,32 @@ static void test_lost_record(void **state)
 	free(out);
 }
 
+/*
+ * What a hostile trail may hold comes out as valid JSON: a detail that is
+ * no JSON object as a string, a country of other bytes than letters as ??.
+ */
+static void test_hostile_detail_country(void **state)
+{
+	struct ea_rec r = { .kind = EA_REC_HEARTBEAT, .ts_ns = 1764394200000000000ll };
+	char *out;
+
+	(void)state;
+	snprintf(r.host, sizeof(r.host), "h");
+	snprintf(r.detail, sizeof(r.detail), "not json \"x");
+	out = print(&r, true);
+	expect_in(out, ",\"detail\":\"not json \\\"x\"}");
+	free(out);
+	snprintf(r.detail, sizeof(r.detail), "{\"a\":1}");
+	out = print(&r, true);
+	expect_in(out, ",\"detail\":{\"a\":1}}");
+	free(out);
+	rt_flow_rec(&r, "curl");
+	r.country = (uint16_t)('"' << 8 | '\n');
+	out = print(&r, true);
+	expect_in(out, "\"country\":\"??\"");
+	free(out);
+}
+
 static void test_kind_names(void **state)
 {
 	for (int k = 1; k < EA_REC_KIND_MAX; k++)
@@ -189,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_u64_digits),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_hostile_detail_country),
 		cmocka_unit_test(test_flow_json_keys),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_lost_record),
