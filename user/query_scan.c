@@ -29,8 +29,11 @@ static void damage(struct ea_scan *sc, const char *dir, uint64_t seq, uint64_t o
 		 (unsigned long long)off, why);
 }
 
-/* Whether the index of segment seq rules it out for the time range. */
-static bool seg_skippable(struct ea_scan *sc, int dirfd, uint64_t seq)
+/*
+ * Whether the index of segment seq rules it out for the time range; *next
+ * becomes the seq after its last record when it does.
+ */
+static bool seg_skippable(struct ea_scan *sc, int dirfd, uint64_t seq, uint64_t *next)
 {
 	struct ea_seg_idx x;
 	const char *why;
@@ -40,7 +43,29 @@ static bool seg_skippable(struct ea_scan *sc, int dirfd, uint64_t seq)
 	if (ea_idx_read(dirfd, seq, &x, &why))
 		return false;
 	sc->st.bytes_read += EA_IDX_LEN;
-	return !x.nblocks || !ea_filter_overlaps(sc->f, x.min_ts, x.max_ts);
+	if (x.nblocks && ea_filter_overlaps(sc->f, x.min_ts, x.max_ts))
+		return false;
+	*next = x.last_seq + 1;
+	return true;
+}
+
+/*
+ * Segments follow each other seq by seq: a segment gone from the middle of
+ * the trail (which retention never does) is damage, as verify says.
+ */
+static void check_follows(struct ea_scan *sc, const char *dir, uint64_t seq, uint64_t next)
+{
+	char why[96];
+
+	if (!next || seq == next)
+		return;
+	if (seq > next)
+		snprintf(why, sizeof(why), "records %llu..%llu are missing before this segment",
+			 (unsigned long long)next, (unsigned long long)(seq - 1));
+	else
+		snprintf(why, sizeof(why), "it starts at seq %llu, inside the segment before it",
+			 (unsigned long long)seq);
+	damage(sc, dir, seq, 0, why);
 }
 
 /* Hash the records from *hp up to end (the end of a matching record). */
@@ -86,7 +111,7 @@ static int scan_block(struct ea_scan *sc, struct ea_seg_reader *s, struct ea_rec
 
 /* One segment, block by block. */
 static int scan_segment(struct ea_scan *sc, const char *dir, int dirfd, uint64_t seq,
-			bool last, struct ea_rec *r, struct ea_chain_ctx *cc)
+			bool last, struct ea_rec *r, struct ea_chain_ctx *cc, uint64_t *next)
 {
 	char name[EA_SEG_NAME_LEN + 1];
 	struct ea_seg_reader s;
@@ -101,6 +126,7 @@ static int scan_segment(struct ea_scan *sc, const char *dir, int dirfd, uint64_t
 	}
 	sc->st.segments++;
 	while ((rc = ea_seg_next_block(&s, &why)) == 1) {
+		*next = s.blk.first_seq + s.blk.count;
 		if (!ea_filter_overlaps(sc->f, s.blk.min_ts, s.blk.max_ts)) {
 			sc->st.blocks_skipped++;
 			continue;
@@ -126,14 +152,17 @@ int ea_scan_trail(struct ea_scan *sc, const char *dir)
 	struct ea_seg_list l = { 0 };
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc = dirfd < 0 ? -errno : !cc || !r ? -ENOMEM : 0;
+	uint64_t next = 0;	/* the seq the next segment must start at; 0 none yet */
 
 	if (!rc)
 		rc = ea_seg_list(dirfd, &l);
 	for (size_t i = 0; !rc && i < l.n; i++) {
-		if (seg_skippable(sc, dirfd, l.seq[i]))
+		check_follows(sc, dir, l.seq[i], next);
+		next = 0;	/* known again from its index or its blocks */
+		if (seg_skippable(sc, dirfd, l.seq[i], &next))
 			sc->st.segments_skipped++;
 		else
-			rc = scan_segment(sc, dir, dirfd, l.seq[i], i + 1 == l.n, r, cc);
+			rc = scan_segment(sc, dir, dirfd, l.seq[i], i + 1 == l.n, r, cc, &next);
 	}
 	ea_seg_list_free(&l);
 	if (dirfd >= 0)

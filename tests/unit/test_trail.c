@@ -489,6 +489,45 @@ static void test_follow_counts_gone_once(void **state)
 	tt_rmdir(log);
 }
 
+static int count_rec(void *ctx, const struct ea_rec *r)
+{
+	(void)r;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/*
+ * A segment gone from the middle of the trail is damage to the scan of
+ * query and report too (verify says so): it names the records missing,
+ * whether the scan reads the segments around it or skips them by index.
+ */
+static void test_scan_sees_missing_segment(void **state)
+{
+	char *log = tt_tmpdir(), segs[64][64], path[700];
+	struct ea_filter all = { 0 }, window = { .has_until = true, .until = 1 };
+	struct ea_trail_opts o;
+	const char *dir;
+	size_t n, count = 0;
+
+	(void)state;
+	tt_opts(&o, log);
+	o.rotate_size = 16384;
+	tt_write(&o, 9, 3000);
+	dir = tt_trail_dir(log);
+	n = list_ext(dir, ".eat", segs, 64);
+	assert_true(n >= 3);
+	snprintf(path, sizeof(path), "%s/%s", dir, segs[1]);
+	assert_int_equal(unlink(path), 0);
+	for (int i = 0; i < 2; i++) {
+		struct ea_scan sc = { .f = i ? &window : &all, .fn = count_rec, .ctx = &count };
+
+		assert_int_equal(ea_scan_trail(&sc, dir), 0);
+		if (!strstr(sc.err, "are missing before this segment"))
+			fail_msg("scan %d: '%s'", i, sc.err);
+	}
+	tt_rmdir(log);
+}
+
 /* Take (make) or free (remove) the segment names seg-N.eat for N in [from, to). */
 static void hold_names(const char *dir, uint64_t from, uint64_t to, bool take)
 {
@@ -831,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_fails),
 		cmocka_unit_test(test_retention_interrupted),
 		cmocka_unit_test(test_fifo_segment),
+		cmocka_unit_test(test_scan_sees_missing_segment),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_check),
 	};
