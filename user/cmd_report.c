@@ -48,6 +48,7 @@ struct report_args {
 	const char *html;
 	struct ea_report *main, *charts[EA_HTML_CHARTS];
 	struct ea_report_gaps gaps;	/* of the time window */
+	bool oom;			/* a report could not grow */
 };
 
 static int parse_by(struct report_args *ra, const char *v)
@@ -125,19 +126,36 @@ static int parse_args(struct report_args *ra, int argc, char **argv)
 	return 0;
 }
 
-/* Every record of the time window: the gaps, and the reports if selected. */
+/*
+ * How far past the window's end the scan looks (records in seq order are
+ * in time order, near enough).
+ */
+#define PAST_WINDOW_NS	(5 * 1000000000ll)
+
+/*
+ * Every record of the time window: the gaps, and the reports if selected.
+ * Past the window, only a gap record whose refusals began in it: written
+ * when writing resumed, it is the first record after an outage that ran
+ * past the window's end.
+ */
 static int add_record(void *ctx, const struct ea_rec *r)
 {
 	struct report_args *ra = ctx;
 	int err = 0;
 
+	if (ra->f.has_until && r->ts_ns >= ra->f.until) {
+		if (r->kind == EA_REC_GAP && ea_report_gap_since(r) < ra->f.until)
+			ea_report_gaps_add(&ra->gaps, r);
+		return r->ts_ns - ra->f.until >= PAST_WINDOW_NS;	/* 1: this trail is done */
+	}
 	ea_report_gaps_add(&ra->gaps, r);
 	if (!ea_filter_match(&ra->f, r))
 		return 0;
 	err = ea_report_add(ra->main, r);
 	for (int i = 0; !err && ra->html && i < EA_HTML_CHARTS; i++)
 		err = ea_report_add(ra->charts[i], r);
-	return err;
+	ra->oom |= err != 0;
+	return err != 0;
 }
 
 /*
@@ -146,17 +164,15 @@ static int add_record(void *ctx, const struct ea_rec *r)
  */
 static int scan_all(struct report_args *ra, char **trails, size_t n)
 {
-	struct ea_filter window = {
-		.has_since = ra->f.has_since, .since = ra->f.since,
-		.has_until = ra->f.has_until, .until = ra->f.until,
-	};
+	/* past the window's end too: see add_record */
+	struct ea_filter window = { .has_since = ra->f.has_since, .since = ra->f.since };
 	struct ea_scan sc = { .f = &window, .fn = add_record, .ctx = ra };
 	int ret = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		int r = ea_scan_trail(&sc, trails[i]);
 
-		if (r) {
+		if (r < 0 || ra->oom) {
 			ea_log("%s: %s", trails[i], r < 0 ? strerror(-r) : "out of memory");
 			ret = 1;
 		}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Flows, bytes and packets grouped by keys (report.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "config.h"
 #include "record.h"
 #include "report.h"
+#include "timeparse.h"
 #include "version.h"
 
 #define SEP	'\x1f'		/* between the values of a joined key */
@@ -99,6 +101,17 @@ static void add_build(struct ea_report_gaps *g, const char *detail)
 		return;
 	}
 	memcpy(g->builds[g->nbuilds++], build, sizeof(build));
+}
+
+int64_t ea_report_gap_since(const struct ea_rec *r)
+{
+	const char *p = strstr(r->detail, "\"since\":\""), *why;
+	char text[40];
+	int64_t t;
+
+	if (!p || sscanf(p + 9, "%39[^\"]", text) != 1 || ea_time_parse(text, 0, &t, &why))
+		return INT64_MIN;
+	return t;
 }
 
 void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)

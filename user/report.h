@@ -58,6 +58,11 @@ struct ea_report_gaps {
 
 /* Count r into g when it is one of those records (an agent_start's build too). */
 void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r);
+/*
+ * When the records a gap record counts began to be refused (its "since"),
+ * in ns; INT64_MIN when its detail does not say.
+ */
+int64_t ea_report_gap_since(const struct ea_rec *r);
 /* The builds of g as report names them: "egress-audit 0.1.0 (commit ...), ..." */
 #define EA_REPORT_BUILDS_STRLEN	(EA_REPORT_BUILDS * (EA_REPORT_BUILD_LEN + 16) + 64)
 const char *ea_report_builds_str(const struct ea_report_gaps *g,

@@ -234,12 +234,73 @@ static void test_hostile_groups(void **state)
 	tt_rmdir(dir);
 }
 
+/* The records-not-written count of a report's footer. */
+static unsigned long long unwritten(char **argv, int argc)
+{
+	struct ea_global_opts g = { 0 };
+	char *out = report_stdout(&g, argv, argc);
+	const char *p = strstr(out, " records not written");
+	unsigned long long n = ~0ull;
+
+	while (p && p > out && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	if (!p || sscanf(p, "%llu", &n) != 1)
+		fail_msg("no count of records not written in: %s", out);
+	free(out);
+	return n;
+}
+
+/*
+ * A gap record is written when writing resumes: an outage that ran past a
+ * window's end counts in that window, and in none it does not overlap.
+ */
+static void test_gap_by_span(void **state)
+{
+	char *dir = tt_tmpdir();
+	struct ea_rec *r = malloc(sizeof(*r));
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	char *in[] = { "report", "--log-dir", dir, "--since", "2025-11-24T16:00:00Z",
+		       "--until", "2025-11-24T16:01:00Z", NULL };
+	char *after[] = { "report", "--log-dir", dir, "--since", "2025-11-24T16:02:00Z",
+			  "--until", "2025-11-24T16:04:00Z", NULL };
+
+	(void)state;
+	tt_opts(&o, dir);
+	if (ea_trail_open(&t, &o, &err))
+		fail_msg("open: %s", err.msg);
+	for (int i = 0; i < 10; i++) {
+		rt_flow_rec(r, "x");
+		r->ts_ns = r->start_ns = TT_START_NS + (int64_t)i * 1000000000;
+		r->sport = (uint16_t)(40000 + i);
+		assert_int_equal(ea_trail_append(t, r), 0);
+	}
+	/* refused from 16:00:10 to 16:01:40, written when writing resumed */
+	memset(r, 0, sizeof(*r));
+	r->kind = EA_REC_GAP;
+	r->ts_ns = TT_START_NS + 100 * 1000000000ll;
+	snprintf(r->host, sizeof(r->host), "%s", TT_HOST);
+	snprintf(r->detail, sizeof(r->detail), "{\"records\":5000,\"since\":"
+		 "\"2025-11-24T16:00:10Z\",\"until\":\"2025-11-24T16:01:40Z\"}");
+	assert_int_equal(ea_trail_append(t, r), 0);
+	rt_flow_rec(r, "y");
+	r->ts_ns = r->start_ns = TT_START_NS + 200 * 1000000000ll;
+	assert_int_equal(ea_trail_append(t, r), 0);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_int_equal(unwritten(in, 7), 5000);
+	assert_int_equal(unwritten(after, 7), 0);
+	free(r);
+	tt_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_html_str),
 		cmocka_unit_test(test_hostile_page),
 		cmocka_unit_test(test_hostile_groups),
+		cmocka_unit_test(test_gap_by_span),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
