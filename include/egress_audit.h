@@ -349,6 +349,12 @@ struct ea_agg_key {
 	__u8 verdict;
 };
 #define EA_AGG_RETIRED_ENTRIES	4096
+/*
+ * The key of agg_retired whose flows count retirements, odd while one is
+ * under way: a reader that saw it change (or odd) reads again, so that no
+ * count is read twice or not at all while it moves.
+ */
+#define EA_AGG_RETIRING_COUNTRY	0xffff
 
 /*
  * A process's use of the ring buffer under pressure (map floods, key:

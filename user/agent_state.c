@@ -731,13 +731,25 @@ static void retire_one(int afd, int rfd, int xfd, uint32_t ri, uint32_t verdict,
 		bpf_map_update_elem(afd, &k, zero, BPF_ANY);
 }
 
+/* Count one more step of a retirement in agg_retired (see EA_AGG_RETIRING_COUNTRY). */
+static void retiring_step(int xfd)
+{
+	struct ea_agg_key key = { .country = EA_AGG_RETIRING_COUNTRY };
+	struct ea_agg seq = { 0 };
+
+	bpf_map_lookup_elem(xfd, &key, &seq);
+	seq.flows++;
+	bpf_map_update_elem(xfd, &key, &seq, BPF_ANY);
+}
+
 void ea_agent_retire_bank(struct ea_agent *a, uint32_t bank)
 {
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu = libbpf_num_possible_cpus(), xfd = bpf_map__fd(a->skel->maps.agg_retired);
 	struct ea_agg *v, *zero;
 
 	if (ncpu <= 0)
 		return;
+	retiring_step(xfd);	/* odd: under way */
 	v = calloc((size_t)ncpu, sizeof(*v));
 	zero = calloc((size_t)ncpu, sizeof(*zero));
 	for (uint32_t i = 0; v && zero && i < EA_MAX_RESULTS; i++)
@@ -746,6 +758,7 @@ void ea_agent_retire_bank(struct ea_agent *a, uint32_t bank)
 				   bpf_map__fd(a->skel->maps.geo_results),
 				   bpf_map__fd(a->skel->maps.agg_retired),
 				   bank * EA_MAX_RESULTS + i, verdict, v, zero, ncpu);
+	retiring_step(xfd);	/* even: done */
 	free(v);
 	free(zero);
 }

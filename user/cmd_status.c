@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -155,7 +156,8 @@ static int read_retired(struct status *s)
 	while (!bpf_map_get_next_key(xfd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(xfd, &key, &sum)) {
+		if (key.country != EA_AGG_RETIRING_COUNTRY &&
+		    !bpf_map_lookup_elem(xfd, &key, &sum)) {
 			struct ea_geo_result r = { .country = key.country, .zone = key.zone };
 
 			add_row(s, &r, key.verdict, &sum);
@@ -165,8 +167,22 @@ static int read_retired(struct status *s)
 	return 0;
 }
 
+/* The count of retirements in agg_retired (odd: one under way); 0 when none. */
+static uint64_t retirements(struct status *s)
+{
+	struct ea_agg_key key = { .country = EA_AGG_RETIRING_COUNTRY };
+	int xfd = open_pinned(s, "agg_retired");
+	struct ea_agg seq = { 0 };
+
+	if (xfd >= 0) {
+		bpf_map_lookup_elem(xfd, &key, &seq);
+		close(xfd);
+	}
+	return seq.flows;
+}
+
 /* Fold the per-CPU (result, verdict) aggregates into (country, zone, verdict). */
-static int read_aggregates(struct status *s, int ncpu)
+static int read_aggregates_once(struct status *s, int ncpu)
 {
 	int afd = open_pinned(s, "agg"), rfd = open_pinned(s, "geo_results");
 	struct ea_agg *v = calloc((size_t)ncpu, sizeof(*v));
@@ -197,6 +213,30 @@ out:
 	if (rfd >= 0)
 		close(rfd);
 	return err;
+}
+
+/*
+ * The aggregates, read again while a reload moves counts into agg_retired
+ * (a count read in both places, or in neither, would make a counter of
+ * the metrics go down).
+ */
+static int read_aggregates(struct status *s, int ncpu)
+{
+	for (int tries = 0;; tries++) {
+		uint64_t before = retirements(s);
+		int err;
+
+		if (before & 1 && tries < 50) {
+			usleep(20000);
+			continue;
+		}
+		free(s->rows);
+		s->rows = NULL;
+		s->nrows = 0;
+		err = read_aggregates_once(s, ncpu);
+		if (err || retirements(s) == before || tries >= 50)
+			return err;
+	}
 }
 
 static void print_json(const struct status *s)
