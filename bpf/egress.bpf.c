@@ -798,20 +798,16 @@ static __always_inline void sock_flows_end(struct sock_state *s)
 
 /*
  * In enforce mode, stop a connect() or sendmsg() whose destination the
- * caller's labels may not reach: the flow is reported as blocked and the
- * call fails with EPERM. The caller is the current task here.
+ * caller's labels (send_labels) may not reach: the flow is reported as
+ * blocked and the call fails with EPERM. The caller is the current task.
  */
 static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
-				   __u8 ip_proto, __u8 proto)
+				   __u8 ip_proto, __u8 proto, __u64 labels)
 {
-	__u64 labels;
 	__u64 now;
 	bool first;
 
-	if (!cfg.enforce_labels)
-		return 1;
-	labels = send_labels(s);
-	if (flow_verdict(f, labels) != EA_VERDICT_BLOCKED)
+	if (!cfg.enforce_labels || flow_verdict(f, labels) != EA_VERDICT_BLOCKED)
 		return 1;
 	now = bpf_ktime_get_boot_ns();
 	f->ip_proto = ip_proto;
@@ -941,7 +937,7 @@ static __always_inline bool connect_route_blocked(struct sock *ksk, bool v4,
 static __always_inline int connect_enforce(struct sock_state *s, struct ea_flow *f,
 					   __u8 ip_proto, __u8 proto)
 {
-	if (enforce(s, f, ip_proto, proto))
+	if (enforce(s, f, ip_proto, proto, cfg.enforce_labels ? send_labels(s) : 0))
 		return 1;
 	if (ip_proto == IPPROTO_TCP)
 		sock_flows_end(s);
@@ -1068,18 +1064,20 @@ static __always_inline int sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
 	struct sock_state *s = sock_state_in_process(ctx);
 	struct ea_pkt p = {};
 	struct ea_flow *f;
+	__u64 labels = 0;
 
 	if (!s)
 		return 1;
-	if (cfg.path_labels)
-		send_labels(s);		/* another sender's taint stays with the socket */
+	/* once: another sender's taint stays with the socket, in audit mode too */
+	if (cfg.path_labels || cfg.enforce_labels)
+		labels = send_labels(s);
 	sock_addr_dst(ctx, v6, p.dst);
 	p.dport = bpf_ntohs((__u16)ctx->user_port);
 	p.proto = (__u8)ctx->protocol;
 	f = dgram_flow(s, &p, ctx->type);
 	if (!f)
 		return 1;
-	return enforce(s, f, p.proto, f->proto);
+	return enforce(s, f, p.proto, f->proto, labels);
 }
 
 SEC("cgroup/sendmsg4")
