@@ -1746,6 +1746,60 @@ int copy_file_range_enter(struct trace_event_raw_sys_enter *ctx)
 }
 
 /*
+ * 32-bit system calls (a 32-bit program, or int 0x80 from a 64-bit one)
+ * fire none of the per-call tracepoints above. The raw sys_enter and
+ * sys_exit tracepoints see every system call of the host; these programs
+ * return at once unless the call is a 32-bit one (TS_COMPAT, set by the
+ * kernel for the length of such a call) and then taint as the programs
+ * above do, by the 32-bit call numbers and registers.
+ */
+#define TS_COMPAT		0x0002
+enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
+	IA32_OPEN		= 5,
+	IA32_SENDFILE		= 187,
+	IA32_SENDFILE64		= 239,
+	IA32_OPENAT		= 295,
+	IA32_SPLICE		= 313,
+	IA32_COPY_FILE_RANGE	= 377,
+	IA32_OPENAT2		= 437,
+};
+
+static __always_inline bool in_32bit_syscall(void)
+{
+	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(compat_enter, struct pt_regs *regs, long nr)
+{
+#ifdef __TARGET_ARCH_x86
+	if (!cfg.path_labels || !in_32bit_syscall())
+		return 0;
+	/* the arguments in ebx, ecx, ...; the kernel reads each as 32 bits */
+	if (nr == IA32_SENDFILE || nr == IA32_SENDFILE64)
+		taint_from_fd((int)regs->cx, false);
+	else if (nr == IA32_SPLICE || nr == IA32_COPY_FILE_RANGE)
+		taint_from_fd((int)regs->bx, false);
+#endif
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
+{
+#ifdef __TARGET_ARCH_x86
+	long nr;
+
+	if (!cfg.path_labels || ret < 0 || !in_32bit_syscall())
+		return 0;
+	nr = regs->orig_ax;
+	if (nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2)
+		taint_from_fd(ret, true);
+#endif
+	return 0;
+}
+
+/*
  * io_uring opens and reads run no syscall tracepoint: taint at their
  * completion, in the submitting process (or its io-wq/SQPOLL threads, which
  * share its files and tgid). Opens into direct descriptors are not seen;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -103,6 +104,7 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 		s->progs.sendfile_enter, s->progs.splice_enter,
 		s->progs.copy_file_range_enter, s->progs.fork, s->progs.process_exit,
 		s->progs.process_free, s->progs.uring_complete,
+		s->progs.compat_enter, s->progs.compat_exit,
 	};
 
 	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;
@@ -187,8 +189,11 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_existing, tcp_by_state);
 	bpf_program__set_autoload(s->progs.route_opt, tcp_by_state);
-	if (!btf_tracepoints)
+	if (!btf_tracepoints) {
 		bpf_program__set_autoload(s->progs.uring_complete, false);
+		bpf_program__set_autoload(s->progs.compat_enter, false);
+		bpf_program__set_autoload(s->progs.compat_exit, false);
+	}
 }
 
 /*
@@ -233,7 +238,8 @@ static int open_and_load(struct ea_agent *a)
 		a->skel = NULL;
 		if (!attempt)
 			ea_log("BTF tracepoints did not load (%s): TCP is counted per packet "
-			       "and ends at cgroup/sock_release, io_uring opens do not taint",
+			       "and ends at cgroup/sock_release; io_uring opens and "
+			       "32-bit system calls do not taint",
 			       strerror(-err));
 	}
 	return err;
@@ -444,16 +450,65 @@ static int adopt_existing(struct ea_agent *a)
 	return err < 0 ? (int)err : 0;
 }
 
+static void __attribute__((noreturn)) exit_on_fault(int sig)
+{
+	_exit(sig);
+}
+
+/*
+ * Whether this kernel makes 32-bit system calls: a child tries one (int
+ * 0x80, getpid), which faults where IA32 emulation is off or absent.
+ */
+static bool kernel_makes_32bit_calls(void)
+{
+#ifdef __x86_64__
+	int status;
+	pid_t child = fork();
+
+	if (child < 0)
+		return true;	/* cannot tell: watch for them */
+	if (!child) {
+		long pid;
+
+		signal(SIGSEGV, exit_on_fault);	/* handled: no trap in the kernel log */
+		signal(SIGILL, exit_on_fault);
+		asm volatile("int $0x80" : "=a"(pid) : "a"(20L)
+			     : "memory", "cc", "r8", "r9", "r10", "r11");
+		_exit(pid == getpid() ? 0 : 1);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return true;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The file-taint programs. Those that watch every system call for 32-bit
+ * ones are attached only where the kernel makes such calls.
+ */
 static int attach_taint(struct ea_agent *a)
 {
 	struct bpf_program *p;
+	bool compat;
 	int err = 0;
 
 	if (!has_path_labels(&a->cfg))
 		return 0;
-	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++)
-		if (bpf_program__autoload(p))
-			err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
+	compat = kernel_makes_32bit_calls();
+	if (!compat)
+		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
+		       bpf_program__section_name(a->skel->progs.compat_enter),
+		       bpf_program__section_name(a->skel->progs.compat_exit));
+	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++) {
+		if (!bpf_program__autoload(p))
+			continue;
+		if (!compat && (p == a->skel->progs.compat_enter || p == a->skel->progs.compat_exit))
+			continue;
+		err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
+	}
 	return err;
 }
 

@@ -86,7 +86,8 @@ mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" ||
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
-	 child.csv; do
+	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
+	 ia32-sendfile.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -216,6 +217,24 @@ lcase sendfile flagged eu-pii "eu-pii=$EU/sendfile.csv" main \
 	$X sendfile $US $P "$EU/sendfile.csv"
 lcase sendfile-uring-fd flagged eu-pii "eu-pii=$EU/sendfile-uring.csv" main \
 	$X sendfile-uring $US $P "$EU/sendfile-uring.csv"
+# a descriptor another process opened: only the sendfile can taint
+lcase sendfile-passed flagged eu-pii "eu-pii=$EU/sendfile-passed.csv" main \
+	$X sendfile-passed $US $P "$EU/sendfile-passed.csv"
+
+# 32-bit system calls (int 0x80) fire no per-call tracepoint: the agent
+# watches for them where the kernel makes them (the probe faults otherwise).
+if $X ia32-probe; then
+	for how in open openat openat2; do
+		lcase ia32-$how flagged eu-pii "eu-pii=$EU/ia32-$how.csv" main \
+			$X read-send ia32-$how "$EU/ia32-$how.csv" $US $P $N
+	done
+	lcase ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
+		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
+else
+	echo "  ia32-*: not run: this kernel makes no 32-bit system calls"
+	grep -q 'makes no 32-bit system calls' "$E2E_TMP/agent.err" ||
+		{ echo "FAIL: the agent did not say it watches no 32-bit calls" >&2; failed=1; }
+fi
 
 # Per-label allow: eu-pii may go to adequacy countries, eu-strict may not.
 lcase allow-adequacy none - - main $X read-send path "$EU/jp.csv" $JP $P $N

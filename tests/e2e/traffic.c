@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -104,6 +105,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 static void __attribute__((noreturn)) usage(void)
 {
 	fputs("usage: traffic sink PORT\n"
+	      "       traffic ia32-probe\n"
 	      "       traffic tcp4|tcp6|tcp-slow|tfo|vmsplice DST PORT N\n"
 	      "       traffic iouring-send|iouring-connect|iouring-sendmsg DST PORT N\n"
 	      "       traffic tcp-mapped DST4 PORT N\n"
@@ -123,14 +125,15 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic raw DST [N]\n"
 	      "       traffic packet IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
-	      "       traffic read-send path|open|openat2|relative|dirfd|uring FILE DST PORT N\n"
+	      "       traffic read-send path|open|openat2|relative|dirfd|uring|\n"
+	      "              ia32-open|ia32-openat|ia32-openat2 FILE DST PORT N\n"
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
 	      "              connect-fork-read-send FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
-	      "       traffic sendfile-uring DST PORT FILE\n"
+	      "       traffic sendfile-uring|sendfile-passed|ia32-sendfile-passed DST PORT FILE\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
 	exit(2);
@@ -517,9 +520,101 @@ static void run_tfo(struct report *r, const struct target *t, size_t n)
 	free(buf);
 }
 
+/*
+ * 32-bit system calls from this 64-bit program (int 0x80), as a 32-bit
+ * program makes them: no per-call tracepoint fires for them. The kernel
+ * takes 32-bit pointers, so what they point to is copied below 4 GiB.
+ */
+enum { IA32_OPEN = 5, IA32_SENDFILE64 = 239, IA32_OPENAT = 295, IA32_OPENAT2 = 437 };
+
+static long ia32_syscall(long nr, long a, long b, long c, long d)
+{
+	long ret;
+
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+		     : "memory", "cc", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+static void __attribute__((noreturn)) exit_on_fault(int sig)
+{
+	_exit(sig);
+}
+
+/* ia32-probe: exit 0 when this kernel makes 32-bit system calls (getpid). */
+static int ia32_probe(void)
+{
+	pid_t child = fork();
+	int status;
+
+	if (child < 0)
+		die("fork");
+	if (!child) {	/* where the calls are off, int 0x80 faults */
+		signal(SIGSEGV, exit_on_fault);	/* handled: no trap in the kernel log */
+		_exit(ia32_syscall(20, 0, 0, 0, 0) == getpid() ? 0 : 1);
+	}
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static void *low_copy(const void *src, size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap MAP_32BIT");
+	memcpy(p, src, n);
+	return p;
+}
+
+/* Open path read-only by the 32-bit open, openat or openat2 call nr. */
+static int ia32_open(long nr, const char *path)
+{
+	struct open_how oh = { .flags = O_RDONLY };
+	size_t len = strlen(path) + 1;
+	char *p = low_copy(path, len);
+	void *h = low_copy(&oh, sizeof(oh));
+	long fd;
+
+	if (nr == IA32_OPEN)
+		fd = ia32_syscall(nr, (long)p, O_RDONLY, 0, 0);
+	else if (nr == IA32_OPENAT)
+		fd = ia32_syscall(nr, AT_FDCWD, (long)p, O_RDONLY, 0);
+	else
+		fd = ia32_syscall(nr, AT_FDCWD, (long)p, (long)h, sizeof(oh));
+	munmap(p, len);
+	munmap(h, sizeof(oh));
+	if (fd < 0) {
+		errno = (int)-fd;
+		return -1;
+	}
+	return (int)fd;
+}
+
+/* sendfile, or with ia32 the 32-bit sendfile64 call (int 0x80). */
+static ssize_t sendfile_call(int out, int in, off_t *off, size_t n, bool ia32)
+{
+	long w;
+
+	if (!ia32)
+		return sendfile(out, in, off, n);
+	/* no offset: the file's own position, which moves as off does here */
+	w = ia32_syscall(IA32_SENDFILE64, out, in, 0, (long)(n > 1 << 30 ? 1 << 30 : n));
+	if (w < 0) {
+		errno = (int)-w;
+		return -1;
+	}
+	*off += w;
+	return w;
+}
+
 /* The bytes of the open file in go to a new connection by sendfile. */
 static void sendfile_from(struct report *r, const struct target *t, int in,
-			  const char *path)
+			  const char *path, bool ia32)
 {
 	struct stat st;
 	off_t off = 0;
@@ -530,7 +625,7 @@ static void sendfile_from(struct report *r, const struct target *t, int in,
 	fd = tcp_connect(t);
 	socket_ends(fd, &r->flow[0]);
 	while (off < st.st_size) {
-		ssize_t w = sendfile(fd, in, &off, (size_t)(st.st_size - off));
+		ssize_t w = sendfile_call(fd, in, &off, (size_t)(st.st_size - off), ia32);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -545,7 +640,7 @@ static void sendfile_from(struct report *r, const struct target *t, int in,
 /* sendfile: a file's bytes go to the socket without write or send. */
 static void run_sendfile(struct report *r, const struct target *t, const char *path)
 {
-	sendfile_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path);
+	sendfile_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path, false);
 }
 
 /* Move n bytes from a pipe into a socket with splice. */
@@ -1485,6 +1580,7 @@ static const char *split_path(const char *path, char *dir, size_t len)
  * dirfd    openat on an O_PATH descriptor of its directory (O_PATH reads
  *          nothing, so only the file itself can taint)
  * uring    IORING_OP_OPENAT and IORING_OP_READ, no open or read syscall
+ * ia32-open, ia32-openat, ia32-openat2  the 32-bit call (int 0x80)
  */
 static void read_file(const char *how, const char *path)
 {
@@ -1513,6 +1609,12 @@ static void read_file(const char *how, const char *path)
 			die("O_PATH %s", dir);
 		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 		close(dfd);
+	} else if (!strcmp(how, "ia32-open")) {
+		fd = ia32_open(IA32_OPEN, path);
+	} else if (!strcmp(how, "ia32-openat")) {
+		fd = ia32_open(IA32_OPENAT, path);
+	} else if (!strcmp(how, "ia32-openat2")) {
+		fd = ia32_open(IA32_OPENAT2, path);
 	} else if (!strcmp(how, "uring")) {
 		uring_init(&ring);
 		rp = &ring;
@@ -1988,7 +2090,39 @@ static void run_sendfile_uring(struct report *r, const struct target *t, const c
 	uring_init(&ring);
 	in = uring_open(&ring, path);
 	io_uring_queue_exit(&ring);
-	sendfile_from(r, t, in, path);
+	sendfile_from(r, t, in, path, false);
+}
+
+/*
+ * sendfile-passed|ia32-sendfile-passed DST PORT FILE: a child opens the file
+ * and passes it over a unix socket; this process opens nothing and moves
+ * the file's bytes to a connection by sendfile (64-bit, or the 32-bit call).
+ */
+static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
+				bool ia32)
+{
+	int sv[2], in, status;
+	pid_t child;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+		die("socketpair");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			die("open %s", path);
+		send_fd(sv[1], fd);
+		_exit(0);
+	}
+	in = recv_fd(sv[0]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("the child that opened %s failed", path);
+	close(sv[0]);
+	close(sv[1]);
+	sendfile_from(r, t, in, path, ia32);
 }
 
 /* Subcommands of the data-label tests. */
@@ -2042,6 +2176,10 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
+	} else if ((!strcmp(c, "sendfile-passed") || !strcmp(c, "ia32-sendfile-passed")) &&
+		   argc == 5) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_sendfile_passed(r, &t[0], argv[4], c[0] == 'i');
 	} else {
 		return false;
 	}
@@ -2331,6 +2469,8 @@ int main(int argc, char **argv)
 			run_sink((uint16_t)number(argv[2]));
 		run_reset_sink((uint16_t)number(argv[2]));
 	}
+	if (!strcmp(argv[1], "ia32-probe") && argc == 2)
+		return ia32_probe();
 	r.kase = argv[1];
 	if (!run_dst_port_n(&r, argc, argv) && !run_other(&r, argc, argv) &&
 	    !run_labels(&r, argc, argv))
