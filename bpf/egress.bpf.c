@@ -31,6 +31,8 @@
 #define SOL_IPV6	41
 #define IP_OPTIONS	4
 #define IPV6_RTHDR	57
+#define SOL_PACKET	263
+#define PACKET_QDISC_BYPASS 20
 #define EA_SOCKOPT_PAGE	4096	/* what a sockopt program sees of an option */
 
 /*
@@ -1315,6 +1317,22 @@ static __always_inline void tcp_route_start(struct sock *sk)
 }
 
 /*
+ * A packet socket that asks to skip the qdisc (PACKET_QDISC_BYPASS) would
+ * skip tc egress too, the backstop that sees packet sockets' frames: the
+ * option's value becomes 0, so that the same frames still leave, through
+ * the qdisc and tc.
+ */
+static __always_inline void keep_qdisc(struct bpf_sockopt *ctx)
+{
+	int *val = ctx->optval;
+
+	if (ctx->optlen != sizeof(int) || (void *)(val + 1) > ctx->optval_end || !*val)
+		return;
+	*val = 0;
+	count(EA_CNT_QDISC_BYPASS_KEPT);
+}
+
+/*
  * A connected TCP socket given a source route (IP_OPTIONS, IPV6_RTHDR):
  * it gets state now, owned by the process that sets the route, so that the
  * segments the route takes elsewhere are counted at the address that
@@ -1335,6 +1353,12 @@ int route_opt(struct bpf_sockopt *ctx)
 	 */
 	if (ctx->optlen > EA_SOCKOPT_PAGE)
 		ctx->optlen = 0;
+	if (ctx->level == SOL_PACKET && ctx->optname == PACKET_QDISC_BYPASS) {
+		keep_qdisc(ctx);
+		return 1;
+	}
+	if (!cfg.tcp_by_state)
+		return 1;
 	if (!((ctx->level == SOL_IP && ctx->optname == IP_OPTIONS) ||
 	      (ctx->level == SOL_IPV6 && ctx->optname == IPV6_RTHDR)))
 		return 1;

@@ -21,8 +21,6 @@
 /* Settings written by the agent (ea_kern_config in the object's .bss). */
 struct ea_kern_config cfg;
 
-#include "label.bpf.h"
-
 /* Everything egress-audit keeps per socket (socket-local storage). */
 struct sock_state {
 	/* per packet: the labels in force, then the flow's hot fields */
@@ -120,6 +118,8 @@ static __always_inline void count(__u32 which)
 	if (c)
 		*c += 1;
 }
+
+#include "label.bpf.h"
 
 static __always_inline __u8 proto_of(__u8 ip_proto, __u32 sock_type)
 {

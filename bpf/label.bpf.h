@@ -16,7 +16,7 @@
 #include "egress_audit.h"
 
 #define EA_CGROUP_DEPTH		16	/* ancestor levels searched */
-#define EA_DENTRY_DEPTH		32	/* ancestor dentries searched */
+#define EA_DENTRY_DEPTH		128	/* ancestor dentries searched, mounts crossed */
 #define FMODE_READ		0x1
 
 struct {
@@ -95,29 +95,108 @@ static __always_inline struct ea_inode_label *inode_label(__u64 ino, __u32 dev)
 /* A typed, read-only view of a kernel pointer: loads through it need no helper. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
+/* What a file's walk found: the union of labels, the nearest one's path. */
+struct ea_file_labels {
+	__u64 labels;
+	__u32 path_idx;
+};
+
 /*
- * The label of a file: itself (hard links) or the nearest labelled
- * ancestor. Runs at every open: plain loads through BTF pointers, no
- * helper call per dentry.
+ * Add the labels of the dentry at address dentry (in the vfsmount at mnt)
+ * and of all its ancestors to *out: up its file system's dentries and, at
+ * that file system's root, on from the mount point in the mount above, to
+ * the root of the namespace. Bind mounts, and trees mounted below or over
+ * a labelled directory (also after the agent started), lead to it. Every
+ * labelled ancestor counts, not only the nearest: trees nest. Plain loads
+ * through BTF pointers, no helper call per dentry; crossing a mount reads
+ * two fields of struct mount. A global function, verified once: its
+ * callers pass addresses, not pointers the verifier tracks.
  */
-static __always_inline struct ea_inode_label *file_label(struct file *file)
+__attribute__((noinline)) int ea_walk_labels(__u64 dentry, __u64 mnt, struct ea_file_labels *out)
 {
-	__u32 dev = file->f_inode->i_sb->s_dev;
-	struct dentry *d = file->f_path.dentry;
+	struct dentry *d = bpf_rdonly_cast((void *)dentry, bpf_core_type_id_kernel(struct dentry));
+	struct mount *m = (void *)(mnt - bpf_core_field_offset(struct mount, mnt));
+	__u32 dev;
 	int i;
 
-	for (i = 0; i < EA_DENTRY_DEPTH && d; i++) {
+	if (!out || !d)
+		return 0;
+	dev = d->d_sb->s_dev;
+	for (i = 0; i < EA_DENTRY_DEPTH; i++) {
 		struct ea_inode_label *l = inode_label(d->d_inode->i_ino, dev);
-		struct dentry *parent;
+		struct dentry *parent = d->d_parent;
+		struct mount *up;
 
-		if (l)
-			return l;
-		parent = d->d_parent;
-		if (parent == d)
-			break;
-		d = parent;
+		if (l) {
+			if (!out->labels)
+				out->path_idx = l->path_idx;
+			out->labels |= l->labels;
+		}
+		if (parent && parent != d) {
+			d = parent;
+			continue;
+		}
+		up = BPF_CORE_READ(m, mnt_parent);
+		if (!up || up == m)
+			return 0;	/* the root of the namespace */
+		d = bpf_rdonly_cast(BPF_CORE_READ(m, mnt_mountpoint),
+				    bpf_core_type_id_kernel(struct dentry));
+		if (!d)
+			return 0;
+		m = up;
+		dev = d->d_sb->s_dev;
 	}
-	return NULL;
+	count(EA_CNT_DEEP_PATH);	/* the walk gave up: what it found stands */
+	return 0;
+}
+
+#define OVERLAYFS_SUPER_MAGIC	0x794c7630
+#define EA_OVL_LOWER_MAX	4	/* lower layers of an overlay file looked at */
+
+/*
+ * A file of an overlay is its upper or a lower layer's file, which the
+ * kernel opens itself, with no system call: walk those too, each in its
+ * layer's mount. Read with BPF_CORE_READ, as overlayfs may be a module.
+ */
+static __always_inline void walk_overlay_layers(struct dentry *d, struct ea_file_labels *out)
+{
+	struct ovl_inode *oi = (void *)d->d_inode -
+			       bpf_core_field_offset(struct ovl_inode, vfs_inode);
+	struct ovl_fs *ofs = d->d_sb->s_fs_info;
+	struct ovl_entry *oe = BPF_CORE_READ(oi, oe);
+	struct dentry *upper = BPF_CORE_READ(oi, __upperdentry);
+	struct ovl_layer *layers = BPF_CORE_READ(ofs, layers);
+	unsigned int n = oe ? BPF_CORE_READ(oe, __numlower) : 0;
+	int i;
+
+	if (upper)	/* layer 0 is the upper one */
+		ea_walk_labels((__u64)upper, (__u64)BPF_CORE_READ(layers, mnt), out);
+	for (i = 0; i < EA_OVL_LOWER_MAX && i < n; i++) {
+		struct ovl_path p = {};
+
+		bpf_core_read(&p, sizeof(p), &oe->__lowerstack[i]);
+		if (p.dentry && p.layer)
+			ea_walk_labels((__u64)p.dentry, (__u64)BPF_CORE_READ(p.layer, mnt), out);
+	}
+}
+
+/*
+ * The labels of a file: its own (hard links) and its labelled ancestors'
+ * (ea_walk_labels), and, for a file of an overlay, its layers'.
+ */
+static __always_inline bool file_labels(struct file *file, struct ea_file_labels *out)
+{
+	struct dentry *d = file->f_path.dentry;
+	__u64 dentry = 0, mnt = 0;
+
+	/* the addresses as plain numbers, as the global function takes them */
+	bpf_probe_read_kernel(&dentry, sizeof(dentry), &file->f_path.dentry);
+	bpf_probe_read_kernel(&mnt, sizeof(mnt), &file->f_path.mnt);
+	ea_walk_labels(dentry, mnt, out);
+	if (bpf_core_type_exists(struct ovl_inode) &&
+	    d->d_sb->s_magic == OVERLAYFS_SUPER_MAGIC)
+		walk_overlay_layers(d, out);
+	return out->labels != 0;
 }
 
 /* The current task's open file at fd (a BTF pointer), or NULL. */
@@ -180,15 +259,14 @@ static __always_inline bool may_gain(const struct ea_taint *t)
 static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct file *file,
 				       bool need_read)
 {
-	struct ea_inode_label *l;
+	struct ea_file_labels l = {};
 	__u64 fresh;
 
 	if (!file)
 		return;
 	if (need_read && !(file->f_mode & FMODE_READ))
 		return;
-	l = file_label(file);
-	if (!l)
+	if (!file_labels(file, &l))
 		return;
 	if (!t) {
 		bpf_map_update_elem(&taint, &tgid, &no_taint, BPF_NOEXIST);
@@ -196,10 +274,10 @@ static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct fi
 		if (!t)
 			return;
 	}
-	fresh = l->labels & ~t->labels;
+	fresh = l.labels & ~t->labels;
 	if (!fresh)
 		return;
-	add_evidence(t, fresh, file, l->path_idx);
+	add_evidence(t, fresh, file, l.path_idx);
 	__sync_fetch_and_or(&t->labels, fresh);
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
 }

@@ -136,7 +136,7 @@ struct ea_kern_config {
 	__u32 flood_events;	/* events a process may add a second under pressure; 0: no limit */
 	__u32 flood_bytes;	/* pressure: the ring holds more unread data than this */
 	__u32 tcp_slots;	/* slots of tcp_socks; 0: TCP state in socket storage only */
-	__u32 reserved;
+	__u32 tcp_by_state;	/* TCP counted from its sockets: a late source route gives state */
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */
@@ -388,6 +388,8 @@ enum ea_counter {
 	EA_CNT_FLOOD_END = 11,
 	EA_CNT_ROUTED = 12,		/* packets that named a source route */
 	EA_CNT_TCP_SLOTS_FULL = 13,	/* no free slot: TCP state in socket storage */
+	EA_CNT_QDISC_BYPASS_KEPT = 14,	/* PACKET_QDISC_BYPASS set to 0: frames stay seen by tc */
+	EA_CNT_DEEP_PATH = 15,		/* a file's ancestors not all looked at (too deep) */
 	EA_CNT_MAX = 16,
 };
 

@@ -188,7 +188,9 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.tcp_state, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_existing, tcp_by_state);
-	bpf_program__set_autoload(s->progs.route_opt, tcp_by_state);
+	/* the setsockopt hook: late source routes, and tc's packet sockets */
+	bpf_program__set_autoload(s->progs.route_opt,
+				  tcp_by_state || a->cfg.agent.interfaces.n);
 	if (!btf_tracepoints) {
 		bpf_program__set_autoload(s->progs.uring_complete, false);
 		bpf_program__set_autoload(s->progs.compat_enter, false);
@@ -271,6 +273,7 @@ static int set_kernel_config(struct ea_agent *a)
 	want->default_labels = k.default_labels;
 	want->enforce_labels = k.enforce_labels;
 	want->path_labels = k.path_labels;
+	want->tcp_by_state = a->tcp_by_state;
 	want->path_label_set = k.path_label_set;
 	want->cgroup_labelled = k.cgroup_labelled;
 	want->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
@@ -322,10 +325,16 @@ static struct bpf_program *get_egress(const struct ea_agent *a)
 	return a->egress;
 }
 
-/* Routes given to connected TCP sockets: TCP counted per packet needs none. */
+/*
+ * Options that change what a flow's packets show: routes given to
+ * connected TCP sockets (TCP counted per packet needs none), and packet
+ * sockets asking to skip tc.
+ */
 static struct bpf_program *get_route_opt(const struct ea_agent *a)
 {
-	return a->tcp_by_state ? a->skel->progs.route_opt : NULL;
+	struct bpf_program *p = a->skel->progs.route_opt;
+
+	return bpf_program__autoload(p) ? p : NULL;
 }
 
 static const struct cgroup_prog cgroup_progs[] = {

@@ -56,6 +56,8 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_FLOOD_END] = "flood_refused_flow_end",
 		[EA_CNT_ROUTED] = "source_routed_packets",
 		[EA_CNT_TCP_SLOTS_FULL] = "tcp_slots_full",
+		[EA_CNT_QDISC_BYPASS_KEPT] = "packet_qdisc_bypass_refused",
+		[EA_CNT_DEEP_PATH] = "paths_too_deep",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;

@@ -94,7 +94,7 @@ def proto_of(case):
         return "icmp"
     if case == "rpl":
         return "raw"    # UDP in headers of its own, on a raw socket
-    if case == "packet":
+    if case in ("packet", "packet-bypass"):
         return "packet"
     return "udp"
 

@@ -44,6 +44,20 @@ print(f"ok: status aggregate {country} {zone} {verdict}: {rows}")
 EOF
 }
 
+# check_counter NAME N: the agent's counter NAME (status.json) is N.
+check_counter()
+{
+	python3 - "$E2E_TMP/status.json" "$@" <<'EOF'
+import json, sys
+name, want = sys.argv[2], int(sys.argv[3])
+got = json.load(open(sys.argv[1])).get("counters", {}).get(name)
+if got != want:
+    print(f"FAIL: status counter {name}: expected {want}, got {got}")
+    sys.exit(1)
+print(f"ok: status counter {name}: {got}")
+EOF
+}
+
 # Without a path label the file-taint maps keep one entry (nothing fills them).
 check_taint_maps_idle()
 {
@@ -130,6 +144,7 @@ EOF
 	run_case raw $V4 100
 	run_case raw $V6 100
 	run_case packet "$E2E_CIF" $V4 64
+	run_case packet-bypass "$E2E_CIF" $CN 48
 	run_case fork-send $V4 $P 20000
 	run_case exec-send $V6 $P 20000
 	run_case tcp4 $OK4 $P 5000
@@ -173,6 +188,8 @@ datapath_check()
 	check_aggregate DE eu allowed 2 || failed=1
 	check_aggregate JP adequacy allowed 2 || failed=1	# udp-sendto, tcp-route-late
 	check_taint_maps_idle || failed=1
+	# packet-bypass's PACKET_QDISC_BYPASS, set to 0
+	check_counter packet_qdisc_bypass_refused 1 || failed=1
 	# without slots, every TCP flow with state kept it in socket storage
 	e2e_check_slots_free "$E2E_TMP/status.json" ${slots:+storage} || failed=1
 	e2e_check_prom || failed=1

@@ -24,6 +24,8 @@ SECRET=$T/secret-data	# [label secret]: mode = enforce
 OUT=$T/elsewhere	# a symlink and a hard link into eu-data live here
 BIND=$T/bind-mnt	# eu-data bind-mounted here (in a private mount namespace)
 BTRFS=$T/btrfs		# [label btrfs-pii]: a tree in a btrfs subvolume
+INNER=$EU/inner		# [label eu-inner]: a tree inside eu-data's
+OVL=$T/overlay		# an overlay's upper, work and merged directories
 SVC=			# [label crm]: a child cgroup of the test cgroup
 failed=0
 
@@ -81,13 +83,14 @@ SVC=$E2E_CG/eu-svc
 mkdir "$SVC" || e2e_fail "mkdir $SVC"
 
 # The data: labelled trees, a symlink and a hard link into one from outside.
-mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" ||
+mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" "$INNER" \
+	"$EU/ovl-lower" "$EU/sub" "$OVL/upper" "$OVL/work" "$OVL/merged" ||
 	e2e_fail "mkdir data"
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
 	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
-	 ia32-sendfile.csv; do
+	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -133,6 +136,9 @@ mode = enforce
 
 [label btrfs-pii]
 path = $BTRFS/sub/eu
+
+[label eu-inner]
+path = $INNER
 EOF
 
 e2e_agent_start "$T/agent.conf"
@@ -171,6 +177,33 @@ lcase bind-mount flagged eu-pii "eu-pii=$EU/bind.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU" "$BIND" \
 	$X read-send path "$BIND/bind.csv" $US $P $N
+# trees nest: a file of both carries both labels
+lcase nested flagged eu-pii,eu-inner "eu-pii=$INNER/nested.csv,eu-inner=$INNER/nested.csv" \
+	main $X read-send path "$INNER/nested.csv" $US $P $N
+# an overlay whose lower layer is in a labelled tree (a user namespace lets
+# any user mount one): the kernel opens the layer's file, no system call does
+lcase overlay flagged eu-pii "eu-pii=$EU/ovl-lower/ovl.csv" main \
+	unshare --mount --propagation private \
+	sh -c 'mount -t overlay overlay -o "lowerdir=$1,upperdir=$2,workdir=$3" "$4" &&
+	       shift 4 && exec "$@"' sh "$EU/ovl-lower" "$OVL/upper" "$OVL/work" "$OVL/merged" \
+	$X read-send path "$OVL/merged/ovl.csv" $US $P $N
+# a file system mounted in a labelled tree after the agent started
+mount -t tmpfs -o size=1M tmpfs "$EU/sub" && E2E_MOUNTS+=("$EU/sub") &&
+	head -c 30000 /dev/urandom >"$EU/sub/sub.csv" || e2e_fail "tmpfs in $EU/sub"
+lcase submount flagged eu-pii "eu-pii=$EU/sub/sub.csv" main \
+	$X read-send path "$EU/sub/sub.csv" $US $P $N
+# the walk to a labelled ancestor looks 128 levels up: a file 120 levels
+# down taints, one 130 down does not, and the counter paths_too_deep says so
+deep=$EU/deep
+for i in $(seq 1 130); do
+	deep=$deep/d
+	[ $i = 119 ] && deep120=$deep
+done
+mkdir -p "$deep" && head -c 3000 /dev/urandom >"$deep120/deep120.csv" &&
+	head -c 3000 /dev/urandom >"$deep/deep130.csv" || e2e_fail "deep tree"
+lcase deep-120 flagged eu-pii "eu-pii=$deep120/deep120.csv" main \
+	$X read-send path "$deep120/deep120.csv" $US $P $N
+lcase deep-130 gap - - main $X read-send path "$deep/deep130.csv" $US $P $N
 
 # Inheritance: a child of a tainted process, an exec; an unrelated process.
 lcase fork-child flagged eu-pii "eu-pii=$EU/fork.csv" main \
@@ -289,6 +322,14 @@ lcase io_uring-open-read flagged eu-pii "eu-pii=$EU/uring.csv" main \
 sleep 1
 e2e_status >"$T/status.json" || e2e_fail "status exited $?"
 e2e_check_slots_free "$T/status.json" || failed=1
+python3 - "$T/status.json" <<'EOF' || failed=1
+import json, sys
+n = json.load(open(sys.argv[1])).get("counters", {}).get("paths_too_deep")
+if not n:
+    print(f"FAIL: counter paths_too_deep: {n}, expected at least 1 (case deep-130)")
+    sys.exit(1)
+print(f"ok: counter paths_too_deep: {n}")
+EOF
 e2e_agent_stop
 sed 's/^/  agent: /' "$T/agent.err"
 # flows whose verdict worsened count once, under the worse verdict
@@ -300,6 +341,6 @@ python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 	--svc-cgroup "$E2E_CG_REL/eu-svc" \
 	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" \
 	--label-dir "secret=$SECRET" --label-dir "btrfs-pii=$BTRFS/sub/eu" \
-	--label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
+	--label-dir "eu-inner=$INNER" --label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
 [ $failed -eq 0 ] || e2e_fail "labels: see above"
 echo "PASS: labels"

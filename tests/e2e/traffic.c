@@ -123,7 +123,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic reset-sink PORT\n"
 	      "       traffic reset-race DST PORT COUNT\n"
 	      "       traffic raw DST [N]\n"
-	      "       traffic packet IFNAME DST [N]\n"
+	      "       traffic packet|packet-bypass IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring|\n"
 	      "              ia32-open|ia32-openat|ia32-openat2 FILE DST PORT N\n"
@@ -1484,9 +1484,13 @@ static size_t build_frame(uint8_t *frame, const uint8_t dmac[ETH_ALEN],
 	return sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + n;
 }
 
-/* packet: a hand-made frame on an AF_PACKET socket, seen only at tc. */
+/*
+ * packet: a hand-made frame on an AF_PACKET socket, seen only at tc;
+ * packet-bypass: the socket first asks to skip the qdisc
+ * (PACKET_QDISC_BYPASS), and with it tc.
+ */
 static void run_packet(struct report *r, const char *ifname, const struct target *t,
-		       size_t n)
+		       size_t n, bool bypass)
 {
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN,
 				  .sll_protocol = htons(ETH_P_IP) };
@@ -1509,6 +1513,8 @@ static void run_packet(struct report *r, const char *ifname, const struct target
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_IP));
 	if (fd < 0)
 		die("socket AF_PACKET");
+	if (bypass && setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &(int){ 1 }, sizeof(int)))
+		die("PACKET_QDISC_BYPASS");
 	if (sendto(fd, frame, len, 0, (struct sockaddr *)&ll, sizeof(ll)) != (ssize_t)len)
 		die("sendto AF_PACKET");
 	close(fd);
@@ -2433,9 +2439,11 @@ static bool run_other(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "raw") && (argc == 3 || argc == 4)) {
 		parse_target(argv[2], NULL, false, &t[0]);
 		run_raw(r, &t[0], argc == 4 ? number(argv[3]) : 56);
-	} else if (!strcmp(c, "packet") && (argc == 4 || argc == 5)) {
+	} else if ((!strcmp(c, "packet") || !strcmp(c, "packet-bypass")) &&
+		   (argc == 4 || argc == 5)) {
 		parse_target(argv[3], NULL, false, &t[0]);
-		run_packet(r, argv[2], &t[0], argc == 5 ? number(argv[4]) : 32);
+		run_packet(r, argv[2], &t[0], argc == 5 ? number(argv[4]) : 32,
+			   !strcmp(c, "packet-bypass"));
 	} else if (!strcmp(c, "send-fd") && argc == 4) {
 		run_send_fd(r, (int)number(argv[2]), number(argv[3]));
 	} else if (!strcmp(c, "serve") && argc == 4) {
