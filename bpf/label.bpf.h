@@ -15,7 +15,6 @@
 
 #include "egress_audit.h"
 
-#define EA_CGROUP_DEPTH		16	/* ancestor levels searched */
 #define EA_DENTRY_DEPTH		128	/* ancestor dentries searched, mounts crossed */
 #define FMODE_READ		0x1
 

@@ -99,6 +99,8 @@ struct ea_trie_node12 {
 };
 
 #define EA_MAX_LABELS		64
+/* cgroup levels (0: the root) the datapath searches for a label's cgroup */
+#define EA_CGROUP_DEPTH		16
 
 /*
  * The outcome of classifying one destination: where it is and, for each

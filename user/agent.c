@@ -768,12 +768,35 @@ static int parse_run_args(struct ea_agent *a, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Every device of [agent] interfaces is there, as attach_tc will need it:
+ * 0, or exit 2 naming the line that lists the one missing.
+ */
+static int check_interfaces(const struct ea_config *cfg)
+{
+	const struct ea_str_vec *v = &cfg->agent.interfaces;
+
+	for (size_t i = 0; i < v->n; i++) {
+		if (if_nametoindex(v->v[i]))
+			continue;
+		ea_log("%s:%u: [agent] interfaces: %s: %s", cfg->path ? cfg->path : "(config)",
+		       v->line[i], v->v[i], strerror(errno));
+		return EA_EXIT_USAGE;
+	}
+	return 0;
+}
+
 int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g)
 {
 	struct ea_err err = { { 0 } };
 	const char *cg;
 	int ret;
 
+	/* "" would name the mount's root, a cgroup nobody named */
+	if (a->cgroup_arg && !a->cgroup_arg[0]) {
+		ea_log("--cgroup: empty path (write / for the root of the cgroup v2 mount)");
+		return EA_EXIT_USAGE;
+	}
 	a->config_path = g->config;
 	if (ea_config_load(g->config, &a->cfg, &err)) {
 		ea_log("%s", err.msg);
@@ -799,16 +822,17 @@ int ea_agent_prepare(struct ea_agent *a, const struct ea_global_opts *g)
 	ret = ea_cgroup_resolve(a->cg_mount, cg, a->cg_path, sizeof(a->cg_path));
 	if (ret && !a->cgroup_arg && a->cfg.agent.cgroup)
 		ea_log("%s:%u: [agent] cgroup %s: %s", a->cfg.path ? a->cfg.path : "(config)",
-		       a->cfg.agent.cgroup_line, cg, strerror(-ret));
+		       a->cfg.agent.cgroup_line, cg, ea_cgroup_strerror(ret));
 	else if (ret)
-		ea_log("cgroup %s: %s", cg, strerror(-ret));
-	if (ret)	/* one from the configuration may yet come (a unit starts it) */
-		return a->cgroup_arg ? EA_EXIT_USAGE : EA_EXIT_RUNTIME;
+		ea_log("cgroup %s: %s", cg, ea_cgroup_strerror(ret));
+	/* one from the configuration may yet come (a unit starts it), never one outside */
+	if (ret)
+		return a->cgroup_arg || ret == -EXDEV ? EA_EXIT_USAGE : EA_EXIT_RUNTIME;
 	if (ea_labels_check(&a->cfg, a->cg_mount, &err) || ea_siem_check(&a->cfg, &err)) {
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;
 	}
-	return 0;
+	return check_interfaces(&a->cfg);
 }
 
 /* The SIEM feed reads the trail, so it starts once the trail is open. */

@@ -4,11 +4,14 @@
 #include <ftw.h>
 #include <limits.h>
 #include <mntent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
+#include <linux/magic.h>
 
 #include "cgroup.h"
 
@@ -31,20 +34,50 @@ const char *ea_cgroup2_mount(char *buf, size_t len)
 	return found;
 }
 
+/* Whether path is root or below it; both canonical. */
+static bool path_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (n == 1 && root[0] == '/')
+		return path[0] == '/';
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * The path is resolved (symlinks, "..") before it is judged: a cgroup is a
+ * directory of the cgroup2 file system at or below its mount, never one
+ * that ".." reaches beside it (a cgroup v1 hierarchy, whose inode numbers
+ * would pass for cgroup ids).
+ */
 int ea_cgroup_resolve(const char *mnt, const char *arg, char *full, size_t len)
 {
-	size_t ml = strlen(mnt);
+	char joined[PATH_MAX], rm[PATH_MAX], rf[PATH_MAX];
+	struct statfs sf;
 	struct stat st;
 
-	if (!strncmp(arg, mnt, ml) && (arg[ml] == '/' || arg[ml] == '\0'))
-		snprintf(full, len, "%s", arg);
+	if (!arg[0])
+		return -EINVAL;
+	if (path_under(arg, mnt))
+		snprintf(joined, sizeof(joined), "%s", arg);
 	else
-		snprintf(full, len, "%s/%s", mnt, arg[0] == '/' ? arg + 1 : arg);
-	if (stat(full, &st))
+		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg[0] == '/' ? arg + 1 : arg);
+	if (!realpath(mnt, rm) || !realpath(joined, rf))
+		return -errno;
+	if (!path_under(rf, rm) || statfs(rf, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -EXDEV;
+	if (stat(rf, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	if ((size_t)snprintf(full, len, "%s", rf) >= len)
+		return -ENAMETOOLONG;
 	return 0;
+}
+
+const char *ea_cgroup_strerror(int err)
+{
+	return err == -EXDEV ? "not under the cgroup2 mount" : strerror(-err);
 }
 
 int ea_cgroup_id(const char *full, uint64_t *id)

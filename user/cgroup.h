@@ -11,9 +11,14 @@ const char *ea_cgroup2_mount(char *buf, size_t len);
 
 /*
  * A cgroup given by the user: an absolute path inside the cgroup2 mount or
- * a path relative to it ("/" is the root). Fills the full path; -errno.
+ * a path relative to it ("/" is the root). Fills the full path, resolved
+ * (no symlink, no ".."); -errno: -EINVAL for "", -EXDEV for a path that
+ * resolves outside the mount or off the cgroup2 file system.
  */
 int ea_cgroup_resolve(const char *mnt, const char *arg, char *full, size_t len);
+
+/* What an error of ea_cgroup_resolve or ea_cgroup_level means, in words. */
+const char *ea_cgroup_strerror(int err);
 
 /* The id of a cgroup directory (its inode number on cgroup2). */
 int ea_cgroup_id(const char *full, uint64_t *id);

@@ -23,12 +23,12 @@
 #include "config.h"
 #include "siem_format.h"
 #include "siem_transport.h"
+#include "util.h"
 
 #define CONFIG_MAX_SIZE		(1u << 20)	/* bytes of a config file */
 #define SHOW_MAX		40	/* bytes of input quoted in a message */
 #define SHOW_SIZE		(SHOW_MAX + 4)
 #define IFNAME_MAX		15	/* IFNAMSIZ - 1 */
-#define HOSTNAME_MAX		255
 #define INTERVAL_MAX_S		86400
 #define RINGBUF_MIN_KIB		4
 #define RINGBUF_MAX_KIB		1048576
@@ -735,30 +735,15 @@ static int agent_flood(struct parse *p, const char *key, char *v)
 	return get_u32(p, key, v, 0, FLOOD_MAX_EVENTS, &p->cfg->agent.flood_events);
 }
 
-/* Whether s is 1..HOSTNAME_MAX printable ASCII characters without blanks. */
-static bool hostname_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (!n || n > HOSTNAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c <= 0x20 || c >= 0x7f)
-			return false;
-	}
-	return true;
-}
-
-/* [agent] hostname = NAME */
+/* [agent] hostname = NAME, as the trail will take it for its directory */
 static int agent_hostname(struct parse *p, const char *key, char *v)
 {
 	char buf[SHOW_SIZE];
 
-	if (!hostname_ok(v))
-		return fail_key(p, key, "'%s' is not a host name (1 to %d printable ASCII characters, no blanks)",
-				show(v, strlen(v), buf), HOSTNAME_MAX);
+	if (!ea_host_name_ok(v))
+		return fail_key(p, key, "'%s' is not a host name (1 to %d printable ASCII "
+				"characters, no blanks, no '/', not starting with '.')",
+				show(v, strlen(v), buf), EA_HOST_NAME_MAX);
 	p->cfg->agent.hostname = strdup(v);
 	return p->cfg->agent.hostname ? 1 : fail_oom(p);
 }
@@ -834,7 +819,7 @@ static int check_abs_path(struct parse *p, const char *key, const char *v)
 	return fail_key(p, key, "'%s' is not an absolute path", show(v, strlen(v), buf));
 }
 
-/* [agent] key = an absolute path, into *out. */
+/* A key's absolute path, into *out. */
 static int set_abs_path(struct parse *p, const char *key, const char *v, char **out)
 {
 	if (v[0] != '/')
@@ -924,10 +909,11 @@ static int agent_heartbeat(struct parse *p, const char *key, char *v)
 	return 1;
 }
 
-/* [geoip] file = PATH: appends, layered in order. */
+/* [geoip] file = PATH, absolute: appends, layered in order. */
 static int geoip_file(struct parse *p, const char *key, char *v)
 {
-	(void)key;
+	if (v[0] != '/')
+		return check_abs_path(p, key, v);
 	return str_push(&p->cfg->geoip_files, v, strlen(v), p->line) ? fail_oom(p) : 1;
 }
 
@@ -1130,25 +1116,22 @@ static int siem_select(struct parse *p, const char *key, char *v)
 	return 1;
 }
 
-/* [siem] ca = FILE */
+/* [siem] ca = FILE, absolute */
 static int siem_ca(struct parse *p, const char *key, char *v)
 {
-	(void)key;
-	return set_str(p, &cur_siem(p)->ca, v);
+	return set_abs_path(p, key, v, &cur_siem(p)->ca);
 }
 
-/* [siem] cert = FILE */
+/* [siem] cert = FILE, absolute */
 static int siem_cert(struct parse *p, const char *key, char *v)
 {
-	(void)key;
-	return set_str(p, &cur_siem(p)->cert, v);
+	return set_abs_path(p, key, v, &cur_siem(p)->cert);
 }
 
-/* [siem] key = FILE */
+/* [siem] key = FILE, absolute */
 static int siem_key(struct parse *p, const char *key, char *v)
 {
-	(void)key;
-	return set_str(p, &cur_siem(p)->key, v);
+	return set_abs_path(p, key, v, &cur_siem(p)->key);
 }
 
 /* [siem] fingerprint = sha256:HEX */
@@ -1464,6 +1447,55 @@ static void siem_check(struct parse *p)
 	}
 }
 
+/*
+ * Every [label] names where its data is: a label without a cgroup or a
+ * path would match no flow, yet its presence turns the label "host" off,
+ * and nothing would be flagged. Errors name its header line.
+ */
+static void label_check(struct parse *p)
+{
+	for (size_t i = 0; i < p->cfg->nlabels && !p->rc; i++) {
+		const struct ea_label_cfg *l = &p->cfg->labels[i];
+
+		p->line = l->line;
+		if (!l->cgroups.n && !l->paths.n)
+			fail(p, "[label %s] needs a cgroup or a path", l->name);
+	}
+}
+
+/* Whether vec holds all of IPv4, 0.0.0.0/0 (stored as ::ffff:0:0/96). */
+static bool has_all_v4(const struct ea_cidr_vec *vec)
+{
+	for (size_t i = 0; i < vec->n; i++)
+		if (vec->v[i].cidr.len == 96 && vec->v[i].cidr.addr == EA_V4_BASE)
+			return true;
+	return false;
+}
+
+/*
+ * IPv4 is looked up as ::ffff:a.b.c.d, so an IPv6 prefix shorter than /96
+ * that covers ::ffff:0:0/96 (::/0, ::/8) holds all of IPv4 too. Refused
+ * unless the list says so itself with 0.0.0.0/0, which then decides IPv4
+ * as the more specific prefix. Errors name the prefix's line.
+ */
+static void cidr_check(struct parse *p, const char *key, const struct ea_cidr_vec *vec)
+{
+	char net[EA_CIDR_STRLEN];
+
+	if (has_all_v4(vec))
+		return;
+	for (size_t i = 0; i < vec->n && !p->rc; i++) {
+		const struct ea_cidr *c = &vec->v[i].cidr;
+
+		if (c->len >= 96 || !ea_cidr_contains(c, EA_V4_BASE))
+			continue;
+		p->line = vec->v[i].line;
+		fail(p, "[policy] %s: '%s' covers ::ffff:0:0/96, the IPv4-mapped addresses, "
+		     "and with them all of IPv4; write IPv4 as IPv4 CIDRs (add 0.0.0.0/0 "
+		     "if all of it is meant)", key, ea_cidr_format(c, net));
+	}
+}
+
 /* Whether s[0..n) is word followed by nothing or by a blank. */
 static bool starts_word(const char *s, size_t n, const char *word)
 {
@@ -1529,7 +1561,11 @@ static void classify(struct parse *p, const char *line)
 	if (!*s || *s == ';' || *s == '#') {
 		p->kind = LINE_BLANK;
 	} else if (p->prev_name && s > line) {
+		/* inih would take it for more of the value above */
 		p->kind = LINE_CONT;
+		if (*s == '[')
+			fail(p, "indented section header (a header starts its line; an "
+			     "indented line continues the value above)");
 	} else if (*s == '[') {
 		p->kind = LINE_SECTION;
 		p->prev_name = false;
@@ -1625,6 +1661,14 @@ static int parse_text(const char *name, const char *text, size_t len,
 		p.line = (uint32_t)r;
 		fail(&p, "expected 'key = value' or [section]");
 	}
+	if (!p.rc)
+		cidr_check(&p, "own_cidr", &cfg->policy.own_cidr);
+	if (!p.rc)
+		cidr_check(&p, "allow_cidr", &cfg->policy.allow_cidr);
+	if (!p.rc)
+		cidr_check(&p, "deny_cidr", &cfg->policy.deny_cidr);
+	if (!p.rc)
+		label_check(&p);
 	if (!p.rc)
 		siem_check(&p);
 	return p.rc;

@@ -66,6 +66,18 @@ static int overlay_into(struct ea_ivl_list *acc, struct ea_ivl_list *top)
 	return 0;
 }
 
+/* "CONFIG:LINE: [geoip] file " before err's "FILE: problem" for file i. */
+static void geo_file_err(const struct ea_config *cfg, size_t i, struct ea_err *err)
+{
+	char what[sizeof(err->msg)];
+
+	if (!err || i >= cfg->geoip_files.n)
+		return;
+	memcpy(what, err->msg, sizeof(what));
+	ea_err_set(err, "%s:%u: [geoip] file %s", cfg->path ? cfg->path : "(config)",
+		   cfg->geoip_files.line[i], what);
+}
+
 /* Layer the GeoIP files in order: a later file overrides earlier ones. */
 static int read_geo_layers(const struct ea_config *cfg, struct ea_geo_table *t,
 			   struct ea_ivl_list *geo, struct ea_err *err)
@@ -95,6 +107,7 @@ static int read_geo_layers(const struct ea_config *cfg, struct ea_geo_table *t,
 		ret = ea_geo_read_file(files[i], EA_GEO_AUTO, (uint16_t)src,
 				       &layer, err);
 		if (ret) {
+			geo_file_err(cfg, i, err);
 			ea_ivl_list_free(&layer);
 			return ret;
 		}

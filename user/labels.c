@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,12 +142,21 @@ static int mark_hard_link(const char *path, const struct stat *st, int type,
 	return 0;
 }
 
+/*
+ * The tree is walked from where path leads at start: nftw does not
+ * descend into a top that is a symlink (FTW_PHYS), so its hard links
+ * would go unkeyed. Evidence names the path as configured.
+ */
 static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 		    struct ea_label_sources *src, uint64_t *filter)
 {
+	char real[PATH_MAX];
 	struct stat st;
-	int idx, err = stat_tree(path, &st);
+	int idx, err;
 
+	if (!realpath(path, real))
+		return -errno;
+	err = stat_tree(real, &st);
 	if (err)
 		return err;
 	idx = push_str(&src->paths, &src->npaths, path);
@@ -156,11 +166,11 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	walk.bit = bit;
 	walk.idx = (uint32_t)idx;
 	walk.filter = filter;
-	err = sb_dev(path, &walk.dev);
+	err = sb_dev(real, &walk.dev);
 	if (!err)
 		err = mark_inode(st.st_ino);
 	if (!err)
-		err = nftw(path, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
+		err = nftw(real, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 	return err;
 }
 
@@ -205,28 +215,50 @@ static uint32_t source_line(const struct ea_label_cfg *l, const char *s)
 
 /* The error of label l's source bad: file, line, label, source and cause. */
 static void label_err(struct ea_err *err, const struct ea_config *cfg,
-		      const struct ea_label_cfg *l, const char *bad, int ret)
+		      const struct ea_label_cfg *l, const char *bad, const char *why)
 {
 	ea_err_set(err, "%s:%u: [label %s] %s: %s", cfg->path ? cfg->path : "(config)",
-		   source_line(l, bad), l->name, bad, strerror(-ret));
+		   source_line(l, bad), l->name, bad, why);
+}
+
+/*
+ * A label's cgroup as the datapath can match it: there, on the cgroup2
+ * mount, and above the deepest ancestor level it searches. 0 or -errno
+ * with err.
+ */
+static int check_cgroup(const struct ea_config *cfg, const struct ea_label_cfg *l,
+			const char *path, const char *cg_mount, struct ea_err *err)
+{
+	char full[4096], why[96];
+	uint64_t id;
+	int ret = resolve_cgroup(cg_mount, path, full, &id);
+
+	if (!ret)
+		ret = ea_cgroup_level(cg_mount, full);
+	if (ret >= EA_CGROUP_DEPTH) {
+		snprintf(why, sizeof(why), "%d levels below the cgroup2 root; labels match "
+			 "cgroups at most %d deep", ret, EA_CGROUP_DEPTH - 1);
+		label_err(err, cfg, l, path, why);
+		return -ELOOP;
+	}
+	if (ret < 0)
+		label_err(err, cfg, l, path, ea_cgroup_strerror(ret));
+	return ret < 0 ? ret : 0;
 }
 
 int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err)
 {
-	char full[4096];
 	struct stat st;
-	uint64_t id;
 	int ret = 0;
 
 	for (size_t i = 0; i < cfg->nlabels; i++) {
 		const struct ea_label_cfg *l = &cfg->labels[i];
 
 		for (size_t k = 0; k < l->cgroups.n && !ret; k++)
-			if ((ret = resolve_cgroup(cg_mount, l->cgroups.v[k], full, &id)))
-				label_err(err, cfg, l, l->cgroups.v[k], ret);
+			ret = check_cgroup(cfg, l, l->cgroups.v[k], cg_mount, err);
 		for (size_t k = 0; k < l->paths.n && !ret; k++)
 			if ((ret = stat_tree(l->paths.v[k], &st)))
-				label_err(err, cfg, l, l->paths.v[k], ret);
+				label_err(err, cfg, l, l->paths.v[k], strerror(-ret));
 		if (ret)
 			return ret;
 	}
@@ -257,7 +289,7 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 			k->path_label_set |= 1ull << i;
 		ret = load_label(skel, l, 1ull << i, cg_mount, src, filter, &bad);
 		if (ret)
-			label_err(err, cfg, l, bad, ret);
+			label_err(err, cfg, l, bad, ea_cgroup_strerror(ret));
 	}
 	if (!ret)
 		ret = write_filter(skel, filter);

@@ -22,9 +22,10 @@ struct ea_label_sources {
 };
 
 /*
- * Whether every label's cgroups exist (under cg_mount) and every path is a
- * directory, as ea_labels_load needs them, touching no map: 0, or -errno
- * with err as ea_labels_load gives it.
+ * Whether every label's cgroups exist (under cg_mount, less than
+ * EA_CGROUP_DEPTH levels below its root) and every path is a directory, as
+ * ea_labels_load needs them, touching no map: 0, or -errno with err as
+ * ea_labels_load gives it.
  */
 int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err);
 

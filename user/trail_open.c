@@ -348,13 +348,7 @@ int ea_trail_recover(struct ea_trail *t, struct ea_err *err)
 	return r;
 }
 
-/* A host name fit to be a directory name. */
-static bool host_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	return n && n < EA_REC_HOST_MAX && h[0] != '.' && !strchr(h, '/');
-}
+_Static_assert(EA_HOST_NAME_MAX < EA_REC_HOST_MAX, "a host name fits a record");
 
 /* mkdir 0700; an existing directory keeps its mode unless ours is set. */
 static int make_dir(const char *path, bool ours, struct ea_err *err)
@@ -386,7 +380,7 @@ static void key_path(char *key, size_t size, const struct ea_trail_opts *o,
  */
 static int trail_dir_of(const struct ea_trail_opts *o, char *dir, struct ea_err *err)
 {
-	if (!o->log_dir || !o->host || !host_ok(o->host)) {
+	if (!o->log_dir || !o->host || !ea_host_name_ok(o->host)) {
 		ea_err_set(err, "trail: bad log directory or host name '%s'", o->host ? o->host : "");
 		return -EINVAL;
 	}

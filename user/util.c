@@ -181,6 +181,21 @@ int ea_fs_space(const char *path, uint64_t *free, uint64_t *size)
 	return 0;
 }
 
+bool ea_host_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > EA_HOST_NAME_MAX || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= 0x20 || c >= 0x7f || c == '/')
+			return false;
+	}
+	return true;
+}
+
 void ea_parent_dir(const char *path, char *parent)
 {
 	char *slash;

@@ -44,6 +44,14 @@ void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */
 int ea_hex_value(char c);
 
+/*
+ * Whether s may name a host ([agent] hostname, the trail's directory
+ * log_dir/HOST): 1 to 255 printable ASCII characters without blanks, no
+ * '/', not starting with '.' (which also rules out "." and "..").
+ */
+bool ea_host_name_ok(const char *s);
+#define EA_HOST_NAME_MAX	255
+
 /* The directory path is in, into parent (PATH_MAX): "." for a bare name, "/" for "/x". */
 void ea_parent_dir(const char *path, char *parent);
 

@@ -30,11 +30,11 @@
 #include "classify.skel.h"
 #include "geo_maps.h"
 #include "geo_table.h"
+#include "../bpf/test_geoip.h"
 #include "../bpf/udp_frame.h"
 
 
-static const char small_config[] =
-	"[geoip]\nfile = tests/data/test-geoip.csv\n"
+static const char small_config[] =	/* over the test GeoIP data */
 	"[policy]\nown_cidr = 203.0.113.128/25\n";
 
 static double now_s(void)
@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t1 = now_s();
-	if (ea_config_parse_string("small.ini", small_config, &small_cfg, &err) ||
+	if (ea_test_config_parse("small.ini", small_config, &small_cfg, &err) ||
 	    ea_geo_table_build(&small_cfg, &small, &err)) {
 		fprintf(stderr, "bench_classify: small table: %s\n", err.msg);
 		return 1;

@@ -22,6 +22,7 @@
 #include "classify.skel.h"
 #include "geo_maps.h"
 #include "geo_table.h"
+#include "test_geoip.h"
 #include "udp_frame.h"
 
 
@@ -97,11 +98,10 @@ static int load_bank(struct fixture *f, const struct ea_geo_table *t, uint32_t b
 	return ea_geo_maps_fill(&m, t, bank);
 }
 
-static const char small_config[] =
-	"[geoip]\nfile = tests/data/test-geoip.csv\n"
+static const char small_config[] =	/* over the test GeoIP data */
 	"[policy]\nown_cidr = 203.0.113.128/25\ndeny_cidr = 192.0.2.64/26\n"
 	"allow_cidr = 2001:db8:3:1::/64\n"
-	"[label strict]\nallow = eu\n[label relaxed]\n";
+	"[label strict]\npath = /s\nallow = eu\n[label relaxed]\npath = /r\n";
 
 static int setup(void **state)
 {
@@ -114,7 +114,7 @@ static int setup(void **state)
 	if (ea_config_load(NULL, &cfg, &err) || ea_geo_table_build(&cfg, &f->full, &err))
 		fail_msg("full table: %s", err.msg);
 	ea_config_free(&cfg);
-	if (ea_config_parse_string("small.ini", small_config, &f->small_cfg, &err) ||
+	if (ea_test_config_parse("small.ini", small_config, &f->small_cfg, &err) ||
 	    ea_geo_table_build(&f->small_cfg, &f->small, &err))
 		fail_msg("small table: %s", err.msg);
 	f->skel = classify_bpf__open();

@@ -23,6 +23,7 @@
 #include "geo_maps.h"
 #include "geo_table.h"
 #include "egress.skel.h"
+#include "test_geoip.h"
 
 #define ETH_HLEN 14
 
@@ -48,8 +49,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static const char config[] =
-	"[geoip]\nfile = tests/data/test-geoip.csv\n";
+static const char config[] = "";	/* the test GeoIP data alone */
 
 static int setup(void **state)
 {
@@ -57,7 +57,7 @@ static int setup(void **state)
 	struct ea_err err = { { 0 } };
 	struct ea_geo_maps m;
 
-	if (ea_config_parse_string("t.ini", config, &f->cfg, &err) ||
+	if (ea_test_config_parse("t.ini", config, &f->cfg, &err) ||
 	    ea_geo_table_build(&f->cfg, &f->table, &err))
 		fail_msg("%s", err.msg);
 	f->skel = egress_bpf__open();
@@ -843,8 +843,7 @@ static void test_vlan_frames(void **state)
 /* A reload re-classifies a device flow at its next packet. */
 static void test_device_flow_reload(void **state)
 {
-	static const char own[] = "[geoip]\nfile = tests/data/test-geoip.csv\n"
-				  "[policy]\nown_cidr = 198.51.100.0/24\n";
+	static const char own[] = "[policy]\nown_cidr = 198.51.100.0/24\n";
 	struct fixture *f = *state;
 	struct ea_geo_maps m = EA_GEO_MAPS_OF(f->skel);
 	struct ea_err err = { { 0 } };
@@ -855,7 +854,7 @@ static void test_device_flow_reload(void **state)
 	size_t len = frame4(pkt, "198.51.100.7", 17, 5353, 30);
 	struct ea_flow fl;
 
-	if (ea_config_parse_string("own.ini", own, &c2, &err) ||
+	if (ea_test_config_parse("own.ini", own, &c2, &err) ||
 	    ea_geo_table_build(&c2, &t2, &err))
 		fail_msg("%s", err.msg);
 	run(f, pkt, len, 0);

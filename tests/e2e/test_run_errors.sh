@@ -3,8 +3,10 @@
 #
 # `run` refuses clearly: not root (exit 1, one line naming root), a bad
 # configuration (exit 2, naming file and line), a cgroup that does not
-# exist (exit 2), a label tree that is not there or a SIEM CA that does
-# not load (exit 2), and `status` with contradicting options (exit 2) or no
+# exist (exit 2), an empty --cgroup or a cgroup outside the cgroup2 mount
+# (exit 2), a label tree that is not there, a label cgroup too deep for the
+# datapath, an interface or GeoIP file that is not there, a host name the
+# trail cannot take or a SIEM CA that does not load (exit 2), and `status` with contradicting options (exit 2) or no
 # agent (exit 1), a trail it cannot open (exit 1). `check` refuses the
 # same with the same words, loading and making nothing, and sums up a good
 # configuration. Each attempt names the test's own cgroup, so that even
@@ -145,6 +147,44 @@ same_as_run "enforce" 2 "explicitly" "$pub/enforce.conf"
 same_as_run "label tree" 2 "$pub/tree.conf:6: \[label eu\] $E2E_TMP/no-such-tree: No such file" \
 	"$pub/tree.conf" --cgroup "$E2E_CG"
 same_as_run "SIEM CA" 2 "siem soc: ca $pub/junk.pem: .*no certificate" "$pub/ca.conf" --cgroup "$E2E_CG"
+# an empty --cgroup would be the mount's root, which enforce mode was not given
+same_as_run "empty --cgroup" 2 "--cgroup: empty path" "$pub/enforce.conf" --cgroup ""
+# a cgroup that ".." leads out of the cgroup2 mount, from either place
+out=$E2E_CG_REL/../..
+same_as_run "--cgroup outside" 2 "cgroup $out: not under the cgroup2 mount" "$pub/good.conf" \
+	--cgroup "$out"
+printf '[agent]\nrecord = flagged\ncgroup = %s\n[geoip]\nfile = %s\n' "$out" "$pub/geo.csv" \
+	>"$pub/outcg.conf"
+same_as_run "[agent] cgroup outside" 2 \
+	"$pub/outcg.conf:3: \[agent\] cgroup $out: not under the cgroup2 mount" "$pub/outcg.conf"
+# a label's cgroup outside the mount, or 16 levels below its root (the datapath
+# looks at levels 0 to 15); 15 levels down is taken
+deep=$E2E_CG_REL
+for i in $(seq 2 16); do deep=$deep/d$i; done
+mkdir -p "$E2E_CG_MOUNT$deep" || e2e_fail "mkdir $deep"
+printf '[geoip]\nfile = %s\n[label eu]\ncgroup = %s\n\ncgroup = %s\n' "$pub/geo.csv" \
+	"$(dirname "$deep")" "$out" >"$pub/labelcg.conf"
+same_as_run "label cgroup outside" 2 \
+	"$pub/labelcg.conf:6: \[label eu\] $out: not under the cgroup2 mount" "$pub/labelcg.conf" \
+	--cgroup "$E2E_CG"
+printf '[geoip]\nfile = %s\n[label eu]\ncgroup = %s\ncgroup = %s\n' "$pub/geo.csv" \
+	"$(dirname "$deep")" "$deep" >"$pub/deep.conf"
+same_as_run "label cgroup too deep" 2 \
+	"$pub/deep.conf:5: \[label eu\] $deep: 16 levels below the cgroup2 root" "$pub/deep.conf" \
+	--cgroup "$E2E_CG"
+# an interface that is not there: check said nothing and run failed late (exit 1)
+printf '[agent]\nrecord = flagged\ninterfaces = nosuch0\n[geoip]\nfile = %s\n' "$pub/geo.csv" \
+	>"$pub/iface.conf"
+same_as_run "interface" 2 "$pub/iface.conf:3: \[agent\] interfaces: nosuch0: No such device" \
+	"$pub/iface.conf" --cgroup "$E2E_CG"
+# a GeoIP file that is not there, named by the line of its key
+printf '[agent]\nrecord = flagged\n[geoip]\nfile = %s\n' "$pub/none.csv" >"$pub/nogeo.conf"
+same_as_run "GeoIP file" 2 "$pub/nogeo.conf:4: \[geoip\] file $pub/none.csv: No such file" \
+	"$pub/nogeo.conf" --cgroup "$E2E_CG"
+# a host name the trail cannot make its directory of (it failed at the trail, exit 1)
+printf '[agent]\nhostname = ..\n[geoip]\nfile = %s\n' "$pub/geo.csv" >"$pub/host.conf"
+same_as_run "host name" 2 "$pub/host.conf:2: \[agent\] hostname: '..' is not a host name" \
+	"$pub/host.conf" --cgroup "$E2E_CG"
 # the trail: a file where its directory goes, a signing key that is not one,
 # a read-only file system
 touch "$E2E_TMP/file"

@@ -246,7 +246,7 @@ static void test_other_values(void **state)
 	(void)state;
 	parse_ok("[agent]\nrecord = flagged\nmode = audit\nupdate_interval = 86400\n"
 		 "ringbuf_size = 4\n[policy]\nunknown = flag\n"
-		 "[label a]\nmode = audit\n", &cfg);
+		 "[label a]\ncgroup = /a\nmode = audit\n", &cfg);
 	assert_false(cfg.agent.record_all);
 	assert_int_equal(cfg.agent.mode, EA_MODE_AUDIT);
 	assert_int_equal(cfg.agent.update_interval_s, 86400);
@@ -263,6 +263,16 @@ static void test_other_values(void **state)
 	assert_int_equal(cfg.agent.ringbuf_kib, 1048576);
 	assert_int_equal(cfg.agent.flood_events, 0);
 	assert_string_equal(cfg.agent.hostname, "h:1");
+	ea_config_free(&cfg);
+
+	/* the mapped range itself, and IPv6 prefixes beside it */
+	parse_ok("[policy]\ndeny_cidr = ::ffff:0:0/96 ::/96 ::ffff:10.0.0.0/104 2000::/3\n", &cfg);
+	assert_int_equal(cfg.policy.deny_cidr.n, 4);
+	ea_config_free(&cfg);
+	/* with all of IPv4 in the same list, as written */
+	parse_ok("[policy]\ndeny_cidr = ::/0\ndeny_cidr = 0.0.0.0/0\nown_cidr = ::/8 ::ffff:0:0/96\n",
+		 &cfg);
+	assert_int_equal(cfg.policy.deny_cidr.n, 2);
 	ea_config_free(&cfg);
 }
 
@@ -455,6 +465,11 @@ static void test_errors(void **state)
 	/* names */
 	expect_error("[agent]\nhostname = a b\n", 2, "'a b' is not a host name");
 	expect_error("[agent]\nhostname = h\xC3\xB4te\n", 2, "is not a host name");
+	/* as the trail takes it for its directory, log_dir/HOST */
+	expect_error("[agent]\nhostname = a/b\n", 2, "[agent] hostname: 'a/b' is not a host name");
+	expect_error("[agent]\nhostname = .\n", 2, "'.' is not a host name");
+	expect_error("[agent]\nhostname = ..\n", 2, "'..' is not a host name");
+	expect_error("[agent]\nhostname = .hidden\n", 2, "'.hidden' is not a host name");
 	expect_error("[agent]\ninterfaces = eth0 eth0/1\n", 2, "'eth0/1' is not an interface name");
 	expect_error("[agent]\ninterfaces = a234567890123456\n", 2, "is not an interface name");
 	expect_error("[agent]\ninterfaces = ..\n", 2, "'..' is not an interface name");
@@ -468,6 +483,18 @@ static void test_errors(void **state)
 		expect_error(many, 6, "at most 32 interfaces");
 	}
 	expect_error("[label a]\npath = srv/data\n", 2, "'srv/data' is not an absolute path");
+	/* a label that names no data: it would flag nothing, and "host" would be gone */
+	expect_message("[agent]\nmode = audit\n\n[label pii]\nallow = eu\nmode = enforce\n",
+		       "t.ini:4: [label pii] needs a cgroup or a path");
+	expect_error("[label a]\npath = /a\n[label b]\n; nothing\n[label c]\ncgroup = /c\n", 3,
+		     "[label b] needs a cgroup or a path");
+	/* relative files, as every other path key */
+	expect_error("[geoip]\nfile = geo.csv\n", 2, "[geoip] file: 'geo.csv' is not an absolute path");
+	expect_error("[geoip]\nfile = /a.csv\nfile = ./b.csv\n", 3, "'./b.csv' is not an absolute");
+	expect_error("[siem a]\ntarget = tls://h:1\nformat = cef\nca = ca.pem\n", 4,
+		     "[siem a] ca: 'ca.pem' is not an absolute path");
+	expect_error("[siem a]\ncert = c.pem\n", 2, "[siem a] cert: 'c.pem' is not an absolute path");
+	expect_error("[siem a]\nkey = etc/k.pem\n", 2, "[siem a] key: 'etc/k.pem' is not an absolute");
 	/* zones and country codes */
 	expect_error("[policy]\nallow = eu USA\n", 2, "'USA' is neither a zone");
 	expect_error("[policy]\nallow = eu, eea\n", 2, "'eu,' is neither a zone");
@@ -487,6 +514,14 @@ static void test_errors(void **state)
 	expect_error("[policy]\ndeny_cidr = 10.0.0.0/\n", 2, "is not an address or CIDR");
 	expect_error("[policy]\ndeny_cidr = 10.0.0.0/-1\n", 2, "is not an address or CIDR");
 	expect_error("[policy]\ndeny_cidr = ::/129\n", 2, "is not an address or CIDR");
+	/* IPv6 prefixes over ::ffff:0:0/96 would hold every IPv4 address */
+	expect_error("[policy]\ndeny_cidr = 10.0.0.0/8\n\ndeny_cidr = 2001:db8::/32 ::/0\n", 4,
+		     "[policy] deny_cidr: '::/0' covers ::ffff:0:0/96");
+	expect_error("[policy]\nallow_cidr = 0.0.0.0/0\ndeny_cidr = ::/0\n", 3,
+		     "add 0.0.0.0/0 if all of it is meant");
+	expect_error("[policy]\nallow_cidr = ::/8\n", 2, "write IPv4 as IPv4 CIDRs");
+	expect_error("[policy]\nown_cidr = ::fffe:0:0/95\n", 2, "'::fffe:0:0/95' covers ::ffff:0:0/96");
+	expect_error("[policy]\ndeny_cidr = ::/80\n", 2, "'::/80' covers ::ffff:0:0/96");
 	/* control characters */
 	expect_error("[agent]\ncgroup = /a\x01z\n", 2, "control character 0x01");
 	expect_error("[agent]\ncgroup = /a\x7fz\n", 2, "control character 0x7f");
@@ -509,10 +544,14 @@ static void test_line_numbers(void **state)
 		     "interfaces = a\n"
 		     "[policy]\n"
 		     "  deny = x\n", 4, "[policy] deny: 'x' is not a country code");
-	/* indented "[x]" continues a value: it is not a header */
+	/* indented "[x]" after a key: inih would continue the value with it */
 	expect_error("[policy]\n"
 		     "allow = eu\n"
-		     "  [agent]\n", 3, "'[agent]' is neither");
+		     "  [agent]\n", 3, "indented section header");
+	expect_error("[agent]\n"
+		     "interfaces = eth0\n"
+		     "  [policy]\n"
+		     "allow = eu\n", 3, "indented section header");
 	/* after a header it is one */
 	expect_error("[policy]\n"
 		     "  [foo]\n", 2, "unknown section [foo]");
@@ -597,7 +636,7 @@ static void test_label_limits(void **state)
 
 	/* a name of 63 characters is the longest */
 	parse_ok("[label "
-		 "012345678901234567890123456789012345678901234567890123456789012]\n",
+		 "012345678901234567890123456789012345678901234567890123456789012]\npath = /p\n",
 		 &cfg);
 	assert_int_equal(strlen(cfg.labels[0].name), 63);
 	ea_config_free(&cfg);

@@ -221,8 +221,8 @@ static void test_label_allow_sets(void **state)
 	struct ea_geo_table t;
 	struct ea_geo_answer ans;
 
-	build(*state, "[label strict]\nallow = eu\n[label relaxed]\nallow = eu adequacy US\n"
-		      "[label default]\n", &cfg, &t);
+	build(*state, "[label strict]\npath = /s\nallow = eu\n[label relaxed]\npath = /r\n"
+		      "allow = eu adequacy US\n[label default]\npath = /d\n", &cfg, &t);
 	assert_int_equal(t.nlabels, 3);
 	assert_string_equal(t.label_names[1], "relaxed");
 	at(&t, "192.0.2.65", &ans);			/* JP: adequacy */
@@ -233,6 +233,10 @@ static void test_label_allow_sets(void **state)
 	assert_int_equal(ans.result->allow_labels, 0x7);
 	at(&t, "203.0.113.1", &ans);			/* CN */
 	assert_int_equal(ans.result->allow_labels, 0x0);
+	/* a label's allow replaces [policy] allow whole: internal and own too */
+	at(&t, "127.0.0.1", &ans);
+	assert_int_equal(ans.result->zone, EA_ZONE_INTERNAL);
+	assert_int_equal(ans.result->allow_labels, 0x4);
 	ea_geo_table_free(&t);
 	ea_config_free(&cfg);
 }
@@ -406,19 +410,22 @@ static void test_bad_file_reported(void **state)
 	struct ea_config cfg;
 	struct ea_geo_table t;
 	struct ea_err err = { { 0 } };
-	char text[512];
+	char text[512], want[512];
 
 	write_file(f->files[2], "1.0.0.0,1.0.0.255,AU\n1.0.1.0,1.0.0.255,CN\n");
 	snprintf(text, sizeof(text), "[geoip]\nfile = %s\n", f->files[2]);
 	assert_int_equal(ea_config_parse_string("t.ini", text, &cfg, &err), 0);
 	assert_int_not_equal(ea_geo_table_build(&cfg, &t, &err), 0);
-	assert_non_null(strstr(err.msg, "l2.csv:2"));
+	snprintf(want, sizeof(want), "t.ini:2: [geoip] file %s:2: ", f->files[2]);
+	assert_memory_equal(err.msg, want, strlen(want));
 	ea_config_free(&cfg);
-	snprintf(text, sizeof(text), "[geoip]\nfile = %s/missing.csv\n", f->dir);
+	/* a file that is not there is named by its key's line too */
+	snprintf(text, sizeof(text), "[geoip]\n\nfile = %s/missing.csv\n", f->dir);
 	assert_int_equal(ea_config_parse_string("t.ini", text, &cfg, &err), 0);
 	assert_int_not_equal(ea_geo_table_build(&cfg, &t, &err), 0);
-	assert_non_null(strstr(err.msg, "missing.csv"));
-	assert_non_null(strstr(err.msg, "No such file"));
+	snprintf(want, sizeof(want), "t.ini:3: [geoip] file %s/missing.csv: No such file "
+		 "or directory", f->dir);
+	assert_string_equal(err.msg, want);
 	ea_config_free(&cfg);
 }
 
