@@ -127,16 +127,12 @@ static int parse_args(struct report_args *ra, int argc, char **argv)
 }
 
 /*
- * How far past the window's end the scan looks (records in seq order are
- * in time order, near enough).
- */
-#define PAST_WINDOW_NS	(5 * 1000000000ll)
-
-/*
  * Every record of the time window: the gaps, and the reports if selected.
- * Past the window, only a gap record whose refusals began in it: written
- * when writing resumed, it is the first record after an outage that ran
- * past the window's end.
+ * Past the window's end, only a gap record whose refusals began before
+ * it: written when writing resumed, it is the first record after an
+ * outage that ran past the window's end. The scan goes on to the trail's
+ * end: records in seq order are not in time order when the clock stepped
+ * back (or a record's time is forged), and in-window records may follow.
  */
 static int add_record(void *ctx, const struct ea_rec *r)
 {
@@ -146,7 +142,7 @@ static int add_record(void *ctx, const struct ea_rec *r)
 	if (ra->f.has_until && r->ts_ns >= ra->f.until) {
 		if (r->kind == EA_REC_GAP && ea_report_gap_since(r) < ra->f.until)
 			ea_report_gaps_add(&ra->gaps, r);
-		return r->ts_ns - ra->f.until >= PAST_WINDOW_NS;	/* 1: this trail is done */
+		return 0;
 	}
 	ea_report_gaps_add(&ra->gaps, r);
 	if (!ea_filter_match(&ra->f, r))
@@ -164,7 +160,11 @@ static int add_record(void *ctx, const struct ea_rec *r)
  */
 static int scan_all(struct report_args *ra, char **trails, size_t n)
 {
-	/* past the window's end too: see add_record */
+	/*
+	 * Past the window's end too (see add_record): a block or segment
+	 * there may hold a gap record that overlaps the window, and its
+	 * header does not say, so only the window's start skips.
+	 */
 	struct ea_filter window = { .has_since = ra->f.has_since, .since = ra->f.since };
 	struct ea_scan sc = { .f = &window, .fn = add_record, .ctx = ra };
 	int ret = 0;

@@ -294,6 +294,51 @@ static void test_gap_by_span(void **state)
 	tt_rmdir(dir);
 }
 
+/* n flows of comm, one a second from ts (ns). */
+static void append_flows(struct ea_trail *t, struct ea_rec *r, const char *comm, int64_t ts,
+			 int n)
+{
+	for (int i = 0; i < n; i++) {
+		rt_flow_rec(r, comm);
+		r->ts_ns = r->start_ns = ts + (int64_t)i * 1000000000;
+		r->sport = (uint16_t)(40000 + i);
+		assert_int_equal(ea_trail_append(t, r), 0);
+	}
+}
+
+/*
+ * Records in seq order are not in time order when the clock steps back:
+ * 60 flows at 16:00, then the clock an hour back and 60 flows at 15:01.
+ * A window of 15:00-15:30 holds the 60 written after the step.
+ */
+static void test_clock_back(void **state)
+{
+	static const char *const want[] = {
+		"{\"comm\":\"back\",\"flows\":60,\"bytes\":90000,\"packets\":180}\n",
+	};
+	struct ea_global_opts g = { .json = true };
+	struct ea_rec *r = malloc(sizeof(*r));
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+	char *dir = tt_tmpdir(), *out;
+	char *argv[] = { "report", "--log-dir", dir, "--by", "comm", "--since",
+			 "2025-11-24T15:00:00Z", "--until", "2025-11-24T15:30:00Z", NULL };
+
+	(void)state;
+	tt_opts(&o, dir);
+	if (ea_trail_open(&t, &o, &err))
+		fail_msg("open: %s", err.msg);
+	append_flows(t, r, "ahead", TT_START_NS, 60);
+	append_flows(t, r, "back", TT_START_NS - 59 * 60 * 1000000000ll, 60);
+	assert_int_equal(ea_trail_close(t), 0);
+	out = report_stdout(&g, argv, 9);
+	expect_lines(out, want, 1);
+	free(out);
+	free(r);
+	tt_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_page),
 		cmocka_unit_test(test_hostile_groups),
 		cmocka_unit_test(test_gap_by_span),
+		cmocka_unit_test(test_clock_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
