@@ -2,12 +2,15 @@
 /* egress-audit verify: is the audit trail as it was written? */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "query_out.h"
+#include "trail_key.h"
 #include "trail_cli.h"
 #include "trail_read.h"
 #include "trail_verify.h"
@@ -31,7 +34,7 @@ const char cmd_verify_usage[] =
 	"                      single trail)\n"
 	"  -j, --json          one JSON object per trail\n\n"
 	"Exit codes: 0 every trail intact, 1 a trail not intact or unreadable,\n"
-	"2 bad usage.\n";
+	"2 bad usage or a --pubkey FILE that does not load.\n";
 
 struct verify_args {
 	char *dirs[EA_CLI_MAX_DIRS];
@@ -75,15 +78,26 @@ static int parse_args(struct verify_args *va, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Host, directory, segment and what is wrong come from the trail or the
+ * command line: escaped as query's table does, so that a hostile name
+ * (a newline, an escape sequence) cannot forge a line of its own.
+ */
 static void print_text(const char *dir, const struct ea_verify_result *r)
 {
+	char host[4 * sizeof(r->host)], path[4 * PATH_MAX], seg[4 * sizeof(r->segment)];
+	char what[4 * sizeof(r->what)];
+
+	ea_escape(host, sizeof(host), r->host);
 	if (!r->ok) {
-		printf("%s: NOT INTACT: %s/%s: seq %llu: %s\n", r->host[0] ? r->host : dir, dir,
-		       r->segment, (unsigned long long)r->seq, r->what);
+		ea_escape(path, sizeof(path), dir);
+		printf("%s: NOT INTACT: %s/%s: seq %llu: %s\n", r->host[0] ? host : path, path,
+		       ea_escape(seg, sizeof(seg), r->segment), (unsigned long long)r->seq,
+		       ea_escape(what, sizeof(what), r->what));
 		return;
 	}
 	printf("%s: intact: seq %llu..%llu (%llu records, %llu segments, %llu checkpoints",
-	       r->host, (unsigned long long)r->first_seq, (unsigned long long)r->last_seq,
+	       host, (unsigned long long)r->first_seq, (unsigned long long)r->last_seq,
 	       (unsigned long long)r->records, (unsigned long long)r->segments,
 	       (unsigned long long)r->checkpoints);
 	if (r->checkpoints)
@@ -98,6 +112,27 @@ static void print_text(const char *dir, const struct ea_verify_result *r)
 		printf("; %llu closed segments lack an index (rebuilt at the next start)",
 		       (unsigned long long)r->missing_indexes);
 	putchar('\n');
+}
+
+/*
+ * A --pubkey that does not load is bad input: said as such, before any
+ * trail is checked, rather than as a fault of every trail.
+ */
+static int check_pubkey(const char *path)
+{
+	const char *why = "";
+	EVP_PKEY *key;
+	int r;
+
+	if (!path)
+		return 0;
+	r = ea_key_load_public(path, &key, &why);
+	if (r) {
+		ea_log("--pubkey %s: %s", path, r == -EINVAL ? why : strerror(-r));
+		return r;
+	}
+	EVP_PKEY_free(key);
+	return 0;
 }
 
 static void print_json(const char *dir, const struct ea_verify_result *r)
@@ -134,7 +169,7 @@ int cmd_verify(const struct ea_global_opts *g, int argc, char **argv)
 	if (!va || !res)
 		goto out;
 	ret = EA_EXIT_USAGE;
-	if (parse_args(va, argc, argv))
+	if (parse_args(va, argc, argv) || check_pubkey(va->pubkey))
 		goto out;
 	ret = ea_cli_trails(g, va->dirs, va->ndirs, &trails, &n);
 	if (ret)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rec_test_util.h"
 #include "siem_follow.h"
 #include "trail_fmt.h"
 #include "trail_key.h"
@@ -853,6 +854,56 @@ static void test_check(void **state)
 	tt_rmdir(dir);
 }
 
+/* Run verify with argv; its exit code, its output into *out (free() it). */
+static int verify_out(char **argv, int argc, char **out)
+{
+	struct ea_global_opts g = { 0 };
+	int rc;
+
+	*out = tt_run_cmd(cmd_verify, &g, argv, argc, &rc);
+	return rc;
+}
+
+/*
+ * verify: a --pubkey that does not load is bad input (exit 2, no trail
+ * called tampered); a hostile directory or host name comes out escaped, on
+ * the one line of its trail.
+ */
+static void test_verify_cli(void **state)
+{
+	char *log = tt_tmpdir(), *out, dir[700], evil[700];
+	char *argv[] = { "verify", "--log-dir", dir, "--pubkey", "/nonexistent/host.pub", NULL };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+
+	(void)state;
+	tt_opts(&o, log);
+	tt_write(&o, 5, 40);
+	snprintf(dir, sizeof(dir), "%s", tt_trail_dir(log));
+	assert_int_equal(verify_out(argv, 5, &out), 2);
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(verify_out(argv, 3, &out), 0);
+	assert_true(!strncmp(out, TT_HOST ": intact: seq 1..", 18));
+	free(out);
+	/* a record of another host, and the trail moved to a hostile name */
+	t = open_trail(&o);
+	rt_flow_rec(&rec, "x");
+	snprintf(rec.host, sizeof(rec.host), "h\x1b[2K\nfake: intact");
+	assert_int_equal(ea_trail_append(t, &rec), 0);
+	assert_int_equal(ea_trail_close(t), 0);
+	snprintf(evil, sizeof(evil), "%s/x\r\x1b[1Afake: intact\n", log);
+	assert_int_equal(rename(dir, evil), 0);
+	snprintf(dir, sizeof(dir), "%s", evil);
+	assert_int_equal(verify_out(argv, 3, &out), 1);
+	if (strchr(out, '\n') != out + strlen(out) - 1 || strpbrk(out, "\r\x1b"))
+		fail_msg("not one escaped line: %s", out);
+	assert_non_null(strstr(out, "/x\\x0d\\x1b[1Afake: intact\\x0a/"));
+	assert_non_null(strstr(out, "h\\x1b[2K\\x0afake: intact"));
+	free(out);
+	tt_rmdir(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_scan_sees_missing_segment),
 		cmocka_unit_test(test_disk_full),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_verify_cli),
 	};
 
 	signal(SIGXFSZ, SIG_IGN);

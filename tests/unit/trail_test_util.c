@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,4 +125,28 @@ int tt_verify(const char *dir, const char **what)
 	if (what)
 		*what = res.what;
 	return r;
+}
+
+char *tt_run_cmd(int (*cmd)(const struct ea_global_opts *, int, char **),
+		 const struct ea_global_opts *g, char **argv, int argc, int *rc)
+{
+	char path[] = "/tmp/ea-cmd-out.XXXXXX", *out;
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+	off_t n;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	optind = 1;
+	*rc = cmd(g, argc, argv);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	unlink(path);
+	n = lseek(fd, 0, SEEK_END);
+	out = calloc(1, (size_t)n + 1);
+	assert_non_null(out);
+	assert_int_equal(pread(fd, out, (size_t)n, 0), n);
+	close(fd);
+	return out;
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "commands.h"
 #include "query.h"
 #include "rec_synth.h"
 #include "trail.h"
@@ -30,5 +31,10 @@ void tt_write(const struct ea_trail_opts *o, uint64_t seed, uint64_t n);
 size_t tt_read_all(const char *dir, const struct ea_filter *f, struct ea_rec **recs);
 /* Whether verify finds the trail intact (0) or not (1). */
 int tt_verify(const char *dir, const char **what);
+
+/* What command cmd prints on standard output with argv, in a string
+ * (free() it); its exit code into *rc. */
+char *tt_run_cmd(int (*cmd)(const struct ea_global_opts *, int, char **),
+		 const struct ea_global_opts *g, char **argv, int argc, int *rc);
 
 #endif /* EA_TRAIL_TEST_UTIL_H */
