@@ -2,9 +2,11 @@
 /* The HTML page of `report --html` (report_html.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -289,24 +291,35 @@ static void write_page(FILE *f, const struct ea_report_page *pg)
 	fputs("</body></html>\n", f);
 }
 
+/*
+ * The page goes to a temporary file of a name of its own in FILE's
+ * directory (mkstemp: made anew, so no link planted there is followed),
+ * then takes FILE's name; the temporary file is removed on failure.
+ */
 int ea_report_html(const char *path, const struct ea_report_page *pg)
 {
-	char tmp[4200];
-	FILE *f;
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
 	int fd, err = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
+		ea_log("%s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0 || fchmod(fd, 0600) || !(f = fdopen(fd, "w"))) {
 		err = -errno;
-		ea_log("%s: %s", tmp, strerror(-err));
-		if (fd >= 0)
+		ea_log("%s: %s", fd < 0 ? path : tmp, strerror(-err));
+		if (fd >= 0) {
 			close(fd);
+			unlink(tmp);
+		}
 		return err;
 	}
+	errno = 0;
 	write_page(f, pg);
-	if (fclose(f) || rename(tmp, path)) {
-		err = -errno;
+	if (ferror(f) | fclose(f) || rename(tmp, path)) {
+		err = errno ? -errno : -EIO;
 		ea_log("%s: %s", path, strerror(-err));
 		unlink(tmp);
 	}

@@ -14,9 +14,12 @@
 #include <cmocka.h>
 
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -167,6 +170,46 @@ static void test_hostile_page(void **state)
 		assert_non_null(strstr(page, made));
 		free(page);
 	}
+	tt_rmdir(dir);
+}
+
+/*
+ * --html FILE: a link planted at a name the page might be written under
+ * first is not followed; the page is FILE, mode 0600, and no temporary
+ * file stays.
+ */
+static void test_html_no_follow(void **state)
+{
+	char *dir = tt_tmpdir(), html[600], link[620], victim[620], *text;
+	char *argv[] = { "report", "--log-dir", dir, "--html", html, NULL };
+	struct ea_global_opts g = { 0 };
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0;
+	DIR *d;
+
+	(void)state;
+	hostile_trail(dir);
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	snprintf(link, sizeof(link), "%s.tmp", html);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	close(open(victim, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(symlink(victim, link), 0);
+	optind = 1;
+	assert_int_equal(cmd_report(&g, 5, argv), 0);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(lstat(html, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && (st.st_mode & 0777) == 0600);
+	text = read_file(html);
+	check_tags(text);
+	free(text);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)))	/* the link alone starts so */
+		n += !strncmp(de->d_name, "report.html.", 12);
+	closedir(d);
+	assert_int_equal(n, 1);
 	tt_rmdir(dir);
 }
 
@@ -337,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_groups),
 		cmocka_unit_test(test_gap_by_span),
 		cmocka_unit_test(test_clock_back),
+		cmocka_unit_test(test_html_no_follow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
