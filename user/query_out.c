@@ -9,6 +9,7 @@
 #include "record.h"
 #include "sbuf.h"
 #include "trail_fmt.h"
+#include "util.h"
 
 static const char csv_header[] =
 	"seq,chain,ts,host,event,verdict,proto,family,src,sport,dst,dport,country,zone,"
@@ -30,24 +31,38 @@ const char *ea_escape(char *buf, size_t len, const char *s)
 	return buf;
 }
 
+/*
+ * The text of a cell: '"' doubled; tab and line ends kept (quoted, as RFC
+ * 4180 allows); other controls and bytes of invalid UTF-8 as U+FFFD, as in
+ * the HTML page.
+ */
+static void csv_text(FILE *f, const char *s)
+{
+	while (*s) {
+		bool text;
+		size_t n = ea_utf8_text_len((const unsigned char *)s, &text);
+
+		if (!text && !strchr("\t\r\n", *s))
+			fputs("\xef\xbf\xbd", f);
+		else if (*s == '"')
+			fputs("\"\"", f);
+		else
+			fwrite(s, 1, n, f);
+		s += n;
+	}
+}
+
 void ea_csv_str(FILE *f, const char *s)
 {
 	/* the report's own placeholders, "-" and "--", are no formula */
 	bool formula = strchr("=+-@\t\r", s[0]) && s[0] && strcmp(s, "-") && strcmp(s, "--");
+	bool quote = formula || s[strcspn(s, ",\"\r\n")];
 
-	if (!formula && !s[strcspn(s, ",\"\r\n")]) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	if (formula)
-		fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	if (quote)
+		fputs(formula ? "\"'" : "\"", f);
+	csv_text(f, s);
+	if (quote)
+		fputc('"', f);
 }
 
 void ea_out_header(FILE *f, enum ea_out_format fmt)

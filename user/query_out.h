@@ -4,7 +4,8 @@
  * \xNN), JSON lines (the keys of `run -j` with seq and chain, and a flow's
  * community_id where it has one) or CSV (RFC 4180 quoting; a text cell
  * that a spreadsheet would take for a formula, starting with = + - @ or a
- * tab or CR, gets a leading ').
+ * tab or CR, gets a leading '; controls other than tab, CR and LF, and
+ * bytes of invalid UTF-8, as U+FFFD).
  */
 #ifndef EA_QUERY_OUT_H
 #define EA_QUERY_OUT_H

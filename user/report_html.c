@@ -34,15 +34,16 @@ void ea_html_str(FILE *f, const char *s)
 
 	while (*s) {
 		unsigned char c = (unsigned char)*s;
-		size_t n = c < 0x80 ? 1 : ea_utf8_valid_len((const unsigned char *)s);
+		bool text;
+		size_t n = ea_utf8_text_len((const unsigned char *)s, &text);
 
 		if (c < sizeof(refs) / sizeof(refs[0]) && refs[c])
 			fputs(refs[c], f);
-		else if (!n || c < 0x20 || c == 0x7f)
+		else if (!text)
 			fputs("&#xfffd;", f);	/* a control or a byte of no character */
 		else
 			fwrite(s, 1, n, f);
-		s += n ? n : 1;
+		s += n;
 	}
 }
 

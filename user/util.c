@@ -115,6 +115,14 @@ uint32_t ea_utf8_line_ctl(const unsigned char *s, size_t n)
 	return 0;
 }
 
+size_t ea_utf8_text_len(const unsigned char *s, bool *text)
+{
+	size_t n = s[0] < 0x80 ? 1 : ea_utf8_valid_len(s);
+
+	*text = n && !(n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) && !ea_utf8_line_ctl(s, n);
+	return n ? n : 1;
+}
+
 /*
  * A JSON string: '"', '\\' and every control byte escaped, valid UTF-8
  * kept, each byte of invalid UTF-8 replaced by U+FFFD so the output is

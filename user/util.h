@@ -39,6 +39,13 @@ size_t ea_utf8_valid_len(const unsigned char *s);
  * else 0.
  */
 uint32_t ea_utf8_line_ctl(const unsigned char *s, size_t n);
+/*
+ * Length of the character at s (1..4; 1 for a byte of invalid UTF-8);
+ * *text false when it is a C0 control or DEL, a line control (as
+ * ea_utf8_line_ctl) or a byte of no character, which HTML and CSV output
+ * replace by one U+FFFD.
+ */
+size_t ea_utf8_text_len(const unsigned char *s, bool *text);
 /* n bytes as 2n lower-case hex digits and a NUL. */
 void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */

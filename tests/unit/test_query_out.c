@@ -216,7 +216,8 @@ static void test_csv_other_records(void **state)
 
 /*
  * Hostile cells: separators, quotes and line ends survive quoted; a cell a
- * spreadsheet would take for a formula gets a leading quote.
+ * spreadsheet would take for a formula gets a leading quote; other
+ * controls and bytes of no character come out as U+FFFD.
  */
 static void test_csv_hostile(void **state)
 {
@@ -233,6 +234,11 @@ static void test_csv_hostile(void **state)
 		{ "\tx", "'\tx" },
 		{ "\rx", "'\rx" },
 		{ "a=b", "a=b" },
+		/* controls but tab and line ends, and no UTF-8, as U+FFFD */
+		{ "a\x1b[2Kb\x7f", "a\xef\xbf\xbd[2Kb\xef\xbf\xbd" },
+		{ "\xff\xfe\xc3", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "x\xc2\x85y\xe2\x80\xa8", "x\xef\xbf\xbdy\xef\xbf\xbd" },
+		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac" },
 		/* the placeholders of report are no formulas */
 		{ "-", "-" },
 		{ "--", "--" },

@@ -59,6 +59,7 @@ static void test_html_str(void **state)
 	expect_escape("caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac");
 	expect_escape("\xff<\xc3", "&#xfffd;&lt;&#xfffd;");
 	expect_escape("\xed\xa0\x80", "&#xfffd;&#xfffd;&#xfffd;");	/* a surrogate */
+	expect_escape("\xc2\x85\xe2\x80\xa9", "&#xfffd;&#xfffd;");	/* NEL, U+2029 */
 }
 
 /* The elements the page is made of: nothing else may open with '<'. */
@@ -248,7 +249,7 @@ static void test_hostile_groups(void **state)
 	};
 	static const char *const csv[] = {
 		"comm,flows,bytes,packets\n", "<script>x,1,1500,3\n", "<img src=y>,1,1500,3\n",
-		"\"a\"\"b'c&d\",1,1500,3\n", "\xff\xfe<b>,1,1500,3\n", "</td><td>,1,1500,3\n",
+		"\"a\"\"b'c&d\",1,1500,3\n", "\xef\xbf\xbd\xef\xbf\xbd<b>,1,1500,3\n", "</td><td>,1,1500,3\n",
 	};
 	struct ea_global_opts g = { .json = true };
 	char *dir = tt_tmpdir(), *out;
