@@ -11,6 +11,7 @@
 #include "record.h"
 #include "report.h"
 #include "timeparse.h"
+#include "util.h"
 #include "version.h"
 
 #define SEP	'\x1f'		/* between the values of a joined key */
@@ -119,12 +120,12 @@ void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 	switch (r->kind) {
 	case EA_REC_LOST:
 		if (ea_rec_lost_refused(r))
-			g->lost_refused += r->count;
+			g->lost_refused = ea_sat_add(g->lost_refused, r->count);
 		else
-			g->lost_ring += r->count;
+			g->lost_ring = ea_sat_add(g->lost_ring, r->count);
 		break;
 	case EA_REC_GAP:
-		g->unwritten += detail_u64(r->detail, "\"records\":");
+		g->unwritten = ea_sat_add(g->unwritten, detail_u64(r->detail, "\"records\":"));
 		break;
 	case EA_REC_TAMPER:
 		g->tampers++;
@@ -381,8 +382,8 @@ static int add_to_row(struct ea_report *rp, const char *k, const struct flow *f)
 	}
 	row = &rp->rows[e->idx];
 	row->flows++;
-	row->bytes += f->bytes;
-	row->packets += f->packets;
+	row->bytes = ea_sat_add(row->bytes, f->bytes);
+	row->packets = ea_sat_add(row->packets, f->packets);
 	return 0;
 }
 
@@ -402,7 +403,7 @@ static bool label_seen(const char *labels, const char *p, size_t len)
 /* A flow into its row, or into one row per label when grouping by label. */
 static int group_flow(struct ea_report *rp, const struct flow *f)
 {
-	size_t li = rp->nkeys, pre = 0, len;
+	size_t li = rp->nkeys, pre = 0, len, rows = 0;
 	const char *v = f->vals, *labels, *end;
 	char *k;
 	int err = 0;
@@ -416,17 +417,22 @@ static int group_flow(struct ea_report *rp, const struct flow *f)
 		pre += strcspn(v + pre, "\x1f") + 1;
 	labels = v + pre;
 	end = labels + strcspn(labels, "\x1f");
-	k = malloc(strlen(v) + 1);
+	k = malloc(strlen(v) + 2);
 	if (!k)
 		return -ENOMEM;
 	for (const char *p = labels; !err && p < end;) {
 		len = strcspn(p, ",\x1f");
 		/* each label once, and none empty (a hostile trail's "a,,a") */
 		if (len && !label_seen(labels, p, len)) {
-			snprintf(k, strlen(v) + 1, "%.*s%.*s%s", (int)pre, v, (int)len, p, end);
+			snprintf(k, strlen(v) + 2, "%.*s%.*s%s", (int)pre, v, (int)len, p, end);
 			err = add_to_row(rp, k, f);
+			rows++;
 		}
 		p += len + (p[len] == ',');
+	}
+	if (!err && !rows) {	/* only empty labels (","): as a flow with none */
+		snprintf(k, strlen(v) + 2, "%.*s-%s", (int)pre, v, end);
+		err = add_to_row(rp, k, f);
 	}
 	free(k);
 	return err;

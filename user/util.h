@@ -46,6 +46,12 @@ uint32_t ea_utf8_line_ctl(const unsigned char *s, size_t n);
  * replace by one U+FFFD.
  */
 size_t ea_utf8_text_len(const unsigned char *s, bool *text);
+/* a + b, or UINT64_MAX where the sum would wrap (counts from a hostile trail). */
+static inline uint64_t ea_sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* n bytes as 2n lower-case hex digits and a NUL. */
 void ea_hex(char *out, const uint8_t *b, size_t n);
 /* The value of a hex digit (either case), or -1. */

@@ -24,6 +24,7 @@
 
 #include "commands.h"
 #include "rec_test_util.h"
+#include "report.h"
 #include "report_html.h"
 #include "trail_test_util.h"
 #include "util.h"
@@ -214,6 +215,45 @@ static void test_html_no_follow(void **state)
 	tt_rmdir(dir);
 }
 
+/*
+ * Sums of a hostile trail's counts stop at UINT64_MAX rather than wrap;
+ * a flow whose labels are all empty counts under "-", as one with none.
+ */
+static void test_sums_and_empty_labels(void **state)
+{
+	static const enum ea_report_key by_label = EA_KEY_LABEL;
+	struct ea_report *rp = ea_report_new(&by_label, 1);
+	struct ea_report_gaps g = { 0 };
+	const struct ea_report_row *rows;
+	struct ea_rec *r = malloc(sizeof(*r));
+	size_t n;
+
+	(void)state;
+	assert_non_null(rp);
+	for (int i = 0; i < 3; i++) {
+		rt_flow_rec(r, "x");
+		r->sport = (uint16_t)(40000 + i);
+		r->bytes = r->packets = UINT64_MAX - 10;
+		snprintf(r->labels, sizeof(r->labels), "%s", i ? "," : "");
+		assert_int_equal(ea_report_add(rp, r), 0);
+		memset(r, 0, sizeof(*r));
+		r->kind = EA_REC_LOST;
+		r->count = UINT64_MAX / 2 + 1;
+		ea_report_gaps_add(&g, r);
+		r->kind = EA_REC_GAP;
+		snprintf(r->detail, sizeof(r->detail), "{\"records\":18446744073709551615}");
+		ea_report_gaps_add(&g, r);
+	}
+	assert_int_equal(ea_report_finish(rp, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].key[0], "-");
+	assert_int_equal(rows[0].flows, 3);
+	assert_true(rows[0].bytes == UINT64_MAX && rows[0].packets == UINT64_MAX);
+	assert_true(g.lost_ring == UINT64_MAX && g.unwritten == UINT64_MAX);
+	ea_report_free(rp);
+	free(r);
+}
+
 /* What report prints on standard output with args, in a string. */
 static char *report_stdout(const struct ea_global_opts *g, char **argv, int argc)
 {
@@ -382,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_gap_by_span),
 		cmocka_unit_test(test_clock_back),
 		cmocka_unit_test(test_html_no_follow),
+		cmocka_unit_test(test_sums_and_empty_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
