@@ -181,6 +181,10 @@ int cmd_query(const struct ea_global_opts *g, int argc, char **argv)
 		return EA_EXIT_RUNTIME;
 	qa->fmt = g->json ? EA_OUT_JSON : EA_OUT_TABLE;
 	ret = parse_args(qa, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
+	if (!ret && g->json && qa->fmt == EA_OUT_CSV) {
+		ea_log("query: -j and --csv exclude each other");
+		ret = EA_EXIT_USAGE;
+	}
 	if (!ret)
 		ret = ea_cli_trails(g, qa->dirs, qa->ndirs, &trails, &n);
 	if (!ret)

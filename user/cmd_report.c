@@ -293,6 +293,10 @@ int cmd_report(const struct ea_global_opts *g, int argc, char **argv)
 		return EA_EXIT_RUNTIME;
 	ra->fmt = g->json ? EA_OUT_JSON : EA_OUT_TABLE;
 	ret = parse_args(ra, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
+	if (!ret && g->json + (ra->fmt == EA_OUT_CSV) + !!ra->html > 1) {
+		ea_log("report: -j, --csv and --html exclude each other");
+		ret = EA_EXIT_USAGE;
+	}
 	if (!ret)
 		ret = ea_cli_trails(g, ra->dirs, ra->ndirs, &trails, &n);
 	if (!ret)

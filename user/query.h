@@ -8,7 +8,7 @@
  * the SIEM messages carry it). Each takes a comma-separated list
  * (except --comm, whose names may hold commas) and may be repeated: the
  * values of one filter are alternatives, different filters must all hold
- * (a repeated --since or --until keeps the narrower bound). A filter on a
+ * (--since and --until are bounds, not alternatives: once each). A filter on a
  * flow field selects flow records only.
  *
  * The scan reads trails in seq order. A time-bounded scan skips segments

@@ -276,13 +276,16 @@ static int add_time(struct ea_filter *f, int opt, const char *v, int64_t now,
 	const char *why = "";
 	int64_t t;
 
+	/* one bound each: values of one filter are alternatives, which a bound is not */
+	if (opt == OPT_SINCE ? f->has_since : f->has_until)
+		return bad(err, opt, v, "given twice");
 	if (ea_time_parse(v, now, &t, &why))
 		return bad(err, opt, v, why);
 	if (opt == OPT_SINCE) {
-		f->since = f->has_since && f->since > t ? f->since : t;
+		f->since = t;
 		f->has_since = true;
 	} else {
-		f->until = f->has_until && f->until < t ? f->until : t;
+		f->until = t;
 		f->has_until = true;
 	}
 	return 0;

@@ -55,14 +55,14 @@ static int64_t real_now(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* 1234567 as "1.2 MB". */
+/* 1234567 as "1.2 MB"; 999950 as "1.0 MB": the unit is of the rounded value. */
 static const char *human(uint64_t v, char buf[32])
 {
-	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB", "EB" };
 	double d = (double)v;
 	int u = 0;
 
-	while (d >= 1000 && u < 5) {
+	while ((u ? d >= 999.95 : d >= 1000) && u < 6) {
 		d /= 1000;
 		u++;
 	}

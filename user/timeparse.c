@@ -164,7 +164,7 @@ static int parse_any(const char *s, int64_t now_ns, int64_t *out, const char **w
 		*out = days * 86400 * NS;
 		return 0;
 	}
-	if (n < 20) {
+	if (n < 19) {	/* 19: a date-time without its zone, which says so */
 		*why = "not a time (RFC 3339, YYYY-MM-DD, -2h or now)";
 		return -EINVAL;
 	}

@@ -434,6 +434,44 @@ static void expect_refused(const char *name, const char *value, const char *msg)
 	ea_filter_free(&f);
 }
 
+/*
+ * One --since and one --until: a second is refused, not taken for an
+ * alternative; -j and --csv exclude each other (and --html in report).
+ */
+static void test_refused_twice(void **state)
+{
+	struct option lo[EA_FILTER_NOPTS + 1];
+	struct ea_global_opts g = { .json = true };
+	struct ea_err err = { { 0 } };
+	struct ea_filter f = { 0 };
+	char *query[] = { "query", "--log-dir", "/nonexistent", "--csv", NULL };
+	char *report[] = { "report", "--log-dir", "/nonexistent", "--html", "/nonexistent/r",
+			   "--csv", NULL };
+	char *out;
+	int rc;
+
+	(void)state;
+	ea_filter_options(lo);
+	for (int i = 0; i < 2; i++) {
+		int val = EA_FILTER_OPT + i;	/* since, until */
+
+		assert_int_equal(ea_filter_add(&f, val, "2025-11-24", 0, &err), 0);
+		assert_int_equal(ea_filter_add(&f, val, "2025-11-25", 0, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "given twice"));
+		assert_non_null(strstr(err.msg, lo[i].name));
+	}
+	ea_filter_free(&f);
+	out = tt_run_cmd(cmd_query, &g, query, 4, &rc);
+	assert_int_equal(rc, 2);
+	free(out);
+	for (int n = 5; n <= 6; n++) {	/* -j --html F, then --html F --csv */
+		g.json = n == 5;
+		out = tt_run_cmd(cmd_report, &g, report, n, &rc);
+		assert_int_equal(rc, 2);
+		free(out);
+	}
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -751,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_report_label_once),
 		cmocka_unit_test(test_report_gaps),
+		cmocka_unit_test(test_refused_twice),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -254,6 +254,36 @@ static void test_sums_and_empty_labels(void **state)
 	free(r);
 }
 
+/* Sizes on the page: the unit is of the rounded value (999950 B is 1.0 MB). */
+static void test_html_units(void **state)
+{
+	char *dir = tt_tmpdir(), html[600], *page;
+	char *argv[] = { "report", "--log-dir", dir, "--html", html, NULL };
+	struct ea_rec *r = malloc(sizeof(*r));
+	struct ea_global_opts g = { 0 };
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t;
+
+	(void)state;
+	tt_opts(&o, dir);
+	if (ea_trail_open(&t, &o, &err))
+		fail_msg("open: %s", err.msg);
+	rt_flow_rec(r, "x");
+	r->bytes = 999950;
+	assert_int_equal(ea_trail_append(t, r), 0);
+	assert_int_equal(ea_trail_close(t), 0);
+	snprintf(html, sizeof(html), "%s/report.html", dir);
+	optind = 1;
+	assert_int_equal(cmd_report(&g, 5, argv), 0);
+	page = read_file(html);
+	assert_non_null(strstr(page, ">1.0 MB<"));
+	assert_null(strstr(page, "1000.0"));
+	free(page);
+	free(r);
+	tt_rmdir(dir);
+}
+
 /* What report prints on standard output with args, in a string. */
 static char *report_stdout(const struct ea_global_opts *g, char **argv, int argc)
 {
@@ -423,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_clock_back),
 		cmocka_unit_test(test_html_no_follow),
 		cmocka_unit_test(test_sums_and_empty_labels),
+		cmocka_unit_test(test_html_units),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

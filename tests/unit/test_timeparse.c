@@ -54,6 +54,9 @@ static void test_days_from_civil(void **state)
 
 static void test_rfc3339(void **state)
 {
+	const char *why = "";
+	int64_t t;
+
 	(void)state;
 	assert_int_equal(parse_ok("2025-11-24T16:00:00Z"), 1764000000ll * NS);
 	assert_int_equal(parse_ok("2025-11-24t16:00:00z"), 1764000000ll * NS);
@@ -65,7 +68,9 @@ static void test_rfc3339(void **state)
 	assert_int_equal(parse_ok("2024-02-29T00:00:00Z"), 1709164800ll * NS);
 	assert_int_equal(parse_ok("1970-01-01T00:00:00Z"), 0);
 	assert_int_equal(parse_ok("2016-12-31T23:59:60Z"), 1483228800ll * NS);
-	parse_bad("2025-11-24T16:00:00");		/* no zone */
+	parse_bad("2025-11-24T16:00:00");		/* no zone: said so */
+	assert_int_equal(ea_time_parse("2025-11-24T16:00:00", NOW, &t, &why), -EINVAL);
+	assert_non_null(strstr(why, "needs a time zone"));
 	parse_bad("2025-11-24T16:00Z");
 	parse_bad("2025-11-24T24:00:00Z");
 	parse_bad("2025-11-24T16:60:00Z");
