@@ -739,7 +739,7 @@ static int run_loop(struct ea_agent *a)
 	return err;
 }
 
-static int parse_run_args(struct ea_agent *a, int argc, char **argv)
+static int parse_run_args(struct ea_agent *a, struct ea_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'g' },
@@ -748,7 +748,7 @@ static int parse_run_args(struct ea_agent *a, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ea_getopt(g, cmd_run_usage, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'g':
 			a->cgroup_arg = optarg;
@@ -897,7 +897,7 @@ static bool stdout_discarded(void)
 	       S_ISCHR(null.st_mode) && st.st_rdev == null.st_rdev;
 }
 
-int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_run(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct ea_agent *a = calloc(1, sizeof(*a));
 	int ret;
@@ -909,13 +909,13 @@ int cmd_run(const struct ea_global_opts *g, int argc, char **argv)
 		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	a->out = stdout;
 	a->out_lost = stdout_discarded();
-	a->json = g->json;
 	a->cgroup_fd = -1;
 	a->state_dir = "/run/egress-audit";
-	if (parse_run_args(a, argc, argv)) {
+	if (parse_run_args(a, g, argc, argv)) {
 		free(a);
 		return EA_EXIT_USAGE;
 	}
+	a->json = g->json;
 	/*
 	 * Before the seconds of loading: a reload or stop asked for meanwhile
 	 * (systemctl reload as the unit starts) is taken once running, and

@@ -240,7 +240,7 @@ static void print_text(const struct ea_agent *a, const struct trail_check *tc)
 	puts("ok: run would start with this configuration");
 }
 
-int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_check(struct ea_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'g' },
@@ -253,7 +253,7 @@ int cmd_check(const struct ea_global_opts *g, int argc, char **argv)
 	if (!a)
 		return EA_EXIT_RUNTIME;
 	a->cgroup_fd = -1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ea_getopt(g, cmd_check_usage, argc, argv, opts)) != -1) {
 		if (c != 'g') {
 			fputs(cmd_check_usage, stderr);
 			free(a);

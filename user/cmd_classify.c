@@ -118,18 +118,20 @@ static bool classify_stdin(const struct classify_ctx *c)
 	return ok;
 }
 
-int cmd_classify(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_classify(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct ea_config cfg;
 	struct ea_geo_table t;
 	struct ea_err err = { { 0 } };
-	struct classify_ctx c = { .t = &t, .json = g->json };
+	static const struct option none[] = { { 0 } };
+	struct classify_ctx c = { .t = &t };
 	bool ok = true;
 
-	if (argc < 2) {
+	if (ea_getopt(g, cmd_classify_usage, argc, argv, none) != -1 || optind >= argc) {
 		fputs(cmd_classify_usage, stderr);
 		return EA_EXIT_USAGE;
 	}
+	c.json = g->json;
 	if (ea_config_load(g->config, &cfg, &err)) {
 		ea_log("%s", err.msg);
 		return EA_EXIT_USAGE;
@@ -140,7 +142,7 @@ int cmd_classify(const struct ea_global_opts *g, int argc, char **argv)
 		return EA_EXIT_USAGE;
 	}
 	c.has_labels = cfg.nlabels > 0;
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		if (!strcmp(argv[i], "-"))
 			ok &= classify_stdin(&c);
 		else

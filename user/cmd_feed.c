@@ -46,7 +46,7 @@ struct feed_args {
 };
 
 /* The options after "feed". */
-static int parse_args(struct feed_args *a, int argc, char **argv)
+static int parse_args(struct feed_args *a, struct ea_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trail", required_argument, NULL, 't' },
@@ -55,7 +55,7 @@ static int parse_args(struct feed_args *a, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ea_getopt(g, cmd_feed_usage, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 't':
 			a->trail = optarg;
@@ -102,7 +102,7 @@ static void wait_done(struct ea_siem *s, bool drain)
 }
 
 /* egress-audit feed: the SIEM feed alone, on an existing trail. */
-int cmd_feed(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_feed(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct feed_args a = { 0 };
 	struct ea_err err = { { 0 } };
@@ -110,7 +110,7 @@ int cmd_feed(const struct ea_global_opts *g, int argc, char **argv)
 	struct ea_siem *s;
 	char dir[PATH_MAX];
 
-	if (parse_args(&a, argc, argv))
+	if (parse_args(&a, g, argc, argv))
 		return EA_EXIT_USAGE;
 	if (!g->config) {
 		ea_log("feed: -c CONFIG is required");

@@ -102,7 +102,8 @@ static int query_opt(struct query_args *qa, int c, int64_t now)
 	return 0;
 }
 
-static int parse_args(struct query_args *qa, int argc, char **argv)
+static int parse_args(struct query_args *qa, struct ea_global_opts *g, int argc,
+		      char **argv)
 {
 	struct option opts[EA_FILTER_NOPTS + 5] = {
 		{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
@@ -115,7 +116,7 @@ static int parse_args(struct query_args *qa, int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ea_filter_options(opts + 4);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	while ((c = ea_getopt(g, cmd_query_usage, argc, argv, opts)) != -1)
 		if (query_opt(qa, c, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec))
 			return -EINVAL;
 	if (optind < argc) {
@@ -170,7 +171,7 @@ static int run_query(struct query_args *qa, char **trails, size_t n)
 	return ret;
 }
 
-int cmd_query(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_query(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct query_args *qa = calloc(1, sizeof(*qa));
 	char **trails = NULL;
@@ -179,12 +180,13 @@ int cmd_query(const struct ea_global_opts *g, int argc, char **argv)
 
 	if (!qa)
 		return EA_EXIT_RUNTIME;
-	qa->fmt = g->json ? EA_OUT_JSON : EA_OUT_TABLE;
-	ret = parse_args(qa, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
+	ret = parse_args(qa, g, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
 	if (!ret && g->json && qa->fmt == EA_OUT_CSV) {
 		ea_log("query: -j and --csv exclude each other");
 		ret = EA_EXIT_USAGE;
 	}
+	if (g->json)
+		qa->fmt = EA_OUT_JSON;
 	if (!ret)
 		ret = ea_cli_trails(g, qa->dirs, qa->ndirs, &trails, &n);
 	if (!ret)

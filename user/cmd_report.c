@@ -101,7 +101,8 @@ static int report_opt(struct report_args *ra, int c, int64_t now)
 	return 0;
 }
 
-static int parse_args(struct report_args *ra, int argc, char **argv)
+static int parse_args(struct report_args *ra, struct ea_global_opts *g, int argc,
+		      char **argv)
 {
 	struct option opts[EA_FILTER_NOPTS + 5] = {
 		{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
@@ -114,7 +115,7 @@ static int parse_args(struct report_args *ra, int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ea_filter_options(opts + 4);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+	while ((c = ea_getopt(g, cmd_report_usage, argc, argv, opts)) != -1)
 		if (report_opt(ra, c, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec))
 			return -EINVAL;
 	if (optind < argc) {
@@ -282,7 +283,7 @@ static int run_report(struct report_args *ra, char **trails, size_t n)
 	return ret;
 }
 
-int cmd_report(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_report(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct report_args *ra = calloc(1, sizeof(*ra));
 	char **trails = NULL;
@@ -291,12 +292,13 @@ int cmd_report(const struct ea_global_opts *g, int argc, char **argv)
 
 	if (!ra)
 		return EA_EXIT_RUNTIME;
-	ra->fmt = g->json ? EA_OUT_JSON : EA_OUT_TABLE;
-	ret = parse_args(ra, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
+	ret = parse_args(ra, g, argc, argv) ? EA_EXIT_USAGE : EA_EXIT_OK;
 	if (!ret && g->json + (ra->fmt == EA_OUT_CSV) + !!ra->html > 1) {
 		ea_log("report: -j, --csv and --html exclude each other");
 		ret = EA_EXIT_USAGE;
 	}
+	if (g->json)
+		ra->fmt = EA_OUT_JSON;
 	if (!ret)
 		ret = ea_cli_trails(g, ra->dirs, ra->ndirs, &trails, &n);
 	if (!ret)

@@ -405,7 +405,7 @@ static int load_status(struct status *s, const char *state_dir)
 	return s->agent_prom && s->agent_text ? 0 : -1;
 }
 
-int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_status(struct ea_global_opts *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
@@ -417,7 +417,7 @@ int cmd_status(const struct ea_global_opts *g, int argc, char **argv)
 	bool prom = false;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ea_getopt(g, cmd_status_usage, argc, argv, opts)) != -1) {
 		if (c == 's') {
 			state_dir = optarg;
 		} else if (c == 'p') {

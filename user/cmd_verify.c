@@ -44,7 +44,8 @@ struct verify_args {
 	size_t nanchors;
 };
 
-static int parse_args(struct verify_args *va, int argc, char **argv)
+static int parse_args(struct verify_args *va, struct ea_global_opts *g, int argc,
+		      char **argv)
 {
 	static const struct option opts[] = {
 		{ "log-dir", required_argument, NULL, 'd' },
@@ -54,7 +55,7 @@ static int parse_args(struct verify_args *va, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ea_getopt(g, cmd_verify_usage, argc, argv, opts)) != -1) {
 		if (c == 'd' && va->ndirs < EA_CLI_MAX_DIRS) {
 			va->dirs[va->ndirs++] = optarg;
 		} else if (c == 'k') {
@@ -158,7 +159,7 @@ static void print_json(const char *dir, const struct ea_verify_result *r)
 	printf("}\n");
 }
 
-int cmd_verify(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_verify(struct ea_global_opts *g, int argc, char **argv)
 {
 	struct verify_args *va = calloc(1, sizeof(*va));
 	struct ea_verify_result *res = malloc(sizeof(*res));
@@ -169,7 +170,7 @@ int cmd_verify(const struct ea_global_opts *g, int argc, char **argv)
 	if (!va || !res)
 		goto out;
 	ret = EA_EXIT_USAGE;
-	if (parse_args(va, argc, argv) || check_pubkey(va->pubkey))
+	if (parse_args(va, g, argc, argv) || check_pubkey(va->pubkey))
 		goto out;
 	ret = ea_cli_trails(g, va->dirs, va->ndirs, &trails, &n);
 	if (ret)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * egress-audit: one binary, subcommands dispatched from a table. Options
- * common to all commands (-c, -j, -v, -h) are accepted before or after the
- * command name; each command parses the rest. -V is the version command.
+ * common to all commands (-c, -j, -v, -h) are accepted before the command
+ * name (here) or after it (by the command's getopt, ea_getopt). -V is the
+ * version command.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -70,20 +71,21 @@ static const struct ea_command *find_command(const char *name)
 }
 
 /*
- * Take the global options out of argv wherever they stand; the rest is the
- * command and its arguments, left in argv in order. Returns -1 on a bad
- * option, 0 otherwise.
+ * The global options before the command's name; after it, the command's
+ * getopt takes them (ea_getopt), where a command option's value is never
+ * taken for one. Returns the index of the command's name (argc: none), or
+ * -1 on a bad option.
  */
-static int take_global_opts(int *argc, char **argv, struct ea_global_opts *g,
-			    bool *help, bool *version)
+static int take_global_opts(int argc, char **argv, struct ea_global_opts *g, bool *help,
+			    bool *version)
 {
-	int out = 1;
+	int i;
 
-	for (int i = 1; i < *argc; i++) {
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
 		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
-			if (i + 1 >= *argc) {
+			if (i + 1 >= argc) {
 				ea_log("%s needs a FILE", a);
 				return -1;
 			}
@@ -99,16 +101,13 @@ static int take_global_opts(int *argc, char **argv, struct ea_global_opts *g,
 		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
 			*version = true;
 		} else if (!strcmp(a, "--")) {
-			while (i < *argc)
-				argv[out++] = argv[i++];
-			break;
+			return i + 1;
 		} else {
-			argv[out++] = argv[i];
+			ea_log("unknown option '%s'", a);
+			return -1;
 		}
 	}
-	*argc = out;
-	argv[out] = NULL;
-	return 0;
+	return i;
 }
 
 int main(int argc, char **argv)
@@ -116,23 +115,24 @@ int main(int argc, char **argv)
 	struct ea_global_opts g = { 0 };
 	const struct ea_command *cmd;
 	bool help = false, version = false;
+	int i = take_global_opts(argc, argv, &g, &help, &version);
 
-	if (take_global_opts(&argc, argv, &g, &help, &version))
+	if (i < 0)
 		return EA_EXIT_USAGE;
 	if (version && !help) {
-		if (argc > 1) {
-			ea_log("-V/--version takes no command ('%s')", argv[1]);
+		if (i < argc) {
+			ea_log("-V/--version takes no command ('%s')", argv[i]);
 			return EA_EXIT_USAGE;
 		}
 		return cmd_version(&g, 1, (char *[]){ "version", NULL });
 	}
-	if (argc < 2) {
+	if (i >= argc) {
 		usage(help ? stdout : stderr);
 		return help ? EA_EXIT_OK : EA_EXIT_USAGE;
 	}
-	cmd = find_command(argv[1]);
+	cmd = find_command(argv[i]);
 	if (!cmd) {
-		ea_log("unknown or ambiguous command '%s'", argv[1]);
+		ea_log("unknown or ambiguous command '%s'", argv[i]);
 		usage(stderr);
 		return EA_EXIT_USAGE;
 	}
@@ -141,5 +141,5 @@ int main(int argc, char **argv)
 		return EA_EXIT_OK;
 	}
 	optind = 1;
-	return cmd->run(&g, argc - 1, argv + 1);
+	return cmd->run(&g, argc - i, argv + i);
 }

@@ -96,10 +96,13 @@ static void print_text(void)
 	printf("\n");
 }
 
-int cmd_version(const struct ea_global_opts *g, int argc, char **argv)
+int cmd_version(struct ea_global_opts *g, int argc, char **argv)
 {
-	if (argc > 1) {
-		ea_log("version: unexpected argument '%s'", argv[1]);
+	static const struct option none[] = { { 0 } };
+
+	if (ea_getopt(g, cmd_version_usage, argc, argv, none) != -1 || optind < argc) {
+		if (optind < argc)
+			ea_log("version: unexpected argument '%s'", argv[optind]);
 		fputs(cmd_version_usage, stderr);
 		return EA_EXIT_USAGE;
 	}

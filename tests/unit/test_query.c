@@ -472,6 +472,33 @@ static void test_refused_twice(void **state)
 	}
 }
 
+/*
+ * A word that is the value of a command option is never a global option:
+ * --comm -h selects comm "-h" (no help), --country -- -j selects flows of
+ * no country and -j after it asks for JSON.
+ */
+static void test_option_values(void **state)
+{
+	struct ea_global_opts go = { 0 };
+	char *comm[] = { "query", "--log-dir", g.log, "--comm", "-h", NULL };
+	char *country[] = { "query", "--log-dir", g.log, "--country", "--", "-j", "--limit",
+			    "1", NULL };
+	char *out;
+	int rc;
+
+	(void)state;
+	out = tt_run_cmd(cmd_query, &go, comm, 5, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(!strncmp(out, "SEQ ", 4) && !strchr(out, '\n')[1]);
+	free(out);
+	assert_false(go.json);
+	out = tt_run_cmd(cmd_query, &go, country, 8, &rc);
+	assert_int_equal(rc, 0);
+	assert_true(go.json);
+	assert_int_equal(out[0], '{');
+	free(out);
+}
+
 static void test_bad_values(void **state)
 {
 	(void)state;
@@ -790,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_report_label_once),
 		cmocka_unit_test(test_report_gaps),
 		cmocka_unit_test(test_refused_twice),
+		cmocka_unit_test(test_option_values),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -285,7 +285,7 @@ static void test_html_units(void **state)
 }
 
 /* What report prints on standard output with args, in a string. */
-static char *report_stdout(const struct ea_global_opts *g, char **argv, int argc)
+static char *report_stdout(struct ea_global_opts *g, char **argv, int argc)
 {
 	int rc;
 	char *out = tt_run_cmd(cmd_report, g, argv, argc, &rc);

@@ -127,8 +127,8 @@ int tt_verify(const char *dir, const char **what)
 	return r;
 }
 
-char *tt_run_cmd(int (*cmd)(const struct ea_global_opts *, int, char **),
-		 const struct ea_global_opts *g, char **argv, int argc, int *rc)
+char *tt_run_cmd(int (*cmd)(struct ea_global_opts *, int, char **),
+		 struct ea_global_opts *g, char **argv, int argc, int *rc)
 {
 	char path[] = "/tmp/ea-cmd-out.XXXXXX", *out;
 	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);

@@ -34,7 +34,7 @@ int tt_verify(const char *dir, const char **what);
 
 /* What command cmd prints on standard output with argv, in a string
  * (free() it); its exit code into *rc. */
-char *tt_run_cmd(int (*cmd)(const struct ea_global_opts *, int, char **),
-		 const struct ea_global_opts *g, char **argv, int argc, int *rc);
+char *tt_run_cmd(int (*cmd)(struct ea_global_opts *, int, char **),
+		 struct ea_global_opts *g, char **argv, int argc, int *rc);
 
 #endif /* EA_TRAIL_TEST_UTIL_H */
