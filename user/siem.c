@@ -36,6 +36,7 @@
 #define BACKOFF_MS	250			/* first wait after a failure */
 #define TIMEOUT_MS	10000			/* a receiver that does not move */
 #define STOP_GRACE_MS	3000			/* to deliver what was sent, at stop */
+#define ABORT_GRACE_MS	5000			/* for a thread to end after the abort */
 #define LOG_REPEAT_MS	60000			/* the same failure logged again */
 
 /* One record of a batch: its message in the arena (len 0: not selected). */
@@ -48,6 +49,13 @@ struct entry {
 struct sent {
 	uint64_t seq;
 	int64_t ts;
+};
+
+/* A trouble of the feed's own, outside the connection. */
+enum problem {
+	PROBLEM_NONE,
+	PROBLEM_CURSOR,			/* saving the cursor failed */
+	PROBLEM_TRAIL,			/* reading the trail failed */
 };
 
 struct feed {
@@ -84,6 +92,7 @@ struct feed {
 	unsigned int seed;
 	char logged[256];		/* the failure last logged */
 	int64_t logged_ms;
+	enum problem problem;		/* what the published error is about */
 
 	struct ea_siem_stats st;	/* published under owner->lock */
 };
@@ -140,21 +149,65 @@ static void pause_ms(struct feed *d, int64_t ms)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* Log a failure unless it is the one logged last, within LOG_REPEAT_MS. */
-static void log_failure(struct feed *d, const char *msg)
+/* Log msg unless it is the one logged last, within LOG_REPEAT_MS. */
+static void log_once(struct feed *d, const char *msg)
 {
 	int64_t now = mono_ms();
 
-	pthread_mutex_lock(&d->owner->lock);
-	snprintf(d->st.error, sizeof(d->st.error), "%s", msg);
-	d->st.failures++;
-	d->st.connected = false;
-	pthread_mutex_unlock(&d->owner->lock);
 	if (!strcmp(d->logged, msg) && now - d->logged_ms < LOG_REPEAT_MS)
 		return;
 	snprintf(d->logged, sizeof(d->logged), "%s", msg);
 	d->logged_ms = now;
 	ea_log("siem %s: %s", d->name, msg);
+}
+
+/* Publish msg as the error (cut to fit); the owner's lock is held. */
+static void set_error(struct feed *d, const char *msg)
+{
+	size_t n = strnlen(msg, sizeof(d->st.error) - 1);
+
+	memcpy(d->st.error, msg, n);
+	d->st.error[n] = '\0';
+}
+
+/* A connection or a send failed: not connected, counted, logged. */
+static void log_failure(struct feed *d, const char *msg)
+{
+	pthread_mutex_lock(&d->owner->lock);
+	set_error(d, msg);
+	d->st.failures++;
+	d->st.connected = false;
+	pthread_mutex_unlock(&d->owner->lock);
+	d->problem = PROBLEM_NONE;
+	log_once(d, msg);
+}
+
+/*
+ * A trouble outside the connection (the cursor, the trail): shown as the
+ * error until that step succeeds again, but neither a failure of the
+ * destination nor a disconnection.
+ */
+static void log_problem(struct feed *d, enum problem what, const char *msg)
+{
+	pthread_mutex_lock(&d->owner->lock);
+	set_error(d, msg);
+	pthread_mutex_unlock(&d->owner->lock);
+	d->problem = what;
+	log_once(d, msg);
+}
+
+/* The step that had a problem worked: its error goes. */
+static void problem_solved(struct feed *d, enum problem what)
+{
+	if (d->problem != what)
+		return;
+	pthread_mutex_lock(&d->owner->lock);
+	d->st.error[0] = '\0';
+	pthread_mutex_unlock(&d->owner->lock);
+	d->problem = PROBLEM_NONE;
+	d->logged[0] = '\0';
+	ea_log("siem %s: %s again", d->name,
+	       what == PROBLEM_CURSOR ? "the cursor is saved" : "the trail is read");
 }
 
 /* Exponential backoff with jitter: uniform in [delay/2, delay]. */
@@ -197,44 +250,52 @@ static uint64_t read_cursor(struct feed *d)
 	return v;
 }
 
-/* Replace the cursor file: a temporary file, synced, renamed over it. */
-static int write_cursor(struct feed *d, uint64_t seq)
+/*
+ * Replace the cursor file: a temporary file, synced, renamed over it.
+ * 0, or -errno with *failed naming the file that failed.
+ */
+static int write_cursor(struct feed *d, uint64_t seq, const char **failed)
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
 	int fd = open(d->cursor_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	int err = 0;
 
+	*failed = d->cursor_tmp;
 	if (fd < 0)
 		return -errno;
+	errno = 0;
 	if (write(fd, buf, (size_t)n) != n || fsync(fd))
 		err = errno ? -errno : -EIO;
 	if (close(fd) && !err)
 		err = -errno;
-	if (!err && rename(d->cursor_tmp, d->cursor))
-		err = -errno;
-	return err;
+	if (err)
+		return err;
+	*failed = d->cursor;
+	return rename(d->cursor_tmp, d->cursor) ? -errno : 0;
 }
 
 /* Save the cursor when it moved: at most every PERSIST_MS unless now. */
 static void persist(struct feed *d, bool now)
 {
 	int64_t t = mono_ms();
+	const char *failed;
 	int err;
 
 	if (d->acked == d->saved || (!now && t - d->saved_ms < PERSIST_MS))
 		return;
-	err = write_cursor(d, d->acked);
+	err = write_cursor(d, d->acked, &failed);
 	if (err) {
 		char msg[PATH_MAX + 64];
 
-		snprintf(msg, sizeof(msg), "cannot save the cursor %s: %s", d->cursor,
+		snprintf(msg, sizeof(msg), "cannot save the cursor: %s: %s", failed,
 			 strerror(-err));
-		log_failure(d, msg);
+		log_problem(d, PROBLEM_CURSOR, msg);
 		return;
 	}
 	d->saved = d->acked;
 	d->saved_ms = t;
+	problem_solved(d, PROBLEM_CURSOR);
 }
 
 /* --- progress ----------------------------------------------------------------------- */
@@ -325,9 +386,11 @@ static int fill_batch(struct feed *d)
 
 			snprintf(msg, sizeof(msg), "reading the trail after seq %llu: %s",
 				 (unsigned long long)d->done, why[0] ? why : strerror(-r));
-			log_failure(d, msg);
+			log_problem(d, PROBLEM_TRAIL, msg);
 			return r;
 		}
+		if (r >= 0)
+			problem_solved(d, PROBLEM_TRAIL);
 		if (r <= 0)
 			break;
 		e->seq = d->rec.seq;
@@ -357,12 +420,14 @@ static int open_conn(struct feed *d)
 		log_failure(d, err.msg);
 		return -1;
 	}
-	if (d->attempt || d->logged[0])
+	if (d->attempt || (d->logged[0] && !d->problem))
 		ea_log("siem %s: delivering to %s", d->name, d->target);
-	d->logged[0] = '\0';
 	pthread_mutex_lock(&d->owner->lock);
 	d->st.connected = true;
-	d->st.error[0] = '\0';
+	if (!d->problem) {
+		d->st.error[0] = '\0';
+		d->logged[0] = '\0';
+	}
 	pthread_mutex_unlock(&d->owner->lock);
 	return 0;
 }
@@ -903,10 +968,28 @@ static bool join_by(struct feed *d, int64_t deadline)
 	return !pthread_timedjoin_np(d->thread, NULL, &ts);
 }
 
-/* Stop the threads (abort their waits after the grace period) and free s. */
+/*
+ * Threads still running after the abort and its grace: each is named and
+ * left as it is, with s and all it uses (freeing them under a running
+ * thread would be worse than the leak); the process is about to end.
+ */
+static void stop_stuck(struct ea_siem *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->feeds[i].running)
+			ea_log("siem %s: the feed did not end within %d s of the stop; "
+			       "its cursor may be behind what was delivered", s->feeds[i].name,
+			       (STOP_GRACE_MS + ABORT_GRACE_MS) / 1000);
+}
+
+/*
+ * Stop the threads (abort their waits after the grace period) and free s;
+ * s stays allocated when a thread does not end even then.
+ */
 void ea_siem_stop(struct ea_siem *s)
 {
 	int64_t deadline = mono_ms() + STOP_GRACE_MS;
+	size_t stuck = 0;
 
 	if (!s)
 		return;
@@ -919,9 +1002,17 @@ void ea_siem_stop(struct ea_siem *s)
 
 		if (d->running && !join_by(d, deadline)) {
 			__atomic_store_n(&s->abort, 1, __ATOMIC_RELAXED);
-			pthread_join(d->thread, NULL);
+			if (!join_by(d, mono_ms() + ABORT_GRACE_MS))
+				stuck++;
+			else
+				d->running = false;
+		} else {
+			d->running = false;
 		}
-		d->running = false;
+	}
+	if (stuck) {
+		stop_stuck(s);
+		return;
 	}
 	for (size_t i = 0; i < s->n; i++)
 		feed_free(&s->feeds[i]);

@@ -9,16 +9,19 @@
  * away must be an error, not the end of the process.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,8 @@ struct ea_siem_conn {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	char verify_why[WHY_MAX];	/* why the server's certificate was refused */
+	bool sent_cert;			/* our certificate went in the handshake */
+	bool got_ticket;		/* the server sent a session ticket */
 
 	/* tls, tcp: framed messages not yet written */
 	char *wbuf;
@@ -60,12 +65,20 @@ struct ea_siem_conn {
 	relpClt_t *clt;
 	size_t relp_sent;		/* messages sent in this session */
 	size_t relp_answered;		/* frames answered 200 (the open first) */
+	unsigned int relp_txnr;		/* the frame whose answer comes next */
 	bool relp_refused;		/* a frame was answered otherwise */
 	unsigned int corked;		/* messages sent since the burst began */
 	bool relp_error;		/* librelp reported an error */
 	char relp_why[WHY_MAX];
 	bool relp_auth_error;		/* librelp doubted the server's certificate */
 	char relp_auth_why[WHY_MAX];
+
+	/* relp+tls: the watchdog of librelp's handshake */
+	pthread_mutex_t watch_lock;
+	pthread_cond_t watch_cond;
+	bool watch_done;		/* relpCltConnect returned */
+	bool watch_cut;			/* the watchdog cut the handshake */
+	struct addrinfo *peers;		/* the target's addresses */
 };
 
 static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
@@ -467,6 +480,72 @@ static int tls_wait(struct ea_siem_conn *c, int ret, int64_t until)
 	return -EPROTO;
 }
 
+/*
+ * OpenSSL's message callback: whether our certificate went out, and
+ * whether the server sent a session ticket after the handshake.
+ */
+static void tls_msg_cb(int write_p, int version, int type, const void *buf, size_t len,
+		       SSL *ssl, void *arg)
+{
+	struct ea_siem_conn *c = arg;
+	const unsigned char *m = buf;
+
+	if (type != SSL3_RT_HANDSHAKE || !len)
+		return;
+	if (write_p && m[0] == SSL3_MT_CERTIFICATE && c->cfg.cert)
+		c->sent_cert = true;
+	else if (!write_p && m[0] == SSL3_MT_NEWSESSION_TICKET)
+		c->got_ticket = true;
+}
+
+/* The reason of OpenSSL's first queued error (emptied), or what. */
+static const char *ssl_reason(char *buf, size_t size, const char *what)
+{
+	const char *r = ERR_reason_error_string(ERR_peek_error());
+
+	snprintf(buf, size, "%s", r ? r : what);
+	ERR_clear_error();
+	return buf;
+}
+
+/*
+ * Under TLS 1.3 the client's handshake is over before the server has
+ * checked the client's certificate: a refusal comes after, as an alert,
+ * and the batch written meanwhile would count as delivered. So, once our
+ * certificate was sent, wait for the server's first record: a session
+ * ticket (which servers send once they accepted the certificate) or data
+ * mean yes; an alert, or a close, means no. A server that sends nothing
+ * within the timeout is taken to have accepted it.
+ */
+static int tls_cert_accepted(struct ea_siem_conn *c, struct ea_err *err)
+{
+	int64_t until = deadline(c);
+	char why[WHY_MAX], b;
+
+	while (!c->got_ticket) {
+		int r = SSL_peek(c->ssl, &b, 1), w;
+
+		if (r > 0)
+			return 0;
+		w = tls_wait(c, r, until);
+		if (!w)
+			continue;
+		if (w == -ETIMEDOUT)
+			return 0;
+		if (w == -ECANCELED)
+			ea_err_set(err, "TLS to %s: stopped", c->where);
+		else if (w == -EPROTO)
+			ea_err_set(err, "TLS to %s: the server refused our certificate: %s",
+				   c->where, ssl_reason(why, sizeof(why), "failed"));
+		else
+			ea_err_set(err, "TLS to %s: the server closed the connection after the "
+				   "handshake (did it refuse our certificate?)", c->where);
+		ERR_clear_error();
+		return w == -ECANCELED ? w : -EPERM;
+	}
+	return 0;
+}
+
 /* Handshake and verification; nothing is sent before both succeed. */
 static int tls_handshake(struct ea_siem_conn *c, struct ea_err *err)
 {
@@ -481,6 +560,8 @@ static int tls_handshake(struct ea_siem_conn *c, struct ea_err *err)
 		return -EINVAL;
 	}
 	SSL_set_app_data(c->ssl, c);
+	SSL_set_msg_callback(c->ssl, tls_msg_cb);
+	SSL_set_msg_callback_arg(c->ssl, c);
 	while ((r = SSL_connect(c->ssl)) != 1) {
 		int w = tls_wait(c, r, until);
 
@@ -505,6 +586,8 @@ static int tls_handshake(struct ea_siem_conn *c, struct ea_err *err)
 			   c->verify_why[0] ? c->verify_why : "server certificate not verified");
 		return -EPERM;
 	}
+	if (c->sent_cert && SSL_version(c->ssl) == TLS1_3_VERSION)
+		return tls_cert_accepted(c, err);
 	return 0;
 }
 
@@ -533,13 +616,59 @@ static int tls_write_all(struct ea_siem_conn *c, const char *buf, size_t len)
 
 /* --- framed streams (tls, tcp) -------------------------------------------------- */
 
-/* Write the framed messages gathered so far. */
+/*
+ * Whether a TLS connection that has something to read is still open:
+ * records it holds (session tickets) are taken in, a close_notify, an
+ * alert or the end of the stream mean it is not.
+ */
+static bool tls_open(struct ea_siem_conn *c)
+{
+	char b;
+	int r = SSL_peek(c->ssl, &b, 1);
+
+	if (r > 0)
+		return true;
+	switch (SSL_get_error(c->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return true;
+	}
+	ERR_clear_error();
+	return false;
+}
+
+/*
+ * Whether the receiver has closed a kept connection (an idle timeout, a
+ * restart). Writing a batch into it succeeds, and its messages would count
+ * as delivered while the receiver answers with a reset. 0 or -ECONNRESET.
+ */
+static int stream_open(struct ea_siem_conn *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	ssize_t n;
+	char b;
+
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (c->ssl)
+		return tls_open(c) ? 0 : -ECONNRESET;
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return 0;
+	return -ECONNRESET;
+}
+
+/* Write the framed messages gathered so far, on a connection still open. */
 static int stream_flush(struct ea_siem_conn *c, struct ea_err *err)
 {
 	int r;
 
 	if (!c->wlen)
 		return 0;
+	if (stream_open(c)) {
+		ea_err_set(err, "writing to %s: the receiver closed the connection", c->where);
+		return -ECONNRESET;
+	}
 	if (c->ssl)
 		r = tls_write_all(c, c->wbuf, c->wlen);
 	else
@@ -601,14 +730,23 @@ static void relp_on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
  * answers itself, from the line librelp traces for each one through the
  * debug callback. The receiver answers in order, so the first n - 1
  * messages of a session are delivered once n frames were answered 200
- * (the "open" being the first). A librelp that traced otherwise would
- * count nothing: relp_connect refuses to go on then, nothing is lost.
+ * (the "open" being the first). Only the answer to the frame expected
+ * next counts: librelp traces a response before it looks the frame up, so
+ * a stray or repeated one would otherwise count for a message nobody
+ * answered. A librelp that traced otherwise would count nothing:
+ * relp_connect refuses to go on then, nothing is lost.
  *
  * The debug callback has no user pointer; every call into librelp is
  * made from the connection's own thread, which names its connection in
  * relp_tracing first.
  */
 static __thread struct ea_siem_conn *relp_tracing;
+
+/* The frame number after txnr, as librelp counts (relpEngineNextTXNR). */
+static unsigned int relp_next_txnr(unsigned int txnr)
+{
+	return txnr > 999999999 ? 1 : txnr + 1;
+}
 static const char relp_rsp_trace[] = "in rsp command handler, txnr %d, code %d, text '%s'\n";
 
 __attribute__((format(printf, 1, 2)))
@@ -616,18 +754,20 @@ static void relp_dbg(char *fmt, ...)
 {
 	struct ea_siem_conn *c = relp_tracing;
 	va_list ap;
-	int code;
+	int txnr, code;
 
 	if (!c || fmt[0] != 'i' || strcmp(fmt, relp_rsp_trace))
 		return;
 	va_start(ap, fmt);
-	(void)va_arg(ap, int);		/* txnr */
+	txnr = va_arg(ap, int);
 	code = va_arg(ap, int);
 	va_end(ap);
-	if (code != 200)
+	if (code != 200) {
 		c->relp_refused = true;
-	else if (!c->relp_refused)
+	} else if (!c->relp_refused && txnr >= 0 && (unsigned int)txnr == c->relp_txnr) {
 		c->relp_answered++;
+		c->relp_txnr = relp_next_txnr(c->relp_txnr);
+	}
 }
 
 /* The messages of this session the receiver has answered 200. */
@@ -698,11 +838,129 @@ static bool relp_tls(struct ea_siem_conn *c)
 	       relpCltAddPermittedPeer(c->clt, (char *)k->target.host) == RELP_RET_OK;
 }
 
+/* Whether two socket addresses name the same address and port. */
+static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->sa_family == AF_INET6 && a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+/*
+ * Whether fd is a socket in librelp's TLS handshake with the target: one
+ * connected to it and blocking (librelp makes its socket blocking for the
+ * handshake only; every other socket of the feed is non-blocking).
+ */
+static bool in_relp_handshake(const struct ea_siem_conn *c, int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return false;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK) || getpeername(fd, (struct sockaddr *)&peer, &len))
+		return false;
+	for (const struct addrinfo *ai = c->peers; ai; ai = ai->ai_next)
+		if (same_addr(ai->ai_addr, (struct sockaddr *)&peer))
+			return true;
+	return false;
+}
+
+/*
+ * Cut librelp's handshake: shut down its socket, so that the recv it
+ * blocks in returns. librelp gives no handle on the socket, so it is found
+ * among the process's descriptors. A second destination with the same
+ * target, in its handshake at this very moment, is cut too: it retries.
+ */
+static void relp_cut_handshake(struct ea_siem_conn *c)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+
+		if (*end || end == e->d_name || fd == dirfd(dir))
+			continue;
+		if (in_relp_handshake(c, (int)fd) && !shutdown((int)fd, SHUT_RDWR))
+			c->watch_cut = true;
+	}
+	closedir(dir);
+}
+
+/*
+ * The watchdog of a relp+tls connect. librelp bounds the TCP connect with
+ * its connect timeout, but runs the TLS handshake on a blocking socket
+ * without any: a server that accepts and never answers would hold the
+ * feed (and the agent's stop) for ever. After timeout_ms, or at an abort,
+ * the handshake is cut.
+ */
+static void *relp_watchdog(void *arg)
+{
+	struct ea_siem_conn *c = arg;
+	int64_t until = deadline(c);
+
+	pthread_mutex_lock(&c->watch_lock);
+	while (!c->watch_done && !aborted(c) && now_ms() < until) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += POLL_SLICE_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&c->watch_cond, &c->watch_lock, &ts);
+	}
+	if (!c->watch_done)
+		relp_cut_handshake(c);
+	pthread_mutex_unlock(&c->watch_lock);
+	return NULL;
+}
+
+/* Start the watchdog of a relp+tls connect; false when there is none. */
+static bool relp_watch_start(struct ea_siem_conn *c, pthread_t *t)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+
+	if (c->cfg.target.proto != EA_SIEM_RELP_TLS)
+		return false;
+	if (!c->peers && getaddrinfo(c->cfg.target.host, c->cfg.target.port, &hints, &c->peers))
+		return false;	/* librelp will not find the host either */
+	c->watch_done = c->watch_cut = false;
+	return !pthread_create(t, NULL, relp_watchdog, c);
+}
+
+/* The connect returned: end the watchdog. */
+static void relp_watch_end(struct ea_siem_conn *c, pthread_t t)
+{
+	pthread_mutex_lock(&c->watch_lock);
+	c->watch_done = true;
+	pthread_cond_signal(&c->watch_cond);
+	pthread_mutex_unlock(&c->watch_lock);
+	pthread_join(t, NULL);
+}
+
 /* Why a session could not be opened: the certificate's trouble first. */
 static const char *relp_open_why(const struct ea_siem_conn *c)
 {
 	if (c->relp_auth_error)
 		return c->relp_auth_why;
+	if (c->watch_cut)
+		return aborted(c) ? "stopped during the TLS handshake" :
+				    "no answer to the TLS handshake within the timeout";
 	return c->relp_why[0] ? c->relp_why : "failed";
 }
 
@@ -710,12 +968,15 @@ static const char *relp_open_why(const struct ea_siem_conn *c)
 static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 {
 	unsigned int secs = (unsigned int)(c->cfg.timeout_ms + 999) / 1000;
+	pthread_t watchdog;
+	bool watched;
 	relpRetVal r;
 
 	c->relp_error = c->relp_auth_error = false;
 	c->relp_why[0] = c->relp_auth_why[0] = '\0';
 	c->relp_sent = 0;
 	c->relp_answered = 0;
+	c->relp_txnr = 1;		/* the open */
 	c->relp_refused = false;
 	relp_tracing = c;
 	if (relpEngineCltConstruct(c->engine, &c->clt) != RELP_RET_OK) {
@@ -732,9 +993,12 @@ static int relp_connect(struct ea_siem_conn *c, struct ea_err *err)
 		relpEngineCltDestruct(c->engine, &c->clt);
 		return -EINVAL;
 	}
+	watched = relp_watch_start(c, &watchdog);
 	r = relpCltConnect(c->clt, AF_UNSPEC, (unsigned char *)c->cfg.target.port,
 			   (unsigned char *)c->cfg.target.host);
-	if (r != RELP_RET_OK || c->relp_auth_error) {
+	if (watched)
+		relp_watch_end(c, watchdog);
+	if (r != RELP_RET_OK || c->relp_auth_error || c->watch_cut) {
 		ea_err_set(err, "RELP connect to %s: %s", c->where, relp_open_why(c));
 		relpEngineCltDestruct(c->engine, &c->clt);
 		return -ECONNREFUSED;
@@ -855,6 +1119,17 @@ static int conn_start(struct ea_siem_conn *c, struct ea_err *err)
 	return sock_connect(c, SOCK_STREAM, err);
 }
 
+/* A condition variable whose timed waits take the monotonic clock. */
+static void conn_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 /* A connection to cfg's target, or -errno and err with why not. */
 int ea_siem_conn_open(struct ea_siem_conn **cp, const struct ea_siem_conn_cfg *cfg,
 		      struct ea_err *err)
@@ -870,6 +1145,8 @@ int ea_siem_conn_open(struct ea_siem_conn **cp, const struct ea_siem_conn_cfg *c
 	}
 	c->cfg = *cfg;
 	c->fd = -1;
+	pthread_mutex_init(&c->watch_lock, NULL);
+	conn_cond_init(&c->watch_cond);
 	snprintf(c->where, sizeof(c->where), strchr(t->host, ':') ? "[%s]:%s" : "%s:%s",
 		 t->host, t->port);
 	if (t->proto == EA_SIEM_TLS || t->proto == EA_SIEM_TCP) {
@@ -984,6 +1261,10 @@ void ea_siem_conn_close(struct ea_siem_conn *c)
 	SSL_CTX_free(c->ctx);
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->peers)
+		freeaddrinfo(c->peers);
+	pthread_cond_destroy(&c->watch_cond);
+	pthread_mutex_destroy(&c->watch_lock);
 	free(c->wbuf);
 	free(c);
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """A RELP receiver that takes only the first messages of a session.
 
-    relp_peer.py PORT FILE ANSWER hint|refuse
+    relp_peer.py PORT FILE ANSWER hint|refuse|dup|silent
 
 Takes one session on 127.0.0.1:PORT. Of the syslog messages, the first
 ANSWER are appended to FILE (one per line, as rsyslogd's %rawmsg%
@@ -13,9 +13,16 @@ template writes them) and answered "200 OK". Then:
           does as it stops, with messages read but not processed);
   refuse  the next one is answered "500 refused", and the rest "200 OK"
           without being kept; "close" is answered.
+  dup     the answer to the last message kept is sent again in place of
+          the next one's, the rest are left unanswered; "close" is
+          answered (a stray answer: no message after the ANSWER kept was
+          acknowledged).
 
 The receiver then closes and exits. Prints "listening" when ready, and
 at the end how many messages it kept.
+
+  silent  accepts every connection and never reads or writes a byte
+          (a server that hangs in the TLS handshake), until killed.
 
 Frames (RELP, as librelp's doc/relp.html gives them):
     TXNR SP COMMAND SP DATALEN [SP DATA] LF
@@ -73,13 +80,23 @@ def answer(conn, txnr, data):
         pass
 
 
+def silent(lst):
+    """Hold every connection open, saying nothing."""
+    held = []
+    while True:
+        conn, _ = lst.accept()
+        held.append(conn)
+
+
 def main():
     port, path, limit, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     lst = socket.socket()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", port))
-    lst.listen(1)
+    lst.listen(8)
     print("listening", flush=True)
+    if mode == "silent":
+        silent(lst)
     conn, _ = lst.accept()
     lst.close()
     kept = seen = 0
@@ -96,6 +113,8 @@ def main():
                     answer(conn, txnr, b"200 OK")
                 elif mode == "refuse":
                     answer(conn, txnr, b"500 refused" if seen == limit + 1 else b"200 OK")
+                elif mode == "dup" and seen == limit + 1:
+                    answer(conn, txnr - 1, b"200 OK")
             elif cmd == "close":
                 if mode == "hint":
                     conn.sendall(b"0 serverclose 0\n")	# still connected: it waits

@@ -121,6 +121,17 @@ siem_rsyslog_stop()
 	rm -f "$E2E_TMP/rsyslog.pid"
 }
 
+# siem_tcp_receiver NAME: rsyslogd with one imtcp input, NAME, on SIEM_PORT,
+# and $E2E_TMP/feed.conf with destination NAME sending it rfc5424.
+siem_tcp_receiver()
+{
+	siem_rsyslog_conf
+	siem_input imtcp "$SIEM_PORT" "$1"
+	siem_rsyslog_start "$SIEM_PORT"
+	printf '[siem %s]\ntarget = tcp://127.0.0.1:%s\nformat = rfc5424\nbackoff_cap = 1\n' \
+		"$1" "$SIEM_PORT" >"$E2E_TMP/feed.conf"
+}
+
 # A trail of N records (more arguments go to siem_trail write), and its dump.
 siem_make_trail()
 {

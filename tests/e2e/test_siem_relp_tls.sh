@@ -6,7 +6,8 @@
 # acknowledged, and the wire carries nothing readable. A CA that did not
 # sign the server's certificate, a host name the certificate does not name
 # and an expired certificate are refused with an error that says why, and
-# nothing is sent.
+# nothing is sent. A server that accepts the connection and never answers
+# the TLS handshake times out, and does not hold the feed's stop.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/siem_lib.sh"
 
@@ -80,6 +81,22 @@ siem_refused expired "RELP connect to 127.0.0.1:$((port + 1)): server certificat
 grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
 	e2e_fail "a refused feed sent records in clear"
 
+# a server that never answers the handshake: an error after the timeout
+# (10 s), and a stop in its middle takes the grace period (3 s), not for ever
+python3 "$E2E_ROOT/tests/e2e/relp_peer.py" $((port + 20)) /dev/null 0 silent \
+	>"$E2E_TMP/silent.out" 2>&1 &
+E2E_PIDS+=($!)
+e2e_wait_for 10 grep -q listening "$E2E_TMP/silent.out" || e2e_fail "relp_peer silent did not start"
+section silent 127.0.0.1:$((port + 20)) ca.pem >"$E2E_TMP/silent.conf"
+siem_feed_start "$E2E_TMP/silent.conf"
+timed_out() { grep -q "siem silent: RELP connect to 127.0.0.1:$((port + 20)): no answer to the TLS handshake within the timeout" "$E2E_TMP/feed.err"; }
+e2e_wait_for 20 timed_out || e2e_fail "no timeout of the handshake: $(cat "$E2E_TMP/feed.err")"
+sleep 2		# in the next handshake, after the backoff
+kill -TERM "$SIEM_FEED_PID"
+e2e_wait_for 8 e2e_gone "$SIEM_FEED_PID" || e2e_fail "the feed did not stop during a TLS handshake"
+wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM"
+[ "$(siem_cursor silent)" = 0 ] || e2e_fail "silent: cursor moved to $(siem_cursor silent)"
+
 section with_ca 127.0.0.1:$((port + 10)) ca.pem >"$E2E_TMP/good.conf"
 siem_feed_drain "$E2E_TMP/good.conf" 30
 [ "$(siem_cursor with_ca)" = "$last" ] || e2e_fail "with_ca: cursor $(siem_cursor with_ca)"
@@ -88,4 +105,4 @@ siem_check relp_tls --format cef --exact
 grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
 	e2e_fail "records crossed the wire in clear"
 [ -s "$E2E_TMP/wire.bin" ] || e2e_fail "the tap saw nothing"
-echo "PASS: RELP over TLS verified by CA and name, acknowledged; other CA, wrong name, expired refused"
+echo "PASS: RELP over TLS verified by CA and name, acknowledged; other CA, wrong name, expired refused; a silent server times out and lets the feed stop"

@@ -6,13 +6,17 @@
 # with the pinned fingerprint of the server certificate, and the wire
 # carries nothing readable. A CA that did not sign the server's
 # certificate, a wrong fingerprint and a host name the certificate does not
-# name are refused with an error that says why, and nothing is sent.
+# name are refused with an error that says why, and nothing is sent. A
+# server (openssl s_server) that refuses the feed's client certificate,
+# which under TLS 1.3 it says only after the handshake, leaves the cursor
+# where it was, with an error that says so; one that takes it gets all.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/siem_lib.sh"
 
 pki=$SIEM_PKI
 siem_pki
 siem_sign 127.0.0.1 serverAuth IP:127.0.0.1
+siem_sign egress-audit-client clientAuth DNS:egress-audit-client
 fp=$(openssl x509 -in "$pki/127.0.0.1.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 wrong=$(openssl x509 -in "$pki/other.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 
@@ -36,6 +40,26 @@ tap()
 tap $((tls + 10)) $tls
 tap $((tls + 11)) $((tls + 1))
 
+# s_server PORT CA: TLS 1.3, requiring a client certificate of CA
+s_server()
+{
+	openssl s_server -accept "127.0.0.1:$1" -tls1_3 -cert "$pki/127.0.0.1.pem" \
+		-key "$pki/127.0.0.1.key" -CAfile "$pki/$2" -Verify 1 -verify_return_error \
+		-quiet </dev/null >"$E2E_TMP/s_server$1.out" 2>&1 &
+	E2E_PIDS+=($!)
+	e2e_wait_for 10 siem_port_open "$1" || e2e_fail "s_server on $1: $(cat "$E2E_TMP/s_server$1.out")"
+}
+s_server $((tls + 20)) other.pem
+s_server $((tls + 21)) ca.pem
+# client_section NAME PORT: a destination there with the client's certificate
+client_section()
+{
+	printf '[siem %s]\ntarget = tls://127.0.0.1:%s\nformat = cef\nca = %s\n' "$1" "$2" \
+		"$pki/ca.pem"
+	printf 'cert = %s\nkey = %s\nbackoff_cap = 1\n' "$pki/egress-audit-client.pem" \
+		"$pki/egress-audit-client.key"
+}
+
 siem_make_trail --records 300 --hostile
 siem_dump
 last=$(siem_last_seq)
@@ -58,6 +82,7 @@ format = cef
 ca = $pki/ca.pem
 backoff_cap = 1
 CONF
+client_section cert_refused $((tls + 20)) >>"$E2E_TMP/bad.conf"
 siem_feed_for "$E2E_TMP/bad.conf" 4
 # rsyslogd sends its CA along, so the chain ends in a CA we do not trust
 siem_refused other_ca "TLS to 127.0.0.1:$((tls + 10)): server certificate not trusted: (self-signed certificate in certificate chain|unable to get local issuer certificate)" \
@@ -66,6 +91,8 @@ siem_refused wrong_pin "TLS to 127.0.0.1:$((tls + 10)): server certificate finge
 	"a wrong fingerprint"
 siem_refused wrong_name "TLS to localhost:$((tls + 10)): server certificate not trusted: hostname mismatch" \
 	"a wrong host name"
+siem_refused cert_refused "TLS to 127.0.0.1:$((tls + 20)): the server refused our certificate: tlsv1 alert unknown ca" \
+	"a client certificate the server refused"
 [ ! -s "$E2E_TMP/tls_ca.log" ] || e2e_fail "rsyslogd received messages from a refused feed"
 grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
 	e2e_fail "a refused feed sent records in clear"
@@ -81,12 +108,14 @@ target = tls://127.0.0.1:$((tls + 11))
 format = json-ocsf
 fingerprint = sha256:$fp
 CONF
+client_section cert_taken $((tls + 21)) >>"$E2E_TMP/good.conf"
 siem_feed_drain "$E2E_TMP/good.conf" 30
 [ "$(siem_cursor with_ca)" = "$last" ] || e2e_fail "with_ca: cursor $(siem_cursor with_ca)"
 [ "$(siem_cursor pinned)" = "$last" ] || e2e_fail "pinned: cursor $(siem_cursor pinned)"
+[ "$(siem_cursor cert_taken)" = "$last" ] || e2e_fail "cert_taken: cursor $(siem_cursor cert_taken)"
 siem_rsyslog_stop --settle
 siem_check tls_ca --format cef --exact
 siem_check tls_fp --format json-ocsf --exact
 grep -aq -e "egress-audit@32473" -e "CEF:0" -e "class_uid" "$E2E_TMP/wire.bin" &&
 	e2e_fail "records crossed the wire in clear"
-echo "PASS: TLS verified by CA and by pin; other CA, wrong pin, wrong name refused"
+echo "PASS: TLS verified by CA and by pin; other CA, wrong pin, wrong name refused; a client certificate refused after the handshake and one taken"
