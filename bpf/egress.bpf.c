@@ -1719,31 +1719,23 @@ int tc_egress(struct __sk_buff *skb)
 /*
  * Taint from files: a process that opens a file of a labelled tree for
  * reading, or moves bytes out of one with sendfile, splice or
- * copy_file_range, carries the tree's labels from then on.
+ * copy_file_range, carries the tree's labels from then on. A system call
+ * whose result is a descriptor of the file it opened taints by that.
  */
-SEC("tp/syscalls/sys_exit_openat")
-int openat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	if (cfg.path_labels && ctx->ret >= 0)
-		taint_from_fd(ctx->ret, true);
-	return 0;
-}
+#define TAINT_BY_RESULT(name, tracepoint)				\
+	SEC(tracepoint) int name(struct trace_event_raw_sys_exit *ctx)	\
+	{								\
+		if (cfg.path_labels && ctx->ret >= 0)			\
+			taint_from_fd(ctx->ret, true);			\
+		return 0;						\
+	}
 
-SEC("tp/syscalls/sys_exit_openat2")
-int openat2_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	if (cfg.path_labels && ctx->ret >= 0)
-		taint_from_fd(ctx->ret, true);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_open")
-int open_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	if (cfg.path_labels && ctx->ret >= 0)
-		taint_from_fd(ctx->ret, true);
-	return 0;
-}
+TAINT_BY_RESULT(openat_exit, "tp/syscalls/sys_exit_openat")
+TAINT_BY_RESULT(openat2_exit, "tp/syscalls/sys_exit_openat2")
+TAINT_BY_RESULT(open_exit, "tp/syscalls/sys_exit_open")
+/* descriptors of files opened elsewhere: by handle, or another process's */
+TAINT_BY_RESULT(open_by_handle_exit, "tp/syscalls/sys_exit_open_by_handle_at")
+TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
 
 SEC("tp/syscalls/sys_enter_sendfile64")
 int sendfile_enter(struct trace_event_raw_sys_enter *ctx)
@@ -1823,11 +1815,19 @@ int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+/* Whether op is io_uring's opcode name (false where this kernel has none). */
+#define URING_OP_IS(op, name)						\
+	(bpf_core_enum_value_exists(enum io_uring_op, name) &&		\
+	 (op) == bpf_core_enum_value(enum io_uring_op, name))
+#define SPLICE_F_FD_IN_FIXED	(1U << 31)
+
 /*
  * io_uring opens and reads run no syscall tracepoint: taint at their
  * completion, in the submitting process (or its io-wq/SQPOLL threads, which
  * share its files and tgid). Opens into direct descriptors are not seen;
- * reads through them are, by the request's file.
+ * reads through them are, by the request's file, and so is a direct
+ * descriptor installed as a real one. A splice or tee taints by its input
+ * when that is a real descriptor.
  */
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
@@ -1839,17 +1839,53 @@ int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_urin
 		return 0;
 	r = bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_kiocb));
 	op = r->opcode;
-	if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT) ||
-	    op == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2)) {
+	if (URING_OP_IS(op, IORING_OP_OPENAT) || URING_OP_IS(op, IORING_OP_OPENAT2)) {
 		struct io_open *o = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_open));
 
 		if (!o->file_slot)	/* a real fd, not a direct slot */
 			taint_from_fd(cqe->res, true);
-	} else if (op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ) ||
-		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READV) ||
-		   op == bpf_core_enum_value(enum io_uring_op, IORING_OP_READ_FIXED)) {
+	} else if (URING_OP_IS(op, IORING_OP_FIXED_FD_INSTALL)) {
+		taint_from_fd(cqe->res, true);
+	} else if (URING_OP_IS(op, IORING_OP_READ) || URING_OP_IS(op, IORING_OP_READV) ||
+		   URING_OP_IS(op, IORING_OP_READ_FIXED) ||
+		   URING_OP_IS(op, IORING_OP_READV_FIXED) ||
+		   URING_OP_IS(op, IORING_OP_READ_MULTISHOT)) {
 		taint_from_file(r->file, false);
+	} else if (URING_OP_IS(op, IORING_OP_SPLICE) || URING_OP_IS(op, IORING_OP_TEE)) {
+		struct io_splice *sp = bpf_rdonly_cast(&r->cmd,
+						       bpf_core_type_id_kernel(struct io_splice));
+
+		if (!(sp->flags & SPLICE_F_FD_IN_FIXED))
+			taint_from_fd(sp->splice_fd_in, false);
 	}
+	return 0;
+}
+
+/*
+ * Files older than the agent, visited once when it starts: a process that
+ * holds a labelled file open for reading, or mapped readable, carries its
+ * labels as if it had opened it now.
+ */
+#define VM_READ		0x1
+
+SEC("iter/task_file")
+int taint_open_files(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+
+	if (cfg.path_labels && task && ctx->file)
+		taint_task(task->tgid, ctx->file, true);
+	return 0;
+}
+
+SEC("iter/task_vma")
+int taint_mapped_files(struct bpf_iter__task_vma *ctx)
+{
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+
+	if (cfg.path_labels && task && vma && vma->vm_file && (vma->vm_flags & VM_READ))
+		taint_task(task->tgid, vma->vm_file, false);
 	return 0;
 }
 
@@ -1859,12 +1895,18 @@ int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	struct ea_taint *t;
+	long err;
 
 	if (!cfg.path_labels || ptgid == ctgid)
 		return 0;
 	t = bpf_map_lookup_elem(&taint, &ptgid);
-	if (t && !t->exited && bpf_map_update_elem(&taint, &ctgid, t, BPF_ANY) == 0)
+	if (!t || t->exited)
+		return 0;
+	err = bpf_map_update_elem(&taint, &ctgid, t, BPF_ANY);
+	if (!err)
 		__sync_fetch_and_add(&cfg.taint_gen, 1);
+	else if (err == -E2BIG)
+		count(EA_CNT_TAINT_FULL);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 
 #define EA_DENTRY_DEPTH		128	/* ancestor dentries searched, mounts crossed */
 #define FMODE_READ		0x1
+#define E2BIG			7
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -238,13 +239,6 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 /* A blank entry for a process's first taint (not zeroed on the stack per call). */
 const struct ea_taint no_taint = {};
 
-/* The current process's taint entry (NULL when it has none) and its tgid. */
-static __always_inline struct ea_taint *current_taint(__u32 *tgid)
-{
-	*tgid = bpf_get_current_pid_tgid() >> 32;
-	return bpf_map_lookup_elem(&taint, tgid);
-}
-
 /*
  * Whether a file could still give a process labels: one that carries every
  * label some path gives needs no look at what it opens.
@@ -254,7 +248,7 @@ static __always_inline bool may_gain(const struct ea_taint *t)
 	return !t || (t->labels & cfg.path_label_set) != cfg.path_label_set;
 }
 
-/* Taint the current process (entry t, maybe NULL) with a file's labels. */
+/* Taint process tgid (entry t, maybe NULL) with a file's labels. */
 static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct file *file,
 				       bool need_read)
 {
@@ -268,7 +262,8 @@ static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct fi
 	if (!file_labels(file, &l))
 		return;
 	if (!t) {
-		bpf_map_update_elem(&taint, &tgid, &no_taint, BPF_NOEXIST);
+		if (bpf_map_update_elem(&taint, &tgid, &no_taint, BPF_NOEXIST) == -E2BIG)
+			count(EA_CNT_TAINT_FULL);
 		t = bpf_map_lookup_elem(&taint, &tgid);
 		if (!t)
 			return;
@@ -281,24 +276,25 @@ static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct fi
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
 }
 
-/* Taint the current process with the labels of a file it reads. */
-static __always_inline void taint_from_file(struct file *file, bool need_read)
+/* Taint process tgid with the labels of a file it reads. */
+static __always_inline void taint_task(__u32 tgid, struct file *file, bool need_read)
 {
-	__u32 tgid;
-	struct ea_taint *t = current_taint(&tgid);
+	struct ea_taint *t = bpf_map_lookup_elem(&taint, &tgid);
 
 	if (may_gain(t))
 		taint_with(t, tgid, file, need_read);
 }
 
+/* Taint the current process with the labels of a file it reads. */
+static __always_inline void taint_from_file(struct file *file, bool need_read)
+{
+	taint_task(bpf_get_current_pid_tgid() >> 32, file, need_read);
+}
+
 /* Taint the current process with the labels of the file at fd. */
 static __always_inline void taint_from_fd(long fd, bool need_read)
 {
-	__u32 tgid;
-	struct ea_taint *t = current_taint(&tgid);
-
-	if (may_gain(t))
-		taint_with(t, tgid, current_file(fd), need_read);
+	taint_from_file(current_file(fd), need_read);
 }
 
 /* Taint of a live process, 0 when none. */

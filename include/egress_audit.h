@@ -392,7 +392,8 @@ enum ea_counter {
 	EA_CNT_TCP_SLOTS_FULL = 13,	/* no free slot: TCP state in socket storage */
 	EA_CNT_QDISC_BYPASS_KEPT = 14,	/* PACKET_QDISC_BYPASS set to 0: frames stay seen by tc */
 	EA_CNT_DEEP_PATH = 15,		/* a file's ancestors not all looked at (too deep) */
-	EA_CNT_MAX = 16,
+	EA_CNT_TAINT_FULL = 16,		/* map taint full: a process not tainted */
+	EA_CNT_MAX = 24,
 };
 
 #endif /* EGRESS_AUDIT_H */

@@ -105,6 +105,7 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 		s->progs.copy_file_range_enter, s->progs.fork, s->progs.process_exit,
 		s->progs.process_free, s->progs.uring_complete,
 		s->progs.compat_enter, s->progs.compat_exit,
+		s->progs.open_by_handle_exit, s->progs.pidfd_getfd_exit,
 	};
 
 	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;
@@ -131,6 +132,8 @@ static int fit_taint_to_labels(struct ea_agent *a)
 
 	for (size_t i = 0; (p = taint_prog(a->skel, i)); i++)
 		bpf_program__set_autoload(p, on);
+	bpf_program__set_autoload(a->skel->progs.taint_open_files, on);
+	bpf_program__set_autoload(a->skel->progs.taint_mapped_files, on);
 	if (on)
 		return 0;
 	return bpf_map__set_max_entries(a->skel->maps.taint, 1) ?:
@@ -459,6 +462,27 @@ static int adopt_existing(struct ea_agent *a)
 	return err < 0 ? (int)err : 0;
 }
 
+/*
+ * Files opened or mapped before the hooks were attached: one pass of
+ * iter/task_file and iter/task_vma taints the processes that hold them.
+ */
+static int taint_existing(struct ea_agent *a)
+{
+	struct bpf_program *iters[] = {
+		a->skel->progs.taint_open_files, a->skel->progs.taint_mapped_files,
+	};
+
+	for (size_t i = 0; i < sizeof(iters) / sizeof(iters[0]); i++) {
+		ssize_t err = ea_agent_run_iter(iters[i], NULL, 0);
+
+		if (err < 0) {
+			ea_log("%s: %s", bpf_program__section_name(iters[i]), strerror((int)-err));
+			return (int)err;
+		}
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn)) exit_on_fault(int sig)
 {
 	_exit(sig);
@@ -518,7 +542,7 @@ static int attach_taint(struct ea_agent *a)
 			continue;
 		err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
 	}
-	return err;
+	return err ?: taint_existing(a);
 }
 
 /* tc egress on each configured device; the clsact qdisc is ours to remove

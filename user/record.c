@@ -58,6 +58,7 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_TCP_SLOTS_FULL] = "tcp_slots_full",
 		[EA_CNT_QDISC_BYPASS_KEPT] = "packet_qdisc_bypass_refused",
 		[EA_CNT_DEEP_PATH] = "paths_too_deep",
+		[EA_CNT_TAINT_FULL] = "taint_untracked",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;

@@ -56,6 +56,28 @@ in_cg()
 		sh -c 'echo $$ > "$L_CG/cgroup.procs" && exec "$@"' sh "$@"
 }
 
+has_lines()
+{
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# held_case HOW: the holder started before the agent sends now; its flow
+# must carry the label of the file it holds.
+held_case()
+{
+	local how=$1 pid
+
+	pid=$(sed -n '1s/.*"pid":\([0-9]*\).*/\1/p' "$T/$how.out")
+	kill -USR1 "$pid"
+	if e2e_wait_for 10 has_lines "$T/$how.out" 2; then
+		echo "  $how: $(tail -n 1 "$T/$how.out")"
+		add_case "$how" flagged eu-pii "eu-pii=$EU/$how.csv" main "$(tail -n 1 "$T/$how.out")"
+	else
+		echo "FAIL: $how: $(tail -n 1 "$T/traffic.err")" >&2
+		failed=1
+	fi
+}
+
 # Keep a case: its traffic line and what the records must show.
 add_case()
 {
@@ -90,7 +112,8 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
 	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
-	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv; do
+	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv handle.csv uring-install.csv \
+	 pidfd.csv open-hold.csv map-hold.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -141,6 +164,18 @@ path = $BTRFS/sub/eu
 path = $INNER
 EOF
 
+# processes that opened, or mapped, a labelled file before the agent
+# started: they hold it, and send once the agent runs (held_case)
+for how in open-hold map-hold; do
+	in_cg main $E2E_TRAFFIC $how "$EU/$how.csv" $US $P 20000 >"$T/$how.out" \
+		2>>"$T/traffic.err" &
+	E2E_PIDS+=($!)
+done
+for how in open-hold map-hold; do
+	e2e_wait_for 5 grep -q '"ready"' "$T/$how.out" ||
+		e2e_fail "$how not ready: $(tail -n 1 "$T/traffic.err")"
+done
+
 e2e_agent_start "$T/agent.conf"
 X=$E2E_TRAFFIC
 N=20000
@@ -177,6 +212,17 @@ lcase bind-mount flagged eu-pii "eu-pii=$EU/bind.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU" "$BIND" \
 	$X read-send path "$BIND/bind.csv" $US $P $N
+# descriptors that come without an open by name: by handle, a ring's
+# direct descriptor made real, another process's taken by pidfd_getfd
+lcase handle flagged eu-pii "eu-pii=$EU/handle.csv" main \
+	$X read-send handle "$EU/handle.csv" $US $P $N
+lcase uring-install flagged eu-pii "eu-pii=$EU/uring-install.csv" main \
+	$X read-send uring-install "$EU/uring-install.csv" $US $P $N
+lcase pidfd-getfd flagged eu-pii "eu-pii=$EU/pidfd.csv" main \
+	$X pidfd-getfd "$EU/pidfd.csv" $US $P $N
+# files opened and mapped before the agent started
+held_case open-hold
+held_case map-hold
 # trees nest: a file of both carries both labels
 lcase nested flagged eu-pii,eu-inner "eu-pii=$INNER/nested.csv,eu-inner=$INNER/nested.csv" \
 	main $X read-send path "$INNER/nested.csv" $US $P $N

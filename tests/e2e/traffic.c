@@ -126,10 +126,12 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic packet|packet-bypass IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring|\n"
-	      "              ia32-open|ia32-openat|ia32-openat2 FILE DST PORT N\n"
+	      "              ia32-open|ia32-openat|ia32-openat2|handle|uring-install\n"
+	      "              FILE DST PORT N\n"
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
-	      "              connect-fork-read-send FILE DST PORT N\n"
+	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd\n"
+	      "              FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
@@ -1578,6 +1580,59 @@ static const char *split_path(const char *path, char *dir, size_t len)
 }
 
 /*
+ * Open path by a handle (name_to_handle_at, open_by_handle_at): no open by
+ * name. The file must be on the root file system.
+ */
+static int open_by_handle(const char *path)
+{
+	struct file_handle *fh = calloc(1, sizeof(*fh) + MAX_HANDLE_SZ);
+	int mount_id, mfd, fd;
+
+	if (!fh)
+		die("calloc");
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, fh, &mount_id, 0))
+		die("name_to_handle_at %s", path);
+	/* any file of its mount will do: its directory would taint, "/" does not */
+	mfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		die("open /");
+	fd = open_by_handle_at(mfd, fh, O_RDONLY | O_CLOEXEC);
+	close(mfd);
+	free(fh);
+	return fd;
+}
+
+/* Kernel 6.8's opcode, newer than the io_uring headers here. */
+#define OP_FIXED_FD_INSTALL	54
+
+/*
+ * Open path into a direct descriptor of a ring (IORING_OP_OPENAT, no real
+ * descriptor), then make it a real one (IORING_OP_FIXED_FD_INSTALL).
+ */
+static int uring_open_install(const char *path)
+{
+	struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	int err, fd;
+
+	uring_init(&ring);
+	err = io_uring_register_files_sparse(&ring, 1);
+	if (err) {
+		errno = -err;
+		die("io_uring_register_files_sparse");
+	}
+	io_uring_prep_openat_direct(io_uring_get_sqe(&ring), AT_FDCWD, path, O_RDONLY, 0, 0);
+	uring_run(&ring, "IORING_OP_OPENAT (direct)", path);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_rw(OP_FIXED_FD_INSTALL, sqe, 0, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	fd = uring_run(&ring, "IORING_OP_FIXED_FD_INSTALL", path);
+	io_uring_queue_exit(&ring);
+	return fd;
+}
+
+/*
  * Open a file for reading the way `how` says, read all of it, close it:
  * path     open(3), i.e. openat(AT_FDCWD, path)
  * open     the open syscall
@@ -1587,6 +1642,8 @@ static const char *split_path(const char *path, char *dir, size_t len)
  *          nothing, so only the file itself can taint)
  * uring    IORING_OP_OPENAT and IORING_OP_READ, no open or read syscall
  * ia32-open, ia32-openat, ia32-openat2  the 32-bit call (int 0x80)
+ * handle   open_by_handle_at
+ * uring-install  a direct descriptor of a ring made a real one
  */
 static void read_file(const char *how, const char *path)
 {
@@ -1621,6 +1678,10 @@ static void read_file(const char *how, const char *path)
 		fd = ia32_open(IA32_OPENAT, path);
 	} else if (!strcmp(how, "ia32-openat2")) {
 		fd = ia32_open(IA32_OPENAT2, path);
+	} else if (!strcmp(how, "handle")) {
+		fd = open_by_handle(path);
+	} else if (!strcmp(how, "uring-install")) {
+		fd = uring_open_install(path);
 	} else if (!strcmp(how, "uring")) {
 		uring_init(&ring);
 		rp = &ring;
@@ -1894,6 +1955,79 @@ static void run_read_hold(struct report *r, const char *path, const struct targe
 	fflush(stdout);
 	if (sigwait(&set, &sig))
 		die("sigwait");
+	run_tcp(r, t, n);
+}
+
+/*
+ * open-hold|map-hold FILE DST PORT N: open the file and keep it open (or
+ * map it and close it), say so, wait for SIGUSR1, then connect and send.
+ * Started before the agent: it never opens anything the agent sees.
+ */
+static void run_hold(struct report *r, const char *how, const char *path,
+		     const struct target *t, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), sig;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		die("sigprocmask");
+	if (fd < 0)
+		die("open %s", path);
+	if (!strcmp(how, "map-hold")) {
+		if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+			die("mmap %s", path);
+		close(fd);
+	}
+	printf("{\"case\":\"%s\",\"pid\":%d,\"ready\":true}\n", how, (int)getpid());
+	fflush(stdout);
+	if (sigwait(&set, &sig))
+		die("sigwait");
+	r->how = how;
+	run_tcp(r, t, n);
+}
+
+/*
+ * pidfd-getfd FILE DST PORT N: a child opens the file and waits; this
+ * process takes a copy of its descriptor (pidfd_getfd), opens nothing,
+ * and sends.
+ */
+static void run_pidfd_getfd(struct report *r, const char *path, const struct target *t,
+			    size_t n)
+{
+	int ready[2], pidfd, fd, status;
+	pid_t child;
+	char c;
+
+	if (pipe(ready))
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || dup2(fd, 100) != 100 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	if (read(ready[0], &c, 1) != 1)
+		die("the child that opens %s", path);
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0)
+		die("pidfd_open");
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, 100, 0);
+	if (fd < 0)
+		die("pidfd_getfd");
+	kill(child, SIGKILL);
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	close(pidfd);
+	close(ready[0]);
+	close(ready[1]);
+	read_all(fd, NULL, path);
+	close(fd);
 	run_tcp(r, t, n);
 }
 
@@ -2182,6 +2316,12 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "sendfile-uring") && argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_sendfile_uring(r, &t[0], argv[4]);
+	} else if ((!strcmp(c, "open-hold") || !strcmp(c, "map-hold")) && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_hold(r, c, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
 	} else if ((!strcmp(c, "sendfile-passed") || !strcmp(c, "ia32-sendfile-passed")) &&
 		   argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
