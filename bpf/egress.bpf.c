@@ -1737,6 +1737,101 @@ TAINT_BY_RESULT(open_exit, "tp/syscalls/sys_exit_open")
 TAINT_BY_RESULT(open_by_handle_exit, "tp/syscalls/sys_exit_open_by_handle_at")
 TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
 
+#define S_IFMT		00170000
+#define S_IFSOCK	0140000
+#define SCM_RIGHTS	1
+#define SOL_SOCKET	1
+#define AF_UNIX		1
+#define EA_CMSG_MAX	4	/* control messages of one message looked at */
+#define EA_RIGHTS_MAX	8	/* descriptors of one SCM_RIGHTS message */
+#define EA_MMSG_MAX	4	/* messages of one recvmmsg looked at */
+
+/* Whether the current task's descriptor fd is a unix socket. */
+static __always_inline bool fd_is_unix_socket(long fd)
+{
+	struct file *file = current_file(fd);
+	struct socket *sock;
+
+	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
+		return false;
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	return sock->sk && sock->sk->__sk_common.skc_family == AF_UNIX;
+}
+
+/* Taint by the descriptors of one SCM_RIGHTS message (its data at data). */
+static __always_inline void taint_from_rights(const void *data, __u64 n)
+{
+	int i, fd;
+
+	for (i = 0; i < EA_RIGHTS_MAX && i < n; i++)
+		if (!bpf_probe_read_user(&fd, sizeof(fd), data + i * sizeof(int)))
+			taint_from_fd(fd, true);
+}
+
+/*
+ * Taint by the descriptors a received message (the caller's header at
+ * umsg, as recvmsg left it: msg_controllen the control data it wrote)
+ * carried in its SCM_RIGHTS control messages.
+ */
+static __always_inline void taint_from_msg(const struct user_msghdr *umsg)
+{
+	struct user_msghdr m;
+	__u64 off = 0;
+	int i;
+
+	if (bpf_probe_read_user(&m, sizeof(m), umsg) || !m.msg_control)
+		return;
+	for (i = 0; i < EA_CMSG_MAX; i++) {
+		struct cmsghdr h;
+
+		if (off + sizeof(h) > m.msg_controllen ||
+		    bpf_probe_read_user(&h, sizeof(h), m.msg_control + off) ||
+		    h.cmsg_len < sizeof(h) || off + h.cmsg_len > m.msg_controllen)
+			return;
+		if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS)
+			taint_from_rights(m.msg_control + off + sizeof(h),
+					  (h.cmsg_len - sizeof(h)) / sizeof(int));
+		off += (h.cmsg_len + sizeof(long) - 1) & ~(sizeof(long) - 1);
+	}
+}
+
+/*
+ * A descriptor received over a unix socket (SCM_RIGHTS) is a file another
+ * process opened: the receiver is tainted by it as by an open. The call's
+ * result names none; its arguments, in the task's saved registers, lead
+ * to the control data it wrote into the caller's memory.
+ */
+SEC("tp/syscalls/sys_exit_recvmsg")
+int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (!cfg.path_labels || ctx->ret < 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (fd_is_unix_socket((int)PT_REGS_PARM1(regs)))
+		taint_from_msg((const struct user_msghdr *)PT_REGS_PARM2(regs));
+	return 0;
+}
+
+SEC("tp/syscalls/sys_exit_recvmmsg")
+int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct mmsghdr *vec;
+	struct pt_regs *regs;
+	int i;
+
+	if (!cfg.path_labels || ctx->ret <= 0)
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!fd_is_unix_socket((int)PT_REGS_PARM1(regs)))
+		return 0;
+	vec = (struct mmsghdr *)PT_REGS_PARM2(regs);
+	for (i = 0; i < EA_MMSG_MAX && i < ctx->ret; i++)
+		taint_from_msg(&vec[i].msg_hdr);
+	return 0;
+}
+
 SEC("tp/syscalls/sys_enter_sendfile64")
 int sendfile_enter(struct trace_event_raw_sys_enter *ctx)
 {

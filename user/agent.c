@@ -106,6 +106,7 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 		s->progs.process_free, s->progs.uring_complete,
 		s->progs.compat_enter, s->progs.compat_exit,
 		s->progs.open_by_handle_exit, s->progs.pidfd_getfd_exit,
+		s->progs.recvmsg_exit, s->progs.recvmmsg_exit,
 	};
 
 	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;

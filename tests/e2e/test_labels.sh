@@ -113,7 +113,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
 	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
 	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv handle.csv uring-install.csv \
-	 pidfd.csv open-hold.csv map-hold.csv; do
+	 pidfd.csv open-hold.csv map-hold.csv scm.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -220,6 +220,9 @@ lcase uring-install flagged eu-pii "eu-pii=$EU/uring-install.csv" main \
 	$X read-send uring-install "$EU/uring-install.csv" $US $P $N
 lcase pidfd-getfd flagged eu-pii "eu-pii=$EU/pidfd.csv" main \
 	$X pidfd-getfd "$EU/pidfd.csv" $US $P $N
+# a descriptor received over a unix socket (SCM_RIGHTS), then read
+lcase scm-rights flagged eu-pii "eu-pii=$EU/scm.csv" main \
+	$X scm-rights "$EU/scm.csv" $US $P $N
 # files opened and mapped before the agent started
 held_case open-hold
 held_case map-hold
@@ -296,7 +299,8 @@ lcase sendfile flagged eu-pii "eu-pii=$EU/sendfile.csv" main \
 	$X sendfile $US $P "$EU/sendfile.csv"
 lcase sendfile-uring-fd flagged eu-pii "eu-pii=$EU/sendfile-uring.csv" main \
 	$X sendfile-uring $US $P "$EU/sendfile-uring.csv"
-# a descriptor another process opened: only the sendfile can taint
+# a descriptor another process opened, received by IORING_OP_RECVMSG, which
+# no hook sees: only the sendfile can taint
 lcase sendfile-passed flagged eu-pii "eu-pii=$EU/sendfile-passed.csv" main \
 	$X sendfile-passed $US $P "$EU/sendfile-passed.csv"
 

@@ -130,7 +130,7 @@ static void __attribute__((noreturn)) usage(void)
 	      "              FILE DST PORT N\n"
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
-	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd\n"
+	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights\n"
 	      "              FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
@@ -2053,8 +2053,11 @@ static void send_fd(int sock, int fd)
 		die("sendmsg SCM_RIGHTS");
 }
 
-/* Receive a descriptor passed by send_fd. */
-static int recv_fd(int sock)
+/*
+ * Receive a descriptor passed by send_fd: by recvmsg, or with ring by
+ * IORING_OP_RECVMSG (no system call).
+ */
+static int recv_fd_by(int sock, struct io_uring *ring)
 {
 	union {
 		struct cmsghdr h;
@@ -2067,8 +2070,13 @@ static int recv_fd(int sock)
 	struct cmsghdr *h;
 	int fd;
 
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+	if (ring) {
+		io_uring_prep_recvmsg(io_uring_get_sqe(ring), sock, &m, MSG_CMSG_CLOEXEC);
+		if (uring_run(ring, "IORING_OP_RECVMSG", "SCM_RIGHTS") != 1)
+			die("IORING_OP_RECVMSG SCM_RIGHTS");
+	} else if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) {
 		die("recvmsg SCM_RIGHTS");
+	}
 	h = CMSG_FIRSTHDR(&m);
 	if (!h || h->cmsg_type != SCM_RIGHTS) {
 		errno = EPROTO;
@@ -2076,6 +2084,11 @@ static int recv_fd(int sock)
 	}
 	memcpy(&fd, CMSG_DATA(h), sizeof(int));
 	return fd;
+}
+
+static int recv_fd(int sock)
+{
+	return recv_fd_by(sock, NULL);
 }
 
 /*
@@ -2234,12 +2247,10 @@ static void run_sendfile_uring(struct report *r, const struct target *t, const c
 }
 
 /*
- * sendfile-passed|ia32-sendfile-passed DST PORT FILE: a child opens the file
- * and passes it over a unix socket; this process opens nothing and moves
- * the file's bytes to a connection by sendfile (64-bit, or the 32-bit call).
+ * A descriptor of path that a child opened and passed over a unix socket,
+ * received by recvmsg or (with ring) by IORING_OP_RECVMSG.
  */
-static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
-				bool ia32)
+static int fd_from_child(const char *path, struct io_uring *ring)
 {
 	int sv[2], in, status;
 	pid_t child;
@@ -2257,12 +2268,44 @@ static void run_sendfile_passed(struct report *r, const struct target *t, const 
 		send_fd(sv[1], fd);
 		_exit(0);
 	}
-	in = recv_fd(sv[0]);
+	in = recv_fd_by(sv[0], ring);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("the child that opened %s failed", path);
 	close(sv[0]);
 	close(sv[1]);
+	return in;
+}
+
+/*
+ * sendfile-passed|ia32-sendfile-passed DST PORT FILE: a child opens the file
+ * and passes it over a unix socket, received by IORING_OP_RECVMSG (which no
+ * hook sees); this process opens nothing and moves the file's bytes to a
+ * connection by sendfile (64-bit, or the 32-bit call).
+ */
+static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
+				bool ia32)
+{
+	struct io_uring ring;
+	int in;
+
+	uring_init(&ring);
+	in = fd_from_child(path, &ring);
+	io_uring_queue_exit(&ring);
 	sendfile_from(r, t, in, path, ia32);
+}
+
+/*
+ * scm-rights FILE DST PORT N: a child opens the file and passes it over a
+ * unix socket (recvmsg); this process reads it and sends.
+ */
+static void run_scm_rights(struct report *r, const char *path, const struct target *t,
+			   size_t n)
+{
+	int in = fd_from_child(path, NULL);
+
+	read_all(in, NULL, path);
+	close(in);
+	run_tcp(r, t, n);
 }
 
 /* Subcommands of the data-label tests. */
@@ -2319,6 +2362,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if ((!strcmp(c, "open-hold") || !strcmp(c, "map-hold")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_hold(r, c, argv[2], &t[0], number(argv[5]));
+	} else if (!strcmp(c, "scm-rights") && argc == 6) {
+		parse_target(argv[3], argv[4], false, &t[0]);
+		run_scm_rights(r, argv[2], &t[0], number(argv[5]));
 	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
