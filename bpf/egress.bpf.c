@@ -1354,7 +1354,8 @@ int route_opt(struct bpf_sockopt *ctx)
 	if (ctx->optlen > EA_SOCKOPT_PAGE)
 		ctx->optlen = 0;
 	if (ctx->level == SOL_PACKET && ctx->optname == PACKET_QDISC_BYPASS) {
-		keep_qdisc(ctx);
+		if (cfg.device_backstop)
+			keep_qdisc(ctx);
 		return 1;
 	}
 	if (!cfg.tcp_by_state)
@@ -1743,8 +1744,8 @@ TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
 #define SOL_SOCKET	1
 #define AF_UNIX		1
 #define EA_CMSG_MAX	4	/* control messages of one message looked at */
-#define EA_RIGHTS_MAX	8	/* descriptors of one SCM_RIGHTS message */
-#define EA_MMSG_MAX	4	/* messages of one recvmmsg looked at */
+#define SCM_MAX_FD	253	/* descriptors one SCM_RIGHTS message can carry */
+#define UIO_MAXIOV	1024	/* messages one recvmmsg can receive */
 
 /* Whether the current task's descriptor fd is a unix socket. */
 static __always_inline bool fd_is_unix_socket(long fd)
@@ -1758,14 +1759,28 @@ static __always_inline bool fd_is_unix_socket(long fd)
 	return sock->sk && sock->sk->__sk_common.skc_family == AF_UNIX;
 }
 
+struct rights_walk {
+	const void *data;	/* the caller's array of descriptors */
+	__u64 n;
+};
+
+static long taint_by_right(__u64 i, struct rights_walk *w)
+{
+	int fd;
+
+	if (i >= w->n)
+		return 1;
+	if (!bpf_probe_read_user(&fd, sizeof(fd), w->data + i * sizeof(int)))
+		taint_from_fd(fd, true);
+	return 0;
+}
+
 /* Taint by the descriptors of one SCM_RIGHTS message (its data at data). */
 static __always_inline void taint_from_rights(const void *data, __u64 n)
 {
-	int i, fd;
+	struct rights_walk w = { .data = data, .n = n };
 
-	for (i = 0; i < EA_RIGHTS_MAX && i < n; i++)
-		if (!bpf_probe_read_user(&fd, sizeof(fd), data + i * sizeof(int)))
-			taint_from_fd(fd, true);
+	bpf_loop(n < SCM_MAX_FD ? n : SCM_MAX_FD, taint_by_right, &w, 0);
 }
 
 /*
@@ -1814,12 +1829,17 @@ int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+static long taint_by_mmsg(__u64 i, struct mmsghdr **vec)
+{
+	taint_from_msg(&(*vec)[i].msg_hdr);
+	return 0;
+}
+
 SEC("tp/syscalls/sys_exit_recvmmsg")
 int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct mmsghdr *vec;
 	struct pt_regs *regs;
-	int i;
 
 	if (!cfg.path_labels || ctx->ret <= 0)
 		return 0;
@@ -1827,8 +1847,7 @@ int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!fd_is_unix_socket((int)PT_REGS_PARM1(regs)))
 		return 0;
 	vec = (struct mmsghdr *)PT_REGS_PARM2(regs);
-	for (i = 0; i < EA_MMSG_MAX && i < ctx->ret; i++)
-		taint_from_msg(&vec[i].msg_hdr);
+	bpf_loop(ctx->ret < UIO_MAXIOV ? ctx->ret : UIO_MAXIOV, taint_by_mmsg, &vec, 0);
 	return 0;
 }
 

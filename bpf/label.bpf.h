@@ -95,9 +95,14 @@ static __always_inline struct ea_inode_label *inode_label(__u64 ino, __u32 dev)
 /* A typed, read-only view of a kernel pointer: loads through it need no helper. */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/* What a file's walk found: the union of labels, the nearest one's path. */
+/*
+ * What a file's walk found: the union of labels, and the path of the
+ * nearest labelled ancestor with a label the caller wants (one the
+ * process does not carry yet), which its evidence names.
+ */
 struct ea_file_labels {
 	__u64 labels;
+	__u64 want;
 	__u32 path_idx;
 };
 
@@ -128,7 +133,7 @@ __attribute__((noinline)) int ea_walk_labels(__u64 dentry, __u64 mnt, struct ea_
 		struct mount *up;
 
 		if (l) {
-			if (!out->labels)
+			if (!(out->labels & out->want) && (l->labels & out->want))
 				out->path_idx = l->path_idx;
 			out->labels |= l->labels;
 		}
@@ -136,6 +141,9 @@ __attribute__((noinline)) int ea_walk_labels(__u64 dentry, __u64 mnt, struct ea_
 			d = parent;
 			continue;
 		}
+		/* a root that is not its file system's: a dentry found by handle */
+		if (d != d->d_sb->s_root)
+			count(EA_CNT_DISCONNECTED);
 		up = BPF_CORE_READ(m, mnt_parent);
 		if (!up || up == m)
 			return 0;	/* the root of the namespace */
@@ -252,7 +260,7 @@ static __always_inline bool may_gain(const struct ea_taint *t)
 static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct file *file,
 				       bool need_read)
 {
-	struct ea_file_labels l = {};
+	struct ea_file_labels l = { .want = t ? ~t->labels : ~0ull };
 	__u64 fresh;
 
 	if (!file)

@@ -139,6 +139,8 @@ struct ea_kern_config {
 	__u32 flood_bytes;	/* pressure: the ring holds more unread data than this */
 	__u32 tcp_slots;	/* slots of tcp_socks; 0: TCP state in socket storage only */
 	__u32 tcp_by_state;	/* TCP counted from its sockets: a late source route gives state */
+	__u32 device_backstop;	/* tc egress attached: packet sockets may not skip it */
+	__u32 reserved;
 };
 
 /* Labels of a cgroup subtree (map cgroup_labels, key: cgroup id). */
@@ -393,6 +395,7 @@ enum ea_counter {
 	EA_CNT_QDISC_BYPASS_KEPT = 14,	/* PACKET_QDISC_BYPASS set to 0: frames stay seen by tc */
 	EA_CNT_DEEP_PATH = 15,		/* a file's ancestors not all looked at (too deep) */
 	EA_CNT_TAINT_FULL = 16,		/* map taint full: a process not tainted */
+	EA_CNT_DISCONNECTED = 17,	/* a file's ancestors unknown (opened by handle) */
 	EA_CNT_MAX = 24,
 };
 

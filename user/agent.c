@@ -278,6 +278,7 @@ static int set_kernel_config(struct ea_agent *a)
 	want->enforce_labels = k.enforce_labels;
 	want->path_labels = k.path_labels;
 	want->tcp_by_state = a->tcp_by_state;
+	want->device_backstop = a->cfg.agent.interfaces.n > 0;
 	want->path_label_set = k.path_label_set;
 	want->cgroup_labelled = k.cgroup_labelled;
 	want->wakeup_bytes = a->cfg.agent.ringbuf_kib * 1024 / 8;
@@ -433,7 +434,8 @@ ssize_t ea_agent_run_iter(struct bpf_program *prog, void *buf, size_t len)
 	err = fd < 0 ? -errno : 0;
 	while (fd >= 0 && (!buf || got < len)) {
 		n = buf ? read(fd, (char *)buf + got, len - got) : read(fd, scratch, sizeof(scratch));
-		if (n < 0 && errno == EINTR)
+		/* EAGAIN: a million objects visited with nothing written; go on */
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
@@ -508,12 +510,18 @@ static bool kernel_makes_32bit_calls(void)
 		signal(SIGILL, exit_on_fault);
 		asm volatile("int $0x80" : "=a"(pid) : "a"(20L)
 			     : "memory", "cc", "r8", "r9", "r10", "r11");
-		_exit(pid == getpid() ? 0 : 1);
+		_exit(0);
 	}
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			return true;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	/*
+	 * Only a fault says no: a call that returned, even refused, or a
+	 * seccomp filter of the agent's own unit killing it (SIGSYS), says
+	 * that the kernel makes such calls for other processes.
+	 */
+	return !(WIFEXITED(status) &&
+		 (WEXITSTATUS(status) == SIGSEGV || WEXITSTATUS(status) == SIGILL));
 #else
 	return false;
 #endif

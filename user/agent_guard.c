@@ -36,7 +36,7 @@ static const struct {
 	SETTING(policy_gen), SETTING(path_labels), SETTING(cgroup_labelled),
 	SETTING(wakeup_bytes), SETTING(watched_level), SETTING(watched_cgroup),
 	SETTING(path_label_set), SETTING(flood_events), SETTING(flood_bytes),
-	SETTING(tcp_slots), SETTING(tcp_by_state),
+	SETTING(tcp_slots), SETTING(tcp_by_state), SETTING(device_backstop),
 };
 #undef SETTING
 

@@ -147,6 +147,55 @@ static int mark_hard_link(const char *path, const struct stat *st, int type,
  * descend into a top that is a symlink (FTW_PHYS), so its hard links
  * would go unkeyed. Evidence names the path as configured.
  */
+/* A path of mountinfo as it is: \ooo escapes (space, tab, newline, \) undone. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++, out++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * The root of every file system mounted below the tree at real: the walk
+ * up from one of its files reaches that root whichever way the file was
+ * reached (the same file system also bind-mounted elsewhere, a container's
+ * volume, an overlay's layer), where crossing to the mount point would
+ * follow that other way. Mounts made later are found by that crossing.
+ */
+static int mark_submounts(const char *real)
+{
+	unsigned int maj, min;
+	size_t len = strlen(real);
+	char line[8192], mp[4096];
+	struct stat st;
+	int err = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -errno;
+	while (!err && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3)
+			continue;
+		unescape_octal(mp);
+		if (strncmp(mp, real, len) || (mp[len] != '/' && len > 1) || !mp[len] ||
+		    stat(mp, &st))
+			continue;
+		walk.dev = makedev(maj, min);
+		err = mark_inode(st.st_ino);
+	}
+	fclose(f);
+	return err;
+}
+
 static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 		    struct ea_label_sources *src, uint64_t *filter)
 {
@@ -171,6 +220,8 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 		err = mark_inode(st.st_ino);
 	if (!err)
 		err = nftw(real, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
+	if (!err)
+		err = mark_submounts(real);
 	return err;
 }
 

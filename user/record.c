@@ -59,6 +59,7 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_QDISC_BYPASS_KEPT] = "packet_qdisc_bypass_refused",
 		[EA_CNT_DEEP_PATH] = "paths_too_deep",
 		[EA_CNT_TAINT_FULL] = "taint_untracked",
+		[EA_CNT_DISCONNECTED] = "paths_disconnected",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;

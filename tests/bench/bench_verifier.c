@@ -18,7 +18,7 @@
 #include "egress_audit.h"
 #include "egress.skel.h"
 
-#define LOG_SIZE	4096
+#define LOG_SIZE	(1 << 16)	/* stats, and per-callback lines of bpf_loop */
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

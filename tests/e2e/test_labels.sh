@@ -106,7 +106,8 @@ mkdir "$SVC" || e2e_fail "mkdir $SVC"
 
 # The data: labelled trees, a symlink and a hard link into one from outside.
 mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" "$INNER" \
-	"$EU/ovl-lower" "$EU/sub" "$OVL/upper" "$OVL/work" "$OVL/merged" ||
+	"$EU/ovl-lower" "$EU/sub" "$OVL/upper" "$OVL/work" "$OVL/merged" "$EU/vol" \
+	"$OUT/vol-bind" ||
 	e2e_fail "mkdir data"
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
@@ -163,6 +164,11 @@ path = $BTRFS/sub/eu
 [label eu-inner]
 path = $INNER
 EOF
+
+# a file system mounted in a labelled tree before the agent started (a
+# volume), reached by a bind mount of its own elsewhere (case volume-bind)
+mount -t tmpfs -o size=1M tmpfs "$EU/vol" && E2E_MOUNTS+=("$EU/vol") &&
+	head -c 30000 /dev/urandom >"$EU/vol/vol.csv" || e2e_fail "tmpfs in $EU/vol"
 
 # processes that opened, or mapped, a labelled file before the agent
 # started: they hold it, and send once the agent runs (held_case)
@@ -241,6 +247,10 @@ mount -t tmpfs -o size=1M tmpfs "$EU/sub" && E2E_MOUNTS+=("$EU/sub") &&
 	head -c 30000 /dev/urandom >"$EU/sub/sub.csv" || e2e_fail "tmpfs in $EU/sub"
 lcase submount flagged eu-pii "eu-pii=$EU/sub/sub.csv" main \
 	$X read-send path "$EU/sub/sub.csv" $US $P $N
+lcase volume-bind flagged eu-pii "eu-pii=$EU/vol/vol.csv" main \
+	unshare --mount --propagation private \
+	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/vol" "$OUT/vol-bind" \
+	$X read-send path "$OUT/vol-bind/vol.csv" $US $P $N
 # the walk to a labelled ancestor looks 128 levels up: a file 120 levels
 # down taints, one 130 down does not, and the counter paths_too_deep says so
 deep=$EU/deep
