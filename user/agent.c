@@ -803,7 +803,10 @@ static int parse_run_args(struct ea_agent *a, struct ea_global_opts *g, int argc
 
 /*
  * Every device of [agent] interfaces is there, as attach_tc will need it:
- * 0, or exit 2 naming the line that lists the one missing.
+ * 0, or exit 1 naming the line that lists the one missing. Not a bad
+ * configuration: a device that networkd or a VPN makes after boot is not
+ * there yet when the agent starts, and the unit starts it again on exit 1
+ * (not on 2).
  */
 static int check_interfaces(const struct ea_config *cfg)
 {
@@ -812,9 +815,9 @@ static int check_interfaces(const struct ea_config *cfg)
 	for (size_t i = 0; i < v->n; i++) {
 		if (if_nametoindex(v->v[i]))
 			continue;
-		ea_log("%s:%u: [agent] interfaces: %s: %s", cfg->path ? cfg->path : "(config)",
-		       v->line[i], v->v[i], strerror(errno));
-		return EA_EXIT_USAGE;
+		ea_log("%s:%u: [agent] interfaces: %s: %s (not there yet?)",
+		       cfg->path ? cfg->path : "(config)", v->line[i], v->v[i], strerror(errno));
+		return EA_EXIT_RUNTIME;
 	}
 	return 0;
 }
