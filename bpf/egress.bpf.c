@@ -1890,8 +1890,10 @@ enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
 	IA32_SENDFILE64		= 239,
 	IA32_OPENAT		= 295,
 	IA32_SPLICE		= 313,
+	IA32_OPEN_BY_HANDLE_AT	= 342,
 	IA32_COPY_FILE_RANGE	= 377,
 	IA32_OPENAT2		= 437,
+	IA32_PIDFD_GETFD	= 438,
 };
 
 static __always_inline bool in_32bit_syscall(void)
@@ -1923,7 +1925,8 @@ int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
 	if (!cfg.path_labels || ret < 0 || !in_32bit_syscall())
 		return 0;
 	nr = regs->orig_ax;
-	if (nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2)
+	if (nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
+	    nr == IA32_OPEN_BY_HANDLE_AT || nr == IA32_PIDFD_GETFD)
 		taint_from_fd(ret, true);
 #endif
 	return 0;
