@@ -9,7 +9,7 @@ set -eu
 PACKAGES="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libdeflate-dev
 libcmocka-dev libssl-dev openssl librelp-dev libinih-dev libmaxminddb-dev
-libclang-rt-14-dev iproute2 python3 rsyslog rsyslog-relp rsyslog-openssl
+libclang-rt-14-dev iproute2 python3 rsyslog rsyslog-relp rsyslog-openssl rsyslog-gnutls
 iperf3 libbpf-tools auditd liburing-dev util-linux systemd btrfs-progs
 python3-prometheus-client python3-yaml"
 

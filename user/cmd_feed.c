@@ -139,6 +139,6 @@ int cmd_feed(struct ea_global_opts *g, int argc, char **argv)
 		ea_siem_json(s, stdout);
 		fputc('\n', stdout);
 	}
-	ea_siem_stop(s);
-	return EA_EXIT_OK;
+	/* a thread left behind may not have saved its cursor */
+	return ea_siem_stop(s) ? EA_EXIT_RUNTIME : EA_EXIT_OK;
 }

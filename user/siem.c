@@ -984,15 +984,19 @@ static void stop_stuck(struct ea_siem *s)
 
 /*
  * Stop the threads (abort their waits after the grace period) and free s;
- * s stays allocated when a thread does not end even then.
+ * s stays allocated when a thread does not end even then. The abort's
+ * grace is one deadline for all threads, so that the stop takes at most
+ * STOP_GRACE_MS + ABORT_GRACE_MS however many are stuck. The number of
+ * threads left running.
  */
-void ea_siem_stop(struct ea_siem *s)
+size_t ea_siem_stop(struct ea_siem *s)
 {
 	int64_t deadline = mono_ms() + STOP_GRACE_MS;
+	bool abort_set = false;
 	size_t stuck = 0;
 
 	if (!s)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	s->stop = 1;
 	pthread_cond_broadcast(&s->cond);
@@ -1001,18 +1005,21 @@ void ea_siem_stop(struct ea_siem *s)
 		struct feed *d = &s->feeds[i];
 
 		if (d->running && !join_by(d, deadline)) {
-			__atomic_store_n(&s->abort, 1, __ATOMIC_RELAXED);
-			if (!join_by(d, mono_ms() + ABORT_GRACE_MS))
+			if (!abort_set) {
+				__atomic_store_n(&s->abort, 1, __ATOMIC_RELAXED);
+				deadline = mono_ms() + ABORT_GRACE_MS;
+				abort_set = true;
+			}
+			if (!join_by(d, deadline)) {
 				stuck++;
-			else
-				d->running = false;
-		} else {
-			d->running = false;
+				continue;
+			}
 		}
+		d->running = false;
 	}
 	if (stuck) {
 		stop_stuck(s);
-		return;
+		return stuck;
 	}
 	for (size_t i = 0; i < s->n; i++)
 		feed_free(&s->feeds[i]);
@@ -1020,4 +1027,5 @@ void ea_siem_stop(struct ea_siem *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s->feeds);
 	free(s);
+	return 0;
 }

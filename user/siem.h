@@ -74,8 +74,9 @@ void ea_siem_prom(struct ea_siem *s, struct ea_sbuf *b);
 int ea_siem_lag_json(struct ea_siem *s, char *buf, size_t size);
 /*
  * Stop: each thread delivers what it has sent (waiting at most a few
- * seconds), saves its cursor and ends. Frees s; NULL is fine.
+ * seconds), saves its cursor and ends. Frees s; NULL is fine. The number
+ * of threads that did not end and were left running (s is not freed then).
  */
-void ea_siem_stop(struct ea_siem *s);
+size_t ea_siem_stop(struct ea_siem *s);
 
 #endif /* EA_SIEM_H */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@
 #define POLL_SLICE_MS	100
 #define UDP_MAX		65507
 #define CLOSE_WAIT_MS	2000	/* for the receiver to close after us */
+#define TICKET_SETTLE_MS 250	/* for a refusal after a session ticket */
 #define WHY_MAX		256
 #define RELP_BURST	256	/* messages corked at most */
 
@@ -78,7 +80,8 @@ struct ea_siem_conn {
 	pthread_cond_t watch_cond;
 	bool watch_done;		/* relpCltConnect returned */
 	bool watch_cut;			/* the watchdog cut the handshake */
-	struct addrinfo *peers;		/* the target's addresses */
+	struct addrinfo *peers;		/* the target's addresses, this connect */
+	pid_t watch_tid;		/* the thread in relpCltConnect */
 };
 
 static const char *const proto_names[EA_SIEM_PROTO_MAX] = {
@@ -512,21 +515,29 @@ static const char *ssl_reason(char *buf, size_t size, const char *what)
  * Under TLS 1.3 the client's handshake is over before the server has
  * checked the client's certificate: a refusal comes after, as an alert,
  * and the batch written meanwhile would count as delivered. So, once our
- * certificate was sent, wait for the server's first record: a session
- * ticket (which servers send once they accepted the certificate) or data
- * mean yes; an alert, or a close, means no. A server that sends nothing
- * within the timeout is taken to have accepted it.
+ * certificate was sent, wait for the server's first record: data mean yes;
+ * an alert, or a close, means no. A session ticket is not enough: a server
+ * that checks the certificate after its TLS library's handshake (rsyslog's
+ * drivers) sends one before it refuses, so after a ticket the wait goes on
+ * for TICKET_SETTLE_MS (at most the timeout) for an alert or a close. A
+ * server that sends nothing within the timeout is taken to have accepted.
  */
 static int tls_cert_accepted(struct ea_siem_conn *c, struct ea_err *err)
 {
 	int64_t until = deadline(c);
+	bool settling = false;
 	char why[WHY_MAX], b;
 
-	while (!c->got_ticket) {
+	for (;;) {
 		int r = SSL_peek(c->ssl, &b, 1), w;
 
 		if (r > 0)
 			return 0;
+		if (c->got_ticket && !settling) {
+			settling = true;
+			until = now_ms() + (c->cfg.timeout_ms < TICKET_SETTLE_MS ?
+					    c->cfg.timeout_ms : TICKET_SETTLE_MS);
+		}
 		w = tls_wait(c, r, until);
 		if (!w)
 			continue;
@@ -543,7 +554,6 @@ static int tls_cert_accepted(struct ea_siem_conn *c, struct ea_err *err)
 		ERR_clear_error();
 		return w == -ECANCELED ? w : -EPERM;
 	}
-	return 0;
 }
 
 /* Handshake and verification; nothing is sent before both succeed. */
@@ -838,18 +848,42 @@ static bool relp_tls(struct ea_siem_conn *c)
 	       relpCltAddPermittedPeer(c->clt, (char *)k->target.host) == RELP_RET_OK;
 }
 
+/* The port of a socket address (network order), 0 for another family. */
+static in_port_t addr_port(const struct sockaddr *a)
+{
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_port;
+	if (a->sa_family == AF_INET6)
+		return ((const struct sockaddr_in6 *)a)->sin6_port;
+	return 0;
+}
+
 /* Whether two socket addresses name the same address and port. */
 static bool same_addr(const struct sockaddr *a, const struct sockaddr *b)
 {
 	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
 	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
 
-	if (a->sa_family != b->sa_family)
+	if (a->sa_family != b->sa_family || addr_port(a) != addr_port(b))
 		return false;
 	if (a->sa_family == AF_INET)
-		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	return a->sa_family == AF_INET6 && a6->sin6_port == b6->sin6_port &&
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->sa_family == AF_INET6 &&
 	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+/*
+ * Whether the socket peer is the target: one of its addresses, or, when
+ * the target's name did not resolve here, its port.
+ */
+static bool is_target(const struct ea_siem_conn *c, const struct sockaddr *peer)
+{
+	if (!c->peers)
+		return ntohs(addr_port(peer)) == atoi(c->cfg.target.port);
+	for (const struct addrinfo *ai = c->peers; ai; ai = ai->ai_next)
+		if (same_addr(ai->ai_addr, peer))
+			return true;
+	return false;
 }
 
 /*
@@ -861,27 +895,85 @@ static bool in_relp_handshake(const struct ea_siem_conn *c, int fd)
 {
 	struct sockaddr_storage peer;
 	socklen_t len = sizeof(peer);
-	struct stat st;
-	int fl;
+	int fl = fcntl(fd, F_GETFL);
 
-	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
-		return false;
-	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || (fl & O_NONBLOCK) || getpeername(fd, (struct sockaddr *)&peer, &len))
 		return false;
-	for (const struct addrinfo *ai = c->peers; ai; ai = ai->ai_next)
-		if (same_addr(ai->ai_addr, (struct sockaddr *)&peer))
-			return true;
-	return false;
+	return is_target(c, (struct sockaddr *)&peer);
 }
 
 /*
- * Cut librelp's handshake: shut down its socket, so that the recv it
- * blocks in returns. librelp gives no handle on the socket, so it is found
- * among the process's descriptors. A second destination with the same
- * target, in its handshake at this very moment, is cut too: it retries.
+ * The descriptor the connecting thread blocks on in a read or a write
+ * (from /proc/self/task/TID/syscall), -1 when it blocks on none at the
+ * moment, -2 when the kernel does not tell.
  */
-static void relp_cut_handshake(struct ea_siem_conn *c)
+static int relp_blocked_fd(const struct ea_siem_conn *c)
+{
+	static const long io_calls[] = {
+		SYS_read, SYS_write, SYS_recvfrom, SYS_sendto, SYS_recvmsg, SYS_sendmsg,
+	};
+	char path[64], buf[256];
+	unsigned long arg;
+	long nr;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)c->watch_tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -2;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -2;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %lx", &nr, &arg) != 2 || arg > INT32_MAX)
+		return -1;		/* "running", or a call without arguments */
+	for (size_t i = 0; i < sizeof(io_calls) / sizeof(io_calls[0]); i++)
+		if (nr == io_calls[i])
+			return (int)arg;
+	return -1;
+}
+
+/*
+ * A duplicate of fd when it is a socket in librelp's handshake with the
+ * target, else -1. The duplicate is checked to be the socket fd named
+ * first, and is what is shut down: librelp may close fd meanwhile and
+ * another thread's socket take its number.
+ */
+static int relp_handshake_dup(const struct ea_siem_conn *c, int fd)
+{
+	struct stat st, dst;
+	int d;
+
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode))
+		return -1;	/* never a duplicate of a file: its close drops locks */
+	d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d < 0)
+		return -1;
+	if (!fstat(d, &dst) && dst.st_ino == st.st_ino && dst.st_dev == st.st_dev &&
+	    in_relp_handshake(c, d))
+		return d;
+	close(d);
+	return -1;
+}
+
+/* Shut down a socket through its duplicate d, and close d; whether it was. */
+static bool relp_cut_dup(int d)
+{
+	bool cut = !shutdown(d, SHUT_RDWR);
+
+	close(d);
+	return cut;
+}
+
+/*
+ * Without the connecting thread's call to go by: every socket of the
+ * process in a handshake with the target is cut. Another destination with
+ * the same target, in its handshake at this moment, is cut too and
+ * retries; which one was this connection's is not known.
+ */
+static void relp_cut_any(const struct ea_siem_conn *c)
 {
 	DIR *dir = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -891,13 +983,55 @@ static void relp_cut_handshake(struct ea_siem_conn *c)
 	while ((e = readdir(dir))) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
+		int d;
 
 		if (*end || end == e->d_name || fd == dirfd(dir))
 			continue;
-		if (in_relp_handshake(c, (int)fd) && !shutdown((int)fd, SHUT_RDWR))
-			c->watch_cut = true;
+		d = relp_handshake_dup(c, (int)fd);
+		if (d >= 0)
+			relp_cut_dup(d);
 	}
 	closedir(dir);
+}
+
+/*
+ * Cut librelp's handshake: shut down its socket, so that the recv it
+ * blocks in returns. librelp gives no handle on the socket: it is the one
+ * the connecting thread blocks on (still, once its duplicate is taken),
+ * connected to the target and blocking. Only a cut of this connection's
+ * own socket sets watch_cut.
+ */
+static void relp_cut_handshake(struct ea_siem_conn *c)
+{
+	int fd = relp_blocked_fd(c), d;
+
+	if (fd == -2) {
+		relp_cut_any(c);
+		return;
+	}
+	d = fd >= 0 ? relp_handshake_dup(c, fd) : -1;
+	if (d < 0)
+		return;
+	if (relp_blocked_fd(c) == fd) {
+		if (relp_cut_dup(d))
+			c->watch_cut = true;
+	} else {
+		close(d);
+	}
+}
+
+/* Wait on the watchdog's condition for a slice at most. */
+static void relp_watch_wait(struct ea_siem_conn *c)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += POLL_SLICE_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&c->watch_cond, &c->watch_lock, &ts);
 }
 
 /*
@@ -905,7 +1039,9 @@ static void relp_cut_handshake(struct ea_siem_conn *c)
  * its connect timeout, but runs the TLS handshake on a blocking socket
  * without any: a server that accepts and never answers would hold the
  * feed (and the agent's stop) for ever. After timeout_ms, or at an abort,
- * the handshake is cut.
+ * the handshake is cut, and so is every later one until the connect
+ * returns: a TCP connect still under way (a SYN retried after a full
+ * accept queue) may complete after the deadline and begin its handshake.
  */
 static void *relp_watchdog(void *arg)
 {
@@ -913,32 +1049,32 @@ static void *relp_watchdog(void *arg)
 	int64_t until = deadline(c);
 
 	pthread_mutex_lock(&c->watch_lock);
-	while (!c->watch_done && !aborted(c) && now_ms() < until) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += POLL_SLICE_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&c->watch_cond, &c->watch_lock, &ts);
-	}
-	if (!c->watch_done)
+	while (!c->watch_done && !aborted(c) && now_ms() < until)
+		relp_watch_wait(c);
+	while (!c->watch_done) {
 		relp_cut_handshake(c);
+		relp_watch_wait(c);
+	}
 	pthread_mutex_unlock(&c->watch_lock);
 	return NULL;
 }
 
-/* Start the watchdog of a relp+tls connect; false when there is none. */
+/*
+ * Start the watchdog of a relp+tls connect; false when there is none. The
+ * target is resolved at each connect, as librelp does (a name's addresses
+ * change); without an answer the watchdog goes by the target's port.
+ */
 static bool relp_watch_start(struct ea_siem_conn *c, pthread_t *t)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 
 	if (c->cfg.target.proto != EA_SIEM_RELP_TLS)
 		return false;
-	if (!c->peers && getaddrinfo(c->cfg.target.host, c->cfg.target.port, &hints, &c->peers))
-		return false;	/* librelp will not find the host either */
+	if (c->peers)
+		freeaddrinfo(c->peers);
+	if (getaddrinfo(c->cfg.target.host, c->cfg.target.port, &hints, &c->peers))
+		c->peers = NULL;
+	c->watch_tid = gettid();
 	c->watch_done = c->watch_cut = false;
 	return !pthread_create(t, NULL, relp_watchdog, c);
 }

@@ -3,6 +3,7 @@
 """A RELP receiver that takes only the first messages of a session.
 
     relp_peer.py PORT FILE ANSWER hint|refuse|dup|silent
+    relp_peer.py PORT FILE ANSWER queue SECONDS
 
 Takes one session on 127.0.0.1:PORT. Of the syslog messages, the first
 ANSWER are appended to FILE (one per line, as rsyslogd's %rawmsg%
@@ -23,12 +24,16 @@ at the end how many messages it kept.
 
   silent  accepts every connection and never reads or writes a byte
           (a server that hangs in the TLS handshake), until killed.
+  queue   as silent, but its accept queue is full for SECONDS first (a
+          backlog of 0 and a connection of its own): the kernel drops the
+          client's SYN, and its connect completes at a retry after that.
 
 Frames (RELP, as librelp's doc/relp.html gives them):
     TXNR SP COMMAND SP DATALEN [SP DATA] LF
 """
 import socket
 import sys
+import time
 
 OPEN_ANSWER = b"200 OK\nrelp_version=0\nrelp_software=relp_peer\ncommands=syslog"
 
@@ -88,12 +93,25 @@ def silent(lst):
         held.append(conn)
 
 
+def queue(lst, port, seconds):
+    """Fill the accept queue for seconds, then hold every connection."""
+    own = socket.create_connection(("127.0.0.1", port))
+    print("listening", flush=True)
+    time.sleep(seconds)
+    held = [own, lst.accept()]
+    print("queue freed", flush=True)
+    silent(lst)
+    return held
+
+
 def main():
     port, path, limit, mode = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
     lst = socket.socket()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", port))
-    lst.listen(8)
+    lst.listen(0 if mode == "queue" else 8)
+    if mode == "queue":
+        queue(lst, port, float(sys.argv[5]))
     print("listening", flush=True)
     if mode == "silent":
         silent(lst)

@@ -7,7 +7,8 @@
 # sign the server's certificate, a host name the certificate does not name
 # and an expired certificate are refused with an error that says why, and
 # nothing is sent. A server that accepts the connection and never answers
-# the TLS handshake times out, and does not hold the feed's stop.
+# the TLS handshake times out, and does not hold the feed's stop; nor does
+# one whose TCP connect completes only after the stop gave up its waits.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/siem_lib.sh"
 
@@ -97,6 +98,25 @@ e2e_wait_for 8 e2e_gone "$SIEM_FEED_PID" || e2e_fail "the feed did not stop duri
 wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM"
 [ "$(siem_cursor silent)" = 0 ] || e2e_fail "silent: cursor moved to $(siem_cursor silent)"
 
+# the connect completes after the abort (3 s after the stop): its SYN is
+# dropped while the server's accept queue is full, and the retry 7 s after
+# the first gets in; the handshake that follows is cut too
+python3 "$E2E_ROOT/tests/e2e/relp_peer.py" $((port + 21)) /dev/null 0 queue 5.5 \
+	>"$E2E_TMP/queue.out" 2>&1 &
+E2E_PIDS+=($!)
+e2e_wait_for 10 grep -q listening "$E2E_TMP/queue.out" || e2e_fail "relp_peer queue did not start"
+section queued 127.0.0.1:$((port + 21)) ca.pem >"$E2E_TMP/queue.conf"
+: >"$E2E_TMP/feed.err"
+siem_feed_start "$E2E_TMP/queue.conf"
+sleep 1.5
+kill -TERM "$SIEM_FEED_PID"
+e2e_wait_for 12 e2e_gone "$SIEM_FEED_PID" || e2e_fail "the feed did not stop after a late connect"
+wait "$SIEM_FEED_PID" || e2e_fail "feed exited $? after SIGTERM: $(cat "$E2E_TMP/feed.err")"
+grep -q "queue freed" "$E2E_TMP/queue.out" || e2e_fail "relp_peer queue: the queue was never freed"
+grep -q "did not end" "$E2E_TMP/feed.err" &&
+	e2e_fail "a handshake begun after the abort held the feed: $(cat "$E2E_TMP/feed.err")"
+[ "$(siem_cursor queued)" = 0 ] || e2e_fail "queued: cursor moved to $(siem_cursor queued)"
+
 section with_ca 127.0.0.1:$((port + 10)) ca.pem >"$E2E_TMP/good.conf"
 siem_feed_drain "$E2E_TMP/good.conf" 30
 [ "$(siem_cursor with_ca)" = "$last" ] || e2e_fail "with_ca: cursor $(siem_cursor with_ca)"
@@ -105,4 +125,4 @@ siem_check relp_tls --format cef --exact
 grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
 	e2e_fail "records crossed the wire in clear"
 [ -s "$E2E_TMP/wire.bin" ] || e2e_fail "the tap saw nothing"
-echo "PASS: RELP over TLS verified by CA and name, acknowledged; other CA, wrong name, expired refused; a silent server times out and lets the feed stop"
+echo "PASS: RELP over TLS verified by CA and name, acknowledged; other CA, wrong name, expired refused; a silent server times out and lets the feed stop, also after a late connect"

@@ -10,6 +10,10 @@
 # server (openssl s_server) that refuses the feed's client certificate,
 # which under TLS 1.3 it says only after the handshake, leaves the cursor
 # where it was, with an error that says so; one that takes it gets all.
+# So does a server that sends its session tickets and then refuses the
+# client's name (tls_peer.py), and rsyslogd's gtls driver requiring a client certificate of its CA:
+# it checks the certificate after GnuTLS's handshake, which sent a session
+# ticket first, and then closes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/siem_lib.sh"
 
@@ -17,6 +21,10 @@ pki=$SIEM_PKI
 siem_pki
 siem_sign 127.0.0.1 serverAuth IP:127.0.0.1
 siem_sign egress-audit-client clientAuth DNS:egress-audit-client
+# the client's key and name, signed by the other CA
+openssl x509 -req -in "$pki/egress-audit-client.csr" -CA "$pki/other.pem" \
+	-CAkey "$pki/other.key" -CAcreateserial -out "$pki/client-other.pem" -days 2 \
+	-extfile "$pki/egress-audit-client.cnf" 2>/dev/null || e2e_fail "openssl: client of other CA"
 fp=$(openssl x509 -in "$pki/127.0.0.1.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 wrong=$(openssl x509 -in "$pki/other.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 
@@ -27,7 +35,9 @@ siem_rsyslog_conf "defaultNetstreamDriverCAFile=\"$pki/ca.pem\"
 	'streamDriver.name="ossl" streamDriver.mode="1" streamDriver.authMode="anon"'
 siem_input imtcp $tls tls_ca
 siem_input imtcp $((tls + 1)) tls_fp
-siem_rsyslog_start $tls $((tls + 1))
+siem_input imtcp $((tls + 2)) tls_client 'streamDriver.name="gtls" streamDriver.mode="1"
+	streamDriver.authMode="x509/certvalid"'
+siem_rsyslog_start $tls $((tls + 1)) $((tls + 2))
 
 # every client byte to the TLS inputs goes through a tap
 tap()
@@ -43,14 +53,20 @@ tap $((tls + 11)) $((tls + 1))
 # s_server PORT CA: TLS 1.3, requiring a client certificate of CA
 s_server()
 {
+	mkfifo "$E2E_TMP/s_server$1.in"	# an input that never ends: at its end s_server hangs up
 	openssl s_server -accept "127.0.0.1:$1" -tls1_3 -cert "$pki/127.0.0.1.pem" \
 		-key "$pki/127.0.0.1.key" -CAfile "$pki/$2" -Verify 1 -verify_return_error \
-		-quiet </dev/null >"$E2E_TMP/s_server$1.out" 2>&1 &
+		-quiet <>"$E2E_TMP/s_server$1.in" >"$E2E_TMP/s_server$1.out" 2>&1 &
 	E2E_PIDS+=($!)
 	e2e_wait_for 10 siem_port_open "$1" || e2e_fail "s_server on $1: $(cat "$E2E_TMP/s_server$1.out")"
 }
 s_server $((tls + 20)) other.pem
 s_server $((tls + 21)) ca.pem
+# a server that sends its session tickets, then refuses the client's name
+python3 "$E2E_ROOT/tests/e2e/tls_peer.py" $((tls + 22)) "$pki/127.0.0.1.pem" \
+	"$pki/127.0.0.1.key" "$pki/ca.pem" another-client >"$E2E_TMP/tls_peer.out" 2>&1 &
+E2E_PIDS+=($!)
+e2e_wait_for 10 grep -q listening "$E2E_TMP/tls_peer.out" || e2e_fail "tls_peer did not start"
 # client_section NAME PORT: a destination there with the client's certificate
 client_section()
 {
@@ -83,6 +99,9 @@ ca = $pki/ca.pem
 backoff_cap = 1
 CONF
 client_section cert_refused $((tls + 20)) >>"$E2E_TMP/bad.conf"
+client_section name_refused $((tls + 22)) >>"$E2E_TMP/bad.conf"
+client_section rsyslog_refused $((tls + 2)) | sed "s|egress-audit-client.pem|client-other.pem|" \
+	>>"$E2E_TMP/bad.conf"
 siem_feed_for "$E2E_TMP/bad.conf" 4
 # rsyslogd sends its CA along, so the chain ends in a CA we do not trust
 siem_refused other_ca "TLS to 127.0.0.1:$((tls + 10)): server certificate not trusted: (self-signed certificate in certificate chain|unable to get local issuer certificate)" \
@@ -93,7 +112,14 @@ siem_refused wrong_name "TLS to localhost:$((tls + 10)): server certificate not 
 	"a wrong host name"
 siem_refused cert_refused "TLS to 127.0.0.1:$((tls + 20)): the server refused our certificate: tlsv1 alert unknown ca" \
 	"a client certificate the server refused"
+siem_refused rsyslog_refused "TLS to 127.0.0.1:$((tls + 2)): the server (refused our certificate|closed the connection after the handshake)" \
+	"a client certificate rsyslogd refused after its session ticket"
+siem_refused name_refused "TLS to 127.0.0.1:$((tls + 22)): the server (refused our certificate: unexpected eof|closed the connection after the handshake)" \
+	"a client certificate refused after the server's session tickets"
+grep -v '^read 0$' "$E2E_TMP/tls_peer.out" | grep -q '^read' &&
+	e2e_fail "tls_peer read records of a refused certificate: $(cat "$E2E_TMP/tls_peer.out")"
 [ ! -s "$E2E_TMP/tls_ca.log" ] || e2e_fail "rsyslogd received messages from a refused feed"
+[ ! -s "$E2E_TMP/tls_client.log" ] || e2e_fail "rsyslogd received messages from a refused certificate"
 grep -aq -e "egress-audit@32473" -e "CEF:0" "$E2E_TMP/wire.bin" &&
 	e2e_fail "a refused feed sent records in clear"
 
@@ -118,4 +144,4 @@ siem_check tls_ca --format cef --exact
 siem_check tls_fp --format json-ocsf --exact
 grep -aq -e "egress-audit@32473" -e "CEF:0" -e "class_uid" "$E2E_TMP/wire.bin" &&
 	e2e_fail "records crossed the wire in clear"
-echo "PASS: TLS verified by CA and by pin; other CA, wrong pin, wrong name refused; a client certificate refused after the handshake and one taken"
+echo "PASS: TLS verified by CA and by pin; other CA, wrong pin, wrong name refused; a client certificate refused after the handshake (s_server, after the session tickets, rsyslogd gtls) and one taken"
