@@ -304,7 +304,8 @@ fi
 lcase exit-ends-taint flagged,none eu-pii "eu-pii=$EU/exit.csv" main \
 	$X exit-untaint "$EU/exit.csv" $US $CN $P 1000
 
-# sendfile: from a file opened without an open syscall, the sendfile taints.
+# sendfile from a labelled file to a connection: opened by open(), and by
+# IORING_OP_OPENAT (no open system call)
 lcase sendfile flagged eu-pii "eu-pii=$EU/sendfile.csv" main \
 	$X sendfile $US $P "$EU/sendfile.csv"
 lcase sendfile-uring-fd flagged eu-pii "eu-pii=$EU/sendfile-uring.csv" main \
