@@ -532,23 +532,25 @@ static __always_inline bool plain_tcp(struct __sk_buff *skb)
  * in that address's flow too; the connection's own flow counts it as
  * every other. Returns the verdict of the route's flow (allowed: none).
  */
-static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock_state *s,
-					      __u64 labels)
+static __always_inline bool parse_routed(struct __sk_buff *skb, struct ea_pkt *p)
 {
-	struct ea_pkt p = {};
+	return ea_parse_ip(skb, 0, p) == EA_PARSE_OK && p->route_n;
+}
+
+static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock_state *s,
+					      struct ea_pkt *p, __u64 labels)
+{
 	struct ea_flow *f;
 	__u64 segs;
 
-	if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK || !p.route_n)
+	mark_routed(&s->flow, p);
+	route_pick(skb, p, labels);
+	if (same_dst(&s->flow, p->dst, p->dport))
 		return EA_VERDICT_ALLOWED;
-	mark_routed(&s->flow, &p);
-	route_pick(skb, &p, labels);
-	if (same_dst(&s->flow, p.dst, p.dport))
-		return EA_VERDICT_ALLOWED;
-	f = dest_flow(s, &p);
+	f = dest_flow(s, p);
 	if (!f)
 		return EA_VERDICT_ALLOWED;
-	flow_setup(f, &p, SOCK_STREAM);
+	flow_setup(f, p, SOCK_STREAM);
 	segs = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	return flow_account(f, &s->owner, labels, segs, ip_bytes(skb, 0, segs, IPPROTO_TCP),
 			    EA_ORIGIN_SOCKET, 0, 1);
@@ -578,17 +580,9 @@ static __always_inline int tcp_enforce(struct bpf_sock *sk)
 /* Labels of the cgroup (and its ancestors) of a packet's socket. */
 static __always_inline __u64 skb_cgroup_labels(struct __sk_buff *skb, __u32 *idx)
 {
-	__u64 labels = 0;
-	int lvl;
-
-	for (lvl = 0; lvl < EA_CGROUP_DEPTH; lvl++) {
-		__u64 id = bpf_skb_ancestor_cgroup_id(skb, lvl);
-
-		if (!id)
-			break;
-		labels |= cgroup_id_labels(id, idx);
-	}
-	return labels;
+#define skb_ancestor_id(lvl) bpf_skb_ancestor_cgroup_id(skb, lvl)
+	return cgroup_chain_labels(skb_ancestor_id, idx);
+#undef skb_ancestor_id
 }
 
 static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock *sk);
@@ -598,17 +592,14 @@ static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock
  * connect(), its route given after): the connection gets state now, its
  * owner learned at its next send and its cgroup's labels taken from the
  * packet, so that the segment is counted at the address that decides,
- * and stopped there in enforce mode. NULL for a segment without a route.
+ * and stopped there in enforce mode.
  */
 static __always_inline struct sock_state *tcp_route_adopt(struct __sk_buff *skb,
 							  struct sock *ksk)
 {
-	struct ea_pkt p = {};
 	struct sock_state *s;
 	__u64 cookie;
 
-	if (ea_parse_ip(skb, 0, &p) != EA_PARSE_OK || !p.route_n)
-		return NULL;
 	cookie = bpf_get_socket_cookie(skb);
 	s = tcp_state_new(ksk, cookie);
 	if (!s || s->flow.gen)
@@ -632,13 +623,18 @@ static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk
 {
 	struct sock *ksk = tcp_ksock(sk);
 	struct sock_state *s = ksk ? tcp_state_find(ksk) : NULL;
+	struct ea_pkt p = {};
+	bool routed;
 
-	if (!s && ksk)
+	if (!ksk)
+		return 1;
+	routed = parse_routed(skb, &p);
+	if (!s && routed)
 		s = tcp_route_adopt(skb, ksk);	/* a socket of the watched cgroup */
 	if (!s || s->ended)
 		return 1;	/* ended: its reset, say, makes no new flow */
 	learn_cookie(s, skb);	/* state given at setsockopt has none (route_opt) */
-	if (tcp_route_account(skb, s, sock_labels(s)) == EA_VERDICT_BLOCKED)
+	if (routed && tcp_route_account(skb, s, &p, sock_labels(s)) == EA_VERDICT_BLOCKED)
 		return 0;
 	return enforcing ? tcp_enforce(sk) : 1;
 }
@@ -682,9 +678,13 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			if (f->gen != cfg.policy_gen)
 				flow_classify(f);
 		}
-		if (!plain_tcp(skb) &&
-		    tcp_route_account(skb, s, sock_labels(s)) == EA_VERDICT_BLOCKED)
-			return 0;
+		if (!plain_tcp(skb)) {
+			struct ea_pkt p = {};
+
+			if (parse_routed(skb, &p) &&
+			    tcp_route_account(skb, s, &p, sock_labels(s)) == EA_VERDICT_BLOCKED)
+				return 0;
+		}
 	} else if (dgram_to_own_flow(skb, &s->flow)) {
 		f = &s->flow;
 	} else {

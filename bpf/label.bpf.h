@@ -59,20 +59,28 @@ static __always_inline __u64 cgroup_id_labels(__u64 id, __u32 *idx)
 	return l->labels;
 }
 
+/*
+ * Labels of a cgroup and its ancestors, the id of each level given by
+ * ancestor_id(level) (0: no such level), and *idx the last labelled's.
+ */
+#define cgroup_chain_labels(ancestor_id, idx) ({			\
+	__u64 labels_ = 0;						\
+	int lvl_;							\
+									\
+	for (lvl_ = 0; lvl_ < EA_CGROUP_DEPTH; lvl_++) {		\
+		__u64 id_ = ancestor_id(lvl_);				\
+									\
+		if (!id_)						\
+			break;						\
+		labels_ |= cgroup_id_labels(id_, idx);			\
+	}								\
+	labels_;							\
+})
+
 /* Labels of the current task's cgroup and its ancestors. */
 static __always_inline __u64 current_cgroup_labels(__u32 *idx)
 {
-	__u64 labels = 0;
-	int lvl;
-
-	for (lvl = 0; lvl < EA_CGROUP_DEPTH; lvl++) {
-		__u64 id = bpf_get_current_ancestor_cgroup_id(lvl);
-
-		if (!id)
-			break;
-		labels |= cgroup_id_labels(id, idx);
-	}
-	return labels;
+	return cgroup_chain_labels(bpf_get_current_ancestor_cgroup_id, idx);
 }
 
 static __always_inline __u32 inode_filter_hash(__u64 ino, __u32 dev)
