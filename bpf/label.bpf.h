@@ -307,10 +307,18 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 	taint_task(bpf_get_current_pid_tgid() >> 32, file, need_read);
 }
 
-/* Taint the current process with the labels of the file at fd. */
+/*
+ * Taint the current process with the labels of the file at fd. The taint
+ * comes first: a process that carries every label already (a service
+ * reading its data tree) costs one lookup per open, no walk to the file.
+ */
 static __always_inline void taint_from_fd(long fd, bool need_read)
 {
-	taint_from_file(current_file(fd), need_read);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ea_taint *t = bpf_map_lookup_elem(&taint, &tgid);
+
+	if (may_gain(t))
+		taint_with(t, tgid, current_file(fd), need_read);
 }
 
 /* Taint of a live process, 0 when none. */

@@ -528,9 +528,34 @@ static bool kernel_makes_32bit_calls(void)
 }
 
 /*
- * The file-taint programs. Those that watch every system call for 32-bit
- * ones are attached only where the kernel makes such calls.
+ * Whether to attach the programs that watch every system call for 32-bit
+ * ones: where the kernel makes such calls, unless [agent]
+ * watch_32bit_calls = no. They run at every system call of the host; the
+ * choice and what it leaves unseen are logged.
  */
+static bool watch_32bit_calls(struct ea_agent *a)
+{
+	const char *enter = bpf_program__section_name(a->skel->progs.compat_enter);
+	const char *exit = bpf_program__section_name(a->skel->progs.compat_exit);
+
+	if (!kernel_makes_32bit_calls()) {
+		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
+		       enter, exit);
+		return false;
+	}
+	if (a->cfg.agent.ignore_32bit_calls) {
+		ea_log("[agent] watch_32bit_calls = no: a file opened or sent by a 32-bit "
+		       "system call taints no process (booting with ia32_emulation=0 "
+		       "removes such calls)");
+		return false;
+	}
+	ea_log("this kernel makes 32-bit system calls: %s and %s look at every system "
+	       "call for them ([agent] watch_32bit_calls = no, or booting with "
+	       "ia32_emulation=0, saves that)", enter, exit);
+	return true;
+}
+
+/* The file-taint programs. */
 static int attach_taint(struct ea_agent *a)
 {
 	struct bpf_program *p;
@@ -539,11 +564,7 @@ static int attach_taint(struct ea_agent *a)
 
 	if (!has_path_labels(&a->cfg))
 		return 0;
-	compat = kernel_makes_32bit_calls();
-	if (!compat)
-		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
-		       bpf_program__section_name(a->skel->progs.compat_enter),
-		       bpf_program__section_name(a->skel->progs.compat_exit));
+	compat = watch_32bit_calls(a);
 	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++) {
 		if (!bpf_program__autoload(p))
 			continue;

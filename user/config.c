@@ -95,6 +95,7 @@ enum once_slot {
 	ONCE_AGENT_CGROUP,
 	ONCE_RECORD,
 	ONCE_TCP_COUNT,
+	ONCE_WATCH_32BIT,
 	ONCE_AGENT_MODE,
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
@@ -690,6 +691,12 @@ static int agent_tcp_count(struct parse *p, const char *key, char *v)
 	return get_flag(p, key, v, "socket", "packet", &p->cfg->agent.tcp_per_packet);
 }
 
+/* [agent] watch_32bit_calls = auto|no */
+static int agent_watch_32bit(struct parse *p, const char *key, char *v)
+{
+	return get_flag(p, key, v, "auto", "no", &p->cfg->agent.ignore_32bit_calls);
+}
+
 /* [agent] mode = audit|enforce */
 static int agent_mode(struct parse *p, const char *key, char *v)
 {
@@ -1021,6 +1028,7 @@ static const struct key agent_keys[] = {
 	{ "interfaces", REPEATABLE, agent_interfaces },
 	{ "record", ONCE_RECORD, agent_record },
 	{ "tcp_count", ONCE_TCP_COUNT, agent_tcp_count },
+	{ "watch_32bit_calls", ONCE_WATCH_32BIT, agent_watch_32bit },
 	{ "mode", ONCE_AGENT_MODE, agent_mode },
 	{ "update_interval", ONCE_INTERVAL, agent_interval },
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },

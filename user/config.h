@@ -76,6 +76,7 @@ struct ea_agent_cfg {
 	struct ea_str_vec interfaces;	/* tc egress backstop */
 	bool record_all;		/* record = flagged|all */
 	bool tcp_per_packet;		/* tcp_count = socket|packet */
+	bool ignore_32bit_calls;	/* watch_32bit_calls = auto|no */
 	uint32_t mode;			/* mode = audit|enforce */
 	uint32_t update_interval_s;	/* flow_update period, default 60 */
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */

@@ -44,6 +44,8 @@ static const char *restart_needed(const struct ea_config *old, const struct ea_c
 		return "[agent] mode";
 	if (old->agent.tcp_per_packet != new->agent.tcp_per_packet)
 		return "[agent] tcp_count";
+	if (old->agent.ignore_32bit_calls != new->agent.ignore_32bit_calls)
+		return "[agent] watch_32bit_calls";
 	if (!str_eq(old->agent.log_dir, new->agent.log_dir) ||
 	    !str_eq(old->agent.key_file, new->agent.key_file) ||
 	    old->agent.flush != new->agent.flush ||

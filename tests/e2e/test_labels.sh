@@ -114,7 +114,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
 	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
 	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv handle.csv uring-install.csv \
-	 pidfd.csv open-hold.csv map-hold.csv scm.csv; do
+	 pidfd.csv open-hold.csv map-hold.csv scm.csv no32-ia32.csv no32.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -403,5 +403,26 @@ python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" \
 	--label-dir "secret=$SECRET" --label-dir "btrfs-pii=$BTRFS/sub/eu" \
 	--label-dir "eu-inner=$INNER" --label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
+
+# [agent] watch_32bit_calls = no: the agent says what it leaves unseen; a
+# file opened by a 32-bit call taints nothing, one opened by a 64-bit call
+# still does.
+if $X ia32-probe; then
+	echo "cases, [agent] watch_32bit_calls = no:"
+	sed '/^\[agent\]/a watch_32bit_calls = no' "$T/agent.conf" >"$T/agent-no32.conf"
+	e2e_agent_start "$T/agent-no32.conf"
+	grep -q 'watch_32bit_calls = no: a file opened or sent by a 32-bit' "$T/agent.err" ||
+		{ echo "FAIL: the agent did not say that it leaves 32-bit calls unseen" >&2; failed=1; }
+	: >"$T/cases.tsv"
+	lcase no32-ia32-openat none - - main \
+		$X read-send ia32-openat "$EU/no32-ia32.csv" $US $P $N
+	lcase no32-openat flagged eu-pii "eu-pii=$EU/no32.csv" main \
+		$X read-send path "$EU/no32.csv" $US $P $N
+	sleep 1
+	e2e_agent_stop
+	python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
+		--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
+		--svc-cgroup "$E2E_CG_REL/eu-svc" --label-dir "eu-pii=$EU" || failed=1
+fi
 [ $failed -eq 0 ] || e2e_fail "labels: see above"
 echo "PASS: labels"

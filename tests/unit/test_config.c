@@ -106,6 +106,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.agent.interfaces.n, 0);
 	assert_false(cfg.agent.record_all);
 	assert_false(cfg.agent.tcp_per_packet);
+	assert_false(cfg.agent.ignore_32bit_calls);
 	assert_int_equal(cfg.agent.mode, EA_MODE_AUDIT);
 	assert_int_equal(cfg.agent.update_interval_s, 60);
 	assert_int_equal(cfg.agent.ringbuf_kib, 4096);
@@ -145,6 +146,7 @@ static const char full_config[] =
 	"interfaces = eth0 ens3\n"
 	"record = all\n"
 	"tcp_count = packet\n"
+	"watch_32bit_calls = no\n"
 	"mode = enforce\n"
 	"update_interval = 30\n"
 	"ringbuf_size = 8192\n"
@@ -182,6 +184,7 @@ static void test_every_key(void **state)
 	assert_string_equal(cfg.agent.interfaces.v[1], "ens3");
 	assert_true(cfg.agent.record_all);
 	assert_true(cfg.agent.tcp_per_packet);
+	assert_true(cfg.agent.ignore_32bit_calls);
 	assert_int_equal(cfg.agent.mode, EA_MODE_ENFORCE);
 	assert_int_equal(cfg.agent.update_interval_s, 30);
 	assert_int_equal(cfg.agent.ringbuf_kib, 8192);
@@ -204,13 +207,13 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.policy.own_cidr.n, 2);
 	assert_string_equal(ea_cidr_format(&cfg.policy.own_cidr.v[0].cidr, buf),
 			    "192.0.2.0/24");
-	assert_int_equal(cfg.policy.own_cidr.v[0].line, 18);
+	assert_int_equal(cfg.policy.own_cidr.v[0].line, 19);
 	assert_string_equal(ea_cidr_format(&cfg.policy.own_cidr.v[1].cidr, buf),
 			    "2001:db8::/32");
 	assert_int_equal(cfg.policy.allow_cidr.n, 1);
 	assert_string_equal(ea_cidr_format(&cfg.policy.allow_cidr.v[0].cidr, buf),
 			    "198.51.100.7/32");
-	assert_int_equal(cfg.policy.allow_cidr.v[0].line, 19);
+	assert_int_equal(cfg.policy.allow_cidr.v[0].line, 20);
 	assert_int_equal(cfg.policy.deny_cidr.n, 1);
 	assert_string_equal(ea_cidr_format(&cfg.policy.deny_cidr.v[0].cidr, buf),
 			    "203.0.113.0/25");
@@ -219,20 +222,20 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.nlabels, 2);
 	l = &cfg.labels[0];
 	assert_string_equal(l->name, "pii");
-	assert_int_equal(l->line, 22);
+	assert_int_equal(l->line, 23);
 	assert_int_equal(l->cgroups.n, 1);
 	assert_string_equal(l->cgroups.v[0], "/sys/fs/cgroup/crm");
-	assert_int_equal(l->cgroups.line[0], 23);	/* where a cgroup or tree is refused */
+	assert_int_equal(l->cgroups.line[0], 24);	/* where a cgroup or tree is refused */
 	assert_int_equal(l->paths.n, 1);
 	assert_string_equal(l->paths.v[0], "/srv/customers");
-	assert_int_equal(l->paths.line[0], 24);
+	assert_int_equal(l->paths.line[0], 25);
 	assert_true(l->has_allow);
 	assert_int_equal(l->allow.zones, 1u << EA_ZONE_EU);
 	assert_true(l->has_mode);
 	assert_int_equal(l->mode, EA_MODE_ENFORCE);
 	l = &cfg.labels[1];
 	assert_string_equal(l->name, "logs.v2_x-y");
-	assert_int_equal(l->line, 27);
+	assert_int_equal(l->line, 28);
 	assert_false(l->has_allow);
 	assert_false(l->has_mode);
 	assert_int_equal(l->paths.n, 1);
@@ -439,6 +442,8 @@ static void test_errors(void **state)
 	expect_error("[agent]\nrecord = some\n", 2, "'some' is neither 'flagged' nor 'all'");
 	expect_error("[agent]\ntcp_count = bytes\n", 2,
 		     "'bytes' is neither 'socket' nor 'packet'");
+	expect_error("[agent]\nwatch_32bit_calls = yes\n", 2,
+		     "'yes' is neither 'auto' nor 'no'");
 	expect_error("[agent]\nmode = Audit\n", 2, "'Audit' is neither 'audit' nor 'enforce'");
 	expect_error("[policy]\nunknown = deny\n", 2, "'deny' is neither 'flag' nor 'allow'");
 	expect_error("[label a]\nmode = block\n", 2, "'block' is neither 'audit' nor 'enforce'");
