@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -748,20 +749,100 @@ static void report_lost(struct ea_agent *a)
 	report_refused(a, now);
 }
 
+/*
+ * A file system mounted below a labelled tree after start: its root is
+ * keyed, so that its files taint however they are reached (a bind mount
+ * elsewhere, a container's volume), as those mounted before start do.
+ */
+static void follow_mounts(struct ea_agent *a)
+{
+	unsigned int fresh = 0;
+	int err = ea_labels_remount(a->skel, &a->cfg, &a->label_src, &fresh);
+
+	if (err)
+		ea_log("labels: the mount table changed, but the file systems mounted "
+		       "below labelled trees could not be keyed: %s", strerror(-err));
+	else if (fresh)
+		ea_log("labels: %u file system%s mounted below labelled trees since "
+		       "start keyed", fresh, fresh == 1 ? "" : "s");
+}
+
+/*
+ * What the loop waits for: the ring buffer (libbpf's epoll set) and, with
+ * labelled trees, the agent's mount table (/proc/self/mountinfo signals a
+ * change with EPOLLPRI).
+ */
+static int wait_set(struct ring_buffer *rb, bool mounts, int *mounts_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ring_buffer__epoll_fd(rb) };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	*mounts_fd = -1;
+	if (ep < 0)
+		return -errno;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		close(ep);
+		return -errno;
+	}
+	if (!mounts)
+		return ep;
+	*mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	ev.events = EPOLLPRI;
+	ev.data.fd = *mounts_fd;
+	if (*mounts_fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, *mounts_fd, &ev))
+		ea_log("labels: mounts made after start will not be keyed: "
+		       "/proc/self/mountinfo: %s", strerror(errno));
+	return ep;
+}
+
+#define MOUNTS_SCAN_NS	50000000	/* mount tables read at most this often */
+
+/*
+ * Wait up to timeout_ms. A change of the mount table is acted on at most
+ * every MOUNTS_SCAN_NS (a host starting containers mounts in bursts):
+ * *changed holds one not acted on yet, *scanned when the last was.
+ */
+static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms,
+		       bool *changed, int64_t *scanned)
+{
+	struct epoll_event ev[2];
+	int n = epoll_wait(ep, ev, 2, timeout_ms);
+	int64_t now;
+
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++)
+		*changed |= ev[i].data.fd == mounts_fd;
+	now = clock_ns(CLOCK_MONOTONIC);
+	if (*changed && now - *scanned >= MOUNTS_SCAN_NS) {
+		*changed = false;
+		*scanned = now;
+		follow_mounts(a);
+	}
+	return 0;
+}
+
 static int run_loop(struct ea_agent *a)
 {
 	struct ring_buffer *rb;
-	int64_t last_tick = 0;
-	int err = 0;
+	int64_t last_tick = 0, mounts_scanned = 0;
+	int err = 0, ep, mounts_fd;
+	bool mounts_changed = false;
 
 	rb = ring_buffer__new(bpf_map__fd(a->skel->maps.events), handle_event, a, NULL);
 	if (!rb)
 		return -errno;
+	ep = wait_set(rb, has_path_labels(&a->cfg), &mounts_fd);
+	if (ep < 0) {
+		ring_buffer__free(rb);
+		return ep;
+	}
 	while (!stopping) {
 		int64_t now;
 
 		/* the kernel wakes us for batches only: consume on the tick too */
-		err = ring_buffer__poll(rb, 100);
+		err = wait_events(a, ep, mounts_fd, mounts_changed ? 10 : 100,
+				  &mounts_changed, &mounts_scanned);
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)
@@ -789,6 +870,9 @@ static int run_loop(struct ea_agent *a)
 	ea_agent_end_dev_flows(a);
 	report_lost(a);
 	ea_agent_flush_out(a);
+	if (mounts_fd >= 0)
+		close(mounts_fd);
+	close(ep);
 	ring_buffer__free(rb);
 	return err;
 }

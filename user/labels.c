@@ -116,6 +116,7 @@ static struct {
 	uint32_t idx;
 	uint64_t *filter;
 	dev_t dev;		/* its file system's (sb_dev): the walk stays in its mount */
+	unsigned int fresh;	/* keys not in the map before */
 } walk;
 
 static int mark_inode(ino_t ino)
@@ -125,7 +126,8 @@ static int mark_inode(ino_t ino)
 	uint32_t h = (uint32_t)((key.ino ^ ((uint64_t)key.dev * 0x9e3779b97f4a7c15ull)) &
 				(EA_INODE_FILTER_BITS - 1));
 
-	bpf_map_lookup_elem(walk.fd, &key, &v);
+	if (bpf_map_lookup_elem(walk.fd, &key, &v))
+		walk.fresh++;
 	if (!v.labels)
 		v.path_idx = walk.idx;
 	v.labels |= walk.bit;
@@ -169,7 +171,9 @@ static void unescape_octal(char *s)
  * up from one of its files reaches that root whichever way the file was
  * reached (the same file system also bind-mounted elsewhere, a container's
  * volume, an overlay's layer), where crossing to the mount point would
- * follow that other way. Mounts made later are found by that crossing.
+ * follow that other way. Mounts made later are keyed when the agent sees
+ * its mount table change (ea_labels_remount); until then, only the
+ * crossing finds them.
  */
 static int mark_submounts(const char *real)
 {
@@ -225,13 +229,21 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	return err;
 }
 
+/* Add the bits of filter to the map's (set after their keys). */
 static int write_filter(struct egress_bpf *skel, const uint64_t *filter)
 {
 	int fd = bpf_map__fd(skel->maps.inode_filter);
 
-	for (uint32_t w = 0; w < EA_INODE_FILTER_BITS / 64; w++)
-		if (filter[w] && bpf_map_update_elem(fd, &w, &filter[w], BPF_ANY))
+	for (uint32_t w = 0; w < EA_INODE_FILTER_BITS / 64; w++) {
+		uint64_t old = 0, v;
+
+		if (!filter[w])
+			continue;
+		bpf_map_lookup_elem(fd, &w, &old);
+		v = old | filter[w];
+		if (v != old && bpf_map_update_elem(fd, &w, &v, BPF_ANY))
 			return -errno;
+	}
 	return 0;
 }
 
@@ -344,6 +356,47 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 	}
 	if (!ret)
 		ret = write_filter(skel, filter);
+	free(filter);
+	return ret;
+}
+
+/* The place of path among the labelled paths, or -1. */
+static int path_index(const struct ea_label_sources *src, const char *path)
+{
+	for (size_t i = 0; i < src->npaths; i++)
+		if (!strcmp(src->paths[i], path))
+			return (int)i;
+	return -1;
+}
+
+int ea_labels_remount(struct egress_bpf *skel, const struct ea_config *cfg,
+		      const struct ea_label_sources *src, unsigned int *fresh)
+{
+	uint64_t *filter = calloc(EA_INODE_FILTER_BITS / 64, sizeof(*filter));
+	int ret = 0;
+
+	if (!filter)
+		return -ENOMEM;
+	walk.fd = bpf_map__fd(skel->maps.inode_labels);
+	walk.filter = filter;
+	walk.fresh = 0;
+	for (size_t i = 0; i < cfg->nlabels && !ret; i++) {
+		const struct ea_label_cfg *l = &cfg->labels[i];
+
+		for (size_t k = 0; k < l->paths.n && !ret; k++) {
+			char real[PATH_MAX];
+			int idx = path_index(src, l->paths.v[k]);
+
+			if (idx < 0 || !realpath(l->paths.v[k], real))
+				continue;	/* gone: nothing is mounted below it */
+			walk.bit = 1ull << i;
+			walk.idx = (uint32_t)idx;
+			ret = mark_submounts(real);
+		}
+	}
+	if (!ret)
+		ret = write_filter(skel, filter);
+	*fresh = walk.fresh;
 	free(filter);
 	return ret;
 }

@@ -37,6 +37,13 @@ int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea
 int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		   const char *cg_mount, struct ea_label_sources *src,
 		   struct ea_kern_config *k, struct ea_err *err);
+/*
+ * Key the roots of the file systems mounted below labelled trees (as
+ * ea_labels_load does at start) after the mount table changed; *fresh:
+ * how many were not keyed before.
+ */
+int ea_labels_remount(struct egress_bpf *skel, const struct ea_config *cfg,
+		      const struct ea_label_sources *src, unsigned int *fresh);
 void ea_label_sources_free(struct ea_label_sources *src);
 
 /* "label=source;..." for a flow event's labels. */

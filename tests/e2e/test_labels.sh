@@ -107,7 +107,7 @@ mkdir "$SVC" || e2e_fail "mkdir $SVC"
 # The data: labelled trees, a symlink and a hard link into one from outside.
 mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" "$INNER" \
 	"$EU/ovl-lower" "$EU/sub" "$OVL/upper" "$OVL/work" "$OVL/merged" "$EU/vol" \
-	"$OUT/vol-bind" ||
+	"$OUT/vol-bind" "$OUT/sub-bind" ||
 	e2e_fail "mkdir data"
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
@@ -244,9 +244,18 @@ lcase overlay flagged eu-pii "eu-pii=$EU/ovl-lower/ovl.csv" main \
 	$X read-send path "$OVL/merged/ovl.csv" $US $P $N
 # a file system mounted in a labelled tree after the agent started
 mount -t tmpfs -o size=1M tmpfs "$EU/sub" && E2E_MOUNTS+=("$EU/sub") &&
-	head -c 30000 /dev/urandom >"$EU/sub/sub.csv" || e2e_fail "tmpfs in $EU/sub"
+	head -c 30000 /dev/urandom >"$EU/sub/sub.csv" &&
+	head -c 30000 /dev/urandom >"$EU/sub/sub-bind.csv" || e2e_fail "tmpfs in $EU/sub"
 lcase submount flagged eu-pii "eu-pii=$EU/sub/sub.csv" main \
 	$X read-send path "$EU/sub/sub.csv" $US $P $N
+# the same file system reached by a bind mount elsewhere: the agent keys
+# its root when its mount table changes, and says so
+e2e_wait_for 5 grep -q 'mounted below labelled trees since start keyed' "$T/agent.err" ||
+	{ echo "FAIL: the agent did not key the file system mounted at $EU/sub" >&2; failed=1; }
+lcase submount-bind flagged eu-pii "eu-pii=$EU/sub/sub-bind.csv" main \
+	unshare --mount --propagation private \
+	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/sub" "$OUT/sub-bind" \
+	$X read-send path "$OUT/sub-bind/sub-bind.csv" $US $P $N
 lcase volume-bind flagged eu-pii "eu-pii=$EU/vol/vol.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/vol" "$OUT/vol-bind" \
