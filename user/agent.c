@@ -756,15 +756,18 @@ static void report_lost(struct ea_agent *a)
  */
 static void follow_mounts(struct ea_agent *a)
 {
-	unsigned int fresh = 0;
-	int err = ea_labels_remount(a->skel, &a->cfg, &a->label_src, &fresh);
+	unsigned int fresh = 0, gone = 0;
+	int err = ea_labels_remount(a->skel, &a->label_src, &fresh, &gone);
 
 	if (err)
 		ea_log("labels: the mount table changed, but the file systems mounted "
 		       "below labelled trees could not be keyed: %s", strerror(-err));
 	else if (fresh)
-		ea_log("labels: %u file system%s mounted below labelled trees since "
-		       "start keyed", fresh, fresh == 1 ? "" : "s");
+		ea_log("labels: %u file system root%s mounted below labelled trees "
+		       "since start keyed", fresh, fresh == 1 ? "" : "s");
+	if (!err && gone)
+		ea_log("labels: %u file system root%s no longer mounted below labelled "
+		       "trees unkeyed", gone, gone == 1 ? "" : "s");
 }
 
 /*
@@ -827,7 +830,7 @@ static int run_loop(struct ea_agent *a)
 	struct ring_buffer *rb;
 	int64_t last_tick = 0, mounts_scanned = 0;
 	int err = 0, ep, mounts_fd;
-	bool mounts_changed = false;
+	bool mounts_changed;
 
 	rb = ring_buffer__new(bpf_map__fd(a->skel->maps.events), handle_event, a, NULL);
 	if (!rb)
@@ -837,6 +840,7 @@ static int run_loop(struct ea_agent *a)
 		ring_buffer__free(rb);
 		return ep;
 	}
+	mounts_changed = mounts_fd >= 0;	/* also by mounts made during the start */
 	while (!stopping) {
 		int64_t now;
 

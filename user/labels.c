@@ -109,6 +109,38 @@ static int sb_dev(const char *path, dev_t *dev)
 	return ret;
 }
 
+/*
+ * Give key the labels in bits (evidence: path idx, when it had none) in the
+ * map at fd, and its bit in filter; *fresh: the key was not there before.
+ */
+static int mark_key(int fd, const struct ea_inode_key *key, uint64_t bits, uint32_t idx,
+		    uint64_t *filter, bool *fresh)
+{
+	struct ea_inode_label v = { 0 };
+	uint32_t h = (uint32_t)((key->ino ^ ((uint64_t)key->dev * 0x9e3779b97f4a7c15ull)) &
+				(EA_INODE_FILTER_BITS - 1));
+
+	*fresh = bpf_map_lookup_elem(fd, key, &v) != 0;
+	if (!v.labels)
+		v.path_idx = idx;
+	v.labels |= bits;
+	filter[h / 64] |= 1ull << (h & 63);
+	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
+}
+
+/* Take the labels in bits back from key; its filter bit stays (a hint only). */
+static int unmark_key(int fd, const struct ea_inode_key *key, uint64_t bits)
+{
+	struct ea_inode_label v;
+
+	if (bpf_map_lookup_elem(fd, key, &v))
+		return 0;
+	v.labels &= ~bits;
+	if (!v.labels)
+		return bpf_map_delete_elem(fd, key) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
+}
+
 /* nftw has no user pointer: the tree being labelled. */
 static struct {
 	int fd;
@@ -116,23 +148,14 @@ static struct {
 	uint32_t idx;
 	uint64_t *filter;
 	dev_t dev;		/* its file system's (sb_dev): the walk stays in its mount */
-	unsigned int fresh;	/* keys not in the map before */
 } walk;
 
 static int mark_inode(ino_t ino)
 {
 	struct ea_inode_key key = { .ino = ino, .dev = kernel_dev(walk.dev) };
-	struct ea_inode_label v = { 0 };
-	uint32_t h = (uint32_t)((key.ino ^ ((uint64_t)key.dev * 0x9e3779b97f4a7c15ull)) &
-				(EA_INODE_FILTER_BITS - 1));
+	bool fresh;
 
-	if (bpf_map_lookup_elem(walk.fd, &key, &v))
-		walk.fresh++;
-	if (!v.labels)
-		v.path_idx = walk.idx;
-	v.labels |= walk.bit;
-	walk.filter[h / 64] |= 1ull << (h & 63);
-	return bpf_map_update_elem(walk.fd, &key, &v, BPF_ANY) ? -errno : 0;
+	return mark_key(walk.fd, &key, walk.bit, walk.idx, walk.filter, &fresh);
 }
 
 /* Files of the tree with other names elsewhere: hard links. */
@@ -166,37 +189,171 @@ static void unescape_octal(char *s)
 	*out = '\0';
 }
 
+/* A labelled tree as walked at start: where its path led, its labels. */
+struct ea_label_tree {
+	char *real;
+	uint64_t bit;
+	uint32_t idx;		/* its path's place in ea_label_sources.paths */
+};
+
+/* The root of a file system mounted below labelled trees: its key, their labels. */
+struct ea_mount_root {
+	struct ea_inode_key key;
+	uint64_t bits;
+	uint32_t idx;		/* the first tree's path */
+};
+
+struct mount_roots {
+	struct ea_mount_root *v;
+	size_t n;
+};
+
+static int add_tree(struct ea_label_sources *src, const char *real, uint64_t bit,
+		    uint32_t idx)
+{
+	struct ea_label_tree *t = realloc(src->trees, (src->ntrees + 1) * sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	src->trees = t;
+	t += src->ntrees;
+	t->real = strdup(real);
+	t->bit = bit;
+	t->idx = idx;
+	if (!t->real)
+		return -ENOMEM;
+	src->ntrees++;
+	return 0;
+}
+
+/* Whether mount point mp lies below (not at) the directory real. */
+static bool below(const char *mp, const char *real)
+{
+	size_t len = strlen(real);
+
+	return !strncmp(mp, real, len) && mp[len] && (mp[len] == '/' || len == 1);
+}
+
+static struct ea_mount_root *find_root(const struct mount_roots *r,
+				       const struct ea_inode_key *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].key.ino == key->ino && r->v[i].key.dev == key->dev)
+			return &r->v[i];
+	return NULL;
+}
+
+/* Key gets bit (tree path idx): a root reached from two trees gets both. */
+static int add_root(struct mount_roots *r, const struct ea_inode_key *key, uint64_t bit,
+		    uint32_t idx)
+{
+	struct ea_mount_root *m = find_root(r, key);
+
+	if (!m) {
+		m = realloc(r->v, (r->n + 1) * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		r->v = m;
+		m += r->n++;
+		*m = (struct ea_mount_root){ .key = *key, .idx = idx };
+	}
+	m->bits |= bit;
+	return 0;
+}
+
 /*
- * The root of every file system mounted below the tree at real: the walk
- * up from one of its files reaches that root whichever way the file was
- * reached (the same file system also bind-mounted elsewhere, a container's
- * volume, an overlay's layer), where crossing to the mount point would
- * follow that other way. Mounts made later are keyed when the agent sees
- * its mount table change (ea_labels_remount); until then, only the
- * crossing finds them.
+ * The root of every file system mounted below a labelled tree now, from
+ * one read of the mount table: the walk up from one of its files reaches
+ * that root whichever way the file was reached (the same file system also
+ * bind-mounted elsewhere, a container's volume, an overlay's layer), where
+ * crossing to the mount point would follow that other way. The stat does
+ * not wait for a network file system to answer (AT_STATX_DONT_SYNC).
  */
-static int mark_submounts(const char *real)
+static int scan_roots(const struct ea_label_sources *src, struct mount_roots *seen)
 {
 	unsigned int maj, min;
-	size_t len = strlen(real);
 	char line[8192], mp[4096];
-	struct stat st;
-	int err = 0;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = 0;
 
 	if (!f)
 		return -errno;
 	while (!err && fgets(line, sizeof(line), f)) {
+		struct ea_inode_key key = { 0 };
+		struct statx sx;
+		bool stated = false;
+
 		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3)
 			continue;
 		unescape_octal(mp);
-		if (strncmp(mp, real, len) || (mp[len] != '/' && len > 1) || !mp[len] ||
-		    stat(mp, &st))
-			continue;
-		walk.dev = makedev(maj, min);
-		err = mark_inode(st.st_ino);
+		for (size_t i = 0; !err && i < src->ntrees; i++) {
+			const struct ea_label_tree *t = &src->trees[i];
+
+			if (!below(mp, t->real))
+				continue;
+			if (!stated) {
+				if (statx(AT_FDCWD, mp, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT |
+					  AT_SYMLINK_NOFOLLOW, STATX_INO, &sx))
+					break;	/* gone since the table was read */
+				key.ino = sx.stx_ino;
+				key.dev = kernel_dev(makedev(maj, min));
+				stated = true;
+			}
+			err = add_root(seen, &key, t->bit, t->idx);
+		}
 	}
 	fclose(f);
+	return err;
+}
+
+/*
+ * Make the map's mount roots those of seen: labels given to roots new
+ * there (*fresh counts the keys new to the map), taken back from roots no
+ * longer mounted below their trees (an unmounted volume's device number
+ * goes to the next file system mounted anywhere; *gone counts them). seen
+ * becomes the held set.
+ */
+static int follow_roots(int fd, struct ea_label_sources *src, struct mount_roots *seen,
+			uint64_t *filter, unsigned int *fresh, unsigned int *gone)
+{
+	struct mount_roots held = { src->roots, src->nroots };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < seen->n; i++) {
+		const struct ea_mount_root *m = &seen->v[i], *h = find_root(&held, &m->key);
+		uint64_t add = m->bits & ~(h ? h->bits : 0);
+		bool new_key;
+
+		if (add && !(err = mark_key(fd, &m->key, add, m->idx, filter, &new_key)))
+			*fresh += new_key;
+	}
+	for (size_t i = 0; !err && i < held.n; i++) {
+		const struct ea_mount_root *h = &held.v[i], *m = find_root(seen, &h->key);
+		uint64_t drop = h->bits & ~(m ? m->bits : 0);
+
+		if (drop && !(err = unmark_key(fd, &h->key, drop)))
+			*gone += !m;
+	}
+	if (err)
+		return err;
+	free(src->roots);
+	src->roots = seen->v;
+	src->nroots = seen->n;
+	*seen = (struct mount_roots){ 0 };
+	return 0;
+}
+
+/* Scan the mount table and follow it (follow_roots). */
+static int key_mount_roots(struct egress_bpf *skel, struct ea_label_sources *src,
+			   uint64_t *filter, unsigned int *fresh, unsigned int *gone)
+{
+	struct mount_roots seen = { 0 };
+	int err = scan_roots(src, &seen);
+
+	if (!err)
+		err = follow_roots(bpf_map__fd(skel->maps.inode_labels), src, &seen, filter,
+				   fresh, gone);
+	free(seen.v);
 	return err;
 }
 
@@ -225,7 +382,7 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	if (!err)
 		err = nftw(real, mark_hard_link, 32, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 	if (!err)
-		err = mark_submounts(real);
+		err = add_tree(src, real, bit, (uint32_t)idx);
 	return err;
 }
 
@@ -354,49 +511,32 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		if (ret)
 			label_err(err, cfg, l, bad, ea_cgroup_strerror(ret));
 	}
+	if (!ret && src->ntrees) {
+		unsigned int fresh = 0, gone = 0;
+
+		ret = key_mount_roots(skel, src, filter, &fresh, &gone);
+		if (ret)
+			ea_err_set(err, "labelled trees: file systems mounted below them: "
+				   "/proc/self/mountinfo: %s", strerror(-ret));
+	}
 	if (!ret)
 		ret = write_filter(skel, filter);
 	free(filter);
 	return ret;
 }
 
-/* The place of path among the labelled paths, or -1. */
-static int path_index(const struct ea_label_sources *src, const char *path)
-{
-	for (size_t i = 0; i < src->npaths; i++)
-		if (!strcmp(src->paths[i], path))
-			return (int)i;
-	return -1;
-}
-
-int ea_labels_remount(struct egress_bpf *skel, const struct ea_config *cfg,
-		      const struct ea_label_sources *src, unsigned int *fresh)
+int ea_labels_remount(struct egress_bpf *skel, struct ea_label_sources *src,
+		      unsigned int *fresh, unsigned int *gone)
 {
 	uint64_t *filter = calloc(EA_INODE_FILTER_BITS / 64, sizeof(*filter));
-	int ret = 0;
+	int ret;
 
+	*fresh = *gone = 0;
 	if (!filter)
 		return -ENOMEM;
-	walk.fd = bpf_map__fd(skel->maps.inode_labels);
-	walk.filter = filter;
-	walk.fresh = 0;
-	for (size_t i = 0; i < cfg->nlabels && !ret; i++) {
-		const struct ea_label_cfg *l = &cfg->labels[i];
-
-		for (size_t k = 0; k < l->paths.n && !ret; k++) {
-			char real[PATH_MAX];
-			int idx = path_index(src, l->paths.v[k]);
-
-			if (idx < 0 || !realpath(l->paths.v[k], real))
-				continue;	/* gone: nothing is mounted below it */
-			walk.bit = 1ull << i;
-			walk.idx = (uint32_t)idx;
-			ret = mark_submounts(real);
-		}
-	}
+	ret = key_mount_roots(skel, src, filter, fresh, gone);
 	if (!ret)
 		ret = write_filter(skel, filter);
-	*fresh = walk.fresh;
 	free(filter);
 	return ret;
 }
@@ -407,9 +547,13 @@ void ea_label_sources_free(struct ea_label_sources *src)
 		free(src->cgroups[i]);
 	for (size_t i = 0; i < src->npaths; i++)
 		free(src->paths[i]);
+	for (size_t i = 0; i < src->ntrees; i++)
+		free(src->trees[i].real);
 	free(src->cgroups);
 	free(src->cgroup_bits);
 	free(src->paths);
+	free(src->trees);
+	free(src->roots);
 	memset(src, 0, sizeof(*src));
 }
 

@@ -11,6 +11,8 @@
 #include "err.h"
 
 struct egress_bpf;
+struct ea_label_tree;
+struct ea_mount_root;
 
 /* The configured sources of labels, indexed as the kernel reports them. */
 struct ea_label_sources {
@@ -19,6 +21,10 @@ struct ea_label_sources {
 	size_t ncgroups;
 	char **paths;		/* configured directory */
 	size_t npaths;
+	struct ea_label_tree *trees;	/* each path as walked at start */
+	size_t ntrees;
+	struct ea_mount_root *roots;	/* file systems mounted below them, keyed */
+	size_t nroots;
 };
 
 /*
@@ -38,12 +44,14 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		   const char *cg_mount, struct ea_label_sources *src,
 		   struct ea_kern_config *k, struct ea_err *err);
 /*
- * Key the roots of the file systems mounted below labelled trees (as
- * ea_labels_load does at start) after the mount table changed; *fresh:
- * how many were not keyed before.
+ * After the mount table changed: key the roots of the file systems now
+ * mounted below labelled trees (as ea_labels_load does at start), and
+ * take their labels back from those no longer mounted there. *fresh: how
+ * many roots were keyed that were not before; *gone: how many lost every
+ * label they were given so.
  */
-int ea_labels_remount(struct egress_bpf *skel, const struct ea_config *cfg,
-		      const struct ea_label_sources *src, unsigned int *fresh);
+int ea_labels_remount(struct egress_bpf *skel, struct ea_label_sources *src,
+		      unsigned int *fresh, unsigned int *gone);
 void ea_label_sources_free(struct ea_label_sources *src);
 
 /* "label=source;..." for a flow event's labels. */

@@ -256,6 +256,20 @@ lcase submount-bind flagged eu-pii "eu-pii=$EU/sub/sub-bind.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/sub" "$OUT/sub-bind" \
 	$X read-send path "$OUT/sub-bind/sub-bind.csv" $US $P $N
+# a file system mounted in a labelled tree and unmounted again loses the
+# label: the next one mounted anywhere may be given its device number
+# (and a tmpfs, its root's inode number); a file there taints nothing
+keyed_twice() { [ "$(grep -c 'mounted below labelled trees since start keyed' "$T/agent.err")" -ge 2 ]; }
+mkdir -p "$EU/gone" && mount -t tmpfs -o size=1M tmpfs "$EU/gone" || e2e_fail "tmpfs in $EU/gone"
+e2e_wait_for 5 keyed_twice ||
+	{ echo "FAIL: the agent did not key the file system mounted at $EU/gone" >&2; failed=1; }
+umount "$EU/gone" || e2e_fail "umount $EU/gone"
+e2e_wait_for 5 grep -q 'no longer mounted below labelled trees unkeyed' "$T/agent.err" ||
+	{ echo "FAIL: the agent did not unkey the file system unmounted from $EU/gone" >&2; failed=1; }
+mkdir -p "$T/late-tmpfs" && mount -t tmpfs -o size=1M tmpfs "$T/late-tmpfs" &&
+	E2E_MOUNTS+=("$T/late-tmpfs") && head -c 30000 /dev/urandom >"$T/late-tmpfs/late.csv" ||
+	e2e_fail "tmpfs at $T/late-tmpfs"
+lcase unmounted-volume none - - main $X read-send path "$T/late-tmpfs/late.csv" $US $P $N
 lcase volume-bind flagged eu-pii "eu-pii=$EU/vol/vol.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/vol" "$OUT/vol-bind" \
