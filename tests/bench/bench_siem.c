@@ -184,16 +184,18 @@ static bool port_open(int port)
 static void move_to_other_cpus(void)
 {
 	cpu_set_t mine, other;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (sched_getaffinity(0, sizeof(mine), &mine))
-		return;
+	if (sched_getaffinity(0, sizeof(mine), &mine) ||
+	    CPU_COUNT(&mine) >= sysconf(_SC_NPROCESSORS_ONLN))
+		return;	/* on every CPU: none to move to */
 	CPU_ZERO(&other);
-	for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+	for (int c = 0; c < CPU_SETSIZE; c++)
 		if (!CPU_ISSET(c, &mine))
 			CPU_SET(c, &other);
-	if (CPU_COUNT(&other))
-		sched_setaffinity(0, sizeof(other), &other);
+	/* CPUs not online or not in the cpuset fail the call: then stay */
+	if (sched_setaffinity(0, sizeof(other), &other))
+		fprintf(stderr, "bench_siem: rsyslogd shares this program's CPUs: %s\n",
+			strerror(errno));
 }
 
 /* rsyslogd in the foreground with NAME.conf; wait until port listens. */
@@ -210,9 +212,9 @@ static int rsyslog_start(struct bench *b, const char *name, int port)
 	if (!b->rsyslog) {
 		int null = open("/dev/null", O_WRONLY);
 
+		move_to_other_cpus();
 		dup2(null, 1);
 		dup2(null, 2);
-		move_to_other_cpus();
 		execlp("rsyslogd", "rsyslogd", "-n", "-f", conf, "-i", pid, (char *)NULL);
 		_exit(127);
 	}

@@ -49,7 +49,9 @@ CONF
 point_name_at() { printf '%s %s\n' "$1" "$NAME" >"$HOSTS"; }
 point_name_at 127.0.0.1
 
-# the feed, with the test's hosts file as its /etc/hosts
+# the feed (on a trail that exists), with the test's hosts file as its
+# /etc/hosts
+siem_make_trail --records 200
 unshare --mount --propagation private \
 	sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$HOSTS" \
 	"$E2E_BIN" -c "$E2E_TMP/feed.conf" feed --trail "$SIEM_TRAIL" \
@@ -64,7 +66,6 @@ caught_up()
 		[ "$(siem_cursor tcp)" = "$(siem_last_seq)" ]
 }
 
-siem_make_trail --records 200
 e2e_wait_for 20 caught_up ||
 	e2e_fail "before the move: cursors $(siem_cursor relp) $(siem_cursor tcp), want $(siem_last_seq): $(tail -n 3 "$E2E_TMP/feed.err")"
 moved_at=$(siem_last_seq)
