@@ -754,20 +754,24 @@ static void report_lost(struct ea_agent *a)
  * keyed, so that its files taint however they are reached (a bind mount
  * elsewhere, a container's volume), as those mounted before start do.
  */
-static void follow_mounts(struct ea_agent *a)
+static int follow_mounts(struct ea_agent *a)
 {
+	static int said;	/* the error last logged: a retry that fails the same says nothing */
 	unsigned int fresh = 0, gone = 0;
 	int err = ea_labels_remount(a->skel, &a->label_src, &fresh, &gone);
 
-	if (err)
+	if (err && err != said)
 		ea_log("labels: the mount table changed, but the file systems mounted "
-		       "below labelled trees could not be keyed: %s", strerror(-err));
-	else if (fresh)
+		       "below labelled trees could not all be followed: %s (retried)",
+		       strerror(-err));
+	said = err;
+	if (fresh)
 		ea_log("labels: %u file system root%s mounted below labelled trees "
 		       "since start keyed", fresh, fresh == 1 ? "" : "s");
-	if (!err && gone)
+	if (gone)
 		ea_log("labels: %u file system root%s no longer mounted below labelled "
 		       "trees unkeyed", gone, gone == 1 ? "" : "s");
+	return err;
 }
 
 /*
@@ -799,28 +803,34 @@ static int wait_set(struct ring_buffer *rb, bool mounts, int *mounts_fd)
 }
 
 #define MOUNTS_SCAN_NS	50000000	/* mount tables read at most this often */
+#define MOUNTS_RETRY_NS	1000000000	/* and again this long after a failure */
 
 /*
  * Wait up to timeout_ms. A change of the mount table is acted on at most
- * every MOUNTS_SCAN_NS (a host starting containers mounts in bursts):
- * *changed holds one not acted on yet, *scanned when the last was.
+ * every MOUNTS_SCAN_NS (a host starting containers mounts in bursts), and
+ * one that failed is tried again: *changed holds one not acted on yet,
+ * *next_scan when it may be.
  */
 static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms,
-		       bool *changed, int64_t *scanned)
+		       bool *changed, int64_t *next_scan)
 {
 	struct epoll_event ev[2];
-	int n = epoll_wait(ep, ev, 2, timeout_ms);
-	int64_t now;
+	int64_t now = clock_ns(CLOCK_MONOTONIC);
+	int n;
 
+	if (*changed && *next_scan - now < (int64_t)timeout_ms * 1000000)
+		timeout_ms = (int)((*next_scan - now) / 1000000) + 1;	/* due sooner */
+	if (timeout_ms < 1)
+		timeout_ms = 1;
+	n = epoll_wait(ep, ev, 2, timeout_ms);
 	if (n < 0)
 		return -errno;
 	for (int i = 0; i < n; i++)
 		*changed |= ev[i].data.fd == mounts_fd;
 	now = clock_ns(CLOCK_MONOTONIC);
-	if (*changed && now - *scanned >= MOUNTS_SCAN_NS) {
-		*changed = false;
-		*scanned = now;
-		follow_mounts(a);
+	if (*changed && now >= *next_scan) {
+		*changed = follow_mounts(a) != 0;
+		*next_scan = now + (*changed ? MOUNTS_RETRY_NS : MOUNTS_SCAN_NS);
 	}
 	return 0;
 }
@@ -828,7 +838,7 @@ static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms
 static int run_loop(struct ea_agent *a)
 {
 	struct ring_buffer *rb;
-	int64_t last_tick = 0, mounts_scanned = 0;
+	int64_t last_tick = 0, next_mounts_scan = 0;
 	int err = 0, ep, mounts_fd;
 	bool mounts_changed;
 
@@ -845,8 +855,7 @@ static int run_loop(struct ea_agent *a)
 		int64_t now;
 
 		/* the kernel wakes us for batches only: consume on the tick too */
-		err = wait_events(a, ep, mounts_fd, mounts_changed ? 10 : 100,
-				  &mounts_changed, &mounts_scanned);
+		err = wait_events(a, ep, mounts_fd, 100, &mounts_changed, &next_mounts_scan);
 		if (err >= 0)
 			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR)

@@ -109,6 +109,83 @@ static int sb_dev(const char *path, dev_t *dev)
 	return ret;
 }
 
+/* An inode key and the labels it was given (idx: the first tree's path). */
+struct ea_key_labels {
+	struct ea_inode_key key;
+	uint64_t bits;
+	uint32_t idx;
+};
+
+static struct ea_key_labels *find_key(const struct ea_key_set *r,
+				       const struct ea_inode_key *key)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].key.ino == key->ino && r->v[i].key.dev == key->dev)
+			return &r->v[i];
+	return NULL;
+}
+
+/* Append key with bit (tree path idx) to set r, a key already there or not. */
+static int append_key(struct ea_key_set *r, const struct ea_inode_key *key, uint64_t bit,
+		      uint32_t idx)
+{
+	struct ea_key_labels *m = realloc(r->v, (r->n + 1) * sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	r->v = m;
+	m[r->n++] = (struct ea_key_labels){ .key = *key, .bits = bit, .idx = idx };
+	return 0;
+}
+
+/* key gets bit (tree path idx) in set r: a key reached from two trees gets both. */
+static int add_key(struct ea_key_set *r, const struct ea_inode_key *key, uint64_t bit,
+		   uint32_t idx)
+{
+	struct ea_key_labels *m = find_key(r, key);
+
+	if (!m)
+		return append_key(r, key, bit, idx);
+	m->bits |= bit;
+	return 0;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct ea_inode_key *a = &((const struct ea_key_labels *)pa)->key;
+	const struct ea_inode_key *b = &((const struct ea_key_labels *)pb)->key;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+/* Sort set r by key and merge the entries of one key (their bits or'ed). */
+static void sort_keys(struct ea_key_set *r)
+{
+	size_t out = 0;
+
+	if (!r->n)
+		return;
+	qsort(r->v, r->n, sizeof(*r->v), key_cmp);
+	for (size_t i = 1; i < r->n; i++) {
+		if (!key_cmp(&r->v[out], &r->v[i]))
+			r->v[out].bits |= r->v[i].bits;
+		else
+			r->v[++out] = r->v[i];
+	}
+	r->n = out + 1;
+}
+
+/* The labels a sorted set gives key, 0 when none. */
+static uint64_t sorted_key_bits(const struct ea_key_set *r, const struct ea_inode_key *key)
+{
+	struct ea_key_labels k = { .key = *key };
+	const struct ea_key_labels *m = r->n ? bsearch(&k, r->v, r->n, sizeof(k), key_cmp) : NULL;
+
+	return m ? m->bits : 0;
+}
+
 /*
  * Give key the labels in bits (evidence: path idx, when it had none) in the
  * map at fd, and its bit in filter; *fresh: the key was not there before.
@@ -128,14 +205,18 @@ static int mark_key(int fd, const struct ea_inode_key *key, uint64_t bits, uint3
 	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
 }
 
-/* Take the labels in bits back from key; its filter bit stays (a hint only). */
-static int unmark_key(int fd, const struct ea_inode_key *key, uint64_t bits)
+/*
+ * Take the labels in bits back from key (evidence: path idx for the rest);
+ * its filter bit stays (a hint only).
+ */
+static int unmark_key(int fd, const struct ea_inode_key *key, uint64_t bits, uint32_t idx)
 {
 	struct ea_inode_label v;
 
 	if (bpf_map_lookup_elem(fd, key, &v))
 		return 0;
 	v.labels &= ~bits;
+	v.path_idx = idx;
 	if (!v.labels)
 		return bpf_map_delete_elem(fd, key) && errno != ENOENT ? -errno : 0;
 	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
@@ -148,6 +229,7 @@ static struct {
 	uint32_t idx;
 	uint64_t *filter;
 	dev_t dev;		/* its file system's (sb_dev): the walk stays in its mount */
+	struct ea_key_set *fixed;	/* what it keys */
 } walk;
 
 static int mark_inode(ino_t ino)
@@ -155,7 +237,8 @@ static int mark_inode(ino_t ino)
 	struct ea_inode_key key = { .ino = ino, .dev = kernel_dev(walk.dev) };
 	bool fresh;
 
-	return mark_key(walk.fd, &key, walk.bit, walk.idx, walk.filter, &fresh);
+	return mark_key(walk.fd, &key, walk.bit, walk.idx, walk.filter, &fresh) ?:
+	       append_key(walk.fixed, &key, walk.bit, walk.idx);
 }
 
 /* Files of the tree with other names elsewhere: hard links. */
@@ -196,18 +279,6 @@ struct ea_label_tree {
 	uint32_t idx;		/* its path's place in ea_label_sources.paths */
 };
 
-/* The root of a file system mounted below labelled trees: its key, their labels. */
-struct ea_mount_root {
-	struct ea_inode_key key;
-	uint64_t bits;
-	uint32_t idx;		/* the first tree's path */
-};
-
-struct mount_roots {
-	struct ea_mount_root *v;
-	size_t n;
-};
-
 static int add_tree(struct ea_label_sources *src, const char *real, uint64_t bit,
 		    uint32_t idx)
 {
@@ -234,31 +305,49 @@ static bool below(const char *mp, const char *real)
 	return !strncmp(mp, real, len) && mp[len] && (mp[len] == '/' || len == 1);
 }
 
-static struct ea_mount_root *find_root(const struct mount_roots *r,
-				       const struct ea_inode_key *key)
+/* Kernel file systems, which hold no data of their own (a chroot's /proc). */
+static bool pseudo_fs(const char *type)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (r->v[i].key.ino == key->ino && r->v[i].key.dev == key->dev)
-			return &r->v[i];
-	return NULL;
+	static const char *const types[] = {
+		"proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "tracefs",
+		"debugfs", "securityfs", "bpf", "mqueue", "pstore", "configfs", "fusectl",
+		"binfmt_misc", "autofs", "nsfs", "efivarfs", "selinuxfs", "rpc_pipefs",
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(type, types[i]))
+			return true;
+	return false;
 }
 
-/* Key gets bit (tree path idx): a root reached from two trees gets both. */
-static int add_root(struct mount_roots *r, const struct ea_inode_key *key, uint64_t bit,
-		    uint32_t idx)
+/*
+ * A mount point of one line of mountinfo, its key in *key: false for a
+ * line that does not parse, a kernel file system, a root that is not a
+ * directory (a file bound in, such as a container's resolv.conf, is the
+ * host's file and no data of the tree), or a mount point the stat does not
+ * reach (stacked under another mount, or gone since the table was read).
+ * The stat takes cached attributes (AT_STATX_DONT_SYNC).
+ */
+static bool mount_line(char *line, char mp[4096], struct ea_inode_key *key)
 {
-	struct ea_mount_root *m = find_root(r, key);
+	unsigned long long id;
+	unsigned int maj, min;
+	char type[64];
+	const char *sep = strstr(line, " - ");
+	struct statx sx;
 
-	if (!m) {
-		m = realloc(r->v, (r->n + 1) * sizeof(*m));
-		if (!m)
-			return -ENOMEM;
-		r->v = m;
-		m += r->n++;
-		*m = (struct ea_mount_root){ .key = *key, .idx = idx };
-	}
-	m->bits |= bit;
-	return 0;
+	if (!sep || sscanf(line, "%llu %*u %u:%u %*s %4095s", &id, &maj, &min, mp) != 4 ||
+	    sscanf(sep, " - %63s", type) != 1 || pseudo_fs(type))
+		return false;
+	unescape_octal(mp);
+	if (statx(AT_FDCWD, mp, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
+		  STATX_INO | STATX_TYPE | STATX_MNT_ID, &sx) ||
+	    !S_ISDIR(sx.stx_mode) ||
+	    ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != id))
+		return false;
+	key->ino = sx.stx_ino;
+	key->dev = kernel_dev(makedev(maj, min));
+	return true;
 }
 
 /*
@@ -266,12 +355,10 @@ static int add_root(struct mount_roots *r, const struct ea_inode_key *key, uint6
  * one read of the mount table: the walk up from one of its files reaches
  * that root whichever way the file was reached (the same file system also
  * bind-mounted elsewhere, a container's volume, an overlay's layer), where
- * crossing to the mount point would follow that other way. The stat does
- * not wait for a network file system to answer (AT_STATX_DONT_SYNC).
+ * crossing to the mount point would follow that other way.
  */
-static int scan_roots(const struct ea_label_sources *src, struct mount_roots *seen)
+static int scan_roots(const struct ea_label_sources *src, struct ea_key_set *seen)
 {
-	unsigned int maj, min;
 	char line[8192], mp[4096];
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	int err = 0;
@@ -280,26 +367,25 @@ static int scan_roots(const struct ea_label_sources *src, struct mount_roots *se
 		return -errno;
 	while (!err && fgets(line, sizeof(line), f)) {
 		struct ea_inode_key key = { 0 };
-		struct statx sx;
-		bool stated = false;
+		bool keyed = false;
 
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mp) != 3)
-			continue;
-		unescape_octal(mp);
 		for (size_t i = 0; !err && i < src->ntrees; i++) {
 			const struct ea_label_tree *t = &src->trees[i];
 
-			if (!below(mp, t->real))
+			if (!keyed) {
+				/* the mount point first: most lines are below no tree */
+				if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) != 1)
+					break;
+				unescape_octal(mp);
+				if (!below(mp, t->real))
+					continue;
+				if (!mount_line(line, mp, &key))
+					break;
+				keyed = true;
+			} else if (!below(mp, t->real)) {
 				continue;
-			if (!stated) {
-				if (statx(AT_FDCWD, mp, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT |
-					  AT_SYMLINK_NOFOLLOW, STATX_INO, &sx))
-					break;	/* gone since the table was read */
-				key.ino = sx.stx_ino;
-				key.dev = kernel_dev(makedev(maj, min));
-				stated = true;
 			}
-			err = add_root(seen, &key, t->bit, t->idx);
+			err = add_key(seen, &key, t->bit, t->idx);
 		}
 	}
 	fclose(f);
@@ -307,52 +393,73 @@ static int scan_roots(const struct ea_label_sources *src, struct mount_roots *se
 }
 
 /*
- * Make the map's mount roots those of seen: labels given to roots new
- * there (*fresh counts the keys new to the map), taken back from roots no
- * longer mounted below their trees (an unmounted volume's device number
- * goes to the next file system mounted anywhere; *gone counts them). seen
- * becomes the held set.
+ * Make the map's mount roots those of seen. Labels are taken back first
+ * (that frees room in the map) from roots no longer mounted below their
+ * trees, as an unmounted volume's device number goes to the next file
+ * system mounted anywhere (*gone counts them), but not those the trees'
+ * own walks keyed (a tree bind-mounted below another); then roots new in
+ * seen get theirs (*fresh counts the keys new to the map). A key that
+ * fails is left as it was and the others go on: the held set becomes what
+ * the map holds, and the first error is returned.
  */
-static int follow_roots(int fd, struct ea_label_sources *src, struct mount_roots *seen,
+static int follow_roots(int fd, struct ea_label_sources *src, const struct ea_key_set *seen,
 			uint64_t *filter, unsigned int *fresh, unsigned int *gone)
 {
-	struct mount_roots held = { src->roots, src->nroots };
-	int err = 0;
+	const struct ea_key_set *held = &src->roots;
+	struct ea_key_set next = { 0 };
+	int err = 0, e;
 
-	for (size_t i = 0; !err && i < seen->n; i++) {
-		const struct ea_mount_root *m = &seen->v[i], *h = find_root(&held, &m->key);
+	for (size_t i = 0; i < held->n; i++) {
+		const struct ea_key_labels *h = &held->v[i], *m = find_key(seen, &h->key);
+		uint64_t keep = h->bits, drop = h->bits & ~(m ? m->bits : 0) &
+						~sorted_key_bits(&src->fixed, &h->key);
+
+		if (drop) {
+			e = unmark_key(fd, &h->key, drop, m ? m->idx : h->idx);
+			if (!e) {
+				keep &= ~drop;
+				*gone += !m;
+			}
+			err = err ?: e;
+		}
+		if (keep)
+			err = err ?: append_key(&next, &h->key, keep, h->idx);
+	}
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct ea_key_labels *m = &seen->v[i];
+		struct ea_key_labels *h = find_key(&next, &m->key);
 		uint64_t add = m->bits & ~(h ? h->bits : 0);
 		bool new_key;
 
-		if (add && !(err = mark_key(fd, &m->key, add, m->idx, filter, &new_key)))
-			*fresh += new_key;
+		if (!add)
+			continue;
+		e = mark_key(fd, &m->key, add, m->idx, filter, &new_key);
+		if (e) {
+			err = err ?: e;
+			continue;
+		}
+		*fresh += new_key;
+		if (h)
+			h->bits |= add;
+		else
+			err = err ?: append_key(&next, &m->key, add, m->idx);
 	}
-	for (size_t i = 0; !err && i < held.n; i++) {
-		const struct ea_mount_root *h = &held.v[i], *m = find_root(seen, &h->key);
-		uint64_t drop = h->bits & ~(m ? m->bits : 0);
-
-		if (drop && !(err = unmark_key(fd, &h->key, drop)))
-			*gone += !m;
-	}
-	if (err)
-		return err;
-	free(src->roots);
-	src->roots = seen->v;
-	src->nroots = seen->n;
-	*seen = (struct mount_roots){ 0 };
-	return 0;
+	free(src->roots.v);
+	src->roots = next;
+	return err;
 }
 
 /* Scan the mount table and follow it (follow_roots). */
 static int key_mount_roots(struct egress_bpf *skel, struct ea_label_sources *src,
 			   uint64_t *filter, unsigned int *fresh, unsigned int *gone)
 {
-	struct mount_roots seen = { 0 };
+	struct ea_key_set seen = { 0 };
 	int err = scan_roots(src, &seen);
 
 	if (!err)
 		err = follow_roots(bpf_map__fd(skel->maps.inode_labels), src, &seen, filter,
 				   fresh, gone);
+	/* what was keyed, also before an error, is in filter: the caller writes it */
 	free(seen.v);
 	return err;
 }
@@ -376,6 +483,7 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	walk.bit = bit;
 	walk.idx = (uint32_t)idx;
 	walk.filter = filter;
+	walk.fixed = &src->fixed;
 	err = sb_dev(real, &walk.dev);
 	if (!err)
 		err = mark_inode(st.st_ino);
@@ -514,10 +622,11 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 	if (!ret && src->ntrees) {
 		unsigned int fresh = 0, gone = 0;
 
+		sort_keys(&src->fixed);
 		ret = key_mount_roots(skel, src, filter, &fresh, &gone);
 		if (ret)
-			ea_err_set(err, "labelled trees: file systems mounted below them: "
-				   "/proc/self/mountinfo: %s", strerror(-ret));
+			ea_err_set(err, "labelled trees: keying the file systems mounted "
+				   "below them (/proc/self/mountinfo): %s", strerror(-ret));
 	}
 	if (!ret)
 		ret = write_filter(skel, filter);
@@ -529,16 +638,15 @@ int ea_labels_remount(struct egress_bpf *skel, struct ea_label_sources *src,
 		      unsigned int *fresh, unsigned int *gone)
 {
 	uint64_t *filter = calloc(EA_INODE_FILTER_BITS / 64, sizeof(*filter));
-	int ret;
+	int ret, e;
 
 	*fresh = *gone = 0;
 	if (!filter)
 		return -ENOMEM;
 	ret = key_mount_roots(skel, src, filter, fresh, gone);
-	if (!ret)
-		ret = write_filter(skel, filter);
+	e = write_filter(skel, filter);
 	free(filter);
-	return ret;
+	return ret ?: e;
 }
 
 void ea_label_sources_free(struct ea_label_sources *src)
@@ -553,7 +661,8 @@ void ea_label_sources_free(struct ea_label_sources *src)
 	free(src->cgroup_bits);
 	free(src->paths);
 	free(src->trees);
-	free(src->roots);
+	free(src->fixed.v);
+	free(src->roots.v);
 	memset(src, 0, sizeof(*src));
 }
 

@@ -12,7 +12,13 @@
 
 struct egress_bpf;
 struct ea_label_tree;
-struct ea_mount_root;
+struct ea_key_labels;
+
+/* Inode keys of inode_labels and the labels one way of keying gave them. */
+struct ea_key_set {
+	struct ea_key_labels *v;
+	size_t n;
+};
 
 /* The configured sources of labels, indexed as the kernel reports them. */
 struct ea_label_sources {
@@ -23,8 +29,8 @@ struct ea_label_sources {
 	size_t npaths;
 	struct ea_label_tree *trees;	/* each path as walked at start */
 	size_t ntrees;
-	struct ea_mount_root *roots;	/* file systems mounted below them, keyed */
-	size_t nroots;
+	struct ea_key_set fixed;	/* keyed by those walks: tree roots, hard links */
+	struct ea_key_set roots;	/* file systems mounted below the trees */
 };
 
 /*

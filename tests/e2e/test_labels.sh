@@ -20,6 +20,7 @@ P=$E2E_PORT
 T=$E2E_TMP
 EU=$T/eu-data		# [label eu-pii]: default allow (eu eea adequacy ...)
 STRICT=$T/strict-data	# [label eu-strict]: allow = eu eea
+STRICT2=$T/strict-more	# its second tree
 SECRET=$T/secret-data	# [label secret]: mode = enforce
 OUT=$T/elsewhere	# a symlink and a hard link into eu-data live here
 BIND=$T/bind-mnt	# eu-data bind-mounted here (in a private mount namespace)
@@ -107,7 +108,7 @@ mkdir "$SVC" || e2e_fail "mkdir $SVC"
 # The data: labelled trees, a symlink and a hard link into one from outside.
 mkdir -p "$EU/customers/2024" "$STRICT" "$SECRET" "$OUT" "$BIND" "$INNER" \
 	"$EU/ovl-lower" "$EU/sub" "$OVL/upper" "$OVL/work" "$OVL/merged" "$EU/vol" \
-	"$OUT/vol-bind" "$OUT/sub-bind" ||
+	"$OUT/vol-bind" "$OUT/sub-bind" "$STRICT2" "$STRICT/more-bind" ||
 	e2e_fail "mkdir data"
 for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 sym-target.csv hl.csv bind.csv send-read.csv svc.csv fork.csv exec.csv \
@@ -118,6 +119,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
+head -c 1000 /dev/urandom >"$STRICT2/more.csv"
 for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
 	secret-tcp-route6.csv secret-tcp-route-hop2.csv secret-tcp-route6-hop2.csv \
 	secret-route-hop2.csv secret-retry.csv secret-retry-udp.csv secret-de.csv \
@@ -152,6 +154,7 @@ cgroup = $E2E_CG_REL/eu-svc
 
 [label eu-strict]
 path = $STRICT
+path = $STRICT2
 allow = eu eea
 
 [label secret]
@@ -263,13 +266,25 @@ keyed_twice() { [ "$(grep -c 'mounted below labelled trees since start keyed' "$
 mkdir -p "$EU/gone" && mount -t tmpfs -o size=1M tmpfs "$EU/gone" || e2e_fail "tmpfs in $EU/gone"
 e2e_wait_for 5 keyed_twice ||
 	{ echo "FAIL: the agent did not key the file system mounted at $EU/gone" >&2; failed=1; }
+gone_dev=$(stat -c %d "$EU/gone")
 umount "$EU/gone" || e2e_fail "umount $EU/gone"
 e2e_wait_for 5 grep -q 'no longer mounted below labelled trees unkeyed' "$T/agent.err" ||
 	{ echo "FAIL: the agent did not unkey the file system unmounted from $EU/gone" >&2; failed=1; }
 mkdir -p "$T/late-tmpfs" && mount -t tmpfs -o size=1M tmpfs "$T/late-tmpfs" &&
 	E2E_MOUNTS+=("$T/late-tmpfs") && head -c 30000 /dev/urandom >"$T/late-tmpfs/late.csv" ||
 	e2e_fail "tmpfs at $T/late-tmpfs"
+[ "$(stat -c %d "$T/late-tmpfs")" = "$gone_dev" ] ||
+	echo "  unmounted-volume: the new tmpfs got another device than the unmounted one: a weaker case this run"
 lcase unmounted-volume none - - main $X read-send path "$T/late-tmpfs/late.csv" $US $P $N
+# a label's tree bind-mounted below another of its trees and unmounted
+# again keeps the label the tree has of its own
+keyed_thrice() { [ "$(grep -c 'mounted below labelled trees since start keyed' "$T/agent.err")" -ge 3 ]; }
+mount --bind "$STRICT2" "$STRICT/more-bind" || e2e_fail "bind $STRICT2"
+e2e_wait_for 5 keyed_thrice || true	# a key the tree has already: maybe not new
+umount "$STRICT/more-bind" || e2e_fail "umount $STRICT/more-bind"
+sleep 0.5	# the agent's look at the table after the unmount
+lcase tree-bound-and-unmounted flagged eu-strict "eu-strict=$STRICT2/more.csv" main \
+	$X read-send path "$STRICT2/more.csv" $JP $P $N
 lcase volume-bind flagged eu-pii "eu-pii=$EU/vol/vol.csv" main \
 	unshare --mount --propagation private \
 	sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$EU/vol" "$OUT/vol-bind" \
@@ -423,7 +438,7 @@ python3 "$E2E_ROOT/tests/e2e/check_aggregate.py" "$T/status.json" "$T/records.js
 python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 	--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
 	--svc-cgroup "$E2E_CG_REL/eu-svc" \
-	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" \
+	--label-dir "eu-pii=$EU" --label-dir "eu-strict=$STRICT" --label-dir "eu-strict-more=$STRICT2" \
 	--label-dir "secret=$SECRET" --label-dir "btrfs-pii=$BTRFS/sub/eu" \
 	--label-dir "eu-inner=$INNER" --label-cgroup "crm=$E2E_CG_REL/eu-svc" || failed=1
 
