@@ -815,13 +815,11 @@ static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms
 		       bool *changed, int64_t *next_scan)
 {
 	struct epoll_event ev[2];
-	int64_t now = clock_ns(CLOCK_MONOTONIC);
+	int64_t left = *next_scan - clock_ns(CLOCK_MONOTONIC), now;
 	int n;
 
-	if (*changed && *next_scan - now < (int64_t)timeout_ms * 1000000)
-		timeout_ms = (int)((*next_scan - now) / 1000000) + 1;	/* due sooner */
-	if (timeout_ms < 1)
-		timeout_ms = 1;
+	if (*changed && left < (int64_t)timeout_ms * 1000000)	/* due sooner */
+		timeout_ms = left <= 0 ? 1 : (int)(left / 1000000) + 1;
 	n = epoll_wait(ep, ev, 2, timeout_ms);
 	if (n < 0)
 		return -errno;

@@ -169,21 +169,33 @@ static void sort_keys(struct ea_key_set *r)
 		return;
 	qsort(r->v, r->n, sizeof(*r->v), key_cmp);
 	for (size_t i = 1; i < r->n; i++) {
-		if (!key_cmp(&r->v[out], &r->v[i]))
+		if (!key_cmp(&r->v[out], &r->v[i])) {
 			r->v[out].bits |= r->v[i].bits;
-		else
+			if (r->v[i].idx < r->v[out].idx)	/* the first configured path */
+				r->v[out].idx = r->v[i].idx;
+		} else {
 			r->v[++out] = r->v[i];
+		}
 	}
 	r->n = out + 1;
 }
 
-/* The labels a sorted set gives key, 0 when none. */
-static uint64_t sorted_key_bits(const struct ea_key_set *r, const struct ea_inode_key *key)
+/* The entry of key in a sorted set, or NULL. */
+static const struct ea_key_labels *sorted_find(const struct ea_key_set *r,
+					       const struct ea_inode_key *key)
 {
 	struct ea_key_labels k = { .key = *key };
-	const struct ea_key_labels *m = r->n ? bsearch(&k, r->v, r->n, sizeof(k), key_cmp) : NULL;
 
-	return m ? m->bits : 0;
+	return r->n ? bsearch(&k, r->v, r->n, sizeof(k), key_cmp) : NULL;
+}
+
+/* The bit of key in filter (the datapath's inode_filter_hash). */
+static void filter_key(uint64_t *filter, const struct ea_inode_key *key)
+{
+	uint32_t h = (uint32_t)((key->ino ^ ((uint64_t)key->dev * 0x9e3779b97f4a7c15ull)) &
+				(EA_INODE_FILTER_BITS - 1));
+
+	filter[h / 64] |= 1ull << (h & 63);
 }
 
 /*
@@ -194,14 +206,12 @@ static int mark_key(int fd, const struct ea_inode_key *key, uint64_t bits, uint3
 		    uint64_t *filter, bool *fresh)
 {
 	struct ea_inode_label v = { 0 };
-	uint32_t h = (uint32_t)((key->ino ^ ((uint64_t)key->dev * 0x9e3779b97f4a7c15ull)) &
-				(EA_INODE_FILTER_BITS - 1));
 
 	*fresh = bpf_map_lookup_elem(fd, key, &v) != 0;
 	if (!v.labels)
 		v.path_idx = idx;
 	v.labels |= bits;
-	filter[h / 64] |= 1ull << (h & 63);
+	filter_key(filter, key);
 	return bpf_map_update_elem(fd, key, &v, BPF_ANY) ? -errno : 0;
 }
 
@@ -406,16 +416,21 @@ static int follow_roots(int fd, struct ea_label_sources *src, const struct ea_ke
 			uint64_t *filter, unsigned int *fresh, unsigned int *gone)
 {
 	const struct ea_key_set *held = &src->roots;
-	struct ea_key_set next = { 0 };
+	/* room for every key first: the map is touched only once it cannot fail */
+	struct ea_key_set next = { calloc(held->n + seen->n + 1, sizeof(*next.v)), 0 };
 	int err = 0, e;
 
+	if (!next.v)
+		return -ENOMEM;
 	for (size_t i = 0; i < held->n; i++) {
 		const struct ea_key_labels *h = &held->v[i], *m = find_key(seen, &h->key);
+		const struct ea_key_labels *own = sorted_find(&src->fixed, &h->key);
 		uint64_t keep = h->bits, drop = h->bits & ~(m ? m->bits : 0) &
-						~sorted_key_bits(&src->fixed, &h->key);
+						~(own ? own->bits : 0);
 
 		if (drop) {
-			e = unmark_key(fd, &h->key, drop, m ? m->idx : h->idx);
+			/* evidence: a tree that still holds it */
+			e = unmark_key(fd, &h->key, drop, m ? m->idx : own ? own->idx : h->idx);
 			if (!e) {
 				keep &= ~drop;
 				*gone += !m;
@@ -423,7 +438,7 @@ static int follow_roots(int fd, struct ea_label_sources *src, const struct ea_ke
 			err = err ?: e;
 		}
 		if (keep)
-			err = err ?: append_key(&next, &h->key, keep, h->idx);
+			next.v[next.n++] = (struct ea_key_labels){ h->key, keep, h->idx };
 	}
 	for (size_t i = 0; i < seen->n; i++) {
 		const struct ea_key_labels *m = &seen->v[i];
@@ -442,8 +457,11 @@ static int follow_roots(int fd, struct ea_label_sources *src, const struct ea_ke
 		if (h)
 			h->bits |= add;
 		else
-			err = err ?: append_key(&next, &m->key, add, m->idx);
+			next.v[next.n++] = (struct ea_key_labels){ m->key, add, m->idx };
 	}
+	/* every held key's filter bit, each time: one a failed write left out comes back */
+	for (size_t i = 0; i < next.n; i++)
+		filter_key(filter, &next.v[i].key);
 	free(src->roots.v);
 	src->roots = next;
 	return err;
