@@ -496,7 +496,7 @@ static void __attribute__((noreturn)) exit_on_fault(int sig)
  * Whether this kernel makes 32-bit system calls: a child tries one (int
  * 0x80, getpid), which faults where IA32 emulation is off or absent.
  */
-static bool kernel_makes_32bit_calls(void)
+bool ea_kernel_makes_32bit_calls(void)
 {
 #ifdef __x86_64__
 	int status;
@@ -528,6 +528,15 @@ static bool kernel_makes_32bit_calls(void)
 #endif
 }
 
+const char *ea_agent_32bit_calls(const struct ea_agent *a)
+{
+	if (!has_path_labels(&a->cfg))
+		return NULL;
+	if (!ea_kernel_makes_32bit_calls())
+		return "none";
+	return a->cfg.agent.ignore_32bit_calls ? "unwatched" : "watched";
+}
+
 /*
  * Whether to attach the programs that watch every system call for 32-bit
  * ones: where the kernel makes such calls, unless [agent]
@@ -539,7 +548,7 @@ static bool watch_32bit_calls(struct ea_agent *a)
 	const char *enter = bpf_program__section_name(a->skel->progs.compat_enter);
 	const char *exit = bpf_program__section_name(a->skel->progs.compat_exit);
 
-	if (!kernel_makes_32bit_calls()) {
+	if (!ea_kernel_makes_32bit_calls()) {
 		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
 		       enter, exit);
 		return false;

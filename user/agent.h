@@ -109,6 +109,14 @@ void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
 /* The configured [agent] mode and record, as the config calls them. */
 const char *ea_agent_mode_name(const struct ea_agent *a);
+/* Whether a child's int 0x80 returns: the kernel makes 32-bit system calls. */
+bool ea_kernel_makes_32bit_calls(void);
+/*
+ * How file taint by 32-bit system calls stands: NULL without labelled
+ * trees, "watched", "unwatched" ([agent] watch_32bit_calls = no) or "none"
+ * (the kernel makes no such calls).
+ */
+const char *ea_agent_32bit_calls(const struct ea_agent *a);
 const char *ea_agent_record_name(const struct ea_agent *a);
 /* A lost record of events the flood limit refused: tgid and comm name the
  * process (comm NULL: unknown). */

@@ -160,7 +160,12 @@ static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 		json_strs(stdout, "paths", &c->labels[i].paths);
 		fputc('}', stdout);
 	}
-	fputs("],\"siem\":[", stdout);
+	fputs("],\"calls_32bit\":", stdout);
+	if (ea_agent_32bit_calls(a))
+		ea_json_str(stdout, ea_agent_32bit_calls(a));
+	else
+		fputs("null", stdout);
+	fputs(",\"siem\":[", stdout);
 	for (size_t i = 0; i < c->nsiems; i++) {
 		printf("%s{\"name\":", i ? "," : "");
 		ea_json_str(stdout, c->siems[i].name);
@@ -205,6 +210,24 @@ static void print_space(const struct ea_agent *a, const struct trail_check *tc)
 		puts(", retained without a size limit");
 }
 
+/* What labelled trees see of 32-bit system calls, and what watching them costs. */
+static void print_32bit_calls(const struct ea_agent *a)
+{
+	const char *w = ea_agent_32bit_calls(a);
+
+	if (!w)
+		return;
+	if (!strcmp(w, "watched"))
+		puts("32-bit     calls watched: two programs look at every system call of the "
+		     "host ([agent] watch_32bit_calls = no, or booting with ia32_emulation=0, "
+		     "saves that)");
+	else if (!strcmp(w, "unwatched"))
+		puts("32-bit     calls not watched ([agent] watch_32bit_calls = no): a file "
+		     "one opens or sends taints nothing");
+	else
+		puts("32-bit     none: this kernel makes no 32-bit system calls");
+}
+
 static void print_text(const struct ea_agent *a, const struct trail_check *tc)
 {
 	const struct ea_config *c = &a->cfg;
@@ -229,6 +252,7 @@ static void print_text(const struct ea_agent *a, const struct trail_check *tc)
 		       c->labels[i].name, ncg, ncg == 1 ? "" : "s", ntree, ntree == 1 ? "" : "s",
 		       label_mode(a, &c->labels[i]));
 	}
+	print_32bit_calls(a);
 	if (!c->nsiems)
 		puts("siem       none");
 	for (size_t i = 0; i < c->nsiems; i++)

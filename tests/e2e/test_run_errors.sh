@@ -243,6 +243,7 @@ d = c["disk"]	# the log directory is not made yet: its parent's file system
 assert d["path"] == tmp and 0 < d["free"] <= d["size"] and d["trail"] == 0, d
 g = c["geoip"]
 assert g["files"] == [pub + "/geo.csv"] and g["ranges"] > 0 and g["results"] > 0, g
+assert c["calls_32bit"] in ("watched", "none"), c["calls_32bit"]	# a labelled tree
 PY
 	fail "check -j: $(cat "$E2E_TMP/out")"
 [ -z "$(bpftool cgroup show "$E2E_CG" 2>&1)" ] ||
@@ -251,6 +252,7 @@ PY
 try_run "$E2E_BIN" -c "$pub/full.conf" check --cgroup "$E2E_CG"
 for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
 	"^labels     eu: 1 cgroup, 1 tree, audit mode\$" \
+	"^32-bit     \(calls watched: two programs look at every system call\|none: this kernel makes no 32-bit system calls\)" \
 	"^siem       soc, tls://127.0.0.1:6514, cef\$" \
 	"^trail      $E2E_TMP/log/$(hostname), signed with $E2E_TMP/log/host.key (made at start)\$" \
 	"^disk       [0-9.]* [KMGTPE]iB free of [0-9.]* [KMGTPE]iB at $E2E_TMP; the trail takes 0 B of 1.0 GiB retained\$" \
