@@ -31,8 +31,13 @@ e2e_wait_for 10 grep -q attached "$E2E_TMP/delay.out" || e2e_fail "delay_close d
 e2e_in "$E2E_TRAFFIC" reset-race $DST $PORT $COUNT >"$E2E_TMP/traffic.jsonl" ||
 	e2e_fail "traffic reset-race"
 
-ends() { [ "$(grep -c "\"flow_end\".*\"dport\":$PORT," "$E2E_TMP/records.jsonl")" -ge $COUNT ]; }
-e2e_wait_for 20 ends || e2e_fail "fewer than $COUNT flow_end records after 20 s"
+n_ends() { grep -c "\"flow_end\".*\"dport\":$PORT," "$E2E_TMP/records.jsonl"; }
+ends() { [ "$(n_ends)" -ge $COUNT ]; }
+# a machine busy with other work may take long to close them all; a lost
+# record is missing however long the wait
+e2e_wait_for 60 ends ||
+	e2e_fail "$(n_ends) flow_end records of $COUNT after 60 s; lost counters: $(e2e_status |
+		python3 -c 'import json, sys; c = json.load(sys.stdin).get("counters", {}); print({k: v for k, v in c.items() if v and ("lost" in k or "slots" in k)})' 2>&1)"
 # the agent writes its status once a second: the first with no slot taken, or the last
 slots_free() { e2e_status >"$E2E_TMP/status.json" && e2e_check_slots_free "$E2E_TMP/status.json"; }
 e2e_wait_for 5 slots_free >/dev/null
