@@ -83,15 +83,9 @@ static __always_inline __u64 current_cgroup_labels(__u32 *idx)
 	return cgroup_chain_labels(bpf_get_current_ancestor_cgroup_id, idx);
 }
 
-static __always_inline __u32 inode_filter_hash(__u64 ino, __u32 dev)
-{
-	return (__u32)((ino ^ ((__u64)dev * 0x9e3779b97f4a7c15ull)) &
-		       (EA_INODE_FILTER_BITS - 1));
-}
-
 static __always_inline struct ea_inode_label *inode_label(__u64 ino, __u32 dev)
 {
-	__u32 h = inode_filter_hash(ino, dev), word = h / 64;
+	__u32 h = EA_INODE_FILTER_HASH(ino, dev), word = h / 64;
 	struct ea_inode_key key = { .ino = ino, .dev = dev };
 	__u64 *bits = bpf_map_lookup_elem(&inode_filter, &word);
 
@@ -255,15 +249,6 @@ static __always_inline void add_evidence(struct ea_taint *t, __u64 fresh,
 /* A blank entry for a process's first taint (not zeroed on the stack per call). */
 const struct ea_taint no_taint = {};
 
-/*
- * Whether a file could still give a process labels: one that carries every
- * label some path gives needs no look at what it opens.
- */
-static __always_inline bool may_gain(const struct ea_taint *t)
-{
-	return !t || (t->labels & cfg.path_label_set) != cfg.path_label_set;
-}
-
 /* Taint process tgid (entry t, maybe NULL) with a file's labels. */
 static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct file *file,
 				       bool need_read)
@@ -292,12 +277,23 @@ static __always_inline void taint_with(struct ea_taint *t, __u32 tgid, struct fi
 	__sync_fetch_and_add(&cfg.taint_gen, 1);
 }
 
+/*
+ * Process tgid's taint entry in *t (NULL: none yet), and whether a file
+ * could still give it a label: one that carries every label some path
+ * gives needs no look at what it opens.
+ */
+static __always_inline bool could_gain(__u32 tgid, struct ea_taint **t)
+{
+	*t = bpf_map_lookup_elem(&taint, &tgid);
+	return !*t || ((*t)->labels & cfg.path_label_set) != cfg.path_label_set;
+}
+
 /* Taint process tgid with the labels of a file it reads. */
 static __always_inline void taint_task(__u32 tgid, struct file *file, bool need_read)
 {
-	struct ea_taint *t = bpf_map_lookup_elem(&taint, &tgid);
+	struct ea_taint *t;
 
-	if (may_gain(t))
+	if (could_gain(tgid, &t))
 		taint_with(t, tgid, file, need_read);
 }
 
@@ -315,9 +311,9 @@ static __always_inline void taint_from_file(struct file *file, bool need_read)
 static __always_inline void taint_from_fd(long fd, bool need_read)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ea_taint *t = bpf_map_lookup_elem(&taint, &tgid);
+	struct ea_taint *t;
 
-	if (may_gain(t))
+	if (could_gain(tgid, &t))
 		taint_with(t, tgid, current_file(fd), need_read);
 }
 

@@ -164,6 +164,10 @@ struct ea_inode_label {
 };
 
 #define EA_INODE_FILTER_BITS	(1u << 12)	/* bitmap before the hash lookup: 512 bytes */
+/* The bit of that bitmap a key (ino, dev) has: the agent sets it, the walk tests it. */
+#define EA_INODE_FILTER_HASH(ino, dev)						\
+	((__u32)(((__u64)(ino) ^ ((__u64)(dev) * 0x9e3779b97f4a7c15ull)) &	\
+		 (EA_INODE_FILTER_BITS - 1)))
 #define EA_EVIDENCE_SLOTS	4
 #define EA_EVIDENCE_NAME	48
 

@@ -528,13 +528,23 @@ bool ea_kernel_makes_32bit_calls(void)
 #endif
 }
 
-const char *ea_agent_32bit_calls(const struct ea_agent *a)
+enum ea_32bit_calls ea_agent_32bit_calls(const struct ea_agent *a)
 {
 	if (!has_path_labels(&a->cfg))
-		return NULL;
+		return EA_32BIT_NO_TREES;
 	if (!ea_kernel_makes_32bit_calls())
-		return "none";
-	return a->cfg.agent.ignore_32bit_calls ? "unwatched" : "watched";
+		return EA_32BIT_NONE;
+	return a->cfg.agent.ignore_32bit_calls ? EA_32BIT_UNWATCHED : EA_32BIT_WATCHED;
+}
+
+const char *ea_32bit_calls_name(enum ea_32bit_calls c)
+{
+	static const char *const names[] = {
+		[EA_32BIT_NONE] = "none", [EA_32BIT_UNWATCHED] = "unwatched",
+		[EA_32BIT_WATCHED] = "watched",
+	};
+
+	return (size_t)c < sizeof(names) / sizeof(names[0]) ? names[c] : NULL;
 }
 
 /*
@@ -548,16 +558,20 @@ static bool watch_32bit_calls(struct ea_agent *a)
 	const char *enter = bpf_program__section_name(a->skel->progs.compat_enter);
 	const char *exit = bpf_program__section_name(a->skel->progs.compat_exit);
 
-	if (!ea_kernel_makes_32bit_calls()) {
+	switch (ea_agent_32bit_calls(a)) {
+	case EA_32BIT_NO_TREES:
+		return false;
+	case EA_32BIT_NONE:
 		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
 		       enter, exit);
 		return false;
-	}
-	if (a->cfg.agent.ignore_32bit_calls) {
+	case EA_32BIT_UNWATCHED:
 		ea_log("[agent] watch_32bit_calls = no: a file opened or sent by a 32-bit "
 		       "system call taints no process (booting with ia32_emulation=0 "
 		       "removes such calls)");
 		return false;
+	case EA_32BIT_WATCHED:
+		break;
 	}
 	ea_log("this kernel makes 32-bit system calls: %s and %s look at every system "
 	       "call for them ([agent] watch_32bit_calls = no, or booting with "

@@ -111,12 +111,16 @@ void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
 const char *ea_agent_mode_name(const struct ea_agent *a);
 /* Whether a child's int 0x80 returns: the kernel makes 32-bit system calls. */
 bool ea_kernel_makes_32bit_calls(void);
-/*
- * How file taint by 32-bit system calls stands: NULL without labelled
- * trees, "watched", "unwatched" ([agent] watch_32bit_calls = no) or "none"
- * (the kernel makes no such calls).
- */
-const char *ea_agent_32bit_calls(const struct ea_agent *a);
+/* How file taint by 32-bit system calls stands. */
+enum ea_32bit_calls {
+	EA_32BIT_NO_TREES,	/* no labelled trees: nothing to taint by */
+	EA_32BIT_NONE,		/* the kernel makes no such calls */
+	EA_32BIT_UNWATCHED,	/* [agent] watch_32bit_calls = no */
+	EA_32BIT_WATCHED,
+};
+enum ea_32bit_calls ea_agent_32bit_calls(const struct ea_agent *a);
+/* "none", "unwatched", "watched"; NULL for EA_32BIT_NO_TREES. */
+const char *ea_32bit_calls_name(enum ea_32bit_calls c);
 const char *ea_agent_record_name(const struct ea_agent *a);
 /* A lost record of events the flood limit refused: tgid and comm name the
  * process (comm NULL: unknown). */

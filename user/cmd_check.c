@@ -138,6 +138,7 @@ static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 {
 	const struct ea_config *c = &a->cfg;
 	const struct ea_geo_table *t = &a->table[0];
+	const char *calls_32bit = ea_32bit_calls_name(ea_agent_32bit_calls(a));
 
 	fputs("{\"config\":", stdout);
 	if (c->path)
@@ -161,8 +162,8 @@ static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 		fputc('}', stdout);
 	}
 	fputs("],\"calls_32bit\":", stdout);
-	if (ea_agent_32bit_calls(a))
-		ea_json_str(stdout, ea_agent_32bit_calls(a));
+	if (calls_32bit)
+		ea_json_str(stdout, calls_32bit);
 	else
 		fputs("null", stdout);
 	fputs(",\"siem\":[", stdout);
@@ -213,19 +214,22 @@ static void print_space(const struct ea_agent *a, const struct trail_check *tc)
 /* What labelled trees see of 32-bit system calls, and what watching them costs. */
 static void print_32bit_calls(const struct ea_agent *a)
 {
-	const char *w = ea_agent_32bit_calls(a);
-
-	if (!w)
-		return;
-	if (!strcmp(w, "watched"))
+	switch (ea_agent_32bit_calls(a)) {
+	case EA_32BIT_NO_TREES:
+		break;
+	case EA_32BIT_NONE:
+		puts("32-bit     none: this kernel makes no 32-bit system calls");
+		break;
+	case EA_32BIT_UNWATCHED:
+		puts("32-bit     calls not watched ([agent] watch_32bit_calls = no): a file "
+		     "one opens or sends taints nothing");
+		break;
+	case EA_32BIT_WATCHED:
 		puts("32-bit     calls watched: two programs look at every system call of the "
 		     "host ([agent] watch_32bit_calls = no, or booting with ia32_emulation=0, "
 		     "saves that)");
-	else if (!strcmp(w, "unwatched"))
-		puts("32-bit     calls not watched ([agent] watch_32bit_calls = no): a file "
-		     "one opens or sends taints nothing");
-	else
-		puts("32-bit     none: this kernel makes no 32-bit system calls");
+		break;
+	}
 }
 
 static void print_text(const struct ea_agent *a, const struct trail_check *tc)

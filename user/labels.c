@@ -189,11 +189,10 @@ static const struct ea_key_labels *sorted_find(const struct ea_key_set *r,
 	return r->n ? bsearch(&k, r->v, r->n, sizeof(k), key_cmp) : NULL;
 }
 
-/* The bit of key in filter (the datapath's inode_filter_hash). */
+/* The bit of key in filter. */
 static void filter_key(uint64_t *filter, const struct ea_inode_key *key)
 {
-	uint32_t h = (uint32_t)((key->ino ^ ((uint64_t)key->dev * 0x9e3779b97f4a7c15ull)) &
-				(EA_INODE_FILTER_BITS - 1));
+	uint32_t h = EA_INODE_FILTER_HASH(key->ino, key->dev);
 
 	filter[h / 64] |= 1ull << (h & 63);
 }
@@ -336,9 +335,10 @@ static bool pseudo_fs(const char *type)
  * directory (a file bound in, such as a container's resolv.conf, is the
  * host's file and no data of the tree), or a mount point the stat does not
  * reach (stacked under another mount, or gone since the table was read).
- * The stat takes cached attributes (AT_STATX_DONT_SYNC).
+ * mp is the line's mount point, unescaped. The stat takes cached
+ * attributes (AT_STATX_DONT_SYNC).
  */
-static bool mount_line(char *line, char mp[4096], struct ea_inode_key *key)
+static bool mount_line(const char *line, const char *mp, struct ea_inode_key *key)
 {
 	unsigned long long id;
 	unsigned int maj, min;
@@ -346,10 +346,9 @@ static bool mount_line(char *line, char mp[4096], struct ea_inode_key *key)
 	const char *sep = strstr(line, " - ");
 	struct statx sx;
 
-	if (!sep || sscanf(line, "%llu %*u %u:%u %*s %4095s", &id, &maj, &min, mp) != 4 ||
+	if (!sep || sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) != 3 ||
 	    sscanf(sep, " - %63s", type) != 1 || pseudo_fs(type))
 		return false;
-	unescape_octal(mp);
 	if (statx(AT_FDCWD, mp, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
 		  STATX_INO | STATX_TYPE | STATX_MNT_ID, &sx) ||
 	    !S_ISDIR(sx.stx_mode) ||
@@ -379,22 +378,17 @@ static int scan_roots(const struct ea_label_sources *src, struct ea_key_set *see
 		struct ea_inode_key key = { 0 };
 		bool keyed = false;
 
+		/* the mount point first: most lines are below no tree */
+		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) != 1)
+			continue;
+		unescape_octal(mp);
 		for (size_t i = 0; !err && i < src->ntrees; i++) {
 			const struct ea_label_tree *t = &src->trees[i];
 
-			if (!keyed) {
-				/* the mount point first: most lines are below no tree */
-				if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) != 1)
-					break;
-				unescape_octal(mp);
-				if (!below(mp, t->real))
-					continue;
-				if (!mount_line(line, mp, &key))
-					break;
-				keyed = true;
-			} else if (!below(mp, t->real)) {
+			if (!below(mp, t->real))
 				continue;
-			}
+			if (!keyed && !(keyed = mount_line(line, mp, &key)))
+				break;
 			err = add_key(seen, &key, t->bit, t->idx);
 		}
 	}

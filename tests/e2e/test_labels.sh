@@ -278,9 +278,9 @@ mkdir -p "$T/late-tmpfs" && mount -t tmpfs -o size=1M tmpfs "$T/late-tmpfs" &&
 lcase unmounted-volume none - - main $X read-send path "$T/late-tmpfs/late.csv" $US $P $N
 # a label's tree bind-mounted below another of its trees and unmounted
 # again keeps the label the tree has of its own
-keyed_thrice() { [ "$(grep -c 'mounted below labelled trees since start keyed' "$T/agent.err")" -ge 3 ]; }
+# (the key is the tree's own already: the agent logs nothing new for it)
 mount --bind "$STRICT2" "$STRICT/more-bind" || e2e_fail "bind $STRICT2"
-e2e_wait_for 5 keyed_thrice || true	# a key the tree has already: maybe not new
+sleep 0.5	# the agent's look at the table after the mount
 umount "$STRICT/more-bind" || e2e_fail "umount $STRICT/more-bind"
 sleep 0.5	# the agent's look at the table after the unmount
 lcase tree-bound-and-unmounted flagged eu-strict "eu-strict=$STRICT2/more.csv" main \
