@@ -33,11 +33,33 @@ e2e_in "$E2E_TRAFFIC" reset-race $DST $PORT $COUNT >"$E2E_TMP/traffic.jsonl" ||
 
 n_ends() { grep -c "\"flow_end\".*\"dport\":$PORT," "$E2E_TMP/records.jsonl"; }
 ends() { [ "$(n_ends)" -ge $COUNT ]; }
+# The flows without a flow_end (their other records) and every counter
+# that is not 0: what a failure needs to be told apart.
+missing_ends() {
+	e2e_status >"$E2E_TMP/status.json"
+	python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" "$PORT" <<'PY'
+import json, sys
+
+records, status, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+flows = {}
+for line in open(records):
+    r = json.loads(line)
+    if r.get("dport") == port:
+        flows.setdefault(r.get("cookie"), []).append(r)
+open_flows = [rs for rs in flows.values() if not any(r["event"] == "flow_end" for r in rs)]
+st = json.load(open(status))
+counters = {k: v for k, v in st.get("counters", {}).items() if v}
+print(f"{len(flows)} flows, {len(open_flows)} without flow_end; records "
+      f"{st.get('records')}, bad events {st.get('bad_events')}; counters: {counters}")
+for rs in open_flows[:3]:
+    print("  " + "; ".join(f"{r['event']} sport {r.get('sport')} packets {r.get('packets')} "
+                           f"ts {r.get('ts')}" for r in rs))
+PY
+}
 # a machine busy with other work may take long to close them all; a lost
 # record is missing however long the wait
 e2e_wait_for 60 ends ||
-	e2e_fail "$(n_ends) flow_end records of $COUNT after 60 s; lost counters: $(e2e_status |
-		python3 -c 'import json, sys; c = json.load(sys.stdin).get("counters", {}); print({k: v for k, v in c.items() if v and ("lost" in k or "slots" in k)})' 2>&1)"
+	e2e_fail "$(n_ends) flow_end records of $COUNT after 60 s: $(missing_ends 2>&1)"
 # the agent writes its status once a second: the first with no slot taken, or the last
 slots_free() { e2e_status >"$E2E_TMP/status.json" && e2e_check_slots_free "$E2E_TMP/status.json"; }
 e2e_wait_for 5 slots_free >/dev/null
