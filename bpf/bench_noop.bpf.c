@@ -82,6 +82,12 @@ int BPF_PROG(nop_tcp_send, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(nop_tcp_destroyed, struct sock *sk)
+{
+	return 0;
+}
+
 SEC("tp/syscalls/sys_exit_openat")
 int nop_openat(void *ctx)
 {

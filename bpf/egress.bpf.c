@@ -1094,49 +1094,6 @@ int sendmsg6(struct bpf_sock_addr *ctx)
 	return sendmsg_flow(ctx, true);
 }
 
-extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
-
-/*
- * A TCP socket's file is released. Released in TCP_CLOSE (or listening),
- * it gets no later state change: the flows of a connect() that failed (or
- * was refused) before its SYN end here, a refused route's hop among them,
- * and its slot is freed. Released while its connection is (as far as its
- * state says) open, its slot is marked, and freed here only when a close
- * under way on another CPU kept it for this release (tcp_slot_marked).
- * A socket without cookie has no slot; reading the cookie asks for none.
- */
-static __always_inline void tcp_slot_release(struct bpf_sock *sk)
-{
-	__u64 cookie = ksock_cookie(bpf_cast_to_kern_ctx(sk));
-	struct sock_state *s;
-
-	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
-		return;
-	if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN)
-		sock_flows_end(s);
-	else if (!tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
-		return;
-	bpf_map_delete_elem(&tcp_socks, &cookie);
-}
-
-/* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
-static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
-{
-	struct sock_state *s;
-
-	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
-		/* TCP ends at TCP_CLOSE: its FIN goes out later */
-		tcp_slot_release(sk);
-		return 1;
-	}
-	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
-	if (s)
-		sock_flows_end(s);
-	return 1;
-}
-
-TWO_BUILDS("cgroup/sock_release", sock_release, struct bpf_sock, sock_release_as)
-
 extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
 extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 
@@ -1207,9 +1164,8 @@ static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock
  * every segment sent (retransmissions too) with its IP and TCP headers
  * (options as negotiated), and the payload bytes sent.
  */
-static __always_inline void tcp_counts(struct sock *sk, struct ea_flow *f)
+static __always_inline void tcp_counts(const struct tcp_sock *tp, struct ea_flow *f)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
 	__u32 segs, hdr;
 
 	if (!tp)
@@ -1224,10 +1180,8 @@ static __always_inline void tcp_counts(struct sock *sk, struct ea_flow *f)
  * The port a TCP socket was given, when the kernel has released it (a
  * connection refused or never answered, at its close): inet_sport stays.
  */
-static __always_inline __u16 tcp_bound_sport(struct sock *sk)
+static __always_inline __u16 tcp_bound_sport(const struct tcp_sock *tp)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
-
 	return tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
 }
 
@@ -1236,10 +1190,100 @@ static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __
 {
 	if (s->flow.gen != cfg.policy_gen)
 		flow_classify(&s->flow);	/* a reload since the last report */
-	tcp_counts(sk, &s->flow);
+	tcp_counts(bpf_skc_to_tcp_sock(sk), &s->flow);
 	flow_report(&s->flow, &s->owner, labels, true, EA_ORIGIN_SOCKET, 0);
 	s->fold_tick = (__u32)bpf_jiffies64();
 }
+
+/*
+ * A TCP flow's connection is over: its last counts, the start of one
+ * never reported (never established, or never sent on), and its end.
+ * tp: the socket as a tcp_sock (NULL: not one).
+ */
+static __always_inline void tcp_flows_close(struct sock *sk, const struct tcp_sock *tp,
+					    struct sock_state *s)
+{
+	if (!s->ended && s->flow.gen) {
+		tcp_counts(tp, &s->flow);
+		if (!s->flow.start_ns) {	/* never established or never sent */
+			/* its ends as it tried them; the port is released by now */
+			flow_from_ksock(&s->flow, sk);
+			if (!s->flow.sport)
+				s->flow.sport = tcp_bound_sport(tp);
+			flow_report(&s->flow, &s->owner, sock_labels(s), false,
+				    EA_ORIGIN_SOCKET, 0);
+		}
+	}
+	sock_flows_end(s);
+}
+
+/*
+ * A TCP flow whose connection closed without tcp_state (or tcp_close)
+ * seeing it, the kernel having skipped that run: the socket's release,
+ * which finds it closed, or its destruction ends it as the close would.
+ */
+static __always_inline void tcp_close_unseen(struct sock *sk, const struct tcp_sock *tp,
+					     struct sock_state *s)
+{
+	count(EA_CNT_TCP_CLOSE_UNSEEN);
+	if (cfg.tcp_by_state)
+		tcp_flows_close(sk, tp, s);
+	else
+		sock_flows_end(s);	/* counted per packet */
+}
+
+extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
+
+/* A TCP socket as its tcp_sock, to read, where bpf_skc_to_tcp_sock is not allowed. */
+static __always_inline const struct tcp_sock *tcp_sk_rdonly(struct sock *sk)
+{
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+}
+
+/*
+ * A TCP socket's file is released. Released in TCP_CLOSE (or listening),
+ * it gets no later state change: the flows of a connect() that failed (or
+ * was refused) before its SYN end here, a refused route's hop among them,
+ * and its slot is freed. Released while its connection is (as far as its
+ * state says) open, its slot is marked, and freed here only when a close
+ * under way on another CPU kept it for this release (tcp_slot_marked).
+ * A socket without cookie has no slot; reading the cookie asks for none.
+ */
+static __always_inline void tcp_slot_release(struct bpf_sock *sk)
+{
+	struct sock *ksk = bpf_cast_to_kern_ctx(sk);
+	__u64 cookie = ksock_cookie(ksk);
+	struct sock_state *s;
+
+	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+		return;
+	if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN) {
+		/* it started, and its close went unseen (no helper casts here) */
+		if (!s->ended && s->flow.start_ns)
+			tcp_close_unseen(ksk, tcp_sk_rdonly(ksk), s);
+		sock_flows_end(s);
+	} else if (!tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
+		return;
+	bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
+/* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
+static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
+{
+	struct sock_state *s;
+
+	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
+		/* TCP ends at TCP_CLOSE: its FIN goes out later */
+		tcp_slot_release(sk);
+		return 1;
+	}
+	s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (s)
+		sock_flows_end(s);
+	return 1;
+}
+
+TWO_BUILDS("cgroup/sock_release", sock_release, struct bpf_sock, sock_release_as)
 
 /* Give a flow state as the current task's (process context only). */
 static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
@@ -1287,7 +1331,7 @@ static __always_inline void tcp_closed_stateless(struct sock *sk)
 
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
-	tcp_counts(sk, &f);
+	tcp_counts(bpf_skc_to_tcp_sock(sk), &f);
 	aggregate(&f, EA_VERDICT_ALLOWED, 1, f.packets, f.bytes);
 }
 
@@ -1430,19 +1474,43 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		tcp_closed_stateless(sk);
 		return 0;
 	}
-	if (!s->ended && s->flow.gen) {
-		tcp_counts(sk, &s->flow);
-		if (!s->flow.start_ns) {	/* never established or never sent */
-			/* its ends as it tried them; the port is released by now */
-			flow_from_ksock(&s->flow, sk);
-			if (!s->flow.sport)
-				s->flow.sport = tcp_bound_sport(sk);
-			flow_report(&s->flow, &s->owner, sock_labels(s), false,
-				    EA_ORIGIN_SOCKET, 0);
-		}
-	}
-	sock_flows_end(s);
+	tcp_flows_close(sk, bpf_skc_to_tcp_sock(sk), s);
 	tcp_state_closed(sk, s);
+	return 0;
+}
+
+/*
+ * A TCP socket is destroyed: the last moment its flows can end. Its close
+ * ended them (tcp_state, tcp_close) and freed its slot before this, unless
+ * the kernel skipped that run: a softirq that closed this connection while
+ * the same program ran on this CPU for another socket (the agent reports
+ * the skip). Then they end here, and the slot is freed; so do the flows
+ * kept in storage (every slot taken) of a connect() that failed before
+ * its SYN, quietly. A socket that never asked for a cookie and has no
+ * storage costs two loads.
+ */
+SEC("tp_btf/tcp_destroy_sock")
+int BPF_PROG(tcp_destroyed, struct sock *sk)
+{
+	__u64 cookie = ksock_cookie(sk);
+	struct sock_state *s = NULL;
+
+	if (cookie)
+		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+	if (!s && sk->sk_bpf_storage)
+		s = bpf_sk_storage_get(&socks, sk, NULL, 0);
+	if (!s)
+		return 0;
+	if (!s->ended) {
+		const struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+		if (s->flow.start_ns || (tp && tp->segs_out))
+			tcp_close_unseen(sk, tp, s);
+		else	/* a connect() that failed before its SYN: nothing to report */
+			sock_flows_end(s);
+	}
+	if (s->in_slot)
+		bpf_map_delete_elem(&tcp_socks, &cookie);
 	return 0;
 }
 

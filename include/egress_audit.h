@@ -400,6 +400,7 @@ enum ea_counter {
 	EA_CNT_DEEP_PATH = 15,		/* a file's ancestors not all looked at (too deep) */
 	EA_CNT_TAINT_FULL = 16,		/* map taint full: a process not tainted */
 	EA_CNT_DISCONNECTED = 17,	/* a file's ancestors unknown (opened by handle) */
+	EA_CNT_TCP_CLOSE_UNSEEN = 18,	/* a TCP flow ended at its socket's destruction */
 	EA_CNT_MAX = 24,
 };
 

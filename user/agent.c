@@ -197,6 +197,7 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.route_opt,
 				  tcp_by_state || a->cfg.agent.interfaces.n);
 	if (!btf_tracepoints) {
+		bpf_program__set_autoload(s->progs.tcp_destroyed, false);
 		bpf_program__set_autoload(s->progs.uring_complete, false);
 		bpf_program__set_autoload(s->progs.compat_enter, false);
 		bpf_program__set_autoload(s->progs.compat_exit, false);
@@ -403,6 +404,11 @@ static int attach_cgroup(struct ea_agent *a)
 	}
 	if (!a->tcp_ends_at_close)
 		return 0;
+	/* flows whose close the kernel did not show tcp_state (or tcp_close) end here */
+	err = add_link(a, a->skel->progs.tcp_destroyed,
+		       bpf_program__attach(a->skel->progs.tcp_destroyed), "tp_btf/tcp_destroy_sock");
+	if (err)
+		return err;
 	if (!a->tcp_by_state)
 		return add_link(a, a->skel->progs.tcp_close,
 				bpf_program__attach(a->skel->progs.tcp_close),
@@ -893,6 +899,7 @@ static int run_loop(struct ea_agent *a)
 			ea_agent_follow_clock(a);
 			ea_agent_guard_check(a);
 			report_lost(a);
+			ea_agent_report_skipped(a);
 			ea_agent_sweep_flows(a);
 			ea_agent_write_status(a);
 		}
@@ -903,6 +910,7 @@ static int run_loop(struct ea_agent *a)
 	ring_buffer__consume(rb);
 	ea_agent_end_dev_flows(a);
 	report_lost(a);
+	ea_agent_report_skipped(a);
 	ea_agent_flush_out(a);
 	if (mounts_fd >= 0)
 		close(mounts_fd);

@@ -17,6 +17,7 @@
 #include "wallclock.h"
 
 #define EA_MAX_LINKS	32
+#define EA_MAX_PROGS	96	/* programs of the object whose skipped runs are followed */
 #define EA_MAX_TC	EA_MAX_INTERFACES
 
 struct egress_bpf;
@@ -73,6 +74,7 @@ struct ea_agent {
 	uint64_t flood_named[EA_EV_KINDS];	/* refused events recorded with their process */
 	uint64_t flood_unnamed[EA_EV_KINDS];	/* and without (its entry gone before it was read) */
 	uint64_t records, bad_events;
+	uint64_t skipped[EA_MAX_PROGS];	/* per program of the object: runs the kernel skipped */
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */
 	struct ea_evidence_cache *evidence;	/* of recorded flows, until their end */
@@ -107,6 +109,15 @@ void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
+/* A lost record whose detail (a JSON object) says why. */
+void ea_agent_emit_lost_detail(struct ea_agent *a, const char *what, uint64_t count,
+			       const char *detail);
+/* Runs of the programs the kernel skipped (agent_skipped.c): lost records, and for status. */
+struct ea_sbuf;
+void ea_agent_report_skipped(struct ea_agent *a);
+void ea_agent_skipped_json(FILE *f, const struct ea_agent *a);
+void ea_agent_skipped_text(FILE *f, const struct ea_agent *a);
+void ea_agent_skipped_prom(struct ea_sbuf *b, const struct ea_agent *a);
 /* The configured [agent] mode and record, as the config calls them. */
 const char *ea_agent_mode_name(const struct ea_agent *a);
 /* Whether a child's int 0x80 returns: the kernel makes 32-bit system calls. */

@@ -134,8 +134,8 @@ void ea_agent_emit(struct ea_agent *a, struct ea_rec *r)
 }
 
 /* A lost record: count events of kind what, detail (JSON) or "". */
-static void emit_lost_detail(struct ea_agent *a, const char *what, uint64_t count,
-			     const char *detail)
+void ea_agent_emit_lost_detail(struct ea_agent *a, const char *what, uint64_t count,
+			       const char *detail)
 {
 	struct ea_rec *r = &a->rec;
 	struct timespec ts;
@@ -153,7 +153,7 @@ static void emit_lost_detail(struct ea_agent *a, const char *what, uint64_t coun
 
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count)
 {
-	emit_lost_detail(a, what, count, "");
+	ea_agent_emit_lost_detail(a, what, count, "");
 }
 
 void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
@@ -169,7 +169,7 @@ void ea_agent_emit_refused(struct ea_agent *a, const char *what, uint64_t count,
 		ea_sb_json_strn(&b, comm, EA_COMM_LEN);
 	}
 	ea_sb_puts(&b, "}");
-	emit_lost_detail(a, what, count, b.oom ? EA_LOST_REFUSED_DETAIL "}" : b.p);
+	ea_agent_emit_lost_detail(a, what, count, b.oom ? EA_LOST_REFUSED_DETAIL "}" : b.p);
 	ea_sb_free(&b);
 }
 
@@ -469,6 +469,7 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
+	ea_agent_skipped_json(f, a);
 	write_maps_json(f, s);
 	write_trail_json(f, a, s);
 	if (a->siem) {
@@ -529,6 +530,7 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 	ea_prom_scalar(&b, "egress_audit_tamper_total", EA_PROM_COUNTER,
 		       "Changes made to the agent's hooks or settings behind its back.",
 		       (double)a->tampers);
+	ea_agent_skipped_prom(&b, a);
 	ea_prom_scalar(&b, "egress_audit_geo_ranges", EA_PROM_GAUGE,
 		       "Ranges of the GeoIP data in force.",
 		       (double)a->table[a->bank].geo_ranges);
@@ -649,6 +651,7 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->records, (unsigned long long)a->bad_events,
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, a->bank);
+	ea_agent_skipped_text(f, a);
 	write_maps_text(f, s);
 	write_trail_text(f, a, s);
 	if (a->siem)

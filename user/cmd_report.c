@@ -194,10 +194,12 @@ static void print_gaps(const struct ea_report_gaps *g)
 	if (g->nbuilds)
 		printf("agents started in this window: %s\n", ea_report_builds_str(g, builds));
 	printf("missing from the trail in this window: %llu events lost (%llu ring buffer "
-	       "full, %llu refused by the flood limit), %llu records not written; "
+	       "full, %llu refused by the flood limit), %llu program runs the kernel skipped, "
+	       "%llu records not written; "
 	       "%llu tamper records, %llu agent starts, %llu agent stops\n",
 	       (unsigned long long)ea_sat_add(g->lost_ring, g->lost_refused),
 	       (unsigned long long)g->lost_ring, (unsigned long long)g->lost_refused,
+	       (unsigned long long)g->lost_skipped,
 	       (unsigned long long)g->unwritten, (unsigned long long)g->tampers,
 	       (unsigned long long)g->starts, (unsigned long long)g->stops);
 }

@@ -76,11 +76,20 @@ struct ea_rec {
 
 /* How the detail of a lost record refused by the flood limit starts. */
 #define EA_LOST_REFUSED_DETAIL	"{\"reason\":\"flood_limit\""
+/* How that of runs of a program the kernel skipped starts (what "program_run"). */
+#define EA_LOST_SKIPPED_DETAIL	"{\"reason\":\"skipped\""
 
 const char *ea_rec_kind_name(uint32_t kind);
 int ea_rec_kind_parse(const char *name);	/* kind or -1 */
 bool ea_rec_is_flow(const struct ea_rec *r);
-/* A lost record of events the flood limit refused (else: ring buffer full). */
-bool ea_rec_lost_refused(const struct ea_rec *r);
+/* Why a lost record's events were lost, from its detail. */
+enum ea_lost_cause {
+	EA_LOST_RING,		/* the ring buffer was full */
+	EA_LOST_REFUSED,	/* refused by the flood limit */
+	EA_LOST_SKIPPED,	/* runs of a program the kernel skipped */
+};
+
+enum ea_lost_cause ea_rec_lost_cause(const struct ea_rec *r);
+const char *ea_lost_cause_text(enum ea_lost_cause c);
 
 #endif /* EA_REC_H */

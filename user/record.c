@@ -60,15 +60,33 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_DEEP_PATH] = "paths_too_deep",
 		[EA_CNT_TAINT_FULL] = "taint_untracked",
 		[EA_CNT_DISCONNECTED] = "paths_disconnected",
+		[EA_CNT_TCP_CLOSE_UNSEEN] = "tcp_closes_unseen",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;
 }
 
-bool ea_rec_lost_refused(const struct ea_rec *r)
+#define DETAIL_IS(r, start)	(!strncmp((r)->detail, start, sizeof(start) - 1))
+
+enum ea_lost_cause ea_rec_lost_cause(const struct ea_rec *r)
 {
-	return r->kind == EA_REC_LOST &&
-	       !strncmp(r->detail, EA_LOST_REFUSED_DETAIL, sizeof(EA_LOST_REFUSED_DETAIL) - 1);
+	if (DETAIL_IS(r, EA_LOST_REFUSED_DETAIL))
+		return EA_LOST_REFUSED;
+	if (DETAIL_IS(r, EA_LOST_SKIPPED_DETAIL))
+		return EA_LOST_SKIPPED;
+	return EA_LOST_RING;
+}
+
+const char *ea_lost_cause_text(enum ea_lost_cause c)
+{
+	switch (c) {
+	case EA_LOST_REFUSED:
+		return "refused";
+	case EA_LOST_SKIPPED:
+		return "skipped by the kernel";
+	default:
+		return "ring buffer full";
+	}
 }
 
 bool ea_rec_is_flow(const struct ea_rec *r)
@@ -386,7 +404,7 @@ static void print_text(FILE *f, const struct ea_rec *r)
 		print_flow_text(f, r);
 	else if (r->kind == EA_REC_LOST)
 		fprintf(f, " %llu %s events (%s)", (unsigned long long)r->count, r->what,
-			ea_rec_lost_refused(r) ? "refused" : "ring buffer full");
+			ea_lost_cause_text(ea_rec_lost_cause(r)));
 	if (r->detail[0])
 		fprintf(f, " %s", r->detail);
 	fputc('\n', f);

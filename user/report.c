@@ -119,10 +119,16 @@ void ea_report_gaps_add(struct ea_report_gaps *g, const struct ea_rec *r)
 {
 	switch (r->kind) {
 	case EA_REC_LOST:
-		if (ea_rec_lost_refused(r))
+		switch (ea_rec_lost_cause(r)) {
+		case EA_LOST_REFUSED:
 			g->lost_refused = ea_sat_add(g->lost_refused, r->count);
-		else
+			break;
+		case EA_LOST_SKIPPED:
+			g->lost_skipped = ea_sat_add(g->lost_skipped, r->count);
+			break;
+		default:
 			g->lost_ring = ea_sat_add(g->lost_ring, r->count);
+		}
 		break;
 	case EA_REC_GAP:
 		g->unwritten = ea_sat_add(g->unwritten, detail_u64(r->detail, "\"records\":"));

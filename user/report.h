@@ -42,12 +42,13 @@ struct ea_report;
 /*
  * What a report over a time window may be missing, from the trail's own
  * records in that window (filters on flow fields do not apply to them):
- * events lost before the trail (the ring buffer full, or refused by the
- * flood limit), records the trail could not take (gap records), tamper
+ * events lost before the trail (the ring buffer full, refused by the
+ * flood limit, or not seen: runs of a program the kernel skipped), records the trail could not take (gap records), tamper
  * findings, and the agent's starts and stops.
  */
 struct ea_report_gaps {
 	uint64_t lost_ring, lost_refused;	/* events */
+	uint64_t lost_skipped;			/* program runs the kernel skipped */
 	uint64_t unwritten;			/* records, from gap records */
 	uint64_t tampers, starts, stops;	/* records */
 	/* the builds that started in the window: "0.1.0 (commit 0123abcd4567)" */

@@ -255,6 +255,7 @@ static void gaps_section(FILE *f, const struct ea_report_gaps *g)
 	fputs("<table><tr><th>in this window</th><th>count</th></tr>\n", f);
 	gap_row(f, "events lost: ring buffer full", g->lost_ring, true);
 	gap_row(f, "events lost: refused by the flood limit", g->lost_refused, true);
+	gap_row(f, "events not seen: program runs the kernel skipped", g->lost_skipped, true);
 	gap_row(f, "records not written (trail gaps)", g->unwritten, true);
 	gap_row(f, "tamper records", g->tampers, true);
 	gap_row(f, "agent starts", g->starts, false);

@@ -70,6 +70,7 @@ NOOP_OF = {"egress": "egress", "sock_create": "sock_create",
            "connect6": "connect6", "sendmsg4": "sendmsg4", "sendmsg6": "sendmsg6",
            "route_opt": "setsockopt",
            "tcp_state": "tcp_state", "tcp_send": "tcp_send",
+           "tcp_destroyed": "tcp_destroyed",
            "openat_exit": "openat_exit"}
 
 AGENT_CONF_HEAD = """[agent]

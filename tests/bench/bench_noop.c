@@ -2,9 +2,10 @@
 /*
  * bench_noop CGROUP: attach the no-op programs of bpf/bench_noop.bpf.c to
  * CGROUP (one per cgroup hook the agent uses) and to the global
- * tracepoints the agent's tcp_state and tcp_send use, print their program ids as one
- * JSON line, and hold them until SIGINT or SIGTERM (they are links owned by
- * this process: they go away with it, also when it is killed).
+ * tracepoints the agent's tcp_state, tcp_send and tcp_destroyed use, print
+ * their program ids as one JSON line, and hold them until SIGINT or
+ * SIGTERM (they are links owned by this process: they go away with it,
+ * also when it is killed).
  *
  * bench_noop --files: only the no-op on tp/syscalls/sys_exit_openat, the
  * baseline of the agent's file hooks.
@@ -70,7 +71,7 @@ static int files_only(void)
 int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
-	struct bpf_program *cg_progs[8], *tp_progs[2];
+	struct bpf_program *cg_progs[8], *tp_progs[3];
 	struct bpf_link *links[10];
 	int nlinks = 0, cg, rc = 1;
 
@@ -119,7 +120,8 @@ int main(int argc, char **argv)
 	}
 	tp_progs[0] = s->progs.nop_tcp_state;
 	tp_progs[1] = s->progs.nop_tcp_send;
-	for (int i = 0; i < 2; i++) {
+	tp_progs[2] = s->progs.nop_tcp_destroyed;
+	for (int i = 0; i < 3; i++) {
 		links[nlinks] = bpf_program__attach(tp_progs[i]);
 		if (!links[nlinks]) {
 			fprintf(stderr, "bench_noop: attach %s: %s\n",
@@ -130,13 +132,14 @@ int main(int argc, char **argv)
 	}
 	printf("{\"egress\": %u, \"sock_create\": %u, \"sock_release\": %u, "
 	       "\"connect4\": %u, \"connect6\": %u, \"sendmsg4\": %u, "
-	       "\"sendmsg6\": %u, \"setsockopt\": %u, \"tcp_state\": %u, \"tcp_send\": %u}\n",
+	       "\"sendmsg6\": %u, \"setsockopt\": %u, \"tcp_state\": %u, \"tcp_send\": %u, "
+	       "\"tcp_destroyed\": %u}\n",
 	       prog_id(s->progs.nop_egress), prog_id(s->progs.nop_sk_create),
 	       prog_id(s->progs.nop_sk_release), prog_id(s->progs.nop_connect4),
 	       prog_id(s->progs.nop_connect6), prog_id(s->progs.nop_sendmsg4),
 	       prog_id(s->progs.nop_sendmsg6), prog_id(s->progs.nop_setsockopt),
-	       prog_id(s->progs.nop_tcp_state),
-	       prog_id(s->progs.nop_tcp_send));
+	       prog_id(s->progs.nop_tcp_state), prog_id(s->progs.nop_tcp_send),
+	       prog_id(s->progs.nop_tcp_destroyed));
 	fflush(stdout);
 	while (!stop)
 		pause();

@@ -114,6 +114,16 @@ def check_agent(fams, before, after):
             samples(fams, "egress_audit_records_total").get(frozenset(), -1), b["records"])
     between("tampers", a["tampers"],
             samples(fams, "egress_audit_tamper_total").get(frozenset(), -1), b["tampers"])
+    # every tracing program has its sample, held against the status's
+    # programs with runs skipped (none, most often: then 0)
+    skipped = samples(fams, "egress_audit_program_runs_skipped_total")
+    progs = {dict(k)["program"] for k in skipped}
+    # TCP counted by state (tcp_state) or per packet (tcp_close)
+    if "tcp_destroyed" not in progs or not {"tcp_state", "tcp_close"} & progs:
+        fail(f"program_runs_skipped: samples of {sorted(progs)}")
+    for prog in progs | set(a["skipped"]) | set(b["skipped"]):
+        between(f"runs of {prog} skipped", a["skipped"].get(prog, 0),
+                skipped.get(frozenset({("program", prog)}), -1), b["skipped"].get(prog, 0))
     if samples(fams, "egress_audit_geo_ranges").get(frozenset()) != a["geo"]["ranges"]:
         fail(f"geo ranges: {samples(fams, 'egress_audit_geo_ranges')}, "
              f"status says {a['geo']['ranges']}")

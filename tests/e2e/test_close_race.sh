@@ -49,12 +49,20 @@ for line in open(records):
 open_flows = [rs for rs in flows.values() if not any(r["event"] == "flow_end" for r in rs)]
 st = json.load(open(status))
 counters = {k: v for k, v in st.get("counters", {}).items() if v}
+agent = st.get("agent", {})
 print(f"{len(flows)} flows, {len(open_flows)} without flow_end; records "
-      f"{st.get('records')}, bad events {st.get('bad_events')}; counters: {counters}")
+      f"{agent.get('records')}, bad events {agent.get('bad_events')}, runs the kernel "
+      f"skipped {agent.get('skipped')}; counters: {counters}")
 for rs in open_flows[:3]:
     print("  " + "; ".join(f"{r['event']} sport {r.get('sport')} packets {r.get('packets')} "
                            f"ts {r.get('ts')}" for r in rs))
 PY
+	# handshakes the sink's queue dropped: connections that retransmit, not lost
+	# records; and the connections still open on either side
+	e2e_ns "$E2E_SNS" nstat -saz TcpExtListenOverflows TcpExtListenDrops | tail -n +2
+	e2e_ns "$E2E_CNS" ss -tanoi "( dport = :$PORT )" | head -n 7
+	e2e_ns "$E2E_CNS" nstat -saz | grep -v " 0 " | tr -s ' ' | tr '\n' ';' 
+	e2e_ns "$E2E_SNS" ss -tanoi "( sport = :$PORT )" | head -n 7
 }
 # a machine busy with other work may take long to close them all; a lost
 # record is missing however long the wait

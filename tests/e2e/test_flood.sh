@@ -76,12 +76,14 @@ v = json.load(open(sys.argv[4]))
 build = "egress-audit " + v["version"] + (f" (commit {v['commit']})" if v["commit"] else "")
 records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 lost = [r for r in records if r["event"] == "lost"]
-refused = sum(r["count"] for r in lost if "detail" in r)
+refused = sum(r["count"] for r in lost if r.get("detail", {}).get("reason") == "flood_limit")
+skipped = sum(r["count"] for r in lost if r.get("detail", {}).get("reason") == "skipped")
 ring = sum(r["count"] for r in lost if "detail" not in r)
 starts = sum(r["event"] == "agent_start" for r in records)
 stops = sum(r["event"] == "agent_stop" for r in records)
 want = (f"missing from the trail in this window: {ring + refused} events lost ({ring} ring "
-        f"buffer full, {refused} refused by the flood limit), 0 records not written; "
+        f"buffer full, {refused} refused by the flood limit), {skipped} program runs the "
+        f"kernel skipped, 0 records not written; "
         f"0 tamper records, {starts} agent starts, {stops} agent stops")
 agents, got = open(sys.argv[2], encoding="utf-8").read().splitlines()[-2:]
 print(agents)

@@ -752,6 +752,8 @@ static void test_report_gaps(void **state)
 		{ EA_REC_LOST, 7, "{\"reason\":\"flood_limit\",\"pid\":9,\"comm\":\"x\"}" },
 		/* a comm that spells the reason is not a refusal */
 		{ EA_REC_LOST, 11, "{\"comm\":\"{\\\"reason\\\":\\\"flood_limit\\\"\"}" },
+		{ EA_REC_LOST, 2, "{\"reason\":\"skipped\",\"program\":\"tcp_state\"}" },
+		{ EA_REC_LOST, 3, "{\"reason\":\"skipped\",\"program\":\"tcp_send\"}" },
 		{ EA_REC_GAP, 0, "{\"records\":12,\"since\":\"a\",\"until\":\"b\"}" },
 		{ EA_REC_GAP, 0, "{\"since\":\"a\"}" },
 		{ EA_REC_GAP, 0, "{\"records\":\"x\"}" },
@@ -783,6 +785,7 @@ static void test_report_gaps(void **state)
 	}
 	assert_int_equal(g.lost_ring, 16);
 	assert_int_equal(g.lost_refused, 7);
+	assert_int_equal(g.lost_skipped, 5);
 	assert_int_equal(g.unwritten, 12);
 	assert_int_equal(g.tampers, 1);
 	assert_int_equal(g.starts, 7);

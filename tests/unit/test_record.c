@@ -137,6 +137,42 @@ static void test_lost_record(void **state)
 	assert_string_equal(out, "{\"event\":\"lost\",\"ts\":\"2025-11-29T05:30:00.000000Z\","
 				 "\"host\":\"h\",\"what\":\"flow_end\",\"count\":17}\n");
 	free(out);
+	out = print(&r, false);
+	expect_in(out, " lost        17 flow_end events (ring buffer full)\n");
+	free(out);
+}
+
+/* A lost record's cause is its detail's first key: a value that spells one is none. */
+static void test_lost_causes(void **state)
+{
+	static const struct {
+		const char *detail;
+		enum ea_lost_cause cause;
+		const char *text;
+	} cases[] = {
+		{ "", EA_LOST_RING, "17 flow_end events (ring buffer full)" },
+		{ "{\"reason\":\"flood_limit\",\"pid\":3,\"comm\":\"x\"}", EA_LOST_REFUSED,
+		  "17 flow_end events (refused) {" },
+		{ "{\"reason\":\"skipped\",\"program\":\"tcp_state\"}", EA_LOST_SKIPPED,
+		  "17 flow_end events (skipped by the kernel) {\"reason\":\"skipped\"" },
+		{ "{\"program\":\"{\\\"reason\\\":\\\"skipped\\\"\"}", EA_LOST_RING,
+		  "(ring buffer full)" },
+		{ "{\"reason\":\"skippedx\"}", EA_LOST_RING, "(ring buffer full)" },
+	};
+	struct ea_rec r = { .kind = EA_REC_LOST, .ts_ns = 1764394200000000000ll, .count = 17 };
+
+	(void)state;
+	snprintf(r.host, sizeof(r.host), "h");
+	snprintf(r.what, sizeof(r.what), "flow_end");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out;
+
+		snprintf(r.detail, sizeof(r.detail), "%s", cases[i].detail);
+		assert_int_equal(ea_rec_lost_cause(&r), cases[i].cause);
+		out = print(&r, false);
+		expect_in(out, cases[i].text);
+		free(out);
+	}
 }
 
 /*
@@ -219,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_flow_json_keys),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_lost_record),
+		cmocka_unit_test(test_lost_causes),
 		cmocka_unit_test(test_kind_names),
 	};
 
