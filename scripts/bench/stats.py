@@ -11,8 +11,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # The agent's programs, as bpftool names them (15 characters at most).
 AGENT_PROGS = ("egress", "sock_create", "connect4", "connect6", "sendmsg4",
-               "sendmsg6", "sock_release", "tcp_state", "tcp_send", "tc_egress",
-               "route_opt")
+               "sendmsg6", "sock_release", "tcp_state", "tcp_send", "tcp_destroyed",
+               "tc_egress", "route_opt")
 FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "sendfile_enter",
               "splice_enter", "copy_file_range", "fork", "process_exit",
               "compat_enter", "compat_exit")

@@ -26,6 +26,8 @@
 
 #include "bench_noop.skel.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static volatile sig_atomic_t stop;
 static int stats_fd = -1;
 
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
 	struct bpf_program *cg_progs[8], *tp_progs[3];
-	struct bpf_link *links[10];
+	struct bpf_link *links[ARRAY_SIZE(cg_progs) + ARRAY_SIZE(tp_progs)];
 	int nlinks = 0, cg, rc = 1;
 
 	if (argc != 2) {
@@ -109,7 +111,7 @@ int main(int argc, char **argv)
 	cg_progs[5] = s->progs.nop_sendmsg4;
 	cg_progs[6] = s->progs.nop_sendmsg6;
 	cg_progs[7] = s->progs.nop_setsockopt;
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cg_progs); i++) {
 		links[nlinks] = bpf_program__attach_cgroup(cg_progs[i], cg);
 		if (!links[nlinks]) {
 			fprintf(stderr, "bench_noop: attach %s: %s\n",
@@ -121,7 +123,7 @@ int main(int argc, char **argv)
 	tp_progs[0] = s->progs.nop_tcp_state;
 	tp_progs[1] = s->progs.nop_tcp_send;
 	tp_progs[2] = s->progs.nop_tcp_destroyed;
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tp_progs); i++) {
 		links[nlinks] = bpf_program__attach(tp_progs[i]);
 		if (!links[nlinks]) {
 			fprintf(stderr, "bench_noop: attach %s: %s\n",
