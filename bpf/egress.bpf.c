@@ -24,9 +24,11 @@
 #define TCP_ESTABLISHED	1
 #define TCP_SYN_SENT	2
 #define TCP_SYN_RECV	3
+#define TCP_TIME_WAIT	6
 #define TCP_CLOSE	7
 #define TCP_CLOSE_WAIT	8
 #define TCP_LISTEN	10
+#define TCP_NEW_SYN_RECV	12
 #define SOL_IP		0
 #define SOL_IPV6	41
 #define IP_OPTIONS	4
@@ -63,7 +65,7 @@ static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
 }
 
 /* The current task becomes the owner of a socket's flows. */
-static __always_inline void owner_adopt(struct sock_state *s, __u64 cookie)
+static __always_inline void owner_adopt(struct ea_sock_state *s, __u64 cookie)
 {
 	owner_from_current(&s->owner, cookie);
 	s->owner_known = 1;
@@ -74,7 +76,7 @@ static __always_inline void owner_adopt(struct sock_state *s, __u64 cookie)
  * A socket whose flow ended (its connection closed, or was dissolved with
  * AF_UNSPEC) connects again: a new flow, owned by the process connecting.
  */
-static __always_inline void sock_state_restart(struct sock_state *s, __u64 cookie)
+static __always_inline void sock_state_restart(struct ea_sock_state *s, __u64 cookie)
 {
 	__builtin_memset(&s->flow, 0, sizeof(s->flow));
 	s->ended = 0;
@@ -90,15 +92,15 @@ static __always_inline void sock_state_restart(struct sock_state *s, __u64 cooki
  * refused flow ends, and this connect() starts a new one (its flows to
  * other destinations go on).
  */
-static __always_inline void own_flow_restart(struct sock_state *s)
+static __always_inline void own_flow_restart(struct ea_sock_state *s)
 {
 	flow_end(&s->flow, &s->owner, sock_labels(s), EA_ORIGIN_SOCKET, 0);
 	__builtin_memset(&s->flow, 0, sizeof(s->flow));
 }
 
-static __always_inline struct sock_state *sock_state_of(struct bpf_sock *sk)
+static __always_inline struct ea_sock_state *sock_state_of(struct bpf_sock *sk)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!s)
@@ -122,10 +124,10 @@ static __always_inline struct sock *tcp_ksock(struct bpf_sock *sk)
  * The state of a TCP flow counted by state: its slot, else its storage.
  * A socket without cookie or storage has neither, which two loads tell.
  */
-static __always_inline struct sock_state *tcp_state_find(struct sock *sk)
+static __always_inline struct ea_sock_state *tcp_state_find(struct sock *sk)
 {
 	__u64 cookie = ksock_cookie(sk);
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
 		return s;
@@ -134,15 +136,20 @@ static __always_inline struct sock_state *tcp_state_find(struct sock *sk)
 	return bpf_sk_storage_get(&socks, sk, NULL, 0);
 }
 
-static const struct sock_state no_state;
+static const struct ea_sock_state no_state;
+
+/* The agent's sweep of tcp_socks under way (agent_sweep.c); set by the agent. */
+__u32 sweep_gen;
 
 /*
  * New (or existing) state for a TCP flow counted by state: a slot, or
- * socket storage when every slot is taken.
+ * socket storage when every slot is taken. A slot says which network
+ * namespace its socket is in, and when it was taken, for the agent's
+ * sweep of slots whose socket is gone.
  */
-static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 cookie)
+static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u64 cookie)
 {
-	struct sock_state *s = NULL;
+	struct ea_sock_state *s = NULL;
 
 	if (cfg.tcp_slots) {
 		bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
@@ -150,6 +157,8 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
 	}
 	if (s) {
 		s->in_slot = 1;
+		s->netns = sk->__sk_common.skc_net.net->net_cookie;
+		s->born_gen = sweep_gen;
 		return s;
 	}
 	count(EA_CNT_TCP_SLOTS_FULL);
@@ -173,7 +182,7 @@ static __always_inline struct sock_state *tcp_state_new(struct sock *sk, __u64 c
  * file, and the close that follows finds the connection closed and
  * changes no state. Each side leaves its mark; the second frees the slot.
  */
-static __always_inline bool tcp_slot_marked(struct sock_state *s, __u64 mine, __u64 other)
+static __always_inline bool tcp_slot_marked(struct ea_sock_state *s, __u64 mine, __u64 other)
 {
 	return __sync_fetch_and_or(&s->slot_marks, mine) & other;
 }
@@ -186,7 +195,7 @@ static __always_inline bool tcp_slot_marked(struct sock_state *s, __u64 mine, __
  * with a reset on another CPU then never writes to a slot another flow
  * took.
  */
-static __always_inline void tcp_slot_done(struct sock *sk, struct sock_state *s, __u64 cookie)
+static __always_inline void tcp_slot_done(struct sock *sk, struct ea_sock_state *s, __u64 cookie)
 {
 	if (!sk->sk_socket || sk->sk_shutdown == SHUTDOWN_MASK ||
 	    tcp_slot_marked(s, SLOT_CLOSED, SLOT_RELEASED))
@@ -194,7 +203,7 @@ static __always_inline void tcp_slot_done(struct sock *sk, struct sock_state *s,
 }
 
 /* A TCP flow's connection closed: storage goes with the socket, a slot when done. */
-static __always_inline void tcp_state_closed(struct sock *sk, struct sock_state *s)
+static __always_inline void tcp_state_closed(struct sock *sk, struct ea_sock_state *s)
 {
 	if (s->in_slot)
 		tcp_slot_done(sk, s, ksock_cookie(sk));
@@ -204,7 +213,7 @@ static __always_inline void tcp_state_closed(struct sock *sk, struct sock_state 
 static __always_inline void tcp_closed_again(struct sock *sk)
 {
 	__u64 cookie = ksock_cookie(sk);
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (!cookie)
 		return;
@@ -215,7 +224,7 @@ static __always_inline void tcp_closed_again(struct sock *sk)
 
 static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	/* a TCP socket gets state at connect(), and only if its flow needs it */
 	if (tcp_by_state && sk->protocol == IPPROTO_TCP)
@@ -229,10 +238,10 @@ static __always_inline int sock_create_as(struct bpf_sock *sk, bool tcp_by_state
 TWO_BUILDS("cgroup/sock_create", sock_create, struct bpf_sock, sock_create_as)
 
 /* In process context: learn the owner of sockets older than the agent. */
-static __always_inline struct sock_state *
+static __always_inline struct ea_sock_state *
 sock_state_in_process(struct bpf_sock_addr *ctx)
 {
-	struct sock_state *s = sock_state_of(ctx->sk);
+	struct ea_sock_state *s = sock_state_of(ctx->sk);
 
 	if (s && !s->owner_known)
 		owner_adopt(s, bpf_get_socket_cookie(ctx));
@@ -390,7 +399,7 @@ static const struct ea_udp_flow no_udp_flow;
  * unconnected datagram socket's, or a routed connection's hop (map
  * udp_flows, ended with the socket).
  */
-static __always_inline struct ea_flow *dest_flow(struct sock_state *s, const struct ea_pkt *p)
+static __always_inline struct ea_flow *dest_flow(struct ea_sock_state *s, const struct ea_pkt *p)
 {
 	struct ea_udp_flow_key key = {};
 	struct ea_udp_flow *u;
@@ -447,7 +456,7 @@ static __always_inline void flow_setup(struct ea_flow *f, const struct ea_pkt *p
  * is free or already goes there, otherwise one per destination in udp_flows.
  */
 static __always_inline struct ea_flow *
-dgram_flow(struct sock_state *s, const struct ea_pkt *p, __u32 sock_type)
+dgram_flow(struct ea_sock_state *s, const struct ea_pkt *p, __u32 sock_type)
 {
 	struct ea_flow *f = &s->flow;
 
@@ -498,7 +507,7 @@ static __always_inline bool dgram_to_own_flow(struct __sk_buff *skb, const struc
 }
 
 /* Sockets older than the agent get their cookie at their first packet. */
-static __always_inline void learn_cookie(struct sock_state *s, struct __sk_buff *skb)
+static __always_inline void learn_cookie(struct ea_sock_state *s, struct __sk_buff *skb)
 {
 	if (!s->owner.cookie)
 		s->owner.cookie = bpf_get_socket_cookie(skb);
@@ -537,7 +546,7 @@ static __always_inline bool parse_routed(struct __sk_buff *skb, struct ea_pkt *p
 	return ea_parse_ip(skb, 0, p) == EA_PARSE_OK && p->route_n;
 }
 
-static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock_state *s,
+static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct ea_sock_state *s,
 					      struct ea_pkt *p, __u64 labels)
 {
 	struct ea_flow *f;
@@ -564,7 +573,7 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct sock
 static __always_inline int tcp_enforce(struct bpf_sock *sk)
 {
 	struct sock *ksk = tcp_ksock(sk);
-	struct sock_state *s;
+	struct ea_sock_state *s;
 	__u64 labels;
 
 	s = ksk ? tcp_state_find(ksk) : NULL;
@@ -594,10 +603,10 @@ static __always_inline void flow_from_ksock(struct ea_flow *f, const struct sock
  * packet, so that the segment is counted at the address that decides,
  * and stopped there in enforce mode.
  */
-static __always_inline struct sock_state *tcp_route_adopt(struct __sk_buff *skb,
+static __always_inline struct ea_sock_state *tcp_route_adopt(struct __sk_buff *skb,
 							  struct sock *ksk)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 	__u64 cookie;
 
 	cookie = bpf_get_socket_cookie(skb);
@@ -622,7 +631,7 @@ static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk
 				      bool enforcing)
 {
 	struct sock *ksk = tcp_ksock(sk);
-	struct sock_state *s = ksk ? tcp_state_find(ksk) : NULL;
+	struct ea_sock_state *s = ksk ? tcp_state_find(ksk) : NULL;
 	struct ea_pkt p = {};
 	bool routed;
 
@@ -647,7 +656,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 {
 	bool by_state = build & EGRESS_TCP_BY_STATE, enforcing = build & EGRESS_ENFORCE;
 	struct bpf_sock *sk = skb->sk;
-	struct sock_state *s;
+	struct ea_sock_state *s;
 	struct ea_flow *f;
 	__u8 verdict;
 	__u64 segs;
@@ -753,7 +762,7 @@ static __always_inline void sock_addr_dst(struct bpf_sock_addr *ctx, bool v6,
  * later packets (sent by anyone, counted at egress, stopped in enforce
  * mode) and its end carry the labels too.
  */
-static __always_inline __u64 send_labels(struct sock_state *s)
+static __always_inline __u64 send_labels(struct ea_sock_state *s)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 labels = sock_labels(s), theirs;
@@ -785,7 +794,7 @@ static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
 }
 
 /* End every flow of a socket: its own and its per-destination ones. */
-static __always_inline void sock_flows_end(struct sock_state *s)
+static __always_inline void sock_flows_end(struct ea_sock_state *s)
 {
 	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
 
@@ -803,7 +812,7 @@ static __always_inline void sock_flows_end(struct sock_state *s)
  * caller's labels (send_labels) may not reach: the flow is reported as
  * blocked and the call fails with EPERM. The caller is the current task.
  */
-static __always_inline int enforce(struct sock_state *s, struct ea_flow *f,
+static __always_inline int enforce(struct ea_sock_state *s, struct ea_flow *f,
 				   __u8 ip_proto, __u8 proto, __u64 labels)
 {
 	__u64 now;
@@ -847,11 +856,11 @@ static __always_inline bool tcp_needs_state(const struct ea_flow *f, __u64 label
 }
 
 /* New state for a TCP flow at connect(), owned by the current task. */
-static __always_inline struct sock_state *tcp_state_in_process(struct bpf_sock_addr *ctx,
+static __always_inline struct ea_sock_state *tcp_state_in_process(struct bpf_sock_addr *ctx,
 							       struct sock *ksk)
 {
 	__u64 cookie = bpf_get_socket_cookie(ctx);
-	struct sock_state *s = tcp_state_new(ksk, cookie);
+	struct ea_sock_state *s = tcp_state_new(ksk, cookie);
 
 	if (s)
 		owner_adopt(s, cookie);
@@ -936,7 +945,7 @@ static __always_inline bool connect_route_blocked(struct sock *ksk, bool v4,
  * flows end at once and connecting again is a new flow (a datagram
  * socket's refused flow ends at its next connect(), own_flow_restart).
  */
-static __always_inline int connect_enforce(struct sock_state *s, struct ea_flow *f,
+static __always_inline int connect_enforce(struct ea_sock_state *s, struct ea_flow *f,
 					   __u8 ip_proto, __u8 proto)
 {
 	if (enforce(s, f, ip_proto, proto, cfg.enforce_labels ? send_labels(s) : 0))
@@ -951,7 +960,7 @@ static __always_inline int connect_enforce(struct sock_state *s, struct ea_flow 
  * own flow is kept, and the flow of the hop is reported as blocked.
  */
 static __always_inline int connect_refused_at(struct bpf_sock_addr *ctx, struct sock *ksk,
-					      struct sock_state *s, const struct ea_flow *fresh,
+					      struct ea_sock_state *s, const struct ea_flow *fresh,
 					      const __u32 hop[4])
 {
 	struct ea_pkt p = { .proto = IPPROTO_TCP, .route_n = 1 };
@@ -983,7 +992,7 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 	bool tcp = tcp_by_state && ctx->protocol == IPPROTO_TCP;
 	struct ea_flow *f, fresh = {};
 	struct sock *ksk = NULL;
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (tcp) {
 		ksk = tcp_ksock(ctx->sk);	/* once: every step below reads it */
@@ -1063,7 +1072,7 @@ int connect6_enforce(struct bpf_sock_addr *ctx)
 /* Unconnected UDP: classify each destination in process context. */
 static __always_inline int sendmsg_flow(struct bpf_sock_addr *ctx, bool v6)
 {
-	struct sock_state *s = sock_state_in_process(ctx);
+	struct ea_sock_state *s = sock_state_in_process(ctx);
 	struct ea_pkt p = {};
 	struct ea_flow *f;
 	__u64 labels = 0;
@@ -1186,7 +1195,7 @@ static __always_inline __u16 tcp_bound_sport(const struct tcp_sock *tp)
 }
 
 /* Report a TCP flow that has state, with its counts as of now. */
-static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __u64 labels)
+static __always_inline void tcp_report(struct sock *sk, struct ea_sock_state *s, __u64 labels)
 {
 	if (s->flow.gen != cfg.policy_gen)
 		flow_classify(&s->flow);	/* a reload since the last report */
@@ -1201,7 +1210,7 @@ static __always_inline void tcp_report(struct sock *sk, struct sock_state *s, __
  * tp: the socket as a tcp_sock (NULL: not one).
  */
 static __always_inline void tcp_flows_close(struct sock *sk, const struct tcp_sock *tp,
-					    struct sock_state *s)
+					    struct ea_sock_state *s)
 {
 	if (!s->ended && s->flow.gen) {
 		tcp_counts(tp, &s->flow);
@@ -1223,7 +1232,7 @@ static __always_inline void tcp_flows_close(struct sock *sk, const struct tcp_so
  * which finds it closed, or its destruction ends it as the close would.
  */
 static __always_inline void tcp_close_unseen(struct sock *sk, const struct tcp_sock *tp,
-					     struct sock_state *s)
+					     struct ea_sock_state *s)
 {
 	count(EA_CNT_TCP_CLOSE_UNSEEN);
 	if (cfg.tcp_by_state)
@@ -1253,7 +1262,7 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 {
 	struct sock *ksk = bpf_cast_to_kern_ctx(sk);
 	__u64 cookie = ksock_cookie(ksk);
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
 		return;
@@ -1270,7 +1279,7 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
 static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at_close)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (tcp_ends_at_close && sk->protocol == IPPROTO_TCP) {
 		/* TCP ends at TCP_CLOSE: its FIN goes out later */
@@ -1286,11 +1295,11 @@ static __always_inline int sock_release_as(struct bpf_sock *sk, bool tcp_ends_at
 TWO_BUILDS("cgroup/sock_release", sock_release, struct bpf_sock, sock_release_as)
 
 /* Give a flow state as the current task's (process context only). */
-static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
+static __always_inline struct ea_sock_state *tcp_state_here(struct sock *sk,
 							  const struct ea_flow *f)
 {
 	__u64 cookie = bpf_get_socket_cookie(sk);
-	struct sock_state *s = tcp_state_new(sk, cookie);
+	struct ea_sock_state *s = tcp_state_new(sk, cookie);
 
 	if (!s)
 		return NULL;
@@ -1308,7 +1317,7 @@ static __always_inline struct sock_state *tcp_state_here(struct sock *sk,
 static __always_inline void tcp_adopt(struct sock *sk)
 {
 	struct ea_flow f = {};
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (!sk_watched(sk))
 		return;
@@ -1387,7 +1396,7 @@ SEC("cgroup/setsockopt")
 int route_opt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	/*
 	 * An option longer than the page the program sees goes down in the
@@ -1436,7 +1445,7 @@ int route_opt(struct bpf_sockopt *ctx)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (newstate == TCP_SYN_SENT) {
 		if (!tcp_state_find(sk))
@@ -1493,7 +1502,7 @@ SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_destroyed, struct sock *sk)
 {
 	__u64 cookie = ksock_cookie(sk);
-	struct sock_state *s = NULL;
+	struct ea_sock_state *s = NULL;
 
 	if (cookie)
 		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
@@ -1533,11 +1542,31 @@ int tcp_existing(struct bpf_iter__tcp *ctx)
 	return 0;
 }
 
+/*
+ * The agent's sweep of tcp_socks, run in each network namespace that
+ * holds slots: every socket found there that has a slot is marked alive
+ * in this sweep. A slot left unmarked belongs to a socket that is gone.
+ */
+SEC("iter/tcp")
+int tcp_alive(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct ea_sock_state *s;
+	__u64 cookie;
+
+	if (!skc || skc->skc_state == TCP_TIME_WAIT || skc->skc_state == TCP_NEW_SYN_RECV)
+		return 0;
+	cookie = skc->skc_cookie.counter;
+	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+		s->alive_gen = sweep_gen;
+	return 0;
+}
+
 /* TCP counted per packet ([agent] tcp_count = packet): the end of flows only. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(tcp_close, struct sock *sk, int oldstate, int newstate)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (newstate != TCP_CLOSE)
 		return 0;
@@ -1568,7 +1597,7 @@ static __always_inline bool send_may_need_state(bool by_sender)
  * policy (policy_gen counts the configurations loaded). The flow gets state
  * (and is reported) if its labels may not go to its destination now.
  */
-static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
+static __always_inline struct ea_sock_state *tcp_send_recheck(struct sock *sk)
 {
 	struct ea_flow f = {};
 
@@ -1591,7 +1620,7 @@ static __always_inline struct sock_state *tcp_send_recheck(struct sock *sk)
  * update interval. Other sends cost these few comparisons (the labels
  * are cached in the socket; a bulk sender sends dozens of times a tick).
  */
-static __always_inline bool tcp_send_due(struct sock_state *s, __u64 labels)
+static __always_inline bool tcp_send_due(struct ea_sock_state *s, __u64 labels)
 {
 	return !s->flow.start_ns || s->flow.gen != cfg.policy_gen ||
 	       flow_verdict(&s->flow, labels) > s->flow.verdict ||
@@ -1649,7 +1678,7 @@ static __always_inline bool send_memo_same(const struct send_memo *a,
 /* The full look at a send (see tcp_send). */
 static __always_inline void tcp_send_check(struct sock *sk)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 	__u64 labels;
 
 	s = tcp_state_find(sk);
@@ -1670,7 +1699,7 @@ static __always_inline void tcp_send_check(struct sock *sk)
  */
 static __always_inline void dgram_send_check(struct sock *sk)
 {
-	struct sock_state *s;
+	struct ea_sock_state *s;
 
 	if (!cfg.path_labels || !sk->sk_bpf_storage)
 		return;

@@ -21,27 +21,11 @@
 /* Settings written by the agent (ea_kern_config in the object's .bss). */
 struct ea_kern_config cfg;
 
-/* Everything egress-audit keeps per socket (socket-local storage). */
-struct sock_state {
-	/* per packet: the labels in force, then the flow's hot fields */
-	__u64 labels;		/* default | cgroup | taint, as of taint_gen */
-	__u32 taint_gen;	/* cfg.taint_gen when labels was computed; 0 never */
-	__u8 owner_known;
-	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
-	__u8 ended;		/* the flows are reported ended; a connect() restarts */
-	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
-	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
-	__u64 slot_marks;	/* SLOT_CLOSED | SLOT_RELEASED (tcp_slot_marked) */
-	__u64 sender_labels;	/* taint of senders other than the owner: kept */
-	struct ea_flow flow;	/* the socket's (first) destination */
-	struct ea_owner owner;	/* read when reporting */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, struct sock_state);
+	__type(value, struct ea_sock_state);
 } socks SEC(".maps");
 
 /*
@@ -62,7 +46,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EA_TCP_SLOTS);
 	__type(key, __u64);
-	__type(value, struct sock_state);
+	__type(value, struct ea_sock_state);
 } tcp_socks SEC(".maps");
 
 /*
@@ -172,7 +156,7 @@ static __always_inline void flow_classify(struct ea_flow *f)
  * in the socket and recomputed only after some taint changed (taint_gen
  * starts at 1, so 0 means never computed).
  */
-static __always_inline __u64 sock_labels(struct sock_state *s)
+static __always_inline __u64 sock_labels(struct ea_sock_state *s)
 {
 	__u32 gen = cfg.taint_gen;
 

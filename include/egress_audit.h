@@ -314,6 +314,31 @@ struct ea_owner {
 	__u32 reserved;
 };
 
+/*
+ * What the datapath keeps per socket, in socket-local storage, or for a
+ * TCP flow in a slot of map tcp_socks (by socket cookie). The agent sweeps
+ * the slots for sockets that are gone: a close the kernel never showed
+ * the datapath leaves its slot behind (agent_sweep.c).
+ */
+struct ea_sock_state {
+	/* per packet: the labels in force, then the flow's hot fields */
+	__u64 labels;		/* default | cgroup | taint, as of taint_gen */
+	__u32 taint_gen;	/* cfg.taint_gen when labels was computed; 0 never */
+	__u8 owner_known;
+	__u8 multi_dest;	/* flows in udp_flows belong to this socket */
+	__u8 ended;		/* the flows are reported ended; a connect() restarts */
+	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
+	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
+	__u32 born_gen;		/* a slot: the agent's sweep when it was taken */
+	__u64 slot_marks;	/* SLOT_CLOSED | SLOT_RELEASED (tcp_slot_marked) */
+	__u64 sender_labels;	/* taint of senders other than the owner: kept */
+	__u64 netns;		/* a slot: its socket's network namespace (cookie) */
+	__u32 alive_gen;	/* a slot: the last sweep that found its socket */
+	__u32 reserved;
+	struct ea_flow flow;	/* the socket's (first) destination */
+	struct ea_owner owner;	/* read when reporting */
+};
+
 /* A destination of an unconnected datagram socket (map udp_flows). */
 struct ea_udp_flow_key {
 	__u64 cookie;

@@ -901,6 +901,7 @@ static int run_loop(struct ea_agent *a)
 			report_lost(a);
 			ea_agent_report_skipped(a);
 			ea_agent_sweep_flows(a);
+			ea_agent_sweep_slots(a);
 			ea_agent_write_status(a);
 		}
 		ea_agent_flush_out(a);

@@ -18,6 +18,7 @@
 
 #define EA_MAX_LINKS	32
 #define EA_MAX_PROGS	96	/* programs of the object whose skipped runs are followed */
+#define EA_SWEEP_SUSPECTS	1024	/* slots a sweep may find gone, for the next to end */
 #define EA_MAX_TC	EA_MAX_INTERFACES
 
 struct egress_bpf;
@@ -75,6 +76,11 @@ struct ea_agent {
 	uint64_t flood_unnamed[EA_EV_KINDS];	/* and without (its entry gone before it was read) */
 	uint64_t records, bad_events;
 	uint64_t skipped[EA_MAX_PROGS];	/* per program of the object: runs the kernel skipped */
+	uint32_t sweep_gen;		/* the last sweep of tcp_socks */
+	int64_t sweep_ns;		/* when it ran (CLOCK_MONOTONIC) */
+	uint64_t suspects[EA_SWEEP_SUSPECTS];	/* slots whose socket it did not find */
+	size_t nsuspects;
+	uint64_t swept;			/* slots whose flows the sweeps ended */
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */
 	struct ea_evidence_cache *evidence;	/* of recorded flows, until their end */
@@ -109,6 +115,10 @@ void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
+void ea_agent_end_flow(struct ea_agent *a, const struct ea_flow *f, const struct ea_owner *o,
+		       uint64_t labels, uint8_t origin, uint32_t ifindex, uint64_t now);
+/* Slots of tcp_socks whose socket is gone: their flows ended (agent_sweep.c). */
+void ea_agent_sweep_slots(struct ea_agent *a);
 /* A lost record whose detail (a JSON object) says why. */
 void ea_agent_emit_lost_detail(struct ea_agent *a, const char *what, uint64_t count,
 			       const char *detail);

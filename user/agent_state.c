@@ -206,10 +206,9 @@ int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX])
 	return read_percpu_counters(bpf_map__fd(a->skel->maps.counters), out);
 }
 
-/* The flow_end user space makes for a map-kept flow that went idle. */
-static void idle_flow_end(struct ea_agent *a, const struct ea_flow *f,
-			  const struct ea_owner *o, uint8_t origin, uint32_t ifindex,
-			  uint64_t now)
+/* A flow_end user space makes: for a map-kept flow that went idle, a slot swept. */
+void ea_agent_end_flow(struct ea_agent *a, const struct ea_flow *f, const struct ea_owner *o,
+		       uint64_t labels, uint8_t origin, uint32_t ifindex, uint64_t now)
 {
 	struct ea_flow_event e = {
 		.abi = EA_ABI_VERSION, .type = EA_EV_FLOW_END, .verdict = f->verdict,
@@ -218,7 +217,7 @@ static void idle_flow_end(struct ea_agent *a, const struct ea_flow *f,
 		.country = f->country, .zone = f->zone, .flags = f->flags,
 		.result = f->result, .ifindex = ifindex, .start_ns = f->start_ns,
 		.ts_ns = now, .bytes = f->bytes, .packets = f->packets,
-		.labels = a->skel->bss->cfg.default_labels, .cgroup_idx = ~0u,
+		.labels = labels, .cgroup_idx = ~0u,
 	};
 
 	memcpy(e.src, f->src, sizeof(e.src));
@@ -258,7 +257,8 @@ static void sweep_dev(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 		if (idle_ns && now - f.last_ns < idle_ns)
 			continue;
 		if (f.flags & EA_FLOW_RECORDED)
-			idle_flow_end(a, &f, NULL, key.origin, key.ifindex, now);
+			ea_agent_end_flow(a, &f, NULL, a->skel->bss->cfg.default_labels,
+					  key.origin, key.ifindex, now);
 		bpf_map_delete_elem(fd, &key);
 	}
 }
@@ -278,7 +278,8 @@ static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 		if (now - u.flow.last_ns < idle_ns)
 			continue;
 		if (u.flow.flags & EA_FLOW_RECORDED)
-			idle_flow_end(a, &u.flow, &u.owner, EA_ORIGIN_SOCKET, 0, now);
+			ea_agent_end_flow(a, &u.flow, &u.owner, a->skel->bss->cfg.default_labels,
+					  EA_ORIGIN_SOCKET, 0, now);
 		bpf_map_delete_elem(fd, &key);
 	}
 }
@@ -470,6 +471,7 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
 	ea_agent_skipped_json(f, a);
+	fprintf(f, "\"slots_swept\":%llu,", (unsigned long long)a->swept);
 	write_maps_json(f, s);
 	write_trail_json(f, a, s);
 	if (a->siem) {
@@ -531,6 +533,9 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 		       "Changes made to the agent's hooks or settings behind its back.",
 		       (double)a->tampers);
 	ea_agent_skipped_prom(&b, a);
+	ea_prom_scalar(&b, "egress_audit_tcp_slots_swept_total", EA_PROM_COUNTER,
+		       "TCP slots whose socket was gone (a close the datapath never saw), "
+		       "their flows ended by the agent's sweep.", (double)a->swept);
 	ea_prom_scalar(&b, "egress_audit_geo_ranges", EA_PROM_GAUGE,
 		       "Ranges of the GeoIP data in force.",
 		       (double)a->table[a->bank].geo_ranges);
@@ -652,6 +657,9 @@ static void write_status_text(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, a->bank);
 	ea_agent_skipped_text(f, a);
+	if (a->swept)
+		fprintf(f, "swept      %llu TCP slots whose socket was gone, their flows ended\n",
+			(unsigned long long)a->swept);
 	write_maps_text(f, s);
 	write_trail_text(f, a, s);
 	if (a->siem)

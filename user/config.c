@@ -100,6 +100,7 @@ enum once_slot {
 	ONCE_INTERVAL,
 	ONCE_RINGBUF,
 	ONCE_TCP_SLOTS,
+	ONCE_SLOT_SWEEP,
 	ONCE_FLOOD,
 	ONCE_HOSTNAME,
 	ONCE_LOG_DIR,
@@ -736,6 +737,12 @@ static int agent_tcp_slots(struct parse *p, const char *key, char *v)
 	return get_u32(p, key, v, 0, EA_TCP_SLOTS_MAX, &p->cfg->agent.tcp_slots);
 }
 
+/* [agent] slot_sweep = SECONDS between sweeps of the slots for sockets that are gone */
+static int agent_slot_sweep(struct parse *p, const char *key, char *v)
+{
+	return get_u32(p, key, v, 1, INTERVAL_MAX_S, &p->cfg->agent.slot_sweep_s);
+}
+
 /* [agent] flood_limit = EVENTS a second per process under pressure; 0: none */
 static int agent_flood(struct parse *p, const char *key, char *v)
 {
@@ -1034,6 +1041,7 @@ static const struct key agent_keys[] = {
 	{ "ringbuf_size", ONCE_RINGBUF, agent_ringbuf },
 	{ "flood_limit", ONCE_FLOOD, agent_flood },
 	{ "tcp_slots", ONCE_TCP_SLOTS, agent_tcp_slots },
+	{ "slot_sweep", ONCE_SLOT_SWEEP, agent_slot_sweep },
 	{ "hostname", ONCE_HOSTNAME, agent_hostname },
 	{ "log_dir", ONCE_LOG_DIR, agent_log_dir },
 	{ "key_file", ONCE_KEY_FILE, agent_key_file },
@@ -1764,6 +1772,7 @@ void ea_config_defaults(struct ea_config *cfg)
 	cfg->agent.ringbuf_kib = 4096;
 	cfg->agent.flood_events = 1000;
 	cfg->agent.tcp_slots = EA_TCP_SLOTS;
+	cfg->agent.slot_sweep_s = 10;
 	cfg->agent.flush = EA_FLUSH_NONE;
 	cfg->agent.disk_full = EA_DISK_FULL_SUSPEND;
 	cfg->agent.rotate_size = 64ull << 20;

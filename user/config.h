@@ -82,6 +82,7 @@ struct ea_agent_cfg {
 	uint32_t ringbuf_kib;		/* ring buffer size, default 4096 */
 	uint32_t flood_events;		/* flood limit, events/s per process; 0: none */
 	uint32_t tcp_slots;		/* map slots for TCP flow state; 0: storage only */
+	uint32_t slot_sweep_s;		/* seconds between sweeps of the slots, default 10 */
 	char *hostname;			/* NULL: gethostname() */
 
 	/* the audit trail */

@@ -114,9 +114,14 @@ class Checker:
             self.fail(case, f"{rec.get('event')}: {key}: expected {want!r}, got {got!r}", [rec])
 
     def matching(self, flow):
+        """The records of a flow: its ends, and its socket where both name one
+        (a later case's socket may be given the same port, of the other
+        protocol)."""
         return [i for i, r in enumerate(self.records) if is_flow(r) and
                 r.get("dst") == flow["dst"] and r.get("dport") == flow["dport"] and
-                r.get("sport") == flow["sport"]]
+                r.get("sport") == flow["sport"] and
+                (not flow.get("cookie") or not r.get("cookie") or
+                 r["cookie"] == flow["cookie"])]
 
     def check_owner(self, case, rec, flow, where):
         """The record's owner and destination: a flow sent through a source

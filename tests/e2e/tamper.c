@@ -13,6 +13,11 @@
  *   tamper geo CGROUP HOOK N       lets every label go to the destinations
  *                                  of the first N results of bank 0 of its
  *                                  geo_results; prints how many changed
+ *   tamper slot CGROUP HOOK COOKIE plants a slot in its tcp_socks for a TCP
+ *                                  connection that never was (socket
+ *                                  COOKIE), in the caller's network
+ *                                  namespace: what a close the kernel
+ *                                  never showed the datapath leaves
  *
  * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
  */
@@ -21,13 +26,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <linux/bpf.h>
 
 #include "egress_audit.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71
+#endif
 
 static const struct {
 	const char *name;
@@ -171,6 +184,46 @@ static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
 	return changed;
 }
 
+/*
+ * A flagged flow of 3 packets and 160 bytes from 192.0.2.1:9999 to
+ * 198.51.100.7:9 (US), reported, owned by this process, in a slot taken
+ * before any sweep.
+ */
+static void plant_slot(uint32_t prog_id, uint64_t cookie)
+{
+	struct ea_sock_state s = { .in_slot = 1, .owner_known = 1 };
+	struct bpf_map_info m;
+	struct timespec ts;
+	socklen_t len = sizeof(s.netns);
+	int fd = map_of(prog_id, "tcp_socks", &m), sk = socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	if (sk < 0 || getsockopt(sk, SOL_SOCKET, SO_NETNS_COOKIE, &s.netns, &len))
+		die("SO_NETNS_COOKIE");
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	s.flow.packets = 3;
+	s.flow.bytes = 160;
+	s.flow.result = ~0u;
+	s.flow.verdict = EA_VERDICT_FLAGGED;
+	s.flow.flags = EA_FLOW_RECORDED;
+	s.flow.proto = EA_PROTO_TCP;
+	s.flow.ip_proto = IPPROTO_TCP;
+	s.flow.family = 4;
+	s.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
+	s.flow.country = 'U' << 8 | 'S';
+	s.flow.start_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	s.flow.src[2] = s.flow.dst[2] = htonl(0xffff);
+	s.flow.src[3] = htonl(0xc0000201);	/* 192.0.2.1 */
+	s.flow.dst[3] = htonl(0xc6336407);	/* 198.51.100.7 */
+	s.flow.sport = 9999;
+	s.flow.dport = 9;
+	s.owner.tgid = s.owner.pid = (uint32_t)getpid();
+	s.owner.cookie = cookie;
+	s.owner.cgroup_idx = ~0u;
+	snprintf(s.owner.comm, sizeof(s.owner.comm), "tamper");
+	if (bpf_map_update_elem(fd, &cookie, &s, BPF_NOEXIST))
+		die("the slot");
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_link_info info;
@@ -178,9 +231,11 @@ int main(int argc, char **argv)
 	size_t h = 0;
 	int fd;
 
-	if (argc < 4 || argc > 5 || (argc == 5) != !strcmp(argv[1], "geo")) {
+	if (argc < 4 || argc > 5 ||
+	    (argc == 5) != (!strcmp(argv[1], "geo") || !strcmp(argv[1], "slot"))) {
 		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n"
-		      "       tamper geo CGROUP connect4|egress N\n", stderr);
+		      "       tamper geo CGROUP connect4|egress N\n"
+		      "       tamper slot CGROUP connect4 COOKIE\n", stderr);
 		return 2;
 	}
 	while (h < sizeof(hooks) / sizeof(hooks[0]) && strcmp(hooks[h].name, argv[3]))
@@ -200,6 +255,8 @@ int main(int argc, char **argv)
 		blind(info.prog_id);
 	} else if (!strcmp(argv[1], "geo")) {
 		printf("%u\n", allow_everything(info.prog_id, (uint32_t)atoi(argv[4])));
+	} else if (!strcmp(argv[1], "slot")) {
+		plant_slot(info.prog_id, strtoull(argv[4], NULL, 10));
 	} else {
 		fprintf(stderr, "tamper: %s: no such command\n", argv[1]);
 		return 2;

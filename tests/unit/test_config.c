@@ -112,6 +112,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.agent.ringbuf_kib, 4096);
 	assert_int_equal(cfg.agent.flood_events, 1000);
 	assert_int_equal(cfg.agent.tcp_slots, EA_TCP_SLOTS);
+	assert_int_equal(cfg.agent.slot_sweep_s, 10);
 	assert_null(cfg.agent.hostname);
 	assert_int_equal(cfg.geoip_files.n, 0);
 	assert_int_equal(cfg.policy.allow.zones, ALL_DEFAULT_ZONES);
@@ -260,8 +261,9 @@ static void test_other_values(void **state)
 	ea_config_free(&cfg);
 
 	parse_ok("[agent]\nupdate_interval = 1\nringbuf_size = 1048576\n"
-		 "hostname: h:1\nflood_limit = 0\ntcp_slots = 0\n", &cfg);
+		 "hostname: h:1\nflood_limit = 0\ntcp_slots = 0\nslot_sweep = 1\n", &cfg);
 	assert_int_equal(cfg.agent.tcp_slots, 0);
+	assert_int_equal(cfg.agent.slot_sweep_s, 1);
 	assert_int_equal(cfg.agent.update_interval_s, 1);
 	assert_int_equal(cfg.agent.ringbuf_kib, 1048576);
 	assert_int_equal(cfg.agent.flood_events, 0);
@@ -465,6 +467,8 @@ static void test_errors(void **state)
 	expect_error("[agent]\nflood_limit = 1\nflood_limit = 2\n", 3, "flood_limit");
 	expect_error("[agent]\ntcp_slots = 1048577\n", 2, "'1048577' is out of range 0..1048576");
 	expect_error("[agent]\ntcp_slots = -5\n", 2, "tcp_slots");
+	expect_error("[agent]\nslot_sweep = 0\n", 2, "'0' is out of range 1..86400");
+	expect_error("[agent]\nslot_sweep = 1\nslot_sweep = 2\n", 3, "slot_sweep");
 	expect_error("[agent]\ntcp_slots = 12x\n", 2, "tcp_slots");
 	expect_error("[agent]\n\ntcp_slots = 1\ntcp_slots = 1\n", 4, "tcp_slots");
 	/* names */
