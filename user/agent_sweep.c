@@ -155,7 +155,7 @@ static size_t old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen))
+		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen) || s.ended)
 			continue;
 		want_netns(w, s.netns);
 		n++;
@@ -174,14 +174,19 @@ static bool was_suspect(const struct ea_agent *a, uint64_t cookie)
 /* Its flow's end, as the datapath would have made it at its close. */
 static void end_slot(struct ea_agent *a, const struct ea_sock_state *s, uint64_t now)
 {
-	if (!s->ended && (s->flow.flags & EA_FLOW_RECORDED))
+	if (s->flow.flags & EA_FLOW_RECORDED)
 		ea_agent_end_flow(a, &s->flow, &s->owner,
 				  s->labels | s->sender_labels | s->flow.labels,
 				  EA_ORIGIN_SOCKET, 0, now);
 	a->swept++;
 }
 
-/* Old slots this sweep did not find: suspects, or ended when suspects already. */
+/*
+ * Old slots this sweep did not find: suspects, or ended when suspects
+ * already. A slot whose flow the datapath ended waits for its socket's
+ * file to be released (an application may keep a reset connection's
+ * descriptor open for long): the release frees it.
+ */
 static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct sweep_netns *w)
 {
 	uint64_t key, next, *prev = NULL, now = ea_boot_ns();
@@ -193,7 +198,7 @@ static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct s
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen) ||
+		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen) || s.ended ||
 		    s.alive_gen == gen || (i = wanted(w, s.netns)) < 0 || !w->found[i])
 			continue;
 		if (!was_suspect(a, key)) {
@@ -202,7 +207,7 @@ static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct s
 			continue;
 		}
 		/* taken out whole: a close racing with this one frees it first, or not at all */
-		if (!bpf_map_lookup_and_delete_elem(fd, &key, &s))
+		if (!bpf_map_lookup_and_delete_elem(fd, &key, &s) && !s.ended)
 			end_slot(a, &s, now);
 	}
 	memcpy(a->suspects, suspects, n * sizeof(suspects[0]));
