@@ -48,10 +48,16 @@ struct sweep_netns {
 	struct bpf_program *iter;
 };
 
-/* Whether a slot was taken before the last sweep (so that this one must find it). */
-static bool slot_is_old(const struct ea_sock_state *s, uint32_t gen)
+/*
+ * Whether a slot is one this sweep must find: taken before the last sweep,
+ * its flow started (its socket was in the kernel's tables; one whose
+ * connect() failed before them is left to its file's release) and not
+ * ended (one ended waits for its file's release, which an application may
+ * put off for long after a reset).
+ */
+static bool slot_is_judged(const struct ea_sock_state *s, uint32_t gen)
 {
-	return s->born_gen + 1 < gen;
+	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
 }
 
 static void want_netns(struct sweep_netns *w, uint64_t cookie)
@@ -155,7 +161,7 @@ static size_t old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen) || s.ended)
+		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_judged(&s, gen))
 			continue;
 		want_netns(w, s.netns);
 		n++;
@@ -182,34 +188,37 @@ static void end_slot(struct ea_agent *a, const struct ea_sock_state *s, uint64_t
 }
 
 /*
- * Old slots this sweep did not find: suspects, or ended when suspects
- * already. A slot whose flow the datapath ended waits for its socket's
- * file to be released (an application may keep a reset connection's
- * descriptor open for long): the release frees it.
+ * Judged slots this sweep did not find: suspects, or, suspects already,
+ * taken out of the map (after the walk: a key deleted under the walk
+ * would start it over) and their flows ended. Taken out whole, a slot is
+ * ended here or by the datapath; a program of the datapath that looked
+ * it up just before (its socket's file released at that very moment)
+ * could still write to it.
  */
 static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct sweep_netns *w)
 {
 	uint64_t key, next, *prev = NULL, now = ea_boot_ns();
-	uint64_t suspects[EA_SWEEP_SUSPECTS];
+	uint64_t suspects[EA_SWEEP_SUSPECTS], gone[EA_SWEEP_SUSPECTS];
 	struct ea_sock_state s;
-	size_t n = 0;
+	size_t n = 0, ngone = 0;
 	int i;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_old(&s, gen) || s.ended ||
+		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_judged(&s, gen) ||
 		    s.alive_gen == gen || (i = wanted(w, s.netns)) < 0 || !w->found[i])
 			continue;
-		if (!was_suspect(a, key)) {
-			if (n < EA_SWEEP_SUSPECTS)
-				suspects[n++] = key;
-			continue;
+		if (was_suspect(a, key)) {
+			if (ngone < EA_SWEEP_SUSPECTS)
+				gone[ngone++] = key;
+		} else if (n < EA_SWEEP_SUSPECTS) {
+			suspects[n++] = key;
 		}
-		/* taken out whole: a close racing with this one frees it first, or not at all */
-		if (!bpf_map_lookup_and_delete_elem(fd, &key, &s) && !s.ended)
-			end_slot(a, &s, now);
 	}
+	for (size_t k = 0; k < ngone; k++)
+		if (!bpf_map_lookup_and_delete_elem(fd, &gone[k], &s) && !s.ended)
+			end_slot(a, &s, now);
 	memcpy(a->suspects, suspects, n * sizeof(suspects[0]));
 	a->nsuspects = n;
 }
