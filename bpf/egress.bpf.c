@@ -2129,8 +2129,14 @@ int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
  * on any more; the entry (the evidence of flows already reported) stays
  * until the leader is freed.
  */
-SEC("tp/sched/sched_process_exit")
-int process_exit(void *ctx)
+/*
+ * The process tracepoints are BTF ones: a classic tracepoint's program is
+ * skipped while any other classic one runs on the CPU (a syscall's, taken
+ * over by the softirq that frees tasks), a BTF one only while it runs
+ * itself.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit, struct task_struct *p)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -2152,10 +2158,10 @@ int process_exit(void *ctx)
 	return 0;
 }
 
-SEC("tp/sched/sched_process_free")
-int process_free(struct trace_event_raw_sched_process_template *ctx)
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(process_free, struct task_struct *p)
 {
-	__u32 pid = ctx->pid;
+	__u32 pid = p->pid;
 
 	if (cfg.path_labels)
 		bpf_map_delete_elem(&taint, &pid);

@@ -67,7 +67,7 @@ static void record_config(struct ea_agent *a)
 		 "\"rotate_size\":%llu,\"rotate_age\":%llu,\"retain_size\":%llu,"
 		 "\"retain_age\":%llu,\"checkpoint_interval\":%u,\"heartbeat_interval\":%u,"
 		 "\"record\":\"%s\",\"mode\":\"%s\",\"update_interval\":%u,\"tcp_slots\":%u,"
-		 "\"ringbuf_size\":%u,"
+		 "\"slot_sweep\":%u,\"ringbuf_size\":%u,"
 		 "\"flood_limit\":%u}",
 		 json_str(path, sizeof(path), a->cfg.path),
 		 json_str(dir, sizeof(dir), ea_trail_dir(a->trail)),
@@ -76,7 +76,8 @@ static void record_config(struct ea_agent *a)
 		 (unsigned long long)c->retain_size, (unsigned long long)c->retain_age_s,
 		 c->checkpoint_interval_s, c->heartbeat_interval_s,
 		 ea_agent_record_name(a), ea_agent_mode_name(a),
-		 c->update_interval_s, c->tcp_slots, c->ringbuf_kib, c->flood_events);
+		 c->update_interval_s, c->tcp_slots, c->slot_sweep_s, c->ringbuf_kib,
+		 c->flood_events);
 	ea_agent_record(a, EA_REC_CONFIG, detail);
 }
 
