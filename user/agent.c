@@ -58,7 +58,7 @@ static void on_signal(int sig)
 		stopping = 1;
 }
 
-static int64_t clock_ns(clockid_t id)
+int64_t ea_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
@@ -68,7 +68,7 @@ static int64_t clock_ns(clockid_t id)
 
 int64_t ea_boot_to_real_ns(void)
 {
-	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	return ea_clock_ns(CLOCK_REALTIME) - ea_clock_ns(CLOCK_BOOTTIME);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -844,7 +844,7 @@ static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms
 		       bool *changed, int64_t *next_scan)
 {
 	struct epoll_event ev[2];
-	int64_t left = *next_scan - clock_ns(CLOCK_MONOTONIC), now;
+	int64_t left = *next_scan - ea_clock_ns(CLOCK_MONOTONIC), now;
 	int n;
 
 	if (*changed && left < (int64_t)timeout_ms * 1000000)	/* due sooner */
@@ -854,7 +854,7 @@ static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms
 		return -errno;
 	for (int i = 0; i < n; i++)
 		*changed |= ev[i].data.fd == mounts_fd;
-	now = clock_ns(CLOCK_MONOTONIC);
+	now = ea_clock_ns(CLOCK_MONOTONIC);
 	if (*changed && now >= *next_scan) {
 		*changed = follow_mounts(a) != 0;
 		*next_scan = now + (*changed ? MOUNTS_RETRY_NS : MOUNTS_SCAN_NS);
@@ -893,7 +893,7 @@ static int run_loop(struct ea_agent *a)
 			reload_requested = 0;
 			ea_agent_reload(a);
 		}
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = ea_clock_ns(CLOCK_MONOTONIC);
 		if (now - last_tick >= 1000000000) {
 			last_tick = now;
 			ea_agent_follow_clock(a);

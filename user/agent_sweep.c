@@ -60,21 +60,19 @@ static bool slot_is_judged(const struct ea_sock_state *s, uint32_t gen)
 	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
 }
 
-static void want_netns(struct sweep_netns *w, uint64_t cookie)
-{
-	for (size_t i = 0; i < w->n; i++)
-		if (w->cookie[i] == cookie)
-			return;
-	if (w->n < EA_SWEEP_NETNS)
-		w->cookie[w->n++] = cookie;
-}
-
+/* The index of a namespace in the sweep's list, or -1. */
 static int wanted(const struct sweep_netns *w, uint64_t cookie)
 {
 	for (size_t i = 0; i < w->n; i++)
 		if (w->cookie[i] == cookie)
 			return (int)i;
 	return -1;
+}
+
+static void want_netns(struct sweep_netns *w, uint64_t cookie)
+{
+	if (wanted(w, cookie) < 0 && w->n < EA_SWEEP_NETNS)
+		w->cookie[w->n++] = cookie;
 }
 
 /* In the calling thread's namespace: its cookie, and the iterator if wanted. */
@@ -223,17 +221,9 @@ static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct s
 	a->nsuspects = n;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 void ea_agent_sweep_slots(struct ea_agent *a)
 {
-	int64_t now = mono_ns();
+	int64_t now = ea_clock_ns(CLOCK_MONOTONIC);
 	int fd = bpf_map__fd(a->skel->maps.tcp_socks);
 	struct sweep_netns *w;
 	uint32_t gen;
