@@ -83,6 +83,7 @@ static __always_inline void sock_state_restart(struct ea_sock_state *s, __u64 co
 	s->multi_dest = 0;	/* sock_flows_end ended and removed them */
 	s->fold_tick = 0;
 	s->slot_marks = 0;
+	s->sweep_missed = 0;
 	s->sender_labels = 0;	/* the new flow carries none of the old one's data */
 	owner_adopt(s, cookie);
 }
@@ -172,6 +173,8 @@ static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u6
 
 #define SLOT_CLOSED	1	/* the connection closed while the socket had its file */
 #define SLOT_RELEASED	2	/* the file was released while the connection was open */
+#define SLOT_ENDING	4	/* its flows are ended, by the one CPU that set this */
+#define SLOT_SWEPT	8	/* the agent's sweep ended them: its next sweep frees it */
 
 /*
  * Mark a slot with what happened to its socket; true when the other mark
@@ -793,18 +796,24 @@ static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
 	return 0;
 }
 
-/* End every flow of a socket: its own and its per-destination ones. */
-static __always_inline void sock_flows_end(struct ea_sock_state *s)
+/*
+ * End every flow of a socket: its own and its per-destination ones. One
+ * caller ends them, whichever claims them first: the datapath and the
+ * agent's sweep (sweep_slots) may both come to a slot whose close went
+ * unseen. True for that caller.
+ */
+static __always_inline bool sock_flows_end(struct ea_sock_state *s)
 {
 	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
 
-	if (s->ended)
-		return;
+	if (s->ended || (__sync_fetch_and_or(&s->slot_marks, SLOT_ENDING) & SLOT_ENDING))
+		return false;
 	s->ended = 1;
 	c.labels = sock_labels(s);
 	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
 	if (s->multi_dest)
 		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
+	return true;
 }
 
 /*
@@ -1559,6 +1568,78 @@ int tcp_alive(struct bpf_iter__tcp *ctx)
 	cookie = skc->skc_cookie.counter;
 	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
 		s->alive_gen = sweep_gen;
+	return 0;
+}
+
+/*
+ * Network namespaces whose sockets the agent's sweep has iterated with
+ * tcp_alive: netns cookie -> the sweep_gen of the last such sweep.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EA_SWEEP_NETNS);
+	__type(key, __u64);
+	__type(value, __u32);
+} swept_netns SEC(".maps");
+
+/*
+ * A slot the sweep judges: taken before the last sweep, its flow started
+ * (its socket was in the kernel's tables; one whose connect() failed
+ * before them is left to its file's release) and not ended (one ended
+ * waits for its file's release, which an application may put off for long
+ * after a reset), its namespace iterated by this sweep.
+ */
+static __always_inline bool slot_judged(const struct ea_sock_state *s, __u32 gen)
+{
+	__u32 *found;
+
+	if (s->born_gen + 1 >= gen || !s->flow.start_ns || s->ended)
+		return false;
+	found = bpf_map_lookup_elem(&swept_netns, &s->netns);
+	return found && *found == gen;
+}
+
+/*
+ * One slot of the sweep (sweep_slots). A judged slot whose socket this
+ * sweep did not find has missed a sweep; at its second miss in a row its
+ * flows end, with the counts of their last report, as its close would
+ * have ended them. It is freed by the next sweep, not now: a program of
+ * the datapath that looked it up a moment ago (its file released just
+ * then) may still write to it, and would write to another socket's slot.
+ */
+static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
+		       struct ea_sweep_args *args)
+{
+	__u32 gen = sweep_gen;
+
+	if (s->ended) {
+		if (s->slot_marks & SLOT_SWEPT && !bpf_map_delete_elem(map, cookie))
+			args->freed++;
+		return 0;
+	}
+	if (!slot_judged(s, gen))
+		return 0;
+	if (s->alive_gen == gen) {
+		s->sweep_missed = 0;
+		return 0;
+	}
+	if (++s->sweep_missed < 2)
+		return 0;
+	if (sock_flows_end(s)) {
+		__sync_fetch_and_or(&s->slot_marks, SLOT_SWEPT);
+		args->swept++;
+	}
+	return 0;
+}
+
+/* The agent's sweep of tcp_socks, run after tcp_alive (agent_sweep.c). */
+SEC("syscall")
+int sweep_slots(struct ea_sweep_args *args)
+{
+	struct ea_sweep_args done = {};
+
+	bpf_for_each_map_elem(&tcp_socks, sweep_slot, &done, 0);
+	*args = done;
 	return 0;
 }
 

@@ -300,6 +300,15 @@ struct ea_map_count {
 #define EA_TCP_SLOTS		16384	/* the default of [agent] tcp_slots */
 #define EA_TCP_SLOTS_MAX	(1u << 20)
 
+/* Network namespaces one sweep of the slots can look in (map swept_netns). */
+#define EA_SWEEP_NETNS		4096
+
+/* What a sweep of the slots did (the context of program sweep_slots). */
+struct ea_sweep_args {
+	__u32 swept;		/* slots whose flows it ended */
+	__u32 freed;		/* slots ended by an earlier sweep, freed */
+};
+
 /* Socket flows fold their counts into the aggregates every this many packets. */
 #define EA_AGG_FOLD_PACKETS	16
 
@@ -334,7 +343,7 @@ struct ea_sock_state {
 	__u64 sender_labels;	/* taint of senders other than the owner: kept */
 	__u64 netns;		/* a slot: its socket's network namespace (cookie) */
 	__u32 alive_gen;	/* a slot: the last sweep that found its socket */
-	__u32 reserved;
+	__u32 sweep_missed;	/* a slot: sweeps in a row that did not find it */
 	struct ea_flow flow;	/* the socket's (first) destination */
 	struct ea_owner owner;	/* read when reporting */
 };

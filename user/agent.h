@@ -18,7 +18,6 @@
 
 #define EA_MAX_LINKS	32
 #define EA_MAX_PROGS	96	/* programs of the object whose skipped runs are followed */
-#define EA_SWEEP_SUSPECTS	1024	/* slots a sweep may find gone, for the next to end */
 #define EA_MAX_TC	EA_MAX_INTERFACES
 
 struct egress_bpf;
@@ -78,8 +77,6 @@ struct ea_agent {
 	uint64_t skipped[EA_MAX_PROGS];	/* per program of the object: runs the kernel skipped */
 	uint32_t sweep_gen;		/* the last sweep of tcp_socks */
 	int64_t sweep_ns;		/* when it ran (CLOCK_MONOTONIC) */
-	uint64_t suspects[EA_SWEEP_SUSPECTS];	/* slots whose socket it did not find */
-	size_t nsuspects;
 	uint64_t swept;			/* slots whose flows the sweeps ended */
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */

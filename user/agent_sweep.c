@@ -7,12 +7,13 @@
  *
  * Every [agent] slot_sweep seconds the agent bumps the sweep generation and runs
  * iterator tcp_alive in each network namespace that holds slots taken
- * before the last sweep: it marks the slots of the sockets it finds. A
- * slot such a sweep did not find is a suspect; one the next sweep does
- * not find either has its flow ended here (with the counts of its last
- * report) and is freed. A socket's own close frees its slot within
- * microseconds, so a slot missing twice, seconds apart, is one the
- * datapath will never end.
+ * before the last sweep: it marks the slots of the sockets it finds. Then
+ * program sweep_slots judges every slot in the kernel: one that two
+ * sweeps in a row did not find has its flows ended there, as its close
+ * would have ended them (the datapath and the sweep claim a flow's end
+ * atomically, so that only one ends it), and is freed by the next sweep.
+ * A socket's own close frees its slot within microseconds, so a slot
+ * missing twice, seconds apart, is one the datapath will never end.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,29 +32,21 @@
 
 #include "agent.h"
 #include "egress.skel.h"
+#include "util.h"
 
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE	71
-#endif
-
-#define EA_SWEEP_NETNS		64		/* namespaces looked at in one sweep */
-
+/* Namespaces to look in, and which of them were iterated. */
 struct sweep_netns {
-	uint64_t cookie[EA_SWEEP_NETNS];	/* namespaces holding slots to check */
-	bool found[EA_SWEEP_NETNS];		/* ... and whose sockets were iterated */
-	size_t n;
-	ino_t seen[4096];			/* namespaces already looked at */
-	size_t nseen;
+	uint64_t *cookie;		/* namespaces holding slots to judge */
+	bool *found;			/* ... and whose sockets were iterated */
+	size_t n, cap;
+	ino_t *seen;			/* namespaces already entered */
+	size_t nseen, seen_cap;
 	struct bpf_program *iter;
+	int found_fd;			/* map swept_netns */
+	uint32_t gen;
 };
 
-/*
- * Whether a slot is one this sweep must find: taken before the last sweep,
- * its flow started (its socket was in the kernel's tables; one whose
- * connect() failed before them is left to its file's release) and not
- * ended (one ended waits for its file's release, which an application may
- * put off for long after a reset).
- */
+/* Whether a slot may be judged by this sweep (see slot_judged in the datapath). */
 static bool slot_is_judged(const struct ea_sock_state *s, uint32_t gen)
 {
 	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
@@ -69,25 +61,54 @@ static int wanted(const struct sweep_netns *w, uint64_t cookie)
 	return -1;
 }
 
-static void want_netns(struct sweep_netns *w, uint64_t cookie)
+/* Grow an array of n elements of size sz to hold one more; false when out of memory. */
+static bool grow(void **v, size_t *cap, size_t n, size_t sz)
 {
-	if (wanted(w, cookie) < 0 && w->n < EA_SWEEP_NETNS)
-		w->cookie[w->n++] = cookie;
+	size_t want = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	p = realloc(*v, want * sz);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = want;
+	return true;
 }
 
-/* In the calling thread's namespace: its cookie, and the iterator if wanted. */
+static void want_netns(struct sweep_netns *w, uint64_t cookie)
+{
+	if (wanted(w, cookie) >= 0 || w->n == EA_SWEEP_NETNS ||
+	    !grow((void **)&w->cookie, &w->cap, w->n, sizeof(*w->cookie)))
+		return;
+	w->cookie[w->n++] = cookie;
+}
+
+/*
+ * In the calling thread's namespace: if wanted, its sockets are iterated,
+ * and the kernel told that its slots may be judged.
+ */
 static void visit_netns(struct sweep_netns *w)
 {
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), i;
+	uint64_t cookie;
+	int i;
 
-	if (fd < 0)
+	if (ea_netns_cookie(&cookie) || (i = wanted(w, cookie)) < 0 || w->found[i])
 		return;
-	if (!getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) &&
-	    (i = wanted(w, cookie)) >= 0 && !w->found[i])
-		w->found[i] = ea_agent_run_iter(w->iter, NULL, 0) >= 0;
-	close(fd);
+	w->found[i] = ea_agent_run_iter(w->iter, NULL, 0) >= 0 &&
+		      !bpf_map_update_elem(w->found_fd, &cookie, &w->gen, BPF_ANY);
+}
+
+/* Whether the namespace with inode ino was entered already; it is from now on. */
+static bool seen_before(struct sweep_netns *w, ino_t ino)
+{
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i] == ino)
+			return true;
+	if (grow((void **)&w->seen, &w->seen_cap, w->nseen, sizeof(*w->seen)))
+		w->seen[w->nseen++] = ino;
+	return false;
 }
 
 /* Enter the namespace of path (once per namespace) and visit it. */
@@ -96,13 +117,8 @@ static void visit_path(struct sweep_netns *w, const char *path)
 	struct stat st;
 	int fd;
 
-	if (stat(path, &st))
+	if (stat(path, &st) || seen_before(w, st.st_ino))
 		return;
-	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i] == st.st_ino)
-			return;
-	if (w->nseen < sizeof(w->seen) / sizeof(w->seen[0]))
-		w->seen[w->nseen++] = st.st_ino;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -142,19 +158,18 @@ static void *visit_all(void *arg)
 
 	/* the agent's own first, entered by no one (setns needs CAP_SYS_ADMIN) */
 	if (!stat("/proc/thread-self/ns/net", &st))
-		w->seen[w->nseen++] = st.st_ino;
+		seen_before(w, st.st_ino);
 	visit_netns(w);
 	visit_dir(w, "/run/netns", "");
 	visit_dir(w, "/proc", "/ns/net");
 	return NULL;
 }
 
-/* The namespaces of the old slots; how many slots are old. */
-static size_t old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
+/* The namespaces of the slots this sweep may judge. */
+static void old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
 {
 	struct ea_sock_state s;
 	uint64_t key, next, *prev = NULL;
-	size_t n = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -162,88 +177,48 @@ static size_t old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
 		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_judged(&s, gen))
 			continue;
 		want_netns(w, s.netns);
-		n++;
 	}
-	return n;
 }
 
-static bool was_suspect(const struct ea_agent *a, uint64_t cookie)
+/* Judge every slot in the kernel (program sweep_slots). */
+static void judge_slots(struct ea_agent *a)
 {
-	for (size_t i = 0; i < a->nsuspects; i++)
-		if (a->suspects[i] == cookie)
-			return true;
-	return false;
-}
+	struct ea_sweep_args args = {};
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	int err = bpf_prog_test_run_opts(bpf_program__fd(a->skel->progs.sweep_slots), &run);
 
-/* Its flow's end, as the datapath would have made it at its close. */
-static void end_slot(struct ea_agent *a, const struct ea_sock_state *s, uint64_t now)
-{
-	if (s->flow.flags & EA_FLOW_RECORDED)
-		ea_agent_end_flow(a, &s->flow, &s->owner,
-				  s->labels | s->sender_labels | s->flow.labels,
-				  EA_ORIGIN_SOCKET, 0, now);
-	a->swept++;
-}
-
-/*
- * Judged slots this sweep did not find: suspects, or, suspects already,
- * taken out of the map (after the walk: a key deleted under the walk
- * would start it over) and their flows ended. Taken out whole, a slot is
- * ended here or by the datapath; a program of the datapath that looked
- * it up just before (its socket's file released at that very moment)
- * could still write to it.
- */
-static void judge_slots(struct ea_agent *a, int fd, uint32_t gen, const struct sweep_netns *w)
-{
-	uint64_t key, next, *prev = NULL, now = ea_boot_ns();
-	uint64_t suspects[EA_SWEEP_SUSPECTS], gone[EA_SWEEP_SUSPECTS];
-	struct ea_sock_state s;
-	size_t n = 0, ngone = 0;
-	int i;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_judged(&s, gen) ||
-		    s.alive_gen == gen || (i = wanted(w, s.netns)) < 0 || !w->found[i])
-			continue;
-		if (was_suspect(a, key)) {
-			if (ngone < EA_SWEEP_SUSPECTS)
-				gone[ngone++] = key;
-		} else if (n < EA_SWEEP_SUSPECTS) {
-			suspects[n++] = key;
-		}
+	if (err) {
+		ea_log("the sweep of the TCP slots: %s", strerror(-err));
+		return;
 	}
-	for (size_t k = 0; k < ngone; k++)
-		if (!bpf_map_lookup_and_delete_elem(fd, &gone[k], &s) && !s.ended)
-			end_slot(a, &s, now);
-	memcpy(a->suspects, suspects, n * sizeof(suspects[0]));
-	a->nsuspects = n;
+	a->swept += args.swept;
+	ea_debug("sweep %u: %u slots ended, %u freed", a->sweep_gen, args.swept, args.freed);
 }
 
 void ea_agent_sweep_slots(struct ea_agent *a)
 {
 	int64_t now = ea_clock_ns(CLOCK_MONOTONIC);
 	int fd = bpf_map__fd(a->skel->maps.tcp_socks);
-	struct sweep_netns *w;
-	uint32_t gen;
+	struct sweep_netns w = {};
 	pthread_t t;
 
 	if (!a->tcp_by_state || !a->cfg.agent.tcp_slots ||
 	    now - a->sweep_ns < (int64_t)a->cfg.agent.slot_sweep_s * 1000000000)
 		return;
 	a->sweep_ns = now;
-	gen = ++a->sweep_gen;
-	a->skel->bss->sweep_gen = gen;	/* slots taken from now on are new */
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return;
-	w->iter = a->skel->progs.tcp_alive;
-	if (old_slots_netns(fd, gen, w) && !pthread_create(&t, NULL, visit_all, w)) {
-		pthread_join(t, NULL);
-		judge_slots(a, fd, gen, w);
-	} else {
-		a->nsuspects = 0;
+	w.gen = ++a->sweep_gen;
+	a->skel->bss->sweep_gen = w.gen;	/* slots taken from now on are new */
+	w.iter = a->skel->progs.tcp_alive;
+	w.found_fd = bpf_map__fd(a->skel->maps.swept_netns);
+	old_slots_netns(fd, w.gen, &w);
+	w.found = calloc(w.n ? w.n : 1, sizeof(*w.found));
+	/* no namespace to look in: ended slots of the last sweep are still freed */
+	if (w.found && (!w.n || !pthread_create(&t, NULL, visit_all, &w))) {
+		if (w.n)
+			pthread_join(t, NULL);
+		judge_slots(a);
 	}
-	free(w);
+	free(w.cookie);
+	free(w.found);
+	free(w.seen);
 }

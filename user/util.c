@@ -6,12 +6,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "paths.h"
 #include "sbuf.h"
 #include "util.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE	71	/* Linux 5.14 */
+#endif
 
 int ea_verbose;
 
@@ -216,4 +221,17 @@ void ea_parent_dir(const char *path, char *parent)
 		parent[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+int ea_netns_cookie(uint64_t *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+	return err;
 }

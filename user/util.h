@@ -74,6 +74,9 @@ void ea_parent_dir(const char *path, char *parent);
  */
 int ea_fs_space(const char *path, uint64_t *free, uint64_t *size);
 
+/* The cookie of the calling thread's network namespace (SO_NETNS_COOKIE). 0, or -errno. */
+int ea_netns_cookie(uint64_t *cookie);
+
 /* Bytes for people: "512 B", "64.0 MiB", "1.5 TiB" (binary units). */
 #define EA_SIZE_STRLEN	16
 const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN]);

@@ -37,10 +37,7 @@
 #include <linux/bpf.h>
 
 #include "egress_audit.h"
-
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE	71
-#endif
+#include "util.h"
 
 static const struct {
 	const char *name;
@@ -194,11 +191,12 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie)
 	struct ea_sock_state s = { .in_slot = 1, .owner_known = 1 };
 	struct bpf_map_info m;
 	struct timespec ts;
-	socklen_t len = sizeof(s.netns);
-	int fd = map_of(prog_id, "tcp_socks", &m), sk = socket(AF_UNIX, SOCK_DGRAM, 0);
+	int fd = map_of(prog_id, "tcp_socks", &m);
+	uint64_t netns;
 
-	if (sk < 0 || getsockopt(sk, SOL_SOCKET, SO_NETNS_COOKIE, &s.netns, &len))
+	if (ea_netns_cookie(&netns))
 		die("SO_NETNS_COOKIE");
+	s.netns = netns;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	s.flow.packets = 3;
 	s.flow.bytes = 160;
