@@ -39,6 +39,12 @@ static bool may_be_skipped(const struct bpf_program *p)
 	}
 }
 
+/* Each program of the agent's object, i its index in a->skipped. */
+#define for_each_counted_prog(a, p, i)						\
+	for ((i) = 0, (p) = bpf_object__next_program((a)->skel->obj, NULL);	\
+	     (p) && (i) < EA_MAX_PROGS;						\
+	     (p) = bpf_object__next_program((a)->skel->obj, (p)), (i)++)
+
 /* The kernel's count of a program's skipped runs; -errno when unread. */
 static int read_skipped(const struct bpf_program *p, uint64_t *out)
 {
@@ -67,17 +73,14 @@ static void emit_skipped(struct ea_agent *a, const char *prog, uint64_t count)
 void ea_agent_report_skipped(struct ea_agent *a)
 {
 	struct bpf_program *p;
-	size_t i = 0;
+	uint64_t now = 0;
+	size_t i;
 
-	bpf_object__for_each_program(p, a->skel->obj) {
-		uint64_t now = 0, *seen = &a->skipped[i];
-
-		if (i++ == EA_MAX_PROGS)
-			break;
-		if (!may_be_skipped(p) || read_skipped(p, &now) || now == *seen)
+	for_each_counted_prog(a, p, i) {
+		if (!may_be_skipped(p) || read_skipped(p, &now) || now == a->skipped[i])
 			continue;
-		emit_skipped(a, bpf_program__name(p), now - *seen);
-		*seen = now;
+		emit_skipped(a, bpf_program__name(p), now - a->skipped[i]);
+		a->skipped[i] = now;
 	}
 }
 
@@ -85,17 +88,13 @@ void ea_agent_report_skipped(struct ea_agent *a)
 void ea_agent_skipped_json(FILE *f, const struct ea_agent *a)
 {
 	struct bpf_program *p;
-	size_t i = 0, n = 0;
+	size_t i, n = 0;
 
 	fputs("\"skipped\":{", f);
-	bpf_object__for_each_program(p, a->skel->obj) {
-		if (i == EA_MAX_PROGS)
-			break;
+	for_each_counted_prog(a, p, i)
 		if (a->skipped[i])
 			fprintf(f, "%s\"%s\":%llu", n++ ? "," : "", bpf_program__name(p),
 				(unsigned long long)a->skipped[i]);
-		i++;
-	}
 	fputs("},", f);
 }
 
@@ -103,16 +102,12 @@ void ea_agent_skipped_json(FILE *f, const struct ea_agent *a)
 void ea_agent_skipped_text(FILE *f, const struct ea_agent *a)
 {
 	struct bpf_program *p;
-	size_t i = 0, n = 0;
+	size_t i, n = 0;
 
-	bpf_object__for_each_program(p, a->skel->obj) {
-		if (i == EA_MAX_PROGS)
-			break;
+	for_each_counted_prog(a, p, i)
 		if (a->skipped[i])
 			fprintf(f, "%s %s %llu", n++ ? "," : "skipped    runs the kernel skipped:",
 				bpf_program__name(p), (unsigned long long)a->skipped[i]);
-		i++;
-	}
 	if (n)
 		fputc('\n', f);
 }
@@ -121,19 +116,16 @@ void ea_agent_skipped_text(FILE *f, const struct ea_agent *a)
 void ea_agent_skipped_prom(struct ea_sbuf *b, const struct ea_agent *a)
 {
 	struct bpf_program *p;
-	size_t i = 0;
+	size_t i;
 
 	ea_prom_family(b, "egress_audit_program_runs_skipped_total", EA_PROM_COUNTER,
 		       "Runs of the agent's tracing programs the kernel skipped (the program "
 		       "was already running on that CPU); each also a lost record.");
-	bpf_object__for_each_program(p, a->skel->obj) {
+	for_each_counted_prog(a, p, i) {
 		const char *labels[] = { "program", bpf_program__name(p), NULL };
 
-		if (i == EA_MAX_PROGS)
-			break;
 		if (may_be_skipped(p))
 			ea_prom_u64(b, "egress_audit_program_runs_skipped_total", labels,
 				    a->skipped[i]);
-		i++;
 	}
 }
