@@ -858,6 +858,8 @@ static int wait_events(struct ea_agent *a, int ep, int mounts_fd, int timeout_ms
 	if (*changed && now >= *next_scan) {
 		*changed = follow_mounts(a) != 0;
 		*next_scan = now + (*changed ? MOUNTS_RETRY_NS : MOUNTS_SCAN_NS);
+		a->mount_scans++;
+		ea_agent_write_status(a);	/* status says at once that the table was read */
 	}
 	return 0;
 }

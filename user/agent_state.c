@@ -471,7 +471,8 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 		(unsigned long long)a->tampers, (unsigned long long)t->geo_ranges, t->ivl.n,
 		t->nresults, t->nodes.count[0], t->nodes.count[1], t->nodes.count[2], a->bank);
 	ea_agent_skipped_json(f, a);
-	fprintf(f, "\"slots_swept\":%llu,", (unsigned long long)a->swept);
+	fprintf(f, "\"slots_swept\":%llu,\"mount_scans\":%llu,", (unsigned long long)a->swept,
+		(unsigned long long)a->mount_scans);
 	write_maps_json(f, s);
 	write_trail_json(f, a, s);
 	if (a->siem) {

@@ -279,10 +279,15 @@ lcase unmounted-volume none - - main $X read-send path "$T/late-tmpfs/late.csv" 
 # a label's tree bind-mounted below another of its trees and unmounted
 # again keeps the label the tree has of its own
 # (the key is the tree's own already: the agent logs nothing new for it)
+# (status says each read of the mount table the agent makes after a change)
+mount_scans() { e2e_status | python3 -c 'import json, sys; print(json.load(sys.stdin)["agent"]["mount_scans"])'; }
+scans_past() { [ "$(mount_scans)" -gt "$1" ]; }
+scans=$(mount_scans) || e2e_fail "status"
 mount --bind "$STRICT2" "$STRICT/more-bind" || e2e_fail "bind $STRICT2"
-sleep 0.5	# the agent's look at the table after the mount
+e2e_wait_for 5 scans_past "$scans" || e2e_fail "the agent did not read the mount table after the bind mount"
+scans=$(mount_scans) || e2e_fail "status"
 umount "$STRICT/more-bind" || e2e_fail "umount $STRICT/more-bind"
-sleep 0.5	# the agent's look at the table after the unmount
+e2e_wait_for 5 scans_past "$scans" || e2e_fail "the agent did not read the mount table after the unmount"
 lcase tree-bound-and-unmounted flagged eu-strict "eu-strict=$STRICT2/more.csv" main \
 	$X read-send path "$STRICT2/more.csv" $JP $P $N
 lcase volume-bind flagged eu-pii "eu-pii=$EU/vol/vol.csv" main \
