@@ -156,13 +156,14 @@ static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u6
 		bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
 		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
 	}
-	if (s) {
+	if (s && !(s->slot_marks & EA_SLOT_FREEING)) {
 		s->in_slot = 1;
 		s->netns = sk->__sk_common.skc_net.net->net_cookie;
 		s->born_gen = sweep_gen;
 		return s;
 	}
-	count(EA_CNT_TCP_SLOTS_FULL);
+	if (!s)
+		count(EA_CNT_TCP_SLOTS_FULL);
 	s = bpf_sk_storage_get(&socks, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!s)
 		count(EA_CNT_NO_STORAGE);
@@ -171,10 +172,6 @@ static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u6
 
 #define SHUTDOWN_MASK	3	/* RCV_SHUTDOWN | SEND_SHUTDOWN */
 
-#define SLOT_CLOSED	1	/* the connection closed while the socket had its file */
-#define SLOT_RELEASED	2	/* the file was released while the connection was open */
-#define SLOT_ENDING	4	/* its flows are ended, by the one CPU that set this */
-#define SLOT_SWEPT	8	/* the agent's sweep ended them: its next sweep frees it */
 
 /*
  * Mark a slot with what happened to its socket; true when the other mark
@@ -191,6 +188,17 @@ static __always_inline bool tcp_slot_marked(struct ea_sock_state *s, __u64 mine,
 }
 
 /*
+ * Free a slot the datapath is done with, unless the agent's sweep ended
+ * its flows: only a sweep frees those (sweep_slot), so that no slot is
+ * freed under the sweep as it ends it.
+ */
+static __always_inline void tcp_slot_free(struct ea_sock_state *s, __u64 cookie)
+{
+	if (!(s->slot_marks & EA_SLOT_SWEPT))
+		bpf_map_delete_elem(&tcp_socks, &cookie);
+}
+
+/*
  * Free the slot of a closed connection once no send of its socket can
  * come any more (the socket has no file, or both its directions are
  * shut, or its file was released); otherwise its file's release
@@ -201,8 +209,8 @@ static __always_inline bool tcp_slot_marked(struct ea_sock_state *s, __u64 mine,
 static __always_inline void tcp_slot_done(struct sock *sk, struct ea_sock_state *s, __u64 cookie)
 {
 	if (!sk->sk_socket || sk->sk_shutdown == SHUTDOWN_MASK ||
-	    tcp_slot_marked(s, SLOT_CLOSED, SLOT_RELEASED))
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+	    tcp_slot_marked(s, EA_SLOT_CLOSED, EA_SLOT_RELEASED))
+		tcp_slot_free(s, cookie);
 }
 
 /* A TCP flow's connection closed: storage goes with the socket, a slot when done. */
@@ -796,6 +804,17 @@ static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
 	return 0;
 }
 
+/* End the flows of a socket its caller claimed (EA_SLOT_ENDING). */
+static __always_inline void sock_flows_ended(struct ea_sock_state *s, struct close_ctx *c)
+{
+	c->labels = sock_labels(s);
+	flow_end(&s->flow, &s->owner, c->labels, EA_ORIGIN_SOCKET, 0);
+	if (s->multi_dest)
+		bpf_for_each_map_elem(&udp_flows, close_udp_flow, c, 0);
+	/* last: a slot ended and swept may be freed by a connect() from here on */
+	s->ended = 1;
+}
+
 /*
  * End every flow of a socket: its own and its per-destination ones. One
  * caller ends them, whichever claims them first: the datapath and the
@@ -806,13 +825,9 @@ static __always_inline bool sock_flows_end(struct ea_sock_state *s)
 {
 	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
 
-	if (s->ended || (__sync_fetch_and_or(&s->slot_marks, SLOT_ENDING) & SLOT_ENDING))
+	if (s->ended || (__sync_fetch_and_or(&s->slot_marks, EA_SLOT_ENDING) & EA_SLOT_ENDING))
 		return false;
-	s->ended = 1;
-	c.labels = sock_labels(s);
-	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
-	if (s->multi_dest)
-		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
+	sock_flows_ended(s, &c);
 	return true;
 }
 
@@ -965,6 +980,19 @@ static __always_inline int connect_enforce(struct ea_sock_state *s, struct ea_fl
 }
 
 /*
+ * Claim a slot ended and swept, which only a sweep frees; true for the one
+ * that claims it: the sweep, to free it, or a connect() again on its
+ * socket, to restart it in place (sock_state_restart clears the marks).
+ */
+static __always_inline bool tcp_slot_claim_free(struct ea_sock_state *s)
+{
+	__u64 marks = s->slot_marks;
+
+	return !(marks & EA_SLOT_FREEING) &&
+	       __sync_val_compare_and_swap(&s->slot_marks, marks, marks | EA_SLOT_FREEING) == marks;
+}
+
+/*
  * A connect() refused for where its route goes first: the connection's
  * own flow is kept, and the flow of the hop is reported as blocked.
  */
@@ -1008,6 +1036,10 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		if (!ksk)
 			return 1;
 		s = tcp_state_find(ksk);
+		if (s && s->ended && (s->slot_marks & EA_SLOT_SWEPT) && !tcp_slot_claim_free(s)) {
+			count(EA_CNT_TCP_SLOT_FREEING);	/* the sweep frees it this moment */
+			return 1;
+		}
 	} else {
 		s = sock_state_in_process(ctx);
 	}
@@ -1280,9 +1312,9 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 		if (!s->ended && s->flow.start_ns)
 			tcp_close_unseen(ksk, tcp_sk_rdonly(ksk), s);
 		sock_flows_end(s);
-	} else if (!tcp_slot_marked(s, SLOT_RELEASED, SLOT_CLOSED))
+	} else if (!tcp_slot_marked(s, EA_SLOT_RELEASED, EA_SLOT_CLOSED))
 		return;
-	bpf_map_delete_elem(&tcp_socks, &cookie);
+	tcp_slot_free(s, cookie);
 }
 
 /* Its _pp build ends TCP flows too, where no TCP tracepoint loads. */
@@ -1528,7 +1560,7 @@ int BPF_PROG(tcp_destroyed, struct sock *sk)
 			sock_flows_end(s);
 	}
 	if (s->in_slot)
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+		tcp_slot_free(s, cookie);
 	return 0;
 }
 
@@ -1603,17 +1635,22 @@ static __always_inline bool slot_judged(const struct ea_sock_state *s, __u32 gen
  * One slot of the sweep (sweep_slots). A judged slot whose socket this
  * sweep did not find has missed a sweep; at its second miss in a row its
  * flows end, with the counts of their last report, as its close would
- * have ended them. It is freed by the next sweep, not now: a program of
- * the datapath that looked it up a moment ago (its file released just
- * then) may still write to it, and would write to another socket's slot.
+ * have ended them, unless the datapath claimed their end first. The slot
+ * is freed by the next sweep, which it waits for whatever comes (a file
+ * released, a socket destroyed: they leave it), so that it is never
+ * freed, and taken by another socket, while this sweep ends it; a
+ * connect() again on its socket claims its freeing instead.
  */
 static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
 		       struct ea_sweep_args *args)
 {
+	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
+	__u64 key = *cookie, marks;
 	__u32 gen = sweep_gen;
 
 	if (s->ended) {
-		if (s->slot_marks & SLOT_SWEPT && !bpf_map_delete_elem(map, cookie))
+		if ((s->slot_marks & EA_SLOT_SWEPT) && tcp_slot_claim_free(s) &&
+		    !bpf_map_delete_elem(map, &key))
 			args->freed++;
 		return 0;
 	}
@@ -1625,10 +1662,13 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 	}
 	if (++s->sweep_missed < 2)
 		return 0;
-	if (sock_flows_end(s)) {
-		__sync_fetch_and_or(&s->slot_marks, SLOT_SWEPT);
-		args->swept++;
-	}
+	marks = s->slot_marks;
+	if (marks & EA_SLOT_ENDING ||
+	    __sync_val_compare_and_swap(&s->slot_marks, marks,
+					marks | EA_SLOT_ENDING | EA_SLOT_SWEPT) != marks)
+		return 0;	/* the datapath ends them */
+	sock_flows_ended(s, &c);
+	args->swept++;
 	return 0;
 }
 

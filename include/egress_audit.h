@@ -323,6 +323,13 @@ struct ea_owner {
 	__u32 reserved;
 };
 
+/* Marks of struct ea_sock_state's slot_marks. */
+#define EA_SLOT_CLOSED		1	/* the connection closed while the socket had its file */
+#define EA_SLOT_RELEASED	2	/* the file was released while the connection was open */
+#define EA_SLOT_ENDING		4	/* its flows are ended, by the one CPU that set this */
+#define EA_SLOT_SWEPT		8	/* the agent's sweep ended them: only a sweep frees it */
+#define EA_SLOT_FREEING		16	/* swept: freed, or taken again, by the one that set this */
+
 /*
  * What the datapath keeps per socket, in socket-local storage, or for a
  * TCP flow in a slot of map tcp_socks (by socket cookie). The agent sweeps
@@ -339,7 +346,7 @@ struct ea_sock_state {
 	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
 	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
 	__u32 born_gen;		/* a slot: the agent's sweep when it was taken */
-	__u64 slot_marks;	/* SLOT_CLOSED | SLOT_RELEASED (tcp_slot_marked) */
+	__u64 slot_marks;	/* EA_SLOT_*, set atomically */
 	__u64 sender_labels;	/* taint of senders other than the owner: kept */
 	__u64 netns;		/* a slot: its socket's network namespace (cookie) */
 	__u32 alive_gen;	/* a slot: the last sweep that found its socket */
@@ -435,6 +442,7 @@ enum ea_counter {
 	EA_CNT_TAINT_FULL = 16,		/* map taint full: a process not tainted */
 	EA_CNT_DISCONNECTED = 17,	/* a file's ancestors unknown (opened by handle) */
 	EA_CNT_TCP_CLOSE_UNSEEN = 18,	/* a TCP flow ended at its socket's destruction */
+	EA_CNT_TCP_SLOT_FREEING = 19,	/* a connect() as the sweep freed its slot: not followed */
 	EA_CNT_MAX = 24,
 };
 

@@ -52,13 +52,20 @@ static bool slot_is_judged(const struct ea_sock_state *s, uint32_t gen)
 	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
 }
 
-/* The index of a namespace in the sweep's list, or -1. */
+static int cookie_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of a namespace in the sweep's list (sorted), or -1. */
 static int wanted(const struct sweep_netns *w, uint64_t cookie)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (w->cookie[i] == cookie)
-			return (int)i;
-	return -1;
+	const uint64_t *p = w->n ? bsearch(&cookie, w->cookie, w->n, sizeof(cookie), cookie_cmp) :
+				   NULL;
+
+	return p ? (int)(p - w->cookie) : -1;
 }
 
 /* Grow an array of n elements of size sz to hold one more; false when out of memory. */
@@ -77,12 +84,27 @@ static bool grow(void **v, size_t *cap, size_t n, size_t sz)
 	return true;
 }
 
+/* Note a slot's namespace (the list is sorted and made unique after the walk). */
 static void want_netns(struct sweep_netns *w, uint64_t cookie)
 {
-	if (wanted(w, cookie) >= 0 || w->n == EA_SWEEP_NETNS ||
+	if ((w->n && w->cookie[w->n - 1] == cookie) ||
 	    !grow((void **)&w->cookie, &w->cap, w->n, sizeof(*w->cookie)))
 		return;
 	w->cookie[w->n++] = cookie;
+}
+
+/* Sort the namespaces noted, drop repeats, and keep as many as map swept_netns holds. */
+static void want_done(struct sweep_netns *w)
+{
+	size_t n = 0;
+
+	if (!w->n)
+		return;
+	qsort(w->cookie, w->n, sizeof(*w->cookie), cookie_cmp);
+	for (size_t i = 1; i < w->n; i++)
+		if (w->cookie[i] != w->cookie[n])
+			w->cookie[++n] = w->cookie[i];
+	w->n = n + 1 < EA_SWEEP_NETNS ? n + 1 : EA_SWEEP_NETNS;
 }
 
 /*
@@ -178,6 +200,7 @@ static void old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
 			continue;
 		want_netns(w, s.netns);
 	}
+	want_done(w);
 }
 
 /* Judge every slot in the kernel (program sweep_slots). */

@@ -6,7 +6,8 @@
  * test_run makes for a frame), with the real classifier and maps.
  * Asserted: the flow it keeps (bytes, packets, ports, protocol, verdict),
  * the events in the ring buffer, the aggregates, the counters, the flood
- * limit's refusals, and that malformed frames make no flow.
+ * limit's refusals, that malformed frames make no flow, and the agent's
+ * sweep of the TCP slots (sweep_slots) on crafted slots.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,7 @@
 #include "geo_table.h"
 #include "egress.skel.h"
 #include "test_geoip.h"
+#include "test_slot.h"
 
 #define ETH_HLEN 14
 
@@ -971,6 +973,135 @@ static void test_malformed_option_not_a_route(void **state)
 	assert_int_equal(counter(f, EA_CNT_ROUTED), routed);
 }
 
+/*
+ * The agent's sweep of tcp_socks (program sweep_slots, bpf/egress.bpf.c),
+ * on slots crafted as the datapath leaves them, through four sweeps.
+ */
+#define SWEEP_NETNS	1		/* a namespace the sweeps look in */
+#define OTHER_NETNS	2		/* one they cannot enter */
+
+enum {	/* the slots, by cookie */
+	ALIVE = 101,		/* found by every sweep */
+	GONE,			/* found by none: ended at its second miss, freed at the next */
+	BACK,			/* found and missed in turn: never two misses in a row */
+	ELSEWHERE,		/* in a namespace not looked in */
+	YOUNG,			/* taken in sweep 2: judged from sweep 4 on */
+	ENDED,			/* ended by the datapath: left to its file's release */
+	CLAIMED,		/* being ended by the datapath right now: not ended twice */
+	UNSTARTED,		/* a connect() that failed before its SYN */
+	TAKEN_BACK,		/* ended and swept, being freed by a connect() again */
+};
+
+static void put_slot(struct fixture *f, uint64_t cookie, uint64_t netns, uint32_t born)
+{
+	struct ea_sock_state s = ea_test_flagged_slot(cookie);
+
+	s.netns = netns;
+	s.born_gen = born;
+	s.flow.start_ns = cookie == UNSTARTED ? 0 : 1000;
+	s.flow.sport = (uint16_t)cookie;
+	s.ended = cookie == ENDED || cookie == TAKEN_BACK;
+	s.slot_marks = cookie == CLAIMED ? EA_SLOT_ENDING :
+		       cookie == TAKEN_BACK ? EA_SLOT_ENDING | EA_SLOT_SWEPT | EA_SLOT_FREEING : 0;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.tcp_socks), &cookie, &s,
+					     BPF_NOEXIST), 0);
+}
+
+static bool get_slot(struct fixture *f, uint64_t cookie, struct ea_sock_state *s)
+{
+	return !bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.tcp_socks), &cookie, s);
+}
+
+/* One sweep: gen, the sockets tcp_alive found; what it did, its events in f. */
+static struct ea_sweep_args sweep(struct fixture *f, uint32_t gen, const uint64_t *alive,
+				  size_t nalive)
+{
+	struct ea_sweep_args args = { 99, 99 };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
+	uint64_t netns = SWEEP_NETNS;
+	struct ea_sock_state s;
+
+	f->skel->bss->sweep_gen = gen;
+	for (size_t i = 0; i < nalive; i++) {
+		assert_true(get_slot(f, alive[i], &s));
+		s.alive_gen = gen;
+		assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.tcp_socks),
+						     &alive[i], &s, BPF_EXIST), 0);
+	}
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.swept_netns), &netns,
+					     &gen, BPF_ANY), 0);
+	f->nevents = 0;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.sweep_slots),
+						&run), 0);
+	ring_buffer__consume(f->rb);
+	return args;
+}
+
+/* The sweep's one event: the flow_end of the slot with cookie, with its last counts. */
+static void assert_swept(struct fixture *f, uint64_t cookie)
+{
+	struct ea_sock_state s;
+
+	assert_int_equal(f->nevents, 1);
+	assert_int_equal(f->events[0].type, EA_EV_FLOW_END);
+	assert_int_equal(f->events[0].cookie, cookie);
+	assert_int_equal(f->events[0].sport, (uint16_t)cookie);
+	assert_int_equal(f->events[0].verdict, EA_VERDICT_FLAGGED);
+	assert_int_equal(f->events[0].packets, 3);
+	assert_int_equal(f->events[0].bytes, 160);
+	assert_int_equal(f->events[0].start_ns, 1000);
+	assert_true(get_slot(f, cookie, &s));
+	assert_true(s.ended);
+	assert_int_equal(s.slot_marks, EA_SLOT_ENDING | EA_SLOT_SWEPT);
+}
+
+static void test_sweep_ends_gone_slots_once(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t both[] = { ALIVE, BACK }, one[] = { ALIVE };
+	uint64_t all[] = { ALIVE, GONE, BACK, ELSEWHERE, YOUNG, ENDED, CLAIMED, UNSTARTED,
+			   TAKEN_BACK };
+	struct ea_sweep_args did;
+	struct ea_sock_state s;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		put_slot(f, all[i], all[i] == ELSEWHERE ? OTHER_NETNS : SWEEP_NETNS,
+			 all[i] == YOUNG ? 2 : 0);
+
+	did = sweep(f, 2, both, 2);		/* first misses: GONE, CLAIMED */
+	assert_int_equal(did.swept, 0);
+	assert_int_equal(did.freed, 0);
+	assert_int_equal(f->nevents, 0);
+
+	did = sweep(f, 3, one, 1);		/* second: GONE ends, CLAIMED is the datapath's */
+	assert_int_equal(did.swept, 1);
+	assert_int_equal(did.freed, 0);
+	assert_swept(f, GONE);
+	assert_true(get_slot(f, CLAIMED, &s));
+	assert_false(s.ended);
+	assert_int_equal(s.slot_marks, EA_SLOT_ENDING);
+
+	did = sweep(f, 4, both, 2);		/* GONE freed; YOUNG's first miss */
+	assert_int_equal(did.swept, 0);
+	assert_int_equal(did.freed, 1);
+	assert_int_equal(f->nevents, 0);
+	assert_false(get_slot(f, GONE, &s));
+
+	did = sweep(f, 5, one, 1);		/* YOUNG's second miss; BACK's first again */
+	assert_int_equal(did.swept, 1);
+	assert_int_equal(did.freed, 0);
+	assert_swept(f, YOUNG);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (all[i] == GONE || all[i] == YOUNG)
+			continue;
+		assert_true(get_slot(f, all[i], &s));
+		assert_int_equal(s.ended, all[i] == ENDED || all[i] == TAKEN_BACK);
+		assert_int_equal(!!(s.slot_marks & EA_SLOT_SWEPT), all[i] == TAKEN_BACK);
+	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.tcp_socks), &all[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -997,6 +1128,7 @@ int main(void)
 		cmocka_unit_test_setup(test_socket_lsrr_final_destination, reset),
 		cmocka_unit_test_setup(test_malformed_option_not_a_route, reset),
 		cmocka_unit_test_setup(test_cut_short_still_a_flow, reset),
+		cmocka_unit_test_setup(test_sweep_ends_gone_slots_once, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

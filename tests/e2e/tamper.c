@@ -38,6 +38,7 @@
 
 #include "egress_audit.h"
 #include "util.h"
+#include "../bpf/test_slot.h"
 
 static const struct {
 	const char *name;
@@ -188,7 +189,7 @@ static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
  */
 static void plant_slot(uint32_t prog_id, uint64_t cookie)
 {
-	struct ea_sock_state s = { .in_slot = 1, .owner_known = 1 };
+	struct ea_sock_state s = ea_test_flagged_slot(cookie);
 	struct bpf_map_info m;
 	struct timespec ts;
 	int fd = map_of(prog_id, "tcp_socks", &m);
@@ -198,14 +199,6 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie)
 		die("SO_NETNS_COOKIE");
 	s.netns = netns;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	s.flow.packets = 3;
-	s.flow.bytes = 160;
-	s.flow.result = ~0u;
-	s.flow.verdict = EA_VERDICT_FLAGGED;
-	s.flow.flags = EA_FLOW_RECORDED;
-	s.flow.proto = EA_PROTO_TCP;
-	s.flow.ip_proto = IPPROTO_TCP;
-	s.flow.family = 4;
 	s.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
 	s.flow.country = 'U' << 8 | 'S';
 	s.flow.start_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
@@ -215,8 +208,6 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie)
 	s.flow.sport = 9999;
 	s.flow.dport = 9;
 	s.owner.tgid = s.owner.pid = (uint32_t)getpid();
-	s.owner.cookie = cookie;
-	s.owner.cgroup_idx = ~0u;
 	snprintf(s.owner.comm, sizeof(s.owner.comm), "tamper");
 	if (bpf_map_update_elem(fd, &cookie, &s, BPF_NOEXIST))
 		die("the slot");
