@@ -1604,31 +1604,60 @@ int tcp_alive(struct bpf_iter__tcp *ctx)
 }
 
 /*
- * Network namespaces whose sockets the agent's sweep has iterated with
- * tcp_alive: netns cookie -> the sweep_gen of the last such sweep.
+ * Network namespaces of the agent's sweep: which hold slots to judge, and
+ * whether the sweep could iterate their sockets with tcp_alive.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, EA_SWEEP_NETNS);
 	__type(key, __u64);
-	__type(value, __u32);
-} swept_netns SEC(".maps");
+	__type(value, struct ea_sweep_netns);
+} sweep_netns SEC(".maps");
 
 /*
- * A slot the sweep judges: taken before the last sweep, its flow started
+ * A slot a sweep may judge: taken before the last sweep, its flow started
  * (its socket was in the kernel's tables; one whose connect() failed
  * before them is left to its file's release) and not ended (one ended
  * waits for its file's release, which an application may put off for long
- * after a reset), its namespace iterated by this sweep.
+ * after a reset).
  */
+static __always_inline bool slot_old(const struct ea_sock_state *s, __u32 gen)
+{
+	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
+}
+
+/* A slot a sweep judges: old, its namespace iterated by this sweep. */
 static __always_inline bool slot_judged(const struct ea_sock_state *s, __u32 gen)
 {
-	__u32 *found;
+	struct ea_sweep_netns *ns;
 
-	if (s->born_gen + 1 >= gen || !s->flow.start_ns || s->ended)
+	if (!slot_old(s, gen))
 		return false;
-	found = bpf_map_lookup_elem(&swept_netns, &s->netns);
-	return found && *found == gen;
+	ns = bpf_map_lookup_elem(&sweep_netns, &s->netns);
+	return ns && ns->found_gen == gen;
+}
+
+/* Step COLLECT: an old slot's namespace is wanted by this sweep. */
+static long want_slot_netns(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
+			    struct ea_sweep_args *args)
+{
+	struct ea_sweep_netns *ns, fresh = {};
+	__u32 gen = sweep_gen;
+
+	if (!slot_old(s, gen))
+		return 0;
+	ns = bpf_map_lookup_elem(&sweep_netns, &s->netns);
+	if (ns && ns->wanted_gen == gen)
+		return 0;
+	if (ns) {
+		ns->wanted_gen = gen;
+	} else {
+		fresh.wanted_gen = gen;
+		if (bpf_map_update_elem(&sweep_netns, &s->netns, &fresh, BPF_ANY))
+			return 0;
+	}
+	args->namespaces++;
+	return 0;
 }
 
 /*
@@ -1672,13 +1701,19 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 	return 0;
 }
 
-/* The agent's sweep of tcp_socks, run after tcp_alive (agent_sweep.c). */
+/*
+ * The agent's sweep of tcp_socks (agent_sweep.c), in two steps: the
+ * namespaces to look in, then, after tcp_alive ran in them, the judgement.
+ */
 SEC("syscall")
 int sweep_slots(struct ea_sweep_args *args)
 {
-	struct ea_sweep_args done = {};
+	struct ea_sweep_args done = { .step = args->step };
 
-	bpf_for_each_map_elem(&tcp_socks, sweep_slot, &done, 0);
+	if (done.step == EA_SWEEP_COLLECT)
+		bpf_for_each_map_elem(&tcp_socks, want_slot_netns, &done, 0);
+	else if (done.step == EA_SWEEP_JUDGE)
+		bpf_for_each_map_elem(&tcp_socks, sweep_slot, &done, 0);
 	*args = done;
 	return 0;
 }

@@ -300,13 +300,27 @@ struct ea_map_count {
 #define EA_TCP_SLOTS		16384	/* the default of [agent] tcp_slots */
 #define EA_TCP_SLOTS_MAX	(1u << 20)
 
-/* Network namespaces one sweep of the slots can look in (map swept_netns). */
+/* Network namespaces one sweep of the slots can look in (map sweep_netns). */
 #define EA_SWEEP_NETNS		4096
 
-/* What a sweep of the slots did (the context of program sweep_slots). */
+/* A network namespace in a sweep of the slots (map sweep_netns, by netns cookie). */
+struct ea_sweep_netns {
+	__u32 wanted_gen;	/* the last sweep that found slots to judge there */
+	__u32 found_gen;	/* the last sweep that iterated its sockets (tcp_alive) */
+};
+
+/* Steps of a sweep of the slots (program sweep_slots). */
+enum ea_sweep_step {
+	EA_SWEEP_COLLECT = 1,	/* the namespaces of the slots to judge, into sweep_netns */
+	EA_SWEEP_JUDGE = 2,	/* end the flows of slots gone, free those swept before */
+};
+
+/* The context of program sweep_slots: the step, and what it did. */
 struct ea_sweep_args {
-	__u32 swept;		/* slots whose flows it ended */
-	__u32 freed;		/* slots ended by an earlier sweep, freed */
+	__u32 step;		/* enum ea_sweep_step */
+	__u32 namespaces;	/* COLLECT: namespaces wanted (new in sweep_netns this sweep) */
+	__u32 swept;		/* JUDGE: slots whose flows it ended */
+	__u32 freed;		/* JUDGE: slots ended by an earlier sweep, freed */
 };
 
 /* Socket flows fold their counts into the aggregates every this many packets. */

@@ -193,6 +193,8 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	bpf_program__set_autoload(s->progs.tcp_state, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_send, tcp_by_state);
 	bpf_program__set_autoload(s->progs.tcp_existing, tcp_by_state);
+	bpf_program__set_autoload(s->progs.tcp_alive, tcp_by_state);	/* the slot sweep */
+	bpf_program__set_autoload(s->progs.sweep_slots, tcp_by_state);
 	/* the setsockopt hook: late source routes, and tc's packet sockets */
 	bpf_program__set_autoload(s->progs.route_opt,
 				  tcp_by_state || a->cfg.agent.interfaces.n);

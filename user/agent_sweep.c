@@ -5,12 +5,13 @@
  * destruction; a close for which the kernel runs none of the agent's
  * programs leaves the slot behind, and the flow without its end.
  *
- * Every [agent] slot_sweep seconds the agent bumps the sweep generation and runs
- * iterator tcp_alive in each network namespace that holds slots taken
- * before the last sweep: it marks the slots of the sockets it finds. Then
- * program sweep_slots judges every slot in the kernel: one that two
- * sweeps in a row did not find has its flows ended there, as its close
- * would have ended them (the datapath and the sweep claim a flow's end
+ * Every [agent] slot_sweep seconds the agent bumps the sweep generation;
+ * program sweep_slots notes the network namespaces of the slots taken
+ * before the last sweep (map sweep_netns), and the agent runs iterator
+ * tcp_alive in each of them: it marks the slots of the sockets it finds.
+ * Then sweep_slots judges every slot in the kernel: one that two sweeps
+ * in a row did not find has its flows ended there, as its close would
+ * have ended them (the datapath and the sweep claim a flow's end
  * atomically, so that only one ends it), and is freed by the next sweep.
  * A socket's own close frees its slot within microseconds, so a slot
  * missing twice, seconds apart, is one the datapath will never end.
@@ -36,21 +37,15 @@
 
 /* Namespaces to look in, and which of them were iterated. */
 struct sweep_netns {
-	uint64_t *cookie;		/* namespaces holding slots to judge */
+	uint64_t *cookie;		/* namespaces holding slots to judge, sorted */
 	bool *found;			/* ... and whose sockets were iterated */
-	size_t n, cap;
+	size_t n;
 	ino_t *seen;			/* namespaces already entered */
 	size_t nseen, seen_cap;
 	struct bpf_program *iter;
-	int found_fd;			/* map swept_netns */
+	int fd;				/* map sweep_netns */
 	uint32_t gen;
 };
-
-/* Whether a slot may be judged by this sweep (see slot_judged in the datapath). */
-static bool slot_is_judged(const struct ea_sock_state *s, uint32_t gen)
-{
-	return s->born_gen + 1 < gen && s->flow.start_ns && !s->ended;
-}
 
 static int cookie_cmp(const void *a, const void *b)
 {
@@ -59,7 +54,7 @@ static int cookie_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The index of a namespace in the sweep's list (sorted), or -1. */
+/* The index of a namespace in the sweep's list, or -1. */
 static int wanted(const struct sweep_netns *w, uint64_t cookie)
 {
 	const uint64_t *p = w->n ? bsearch(&cookie, w->cookie, w->n, sizeof(cookie), cookie_cmp) :
@@ -84,29 +79,6 @@ static bool grow(void **v, size_t *cap, size_t n, size_t sz)
 	return true;
 }
 
-/* Note a slot's namespace (the list is sorted and made unique after the walk). */
-static void want_netns(struct sweep_netns *w, uint64_t cookie)
-{
-	if ((w->n && w->cookie[w->n - 1] == cookie) ||
-	    !grow((void **)&w->cookie, &w->cap, w->n, sizeof(*w->cookie)))
-		return;
-	w->cookie[w->n++] = cookie;
-}
-
-/* Sort the namespaces noted, drop repeats, and keep as many as map swept_netns holds. */
-static void want_done(struct sweep_netns *w)
-{
-	size_t n = 0;
-
-	if (!w->n)
-		return;
-	qsort(w->cookie, w->n, sizeof(*w->cookie), cookie_cmp);
-	for (size_t i = 1; i < w->n; i++)
-		if (w->cookie[i] != w->cookie[n])
-			w->cookie[++n] = w->cookie[i];
-	w->n = n + 1 < EA_SWEEP_NETNS ? n + 1 : EA_SWEEP_NETNS;
-}
-
 /*
  * In the calling thread's namespace: if wanted, its sockets are iterated,
  * and the kernel told that its slots may be judged.
@@ -118,8 +90,10 @@ static void visit_netns(struct sweep_netns *w)
 
 	if (ea_netns_cookie(&cookie) || (i = wanted(w, cookie)) < 0 || w->found[i])
 		return;
+	struct ea_sweep_netns ns = { .wanted_gen = w->gen, .found_gen = w->gen };
+
 	w->found[i] = ea_agent_run_iter(w->iter, NULL, 0) >= 0 &&
-		      !bpf_map_update_elem(w->found_fd, &cookie, &w->gen, BPF_ANY);
+		      !bpf_map_update_elem(w->fd, &cookie, &ns, BPF_ANY);
 }
 
 /* Whether the namespace with inode ino was entered already; it is from now on. */
@@ -187,43 +161,60 @@ static void *visit_all(void *arg)
 	return NULL;
 }
 
-/* The namespaces of the slots this sweep may judge. */
-static void old_slots_netns(int fd, uint32_t gen, struct sweep_netns *w)
+/* A step of the sweep in the kernel (program sweep_slots); 0 or -errno. */
+static int sweep_step(struct ea_agent *a, enum ea_sweep_step step, struct ea_sweep_args *args)
 {
-	struct ea_sock_state s;
-	uint64_t key, next, *prev = NULL;
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = args, .ctx_size_in = sizeof(*args));
+	int err;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &s) || !slot_is_judged(&s, gen))
-			continue;
-		want_netns(w, s.netns);
-	}
-	want_done(w);
+	memset(args, 0, sizeof(*args));
+	args->step = step;
+	err = bpf_prog_test_run_opts(bpf_program__fd(a->skel->progs.sweep_slots), &run);
+	if (err)
+		ea_log("the sweep of the TCP slots: %s", strerror(-err));
+	return err;
 }
 
-/* Judge every slot in the kernel (program sweep_slots). */
-static void judge_slots(struct ea_agent *a)
+/*
+ * The namespaces sweep_slots noted for this sweep, sorted; those of
+ * earlier sweeps are taken out of the map. 0 or -errno.
+ */
+static int wanted_netns(struct sweep_netns *w, size_t max)
 {
-	struct ea_sweep_args args = {};
-	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	int err = bpf_prog_test_run_opts(bpf_program__fd(a->skel->progs.sweep_slots), &run);
+	uint64_t key, next, *prev = NULL, *stale = calloc(EA_SWEEP_NETNS, sizeof(*stale));
+	struct ea_sweep_netns ns;
+	size_t nstale = 0;
 
-	if (err) {
-		ea_log("the sweep of the TCP slots: %s", strerror(-err));
-		return;
+	w->cookie = calloc(max ? max : 1, sizeof(*w->cookie));
+	w->found = calloc(max ? max : 1, sizeof(*w->found));
+	if (!stale || !w->cookie || !w->found) {
+		free(stale);
+		return -ENOMEM;
 	}
-	a->swept += args.swept;
-	ea_debug("sweep %u: %u slots ended, %u freed", a->sweep_gen, args.swept, args.freed);
+	while (!bpf_map_get_next_key(w->fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(w->fd, &key, &ns))
+			continue;
+		if (ns.wanted_gen == w->gen && w->n < max)
+			w->cookie[w->n++] = key;
+		else if (ns.wanted_gen != w->gen && nstale < EA_SWEEP_NETNS)
+			stale[nstale++] = key;
+	}
+	for (size_t i = 0; i < nstale; i++)	/* after the walk: a delete would restart it */
+		bpf_map_delete_elem(w->fd, &stale[i]);
+	free(stale);
+	qsort(w->cookie, w->n, sizeof(*w->cookie), cookie_cmp);
+	return 0;
 }
 
 void ea_agent_sweep_slots(struct ea_agent *a)
 {
 	int64_t now = ea_clock_ns(CLOCK_MONOTONIC);
-	int fd = bpf_map__fd(a->skel->maps.tcp_socks);
-	struct sweep_netns w = {};
+	struct sweep_netns w = { .iter = a->skel->progs.tcp_alive };
+	struct ea_sweep_args args;
 	pthread_t t;
+	int err;
 
 	if (!a->tcp_by_state || !a->cfg.agent.tcp_slots ||
 	    now - a->sweep_ns < (int64_t)a->cfg.agent.slot_sweep_s * 1000000000)
@@ -231,16 +222,22 @@ void ea_agent_sweep_slots(struct ea_agent *a)
 	a->sweep_ns = now;
 	w.gen = ++a->sweep_gen;
 	a->skel->bss->sweep_gen = w.gen;	/* slots taken from now on are new */
-	w.iter = a->skel->progs.tcp_alive;
-	w.found_fd = bpf_map__fd(a->skel->maps.swept_netns);
-	old_slots_netns(fd, w.gen, &w);
-	w.found = calloc(w.n ? w.n : 1, sizeof(*w.found));
-	/* no namespace to look in: ended slots of the last sweep are still freed */
-	if (w.found && (!w.n || !pthread_create(&t, NULL, visit_all, &w))) {
-		if (w.n)
+	w.fd = bpf_map__fd(a->skel->maps.sweep_netns);
+	if (sweep_step(a, EA_SWEEP_COLLECT, &args))
+		return;
+	err = wanted_netns(&w, args.namespaces);
+	if (!err && w.n) {
+		err = -pthread_create(&t, NULL, visit_all, &w);
+		if (!err)
 			pthread_join(t, NULL);
-		judge_slots(a);
 	}
+	if (err)
+		ea_log("the sweep of the TCP slots: %s", strerror(-err));
+	/* with no namespace looked in, the slots ended by the last sweep are still freed */
+	else if (!sweep_step(a, EA_SWEEP_JUDGE, &args))
+		a->swept += args.swept;
+	ea_debug("sweep %u: %zu namespaces, %u slots ended, %u freed", w.gen, w.n,
+		 args.swept, args.freed);
 	free(w.cookie);
 	free(w.found);
 	free(w.seen);

@@ -1012,27 +1012,52 @@ static bool get_slot(struct fixture *f, uint64_t cookie, struct ea_sock_state *s
 	return !bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.tcp_socks), &cookie, s);
 }
 
-/* One sweep: gen, the sockets tcp_alive found; what it did, its events in f. */
+/* A step of program sweep_slots. */
+static struct ea_sweep_args sweep_step(struct fixture *f, enum ea_sweep_step step)
+{
+	struct ea_sweep_args args = { .step = step, 99, 99, 99 };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.sweep_slots),
+						&run), 0);
+	assert_int_equal(args.step, step);
+	return args;
+}
+
+/*
+ * One sweep, gen, as the agent runs it: the namespaces of the old slots
+ * noted (SWEEP_NETNS, and OTHER_NETNS, which it cannot enter), the
+ * sockets of SWEEP_NETNS found by tcp_alive marked, then the judgement;
+ * what it did, its events in f.
+ */
 static struct ea_sweep_args sweep(struct fixture *f, uint32_t gen, const uint64_t *alive,
 				  size_t nalive)
 {
-	struct ea_sweep_args args = { 99, 99 };
-	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &args, .ctx_size_in = sizeof(args));
-	uint64_t netns = SWEEP_NETNS;
+	struct ea_sweep_netns ns, found = { gen, gen };
+	struct ea_sweep_args args;
+	uint64_t netns[] = { SWEEP_NETNS, OTHER_NETNS };
 	struct ea_sock_state s;
 
 	f->skel->bss->sweep_gen = gen;
+	args = sweep_step(f, EA_SWEEP_COLLECT);
+	assert_int_equal(args.namespaces, 2);
+	assert_int_equal(args.swept + args.freed, 0);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.sweep_netns),
+						     &netns[i], &ns), 0);
+		assert_int_equal(ns.wanted_gen, gen);
+	}
 	for (size_t i = 0; i < nalive; i++) {
 		assert_true(get_slot(f, alive[i], &s));
 		s.alive_gen = gen;
 		assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.tcp_socks),
 						     &alive[i], &s, BPF_EXIST), 0);
 	}
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.swept_netns), &netns,
-					     &gen, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.sweep_netns), &netns[0],
+					     &found, BPF_EXIST), 0);
 	f->nevents = 0;
-	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.sweep_slots),
-						&run), 0);
+	args = sweep_step(f, EA_SWEEP_JUDGE);
+	assert_int_equal(args.namespaces, 0);
 	ring_buffer__consume(f->rb);
 	return args;
 }
