@@ -988,7 +988,9 @@ static __always_inline bool tcp_slot_claim_free(struct ea_sock_state *s)
 {
 	__u64 marks = s->slot_marks;
 
-	return !(marks & EA_SLOT_FREEING) &&
+	/* swept and not claimed, in the very value swapped: a restart clears both */
+	return (marks & (EA_SLOT_ENDING | EA_SLOT_SWEPT | EA_SLOT_FREEING)) ==
+		       (EA_SLOT_ENDING | EA_SLOT_SWEPT) &&
 	       __sync_val_compare_and_swap(&s->slot_marks, marks, marks | EA_SLOT_FREEING) == marks;
 }
 
@@ -1036,9 +1038,10 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		if (!ksk)
 			return 1;
 		s = tcp_state_find(ksk);
+		/* its flows ended by the sweep: the slot is restarted, unless freed this moment */
 		if (s && s->ended && (s->slot_marks & EA_SLOT_SWEPT) && !tcp_slot_claim_free(s)) {
-			count(EA_CNT_TCP_SLOT_FREEING);	/* the sweep frees it this moment */
-			return 1;
+			count(EA_CNT_TCP_SLOT_FREEING);
+			s = NULL;	/* state in socket storage (tcp_state_new) */
 		}
 	} else {
 		s = sock_state_in_process(ctx);
@@ -1608,7 +1611,7 @@ int tcp_alive(struct bpf_iter__tcp *ctx)
  * whether the sweep could iterate their sockets with tcp_alive.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EA_SWEEP_NETNS);
 	__type(key, __u64);
 	__type(value, struct ea_sweep_netns);
@@ -1653,11 +1656,33 @@ static long want_slot_netns(struct bpf_map *map, __u64 *cookie, struct ea_sock_s
 		ns->wanted_gen = gen;
 	} else {
 		fresh.wanted_gen = gen;
-		if (bpf_map_update_elem(&sweep_netns, &s->netns, &fresh, BPF_ANY))
+		if (bpf_map_update_elem(&sweep_netns, &s->netns, &fresh, BPF_NOEXIST)) {
+			args->netns_full++;	/* its slots are not judged by this sweep */
 			return 0;
+		}
 	}
 	args->namespaces++;
 	return 0;
+}
+
+/*
+ * Claim the end of a slot's flows for the sweep, marking it swept; false
+ * when the datapath claimed it first. A close or a release marking the
+ * slot meanwhile (EA_SLOT_CLOSED, EA_SLOT_RELEASED) is tried again.
+ */
+static __always_inline bool sweep_claim_end(struct ea_sock_state *s)
+{
+	__u64 marks;
+
+	for (int i = 0; i < 4; i++) {
+		marks = s->slot_marks;
+		if (marks & EA_SLOT_ENDING)
+			return false;
+		if (__sync_val_compare_and_swap(&s->slot_marks, marks,
+						marks | EA_SLOT_ENDING | EA_SLOT_SWEPT) == marks)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -1674,12 +1699,11 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 		       struct ea_sweep_args *args)
 {
 	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
-	__u64 key = *cookie, marks;
+	__u64 key = *cookie;
 	__u32 gen = sweep_gen;
 
 	if (s->ended) {
-		if ((s->slot_marks & EA_SLOT_SWEPT) && tcp_slot_claim_free(s) &&
-		    !bpf_map_delete_elem(map, &key))
+		if (tcp_slot_claim_free(s) && !bpf_map_delete_elem(map, &key))
 			args->freed++;
 		return 0;
 	}
@@ -1691,10 +1715,7 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 	}
 	if (++s->sweep_missed < 2)
 		return 0;
-	marks = s->slot_marks;
-	if (marks & EA_SLOT_ENDING ||
-	    __sync_val_compare_and_swap(&s->slot_marks, marks,
-					marks | EA_SLOT_ENDING | EA_SLOT_SWEPT) != marks)
+	if (!sweep_claim_end(s))
 		return 0;	/* the datapath ends them */
 	sock_flows_ended(s, &c);
 	args->swept++;

@@ -319,6 +319,7 @@ enum ea_sweep_step {
 struct ea_sweep_args {
 	__u32 step;		/* enum ea_sweep_step */
 	__u32 namespaces;	/* COLLECT: namespaces wanted (new in sweep_netns this sweep) */
+	__u32 netns_full;	/* COLLECT: old slots whose namespace found the map full */
 	__u32 swept;		/* JUDGE: slots whose flows it ended */
 	__u32 freed;		/* JUDGE: slots ended by an earlier sweep, freed */
 };
@@ -456,7 +457,7 @@ enum ea_counter {
 	EA_CNT_TAINT_FULL = 16,		/* map taint full: a process not tainted */
 	EA_CNT_DISCONNECTED = 17,	/* a file's ancestors unknown (opened by handle) */
 	EA_CNT_TCP_CLOSE_UNSEEN = 18,	/* a TCP flow ended at its socket's destruction */
-	EA_CNT_TCP_SLOT_FREEING = 19,	/* a connect() as the sweep freed its slot: not followed */
+	EA_CNT_TCP_SLOT_FREEING = 19,	/* a connect() as the sweep freed its slot: storage */
 	EA_CNT_MAX = 24,
 };
 

@@ -78,6 +78,7 @@ struct ea_agent {
 	uint32_t sweep_gen;		/* the last sweep of tcp_socks */
 	int64_t sweep_ns;		/* when it ran (CLOCK_MONOTONIC) */
 	uint64_t swept;			/* slots whose flows the sweeps ended */
+	uint32_t sweep_netns_full;	/* slots the last sweep could not judge: too many namespaces */
 	uint64_t mount_scans;		/* reads of the mount table after it changed */
 	struct ea_rec rec;		/* scratch for the record being made */
 	struct ea_label_sources label_src;	/* evidence names */

@@ -63,35 +63,18 @@ static int wanted(const struct sweep_netns *w, uint64_t cookie)
 	return p ? (int)(p - w->cookie) : -1;
 }
 
-/* Grow an array of n elements of size sz to hold one more; false when out of memory. */
-static bool grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	size_t want = *cap ? *cap * 2 : 16;
-	void *p;
-
-	if (n < *cap)
-		return true;
-	p = realloc(*v, want * sz);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = want;
-	return true;
-}
-
 /*
  * In the calling thread's namespace: if wanted, its sockets are iterated,
  * and the kernel told that its slots may be judged.
  */
 static void visit_netns(struct sweep_netns *w)
 {
+	struct ea_sweep_netns ns = { .wanted_gen = w->gen, .found_gen = w->gen };
 	uint64_t cookie;
 	int i;
 
 	if (ea_netns_cookie(&cookie) || (i = wanted(w, cookie)) < 0 || w->found[i])
 		return;
-	struct ea_sweep_netns ns = { .wanted_gen = w->gen, .found_gen = w->gen };
-
 	w->found[i] = ea_agent_run_iter(w->iter, NULL, 0) >= 0 &&
 		      !bpf_map_update_elem(w->fd, &cookie, &ns, BPF_ANY);
 }
@@ -99,11 +82,19 @@ static void visit_netns(struct sweep_netns *w)
 /* Whether the namespace with inode ino was entered already; it is from now on. */
 static bool seen_before(struct sweep_netns *w, ino_t ino)
 {
+	ino_t *more;
+
 	for (size_t i = 0; i < w->nseen; i++)
 		if (w->seen[i] == ino)
 			return true;
-	if (grow((void **)&w->seen, &w->seen_cap, w->nseen, sizeof(*w->seen)))
-		w->seen[w->nseen++] = ino;
+	if (w->nseen == w->seen_cap) {
+		more = realloc(w->seen, (w->seen_cap + 64) * sizeof(*more));
+		if (!more)
+			return false;	/* entered again if met again: no harm */
+		w->seen = more;
+		w->seen_cap += 64;
+	}
+	w->seen[w->nseen++] = ino;
 	return false;
 }
 
@@ -225,6 +216,10 @@ void ea_agent_sweep_slots(struct ea_agent *a)
 	w.fd = bpf_map__fd(a->skel->maps.sweep_netns);
 	if (sweep_step(a, EA_SWEEP_COLLECT, &args))
 		return;
+	if (args.netns_full && !a->sweep_netns_full)
+		ea_log("the sweep of the TCP slots looks in %d network namespaces at most: "
+		       "%u slots in others are not judged", EA_SWEEP_NETNS, args.netns_full);
+	a->sweep_netns_full = args.netns_full;
 	err = wanted_netns(&w, args.namespaces);
 	if (!err && w.n) {
 		err = -pthread_create(&t, NULL, visit_all, &w);

@@ -61,7 +61,7 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_TAINT_FULL] = "taint_untracked",
 		[EA_CNT_DISCONNECTED] = "paths_disconnected",
 		[EA_CNT_TCP_CLOSE_UNSEEN] = "tcp_closes_unseen",
-		[EA_CNT_TCP_SLOT_FREEING] = "tcp_connects_unfollowed",
+		[EA_CNT_TCP_SLOT_FREEING] = "tcp_swept_slots_busy",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;
