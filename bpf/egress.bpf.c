@@ -130,7 +130,9 @@ static __always_inline struct ea_sock_state *tcp_state_find(struct sock *sk)
 	__u64 cookie = ksock_cookie(sk);
 	struct ea_sock_state *s;
 
-	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+	/* a slot the sweep is freeing is no one's any more (tcp_slot_claim_free) */
+	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)) &&
+	    !(s->slot_marks & EA_SLOT_FREEING))
 		return s;
 	if (!sk->sk_bpf_storage)
 		return NULL;

@@ -115,8 +115,6 @@ void ea_agent_flush_out(struct ea_agent *a);
 void ea_agent_emit(struct ea_agent *a, struct ea_rec *r);
 void ea_agent_emit_flow(struct ea_agent *a, const struct ea_flow_event *e);
 void ea_agent_emit_lost(struct ea_agent *a, const char *what, uint64_t count);
-void ea_agent_end_flow(struct ea_agent *a, const struct ea_flow *f, const struct ea_owner *o,
-		       uint64_t labels, uint8_t origin, uint32_t ifindex, uint64_t now);
 /* Slots of tcp_socks whose socket is gone: their flows ended (agent_sweep.c). */
 void ea_agent_sweep_slots(struct ea_agent *a);
 /* A lost record whose detail (a JSON object) says why. */

@@ -206,9 +206,9 @@ int ea_agent_read_counters(struct ea_agent *a, uint64_t out[EA_CNT_MAX])
 	return read_percpu_counters(bpf_map__fd(a->skel->maps.counters), out);
 }
 
-/* A flow_end user space makes: for a map-kept flow that went idle, a slot swept. */
-void ea_agent_end_flow(struct ea_agent *a, const struct ea_flow *f, const struct ea_owner *o,
-		       uint64_t labels, uint8_t origin, uint32_t ifindex, uint64_t now)
+/* A flow_end user space makes, for a map-kept flow that went idle. */
+static void end_idle_flow(struct ea_agent *a, const struct ea_flow *f, const struct ea_owner *o,
+			  uint64_t labels, uint8_t origin, uint32_t ifindex, uint64_t now)
 {
 	struct ea_flow_event e = {
 		.abi = EA_ABI_VERSION, .type = EA_EV_FLOW_END, .verdict = f->verdict,
@@ -257,8 +257,8 @@ static void sweep_dev(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 		if (idle_ns && now - f.last_ns < idle_ns)
 			continue;
 		if (f.flags & EA_FLOW_RECORDED)
-			ea_agent_end_flow(a, &f, NULL, a->skel->bss->cfg.default_labels,
-					  key.origin, key.ifindex, now);
+			end_idle_flow(a, &f, NULL, a->skel->bss->cfg.default_labels,
+				      key.origin, key.ifindex, now);
 		bpf_map_delete_elem(fd, &key);
 	}
 }
@@ -278,8 +278,8 @@ static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 		if (now - u.flow.last_ns < idle_ns)
 			continue;
 		if (u.flow.flags & EA_FLOW_RECORDED)
-			ea_agent_end_flow(a, &u.flow, &u.owner, a->skel->bss->cfg.default_labels,
-					  EA_ORIGIN_SOCKET, 0, now);
+			end_idle_flow(a, &u.flow, &u.owner, a->skel->bss->cfg.default_labels,
+				      EA_ORIGIN_SOCKET, 0, now);
 		bpf_map_delete_elem(fd, &key);
 	}
 }

@@ -18,10 +18,14 @@
  *                                  COOKIE), in the caller's network
  *                                  namespace: what a close the kernel
  *                                  never showed the datapath leaves
+ *   tamper swept CGROUP HOOK COOKIE the same slot as the agent's sweep
+ *                                  leaves it: its flow ended by the sweep,
+ *                                  the slot waiting for the next to free it
  *
  * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,9 +189,10 @@ static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
 /*
  * A flagged flow of 3 packets and 160 bytes from 192.0.2.1:9999 to
  * 198.51.100.7:9 (US), reported, owned by this process, in a slot taken
- * before any sweep.
+ * before any sweep; swept: its flow ended by a sweep, which marked the
+ * slot for the next to free.
  */
-static void plant_slot(uint32_t prog_id, uint64_t cookie)
+static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 {
 	struct ea_sock_state s = ea_test_flagged_slot(cookie);
 	struct bpf_map_info m;
@@ -209,6 +214,11 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie)
 	s.flow.dport = 9;
 	s.owner.tgid = s.owner.pid = (uint32_t)getpid();
 	snprintf(s.owner.comm, sizeof(s.owner.comm), "tamper");
+	if (swept) {
+		s.ended = 1;
+		s.flow.flags = 0;	/* its flow_end was sent */
+		s.slot_marks = EA_SLOT_ENDING | EA_SLOT_SWEPT;
+	}
 	if (bpf_map_update_elem(fd, &cookie, &s, BPF_NOEXIST))
 		die("the slot");
 }
@@ -221,10 +231,11 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 4 || argc > 5 ||
-	    (argc == 5) != (!strcmp(argv[1], "geo") || !strcmp(argv[1], "slot"))) {
+	    (argc == 5) != (!strcmp(argv[1], "geo") || !strcmp(argv[1], "slot") ||
+			    !strcmp(argv[1], "swept"))) {
 		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n"
 		      "       tamper geo CGROUP connect4|egress N\n"
-		      "       tamper slot CGROUP connect4 COOKIE\n", stderr);
+		      "       tamper slot|swept CGROUP connect4 COOKIE\n", stderr);
 		return 2;
 	}
 	while (h < sizeof(hooks) / sizeof(hooks[0]) && strcmp(hooks[h].name, argv[3]))
@@ -244,8 +255,8 @@ int main(int argc, char **argv)
 		blind(info.prog_id);
 	} else if (!strcmp(argv[1], "geo")) {
 		printf("%u\n", allow_everything(info.prog_id, (uint32_t)atoi(argv[4])));
-	} else if (!strcmp(argv[1], "slot")) {
-		plant_slot(info.prog_id, strtoull(argv[4], NULL, 10));
+	} else if (!strcmp(argv[1], "slot") || !strcmp(argv[1], "swept")) {
+		plant_slot(info.prog_id, strtoull(argv[4], NULL, 10), !strcmp(argv[1], "swept"));
 	} else {
 		fprintf(stderr, "tamper: %s: no such command\n", argv[1]);
 		return 2;
