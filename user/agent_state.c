@@ -451,7 +451,8 @@ static void write_status_json(FILE *f, struct ea_agent *a, const struct status_s
 	fprintf(f, "{\"pid\":%d,\"version\":\"%s\",\"commit\":\"%s\",\"host\":",
 		(int)getpid(), ea_version(), ea_commit());
 	ea_json_str(f, a->host);
-	fprintf(f, ",\"started\":\"%s\",\"cgroup\":", ea_format_time(a->started_real_ns, ts));
+	fprintf(f, ",\"started\":\"%s\",", ea_format_time(a->started_real_ns, ts));
+	fprintf(f, "\"written\":\"%s\",\"cgroup\":", ea_format_time(ea_clock_ns(CLOCK_REALTIME), ts));
 	ea_json_str(f, a->cg_path);
 	fprintf(f, ",\"pin_dir\":");
 	ea_json_str(f, a->pin_dir);
