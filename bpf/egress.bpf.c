@@ -2023,16 +2023,21 @@ TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
 #define SCM_MAX_FD	253	/* descriptors one SCM_RIGHTS message can carry */
 #define UIO_MAXIOV	1024	/* messages one recvmmsg can receive */
 
-/* Whether the current task's descriptor fd is a unix socket. */
-static __always_inline bool fd_is_unix_socket(long fd)
+/* Whether a file (read-only cast) is a unix socket. */
+static __always_inline bool file_is_unix_socket(struct file *file)
 {
-	struct file *file = current_file(fd);
 	struct socket *sock;
 
 	if (!file || (file->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return false;
 	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
 	return sock->sk && sock->sk->__sk_common.skc_family == AF_UNIX;
+}
+
+/* Whether the current task's descriptor fd is a unix socket. */
+static __always_inline bool fd_is_unix_socket(long fd)
+{
+	return file_is_unix_socket(current_file(fd));
 }
 
 struct rights_walk {
@@ -2214,13 +2219,30 @@ int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
 	 (op) == bpf_core_enum_value(enum io_uring_op, name))
 #define SPLICE_F_FD_IN_FIXED	(1U << 31)
 
+#define IORING_RECV_MULTISHOT	(1U << 1)	/* include/uapi/linux/io_uring.h */
+
+/*
+ * An IORING_OP_RECVMSG done on a unix socket: its descriptors taint as a
+ * recvmsg's do, read through the caller's header, which the kernel updated
+ * as recvmsg would. A multishot receive writes into a buffer the ring
+ * provides instead, which is not read.
+ */
+static __always_inline void uring_recvmsg_done(struct io_kiocb *r)
+{
+	struct io_sr_msg *sr = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_sr_msg));
+
+	if (!(sr->flags & IORING_RECV_MULTISHOT) &&
+	    file_is_unix_socket(bpf_rdonly_cast(r->file, bpf_core_type_id_kernel(struct file))))
+		taint_from_msg(sr->umsg);
+}
+
 /*
  * io_uring opens and reads run no syscall tracepoint: taint at their
  * completion, in the submitting process (or its io-wq/SQPOLL threads, which
  * share its files and tgid). Opens into direct descriptors are not seen;
  * reads through them are, by the request's file, and so is a direct
  * descriptor installed as a real one. A splice or tee taints by its input
- * when that is a real descriptor.
+ * when that is a real descriptor, a receive by the descriptors it brought.
  */
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
@@ -2250,6 +2272,8 @@ int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_urin
 
 		if (!(sp->flags & SPLICE_F_FD_IN_FIXED))
 			taint_from_fd(sp->splice_fd_in, false);
+	} else if (URING_OP_IS(op, IORING_OP_RECVMSG)) {
+		uring_recvmsg_done(r);
 	}
 	return 0;
 }

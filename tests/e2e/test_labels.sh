@@ -115,7 +115,7 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 hold.csv exit.csv sendfile.csv sendfile-uring.csv jp.csv uring.csv leader.csv \
 	 child.csv sendfile-passed.csv ia32-open.csv ia32-openat.csv ia32-openat2.csv \
 	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv handle.csv uring-install.csv \
-	 pidfd.csv open-hold.csv map-hold.csv scm.csv no32-ia32.csv no32.csv; do
+	 pidfd.csv open-hold.csv map-hold.csv scm.csv uring-scm.csv no32-ia32.csv no32.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -229,9 +229,12 @@ lcase uring-install flagged eu-pii "eu-pii=$EU/uring-install.csv" main \
 	$X read-send uring-install "$EU/uring-install.csv" $US $P $N
 lcase pidfd-getfd flagged eu-pii "eu-pii=$EU/pidfd.csv" main \
 	$X pidfd-getfd "$EU/pidfd.csv" $US $P $N
-# a descriptor received over a unix socket (SCM_RIGHTS), then read
+# a descriptor received over a unix socket (SCM_RIGHTS), then read: by
+# recvmsg, and by IORING_OP_RECVMSG (no system call)
 lcase scm-rights flagged eu-pii "eu-pii=$EU/scm.csv" main \
 	$X scm-rights "$EU/scm.csv" $US $P $N
+lcase uring-scm-rights flagged eu-pii "eu-pii=$EU/uring-scm.csv" main \
+	$X uring-scm-rights "$EU/uring-scm.csv" $US $P $N
 # files opened and mapped before the agent started
 held_case open-hold
 held_case map-hold
@@ -353,8 +356,8 @@ lcase sendfile flagged eu-pii "eu-pii=$EU/sendfile.csv" main \
 	$X sendfile $US $P "$EU/sendfile.csv"
 lcase sendfile-uring-fd flagged eu-pii "eu-pii=$EU/sendfile-uring.csv" main \
 	$X sendfile-uring $US $P "$EU/sendfile-uring.csv"
-# a descriptor another process opened, received by IORING_OP_RECVMSG, which
-# no hook sees: only the sendfile can taint
+# a descriptor another process opened, received by a multishot
+# IORING_OP_RECVMSG, which no hook sees: only the sendfile can taint
 lcase sendfile-passed flagged eu-pii "eu-pii=$EU/sendfile-passed.csv" main \
 	$X sendfile-passed $US $P "$EU/sendfile-passed.csv"
 

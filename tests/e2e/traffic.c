@@ -130,7 +130,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "              FILE DST PORT N\n"
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
-	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights\n"
+	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights|\n"
+	      "              uring-scm-rights\n"
 	      "              FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
@@ -2059,6 +2060,66 @@ static void send_fd(int sock, int fd)
 		die("sendmsg SCM_RIGHTS");
 }
 
+/* How a passed descriptor is received. */
+enum recv_how {
+	RECV_SYSCALL,		/* recvmsg */
+	RECV_URING,		/* IORING_OP_RECVMSG: no system call */
+	RECV_URING_MULTISHOT,	/* the same, multishot, into a provided buffer */
+};
+
+#define RECV_BGID	7	/* the provided buffers' group */
+
+/*
+ * A descriptor received by a multishot IORING_OP_RECVMSG: the message,
+ * control data and all, lands in a buffer the ring provides, where no hook
+ * of the agent reads it.
+ */
+static int recv_fd_multishot(int sock, struct io_uring *ring)
+{
+	static char buf[256] __attribute__((aligned(64)));
+	struct io_uring_buf_reg reg = { .ring_entries = 1, .bgid = RECV_BGID };
+	struct msghdr m = { .msg_controllen = CMSG_SPACE(sizeof(int)) };
+	struct io_uring_buf_ring *br;
+	struct io_uring_recvmsg_out *o;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct cmsghdr *h;
+	int fd, err;
+
+	br = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (br == MAP_FAILED)
+		die("mmap");
+	reg.ring_addr = (unsigned long)br;
+	err = io_uring_register_buf_ring(ring, &reg, 0);
+	if (err) {
+		errno = -err;
+		die("io_uring_register_buf_ring");
+	}
+	io_uring_buf_ring_init(br);
+	io_uring_buf_ring_add(br, buf, sizeof(buf), 0, io_uring_buf_ring_mask(1), 0);
+	io_uring_buf_ring_advance(br, 1);
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_recvmsg_multishot(sqe, sock, &m, MSG_CMSG_CLOEXEC);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RECV_BGID;
+	err = io_uring_submit(ring);
+	if (err >= 0)
+		err = io_uring_wait_cqe(ring, &cqe);
+	if (err < 0 || cqe->res < 0) {
+		errno = err < 0 ? -err : -cqe->res;
+		die("multishot IORING_OP_RECVMSG SCM_RIGHTS");
+	}
+	o = io_uring_recvmsg_validate(buf, cqe->res, &m);
+	h = o ? io_uring_recvmsg_cmsg_firsthdr(o, &m) : NULL;
+	if (!h || h->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		die("no descriptor received");
+	}
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	io_uring_cqe_seen(ring, cqe);
+	return fd;
+}
+
 /*
  * Receive a descriptor passed by send_fd: by recvmsg, or with ring by
  * IORING_OP_RECVMSG (no system call).
@@ -2254,9 +2315,9 @@ static void run_sendfile_uring(struct report *r, const struct target *t, const c
 
 /*
  * A descriptor of path that a child opened and passed over a unix socket,
- * received by recvmsg or (with ring) by IORING_OP_RECVMSG.
+ * received as how says (ring: the io_uring ways).
  */
-static int fd_from_child(const char *path, struct io_uring *ring)
+static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how how)
 {
 	int sv[2], in, status;
 	pid_t child;
@@ -2274,7 +2335,8 @@ static int fd_from_child(const char *path, struct io_uring *ring)
 		send_fd(sv[1], fd);
 		_exit(0);
 	}
-	in = recv_fd_by(sv[0], ring);
+	in = how == RECV_URING_MULTISHOT ? recv_fd_multishot(sv[0], ring) :
+	     recv_fd_by(sv[0], how == RECV_URING ? ring : NULL);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("the child that opened %s failed", path);
 	close(sv[0]);
@@ -2284,9 +2346,10 @@ static int fd_from_child(const char *path, struct io_uring *ring)
 
 /*
  * sendfile-passed|ia32-sendfile-passed DST PORT FILE: a child opens the file
- * and passes it over a unix socket, received by IORING_OP_RECVMSG (which no
- * hook sees); this process opens nothing and moves the file's bytes to a
- * connection by sendfile (64-bit, or the 32-bit call).
+ * and passes it over a unix socket, received by a multishot
+ * IORING_OP_RECVMSG (which no hook sees); this process opens nothing and
+ * moves the file's bytes to a connection by sendfile (64-bit, or the 32-bit
+ * call).
  */
 static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
 				bool ia32)
@@ -2295,19 +2358,27 @@ static void run_sendfile_passed(struct report *r, const struct target *t, const 
 	int in;
 
 	uring_init(&ring);
-	in = fd_from_child(path, &ring);
+	in = fd_from_child(path, &ring, RECV_URING_MULTISHOT);
 	io_uring_queue_exit(&ring);
 	sendfile_from(r, t, in, path, ia32);
 }
 
 /*
- * scm-rights FILE DST PORT N: a child opens the file and passes it over a
- * unix socket (recvmsg); this process reads it and sends.
+ * scm-rights|uring-scm-rights FILE DST PORT N: a child opens the file and
+ * passes it over a unix socket (received by recvmsg, or by
+ * IORING_OP_RECVMSG); this process reads it and sends.
  */
 static void run_scm_rights(struct report *r, const char *path, const struct target *t,
-			   size_t n)
+			   size_t n, bool uring)
 {
-	int in = fd_from_child(path, NULL);
+	struct io_uring ring;
+	int in;
+
+	if (uring)
+		uring_init(&ring);
+	in = fd_from_child(path, &ring, uring ? RECV_URING : RECV_SYSCALL);
+	if (uring)
+		io_uring_queue_exit(&ring);
 
 	read_all(in, NULL, path);
 	close(in);
@@ -2368,9 +2439,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if ((!strcmp(c, "open-hold") || !strcmp(c, "map-hold")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_hold(r, c, argv[2], &t[0], number(argv[5]));
-	} else if (!strcmp(c, "scm-rights") && argc == 6) {
+	} else if ((!strcmp(c, "scm-rights") || !strcmp(c, "uring-scm-rights")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
-		run_scm_rights(r, argv[2], &t[0], number(argv[5]));
+		run_scm_rights(r, argv[2], &t[0], number(argv[5]), c[0] == 'u');
 	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
