@@ -2225,13 +2225,15 @@ int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
  * An IORING_OP_RECVMSG done on a unix socket: its descriptors taint as a
  * recvmsg's do, read through the caller's header, which the kernel updated
  * as recvmsg would. A multishot receive writes into a buffer the ring
- * provides instead, which is not read.
+ * provides instead, and a 32-bit program's ring holds 32-bit headers:
+ * neither is read.
  */
 static __always_inline void uring_recvmsg_done(struct io_kiocb *r)
 {
 	struct io_sr_msg *sr = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_sr_msg));
+	struct io_ring_ctx *ctx = r->ctx;
 
-	if (!(sr->flags & IORING_RECV_MULTISHOT) &&
+	if (!(sr->flags & IORING_RECV_MULTISHOT) && !BPF_CORE_READ_BITFIELD(ctx, compat) &&
 	    file_is_unix_socket(bpf_rdonly_cast(r->file, bpf_core_type_id_kernel(struct file))))
 		taint_from_msg(sr->umsg);
 }
