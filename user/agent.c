@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -536,6 +537,21 @@ bool ea_kernel_makes_32bit_calls(void)
 #endif
 }
 
+#define X32_SYSCALL_BIT	0x40000000	/* arch/x86/include/uapi/asm/unistd.h */
+
+/*
+ * Whether this kernel makes x32 system calls (booted with syscall.x32=y):
+ * getpid with the x32 bit answers, where it is refused (ENOSYS) otherwise.
+ */
+bool ea_kernel_makes_x32_calls(void)
+{
+#ifdef __x86_64__
+	return syscall(X32_SYSCALL_BIT | SYS_getpid) == getpid();
+#else
+	return false;
+#endif
+}
+
 enum ea_32bit_calls ea_agent_32bit_calls(const struct ea_agent *a)
 {
 	if (!has_path_labels(&a->cfg))
@@ -597,6 +613,10 @@ static int attach_taint(struct ea_agent *a)
 	if (!has_path_labels(&a->cfg))
 		return 0;
 	compat = watch_32bit_calls(a);
+	if (ea_kernel_makes_x32_calls())
+		ea_log("this kernel makes x32 system calls (syscall.x32=y): a file an x32 "
+		       "program opens or sends taints no process, as no tracepoint fires "
+		       "for them (booting with syscall.x32=n removes such calls)");
 	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++) {
 		if (!bpf_program__autoload(p))
 			continue;

@@ -130,6 +130,7 @@ void ea_agent_skipped_prom(struct ea_sbuf *b, const struct ea_agent *a);
 const char *ea_agent_mode_name(const struct ea_agent *a);
 /* Whether a child's int 0x80 returns: the kernel makes 32-bit system calls. */
 bool ea_kernel_makes_32bit_calls(void);
+bool ea_kernel_makes_x32_calls(void);
 /* How file taint by 32-bit system calls stands. */
 enum ea_32bit_calls {
 	EA_32BIT_NO_TREES,	/* no labelled trees: nothing to taint by */

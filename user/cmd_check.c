@@ -166,6 +166,7 @@ static void print_json(const struct ea_agent *a, const struct trail_check *tc)
 		ea_json_str(stdout, calls_32bit);
 	else
 		fputs("null", stdout);
+	printf(",\"calls_x32\":%s", ea_kernel_makes_x32_calls() ? "true" : "false");
 	fputs(",\"siem\":[", stdout);
 	for (size_t i = 0; i < c->nsiems; i++) {
 		printf("%s{\"name\":", i ? "," : "");
@@ -230,6 +231,9 @@ static void print_32bit_calls(const struct ea_agent *a)
 		     "saves that)");
 		break;
 	}
+	if (ea_agent_32bit_calls(a) != EA_32BIT_NO_TREES && ea_kernel_makes_x32_calls())
+		puts("x32        calls made (syscall.x32=y) and not seen: a file one opens or "
+		     "sends taints nothing");
 }
 
 static void print_text(const struct ea_agent *a, const struct trail_check *tc)

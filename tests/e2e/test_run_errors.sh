@@ -230,7 +230,7 @@ CONF
 try_run "$E2E_BIN" -c "$pub/full.conf" -j check --cgroup "$E2E_CG"
 [ $rc -eq 0 ] || fail "check of a good configuration: exit $rc: $err"
 /usr/bin/python3 - "$E2E_TMP/out" "$pub" "$E2E_CG" "$E2E_CG_REL" "$E2E_TMP" <<'PY' ||
-import json, sys
+import ctypes, json, os, sys
 out, pub, cg, rel, tmp = sys.argv[1:]
 c = json.load(open(out))
 want = {"config": pub + "/full.conf", "cgroup": cg, "mode": "enforce", "record": "flagged",
@@ -244,6 +244,8 @@ assert d["path"] == tmp and 0 < d["free"] <= d["size"] and d["trail"] == 0, d
 g = c["geoip"]
 assert g["files"] == [pub + "/geo.csv"] and g["ranges"] > 0 and g["results"] > 0, g
 assert c["calls_32bit"] in ("watched", "none"), c["calls_32bit"]	# a labelled tree
+libc = ctypes.CDLL(None, use_errno=True)	# getpid with the x32 bit: answered or ENOSYS
+assert c["calls_x32"] is (libc.syscall(0x40000000 | 39) == os.getpid()), c["calls_x32"]
 PY
 	fail "check -j: $(cat "$E2E_TMP/out")"
 [ -z "$(bpftool cgroup show "$E2E_CG" 2>&1)" ] ||
