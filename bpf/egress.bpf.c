@@ -807,12 +807,14 @@ static long close_udp_flow(struct bpf_map *map, struct ea_udp_flow_key *key,
 }
 
 /* End the flows of a socket its caller claimed (EA_SLOT_ENDING). */
-static __always_inline void sock_flows_ended(struct ea_sock_state *s, struct close_ctx *c)
+static __always_inline void sock_flows_ended(struct ea_sock_state *s)
 {
-	c->labels = sock_labels(s);
-	flow_end(&s->flow, &s->owner, c->labels, EA_ORIGIN_SOCKET, 0);
+	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
+
+	c.labels = sock_labels(s);
+	flow_end(&s->flow, &s->owner, c.labels, EA_ORIGIN_SOCKET, 0);
 	if (s->multi_dest)
-		bpf_for_each_map_elem(&udp_flows, close_udp_flow, c, 0);
+		bpf_for_each_map_elem(&udp_flows, close_udp_flow, &c, 0);
 	/* last: a slot ended and swept may be freed by a connect() from here on */
 	s->ended = 1;
 }
@@ -825,11 +827,9 @@ static __always_inline void sock_flows_ended(struct ea_sock_state *s, struct clo
  */
 static __always_inline bool sock_flows_end(struct ea_sock_state *s)
 {
-	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
-
 	if (s->ended || (__sync_fetch_and_or(&s->slot_marks, EA_SLOT_ENDING) & EA_SLOT_ENDING))
 		return false;
-	sock_flows_ended(s, &c);
+	sock_flows_ended(s);
 	return true;
 }
 
@@ -1316,7 +1316,8 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 		/* it started, and its close went unseen (no helper casts here) */
 		if (!s->ended && s->flow.start_ns)
 			tcp_close_unseen(ksk, tcp_sk_rdonly(ksk), s);
-		sock_flows_end(s);
+		else
+			sock_flows_end(s);
 	} else if (!tcp_slot_marked(s, EA_SLOT_RELEASED, EA_SLOT_CLOSED))
 		return;
 	tcp_slot_free(s, cookie);
@@ -1547,13 +1548,8 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 SEC("tp_btf/tcp_destroy_sock")
 int BPF_PROG(tcp_destroyed, struct sock *sk)
 {
-	__u64 cookie = ksock_cookie(sk);
-	struct ea_sock_state *s = NULL;
+	struct ea_sock_state *s = tcp_state_find(sk);
 
-	if (cookie)
-		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
-	if (!s && sk->sk_bpf_storage)
-		s = bpf_sk_storage_get(&socks, sk, NULL, 0);
 	if (!s)
 		return 0;
 	if (!s->ended) {
@@ -1565,7 +1561,7 @@ int BPF_PROG(tcp_destroyed, struct sock *sk)
 			sock_flows_end(s);
 	}
 	if (s->in_slot)
-		tcp_slot_free(s, cookie);
+		tcp_slot_free(s, ksock_cookie(sk));
 	return 0;
 }
 
@@ -1700,7 +1696,6 @@ static __always_inline bool sweep_claim_end(struct ea_sock_state *s)
 static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
 		       struct ea_sweep_args *args)
 {
-	struct close_ctx c = { .cookie = s->owner.cookie, .owner = &s->owner };
 	__u64 key = *cookie;
 	__u32 gen = sweep_gen;
 
@@ -1719,7 +1714,7 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 		return 0;
 	if (!sweep_claim_end(s))
 		return 0;	/* the datapath ends them */
-	sock_flows_ended(s, &c);
+	sock_flows_ended(s);
 	args->swept++;
 	return 0;
 }
@@ -2228,12 +2223,11 @@ int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
  * provides instead, and a 32-bit program's ring holds 32-bit headers:
  * neither is read.
  */
-static __always_inline void uring_recvmsg_done(struct io_kiocb *r)
+static __always_inline void uring_recvmsg_done(struct io_ring_ctx *ring, struct io_kiocb *r)
 {
 	struct io_sr_msg *sr = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_sr_msg));
-	struct io_ring_ctx *ctx = r->ctx;
 
-	if (!(sr->flags & IORING_RECV_MULTISHOT) && !BPF_CORE_READ_BITFIELD(ctx, compat) &&
+	if (!(sr->flags & IORING_RECV_MULTISHOT) && !BPF_CORE_READ_BITFIELD(ring, compat) &&
 	    file_is_unix_socket(bpf_rdonly_cast(r->file, bpf_core_type_id_kernel(struct file))))
 		taint_from_msg(sr->umsg);
 }
@@ -2275,7 +2269,7 @@ int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *req, struct io_urin
 		if (!(sp->flags & SPLICE_F_FD_IN_FIXED))
 			taint_from_fd(sp->splice_fd_in, false);
 	} else if (URING_OP_IS(op, IORING_OP_RECVMSG)) {
-		uring_recvmsg_done(r);
+		uring_recvmsg_done(ring, r);
 	}
 	return 0;
 }
@@ -2332,13 +2326,10 @@ int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)
 /*
  * Taint ends with the process: at its last thread's exit no flow takes it
  * on any more; the entry (the evidence of flows already reported) stays
- * until the leader is freed.
- */
-/*
- * The process tracepoints are BTF ones: a classic tracepoint's program is
- * skipped while any other classic one runs on the CPU (a syscall's, taken
- * over by the softirq that frees tasks), a BTF one only while it runs
- * itself.
+ * until the leader is freed. The process tracepoints are BTF ones: a
+ * classic tracepoint's program is skipped while any other classic one runs
+ * on the CPU (a syscall's, taken over by the softirq that frees tasks), a
+ * BTF one only while it runs itself.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process_exit, struct task_struct *p)

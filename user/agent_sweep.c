@@ -38,7 +38,6 @@
 /* Namespaces to look in, and which of them were iterated. */
 struct sweep_netns {
 	uint64_t *cookie;		/* namespaces holding slots to judge, sorted */
-	bool *found;			/* ... and whose sockets were iterated */
 	size_t n;
 	ino_t *seen;			/* namespaces already entered */
 	size_t nseen, seen_cap;
@@ -54,29 +53,25 @@ static int cookie_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The index of a namespace in the sweep's list, or -1. */
-static int wanted(const struct sweep_netns *w, uint64_t cookie)
+/* Whether a namespace is in the sweep's list. */
+static bool wanted(const struct sweep_netns *w, uint64_t cookie)
 {
-	const uint64_t *p = w->n ? bsearch(&cookie, w->cookie, w->n, sizeof(cookie), cookie_cmp) :
-				   NULL;
-
-	return p ? (int)(p - w->cookie) : -1;
+	return w->n && bsearch(&cookie, w->cookie, w->n, sizeof(cookie), cookie_cmp);
 }
 
 /*
- * In the calling thread's namespace: if wanted, its sockets are iterated,
- * and the kernel told that its slots may be judged.
+ * In the calling thread's namespace (each is entered once, seen_before):
+ * if wanted, its sockets are iterated, and the kernel told that its slots
+ * may be judged.
  */
 static void visit_netns(struct sweep_netns *w)
 {
 	struct ea_sweep_netns ns = { .wanted_gen = w->gen, .found_gen = w->gen };
 	uint64_t cookie;
-	int i;
 
-	if (ea_netns_cookie(&cookie) || (i = wanted(w, cookie)) < 0 || w->found[i])
-		return;
-	w->found[i] = ea_agent_run_iter(w->iter, NULL, 0) >= 0 &&
-		      !bpf_map_update_elem(w->fd, &cookie, &ns, BPF_ANY);
+	if (!ea_netns_cookie(&cookie) && wanted(w, cookie) &&
+	    ea_agent_run_iter(w->iter, NULL, 0) >= 0)
+		bpf_map_update_elem(w->fd, &cookie, &ns, BPF_ANY);
 }
 
 /* Whether the namespace with inode ino was entered already; it is from now on. */
@@ -177,8 +172,7 @@ static int wanted_netns(struct sweep_netns *w, size_t max)
 	size_t nstale = 0;
 
 	w->cookie = calloc(max ? max : 1, sizeof(*w->cookie));
-	w->found = calloc(max ? max : 1, sizeof(*w->found));
-	if (!stale || !w->cookie || !w->found) {
+	if (!stale || !w->cookie) {
 		free(stale);
 		return -ENOMEM;
 	}
@@ -234,6 +228,5 @@ void ea_agent_sweep_slots(struct ea_agent *a)
 	ea_debug("sweep %u: %zu namespaces, %u slots ended, %u freed", w.gen, w.n,
 		 args.swept, args.freed);
 	free(w.cookie);
-	free(w.found);
 	free(w.seen);
 }
