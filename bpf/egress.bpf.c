@@ -1993,22 +1993,16 @@ int tc_egress(struct __sk_buff *skb)
  * reading, or moves bytes out of one with sendfile, splice or
  * copy_file_range, carries the tree's labels from then on. A system call
  * whose result is a descriptor of the file it opened taints by that.
+ *
+ * Two sets of programs do this; the agent attaches one. The per-call
+ * tracepoints below see 64-bit calls only. Where the kernel makes 32-bit
+ * system calls too, which fire none of them, syscall_enter and
+ * syscall_exit (further below) see every call of the host and stand in
+ * for them, so that a call that taints runs one program, not two.
+ *
+ * A call reads its descriptor arguments as int: their registers' upper
+ * bits, which a caller may set, are dropped here as the kernel drops them.
  */
-#define TAINT_BY_RESULT(name, tracepoint)				\
-	SEC(tracepoint) int name(struct trace_event_raw_sys_exit *ctx)	\
-	{								\
-		if (cfg.path_labels && ctx->ret >= 0)			\
-			taint_from_fd(ctx->ret, true);			\
-		return 0;						\
-	}
-
-TAINT_BY_RESULT(openat_exit, "tp/syscalls/sys_exit_openat")
-TAINT_BY_RESULT(openat2_exit, "tp/syscalls/sys_exit_openat2")
-TAINT_BY_RESULT(open_exit, "tp/syscalls/sys_exit_open")
-/* descriptors of files opened elsewhere: by handle, or another process's */
-TAINT_BY_RESULT(open_by_handle_exit, "tp/syscalls/sys_exit_open_by_handle_at")
-TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
-
 #define S_IFMT		00170000
 #define S_IFSOCK	0140000
 #define SCM_RIGHTS	1
@@ -2086,23 +2080,23 @@ static __always_inline void taint_from_msg(const struct user_msghdr *umsg)
 	}
 }
 
+/* A call whose result is the descriptor of a file it opened. */
+static __always_inline void taint_by_opened(long ret)
+{
+	if (ret >= 0)
+		taint_from_fd(ret, true);
+}
+
 /*
  * A descriptor received over a unix socket (SCM_RIGHTS) is a file another
  * process opened: the receiver is tainted by it as by an open. The call's
- * result names none; its arguments, in the task's saved registers, lead
- * to the control data it wrote into the caller's memory.
+ * result names none; its arguments lead to the control data it wrote into
+ * the caller's memory.
  */
-SEC("tp/syscalls/sys_exit_recvmsg")
-int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline void taint_by_recvmsg(int fd, const struct user_msghdr *msg)
 {
-	struct pt_regs *regs;
-
-	if (!cfg.path_labels || ctx->ret < 0)
-		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (fd_is_unix_socket((int)PT_REGS_PARM1(regs)))
-		taint_from_msg((const struct user_msghdr *)PT_REGS_PARM2(regs));
-	return 0;
+	if (fd_is_unix_socket(fd))
+		taint_from_msg(msg);
 }
 
 static long taint_by_mmsg(__u64 i, struct mmsghdr **vec)
@@ -2111,55 +2105,96 @@ static long taint_by_mmsg(__u64 i, struct mmsghdr **vec)
 	return 0;
 }
 
+/* recvmmsg: n messages received into vec. */
+static __always_inline void taint_by_recvmmsg(int fd, struct mmsghdr *vec, long n)
+{
+	if (n > 0 && fd_is_unix_socket(fd))
+		bpf_loop(n < UIO_MAXIOV ? n : UIO_MAXIOV, taint_by_mmsg, &vec, 0);
+}
+
+#define TAINT_BY_RESULT(name, tracepoint)				\
+	SEC(tracepoint) int name(struct trace_event_raw_sys_exit *ctx)	\
+	{								\
+		if (cfg.path_labels)					\
+			taint_by_opened(ctx->ret);			\
+		return 0;						\
+	}
+
+TAINT_BY_RESULT(openat_exit, "tp/syscalls/sys_exit_openat")
+TAINT_BY_RESULT(openat2_exit, "tp/syscalls/sys_exit_openat2")
+TAINT_BY_RESULT(open_exit, "tp/syscalls/sys_exit_open")
+/* descriptors of files opened elsewhere: by handle, or another process's */
+TAINT_BY_RESULT(open_by_handle_exit, "tp/syscalls/sys_exit_open_by_handle_at")
+TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
+
+/* The caller's arguments, in the task's saved registers. */
+static __always_inline struct pt_regs *call_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+SEC("tp/syscalls/sys_exit_recvmsg")
+int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (!cfg.path_labels || ctx->ret < 0)
+		return 0;
+	regs = call_regs();
+	taint_by_recvmsg((int)PT_REGS_PARM1(regs), (const struct user_msghdr *)PT_REGS_PARM2(regs));
+	return 0;
+}
+
 SEC("tp/syscalls/sys_exit_recvmmsg")
 int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct mmsghdr *vec;
 	struct pt_regs *regs;
 
 	if (!cfg.path_labels || ctx->ret <= 0)
 		return 0;
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (!fd_is_unix_socket((int)PT_REGS_PARM1(regs)))
-		return 0;
-	vec = (struct mmsghdr *)PT_REGS_PARM2(regs);
-	bpf_loop(ctx->ret < UIO_MAXIOV ? ctx->ret : UIO_MAXIOV, taint_by_mmsg, &vec, 0);
+	regs = call_regs();
+	taint_by_recvmmsg((int)PT_REGS_PARM1(regs), (struct mmsghdr *)PT_REGS_PARM2(regs),
+			  ctx->ret);
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_sendfile64")
-int sendfile_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (cfg.path_labels)
-		taint_from_fd((long)ctx->args[1], false);
-	return 0;
-}
+/* sendfile, splice and copy_file_range: taint by their input, before it moves */
+#define TAINT_BY_INPUT(name, tracepoint, arg)				\
+	SEC(tracepoint) int name(struct trace_event_raw_sys_enter *ctx)	\
+	{								\
+		if (cfg.path_labels)					\
+			taint_from_fd((int)ctx->args[arg], false);	\
+		return 0;						\
+	}
 
-SEC("tp/syscalls/sys_enter_splice")
-int splice_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (cfg.path_labels)
-		taint_from_fd((long)ctx->args[0], false);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_copy_file_range")
-int copy_file_range_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (cfg.path_labels)
-		taint_from_fd((long)ctx->args[0], false);
-	return 0;
-}
+TAINT_BY_INPUT(sendfile_enter, "tp/syscalls/sys_enter_sendfile64", 1)
+TAINT_BY_INPUT(splice_enter, "tp/syscalls/sys_enter_splice", 0)
+TAINT_BY_INPUT(copy_file_range_enter, "tp/syscalls/sys_enter_copy_file_range", 0)
 
 /*
- * 32-bit system calls (a 32-bit program, or int 0x80 from a 64-bit one)
- * fire none of the per-call tracepoints above. The raw sys_enter and
- * sys_exit tracepoints see every system call of the host; these programs
- * return at once unless the call is a 32-bit one (TS_COMPAT, set by the
- * kernel for the length of such a call) and then taint as the programs
- * above do, by the 32-bit call numbers and registers.
+ * Every system call: the raw sys_enter and sys_exit tracepoints, which
+ * fire for 32-bit calls (a 32-bit program, or int 0x80 from a 64-bit one)
+ * as for 64-bit ones. They taint as the per-call programs above do, by
+ * the call's number and registers; a 32-bit call (TS_COMPAT, set by the
+ * kernel for its length) by the 32-bit numbers, its arguments in ebx,
+ * ecx, ... An x32 call (a number with bit 30 set) matches none. Elsewhere
+ * than on x86 they do nothing: the agent attaches them only where 32-bit
+ * calls are made.
  */
+#ifdef __TARGET_ARCH_x86
 #define TS_COMPAT		0x0002
+enum {	/* arch/x86/entry/syscalls/syscall_64.tbl */
+	X64_OPEN		= 2,
+	X64_SENDFILE		= 40,
+	X64_RECVMSG		= 47,
+	X64_OPENAT		= 257,
+	X64_SPLICE		= 275,
+	X64_RECVMMSG		= 299,
+	X64_OPEN_BY_HANDLE_AT	= 304,
+	X64_COPY_FILE_RANGE	= 326,
+	X64_OPENAT2		= 437,
+	X64_PIDFD_GETFD		= 438,
+};
 enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
 	IA32_OPEN		= 5,
 	IA32_SENDFILE		= 187,
@@ -2177,33 +2212,66 @@ static __always_inline bool in_32bit_syscall(void)
 	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
 }
 
+/* The descriptor call nr moves bytes out of; -1 when it moves none. */
+static __always_inline int moved_fd(const struct pt_regs *regs, long nr, bool ia32)
+{
+	if (ia32) {
+		if (nr == IA32_SENDFILE || nr == IA32_SENDFILE64)
+			return (int)regs->cx;
+		if (nr == IA32_SPLICE || nr == IA32_COPY_FILE_RANGE)
+			return (int)regs->bx;
+		return -1;
+	}
+	if (nr == X64_SENDFILE)
+		return (int)regs->si;
+	if (nr == X64_SPLICE || nr == X64_COPY_FILE_RANGE)
+		return (int)regs->di;
+	return -1;
+}
+
+/* Whether call nr's result is the descriptor of a file it opened. */
+static __always_inline bool opens(long nr, bool ia32)
+{
+	if (ia32)
+		return nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
+		       nr == IA32_OPEN_BY_HANDLE_AT || nr == IA32_PIDFD_GETFD;
+	return nr == X64_OPEN || nr == X64_OPENAT || nr == X64_OPENAT2 ||
+	       nr == X64_OPEN_BY_HANDLE_AT || nr == X64_PIDFD_GETFD;
+}
+#endif /* __TARGET_ARCH_x86 */
+
 SEC("tp_btf/sys_enter")
-int BPF_PROG(compat_enter, struct pt_regs *regs, long nr)
+int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 {
 #ifdef __TARGET_ARCH_x86
-	if (!cfg.path_labels || !in_32bit_syscall())
+	int fd;
+
+	if (!cfg.path_labels)
 		return 0;
-	/* the arguments in ebx, ecx, ...; the kernel reads each as 32 bits */
-	if (nr == IA32_SENDFILE || nr == IA32_SENDFILE64)
-		taint_from_fd((int)regs->cx, false);
-	else if (nr == IA32_SPLICE || nr == IA32_COPY_FILE_RANGE)
-		taint_from_fd((int)regs->bx, false);
+	fd = moved_fd(regs, nr, in_32bit_syscall());
+	if (fd >= 0)
+		taint_from_fd(fd, false);
 #endif
 	return 0;
 }
 
+/* A 32-bit recvmsg's headers are 32-bit ones: its descriptors are not read. */
 SEC("tp_btf/sys_exit")
-int BPF_PROG(compat_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
 #ifdef __TARGET_ARCH_x86
-	long nr;
+	long nr = regs->orig_ax;
+	bool ia32;
 
-	if (!cfg.path_labels || ret < 0 || !in_32bit_syscall())
+	if (!cfg.path_labels || ret < 0)
 		return 0;
-	nr = regs->orig_ax;
-	if (nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
-	    nr == IA32_OPEN_BY_HANDLE_AT || nr == IA32_PIDFD_GETFD)
+	ia32 = in_32bit_syscall();
+	if (opens(nr, ia32))
 		taint_from_fd(ret, true);
+	else if (!ia32 && nr == X64_RECVMSG)
+		taint_by_recvmsg((int)regs->di, (const struct user_msghdr *)regs->si);
+	else if (!ia32 && nr == X64_RECVMMSG)
+		taint_by_recvmmsg((int)regs->di, (struct mmsghdr *)regs->si, ret);
 #endif
 	return 0;
 }

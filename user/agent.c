@@ -106,7 +106,7 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 		s->progs.sendfile_enter, s->progs.splice_enter,
 		s->progs.copy_file_range_enter, s->progs.fork, s->progs.process_exit,
 		s->progs.process_free, s->progs.uring_complete,
-		s->progs.compat_enter, s->progs.compat_exit,
+		s->progs.syscall_enter, s->progs.syscall_exit,
 		s->progs.open_by_handle_exit, s->progs.pidfd_getfd_exit,
 		s->progs.recvmsg_exit, s->progs.recvmmsg_exit,
 	};
@@ -122,6 +122,45 @@ static bool has_path_labels(const struct ea_config *cfg)
 	return false;
 }
 
+/* Whether p is one of the programs on a per-call system call tracepoint. */
+static bool on_one_call(const struct bpf_program *p)
+{
+	return !strncmp(bpf_program__section_name(p), "tp/syscalls/", 12);
+}
+
+static bool on_every_call(struct egress_bpf *s, const struct bpf_program *p)
+{
+	return p == s->progs.syscall_enter || p == s->progs.syscall_exit;
+}
+
+/*
+ * Which file-taint programs to load, with a path label: where 32-bit
+ * system calls are watched, syscall_enter and syscall_exit, which see
+ * every call, in place of the per-call tracepoints (a call that taints
+ * then runs one program, not two); else the per-call ones, which see
+ * 64-bit calls only. The BTF tracepoints need btf_tracepoints.
+ */
+static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
+{
+	bool on = has_path_labels(&a->cfg);
+	struct egress_bpf *s = a->skel;
+	struct bpf_program *p;
+
+	a->calls_32bit = ea_agent_32bit_calls(a);
+	a->every_call = btf_tracepoints && a->calls_32bit == EA_32BIT_WATCHED;
+	for (size_t i = 0; (p = taint_prog(s, i)); i++) {
+		bool load = on;
+
+		if (on_every_call(s, p))
+			load = a->every_call;
+		else if (on_one_call(p))
+			load = on && !a->every_call;
+		else if (p == s->progs.uring_complete)
+			load = on && btf_tracepoints;
+		bpf_program__set_autoload(p, load);
+	}
+}
+
 /*
  * Without a path label the file-taint programs stay out, and the maps they
  * fill keep one entry: preallocated for 65536 processes and files, they
@@ -131,10 +170,7 @@ static bool has_path_labels(const struct ea_config *cfg)
 static int fit_taint_to_labels(struct ea_agent *a)
 {
 	bool on = has_path_labels(&a->cfg);
-	struct bpf_program *p;
 
-	for (size_t i = 0; (p = taint_prog(a->skel, i)); i++)
-		bpf_program__set_autoload(p, on);
 	bpf_program__set_autoload(a->skel->progs.taint_open_files, on);
 	bpf_program__set_autoload(a->skel->progs.taint_mapped_files, on);
 	if (on)
@@ -199,12 +235,8 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	/* the setsockopt hook: late source routes, and tc's packet sockets */
 	bpf_program__set_autoload(s->progs.route_opt,
 				  tcp_by_state || a->cfg.agent.interfaces.n);
-	if (!btf_tracepoints) {
+	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.tcp_destroyed, false);
-		bpf_program__set_autoload(s->progs.uring_complete, false);
-		bpf_program__set_autoload(s->progs.compat_enter, false);
-		bpf_program__set_autoload(s->progs.compat_exit, false);
-	}
 }
 
 /*
@@ -236,6 +268,7 @@ static int open_and_load(struct ea_agent *a)
 			return err;
 		a->geo = m;
 		choose_build(a, !attempt);
+		choose_taint_progs(a, !attempt);
 		err = egress_bpf__load(a->skel);
 		if (!err) {
 			a->tcp_end_hook = a->tcp_ends_at_close ? "tp_btf/inet_sock_set_state"
@@ -572,58 +605,54 @@ const char *ea_32bit_calls_name(enum ea_32bit_calls c)
 }
 
 /*
- * Whether to attach the programs that watch every system call for 32-bit
- * ones: where the kernel makes such calls, unless [agent]
- * watch_32bit_calls = no. They run at every system call of the host; the
- * choice and what it leaves unseen are logged.
+ * Say which programs taint by system calls, and what they leave unseen:
+ * the per-call tracepoints see 64-bit calls only; where the kernel makes
+ * 32-bit calls too, two programs that see every call stand in for them,
+ * unless [agent] watch_32bit_calls = no.
  */
-static bool watch_32bit_calls(struct ea_agent *a)
+static void say_taint_calls(struct ea_agent *a)
 {
-	const char *enter = bpf_program__section_name(a->skel->progs.compat_enter);
-	const char *exit = bpf_program__section_name(a->skel->progs.compat_exit);
+	const char *enter = bpf_program__section_name(a->skel->progs.syscall_enter);
+	const char *exit = bpf_program__section_name(a->skel->progs.syscall_exit);
 
-	switch (ea_agent_32bit_calls(a)) {
+	switch (a->calls_32bit) {
 	case EA_32BIT_NO_TREES:
-		return false;
+		break;
 	case EA_32BIT_NONE:
-		ea_log("this kernel makes no 32-bit system calls: %s and %s not attached",
-		       enter, exit);
-		return false;
+		ea_log("this kernel makes no 32-bit system calls: the per-call system call "
+		       "tracepoints taint; %s and %s not attached", enter, exit);
+		break;
 	case EA_32BIT_UNWATCHED:
 		ea_log("[agent] watch_32bit_calls = no: a file opened or sent by a 32-bit "
 		       "system call taints no process (booting with ia32_emulation=0 "
 		       "removes such calls)");
-		return false;
+		break;
 	case EA_32BIT_WATCHED:
+		if (a->every_call)	/* else the BTF tracepoints did not load: said then */
+			ea_log("this kernel makes 32-bit system calls: %s and %s look at every "
+			       "system call, 64-bit and 32-bit, in place of the per-call "
+			       "tracepoints ([agent] watch_32bit_calls = no, or booting with "
+			       "ia32_emulation=0, saves that)", enter, exit);
 		break;
 	}
-	ea_log("this kernel makes 32-bit system calls: %s and %s look at every system "
-	       "call for them ([agent] watch_32bit_calls = no, or booting with "
-	       "ia32_emulation=0, saves that)", enter, exit);
-	return true;
+	if (a->calls_32bit != EA_32BIT_NO_TREES && ea_kernel_makes_x32_calls())
+		ea_log("this kernel makes x32 system calls (syscall.x32=y): a file an x32 "
+		       "program opens or sends taints no process, as no tracepoint fires "
+		       "for them (booting with syscall.x32=n removes such calls)");
 }
 
-/* The file-taint programs. */
+/* The file-taint programs chosen at load (choose_taint_progs). */
 static int attach_taint(struct ea_agent *a)
 {
 	struct bpf_program *p;
-	bool compat;
 	int err = 0;
 
 	if (!has_path_labels(&a->cfg))
 		return 0;
-	compat = watch_32bit_calls(a);
-	if (ea_kernel_makes_x32_calls())
-		ea_log("this kernel makes x32 system calls (syscall.x32=y): a file an x32 "
-		       "program opens or sends taints no process, as no tracepoint fires "
-		       "for them (booting with syscall.x32=n removes such calls)");
-	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++) {
-		if (!bpf_program__autoload(p))
-			continue;
-		if (!compat && (p == a->skel->progs.compat_enter || p == a->skel->progs.compat_exit))
-			continue;
-		err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
-	}
+	say_taint_calls(a);
+	for (size_t i = 0; !err && (p = taint_prog(a->skel, i)); i++)
+		if (bpf_program__autoload(p))
+			err = add_link(a, p, bpf_program__attach(p), bpf_program__section_name(p));
 	return err ?: taint_existing(a);
 }
 

@@ -33,6 +33,14 @@ struct ea_tc {
 	char name[16];		/* IF_NAMESIZE */
 };
 
+/* How file taint by 32-bit system calls stands. */
+enum ea_32bit_calls {
+	EA_32BIT_NO_TREES,	/* no labelled trees: nothing to taint by */
+	EA_32BIT_NONE,		/* the kernel makes no such calls */
+	EA_32BIT_UNWATCHED,	/* [agent] watch_32bit_calls = no */
+	EA_32BIT_WATCHED,
+};
+
 struct ea_agent {
 	struct ea_config cfg;
 	struct ea_geo_table table[EA_GEO_BANKS];
@@ -41,6 +49,8 @@ struct ea_agent {
 	struct bpf_program *egress;	/* the variant of cgroup_skb/egress loaded */
 	bool tcp_by_state;		/* the build loaded: TCP counted by state */
 	bool tcp_ends_at_close;		/* TCP flows end at TCP_CLOSE, not at close() */
+	bool every_call;		/* file taint by syscall_enter/exit, not per call */
+	enum ea_32bit_calls calls_32bit;	/* found at load */
 	bool connect_routes;		/* connect4/6_enforce: source routes weighed */
 	struct ea_geo_maps geo;
 	const char *tcp_end_hook;
@@ -131,13 +141,6 @@ const char *ea_agent_mode_name(const struct ea_agent *a);
 /* Whether a child's int 0x80 returns: the kernel makes 32-bit system calls. */
 bool ea_kernel_makes_32bit_calls(void);
 bool ea_kernel_makes_x32_calls(void);
-/* How file taint by 32-bit system calls stands. */
-enum ea_32bit_calls {
-	EA_32BIT_NO_TREES,	/* no labelled trees: nothing to taint by */
-	EA_32BIT_NONE,		/* the kernel makes no such calls */
-	EA_32BIT_UNWATCHED,	/* [agent] watch_32bit_calls = no */
-	EA_32BIT_WATCHED,
-};
 enum ea_32bit_calls ea_agent_32bit_calls(const struct ea_agent *a);
 /* "none", "unwatched", "watched"; NULL for EA_32BIT_NO_TREES. */
 const char *ea_32bit_calls_name(enum ea_32bit_calls c);

@@ -227,8 +227,8 @@ static void print_32bit_calls(const struct ea_agent *a)
 		break;
 	case EA_32BIT_WATCHED:
 		puts("32-bit     calls watched: two programs look at every system call of the "
-		     "host ([agent] watch_32bit_calls = no, or booting with ia32_emulation=0, "
-		     "saves that)");
+		     "host, in place of the per-call tracepoints ([agent] watch_32bit_calls = no, "
+		     "or booting with ia32_emulation=0, saves that)");
 		break;
 	}
 	if (ea_agent_32bit_calls(a) != EA_32BIT_NO_TREES && ea_kernel_makes_x32_calls())

@@ -864,7 +864,9 @@ class Bench:
         lead_p, _ = self.noop_start(None, "lead")
         noop_p, noop = self.noop_start(None)	# also keeps bpf_stats on
         self.stats_on()
-        probe = Agent(self, "labels-probe", conf, "w")
+        # openat_exit is attached with 32-bit calls not watched (else
+        # syscall_exit, which sees every call, stands in for it)
+        probe = Agent(self, "labels-probe", conf_no32, "w")
         if not probe.start():
             self.stats_restore()
             self.end(noop_p)
@@ -892,8 +894,8 @@ class Bench:
                                   ("loaded, not attached" if "openat_exit" in probe.ids
                                    else "not loaded") + ")", goal=goal)
             return
-        with open(probe.err) as f:	# the agent says whether it attached them
-            watches32 = "makes 32-bit system calls" in f.read()
+        with open(probe.err) as f:	# the agent says when it leaves such calls unseen
+            watches32 = "watch_32bit_calls = no: a file opened" in f.read()
 
         def run_on(conf):
             a = Agent(self, "labels", conf, "w")
@@ -917,25 +919,27 @@ class Bench:
                        note="files in the labelled tree (the first open taints the process; "
                             "later opens cost it a taint lookup, no path walk); the agent is "
                             "started for each 'on' run; " +
-                            ("this kernel makes 32-bit system calls: compat_enter and "
-                             "compat_exit run at every system call" if watches32 else
+                            ("this kernel makes 32-bit system calls: syscall_enter and "
+                             "syscall_exit run at every system call, in place of the "
+                             "per-call tracepoints" if watches32 else
                              "this kernel makes no 32-bit system calls"))
         if watches32:
             self.ratio_row(7, "file-heavy workload, labels configured, "
                               "[agent] watch_32bit_calls = no, agent on / off",
                            f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
                            p32, "ops/s", goal_min=0.95,
-                           note="as above, without the programs that look at every "
-                                "system call for 32-bit ones (the setting for a host that "
-                                "runs no 32-bit programs and cannot boot with "
-                                "ia32_emulation=0)")
+                           note="as above, with the per-call tracepoints, not the "
+                                "programs that look at every system call for 32-bit ones "
+                                "(the setting for a host that runs no 32-bit programs and "
+                                "cannot boot with ia32_emulation=0)")
         (ns, runs), (zns, zruns) = d["agent"], d["nop"]
         if zruns:
             a, z = ns / runs, zns / zruns
             self.row(part=7, what="openat_exit ns/run, file in a labelled tree (no-op: nop_openat)",
                      command=f"bpf_stats, {runs} runs", baseline=z, measured=a,
                      ratio=None, delta=a - z, unit="ns", goal=None, met=None,
-                     note=f"{a - z:.1f} ns above no-op")
+                     note=f"{a - z:.1f} ns above no-op (the agent with "
+                          "[agent] watch_32bit_calls = no, which attaches openat_exit)")
 
     def part7_datapath(self):
         """The datapath ratios of parts 1 and 2 with labels configured: the

@@ -15,7 +15,7 @@ AGENT_PROGS = ("egress", "sock_create", "connect4", "connect6", "sendmsg4",
                "tc_egress", "route_opt")
 FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "sendfile_enter",
               "splice_enter", "copy_file_range", "fork", "process_exit",
-              "compat_enter", "compat_exit")
+              "syscall_enter", "syscall_exit")
 ALL_PROGS = AGENT_PROGS + FILE_PROGS
 
 

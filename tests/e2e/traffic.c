@@ -131,12 +131,13 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
 	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights|\n"
-	      "              uring-scm-rights\n"
+	      "              mmsg-scm-rights|uring-scm-rights\n"
 	      "              FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
 	      "       traffic sendfile-uring|sendfile-passed|ia32-sendfile-passed DST PORT FILE\n"
+	      "       traffic moved sendfile|splice|copy plain|wide FILE DST PORT N\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
 	exit(2);
@@ -598,13 +599,28 @@ static int ia32_open(long nr, const char *path)
 	return (int)fd;
 }
 
-/* sendfile, or with ia32 the 32-bit sendfile64 call (int 0x80). */
-static ssize_t sendfile_call(int out, int in, off_t *off, size_t n, bool ia32)
+/*
+ * How a descriptor is handed to the call that moves its file's bytes: as it
+ * is, by the 32-bit call (int 0x80), or widened: its number with bits set
+ * above the 32 the kernel reads (system calls take an int descriptor, so
+ * the call still reaches it).
+ */
+enum move_how { MOVE_PLAIN, MOVE_IA32, MOVE_WIDE };
+
+static long wide_fd(int fd)
+{
+	return (long)(unsigned int)fd | 0x5a5a00000000L;
+}
+
+/* sendfile, by the 64-bit call or the 32-bit sendfile64 call. */
+static ssize_t sendfile_call(int out, int in, off_t *off, size_t n, enum move_how how)
 {
 	long w;
 
-	if (!ia32)
+	if (how == MOVE_PLAIN)
 		return sendfile(out, in, off, n);
+	if (how == MOVE_WIDE)
+		return syscall(SYS_sendfile, out, wide_fd(in), off, n);
 	/* no offset: the file's own position, which moves as off does here */
 	w = ia32_syscall(IA32_SENDFILE64, out, in, 0, (long)(n > 1 << 30 ? 1 << 30 : n));
 	if (w < 0) {
@@ -617,7 +633,7 @@ static ssize_t sendfile_call(int out, int in, off_t *off, size_t n, bool ia32)
 
 /* The bytes of the open file in go to a new connection by sendfile. */
 static void sendfile_from(struct report *r, const struct target *t, int in,
-			  const char *path, bool ia32)
+			  const char *path, enum move_how how)
 {
 	struct stat st;
 	off_t off = 0;
@@ -628,7 +644,7 @@ static void sendfile_from(struct report *r, const struct target *t, int in,
 	fd = tcp_connect(t);
 	socket_ends(fd, &r->flow[0]);
 	while (off < st.st_size) {
-		ssize_t w = sendfile_call(fd, in, &off, (size_t)(st.st_size - off), ia32);
+		ssize_t w = sendfile_call(fd, in, &off, (size_t)(st.st_size - off), how);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -643,7 +659,7 @@ static void sendfile_from(struct report *r, const struct target *t, int in,
 /* sendfile: a file's bytes go to the socket without write or send. */
 static void run_sendfile(struct report *r, const struct target *t, const char *path)
 {
-	sendfile_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path, false);
+	sendfile_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path, MOVE_PLAIN);
 }
 
 /* Move n bytes from a pipe into a socket with splice. */
@@ -660,13 +676,22 @@ static void splice_out(int pipe_rd, int fd, size_t n)
 	}
 }
 
-/* splice: file -> pipe -> socket. */
-static void run_splice(struct report *r, const struct target *t, const char *path)
+/* One splice from file descriptor in (at *off) into a pipe. */
+static ssize_t splice_in(int in, loff_t *off, int pipe_wr, enum move_how how)
 {
-	int in = open(path, O_RDONLY | O_CLOEXEC), fd, p[2];
+	if (how == MOVE_WIDE)
+		return syscall(SYS_splice, wide_fd(in), off, pipe_wr, NULL, 65536, SPLICE_F_MOVE);
+	return splice(in, off, pipe_wr, NULL, 65536, SPLICE_F_MOVE);
+}
+
+/* The bytes of the open file in go to a new connection: file -> pipe -> socket. */
+static void splice_from(struct report *r, const struct target *t, int in,
+			const char *path, enum move_how how)
+{
 	uint64_t total = 0;
 	loff_t off = 0;
 	ssize_t n;
+	int fd, p[2];
 
 	if (in < 0)
 		die("%s", path);
@@ -674,7 +699,7 @@ static void run_splice(struct report *r, const struct target *t, const char *pat
 		die("pipe");
 	fd = tcp_connect(t);
 	socket_ends(fd, &r->flow[0]);
-	while ((n = splice(in, &off, p[1], NULL, 65536, SPLICE_F_MOVE)) != 0) {
+	while ((n = splice_in(in, &off, p[1], how)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -687,6 +712,44 @@ static void run_splice(struct report *r, const struct target *t, const char *pat
 	close(in);
 	r->flow[0].payload = total;
 	tcp_finish(fd, r);
+}
+
+/* splice: file -> pipe -> socket. */
+static void run_splice(struct report *r, const struct target *t, const char *path)
+{
+	splice_from(r, t, open(path, O_RDONLY | O_CLOEXEC), path, MOVE_PLAIN);
+}
+
+/*
+ * The bytes of the open file in copied by copy_file_range into a new file
+ * beside it, opened for writing only (which taints nothing); then N bytes
+ * of payload go out on a new connection.
+ */
+static void copy_then_send(struct report *r, const struct target *t, int in,
+			   const char *path, enum move_how how, size_t n)
+{
+	char copy[4096];
+	loff_t off = 0;
+	ssize_t w;
+	int out;
+
+	if (in < 0)
+		die("%s", path);
+	snprintf(copy, sizeof(copy), "%s.copy", path);
+	out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		die("%s", copy);
+	do {
+		w = how == MOVE_WIDE ?
+			syscall(SYS_copy_file_range, wide_fd(in), &off, out, NULL, 1 << 20, 0) :
+			copy_file_range(in, &off, out, NULL, 1 << 20, 0);
+		if (w < 0 && errno != EINTR)
+			die("copy_file_range from %s", path);
+	} while (w != 0);
+	close(out);
+	unlink(copy);
+	close(in);
+	run_tcp(r, t, n);
 }
 
 /* vmsplice: user memory -> pipe (vmsplice) -> socket (splice), no write or send. */
@@ -2065,6 +2128,7 @@ enum recv_how {
 	RECV_SYSCALL,		/* recvmsg */
 	RECV_URING,		/* IORING_OP_RECVMSG: no system call */
 	RECV_URING_MULTISHOT,	/* the same, multishot, into a provided buffer */
+	RECV_MMSG,		/* recvmmsg, the descriptor in its second message */
 };
 
 #define RECV_BGID	7	/* the provided buffers' group */
@@ -2120,6 +2184,20 @@ static int recv_fd_multishot(int sock, struct io_uring *ring)
 	return fd;
 }
 
+/* The descriptor in a received message's SCM_RIGHTS control data. */
+static int fd_in_msg(struct msghdr *m)
+{
+	struct cmsghdr *h = CMSG_FIRSTHDR(m);
+	int fd;
+
+	if (!h || h->cmsg_type != SCM_RIGHTS) {
+		errno = EPROTO;
+		die("no descriptor received");
+	}
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
 /*
  * Receive a descriptor passed by send_fd: by recvmsg, or with ring by
  * IORING_OP_RECVMSG (no system call).
@@ -2134,8 +2212,6 @@ static int recv_fd_by(int sock, struct io_uring *ring)
 	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = u.b, .msg_controllen = sizeof(u.b) };
-	struct cmsghdr *h;
-	int fd;
 
 	if (ring) {
 		io_uring_prep_recvmsg(io_uring_get_sqe(ring), sock, &m, MSG_CMSG_CLOEXEC);
@@ -2144,13 +2220,37 @@ static int recv_fd_by(int sock, struct io_uring *ring)
 	} else if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1) {
 		die("recvmsg SCM_RIGHTS");
 	}
-	h = CMSG_FIRSTHDR(&m);
-	if (!h || h->cmsg_type != SCM_RIGHTS) {
-		errno = EPROTO;
-		die("no descriptor received");
+	return fd_in_msg(&m);
+}
+
+/*
+ * Receive, in one recvmmsg, a message without a descriptor and then the
+ * one send_fd passed: the descriptor is in the second message.
+ */
+static int recv_fd_mmsg(int sock)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u[2];
+	char c[2];
+	struct iovec iov[2];
+	struct mmsghdr v[2];
+
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 2; i++) {
+		iov[i] = (struct iovec){ .iov_base = &c[i], .iov_len = 1 };
+		v[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
+						.msg_control = u[i].b,
+						.msg_controllen = sizeof(u[i].b) };
 	}
-	memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	return fd;
+	if (recvmmsg(sock, v, 2, MSG_CMSG_CLOEXEC, NULL) != 2)
+		die("recvmmsg SCM_RIGHTS");
+	if (v[0].msg_hdr.msg_controllen) {
+		errno = EPROTO;
+		die("recvmmsg: control data in the first message");
+	}
+	return fd_in_msg(&v[1].msg_hdr);
 }
 
 static int recv_fd(int sock)
@@ -2310,7 +2410,7 @@ static void run_sendfile_uring(struct report *r, const struct target *t, const c
 	uring_init(&ring);
 	in = uring_open(&ring, path);
 	io_uring_queue_exit(&ring);
-	sendfile_from(r, t, in, path, false);
+	sendfile_from(r, t, in, path, MOVE_PLAIN);
 }
 
 /*
@@ -2332,10 +2432,13 @@ static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how 
 
 		if (fd < 0)
 			die("open %s", path);
+		if (how == RECV_MMSG && send(sv[1], "", 1, 0) != 1)
+			die("send");
 		send_fd(sv[1], fd);
 		_exit(0);
 	}
 	in = how == RECV_URING_MULTISHOT ? recv_fd_multishot(sv[0], ring) :
+	     how == RECV_MMSG ? recv_fd_mmsg(sv[0]) :
 	     recv_fd_by(sv[0], how == RECV_URING ? ring : NULL);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("the child that opened %s failed", path);
@@ -2345,14 +2448,11 @@ static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how 
 }
 
 /*
- * sendfile-passed|ia32-sendfile-passed DST PORT FILE: a child opens the file
- * and passes it over a unix socket, received by a multishot
- * IORING_OP_RECVMSG (which no hook sees); this process opens nothing and
- * moves the file's bytes to a connection by sendfile (64-bit, or the 32-bit
- * call).
+ * A descriptor of path that a child opened and passed over a unix socket,
+ * received by a multishot IORING_OP_RECVMSG (which no hook sees): this
+ * process opens nothing.
  */
-static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
-				bool ia32)
+static int fd_passed_unseen(const char *path)
 {
 	struct io_uring ring;
 	int in;
@@ -2360,24 +2460,61 @@ static void run_sendfile_passed(struct report *r, const struct target *t, const 
 	uring_init(&ring);
 	in = fd_from_child(path, &ring, RECV_URING_MULTISHOT);
 	io_uring_queue_exit(&ring);
-	sendfile_from(r, t, in, path, ia32);
+	return in;
 }
 
 /*
- * scm-rights|uring-scm-rights FILE DST PORT N: a child opens the file and
- * passes it over a unix socket (received by recvmsg, or by
- * IORING_OP_RECVMSG); this process reads it and sends.
+ * sendfile-passed|ia32-sendfile-passed DST PORT FILE: the bytes of a file
+ * passed unseen (fd_passed_unseen) go to a connection by sendfile (64-bit,
+ * or the 32-bit call).
+ */
+static void run_sendfile_passed(struct report *r, const struct target *t, const char *path,
+				enum move_how how)
+{
+	sendfile_from(r, t, fd_passed_unseen(path), path, how);
+}
+
+/*
+ * moved sendfile|splice|copy plain|wide FILE DST PORT N: a file passed
+ * unseen (fd_passed_unseen) is moved by sendfile or splice to a
+ * connection, or by copy_file_range to a file before N bytes go out; each
+ * call is handed the descriptor as it is or widened (MOVE_WIDE). Only the
+ * move can taint.
+ */
+static void run_moved(struct report *r, const char *call, const char *how, const char *path,
+		      const struct target *t, size_t n)
+{
+	enum move_how h = !strcmp(how, "wide") ? MOVE_WIDE : MOVE_PLAIN;
+	int in;
+
+	if (h == MOVE_PLAIN && strcmp(how, "plain"))
+		usage();
+	in = fd_passed_unseen(path);
+	if (!strcmp(call, "sendfile"))
+		sendfile_from(r, t, in, path, h);
+	else if (!strcmp(call, "splice"))
+		splice_from(r, t, in, path, h);
+	else if (!strcmp(call, "copy"))
+		copy_then_send(r, t, in, path, h, n);
+	else
+		usage();
+}
+
+/*
+ * scm-rights|mmsg-scm-rights|uring-scm-rights FILE DST PORT N: a child opens
+ * the file and passes it over a unix socket (received by recvmsg, by
+ * recvmmsg, or by IORING_OP_RECVMSG); this process reads it and sends.
  */
 static void run_scm_rights(struct report *r, const char *path, const struct target *t,
-			   size_t n, bool uring)
+			   size_t n, enum recv_how how)
 {
 	struct io_uring ring;
 	int in;
 
-	if (uring)
+	if (how == RECV_URING)
 		uring_init(&ring);
-	in = fd_from_child(path, &ring, uring ? RECV_URING : RECV_SYSCALL);
-	if (uring)
+	in = fd_from_child(path, &ring, how);
+	if (how == RECV_URING)
 		io_uring_queue_exit(&ring);
 
 	read_all(in, NULL, path);
@@ -2439,16 +2576,21 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if ((!strcmp(c, "open-hold") || !strcmp(c, "map-hold")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_hold(r, c, argv[2], &t[0], number(argv[5]));
-	} else if ((!strcmp(c, "scm-rights") || !strcmp(c, "uring-scm-rights")) && argc == 6) {
+	} else if ((!strcmp(c, "scm-rights") || !strcmp(c, "mmsg-scm-rights") ||
+		    !strcmp(c, "uring-scm-rights")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
-		run_scm_rights(r, argv[2], &t[0], number(argv[5]), c[0] == 'u');
+		run_scm_rights(r, argv[2], &t[0], number(argv[5]),
+			       c[0] == 'u' ? RECV_URING : c[0] == 'm' ? RECV_MMSG : RECV_SYSCALL);
 	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
 	} else if ((!strcmp(c, "sendfile-passed") || !strcmp(c, "ia32-sendfile-passed")) &&
 		   argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
-		run_sendfile_passed(r, &t[0], argv[4], c[0] == 'i');
+		run_sendfile_passed(r, &t[0], argv[4], c[0] == 'i' ? MOVE_IA32 : MOVE_PLAIN);
+	} else if (!strcmp(c, "moved") && argc == 8) {
+		parse_target(argv[5], argv[6], false, &t[0]);
+		run_moved(r, argv[2], argv[3], argv[4], &t[0], number(argv[7]));
 	} else {
 		return false;
 	}
