@@ -1998,7 +1998,7 @@ int tc_egress(struct __sk_buff *skb)
  * tracepoints below see 64-bit calls only. Where the kernel makes 32-bit
  * system calls too, which fire none of them, syscall_enter and
  * syscall_exit (further below) see every call of the host and stand in
- * for them, so that a call that taints runs one program, not two.
+ * for them, so that no call runs a third program.
  *
  * A call reads its descriptor arguments as int: their registers' upper
  * bits, which a caller may set, are dropped here as the kernel drops them.
@@ -2054,30 +2054,58 @@ static __always_inline void taint_from_rights(const void *data, __u64 n)
 }
 
 /*
- * Taint by the descriptors a received message (the caller's header at
- * umsg, as recvmsg left it: msg_controllen the control data it wrote)
- * carried in its SCM_RIGHTS control messages.
+ * Taint by the descriptors that a received message's control data (len
+ * bytes at control, as the call left them) carried in its SCM_RIGHTS
+ * control messages; compat: in the 32-bit forms, with 32-bit lengths and
+ * aligned to 4 bytes.
+ */
+static __always_inline void taint_from_control(const void *control, __u64 len, const bool compat)
+{
+	const __u64 hdr = compat ? sizeof(struct compat_cmsghdr) : sizeof(struct cmsghdr);
+	const __u64 align = compat ? sizeof(__u32) : sizeof(long);
+	__u64 off = 0, cmsg_len;
+	int i, level, type;
+
+	for (i = 0; i < EA_CMSG_MAX; i++) {
+		union {
+			struct cmsghdr h;
+			struct compat_cmsghdr c;
+		} u;
+
+		if (off + hdr > len || bpf_probe_read_user(&u, hdr, control + off))
+			return;
+		cmsg_len = compat ? u.c.cmsg_len : u.h.cmsg_len;
+		level = compat ? u.c.cmsg_level : u.h.cmsg_level;
+		type = compat ? u.c.cmsg_type : u.h.cmsg_type;
+		if (cmsg_len < hdr || off + cmsg_len > len)
+			return;
+		if (level == SOL_SOCKET && type == SCM_RIGHTS)
+			taint_from_rights(control + off + hdr, (cmsg_len - hdr) / sizeof(int));
+		off += (cmsg_len + align - 1) & ~(align - 1);
+	}
+}
+
+/*
+ * Taint by the descriptors a received message carried: the caller's
+ * header at umsg, as the call left it (msg_controllen the control data it
+ * wrote).
  */
 static __always_inline void taint_from_msg(const struct user_msghdr *umsg)
 {
 	struct user_msghdr m;
-	__u64 off = 0;
-	int i;
 
-	if (bpf_probe_read_user(&m, sizeof(m), umsg) || !m.msg_control)
-		return;
-	for (i = 0; i < EA_CMSG_MAX; i++) {
-		struct cmsghdr h;
+	if (!bpf_probe_read_user(&m, sizeof(m), umsg) && m.msg_control)
+		taint_from_control(m.msg_control, m.msg_controllen, false);
+}
 
-		if (off + sizeof(h) > m.msg_controllen ||
-		    bpf_probe_read_user(&h, sizeof(h), m.msg_control + off) ||
-		    h.cmsg_len < sizeof(h) || off + h.cmsg_len > m.msg_controllen)
-			return;
-		if (h.cmsg_level == SOL_SOCKET && h.cmsg_type == SCM_RIGHTS)
-			taint_from_rights(m.msg_control + off + sizeof(h),
-					  (h.cmsg_len - sizeof(h)) / sizeof(int));
-		off += (h.cmsg_len + sizeof(long) - 1) & ~(sizeof(long) - 1);
-	}
+/* The same through a 32-bit header (a 32-bit call's or ring's). */
+static __always_inline void taint_from_compat_msg(const struct compat_msghdr *umsg)
+{
+	struct compat_msghdr m;
+
+	if (!bpf_probe_read_user(&m, sizeof(m), umsg) && m.msg_control)
+		taint_from_control((const void *)(unsigned long)m.msg_control,
+				   m.msg_controllen, true);
 }
 
 /* A call whose result is the descriptor of a file it opened. */
@@ -2099,17 +2127,28 @@ static __always_inline void taint_by_recvmsg(int fd, const struct user_msghdr *m
 		taint_from_msg(msg);
 }
 
-static long taint_by_mmsg(__u64 i, struct mmsghdr **vec)
+struct mmsg_walk {
+	unsigned long vec;	/* the caller's array of headers */
+	bool compat;		/* of struct compat_mmsghdr */
+};
+
+static long taint_by_mmsg(__u64 i, struct mmsg_walk *w)
 {
-	taint_from_msg(&(*vec)[i].msg_hdr);
+	if (w->compat)
+		taint_from_compat_msg((const struct compat_msghdr *)
+				      (w->vec + i * sizeof(struct compat_mmsghdr)));
+	else
+		taint_from_msg((const struct user_msghdr *)(w->vec + i * sizeof(struct mmsghdr)));
 	return 0;
 }
 
-/* recvmmsg: n messages received into vec. */
-static __always_inline void taint_by_recvmmsg(int fd, struct mmsghdr *vec, long n)
+/* recvmmsg: n messages received into the headers at vec. */
+static __always_inline void taint_by_recvmmsg(int fd, unsigned long vec, long n, bool compat)
 {
+	struct mmsg_walk w = { .vec = vec, .compat = compat };
+
 	if (n > 0 && fd_is_unix_socket(fd))
-		bpf_loop(n < UIO_MAXIOV ? n : UIO_MAXIOV, taint_by_mmsg, &vec, 0);
+		bpf_loop(n < UIO_MAXIOV ? n : UIO_MAXIOV, taint_by_mmsg, &w, 0);
 }
 
 #define TAINT_BY_RESULT(name, tracepoint)				\
@@ -2153,8 +2192,7 @@ int recvmmsg_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!cfg.path_labels || ctx->ret <= 0)
 		return 0;
 	regs = call_regs();
-	taint_by_recvmmsg((int)PT_REGS_PARM1(regs), (struct mmsghdr *)PT_REGS_PARM2(regs),
-			  ctx->ret);
+	taint_by_recvmmsg((int)PT_REGS_PARM1(regs), PT_REGS_PARM2(regs), ctx->ret, false);
 	return 0;
 }
 
@@ -2197,14 +2235,22 @@ enum {	/* arch/x86/entry/syscalls/syscall_64.tbl */
 };
 enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
 	IA32_OPEN		= 5,
+	IA32_SOCKETCALL		= 102,
 	IA32_SENDFILE		= 187,
 	IA32_SENDFILE64		= 239,
 	IA32_OPENAT		= 295,
 	IA32_SPLICE		= 313,
+	IA32_RECVMMSG		= 337,
 	IA32_OPEN_BY_HANDLE_AT	= 342,
+	IA32_RECVMSG		= 372,
 	IA32_COPY_FILE_RANGE	= 377,
+	IA32_RECVMMSG_TIME64	= 417,
 	IA32_OPENAT2		= 437,
 	IA32_PIDFD_GETFD	= 438,
+};
+enum {	/* socketcall's calls, include/uapi/linux/net.h */
+	SYS_RECVMSG		= 17,
+	SYS_RECVMMSG		= 19,
 };
 
 static __always_inline bool in_32bit_syscall(void)
@@ -2255,7 +2301,39 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 	return 0;
 }
 
-/* A 32-bit recvmsg's headers are 32-bit ones: its descriptors are not read. */
+/*
+ * A 32-bit recvmsg or recvmmsg, made directly or through socketcall (its
+ * call in ebx, its arguments an array of 32-bit words at ecx): the
+ * descriptors it received, read through 32-bit headers.
+ */
+static __always_inline void taint_by_ia32_receive(const struct pt_regs *regs, long nr, long ret)
+{
+	__u32 fd = (__u32)regs->bx, msg = (__u32)regs->cx;
+
+	if (nr == IA32_SOCKETCALL) {
+		__u32 args[2];
+
+		if (bpf_probe_read_user(args, sizeof(args), (const void *)(unsigned long)msg))
+			return;
+		nr = (__u32)regs->bx == SYS_RECVMSG ? IA32_RECVMSG :
+		     (__u32)regs->bx == SYS_RECVMMSG ? IA32_RECVMMSG : 0;
+		fd = args[0];
+		msg = args[1];
+	}
+	if (nr == IA32_RECVMSG) {
+		if (fd_is_unix_socket((int)fd))
+			taint_from_compat_msg((const struct compat_msghdr *)(unsigned long)msg);
+	} else if (nr == IA32_RECVMMSG || nr == IA32_RECVMMSG_TIME64) {
+		taint_by_recvmmsg((int)fd, msg, ret, true);
+	}
+}
+
+static __always_inline bool ia32_receives(long nr)
+{
+	return nr == IA32_SOCKETCALL || nr == IA32_RECVMSG || nr == IA32_RECVMMSG ||
+	       nr == IA32_RECVMMSG_TIME64;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
@@ -2268,10 +2346,12 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	ia32 = in_32bit_syscall();
 	if (opens(nr, ia32))
 		taint_from_fd(ret, true);
+	else if (ia32 && ia32_receives(nr))
+		taint_by_ia32_receive(regs, nr, ret);
 	else if (!ia32 && nr == X64_RECVMSG)
 		taint_by_recvmsg((int)regs->di, (const struct user_msghdr *)regs->si);
 	else if (!ia32 && nr == X64_RECVMMSG)
-		taint_by_recvmmsg((int)regs->di, (struct mmsghdr *)regs->si, ret);
+		taint_by_recvmmsg((int)regs->di, regs->si, ret, false);
 #endif
 	return 0;
 }
@@ -2286,17 +2366,21 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 
 /*
  * An IORING_OP_RECVMSG done on a unix socket: its descriptors taint as a
- * recvmsg's do, read through the caller's header, which the kernel updated
- * as recvmsg would. A multishot receive writes into a buffer the ring
- * provides instead, and a 32-bit program's ring holds 32-bit headers:
- * neither is read.
+ * recvmsg's do, read through the caller's header (a 32-bit one in a
+ * 32-bit program's ring), which the kernel updated as recvmsg would. A
+ * multishot receive writes into a buffer the ring provides instead, and
+ * completes each message without the request (io_fill_cqe_aux): not read.
  */
 static __always_inline void uring_recvmsg_done(struct io_ring_ctx *ring, struct io_kiocb *r)
 {
 	struct io_sr_msg *sr = bpf_rdonly_cast(&r->cmd, bpf_core_type_id_kernel(struct io_sr_msg));
 
-	if (!(sr->flags & IORING_RECV_MULTISHOT) && !BPF_CORE_READ_BITFIELD(ring, compat) &&
-	    file_is_unix_socket(bpf_rdonly_cast(r->file, bpf_core_type_id_kernel(struct file))))
+	if ((sr->flags & IORING_RECV_MULTISHOT) ||
+	    !file_is_unix_socket(bpf_rdonly_cast(r->file, bpf_core_type_id_kernel(struct file))))
+		return;
+	if (BPF_CORE_READ_BITFIELD(ring, compat))
+		taint_from_compat_msg(sr->umsg_compat);
+	else
 		taint_from_msg(sr->umsg);
 }
 

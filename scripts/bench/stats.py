@@ -13,9 +13,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 AGENT_PROGS = ("egress", "sock_create", "connect4", "connect6", "sendmsg4",
                "sendmsg6", "sock_release", "tcp_state", "tcp_send", "tcp_destroyed",
                "tc_egress", "route_opt")
-FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "sendfile_enter",
-              "splice_enter", "copy_file_range", "fork", "process_exit",
-              "syscall_enter", "syscall_exit")
+FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "open_by_handle_",
+              "pidfd_getfd_exi", "sendfile_enter", "splice_enter", "copy_file_range",
+              "recvmsg_exit", "recvmmsg_exit", "fork", "process_exit", "process_free",
+              "uring_complete", "syscall_enter", "syscall_exit")
 ALL_PROGS = AGENT_PROGS + FILE_PROGS
 
 
@@ -23,7 +24,8 @@ def prog_stats():
     """{prog id: (name, run_time_ns, run_cnt)} of every loaded program."""
     out = subprocess.run(["bpftool", "prog", "show", "-j"], check=True, text=True,
                          stdout=subprocess.PIPE).stdout
-    return {p["id"]: (p.get("name", ""), p.get("run_time_ns", 0), p.get("run_cnt", 0))
+    # the kernel keeps 15 characters of a name; bpftool may show all from BTF
+    return {p["id"]: (p.get("name", "")[:15], p.get("run_time_ns", 0), p.get("run_cnt", 0))
             for p in json.loads(out)}
 
 

@@ -119,6 +119,31 @@ moved_cases()
 	done
 }
 
+# Whether the running agent holds the file-taint programs of one set and
+# none of the other's: every (syscall_enter and syscall_exit, where
+# 32-bit calls are watched) or per-call (the per-call tracepoints).
+taint_set_is()
+{
+	bpftool -j prog show | python3 -c 'import glob, json, sys
+pid, want = sys.argv[1], sys.argv[2]
+ids = set()	# the programs whose descriptors the agent holds
+for info in glob.glob("/proc/%s/fdinfo/*" % pid):
+    try:
+        ids |= {int(l.split()[1]) for l in open(info) if l.startswith("prog_id:")}
+    except OSError:
+        pass
+# the kernel keeps 15 characters of a name; bpftool may show all from BTF
+held = {p["name"][:15] for p in json.load(sys.stdin) if p["id"] in ids}
+every = {"syscall_enter", "syscall_exit"}
+per_call = {n[:15] for n in ("openat_exit", "openat2_exit", "open_exit",
+	    "open_by_handle_exit", "pidfd_getfd_exit", "sendfile_enter", "splice_enter",
+	    "copy_file_range_enter", "recvmsg_exit", "recvmmsg_exit")}
+mine, other = (every, per_call) if want == "every" else (per_call, every)
+if not mine <= held or held & other:
+    sys.exit("agent holds %s; wanted the %s set" % (sorted(held & (every | per_call)), want))' \
+		"$E2E_AGENT_PID" "$1"
+}
+
 e2e_setup
 SVC=$E2E_CG/eu-svc
 mkdir "$SVC" || e2e_fail "mkdir $SVC"
@@ -135,7 +160,9 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 ia32-sendfile.csv inner/nested.csv ovl-lower/ovl.csv handle.csv uring-install.csv \
 	 pidfd.csv open-hold.csv map-hold.csv scm.csv mmsg-scm.csv uring-scm.csv no32-ia32.csv no32.csv \
 	 moved-sendfile-plain.csv moved-sendfile-wide.csv moved-splice-plain.csv \
-	 moved-splice-wide.csv moved-copy-plain.csv moved-copy-wide.csv; do
+	 moved-splice-wide.csv moved-copy-plain.csv moved-copy-wide.csv ia32-scm-recvmsg.csv \
+	 ia32-scm-socketcall.csv ia32-scm-recvmmsg.csv ia32-scm-uring.csv ia32-moved-splice.csv \
+	 ia32-moved-copy.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -388,13 +415,27 @@ moved_cases
 # 32-bit system calls (int 0x80) fire no per-call tracepoint: the agent
 # watches for them where the kernel makes them (the probe faults otherwise).
 if $X ia32-probe; then
+	taint_set_is every || failed=1
 	for how in open openat openat2; do
 		lcase ia32-$how flagged eu-pii "eu-pii=$EU/ia32-$how.csv" main \
 			$X read-send ia32-$how "$EU/ia32-$how.csv" $US $P $N
 	done
 	lcase ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
 		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
+	for call in splice copy; do
+		lcase ia32-moved-$call flagged eu-pii "eu-pii=$EU/ia32-moved-$call.csv" main \
+			$X moved $call ia32 "$EU/ia32-moved-$call.csv" $US $P $N
+	done
+	# a descriptor received over a unix socket as a 32-bit program would
+	# (32-bit headers): by recvmsg, socketcall's recvmsg, recvmmsg (in the
+	# second message), or IORING_OP_RECVMSG in a ring the 32-bit
+	# io_uring_setup made
+	for how in recvmsg socketcall recvmmsg uring; do
+		lcase ia32-scm-$how flagged eu-pii "eu-pii=$EU/ia32-scm-$how.csv" main \
+			$X ia32-scm-rights $how "$EU/ia32-scm-$how.csv" $US $P $N
+	done
 else
+	taint_set_is per-call || failed=1
 	echo "  ia32-*: not run: this kernel makes no 32-bit system calls"
 	grep -q 'makes no 32-bit system calls' "$E2E_TMP/agent.err" ||
 		{ echo "FAIL: the agent did not say it watches no 32-bit calls" >&2; failed=1; }
@@ -482,6 +523,7 @@ if $X ia32-probe; then
 	echo "cases, [agent] watch_32bit_calls = no:"
 	sed '/^\[agent\]/a watch_32bit_calls = no' "$T/agent.conf" >"$T/agent-no32.conf"
 	e2e_agent_start "$T/agent-no32.conf"
+	taint_set_is per-call || failed=1
 	grep -q 'watch_32bit_calls = no: a file opened or sent by a 32-bit' "$T/agent.err" ||
 		{ echo "FAIL: the agent did not say that it leaves 32-bit calls unseen" >&2; failed=1; }
 	: >"$T/cases.tsv"

@@ -133,11 +133,12 @@ static void __attribute__((noreturn)) usage(void)
 	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights|\n"
 	      "              mmsg-scm-rights|uring-scm-rights\n"
 	      "              FILE DST PORT N\n"
+	      "       traffic ia32-scm-rights recvmsg|socketcall|recvmmsg|uring FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
 	      "       traffic sendfile-uring|sendfile-passed|ia32-sendfile-passed DST PORT FILE\n"
-	      "       traffic moved sendfile|splice|copy plain|wide FILE DST PORT N\n"
+	      "       traffic moved sendfile|splice|copy plain|wide|ia32 FILE DST PORT N\n"
 	      "       traffic serve PORT N\n"
 	      "       traffic fetch SRC DST PORT\n", stderr);
 	exit(2);
@@ -529,16 +530,31 @@ static void run_tfo(struct report *r, const struct target *t, size_t n)
  * program makes them: no per-call tracepoint fires for them. The kernel
  * takes 32-bit pointers, so what they point to is copied below 4 GiB.
  */
-enum { IA32_OPEN = 5, IA32_SENDFILE64 = 239, IA32_OPENAT = 295, IA32_OPENAT2 = 437 };
+enum {
+	IA32_OPEN = 5, IA32_SOCKETCALL = 102, IA32_SENDFILE64 = 239, IA32_OPENAT = 295,
+	IA32_SPLICE = 313, IA32_RECVMMSG = 337, IA32_RECVMSG = 372, IA32_COPY_FILE_RANGE = 377,
+	IA32_IO_URING_SETUP = 425, IA32_OPENAT2 = 437,
+};
 
-static long ia32_syscall(long nr, long a, long b, long c, long d)
+/* The arguments in ebx, ecx, edx, esi, edi and ebp (saved around the call). */
+static long ia32_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long ret;
 
-	asm volatile("int $0x80"
+	asm volatile("push %%rbp\n\tmov %[f], %%rbp\n\tint $0x80\n\tpop %%rbp"
 		     : "=a"(ret)
-		     : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+		     : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), [f] "r"(f)
 		     : "memory", "cc", "r8", "r9", "r10", "r11");
+	return ret;
+}
+
+/* A 32-bit call's result as a library call's: -1 and errno on failure. */
+static long ia32_result(long ret)
+{
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
 	return ret;
 }
 
@@ -557,7 +573,7 @@ static int ia32_probe(void)
 		die("fork");
 	if (!child) {	/* where the calls are off, int 0x80 faults */
 		signal(SIGSEGV, exit_on_fault);	/* handled: no trap in the kernel log */
-		_exit(ia32_syscall(20, 0, 0, 0, 0) == getpid() ? 0 : 1);
+		_exit(ia32_syscall(20, 0, 0, 0, 0, 0, 0) == getpid() ? 0 : 1);
 	}
 	if (waitpid(child, &status, 0) != child)
 		die("waitpid");
@@ -585,11 +601,11 @@ static int ia32_open(long nr, const char *path)
 	long fd;
 
 	if (nr == IA32_OPEN)
-		fd = ia32_syscall(nr, (long)p, O_RDONLY, 0, 0);
+		fd = ia32_syscall(nr, (long)p, O_RDONLY, 0, 0, 0, 0);
 	else if (nr == IA32_OPENAT)
-		fd = ia32_syscall(nr, AT_FDCWD, (long)p, O_RDONLY, 0);
+		fd = ia32_syscall(nr, AT_FDCWD, (long)p, O_RDONLY, 0, 0, 0);
 	else
-		fd = ia32_syscall(nr, AT_FDCWD, (long)p, (long)h, sizeof(oh));
+		fd = ia32_syscall(nr, AT_FDCWD, (long)p, (long)h, sizeof(oh), 0, 0);
 	munmap(p, len);
 	munmap(h, sizeof(oh));
 	if (fd < 0) {
@@ -620,14 +636,12 @@ static ssize_t sendfile_call(int out, int in, off_t *off, size_t n, enum move_ho
 	if (how == MOVE_PLAIN)
 		return sendfile(out, in, off, n);
 	if (how == MOVE_WIDE)
-		return syscall(SYS_sendfile, out, wide_fd(in), off, n);
+		return syscall(SYS_sendfile, out, wide_fd(in), off, (long)n);
 	/* no offset: the file's own position, which moves as off does here */
-	w = ia32_syscall(IA32_SENDFILE64, out, in, 0, (long)(n > 1 << 30 ? 1 << 30 : n));
-	if (w < 0) {
-		errno = (int)-w;
-		return -1;
-	}
-	*off += w;
+	w = ia32_result(ia32_syscall(IA32_SENDFILE64, out, in, 0,
+				     (long)(n > 1 << 30 ? 1 << 30 : n), 0, 0));
+	if (w > 0)
+		*off += w;
 	return w;
 }
 
@@ -679,8 +693,12 @@ static void splice_out(int pipe_rd, int fd, size_t n)
 /* One splice from file descriptor in (at *off) into a pipe. */
 static ssize_t splice_in(int in, loff_t *off, int pipe_wr, enum move_how how)
 {
+	if (how == MOVE_IA32)	/* no offset: the file's own position */
+		return ia32_result(ia32_syscall(IA32_SPLICE, in, 0, pipe_wr, 0, 65536,
+						SPLICE_F_MOVE));
 	if (how == MOVE_WIDE)
-		return syscall(SYS_splice, wide_fd(in), off, pipe_wr, NULL, 65536, SPLICE_F_MOVE);
+		return syscall(SYS_splice, wide_fd(in), off, pipe_wr, NULL, 65536L,
+			       (long)SPLICE_F_MOVE);
 	return splice(in, off, pipe_wr, NULL, 65536, SPLICE_F_MOVE);
 }
 
@@ -740,9 +758,13 @@ static void copy_then_send(struct report *r, const struct target *t, int in,
 	if (out < 0)
 		die("%s", copy);
 	do {
-		w = how == MOVE_WIDE ?
-			syscall(SYS_copy_file_range, wide_fd(in), &off, out, NULL, 1 << 20, 0) :
-			copy_file_range(in, &off, out, NULL, 1 << 20, 0);
+		if (how == MOVE_IA32)	/* no offsets: the files' own positions */
+			w = ia32_result(ia32_syscall(IA32_COPY_FILE_RANGE, in, 0, out, 0, 1 << 20,
+						     0));
+		else if (how == MOVE_WIDE)
+			w = syscall(SYS_copy_file_range, wide_fd(in), &off, out, NULL, 1L << 20, 0);
+		else
+			w = copy_file_range(in, &off, out, NULL, 1 << 20, 0);
 		if (w < 0 && errno != EINTR)
 			die("copy_file_range from %s", path);
 	} while (w != 0);
@@ -2129,6 +2151,10 @@ enum recv_how {
 	RECV_URING,		/* IORING_OP_RECVMSG: no system call */
 	RECV_URING_MULTISHOT,	/* the same, multishot, into a provided buffer */
 	RECV_MMSG,		/* recvmmsg, the descriptor in its second message */
+	RECV_IA32,		/* the 32-bit recvmsg (int 0x80) */
+	RECV_IA32_SOCKETCALL,	/* the 32-bit socketcall's recvmsg */
+	RECV_IA32_MMSG,		/* the 32-bit recvmmsg, as RECV_MMSG */
+	RECV_IA32_URING,	/* IORING_OP_RECVMSG in a 32-bit program's ring */
 };
 
 #define RECV_BGID	7	/* the provided buffers' group */
@@ -2251,6 +2277,117 @@ static int recv_fd_mmsg(int sock)
 		die("recvmmsg: control data in the first message");
 	}
 	return fd_in_msg(&v[1].msg_hdr);
+}
+
+/* The 32-bit forms of a received message's headers (include/net/compat.h). */
+struct ia32_msghdr {
+	uint32_t name, namelen, iov, iovlen, control, controllen, flags;
+};
+
+struct ia32_mmsghdr {
+	struct ia32_msghdr hdr;
+	uint32_t len;
+};
+
+#define IA32_CMSG_HDR	12	/* struct compat_cmsghdr: length, level, type */
+#define SOCKETCALL_RECVMSG 17	/* include/uapi/linux/net.h */
+
+/* Two messages' headers, bytes and control data, below 4 GiB. */
+struct ia32_recv {
+	struct ia32_mmsghdr v[2];
+	uint32_t iov[2][2];	/* base, length */
+	uint32_t args[3];	/* socketcall's */
+	char data[2];
+	char control[2][IA32_CMSG_HDR + sizeof(int)];
+};
+
+static uint32_t low_addr(const void *p)
+{
+	return (uint32_t)(uintptr_t)p;
+}
+
+static struct ia32_recv *ia32_recv_new(void)
+{
+	struct ia32_recv *l = mmap(NULL, sizeof(*l), PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+
+	if (l == MAP_FAILED)
+		die("mmap MAP_32BIT");
+	for (int i = 0; i < 2; i++) {
+		l->iov[i][0] = low_addr(&l->data[i]);
+		l->iov[i][1] = 1;
+		l->v[i].hdr = (struct ia32_msghdr){ .iov = low_addr(l->iov[i]), .iovlen = 1,
+						    .control = low_addr(l->control[i]),
+						    .controllen = sizeof(l->control[i]) };
+	}
+	return l;
+}
+
+/* A ring set up by the 32-bit io_uring_setup: the kernel takes it for a
+ * 32-bit program's, whose requests point to 32-bit headers. */
+static void uring_init_ia32(struct io_uring *ring)
+{
+	struct io_uring_params *low = low_copy(&(struct io_uring_params){ 0 }, sizeof(*low));
+	long fd = ia32_syscall(IA32_IO_URING_SETUP, 8, (long)low, 0, 0, 0, 0);
+	struct io_uring_params p = *low;
+	int err;
+
+	munmap(low, sizeof(*low));
+	if (fd < 0) {
+		errno = (int)-fd;
+		die("32-bit io_uring_setup");
+	}
+	err = io_uring_queue_mmap((int)fd, &p, ring);
+	if (err) {
+		errno = -err;
+		die("io_uring_queue_mmap");
+	}
+}
+
+/*
+ * Receive the descriptor send_fd passed as a 32-bit program would: by the
+ * 32-bit recvmsg, socketcall's recvmsg, recvmmsg (the descriptor in the
+ * second of two messages) or, with ring (set up by uring_init_ia32), by
+ * IORING_OP_RECVMSG.
+ */
+static int recv_fd_ia32(int sock, struct io_uring *ring, enum recv_how how)
+{
+	struct ia32_recv *l = ia32_recv_new();
+	struct ia32_msghdr *m = &l->v[1].hdr;
+	long n, want = how == RECV_IA32_MMSG ? 2 : 1;
+	int fd;
+
+	if (how == RECV_IA32_MMSG) {
+		n = ia32_syscall(IA32_RECVMMSG, sock, low_addr(l->v), 2, MSG_CMSG_CLOEXEC, 0, 0);
+	} else if (how == RECV_IA32_SOCKETCALL) {
+		l->args[0] = (uint32_t)sock;
+		l->args[1] = low_addr(m);
+		l->args[2] = MSG_CMSG_CLOEXEC;
+		n = ia32_syscall(IA32_SOCKETCALL, SOCKETCALL_RECVMSG, low_addr(l->args), 0, 0, 0,
+				 0);
+	} else if (how == RECV_IA32_URING) {
+		io_uring_prep_recvmsg(io_uring_get_sqe(ring), sock,
+				      (struct msghdr *)(uintptr_t)low_addr(m), MSG_CMSG_CLOEXEC);
+		n = uring_run(ring, "IORING_OP_RECVMSG", "SCM_RIGHTS, 32-bit ring");
+	} else {
+		n = ia32_syscall(IA32_RECVMSG, sock, low_addr(m), MSG_CMSG_CLOEXEC, 0, 0, 0);
+	}
+	if (n != want) {
+		errno = n < 0 ? (int)-n : EPROTO;
+		die("32-bit receive of SCM_RIGHTS");
+	}
+	if (l->v[0].hdr.controllen && how == RECV_IA32_MMSG) {
+		errno = EPROTO;
+		die("32-bit recvmmsg: control data in the first message");
+	}
+	if (m->controllen < IA32_CMSG_HDR + sizeof(int) ||
+	    ((uint32_t *)l->control[1])[2] != SCM_RIGHTS) {
+		errno = EPROTO;
+		die("no descriptor received (32-bit)");
+	}
+	memcpy(&fd, l->control[1] + IA32_CMSG_HDR, sizeof(int));
+	munmap(l, sizeof(*l));
+	return fd;
 }
 
 static int recv_fd(int sock)
@@ -2432,14 +2569,19 @@ static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how 
 
 		if (fd < 0)
 			die("open %s", path);
-		if (how == RECV_MMSG && send(sv[1], "", 1, 0) != 1)
+		if ((how == RECV_MMSG || how == RECV_IA32_MMSG) && send(sv[1], "", 1, 0) != 1)
 			die("send");
 		send_fd(sv[1], fd);
 		_exit(0);
 	}
-	in = how == RECV_URING_MULTISHOT ? recv_fd_multishot(sv[0], ring) :
-	     how == RECV_MMSG ? recv_fd_mmsg(sv[0]) :
-	     recv_fd_by(sv[0], how == RECV_URING ? ring : NULL);
+	if (how == RECV_URING_MULTISHOT)
+		in = recv_fd_multishot(sv[0], ring);
+	else if (how == RECV_MMSG)
+		in = recv_fd_mmsg(sv[0]);
+	else if (how >= RECV_IA32)
+		in = recv_fd_ia32(sv[0], ring, how);
+	else
+		in = recv_fd_by(sv[0], how == RECV_URING ? ring : NULL);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("the child that opened %s failed", path);
 	close(sv[0]);
@@ -2475,16 +2617,17 @@ static void run_sendfile_passed(struct report *r, const struct target *t, const 
 }
 
 /*
- * moved sendfile|splice|copy plain|wide FILE DST PORT N: a file passed
+ * moved sendfile|splice|copy plain|wide|ia32 FILE DST PORT N: a file passed
  * unseen (fd_passed_unseen) is moved by sendfile or splice to a
  * connection, or by copy_file_range to a file before N bytes go out; each
- * call is handed the descriptor as it is or widened (MOVE_WIDE). Only the
- * move can taint.
+ * call is handed the descriptor as it is, widened (MOVE_WIDE), or made as
+ * a 32-bit call. Only the move can taint.
  */
 static void run_moved(struct report *r, const char *call, const char *how, const char *path,
 		      const struct target *t, size_t n)
 {
-	enum move_how h = !strcmp(how, "wide") ? MOVE_WIDE : MOVE_PLAIN;
+	enum move_how h = !strcmp(how, "wide") ? MOVE_WIDE :
+			  !strcmp(how, "ia32") ? MOVE_IA32 : MOVE_PLAIN;
 	int in;
 
 	if (h == MOVE_PLAIN && strcmp(how, "plain"))
@@ -2504,17 +2647,22 @@ static void run_moved(struct report *r, const char *call, const char *how, const
  * scm-rights|mmsg-scm-rights|uring-scm-rights FILE DST PORT N: a child opens
  * the file and passes it over a unix socket (received by recvmsg, by
  * recvmmsg, or by IORING_OP_RECVMSG); this process reads it and sends.
+ * ia32-scm-rights recvmsg|socketcall|recvmmsg|uring FILE DST PORT N: the
+ * same, received as a 32-bit program would (recv_fd_ia32).
  */
 static void run_scm_rights(struct report *r, const char *path, const struct target *t,
 			   size_t n, enum recv_how how)
 {
+	bool uring = how == RECV_URING || how == RECV_IA32_URING;
 	struct io_uring ring;
 	int in;
 
 	if (how == RECV_URING)
 		uring_init(&ring);
+	else if (how == RECV_IA32_URING)
+		uring_init_ia32(&ring);
 	in = fd_from_child(path, &ring, how);
-	if (how == RECV_URING)
+	if (uring)
 		io_uring_queue_exit(&ring);
 
 	read_all(in, NULL, path);
@@ -2581,6 +2729,22 @@ static bool run_labels(struct report *r, int argc, char **argv)
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_scm_rights(r, argv[2], &t[0], number(argv[5]),
 			       c[0] == 'u' ? RECV_URING : c[0] == 'm' ? RECV_MMSG : RECV_SYSCALL);
+	} else if (!strcmp(c, "ia32-scm-rights") && argc == 7) {
+		static const struct {
+			const char *name;
+			enum recv_how how;
+		} ways[] = {
+			{ "recvmsg", RECV_IA32 }, { "socketcall", RECV_IA32_SOCKETCALL },
+			{ "recvmmsg", RECV_IA32_MMSG }, { "uring", RECV_IA32_URING },
+		};
+		size_t i = 0;
+
+		while (i < sizeof(ways) / sizeof(ways[0]) && strcmp(argv[2], ways[i].name))
+			i++;
+		if (i == sizeof(ways) / sizeof(ways[0]))
+			usage();
+		parse_target(argv[4], argv[5], false, &t[0]);
+		run_scm_rights(r, argv[3], &t[0], number(argv[6]), ways[i].how);
 	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
