@@ -76,13 +76,24 @@ static __always_inline void owner_adopt(struct ea_sock_state *s, __u64 cookie)
  * A socket whose flow ended (its connection closed, or was dissolved with
  * AF_UNSPEC) connects again: a new flow, owned by the process connecting.
  */
+/* A fresh tag for a slot's marks (EA_SLOT_TAG_SHIFT). */
+static __always_inline __u64 slot_tag_new(void)
+{
+	return (__u64)bpf_get_prandom_u32() << EA_SLOT_TAG_SHIFT;
+}
+
+static __always_inline __u64 slot_tag(__u64 marks)
+{
+	return marks >> EA_SLOT_TAG_SHIFT;
+}
+
 static __always_inline void sock_state_restart(struct ea_sock_state *s, __u64 cookie)
 {
 	__builtin_memset(&s->flow, 0, sizeof(s->flow));
 	s->ended = 0;
 	s->multi_dest = 0;	/* sock_flows_end ended and removed them */
 	s->fold_tick = 0;
-	s->slot_marks = 0;
+	s->slot_marks = slot_tag_new();	/* a new flow: claims of the old one fail */
 	s->sweep_missed = 0;
 	s->sender_labels = 0;	/* the new flow carries none of the old one's data */
 	owner_adopt(s, cookie);
@@ -155,8 +166,11 @@ static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u6
 	struct ea_sock_state *s = NULL;
 
 	if (cfg.tcp_slots) {
-		bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
+		bool taken = !bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
+
 		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+		if (s && taken)
+			__sync_fetch_and_or(&s->slot_marks, slot_tag_new());
 	}
 	if (s && !(s->slot_marks & EA_SLOT_FREEING)) {
 		s->in_slot = 1;
@@ -982,16 +996,18 @@ static __always_inline int connect_enforce(struct ea_sock_state *s, struct ea_fl
 }
 
 /*
- * Claim a slot ended and swept, which only a sweep frees; true for the one
- * that claims it: the sweep, to free it, or a connect() again on its
- * socket, to restart it in place (sock_state_restart clears the marks).
+ * Claim a slot ended and swept, which only a sweep frees, while it still
+ * carries tag; true for the one that claims it: the sweep, to free it, or
+ * a connect() again on its socket, to restart it in place
+ * (sock_state_restart clears the marks and draws a new tag).
  */
-static __always_inline bool tcp_slot_claim_free(struct ea_sock_state *s)
+static __always_inline bool tcp_slot_claim_free(struct ea_sock_state *s, __u64 tag)
 {
 	__u64 marks = s->slot_marks;
 
 	/* swept and not claimed, in the very value swapped: a restart clears both */
-	return (marks & (EA_SLOT_ENDING | EA_SLOT_SWEPT | EA_SLOT_FREEING)) ==
+	return slot_tag(marks) == tag &&
+	       (marks & (EA_SLOT_ENDING | EA_SLOT_SWEPT | EA_SLOT_FREEING)) ==
 		       (EA_SLOT_ENDING | EA_SLOT_SWEPT) &&
 	       __sync_val_compare_and_swap(&s->slot_marks, marks, marks | EA_SLOT_FREEING) == marks;
 }
@@ -1041,7 +1057,8 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 			return 1;
 		s = tcp_state_find(ksk);
 		/* its flows ended by the sweep: the slot is restarted, unless freed this moment */
-		if (s && s->ended && (s->slot_marks & EA_SLOT_SWEPT) && !tcp_slot_claim_free(s)) {
+		if (s && s->ended && (s->slot_marks & EA_SLOT_SWEPT) &&
+		    !tcp_slot_claim_free(s, slot_tag(s->slot_marks))) {
 			count(EA_CNT_TCP_SLOT_FREEING);
 			s = NULL;	/* state in socket storage (tcp_state_new) */
 		}
@@ -1664,17 +1681,18 @@ static long want_slot_netns(struct bpf_map *map, __u64 *cookie, struct ea_sock_s
 }
 
 /*
- * Claim the end of a slot's flows for the sweep, marking it swept; false
- * when the datapath claimed it first. A close or a release marking the
- * slot meanwhile (EA_SLOT_CLOSED, EA_SLOT_RELEASED) is tried again.
+ * Claim the end of a slot's flows for the sweep, marking it swept, while
+ * it still carries tag; false when the datapath claimed it first, or gave
+ * the slot to another flow. A close or a release marking the slot
+ * meanwhile (EA_SLOT_CLOSED, EA_SLOT_RELEASED) is tried again.
  */
-static __always_inline bool sweep_claim_end(struct ea_sock_state *s)
+static __always_inline bool sweep_claim_end(struct ea_sock_state *s, __u64 tag)
 {
 	__u64 marks;
 
 	for (int i = 0; i < 4; i++) {
 		marks = s->slot_marks;
-		if (marks & EA_SLOT_ENDING)
+		if (slot_tag(marks) != tag || (marks & EA_SLOT_ENDING))
 			return false;
 		if (__sync_val_compare_and_swap(&s->slot_marks, marks,
 						marks | EA_SLOT_ENDING | EA_SLOT_SWEPT) == marks)
@@ -1696,11 +1714,12 @@ static __always_inline bool sweep_claim_end(struct ea_sock_state *s)
 static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
 		       struct ea_sweep_args *args)
 {
-	__u64 key = *cookie;
+	/* read first: a slot given to another flow meanwhile fails the claims below */
+	__u64 tag = slot_tag(s->slot_marks), key = *cookie;
 	__u32 gen = sweep_gen;
 
 	if (s->ended) {
-		if (tcp_slot_claim_free(s) && !bpf_map_delete_elem(map, &key))
+		if (tcp_slot_claim_free(s, tag) && !bpf_map_delete_elem(map, &key))
 			args->freed++;
 		return 0;
 	}
@@ -1712,8 +1731,8 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 	}
 	if (++s->sweep_missed < 2)
 		return 0;
-	if (!sweep_claim_end(s))
-		return 0;	/* the datapath ends them */
+	if (!sweep_claim_end(s, tag))
+		return 0;	/* the datapath ends them, or the slot is another flow's */
 	sock_flows_ended(s);
 	args->swept++;
 	return 0;

@@ -344,6 +344,12 @@ struct ea_owner {
 #define EA_SLOT_ENDING		4	/* its flows are ended, by the one CPU that set this */
 #define EA_SLOT_SWEPT		8	/* the agent's sweep ended them: only a sweep frees it */
 #define EA_SLOT_FREEING		16	/* swept: freed, or taken again, by the one that set this */
+/*
+ * The upper 32 bits of slot_marks: a random tag drawn each time a slot
+ * starts a flow, so that a claim by compare-and-swap fails on an element
+ * the preallocated map gave to another socket meanwhile.
+ */
+#define EA_SLOT_TAG_SHIFT	32
 
 /*
  * What the datapath keeps per socket, in socket-local storage, or for a
@@ -361,7 +367,7 @@ struct ea_sock_state {
 	__u8 in_slot;		/* a TCP flow's slot in tcp_socks, not socket storage */
 	__u32 fold_tick;	/* jiffies (low bits) of the last TCP report */
 	__u32 born_gen;		/* a slot: the agent's sweep when it was taken */
-	__u64 slot_marks;	/* EA_SLOT_*, set atomically */
+	__u64 slot_marks;	/* EA_SLOT_* and the tag, set atomically */
 	__u64 sender_labels;	/* taint of senders other than the owner: kept */
 	__u64 netns;		/* a slot: its socket's network namespace (cookie) */
 	__u32 alive_gen;	/* a slot: the last sweep that found its socket */
