@@ -72,10 +72,6 @@ static __always_inline void owner_adopt(struct ea_sock_state *s, __u64 cookie)
 	s->taint_gen = 0;	/* labels of the new owner */
 }
 
-/*
- * A socket whose flow ended (its connection closed, or was dissolved with
- * AF_UNSPEC) connects again: a new flow, owned by the process connecting.
- */
 /* A fresh tag for a slot's marks (EA_SLOT_TAG_SHIFT). */
 static __always_inline __u64 slot_tag_new(void)
 {
@@ -87,6 +83,10 @@ static __always_inline __u64 slot_tag(__u64 marks)
 	return marks >> EA_SLOT_TAG_SHIFT;
 }
 
+/*
+ * A socket whose flow ended (its connection closed, or was dissolved with
+ * AF_UNSPEC) connects again: a new flow, owned by the process connecting.
+ */
 static __always_inline void sock_state_restart(struct ea_sock_state *s, __u64 cookie)
 {
 	__builtin_memset(&s->flow, 0, sizeof(s->flow));
