@@ -1056,7 +1056,10 @@ static __always_inline int connect_flow(struct bpf_sock_addr *ctx, bool v6,
 		if (!ksk)
 			return 1;
 		s = tcp_state_find(ksk);
-		/* its flows ended by the sweep: the slot is restarted, unless freed this moment */
+		/*
+		 * its flows ended by the sweep: the slot is restarted, unless
+		 * freed this moment (its own slot, by its cookie: any tag)
+		 */
 		if (s && s->ended && (s->slot_marks & EA_SLOT_SWEPT) &&
 		    !tcp_slot_claim_free(s, slot_tag(s->slot_marks))) {
 			count(EA_CNT_TCP_SLOT_FREEING);
@@ -1729,6 +1732,8 @@ static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state 
 		s->sweep_missed = 0;
 		return 0;
 	}
+	if (slot_tag(s->slot_marks) != tag)
+		return 0;	/* another flow's now: its count is its own */
 	if (++s->sweep_missed < 2)
 		return 0;
 	if (!sweep_claim_end(s, tag))
@@ -2140,10 +2145,14 @@ static __always_inline void taint_by_opened(long ret)
  * result names none; its arguments lead to the control data it wrote into
  * the caller's memory.
  */
-static __always_inline void taint_by_recvmsg(int fd, const struct user_msghdr *msg)
+static __always_inline void taint_by_recvmsg(int fd, unsigned long msg, bool compat)
 {
-	if (fd_is_unix_socket(fd))
-		taint_from_msg(msg);
+	if (!fd_is_unix_socket(fd))
+		return;
+	if (compat)
+		taint_from_compat_msg((const struct compat_msghdr *)msg);
+	else
+		taint_from_msg((const struct user_msghdr *)msg);
 }
 
 struct mmsg_walk {
@@ -2199,7 +2208,7 @@ int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!cfg.path_labels || ctx->ret < 0)
 		return 0;
 	regs = call_regs();
-	taint_by_recvmsg((int)PT_REGS_PARM1(regs), (const struct user_msghdr *)PT_REGS_PARM2(regs));
+	taint_by_recvmsg((int)PT_REGS_PARM1(regs), PT_REGS_PARM2(regs), false);
 	return 0;
 }
 
@@ -2330,21 +2339,20 @@ static __always_inline void taint_by_ia32_receive(const struct pt_regs *regs, lo
 	__u32 fd = (__u32)regs->bx, msg = (__u32)regs->cx;
 
 	if (nr == IA32_SOCKETCALL) {
-		__u32 args[2];
+		__u32 call = fd, args[2];	/* socketcall(call, args) */
 
+		if (call != SYS_RECVMSG && call != SYS_RECVMMSG)
+			return;
 		if (bpf_probe_read_user(args, sizeof(args), (const void *)(unsigned long)msg))
 			return;
-		nr = (__u32)regs->bx == SYS_RECVMSG ? IA32_RECVMSG :
-		     (__u32)regs->bx == SYS_RECVMMSG ? IA32_RECVMMSG : 0;
+		nr = call == SYS_RECVMSG ? IA32_RECVMSG : IA32_RECVMMSG;
 		fd = args[0];
 		msg = args[1];
 	}
-	if (nr == IA32_RECVMSG) {
-		if (fd_is_unix_socket((int)fd))
-			taint_from_compat_msg((const struct compat_msghdr *)(unsigned long)msg);
-	} else if (nr == IA32_RECVMMSG || nr == IA32_RECVMMSG_TIME64) {
+	if (nr == IA32_RECVMSG)
+		taint_by_recvmsg((int)fd, msg, true);
+	else if (nr == IA32_RECVMMSG || nr == IA32_RECVMMSG_TIME64)
 		taint_by_recvmmsg((int)fd, msg, ret, true);
-	}
 }
 
 static __always_inline bool ia32_receives(long nr)
@@ -2364,11 +2372,11 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		return 0;
 	ia32 = in_32bit_syscall();
 	if (opens(nr, ia32))
-		taint_from_fd(ret, true);
+		taint_by_opened(ret);
 	else if (ia32 && ia32_receives(nr))
 		taint_by_ia32_receive(regs, nr, ret);
 	else if (!ia32 && nr == X64_RECVMSG)
-		taint_by_recvmsg((int)regs->di, (const struct user_msghdr *)regs->si);
+		taint_by_recvmsg((int)regs->di, regs->si, false);
 	else if (!ia32 && nr == X64_RECVMMSG)
 		taint_by_recvmmsg((int)regs->di, regs->si, ret, false);
 #endif

@@ -125,7 +125,9 @@ static bool has_path_labels(const struct ea_config *cfg)
 /* Whether p is one of the programs on a per-call system call tracepoint. */
 static bool on_one_call(const struct bpf_program *p)
 {
-	return !strncmp(bpf_program__section_name(p), "tp/syscalls/", 12);
+	static const char prefix[] = "tp/syscalls/";
+
+	return !strncmp(bpf_program__section_name(p), prefix, sizeof(prefix) - 1);
 }
 
 static bool on_every_call(struct egress_bpf *s, const struct bpf_program *p)
@@ -135,10 +137,11 @@ static bool on_every_call(struct egress_bpf *s, const struct bpf_program *p)
 
 /*
  * Which file-taint programs to load, with a path label: where 32-bit
- * system calls are watched, syscall_enter and syscall_exit, which see
- * every call, in place of the per-call tracepoints (a call that taints
- * then runs one program, not two); else the per-call ones, which see
- * 64-bit calls only. The BTF tracepoints need btf_tracepoints.
+ * system calls are watched and BTF tracepoints load, syscall_enter and
+ * syscall_exit, which see every call, in place of the per-call
+ * tracepoints (an open then runs two programs, not three); else the
+ * per-call ones, which see 64-bit calls only. uring_complete, on a BTF
+ * tracepoint that differs between kernels, needs them to load too.
  */
 static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
 {

@@ -894,7 +894,9 @@ class Bench:
                                   ("loaded, not attached" if "openat_exit" in probe.ids
                                    else "not loaded") + ")", goal=goal)
             return
-        with open(probe.err) as f:	# the agent says when it leaves such calls unseen
+        # the probe ran with watch_32bit_calls = no: it says so only where
+        # the kernel makes 32-bit calls, where the default watches them
+        with open(probe.err) as f:
             watches32 = "watch_32bit_calls = no: a file opened" in f.read()
 
         def run_on(conf):

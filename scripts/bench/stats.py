@@ -13,10 +13,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 AGENT_PROGS = ("egress", "sock_create", "connect4", "connect6", "sendmsg4",
                "sendmsg6", "sock_release", "tcp_state", "tcp_send", "tcp_destroyed",
                "tc_egress", "route_opt")
-FILE_PROGS = ("openat_exit", "openat2_exit", "open_exit", "open_by_handle_",
-              "pidfd_getfd_exi", "sendfile_enter", "splice_enter", "copy_file_range",
-              "recvmsg_exit", "recvmmsg_exit", "fork", "process_exit", "process_free",
-              "uring_complete", "syscall_enter", "syscall_exit")
+FILE_PROGS = tuple(n[:15] for n in (
+    "openat_exit", "openat2_exit", "open_exit", "open_by_handle_exit", "pidfd_getfd_exit",
+    "sendfile_enter", "splice_enter", "copy_file_range_enter", "recvmsg_exit",
+    "recvmmsg_exit", "fork", "process_exit", "process_free", "uring_complete",
+    "syscall_enter", "syscall_exit"))
 ALL_PROGS = AGENT_PROGS + FILE_PROGS
 
 

@@ -536,15 +536,20 @@ enum {
 	IA32_IO_URING_SETUP = 425, IA32_OPENAT2 = 437,
 };
 
-/* The arguments in ebx, ecx, edx, esi, edi and ebp (saved around the call). */
+/*
+ * The arguments in ebx, ecx, edx, esi, edi and ebp. The compiler may not
+ * be told that rbp changes (it can be the frame pointer): it is kept in
+ * r12 for the call, not pushed, as a push would write into the red zone
+ * below the stack pointer where the compiler may hold locals.
+ */
 static long ia32_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
 	long ret;
 
-	asm volatile("push %%rbp\n\tmov %[f], %%rbp\n\tint $0x80\n\tpop %%rbp"
+	asm volatile("mov %%rbp, %%r12\n\tmov %[f], %%rbp\n\tint $0x80\n\tmov %%r12, %%rbp"
 		     : "=a"(ret)
 		     : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e), [f] "r"(f)
-		     : "memory", "cc", "r8", "r9", "r10", "r11");
+		     : "memory", "cc", "r8", "r9", "r10", "r11", "r12");
 	return ret;
 }
 
@@ -608,11 +613,7 @@ static int ia32_open(long nr, const char *path)
 		fd = ia32_syscall(nr, AT_FDCWD, (long)p, (long)h, sizeof(oh), 0, 0);
 	munmap(p, len);
 	munmap(h, sizeof(oh));
-	if (fd < 0) {
-		errno = (int)-fd;
-		return -1;
-	}
-	return (int)fd;
+	return (int)ia32_result(fd);
 }
 
 /*
@@ -623,9 +624,11 @@ static int ia32_open(long nr, const char *path)
  */
 enum move_how { MOVE_PLAIN, MOVE_IA32, MOVE_WIDE };
 
+#define WIDE_FD_BITS	0x5a5a00000000L	/* above the 32 bits the kernel reads */
+
 static long wide_fd(int fd)
 {
-	return (long)(unsigned int)fd | 0x5a5a00000000L;
+	return (long)(unsigned int)fd | WIDE_FD_BITS;
 }
 
 /* sendfile, by the 64-bit call or the 32-bit sendfile64 call. */
@@ -753,7 +756,10 @@ static void copy_then_send(struct report *r, const struct target *t, int in,
 
 	if (in < 0)
 		die("%s", path);
-	snprintf(copy, sizeof(copy), "%s.copy", path);
+	if (snprintf(copy, sizeof(copy), "%s.copy", path) >= (int)sizeof(copy)) {
+		errno = ENAMETOOLONG;
+		die("%s", path);
+	}
 	out = open(copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		die("%s", copy);
@@ -769,7 +775,8 @@ static void copy_then_send(struct report *r, const struct target *t, int in,
 			die("copy_file_range from %s", path);
 	} while (w != 0);
 	close(out);
-	unlink(copy);
+	if (unlink(copy))
+		die("unlink %s", copy);
 	close(in);
 	run_tcp(r, t, n);
 }
@@ -2159,6 +2166,12 @@ enum recv_how {
 
 #define RECV_BGID	7	/* the provided buffers' group */
 
+static bool recv_is_ia32(enum recv_how how)
+{
+	return how == RECV_IA32 || how == RECV_IA32_SOCKETCALL || how == RECV_IA32_MMSG ||
+	       how == RECV_IA32_URING;
+}
+
 /*
  * A descriptor received by a multishot IORING_OP_RECVMSG: the message,
  * control data and all, lands in a buffer the ring provides, where no hook
@@ -2289,16 +2302,22 @@ struct ia32_mmsghdr {
 	uint32_t len;
 };
 
-#define IA32_CMSG_HDR	12	/* struct compat_cmsghdr: length, level, type */
-#define SOCKETCALL_RECVMSG 17	/* include/uapi/linux/net.h */
+/* struct compat_cmsghdr, followed by the one descriptor passed */
+struct ia32_cmsg_fd {
+	uint32_t len;
+	int32_t level, type;
+	int fd;
+};
+
+#define SOCKETCALL_RECVMSG 17	/* socketcall's call, include/uapi/linux/net.h */
 
 /* Two messages' headers, bytes and control data, below 4 GiB. */
 struct ia32_recv {
 	struct ia32_mmsghdr v[2];
 	uint32_t iov[2][2];	/* base, length */
 	uint32_t args[3];	/* socketcall's */
+	struct ia32_cmsg_fd control[2];
 	char data[2];
-	char control[2][IA32_CMSG_HDR + sizeof(int)];
 };
 
 static uint32_t low_addr(const void *p)
@@ -2317,7 +2336,7 @@ static struct ia32_recv *ia32_recv_new(void)
 		l->iov[i][0] = low_addr(&l->data[i]);
 		l->iov[i][1] = 1;
 		l->v[i].hdr = (struct ia32_msghdr){ .iov = low_addr(l->iov[i]), .iovlen = 1,
-						    .control = low_addr(l->control[i]),
+						    .control = low_addr(&l->control[i]),
 						    .controllen = sizeof(l->control[i]) };
 	}
 	return l;
@@ -2328,15 +2347,13 @@ static struct ia32_recv *ia32_recv_new(void)
 static void uring_init_ia32(struct io_uring *ring)
 {
 	struct io_uring_params *low = low_copy(&(struct io_uring_params){ 0 }, sizeof(*low));
-	long fd = ia32_syscall(IA32_IO_URING_SETUP, 8, (long)low, 0, 0, 0, 0);
+	long fd = ia32_result(ia32_syscall(IA32_IO_URING_SETUP, 4, (long)low, 0, 0, 0, 0));
 	struct io_uring_params p = *low;
 	int err;
 
 	munmap(low, sizeof(*low));
-	if (fd < 0) {
-		errno = (int)-fd;
+	if (fd < 0)
 		die("32-bit io_uring_setup");
-	}
 	err = io_uring_queue_mmap((int)fd, &p, ring);
 	if (err) {
 		errno = -err;
@@ -2354,6 +2371,7 @@ static int recv_fd_ia32(int sock, struct io_uring *ring, enum recv_how how)
 {
 	struct ia32_recv *l = ia32_recv_new();
 	struct ia32_msghdr *m = &l->v[1].hdr;
+	const struct ia32_cmsg_fd *c = &l->control[1];
 	long n, want = how == RECV_IA32_MMSG ? 2 : 1;
 	int fd;
 
@@ -2380,12 +2398,11 @@ static int recv_fd_ia32(int sock, struct io_uring *ring, enum recv_how how)
 		errno = EPROTO;
 		die("32-bit recvmmsg: control data in the first message");
 	}
-	if (m->controllen < IA32_CMSG_HDR + sizeof(int) ||
-	    ((uint32_t *)l->control[1])[2] != SCM_RIGHTS) {
+	if (m->controllen < sizeof(*c) || c->level != SOL_SOCKET || c->type != SCM_RIGHTS) {
 		errno = EPROTO;
 		die("no descriptor received (32-bit)");
 	}
-	memcpy(&fd, l->control[1] + IA32_CMSG_HDR, sizeof(int));
+	fd = c->fd;
 	munmap(l, sizeof(*l));
 	return fd;
 }
@@ -2578,7 +2595,7 @@ static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how 
 		in = recv_fd_multishot(sv[0], ring);
 	else if (how == RECV_MMSG)
 		in = recv_fd_mmsg(sv[0]);
-	else if (how >= RECV_IA32)
+	else if (recv_is_ia32(how))
 		in = recv_fd_ia32(sv[0], ring, how);
 	else
 		in = recv_fd_by(sv[0], how == RECV_URING ? ring : NULL);
