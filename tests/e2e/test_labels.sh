@@ -162,7 +162,8 @@ for f in customers/2024/plain.csv open.csv openat2.csv rel.csv dirfd.csv \
 	 moved-sendfile-plain.csv moved-sendfile-wide.csv moved-splice-plain.csv \
 	 moved-splice-wide.csv moved-copy-plain.csv moved-copy-wide.csv ia32-scm-recvmsg.csv \
 	 ia32-scm-socketcall.csv ia32-scm-recvmmsg.csv ia32-scm-uring.csv ia32-moved-splice.csv \
-	 ia32-moved-copy.csv; do
+	 ia32-moved-copy.csv ia32-scm-recvmmsg64.csv ia32-scm-socketcall-mmsg.csv ia32-handle.csv \
+	 ia32-pidfd.csv; do
 	head -c 30000 /dev/urandom >"$EU/$f"
 done
 for f in strict-jp.csv strict-de.csv; do head -c 1000 /dev/urandom >"$STRICT/$f"; done
@@ -416,10 +417,12 @@ moved_cases
 # watches for them where the kernel makes them (the probe faults otherwise).
 if $X ia32-probe; then
 	taint_set_is every || failed=1
-	for how in open openat openat2; do
+	for how in open openat openat2 handle; do
 		lcase ia32-$how flagged eu-pii "eu-pii=$EU/ia32-$how.csv" main \
 			$X read-send ia32-$how "$EU/ia32-$how.csv" $US $P $N
 	done
+	lcase ia32-pidfd-getfd flagged eu-pii "eu-pii=$EU/ia32-pidfd.csv" main \
+		$X ia32-pidfd-getfd "$EU/ia32-pidfd.csv" $US $P $N
 	lcase ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
 		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
 	for call in splice copy; do
@@ -430,7 +433,7 @@ if $X ia32-probe; then
 	# (32-bit headers): by recvmsg, socketcall's recvmsg, recvmmsg (in the
 	# second message), or IORING_OP_RECVMSG in a ring the 32-bit
 	# io_uring_setup made
-	for how in recvmsg socketcall recvmmsg uring; do
+	for how in recvmsg socketcall recvmmsg recvmmsg64 socketcall-mmsg uring; do
 		lcase ia32-scm-$how flagged eu-pii "eu-pii=$EU/ia32-scm-$how.csv" main \
 			$X ia32-scm-rights $how "$EU/ia32-scm-$how.csv" $US $P $N
 	done

@@ -126,14 +126,16 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic packet|packet-bypass IFNAME DST [N]\n"
 	      "       traffic fork-send|exec-send DST PORT N\n"
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring|\n"
-	      "              ia32-open|ia32-openat|ia32-openat2|handle|uring-install\n"
+	      "              ia32-open|ia32-openat|ia32-openat2|handle|ia32-handle|uring-install\n"
 	      "              FILE DST PORT N\n"
 	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
-	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|scm-rights|\n"
+	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|\n"
+	      "              ia32-pidfd-getfd|scm-rights|\n"
 	      "              mmsg-scm-rights|uring-scm-rights\n"
 	      "              FILE DST PORT N\n"
-	      "       traffic ia32-scm-rights recvmsg|socketcall|recvmmsg|uring FILE DST PORT N\n"
+	      "       traffic ia32-scm-rights recvmsg|socketcall|recvmmsg|recvmmsg64|socketcall-mmsg|\n"
+	      "              uring FILE DST PORT N\n"
 	      "       traffic exit-untaint FILE DST1 DST2 PORT N\n"
 	      "       traffic try-send FILE|- tcp|udp DST PORT N [VIA[,VIA...]]\n"
 	      "       traffic retry-send FILE tcp|udp DST1 DST2 PORT N\n"
@@ -532,8 +534,9 @@ static void run_tfo(struct report *r, const struct target *t, size_t n)
  */
 enum {
 	IA32_OPEN = 5, IA32_SOCKETCALL = 102, IA32_SENDFILE64 = 239, IA32_OPENAT = 295,
-	IA32_SPLICE = 313, IA32_RECVMMSG = 337, IA32_RECVMSG = 372, IA32_COPY_FILE_RANGE = 377,
-	IA32_IO_URING_SETUP = 425, IA32_OPENAT2 = 437,
+	IA32_SPLICE = 313, IA32_RECVMMSG = 337, IA32_OPEN_BY_HANDLE_AT = 342, IA32_RECVMSG = 372,
+	IA32_COPY_FILE_RANGE = 377, IA32_RECVMMSG_TIME64 = 417, IA32_IO_URING_SETUP = 425,
+	IA32_OPENAT2 = 437, IA32_PIDFD_GETFD = 438,
 };
 
 /*
@@ -1682,9 +1685,10 @@ static const char *split_path(const char *path, char *dir, size_t len)
  * Open path by a handle (name_to_handle_at, open_by_handle_at): no open by
  * name. The file must be on the root file system.
  */
-static int open_by_handle(const char *path)
+static int open_by_handle(const char *path, bool ia32)
 {
-	struct file_handle *fh = calloc(1, sizeof(*fh) + MAX_HANDLE_SZ);
+	size_t size = sizeof(struct file_handle) + MAX_HANDLE_SZ;
+	struct file_handle *fh = calloc(1, size), *low;
 	int mount_id, mfd, fd;
 
 	if (!fh)
@@ -1696,7 +1700,14 @@ static int open_by_handle(const char *path)
 	mfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd < 0)
 		die("open /");
-	fd = open_by_handle_at(mfd, fh, O_RDONLY | O_CLOEXEC);
+	if (ia32) {
+		low = low_copy(fh, size);
+		fd = (int)ia32_result(ia32_syscall(IA32_OPEN_BY_HANDLE_AT, mfd, (long)low,
+						   O_RDONLY, 0, 0, 0));
+		munmap(low, size);
+	} else {
+		fd = open_by_handle_at(mfd, fh, O_RDONLY | O_CLOEXEC);
+	}
 	close(mfd);
 	free(fh);
 	return fd;
@@ -1740,7 +1751,7 @@ static int uring_open_install(const char *path)
  * dirfd    openat on an O_PATH descriptor of its directory (O_PATH reads
  *          nothing, so only the file itself can taint)
  * uring    IORING_OP_OPENAT and IORING_OP_READ, no open or read syscall
- * ia32-open, ia32-openat, ia32-openat2  the 32-bit call (int 0x80)
+ * ia32-open, ia32-openat, ia32-openat2, ia32-handle  the 32-bit call (int 0x80)
  * handle   open_by_handle_at
  * uring-install  a direct descriptor of a ring made a real one
  */
@@ -1777,8 +1788,8 @@ static void read_file(const char *how, const char *path)
 		fd = ia32_open(IA32_OPENAT, path);
 	} else if (!strcmp(how, "ia32-openat2")) {
 		fd = ia32_open(IA32_OPENAT2, path);
-	} else if (!strcmp(how, "handle")) {
-		fd = open_by_handle(path);
+	} else if (!strcmp(how, "handle") || !strcmp(how, "ia32-handle")) {
+		fd = open_by_handle(path, how[0] == 'i');
 	} else if (!strcmp(how, "uring-install")) {
 		fd = uring_open_install(path);
 	} else if (!strcmp(how, "uring")) {
@@ -2088,12 +2099,12 @@ static void run_hold(struct report *r, const char *how, const char *path,
 }
 
 /*
- * pidfd-getfd FILE DST PORT N: a child opens the file and waits; this
- * process takes a copy of its descriptor (pidfd_getfd), opens nothing,
- * and sends.
+ * pidfd-getfd|ia32-pidfd-getfd FILE DST PORT N: a child opens the file and
+ * waits; this process takes a copy of its descriptor (pidfd_getfd, or the
+ * 32-bit call), opens nothing, and sends.
  */
 static void run_pidfd_getfd(struct report *r, const char *path, const struct target *t,
-			    size_t n)
+			    size_t n, bool ia32)
 {
 	int ready[2], pidfd, fd, status;
 	pid_t child;
@@ -2116,7 +2127,8 @@ static void run_pidfd_getfd(struct report *r, const char *path, const struct tar
 	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
 	if (pidfd < 0)
 		die("pidfd_open");
-	fd = (int)syscall(SYS_pidfd_getfd, pidfd, 100, 0);
+	fd = ia32 ? (int)ia32_result(ia32_syscall(IA32_PIDFD_GETFD, pidfd, 100, 0, 0, 0, 0)) :
+		    (int)syscall(SYS_pidfd_getfd, pidfd, 100, 0);
 	if (fd < 0)
 		die("pidfd_getfd");
 	kill(child, SIGKILL);
@@ -2161,6 +2173,8 @@ enum recv_how {
 	RECV_IA32,		/* the 32-bit recvmsg (int 0x80) */
 	RECV_IA32_SOCKETCALL,	/* the 32-bit socketcall's recvmsg */
 	RECV_IA32_MMSG,		/* the 32-bit recvmmsg, as RECV_MMSG */
+	RECV_IA32_MMSG64,	/* the same by recvmmsg_time64 */
+	RECV_IA32_SOCKETCALL_MMSG, /* the same by socketcall's recvmmsg */
 	RECV_IA32_URING,	/* IORING_OP_RECVMSG in a 32-bit program's ring */
 };
 
@@ -2169,7 +2183,15 @@ enum recv_how {
 static bool recv_is_ia32(enum recv_how how)
 {
 	return how == RECV_IA32 || how == RECV_IA32_SOCKETCALL || how == RECV_IA32_MMSG ||
+	       how == RECV_IA32_MMSG64 || how == RECV_IA32_SOCKETCALL_MMSG ||
 	       how == RECV_IA32_URING;
+}
+
+/* Whether the descriptor comes in the second of two messages. */
+static bool recv_is_mmsg(enum recv_how how)
+{
+	return how == RECV_MMSG || how == RECV_IA32_MMSG || how == RECV_IA32_MMSG64 ||
+	       how == RECV_IA32_SOCKETCALL_MMSG;
 }
 
 /*
@@ -2309,13 +2331,13 @@ struct ia32_cmsg_fd {
 	int fd;
 };
 
-#define SOCKETCALL_RECVMSG 17	/* socketcall's call, include/uapi/linux/net.h */
+enum { SOCKETCALL_RECVMSG = 17, SOCKETCALL_RECVMMSG = 19 };	/* include/uapi/linux/net.h */
 
 /* Two messages' headers, bytes and control data, below 4 GiB. */
 struct ia32_recv {
 	struct ia32_mmsghdr v[2];
 	uint32_t iov[2][2];	/* base, length */
-	uint32_t args[3];	/* socketcall's */
+	uint32_t args[5];	/* socketcall's */
 	struct ia32_cmsg_fd control[2];
 	char data[2];
 };
@@ -2363,20 +2385,29 @@ static void uring_init_ia32(struct io_uring *ring)
 
 /*
  * Receive the descriptor send_fd passed as a 32-bit program would: by the
- * 32-bit recvmsg, socketcall's recvmsg, recvmmsg (the descriptor in the
- * second of two messages) or, with ring (set up by uring_init_ia32), by
- * IORING_OP_RECVMSG.
+ * 32-bit recvmsg or socketcall's recvmsg; by recvmmsg, recvmmsg_time64 or
+ * socketcall's recvmmsg (the descriptor in the second of two messages);
+ * or, with ring (set up by uring_init_ia32), by IORING_OP_RECVMSG.
  */
 static int recv_fd_ia32(int sock, struct io_uring *ring, enum recv_how how)
 {
 	struct ia32_recv *l = ia32_recv_new();
 	struct ia32_msghdr *m = &l->v[1].hdr;
 	const struct ia32_cmsg_fd *c = &l->control[1];
-	long n, want = how == RECV_IA32_MMSG ? 2 : 1;
+	long n, want = recv_is_mmsg(how) ? 2 : 1;
 	int fd;
 
-	if (how == RECV_IA32_MMSG) {
-		n = ia32_syscall(IA32_RECVMMSG, sock, low_addr(l->v), 2, MSG_CMSG_CLOEXEC, 0, 0);
+	if (how == RECV_IA32_MMSG || how == RECV_IA32_MMSG64) {
+		n = ia32_syscall(how == RECV_IA32_MMSG ? IA32_RECVMMSG : IA32_RECVMMSG_TIME64, sock,
+				 low_addr(l->v), 2, MSG_CMSG_CLOEXEC, 0, 0);
+	} else if (how == RECV_IA32_SOCKETCALL_MMSG) {
+		l->args[0] = (uint32_t)sock;
+		l->args[1] = low_addr(l->v);
+		l->args[2] = 2;
+		l->args[3] = MSG_CMSG_CLOEXEC;
+		l->args[4] = 0;		/* no timeout */
+		n = ia32_syscall(IA32_SOCKETCALL, SOCKETCALL_RECVMMSG, low_addr(l->args), 0, 0, 0,
+				 0);
 	} else if (how == RECV_IA32_SOCKETCALL) {
 		l->args[0] = (uint32_t)sock;
 		l->args[1] = low_addr(m);
@@ -2394,7 +2425,7 @@ static int recv_fd_ia32(int sock, struct io_uring *ring, enum recv_how how)
 		errno = n < 0 ? (int)-n : EPROTO;
 		die("32-bit receive of SCM_RIGHTS");
 	}
-	if (l->v[0].hdr.controllen && how == RECV_IA32_MMSG) {
+	if (l->v[0].hdr.controllen && want == 2) {
 		errno = EPROTO;
 		die("32-bit recvmmsg: control data in the first message");
 	}
@@ -2586,7 +2617,7 @@ static int fd_from_child(const char *path, struct io_uring *ring, enum recv_how 
 
 		if (fd < 0)
 			die("open %s", path);
-		if ((how == RECV_MMSG || how == RECV_IA32_MMSG) && send(sv[1], "", 1, 0) != 1)
+		if (recv_is_mmsg(how) && send(sv[1], "", 1, 0) != 1)
 			die("send");
 		send_fd(sv[1], fd);
 		_exit(0);
@@ -2664,8 +2695,9 @@ static void run_moved(struct report *r, const char *call, const char *how, const
  * scm-rights|mmsg-scm-rights|uring-scm-rights FILE DST PORT N: a child opens
  * the file and passes it over a unix socket (received by recvmsg, by
  * recvmmsg, or by IORING_OP_RECVMSG); this process reads it and sends.
- * ia32-scm-rights recvmsg|socketcall|recvmmsg|uring FILE DST PORT N: the
- * same, received as a 32-bit program would (recv_fd_ia32).
+ * ia32-scm-rights recvmsg|socketcall|recvmmsg|recvmmsg64|socketcall-mmsg|uring
+ * FILE DST PORT N: the same, received as a 32-bit program would
+ * (recv_fd_ia32).
  */
 static void run_scm_rights(struct report *r, const char *path, const struct target *t,
 			   size_t n, enum recv_how how)
@@ -2752,7 +2784,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 			enum recv_how how;
 		} ways[] = {
 			{ "recvmsg", RECV_IA32 }, { "socketcall", RECV_IA32_SOCKETCALL },
-			{ "recvmmsg", RECV_IA32_MMSG }, { "uring", RECV_IA32_URING },
+			{ "recvmmsg", RECV_IA32_MMSG }, { "recvmmsg64", RECV_IA32_MMSG64 },
+			{ "socketcall-mmsg", RECV_IA32_SOCKETCALL_MMSG },
+			{ "uring", RECV_IA32_URING },
 		};
 		size_t i = 0;
 
@@ -2762,9 +2796,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 			usage();
 		parse_target(argv[4], argv[5], false, &t[0]);
 		run_scm_rights(r, argv[3], &t[0], number(argv[6]), ways[i].how);
-	} else if (!strcmp(c, "pidfd-getfd") && argc == 6) {
+	} else if ((!strcmp(c, "pidfd-getfd") || !strcmp(c, "ia32-pidfd-getfd")) && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
-		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]));
+		run_pidfd_getfd(r, argv[2], &t[0], number(argv[5]), c[0] == 'i');
 	} else if ((!strcmp(c, "sendfile-passed") || !strcmp(c, "ia32-sendfile-passed")) &&
 		   argc == 5) {
 		parse_target(argv[2], argv[3], false, &t[0]);
