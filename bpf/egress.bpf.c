@@ -2276,6 +2276,8 @@ enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
 	IA32_OPENAT2		= 437,
 	IA32_PIDFD_GETFD	= 438,
 };
+_Static_assert(X64_OPENAT2 == IA32_OPENAT2 && X64_PIDFD_GETFD == IA32_PIDFD_GETFD,
+	       "syscall_exit takes these calls by one number for both tables");
 enum {	/* socketcall's calls, include/uapi/linux/net.h */
 	SYS_RECVMSG		= 17,
 	SYS_RECVMMSG		= 19,
@@ -2286,31 +2288,27 @@ static __always_inline bool in_32bit_syscall(void)
 	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
 }
 
-/* The descriptor call nr moves bytes out of; -1 when it moves none. */
-static __always_inline int moved_fd(const struct pt_regs *regs, long nr, bool ia32)
+/*
+ * The descriptor call nr moves bytes out of; -1 when it moves none. The
+ * number is looked at first: a call of no other number costs the task's
+ * status no load.
+ */
+static __always_inline int moved_fd(const struct pt_regs *regs, long nr)
 {
-	if (ia32) {
-		if (nr == IA32_SENDFILE || nr == IA32_SENDFILE64)
-			return (int)regs->cx;
-		if (nr == IA32_SPLICE || nr == IA32_COPY_FILE_RANGE)
-			return (int)regs->bx;
-		return -1;
+	switch (nr) {
+	case X64_SENDFILE:
+		return in_32bit_syscall() ? -1 : (int)regs->si;
+	case X64_SPLICE:
+	case X64_COPY_FILE_RANGE:
+		return in_32bit_syscall() ? -1 : (int)regs->di;
+	case IA32_SENDFILE:
+	case IA32_SENDFILE64:
+		return in_32bit_syscall() ? (int)regs->cx : -1;
+	case IA32_SPLICE:
+	case IA32_COPY_FILE_RANGE:
+		return in_32bit_syscall() ? (int)regs->bx : -1;
 	}
-	if (nr == X64_SENDFILE)
-		return (int)regs->si;
-	if (nr == X64_SPLICE || nr == X64_COPY_FILE_RANGE)
-		return (int)regs->di;
 	return -1;
-}
-
-/* Whether call nr's result is the descriptor of a file it opened. */
-static __always_inline bool opens(long nr, bool ia32)
-{
-	if (ia32)
-		return nr == IA32_OPEN || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
-		       nr == IA32_OPEN_BY_HANDLE_AT || nr == IA32_PIDFD_GETFD;
-	return nr == X64_OPEN || nr == X64_OPENAT || nr == X64_OPENAT2 ||
-	       nr == X64_OPEN_BY_HANDLE_AT || nr == X64_PIDFD_GETFD;
 }
 #endif /* __TARGET_ARCH_x86 */
 
@@ -2322,7 +2320,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 
 	if (!cfg.path_labels)
 		return 0;
-	fd = moved_fd(regs, nr, in_32bit_syscall());
+	fd = moved_fd(regs, nr);
 	if (fd >= 0)
 		taint_from_fd(fd, false);
 #endif
@@ -2355,30 +2353,48 @@ static __always_inline void taint_by_ia32_receive(const struct pt_regs *regs, lo
 		taint_by_recvmmsg((int)fd, msg, ret, true);
 }
 
-static __always_inline bool ia32_receives(long nr)
-{
-	return nr == IA32_SOCKETCALL || nr == IA32_RECVMSG || nr == IA32_RECVMMSG ||
-	       nr == IA32_RECVMMSG_TIME64;
-}
-
 SEC("tp_btf/sys_exit")
 int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
 #ifdef __TARGET_ARCH_x86
 	long nr = regs->orig_ax;
-	bool ia32;
 
 	if (!cfg.path_labels || ret < 0)
 		return 0;
-	ia32 = in_32bit_syscall();
-	if (opens(nr, ia32))
+	/* by number first, as moved_fd: the task's status only for these */
+	switch (nr) {
+	case X64_OPENAT2:	/* = IA32_OPENAT2 */
+	case X64_PIDFD_GETFD:	/* = IA32_PIDFD_GETFD */
 		taint_by_opened(ret);
-	else if (ia32 && ia32_receives(nr))
-		taint_by_ia32_receive(regs, nr, ret);
-	else if (!ia32 && nr == X64_RECVMSG)
-		taint_by_recvmsg((int)regs->di, regs->si, false);
-	else if (!ia32 && nr == X64_RECVMMSG)
-		taint_by_recvmmsg((int)regs->di, regs->si, ret, false);
+		break;
+	case X64_OPEN:
+	case X64_OPENAT:
+	case X64_OPEN_BY_HANDLE_AT:
+		if (!in_32bit_syscall())
+			taint_by_opened(ret);
+		break;
+	case IA32_OPEN:
+	case IA32_OPENAT:
+	case IA32_OPEN_BY_HANDLE_AT:
+		if (in_32bit_syscall())
+			taint_by_opened(ret);
+		break;
+	case X64_RECVMSG:
+		if (!in_32bit_syscall())
+			taint_by_recvmsg((int)regs->di, regs->si, false);
+		break;
+	case X64_RECVMMSG:
+		if (!in_32bit_syscall())
+			taint_by_recvmmsg((int)regs->di, regs->si, ret, false);
+		break;
+	case IA32_SOCKETCALL:
+	case IA32_RECVMSG:
+	case IA32_RECVMMSG:
+	case IA32_RECVMMSG_TIME64:
+		if (in_32bit_syscall())
+			taint_by_ia32_receive(regs, nr, ret);
+		break;
+	}
 #endif
 	return 0;
 }

@@ -44,6 +44,16 @@ def load_jsonl(path, what):
     return out
 
 
+def records_of_cookie(path, cookie):
+    """The records of one socket (by its cookie), in the order written."""
+    return [r for r in load_jsonl(path, "a record") if r.get("cookie") == cookie]
+
+
+def field_mismatches(rec, want):
+    """{key: (got, want)} for each key of want that rec does not hold."""
+    return {k: (rec.get(k), v) for k, v in want.items() if rec.get(k) != v}
+
+
 class Geo:
     """Country of an address (test GeoIP CSV) and zone of a country."""
 

@@ -42,13 +42,14 @@ e2e_wait_for 10 ended || e2e_fail "the connection on the swept slot got no flow_
 SPORT=$(sed -n 2p "$E2E_TMP/client.out")
 e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
 
-python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" "$COOKIE" "$SPORT" "$HOST" <<'PY' ||
+PYTHONPATH="$E2E_ROOT/tests/e2e" python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" \
+	"$COOKIE" "$SPORT" "$HOST" <<'PY' ||
 import json, sys
+from check_records import field_mismatches, records_of_cookie
 
 records, status, cookie, sport, host = sys.argv[1:]
 cookie, sport = int(cookie), int(sport)
-recs = [json.loads(line) for line in open(records)]
-mine = [r for r in recs if r.get("cookie") == cookie]
+mine = records_of_cookie(records, cookie)
 if [r["event"] for r in mine] != ["flow_start", "flow_end"]:
     sys.exit(f"FAIL: the reconnected socket's records: {[r['event'] for r in mine]}")
 want = {"host": host, "verdict": "flagged", "proto": "tcp", "family": 4, "src": "192.0.2.1",
@@ -56,7 +57,7 @@ want = {"host": host, "verdict": "flagged", "proto": "tcp", "family": 4, "src": 
         "zone": "adequacy-partial", "comm": "python3", "origin": "socket", "ip_proto": 6,
         "mapped": False}
 for r in mine:
-    bad = {k: (r.get(k), v) for k, v in want.items() if r.get(k) != v}
+    bad = field_mismatches(r, want)
     if bad:
         sys.exit(f"FAIL: {r['event']} of the reconnected socket (got, want): {bad}")
 end = mine[1]
