@@ -19,6 +19,7 @@
 
 #include "flow.bpf.h"
 #include "packet.bpf.h"
+#include "syscalls.bpf.h"
 
 #define TC_ACT_OK	0
 #define TCP_ESTABLISHED	1
@@ -1907,6 +1908,29 @@ static __always_inline void dgram_send_check(struct sock *sk)
 }
 
 /*
+ * Where no program runs at a system call's entry (syscall_enter is loaded
+ * for enforce mode only; set by the agent), a 32-bit sendfile's input
+ * taints at its sends: its bytes reach the socket during the call, and
+ * the check of this send must see the label.
+ */
+const volatile bool moves32_at_send;
+
+static __always_inline void taint_by_move32(void)
+{
+#ifdef __TARGET_ARCH_x86
+	struct pt_regs *regs;
+	int fd;
+
+	if (!moves32_at_send || !cfg.path_labels)
+		return;
+	regs = call_regs();
+	fd = moved_fd32(regs, regs->orig_ax);
+	if (fd >= 0)
+		taint_from_fd(fd, false);
+#endif
+}
+
+/*
  * Every send on a TCP socket, in the sender's context: an accepted flow
  * learns its owner, a flow learns of taint its sender took on after
  * connect(), and long-lived flows are updated. It fires once the send is
@@ -1919,6 +1943,7 @@ int BPF_PROG(tcp_send, struct sock *sk, int ret, int flags)
 	struct send_memo key, *memo;
 	__u32 zero = 0;
 
+	taint_by_move32();
 	if (sk->sk_protocol != IPPROTO_TCP) {
 		dgram_send_check(sk);
 		return 0;
@@ -2194,12 +2219,6 @@ TAINT_BY_RESULT(open_exit, "tp/syscalls/sys_exit_open")
 TAINT_BY_RESULT(open_by_handle_exit, "tp/syscalls/sys_exit_open_by_handle_at")
 TAINT_BY_RESULT(pidfd_getfd_exit, "tp/syscalls/sys_exit_pidfd_getfd")
 
-/* The caller's arguments, in the task's saved registers. */
-static __always_inline struct pt_regs *call_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
-
 SEC("tp/syscalls/sys_exit_recvmsg")
 int recvmsg_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -2240,78 +2259,21 @@ TAINT_BY_INPUT(copy_file_range_enter, "tp/syscalls/sys_enter_copy_file_range", 0
 /*
  * Every system call: the raw sys_enter and sys_exit tracepoints, which
  * fire for 32-bit calls (a 32-bit program, or int 0x80 from a 64-bit one)
- * as for 64-bit ones. They taint as the per-call programs above do, by
- * the call's number and registers; a 32-bit call (TS_COMPAT, set by the
- * kernel for its length) by the 32-bit numbers, its arguments in ebx,
+ * as for 64-bit ones. syscall_exit taints as the per-call programs above
+ * do, by the call's number and registers; a 32-bit call (TS_COMPAT, set by
+ * the kernel for its length) by the 32-bit numbers, its arguments in ebx,
  * ecx, ... An x32 call (a number with bit 30 set) matches none. Elsewhere
  * than on x86 they do nothing: the agent attaches them only where 32-bit
  * calls are made.
+ *
+ * The per-call sys_enter programs (sendfile_enter, ...) still take a
+ * 64-bit move before its bytes go. A 32-bit one is taken after the call
+ * by syscall_exit and, for sendfile, whose bytes go to a socket during
+ * the call, at each of its sends (tcp_send, when moves32_at_send is set);
+ * in enforce mode syscall_enter takes it before the call, so that the
+ * bytes are stopped. Only enforce mode pays for a program at every
+ * call's entry.
  */
-#ifdef __TARGET_ARCH_x86
-#define TS_COMPAT		0x0002
-enum {	/* arch/x86/entry/syscalls/syscall_64.tbl */
-	X64_OPEN		= 2,
-	X64_SENDFILE		= 40,
-	X64_RECVMSG		= 47,
-	X64_OPENAT		= 257,
-	X64_SPLICE		= 275,
-	X64_RECVMMSG		= 299,
-	X64_OPEN_BY_HANDLE_AT	= 304,
-	X64_COPY_FILE_RANGE	= 326,
-	X64_OPENAT2		= 437,
-	X64_PIDFD_GETFD		= 438,
-};
-enum {	/* arch/x86/entry/syscalls/syscall_32.tbl */
-	IA32_OPEN		= 5,
-	IA32_SOCKETCALL		= 102,
-	IA32_SENDFILE		= 187,
-	IA32_SENDFILE64		= 239,
-	IA32_OPENAT		= 295,
-	IA32_SPLICE		= 313,
-	IA32_RECVMMSG		= 337,
-	IA32_OPEN_BY_HANDLE_AT	= 342,
-	IA32_RECVMSG		= 372,
-	IA32_COPY_FILE_RANGE	= 377,
-	IA32_RECVMMSG_TIME64	= 417,
-	IA32_OPENAT2		= 437,
-	IA32_PIDFD_GETFD	= 438,
-};
-_Static_assert(X64_OPENAT2 == IA32_OPENAT2 && X64_PIDFD_GETFD == IA32_PIDFD_GETFD,
-	       "syscall_exit takes these calls by one number for both tables");
-enum {	/* socketcall's calls, include/uapi/linux/net.h */
-	SYS_RECVMSG		= 17,
-	SYS_RECVMMSG		= 19,
-};
-
-static __always_inline bool in_32bit_syscall(void)
-{
-	return bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
-}
-
-/*
- * The descriptor call nr moves bytes out of; -1 when it moves none. The
- * number is looked at first: a call of no other number costs the task's
- * status no load.
- */
-static __always_inline int moved_fd(const struct pt_regs *regs, long nr)
-{
-	switch (nr) {
-	case X64_SENDFILE:
-		return in_32bit_syscall() ? -1 : (int)regs->si;
-	case X64_SPLICE:
-	case X64_COPY_FILE_RANGE:
-		return in_32bit_syscall() ? -1 : (int)regs->di;
-	case IA32_SENDFILE:
-	case IA32_SENDFILE64:
-		return in_32bit_syscall() ? (int)regs->cx : -1;
-	case IA32_SPLICE:
-	case IA32_COPY_FILE_RANGE:
-		return in_32bit_syscall() ? (int)regs->bx : -1;
-	}
-	return -1;
-}
-#endif /* __TARGET_ARCH_x86 */
-
 SEC("tp_btf/sys_enter")
 int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 {
@@ -2320,7 +2282,7 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
 
 	if (!cfg.path_labels)
 		return 0;
-	fd = moved_fd(regs, nr);
+	fd = moved_fd32(regs, nr);
 	if (fd >= 0)
 		taint_from_fd(fd, false);
 #endif
@@ -2358,10 +2320,11 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 {
 #ifdef __TARGET_ARCH_x86
 	long nr = regs->orig_ax;
+	int fd;
 
 	if (!cfg.path_labels || ret < 0)
 		return 0;
-	/* by number first, as moved_fd: the task's status only for these */
+	/* by number first, as moved_fd32: the task's status only for these */
 	switch (nr) {
 	case X64_OPENAT2:	/* = IA32_OPENAT2 */
 	case X64_PIDFD_GETFD:	/* = IA32_PIDFD_GETFD */
@@ -2393,6 +2356,11 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	case IA32_RECVMMSG_TIME64:
 		if (in_32bit_syscall())
 			taint_by_ia32_receive(regs, nr, ret);
+		break;
+	default:	/* a 32-bit move, done: its input (again, in enforce mode) */
+		fd = moved_fd32(regs, nr);
+		if (fd >= 0)
+			taint_from_fd(fd, false);
 		break;
 	}
 #endif

@@ -130,18 +130,46 @@ static bool on_one_call(const struct bpf_program *p)
 	return !strncmp(bpf_program__section_name(p), prefix, sizeof(prefix) - 1);
 }
 
-static bool on_every_call(struct egress_bpf *s, const struct bpf_program *p)
+/* Enforcement only where the operator named the cgroup. */
+static bool wants_enforce(const struct ea_config *cfg)
 {
-	return p == s->progs.syscall_enter || p == s->progs.syscall_exit;
+	if (cfg->agent.mode == EA_MODE_ENFORCE)
+		return true;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
+			return true;
+	return false;
+}
+
+/*
+ * Whether a 32-bit move (sendfile, splice, copy_file_range) must taint
+ * before the call, at every call's entry: in enforce mode, so that its
+ * bytes are stopped, and where TCP is counted per packet, which loads no
+ * send hook to taint at its sends.
+ */
+bool ea_moves32_at_entry(const struct ea_config *cfg)
+{
+	return wants_enforce(cfg) || cfg->agent.tcp_per_packet;
+}
+
+/* The per-call programs that taint by a 64-bit call's input, before it moves. */
+static bool on_move(struct egress_bpf *s, const struct bpf_program *p)
+{
+	return p == s->progs.sendfile_enter || p == s->progs.splice_enter ||
+	       p == s->progs.copy_file_range_enter;
 }
 
 /*
  * Which file-taint programs to load, with a path label: where 32-bit
- * system calls are watched and BTF tracepoints load, syscall_enter and
- * syscall_exit, which see every call, in place of the per-call
- * tracepoints (an open then runs two programs, not three); else the
- * per-call ones, which see 64-bit calls only. uring_complete, on a BTF
- * tracepoint that differs between kernels, needs them to load too.
+ * system calls are watched and BTF tracepoints load, syscall_exit, which
+ * sees every call's end, in place of the per-call tracepoints of opens
+ * and receives (an open then runs one program); else the per-call ones,
+ * which see 64-bit calls only. The per-call programs of moves
+ * (sendfile_enter, ...) are loaded either way: they run at those calls
+ * only. A 32-bit move taints at its sends (tcp_send), or, in enforce mode
+ * and where the send hook is not loaded, by syscall_enter at every call's
+ * entry, before its bytes go. uring_complete, on a BTF tracepoint that
+ * differs between kernels, needs them to load too.
  */
 static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
 {
@@ -151,12 +179,16 @@ static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
 
 	a->calls_32bit = ea_agent_32bit_calls(a);
 	a->every_call = btf_tracepoints && a->calls_32bit == EA_32BIT_WATCHED;
+	a->moves32_at_entry = a->every_call && ea_moves32_at_entry(&a->cfg);
+	s->rodata->moves32_at_send = a->every_call && !a->moves32_at_entry;
 	for (size_t i = 0; (p = taint_prog(s, i)); i++) {
 		bool load = on;
 
-		if (on_every_call(s, p))
+		if (p == s->progs.syscall_enter)
+			load = a->moves32_at_entry;
+		else if (p == s->progs.syscall_exit)
 			load = a->every_call;
-		else if (on_one_call(p))
+		else if (on_one_call(p) && !on_move(s, p))
 			load = on && !a->every_call;
 		else if (p == s->progs.uring_complete)
 			load = on && btf_tracepoints;
@@ -182,16 +214,6 @@ static int fit_taint_to_labels(struct ea_agent *a)
 	       bpf_map__set_max_entries(a->skel->maps.inode_labels, 1);
 }
 
-/* Enforcement only where the operator named the cgroup. */
-static bool wants_enforce(const struct ea_config *cfg)
-{
-	if (cfg->agent.mode == EA_MODE_ENFORCE)
-		return true;
-	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
-			return true;
-	return false;
-}
 
 /*
  * Which build of the programs that treat TCP differently to load (see
@@ -610,8 +632,9 @@ const char *ea_32bit_calls_name(enum ea_32bit_calls c)
 /*
  * Say which programs taint by system calls, and what they leave unseen:
  * the per-call tracepoints see 64-bit calls only; where the kernel makes
- * 32-bit calls too, two programs that see every call stand in for them,
- * unless [agent] watch_32bit_calls = no.
+ * 32-bit calls too, a program that sees every call's end stands in for
+ * those of opens and receives (and in enforce mode one at every call's
+ * entry takes 32-bit moves), unless [agent] watch_32bit_calls = no.
  */
 static void say_taint_calls(struct ea_agent *a)
 {
@@ -631,11 +654,21 @@ static void say_taint_calls(struct ea_agent *a)
 		       "removes such calls)");
 		break;
 	case EA_32BIT_WATCHED:
-		if (a->every_call)	/* else the BTF tracepoints did not load: said then */
+		if (!a->every_call)	/* the BTF tracepoints did not load: said then */
+			break;
+		if (a->moves32_at_entry)
 			ea_log("this kernel makes 32-bit system calls: %s and %s look at every "
-			       "system call, 64-bit and 32-bit, in place of the per-call "
-			       "tracepoints ([agent] watch_32bit_calls = no, or booting with "
-			       "ia32_emulation=0, saves that)", enter, exit);
+			       "system call, %s for the input of 32-bit moves before their "
+			       "bytes go (enforce mode, or TCP counted per packet), %s in place "
+			       "of the per-call tracepoints of opens and receives ([agent] "
+			       "watch_32bit_calls = no, or booting with ia32_emulation=0, saves "
+			       "that)", enter, exit, enter, exit);
+		else
+			ea_log("this kernel makes 32-bit system calls: %s looks at every system "
+			       "call's end, 64-bit and 32-bit, in place of the per-call "
+			       "tracepoints of opens and receives; a 32-bit sendfile taints at "
+			       "its sends ([agent] watch_32bit_calls = no, or booting with "
+			       "ia32_emulation=0, saves that)", exit);
 		break;
 	}
 	if (a->calls_32bit != EA_32BIT_NO_TREES && ea_kernel_makes_x32_calls())

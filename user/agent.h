@@ -49,7 +49,8 @@ struct ea_agent {
 	struct bpf_program *egress;	/* the variant of cgroup_skb/egress loaded */
 	bool tcp_by_state;		/* the build loaded: TCP counted by state */
 	bool tcp_ends_at_close;		/* TCP flows end at TCP_CLOSE, not at close() */
-	bool every_call;		/* file taint by syscall_enter/exit, not per call */
+	bool every_call;		/* file taint by syscall_exit, not per call */
+	bool moves32_at_entry;		/* and 32-bit moves by syscall_enter */
 	enum ea_32bit_calls calls_32bit;	/* found at load */
 	bool connect_routes;		/* connect4/6_enforce: source routes weighed */
 	struct ea_geo_maps geo;
@@ -144,6 +145,8 @@ bool ea_kernel_makes_x32_calls(void);
 enum ea_32bit_calls ea_agent_32bit_calls(const struct ea_agent *a);
 /* "none", "unwatched", "watched"; NULL for EA_32BIT_NO_TREES. */
 const char *ea_32bit_calls_name(enum ea_32bit_calls c);
+/* Whether watching 32-bit calls takes a program at every call's entry too. */
+bool ea_moves32_at_entry(const struct ea_config *cfg);
 const char *ea_agent_record_name(const struct ea_agent *a);
 /* A lost record of events the flood limit refused: tgid and comm name the
  * process (comm NULL: unknown). */

@@ -226,9 +226,18 @@ static void print_32bit_calls(const struct ea_agent *a)
 		     "one opens or sends taints nothing");
 		break;
 	case EA_32BIT_WATCHED:
-		puts("32-bit     calls watched: two programs look at every system call of the "
-		     "host, in place of the per-call tracepoints ([agent] watch_32bit_calls = no, "
-		     "or booting with ia32_emulation=0, saves that)");
+		if (ea_moves32_at_entry(&a->cfg))
+			puts("32-bit     calls watched: two programs look at every system call "
+			     "of the host, its end in place of the per-call tracepoints of "
+			     "opens and receives, its entry for 32-bit moves before their bytes "
+			     "go (enforce mode, or TCP counted per packet) ([agent] "
+			     "watch_32bit_calls = no, or booting "
+			     "with ia32_emulation=0, saves that)");
+		else
+			puts("32-bit     calls watched: one program looks at the end of every "
+			     "system call of the host, in place of the per-call tracepoints of "
+			     "opens and receives ([agent] watch_32bit_calls = no, or booting "
+			     "with ia32_emulation=0, saves that)");
 		break;
 	}
 	if (ea_agent_32bit_calls(a) != EA_32BIT_NO_TREES && ea_kernel_makes_x32_calls())

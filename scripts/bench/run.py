@@ -850,6 +850,8 @@ class Bench:
         # where the kernel makes 32-bit system calls the agent watches every
         # system call for them; measured beside the default without that
         conf_no32 = AGENT_CONF_HEAD + "watch_32bit_calls = no\n" + SMALL_GEO + label
+        # enforce mode adds syscall_enter, at every call's entry, for 32-bit moves
+        conf_enforce = conf + "mode = enforce\n"
         what = "file-heavy workload, labels configured, agent on / off"
         goal = ">= 0.95"
 
@@ -916,22 +918,31 @@ class Bench:
         if watches32:
             log(f"part 7: the same, 32-bit system calls not watched, {self.pairs} pairs")
             p32 = self.paired(lambda: run_on(conf_no32), run_off)
+            log(f"part 7: the same, the label in enforce mode, {self.pairs} pairs")
+            pen = self.paired(lambda: run_on(conf_enforce), run_off)
         self.ratio_row(7, what, f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
                        p, "ops/s", goal_min=0.95,
                        note="files in the labelled tree (the first open taints the process; "
                             "later opens cost it a taint lookup, no path walk); the agent is "
                             "started for each 'on' run; " +
-                            ("this kernel makes 32-bit system calls: syscall_enter and "
-                             "syscall_exit run at every system call, in place of the "
-                             "per-call tracepoints" if watches32 else
+                            ("this kernel makes 32-bit system calls: syscall_exit runs at "
+                             "the end of every system call, in place of the per-call "
+                             "tracepoints of opens and receives (audit mode)" if watches32 else
                              "this kernel makes no 32-bit system calls"))
         if watches32:
+            self.ratio_row(7, "file-heavy workload, labels configured, the label in enforce "
+                              "mode, agent on / off",
+                           f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
+                           pen, "ops/s", goal_min=0.95,
+                           note="as the first, with syscall_enter too at every system "
+                                "call's entry, where enforce mode takes 32-bit moves "
+                                "before their bytes go")
             self.ratio_row(7, "file-heavy workload, labels configured, "
                               "[agent] watch_32bit_calls = no, agent on / off",
                            f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
                            p32, "ops/s", goal_min=0.95,
-                           note="as above, with the per-call tracepoints, not the "
-                                "programs that look at every system call for 32-bit ones "
+                           note="as the first, with the per-call tracepoints, not the "
+                                "program that looks at every system call for 32-bit ones "
                                 "(the setting for a host that runs no 32-bit programs and "
                                 "cannot boot with ia32_emulation=0)")
         (ns, runs), (zns, zruns) = d["agent"], d["nop"]

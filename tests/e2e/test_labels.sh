@@ -120,8 +120,11 @@ moved_cases()
 }
 
 # Whether the running agent holds the file-taint programs of one set and
-# none of the other's: every (syscall_enter and syscall_exit, where
-# 32-bit calls are watched) or per-call (the per-call tracepoints).
+# none of the others': every (where 32-bit calls are watched: syscall_exit,
+# and syscall_enter for 32-bit moves in enforce mode), every-audit (the
+# same in audit mode, without syscall_enter) or per-call (the per-call
+# tracepoints of opens and receives). All hold the per-call programs of
+# moves (sendfile_enter, ...).
 taint_set_is()
 {
 	bpftool -j prog show | python3 -c 'import glob, json, sys
@@ -134,14 +137,39 @@ for info in glob.glob("/proc/%s/fdinfo/*" % pid):
         pass
 # the kernel keeps 15 characters of a name; bpftool may show all from BTF
 held = {p["name"][:15] for p in json.load(sys.stdin) if p["id"] in ids}
-every = {"syscall_enter", "syscall_exit"}
-per_call = {n[:15] for n in ("openat_exit", "openat2_exit", "open_exit",
-	    "open_by_handle_exit", "pidfd_getfd_exit", "sendfile_enter", "splice_enter",
-	    "copy_file_range_enter", "recvmsg_exit", "recvmmsg_exit")}
-mine, other = (every, per_call) if want == "every" else (per_call, every)
-if not mine <= held or held & other:
-    sys.exit("agent holds %s; wanted the %s set" % (sorted(held & (every | per_call)), want))' \
+moves = {n[:15] for n in ("sendfile_enter", "splice_enter", "copy_file_range_enter")}
+calls = {n[:15] for n in ("openat_exit", "openat2_exit", "open_exit",
+	 "open_by_handle_exit", "pidfd_getfd_exit", "recvmsg_exit", "recvmmsg_exit")}
+enter, exit = {"syscall_enter"}, {"syscall_exit"}
+mine = {"every": exit | enter, "every-audit": exit, "per-call": calls}[want] | moves
+known = moves | calls | enter | exit
+if not mine <= held or held & known - mine:
+    sys.exit("agent holds %s; wanted the %s set" % (sorted(held & known), want))' \
 		"$E2E_AGENT_PID" "$1"
+}
+
+# Another run of the agent for a set of eu-pii cases: its config is
+# agent.conf edited by the sed script $2 (saved as agent-$1.conf), and it
+# must hold the taint set $3 and have said $4 at start.
+rerun_start()
+{
+	echo "cases, $1:"
+	sed "$2" "$T/agent.conf" >"$T/agent-$1.conf"
+	e2e_agent_start "$T/agent-$1.conf"
+	taint_set_is "$3" || failed=1
+	grep -q "$4" "$T/agent.err" ||
+		{ echo "FAIL: the agent did not say '$4'" >&2; failed=1; }
+	: >"$T/cases.tsv"
+}
+
+# The end of such a run: its records checked against its cases.
+rerun_check()
+{
+	sleep 1
+	e2e_agent_stop
+	python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
+		--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
+		--svc-cgroup "$E2E_CG_REL/eu-svc" --label-dir "eu-pii=$EU" || failed=1
 }
 
 e2e_setup
@@ -171,7 +199,7 @@ head -c 1000 /dev/urandom >"$STRICT2/more.csv"
 for f in secret.csv secret-udp.csv secret-route.csv secret-tcp-route.csv \
 	secret-tcp-route6.csv secret-tcp-route-hop2.csv secret-tcp-route6-hop2.csv \
 	secret-route-hop2.csv secret-retry.csv secret-retry-udp.csv secret-de.csv \
-	secret-late.csv secret-child.csv; do
+	secret-late.csv secret-child.csv secret-ia32.csv; do
 	head -c 1000 /dev/urandom >"$SECRET/$f"
 done
 # btrfs: stat gives a subvolume's files a device of their own, the kernel's
@@ -437,6 +465,10 @@ if $X ia32-probe; then
 		lcase ia32-scm-$how flagged eu-pii "eu-pii=$EU/ia32-scm-$how.csv" main \
 			$X ia32-scm-rights $how "$EU/ia32-scm-$how.csv" $US $P $N
 	done
+	# enforce mode: syscall_enter takes a 32-bit sendfile's input before
+	# its bytes go, so that none of them leaves
+	lcase enforce-ia32-sendfile stopped secret "secret=$SECRET/secret-ia32.csv" main \
+		$X ia32-sendfile-stop $US $P 1000 "$SECRET/secret-ia32.csv"
 else
 	taint_set_is per-call || failed=1
 	echo "  ia32-*: not run: this kernel makes no 32-bit system calls"
@@ -520,16 +552,11 @@ python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
 
 # [agent] watch_32bit_calls = no: the agent says what it leaves unseen; a
 # file opened by a 32-bit call taints nothing. The 64-bit calls taint as
-# before, now by the per-call tracepoints (above, syscall_enter and
-# syscall_exit stood in for them): each of those programs has a case.
+# before, now by the per-call tracepoints (above, syscall_exit stood in
+# for those of opens and receives): each of those programs has a case.
 if $X ia32-probe; then
-	echo "cases, [agent] watch_32bit_calls = no:"
-	sed '/^\[agent\]/a watch_32bit_calls = no' "$T/agent.conf" >"$T/agent-no32.conf"
-	e2e_agent_start "$T/agent-no32.conf"
-	taint_set_is per-call || failed=1
-	grep -q 'watch_32bit_calls = no: a file opened or sent by a 32-bit' "$T/agent.err" ||
-		{ echo "FAIL: the agent did not say that it leaves 32-bit calls unseen" >&2; failed=1; }
-	: >"$T/cases.tsv"
+	rerun_start no32 '/^\[agent\]/a watch_32bit_calls = no' per-call \
+		'watch_32bit_calls = no: a file opened or sent by a 32-bit'
 	lcase no32-ia32-openat none - - main \
 		$X read-send ia32-openat "$EU/no32-ia32.csv" $US $P $N
 	lcase no32-openat flagged eu-pii "eu-pii=$EU/no32.csv" main \
@@ -547,11 +574,26 @@ if $X ia32-probe; then
 	lcase no32-mmsg-scm-rights flagged eu-pii "eu-pii=$EU/mmsg-scm.csv" main \
 		$X mmsg-scm-rights "$EU/mmsg-scm.csv" $US $P $N
 	moved_cases no32-
-	sleep 1
-	e2e_agent_stop
-	python3 "$E2E_ROOT/tests/e2e/check_labels.py" --records "$T/records.jsonl" \
-		--cases "$T/cases.tsv" --host "$HOST" --cgroup "$E2E_CG_REL" \
-		--svc-cgroup "$E2E_CG_REL/eu-svc" --label-dir "eu-pii=$EU" || failed=1
+	rerun_check
+fi
+
+# Audit mode (no label enforces): no program runs at a call's entry. A
+# 32-bit move taints when it is done (syscall_exit), and a 32-bit
+# sendfile, whose bytes reach its socket during the call, at its sends
+# (tcp_send); the 64-bit moves still taint before they move.
+if $X ia32-probe; then
+	rerun_start audit '/^mode = enforce$/d' every-audit \
+		'a 32-bit sendfile taints at its sends'
+	lcase audit-ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
+		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
+	for call in splice copy; do
+		lcase audit-ia32-moved-$call flagged eu-pii "eu-pii=$EU/ia32-moved-$call.csv" \
+			main $X moved $call ia32 "$EU/ia32-moved-$call.csv" $US $P $N
+	done
+	lcase audit-ia32-openat flagged eu-pii "eu-pii=$EU/ia32-openat.csv" main \
+		$X read-send ia32-openat "$EU/ia32-openat.csv" $US $P $N
+	moved_cases audit-
+	rerun_check
 fi
 [ $failed -eq 0 ] || e2e_fail "labels: see above"
 echo "PASS: labels"

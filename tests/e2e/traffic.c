@@ -128,7 +128,8 @@ static void __attribute__((noreturn)) usage(void)
 	      "       traffic read-send path|open|openat2|relative|dirfd|uring|\n"
 	      "              ia32-open|ia32-openat|ia32-openat2|handle|ia32-handle|uring-install\n"
 	      "              FILE DST PORT N\n"
-	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop DST PORT N FILE\n"
+	      "       traffic send-read|send-read-stop|connect-fork-read-send-stop|\n"
+	      "              ia32-sendfile-stop DST PORT N FILE\n"
 	      "       traffic fork-read-send|read-exec-send|read-hold|leader-exit-send|\n"
 	      "              connect-fork-read-send|open-hold|map-hold|pidfd-getfd|\n"
 	      "              ia32-pidfd-getfd|scm-rights|\n"
@@ -2665,6 +2666,39 @@ static void run_sendfile_passed(struct report *r, const struct target *t, const 
 }
 
 /*
+ * ia32-sendfile-stop DST PORT N FILE: as send-read-stop, the taint coming
+ * from a 32-bit sendfile of a file passed unseen: N bytes out and acked
+ * untainted, then the file's (a small one: it fits the send buffer), which
+ * enforce mode must stop before any of them leaves.
+ */
+static void run_ia32_sendfile_stop(struct report *r, const struct target *t, size_t n,
+				   const char *path)
+{
+	char *buf = payload(n);
+	int in = fd_passed_unseen(path), fd = tcp_connect(t);
+	struct stat st;
+	off_t off = 0;
+	ssize_t w;
+
+	if (in < 0 || fstat(in, &st))
+		die("%s", path);
+	socket_ends(fd, &r->flow[0]);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+	r->untainted = n;
+	/* the file's size exactly: no more to come, so its bytes go at once */
+	do
+		w = sendfile_call(fd, in, &off, (size_t)st.st_size, MOVE_IA32);
+	while (w < 0 && errno == EINTR);
+	if (w <= 0)
+		die("sendfile");
+	close(in);
+	r->flow[0].payload = n + (uint64_t)w;
+	acked_then_reset(r, fd);
+	free(buf);
+}
+
+/*
  * moved sendfile|splice|copy plain|wide|ia32 FILE DST PORT N: a file passed
  * unseen (fd_passed_unseen) is moved by sendfile or splice to a
  * connection, or by copy_file_range to a file before N bytes go out; each
@@ -2734,6 +2768,9 @@ static bool run_labels(struct report *r, int argc, char **argv)
 	} else if (!strcmp(c, "send-read-stop") && argc == 6) {
 		parse_target(argv[2], argv[3], false, &t[0]);
 		run_send_read_stop(r, &t[0], number(argv[4]), argv[5]);
+	} else if (!strcmp(c, "ia32-sendfile-stop") && argc == 6) {
+		parse_target(argv[2], argv[3], false, &t[0]);
+		run_ia32_sendfile_stop(r, &t[0], number(argv[4]), argv[5]);
 	} else if (!strcmp(c, "fork-read-send") && argc == 6) {
 		parse_target(argv[3], argv[4], false, &t[0]);
 		run_fork_read_send(r, argv[2], &t[0], number(argv[5]));
