@@ -1909,11 +1909,16 @@ static __always_inline void dgram_send_check(struct sock *sk)
 
 /*
  * Where no program runs at a system call's entry (syscall_enter is loaded
- * for enforce mode only; set by the agent), a 32-bit sendfile's input
- * taints at its sends: its bytes reach the socket during the call, and
- * the check of this send must see the label.
+ * where a path label enforces, or TCP is counted per packet; set by the
+ * agent), a 32-bit sendfile's input taints at its sends: its bytes reach
+ * the socket during the call, and the check of this send must see the
+ * label. Only a task that makes system calls: an io_uring worker keeps the
+ * registers of the task it was made from, a kernel thread has none.
  */
 const volatile bool moves32_at_send;
+
+#define PF_IO_WORKER	0x00000010
+#define PF_KTHREAD	0x00200000
 
 static __always_inline void taint_by_move32(void)
 {
@@ -1921,7 +1926,8 @@ static __always_inline void taint_by_move32(void)
 	struct pt_regs *regs;
 	int fd;
 
-	if (!moves32_at_send || !cfg.path_labels)
+	if (!moves32_at_send || !cfg.path_labels ||
+	    (bpf_get_current_task_btf()->flags & (PF_KTHREAD | PF_IO_WORKER)))
 		return;
 	regs = call_regs();
 	fd = moved_fd32(regs, regs->orig_ax);
@@ -2043,11 +2049,11 @@ int tc_egress(struct __sk_buff *skb)
  * copy_file_range, carries the tree's labels from then on. A system call
  * whose result is a descriptor of the file it opened taints by that.
  *
- * Two sets of programs do this; the agent attaches one. The per-call
- * tracepoints below see 64-bit calls only. Where the kernel makes 32-bit
- * system calls too, which fire none of them, syscall_enter and
- * syscall_exit (further below) see every call of the host and stand in
- * for them, so that no call runs a third program.
+ * The per-call tracepoints below see 64-bit calls only. Where the kernel
+ * makes 32-bit system calls too, which fire none of them, syscall_exit
+ * (further below) sees the end of every call of the host and stands in
+ * for those of opens and receives; those of moves stay, and 32-bit moves
+ * are taken as syscall_exit's comment says.
  *
  * A call reads its descriptor arguments as int: their registers' upper
  * bits, which a caller may set, are dropped here as the kernel drops them.
@@ -2270,9 +2276,9 @@ TAINT_BY_INPUT(copy_file_range_enter, "tp/syscalls/sys_enter_copy_file_range", 0
  * 64-bit move before its bytes go. A 32-bit one is taken after the call
  * by syscall_exit and, for sendfile, whose bytes go to a socket during
  * the call, at each of its sends (tcp_send, when moves32_at_send is set);
- * in enforce mode syscall_enter takes it before the call, so that the
- * bytes are stopped. Only enforce mode pays for a program at every
- * call's entry.
+ * where a path label enforces, syscall_enter takes it before the call, so
+ * that the bytes are stopped (and where TCP is counted per packet, which
+ * loads no tcp_send). Only those pay for a program at every call's entry.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)

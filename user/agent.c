@@ -143,13 +143,17 @@ static bool wants_enforce(const struct ea_config *cfg)
 
 /*
  * Whether a 32-bit move (sendfile, splice, copy_file_range) must taint
- * before the call, at every call's entry: in enforce mode, so that its
- * bytes are stopped, and where TCP is counted per packet, which loads no
- * send hook to taint at its sends.
+ * before the call, at every call's entry: where a label with a path
+ * enforces, so that its bytes are stopped, and where TCP is counted per
+ * packet, which loads no send hook to taint at its sends.
  */
 bool ea_moves32_at_entry(const struct ea_config *cfg)
 {
-	return wants_enforce(cfg) || cfg->agent.tcp_per_packet;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (cfg->labels[i].paths.n &&
+		    ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
+			return true;
+	return cfg->agent.tcp_per_packet;
 }
 
 /* The per-call programs that taint by a 64-bit call's input, before it moves. */
@@ -166,9 +170,10 @@ static bool on_move(struct egress_bpf *s, const struct bpf_program *p)
  * and receives (an open then runs one program); else the per-call ones,
  * which see 64-bit calls only. The per-call programs of moves
  * (sendfile_enter, ...) are loaded either way: they run at those calls
- * only. A 32-bit move taints at its sends (tcp_send), or, in enforce mode
- * and where the send hook is not loaded, by syscall_enter at every call's
- * entry, before its bytes go. uring_complete, on a BTF tracepoint that
+ * only. A 32-bit move taints by syscall_exit once done, a 32-bit sendfile
+ * also at its sends (tcp_send); where a path label enforces, or the send
+ * hook is not loaded, syscall_enter takes 32-bit moves at every call's
+ * entry, before their bytes go. uring_complete, on a BTF tracepoint that
  * differs between kernels, needs them to load too.
  */
 static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
@@ -633,8 +638,9 @@ const char *ea_32bit_calls_name(enum ea_32bit_calls c)
  * Say which programs taint by system calls, and what they leave unseen:
  * the per-call tracepoints see 64-bit calls only; where the kernel makes
  * 32-bit calls too, a program that sees every call's end stands in for
- * those of opens and receives (and in enforce mode one at every call's
- * entry takes 32-bit moves), unless [agent] watch_32bit_calls = no.
+ * those of opens and receives (and where a path label enforces, or TCP is
+ * counted per packet, one at every call's entry takes 32-bit moves),
+ * unless [agent] watch_32bit_calls = no.
  */
 static void say_taint_calls(struct ea_agent *a)
 {
@@ -659,10 +665,10 @@ static void say_taint_calls(struct ea_agent *a)
 		if (a->moves32_at_entry)
 			ea_log("this kernel makes 32-bit system calls: %s and %s look at every "
 			       "system call, %s for the input of 32-bit moves before their "
-			       "bytes go (enforce mode, or TCP counted per packet), %s in place "
-			       "of the per-call tracepoints of opens and receives ([agent] "
-			       "watch_32bit_calls = no, or booting with ia32_emulation=0, saves "
-			       "that)", enter, exit, enter, exit);
+			       "bytes go (a path label enforces, or TCP is counted per "
+			       "packet), %s in place of the per-call tracepoints of opens and "
+			       "receives ([agent] watch_32bit_calls = no, or booting with "
+			       "ia32_emulation=0, saves that)", enter, exit, enter, exit);
 		else
 			ea_log("this kernel makes 32-bit system calls: %s looks at every system "
 			       "call's end, 64-bit and 32-bit, in place of the per-call "

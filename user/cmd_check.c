@@ -230,7 +230,7 @@ static void print_32bit_calls(const struct ea_agent *a)
 			puts("32-bit     calls watched: two programs look at every system call "
 			     "of the host, its end in place of the per-call tracepoints of "
 			     "opens and receives, its entry for 32-bit moves before their bytes "
-			     "go (enforce mode, or TCP counted per packet) ([agent] "
+			     "go (a path label enforces, or TCP is counted per packet) ([agent] "
 			     "watch_32bit_calls = no, or booting "
 			     "with ia32_emulation=0, saves that)");
 		else

@@ -582,6 +582,16 @@ fi
 # sendfile, whose bytes reach its socket during the call, at its sends
 # (tcp_send); the 64-bit moves still taint before they move.
 if $X ia32-probe; then
+	# check says what each config costs
+	for conf in agent agent-audit; do
+		[ $conf = agent ] && want='two programs look at every system call' ||
+			want='one program looks at the end of every system call'
+		[ $conf = agent ] || sed '/^mode = enforce$/d' "$T/agent.conf" >"$T/$conf.conf"
+		"$E2E_BIN" -c "$T/$conf.conf" check --cgroup "$E2E_CG" >"$T/check.out" 2>&1
+		grep -q "^32-bit     calls watched: $want" "$T/check.out" ||
+			{ echo "FAIL: check of $conf.conf: no '$want' in $(cat "$T/check.out")" >&2
+			  failed=1; }
+	done
 	rerun_start audit '/^mode = enforce$/d' every-audit \
 		'a 32-bit sendfile taints at its sends'
 	lcase audit-ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
@@ -593,6 +603,16 @@ if $X ia32-probe; then
 	lcase audit-ia32-openat flagged eu-pii "eu-pii=$EU/ia32-openat.csv" main \
 		$X read-send ia32-openat "$EU/ia32-openat.csv" $US $P $N
 	moved_cases audit-
+	rerun_check
+fi
+
+# TCP counted per packet loads no send hook: syscall_enter takes a 32-bit
+# move before its bytes go, in audit mode too.
+if $X ia32-probe; then
+	rerun_start packet '/^mode = enforce$/d; /^\[agent\]/a tcp_count = packet' every \
+		'look at every system call, tp_btf/sys_enter for the input of 32-bit moves'
+	lcase packet-ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
+		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
 	rerun_check
 fi
 [ $failed -eq 0 ] || e2e_fail "labels: see above"

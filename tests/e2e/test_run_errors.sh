@@ -254,7 +254,7 @@ PY
 try_run "$E2E_BIN" -c "$pub/full.conf" check --cgroup "$E2E_CG"
 for want in "^watching   $E2E_CG in enforce mode, recording flagged flows\$" \
 	"^labels     eu: 1 cgroup, 1 tree, audit mode\$" \
-	"^32-bit     \(calls watched: two programs look at every system call\|none: this kernel makes no 32-bit system calls\)" \
+	"^32-bit     \(calls watched: one program looks at the end of every system call\|none: this kernel makes no 32-bit system calls\)" \
 	"^siem       soc, tls://127.0.0.1:6514, cef\$" \
 	"^trail      $E2E_TMP/log/$(hostname), signed with $E2E_TMP/log/host.key (made at start)\$" \
 	"^disk       [0-9.]* [KMGTPE]iB free of [0-9.]* [KMGTPE]iB at $E2E_TMP; the trail takes 0 B of 1.0 GiB retained\$" \
