@@ -2363,7 +2363,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		if (in_32bit_syscall())
 			taint_by_ia32_receive(regs, nr, ret);
 		break;
-	default:	/* a 32-bit move, done: its input (again, in enforce mode) */
+	default:	/* a 32-bit move, done: its input (again where syscall_enter runs) */
 		fd = moved_fd32(regs, nr);
 		if (fd >= 0)
 			taint_from_fd(fd, false);

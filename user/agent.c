@@ -130,17 +130,6 @@ static bool on_one_call(const struct bpf_program *p)
 	return !strncmp(bpf_program__section_name(p), prefix, sizeof(prefix) - 1);
 }
 
-/* Enforcement only where the operator named the cgroup. */
-static bool wants_enforce(const struct ea_config *cfg)
-{
-	if (cfg->agent.mode == EA_MODE_ENFORCE)
-		return true;
-	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
-			return true;
-	return false;
-}
-
 /*
  * Whether a 32-bit move (sendfile, splice, copy_file_range) must taint
  * before the call, at every call's entry: where a label with a path
@@ -219,6 +208,16 @@ static int fit_taint_to_labels(struct ea_agent *a)
 	       bpf_map__set_max_entries(a->skel->maps.inode_labels, 1);
 }
 
+/* Enforcement only where the operator named the cgroup. */
+static bool wants_enforce(const struct ea_config *cfg)
+{
+	if (cfg->agent.mode == EA_MODE_ENFORCE)
+		return true;
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (ea_label_mode(cfg, &cfg->labels[i]) == EA_MODE_ENFORCE)
+			return true;
+	return false;
+}
 
 /*
  * Which build of the programs that treat TCP differently to load (see
