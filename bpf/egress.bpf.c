@@ -1908,30 +1908,36 @@ static __always_inline void dgram_send_check(struct sock *sk)
 }
 
 /*
- * Where no program runs at a system call's entry (syscall_enter is loaded
- * where a path label enforces, or TCP is counted per packet; set by the
- * agent), a 32-bit sendfile's input taints at its sends: its bytes reach
- * the socket during the call, and the check of this send must see the
- * label. Only a task that makes system calls: an io_uring worker keeps the
- * registers of the task it was made from, a kernel thread has none.
+ * Set by the agent where 32-bit calls are watched and syscall_enter is not
+ * loaded (it is where a path label enforces, or TCP is counted per
+ * packet): a 32-bit move then taints late, once done (syscall_exit), and a
+ * 32-bit sendfile, whose bytes reach the socket during the call, at its
+ * sends, so that the check of this send sees the label.
  */
-const volatile bool moves32_at_send;
+const volatile bool moves32_late;
 
 #define PF_IO_WORKER	0x00000010
 #define PF_KTHREAD	0x00200000
 
+/*
+ * A send made inside a 32-bit move: taint by its input. Only in a task
+ * that makes system calls: an io_uring worker keeps the registers of the
+ * task it was made from, a kernel thread has none; looked at only for a
+ * send inside such a call.
+ */
 static __always_inline void taint_by_move32(void)
 {
 #ifdef __TARGET_ARCH_x86
+	struct task_struct *task;
 	struct pt_regs *regs;
 	int fd;
 
-	if (!moves32_at_send || !cfg.path_labels ||
-	    (bpf_get_current_task_btf()->flags & (PF_KTHREAD | PF_IO_WORKER)))
+	if (!moves32_late || !cfg.path_labels)
 		return;
-	regs = call_regs();
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	fd = moved_fd32(regs, regs->orig_ax);
-	if (fd >= 0)
+	if (fd >= 0 && !(task->flags & (PF_KTHREAD | PF_IO_WORKER)))
 		taint_from_fd(fd, false);
 #endif
 }
@@ -2273,12 +2279,12 @@ TAINT_BY_INPUT(copy_file_range_enter, "tp/syscalls/sys_enter_copy_file_range", 0
  * calls are made.
  *
  * The per-call sys_enter programs (sendfile_enter, ...) still take a
- * 64-bit move before its bytes go. A 32-bit one is taken after the call
- * by syscall_exit and, for sendfile, whose bytes go to a socket during
- * the call, at each of its sends (tcp_send, when moves32_at_send is set);
- * where a path label enforces, syscall_enter takes it before the call, so
- * that the bytes are stopped (and where TCP is counted per packet, which
- * loads no tcp_send). Only those pay for a program at every call's entry.
+ * 64-bit move before its bytes go. Where a path label enforces,
+ * syscall_enter takes a 32-bit one before the call, so that its bytes are
+ * stopped (and where TCP is counted per packet, which loads no tcp_send);
+ * only those pay for a program at every call's entry. Elsewhere
+ * (moves32_late) syscall_exit takes it once done and, for sendfile, whose
+ * bytes go to a socket during the call, tcp_send at each of its sends.
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(syscall_enter, struct pt_regs *regs, long nr)
@@ -2363,8 +2369,8 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 		if (in_32bit_syscall())
 			taint_by_ia32_receive(regs, nr, ret);
 		break;
-	default:	/* a 32-bit move, done: its input (again where syscall_enter runs) */
-		fd = moved_fd32(regs, nr);
+	default:	/* a 32-bit move, done, unless syscall_enter took it */
+		fd = moves32_late ? moved_fd32(regs, nr) : -1;
 		if (fd >= 0)
 			taint_from_fd(fd, false);
 		break;

@@ -167,19 +167,19 @@ static bool on_move(struct egress_bpf *s, const struct bpf_program *p)
  */
 static void choose_taint_progs(struct ea_agent *a, bool btf_tracepoints)
 {
-	bool on = has_path_labels(&a->cfg);
+	bool on = has_path_labels(&a->cfg), at_entry;
 	struct egress_bpf *s = a->skel;
 	struct bpf_program *p;
 
 	a->calls_32bit = ea_agent_32bit_calls(a);
 	a->every_call = btf_tracepoints && a->calls_32bit == EA_32BIT_WATCHED;
-	a->moves32_at_entry = a->every_call && ea_moves32_at_entry(&a->cfg);
-	s->rodata->moves32_at_send = a->every_call && !a->moves32_at_entry;
+	at_entry = a->every_call && ea_moves32_at_entry(&a->cfg);
+	s->rodata->moves32_late = a->every_call && !at_entry;
 	for (size_t i = 0; (p = taint_prog(s, i)); i++) {
 		bool load = on;
 
 		if (p == s->progs.syscall_enter)
-			load = a->moves32_at_entry;
+			load = at_entry;
 		else if (p == s->progs.syscall_exit)
 			load = a->every_call;
 		else if (on_one_call(p) && !on_move(s, p))
@@ -661,7 +661,7 @@ static void say_taint_calls(struct ea_agent *a)
 	case EA_32BIT_WATCHED:
 		if (!a->every_call)	/* the BTF tracepoints did not load: said then */
 			break;
-		if (a->moves32_at_entry)
+		if (ea_moves32_at_entry(&a->cfg))
 			ea_log("this kernel makes 32-bit system calls: %s and %s look at every "
 			       "system call, %s for the input of 32-bit moves before their "
 			       "bytes go (a path label enforces, or TCP is counted per "

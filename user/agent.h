@@ -50,7 +50,6 @@ struct ea_agent {
 	bool tcp_by_state;		/* the build loaded: TCP counted by state */
 	bool tcp_ends_at_close;		/* TCP flows end at TCP_CLOSE, not at close() */
 	bool every_call;		/* file taint by syscall_exit, not per call */
-	bool moves32_at_entry;		/* and 32-bit moves by syscall_enter */
 	enum ea_32bit_calls calls_32bit;	/* found at load */
 	bool connect_routes;		/* connect4/6_enforce: source routes weighed */
 	struct ea_geo_maps geo;

@@ -230,9 +230,9 @@ static void print_32bit_calls(const struct ea_agent *a)
 			puts("32-bit     calls watched: two programs look at every system call "
 			     "of the host, its end in place of the per-call tracepoints of "
 			     "opens and receives, its entry for 32-bit moves before their bytes "
-			     "go (a path label enforces, or TCP is counted per packet) ([agent] "
-			     "watch_32bit_calls = no, or booting "
-			     "with ia32_emulation=0, saves that)");
+			     "go (a path label enforces, or TCP is counted per packet) "
+			     "([agent] watch_32bit_calls = no, or booting with "
+			     "ia32_emulation=0, saves that)");
 		else
 			puts("32-bit     calls watched: one program looks at the end of every "
 			     "system call of the host, in place of the per-call tracepoints of "

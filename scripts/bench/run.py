@@ -913,15 +913,25 @@ class Bench:
         def run_off():
             return files_run(self.t_files)["rate"]
 
+        cmd = f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)"
+        # where the kernel makes 32-bit system calls, beside the default:
+        # the settings that load other programs for them (row label, config, note)
+        variants = [
+            ("the label in enforce mode", conf_enforce,
+             "as the first, with syscall_enter too at every system call's entry, where "
+             "enforce mode takes 32-bit moves before their bytes go"),
+            ("[agent] watch_32bit_calls = no", conf_no32,
+             "as the first, with the per-call tracepoints, not the program that looks at "
+             "every system call for 32-bit ones (the setting for a host that runs no "
+             "32-bit programs and cannot boot with ia32_emulation=0)"),
+        ] if watches32 else []
         log(f"part 7: file-heavy workload, agent on/off, {self.pairs} pairs")
         p = self.paired(lambda: run_on(conf), run_off)
-        if watches32:
-            log(f"part 7: the same, 32-bit system calls not watched, {self.pairs} pairs")
-            p32 = self.paired(lambda: run_on(conf_no32), run_off)
-            log(f"part 7: the same, the label in enforce mode, {self.pairs} pairs")
-            pen = self.paired(lambda: run_on(conf_enforce), run_off)
-        self.ratio_row(7, what, f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
-                       p, "ops/s", goal_min=0.95,
+        pairs = []
+        for label, c, _ in variants:
+            log(f"part 7: the same, {label}, {self.pairs} pairs")
+            pairs.append(self.paired(lambda c=c: run_on(c), run_off))
+        self.ratio_row(7, what, cmd, p, "ops/s", goal_min=0.95,
                        note="files in the labelled tree (the first open taints the process; "
                             "later opens cost it a taint lookup, no path walk); the agent is "
                             "started for each 'on' run; " +
@@ -929,22 +939,9 @@ class Bench:
                              "the end of every system call, in place of the per-call "
                              "tracepoints of opens and receives (audit mode)" if watches32 else
                              "this kernel makes no 32-bit system calls"))
-        if watches32:
-            self.ratio_row(7, "file-heavy workload, labels configured, the label in enforce "
-                              "mode, agent on / off",
-                           f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
-                           pen, "ops/s", goal_min=0.95,
-                           note="as the first, with syscall_enter too at every system "
-                                "call's entry, where enforce mode takes 32-bit moves "
-                                "before their bytes go")
-            self.ratio_row(7, "file-heavy workload, labels configured, "
-                              "[agent] watch_32bit_calls = no, agent on / off",
-                           f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)",
-                           p32, "ops/s", goal_min=0.95,
-                           note="as the first, with the per-call tracepoints, not the "
-                                "program that looks at every system call for 32-bit ones "
-                                "(the setting for a host that runs no 32-bit programs and "
-                                "cannot boot with ia32_emulation=0)")
+        for (label, _, note), pv in zip(variants, pairs):
+            self.ratio_row(7, f"file-heavy workload, labels configured, {label}, agent on / off",
+                           cmd, pv, "ops/s", goal_min=0.95, note=note)
         (ns, runs), (zns, zruns) = d["agent"], d["nop"]
         if zruns:
             a, z = ns / runs, zns / zruns

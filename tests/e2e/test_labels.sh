@@ -582,18 +582,16 @@ fi
 # sendfile, whose bytes reach its socket during the call, at its sends
 # (tcp_send); the 64-bit moves still taint before they move.
 if $X ia32-probe; then
-	# check says what each config costs
-	for conf in agent agent-audit; do
-		[ $conf = agent ] && want='two programs look at every system call' ||
-			want='one program looks at the end of every system call'
-		[ $conf = agent ] || sed '/^mode = enforce$/d' "$T/agent.conf" >"$T/$conf.conf"
-		"$E2E_BIN" -c "$T/$conf.conf" check --cgroup "$E2E_CG" >"$T/check.out" 2>&1
-		grep -q "^32-bit     calls watched: $want" "$T/check.out" ||
-			{ echo "FAIL: check of $conf.conf: no '$want' in $(cat "$T/check.out")" >&2
-			  failed=1; }
-	done
 	rerun_start audit '/^mode = enforce$/d' every-audit \
 		'a 32-bit sendfile taints at its sends'
+	# check says what each config costs (CONFIG:what it says)
+	for c in "agent:two programs look at every system call" \
+		 "agent-audit:one program looks at the end of every system call"; do
+		"$E2E_BIN" -c "$T/${c%%:*}.conf" check --cgroup "$E2E_CG" >"$T/check.out" 2>&1
+		grep -q "^32-bit     calls watched: ${c#*:}" "$T/check.out" ||
+			{ echo "FAIL: check of ${c%%:*}.conf: no '${c#*:}' in $(cat "$T/check.out")" >&2
+			  failed=1; }
+	done
 	lcase audit-ia32-sendfile flagged eu-pii "eu-pii=$EU/ia32-sendfile.csv" main \
 		$X ia32-sendfile-passed $US $P "$EU/ia32-sendfile.csv"
 	for call in splice copy; do

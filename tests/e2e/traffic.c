@@ -1295,6 +1295,14 @@ static void wait_acked(int fd)
 	die("waiting for the peer to acknowledge what was sent");
 }
 
+/* A connection's first n bytes of buf, sent and acknowledged; its ends in f. */
+static void send_acked(int fd, struct flow *f, const char *buf, size_t n)
+{
+	socket_ends(fd, f);
+	write_all(fd, buf, n);
+	wait_acked(fd);
+}
+
 /*
  * tcp-route-late: a connection to t[1] sends N bytes (acknowledged), then
  * is given a source route through t[0] (IPV6_RTHDR, as any process may)
@@ -1310,9 +1318,7 @@ static void run_tcp_route_late(struct report *r, const struct target t[2], size_
 
 	one_family(t, "tcp-route-late");
 	fd = tcp_connect(&t[1]);
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
+	send_acked(fd, &r->flow[0], buf, n);
 	source_route(fd, &t[0], 1);
 	write_all(fd, buf, n);
 	sleep(1);
@@ -1343,9 +1349,7 @@ static void run_tcp_reconnect(struct report *r, const struct target *t, size_t n
 	char *buf = payload(n);
 	int fd = tcp_connect(t);
 
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
+	send_acked(fd, &r->flow[0], buf, n);
 	read_to_end(fd);	/* the sink's FIN: nothing of the peer comes later */
 	tcp_sent(fd, r);
 	r->flow[0].segs_out = r->segs_out;
@@ -1821,9 +1825,7 @@ static void run_read_send(struct report *r, const char *how, const char *path,
 static void send_read_send(struct report *r, int fd, const char *buf, size_t n,
 			   const char *path)
 {
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
+	send_acked(fd, &r->flow[0], buf, n);
 	read_file("path", path);
 	write_all(fd, buf, n);
 	r->untainted = n;
@@ -1960,9 +1962,7 @@ static void run_connect_fork_read_send_stop(struct report *r, const struct targe
 	char *buf = payload(n);
 	int fd = tcp_connect(t);
 
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
+	send_acked(fd, &r->flow[0], buf, n);
 	child_read_send(fd, path, buf, n);
 	wait_acked(fd);
 	write_all(fd, buf, n);
@@ -2682,9 +2682,7 @@ static void run_ia32_sendfile_stop(struct report *r, const struct target *t, siz
 
 	if (in < 0 || fstat(in, &st))
 		die("%s", path);
-	socket_ends(fd, &r->flow[0]);
-	write_all(fd, buf, n);
-	wait_acked(fd);
+	send_acked(fd, &r->flow[0], buf, n);
 	r->untainted = n;
 	/* the file's size exactly: no more to come, so its bytes go at once */
 	do
