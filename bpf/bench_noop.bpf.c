@@ -6,7 +6,8 @@
  * both in the same window and the per-run cost of the agent's programs is
  * reported net of what any program of that type costs (dispatch, and the
  * ~20 ns that bpf_stats itself adds). Names stay under 16 characters.
- * nop_openat stands beside the agent's file hooks (tracepoints, global).
+ * nop_openat stands beside the agent's file hooks (tracepoints, global);
+ * nop_sys_exit beside syscall_exit, which sees every system call.
  *
  * bench_parse is the packet parser alone, as a tc program like
  * classify_dst of classify.bpf.c: classify_dst minus bench_parse is the
@@ -90,6 +91,12 @@ int BPF_PROG(nop_tcp_destroyed, struct sock *sk)
 
 SEC("tp/syscalls/sys_exit_openat")
 int nop_openat(void *ctx)
+{
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(nop_sys_exit, struct pt_regs *regs, long ret)
 {
 	return 0;
 }

@@ -332,8 +332,9 @@ class Bench:
             self.res.save()
             self.bpf_stats_prev = None
 
-    def noop_start(self, cgroup, tag="cmp"):
-        """bench_noop on a cgroup, or (None) on the file tracepoint only.
+    def noop_start(self, cgroup, tag="cmp", files_args=()):
+        """bench_noop on a cgroup, or (None) on the file tracepoint only
+        (files_args: bench_noop's options after --files).
 
         A hook runs its programs in the order they were attached, and the
         first one pays a cold start that the later ones do not, whichever
@@ -342,9 +343,9 @@ class Bench:
         no-op goes first, and the agent is compared with a "cmp" no-op that,
         like the agent's program, runs after another one."""
         out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}-{tag}.json")
-        arg = self.topo.cg[cgroup] if cgroup else "--files"
+        args = [self.topo.cg[cgroup]] if cgroup else ["--files", *files_args]
         p = self.spawn(self.topo.wrap(self.topo.cns, "agent",
-                                      [self.bb("bench_noop"), arg]),
+                                      [self.bb("bench_noop"), *args]),
                        stdout=open(out, "w"), stderr=open(out + ".err", "w"))
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -913,6 +914,13 @@ class Bench:
         def run_off():
             return files_run(self.t_files)["rate"]
 
+        def run_noop(args):
+            p, _ = self.noop_start(None, "floor", args)
+            try:
+                return files_run(self.t_files)["rate"]
+            finally:
+                self.end(p)
+
         cmd = f"bench_files run DIR {nfiles} {self.t_files} (agent on/off)"
         # where the kernel makes 32-bit system calls, beside the default:
         # the settings that load other programs for them (row label, config, note)
@@ -925,12 +933,28 @@ class Bench:
              "every system call for 32-bit ones (the setting for a host that runs no "
              "32-bit programs and cannot boot with ia32_emulation=0)"),
         ] if watches32 else []
+        # what the hooks cost before any work: a no-op where each set runs
+        # (row label, bench_noop options, note)
+        floors = [("a no-op program at every system call's end",
+                   ["--all-calls", "--no-stats"],
+                   "bench_noop's nop_sys_exit on tp_btf/sys_exit, where syscall_exit runs "
+                   "when 32-bit calls are watched, run-time statistics off: what that hook "
+                   "costs before any work")] if watches32 else []
+        floors.append(("a no-op program at openat's end", ["--no-stats"],
+                       "bench_noop's nop_openat on tp/syscalls/sys_exit_openat, the hook of "
+                       "the per-call set, run-time statistics off: what a system call "
+                       "tracepoint costs before any work (once one is attached, every "
+                       "system call takes the kernel's slow path)"))
         log(f"part 7: file-heavy workload, agent on/off, {self.pairs} pairs")
         p = self.paired(lambda: run_on(conf), run_off)
         pairs = []
         for label, c, _ in variants:
             log(f"part 7: the same, {label}, {self.pairs} pairs")
             pairs.append(self.paired(lambda c=c: run_on(c), run_off))
+        floor_pairs = []
+        for label, args, _ in floors:
+            log(f"part 7: the same workload, {label} (floor), {self.pairs} pairs")
+            floor_pairs.append(self.paired(lambda args=args: run_noop(args), run_off))
         self.ratio_row(7, what, cmd, p, "ops/s", goal_min=0.95,
                        note="files in the labelled tree (the first open taints the process; "
                             "later opens cost it a taint lookup, no path walk); the agent is "
@@ -942,6 +966,11 @@ class Bench:
         for (label, _, note), pv in zip(variants, pairs):
             self.ratio_row(7, f"file-heavy workload, labels configured, {label}, agent on / off",
                            cmd, pv, "ops/s", goal_min=0.95, note=note)
+        for (label, args, note), pv in zip(floors, floor_pairs):
+            self.ratio_row(7, f"file-heavy workload, {label} / none (floor)",
+                           f"bench_files run DIR {nfiles} {self.t_files} "
+                           f"(bench_noop --files {' '.join(args)} on/off)", pv, "ops/s",
+                           note=note)
         (ns, runs), (zns, zruns) = d["agent"], d["nop"]
         if zruns:
             a, z = ns / runs, zns / zruns

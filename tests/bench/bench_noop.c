@@ -8,15 +8,21 @@
  * also when it is killed).
  *
  * bench_noop --files: only the no-op on tp/syscalls/sys_exit_openat, the
- * baseline of the agent's file hooks.
+ * baseline of the agent's file hooks; with --all-calls, the no-op on
+ * tp_btf/sys_exit instead, which runs at the end of every system call as
+ * syscall_exit does where 32-bit calls are watched.
  *
- * Either way it holds a BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) descriptor
- * while it runs: run-time statistics stay on whatever anyone else writes
- * to kernel.bpf_stats_enabled (the two are counted apart by the kernel).
+ * It holds a BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) descriptor while it
+ * runs: run-time statistics stay on whatever anyone else writes to
+ * kernel.bpf_stats_enabled (the two are counted apart by the kernel).
+ * --no-stats (last) leaves them as they are: the floor of a workload's
+ * rate, what the hooks cost before any work, is measured as the agent
+ * runs, without them.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,22 +52,24 @@ static __u32 prog_id(struct bpf_program *p)
 	return info.id;
 }
 
-static int files_only(void)
+/* The no-op of the file hooks alone: at opens, or at every call's end. */
+static int files_only(bool all_calls)
 {
 	struct bench_noop_bpf *s = bench_noop_bpf__open();
 	struct bpf_link *l = NULL;
-	struct bpf_program *p;
+	struct bpf_program *p, *nop;
 
 	if (!s)
 		return 1;
+	nop = all_calls ? s->progs.nop_sys_exit : s->progs.nop_openat;
 	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.nop_openat);
-	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(s->progs.nop_openat))) {
-		fprintf(stderr, "bench_noop: nop_openat: %s\n", strerror(errno));
+		bpf_program__set_autoload(p, p == nop);
+	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(nop))) {
+		fprintf(stderr, "bench_noop: %s: %s\n", bpf_program__name(nop), strerror(errno));
 		bench_noop_bpf__destroy(s);
 		return 1;
 	}
-	printf("{\"openat_exit\": %u}\n", prog_id(s->progs.nop_openat));
+	printf("{\"%s\": %u}\n", all_calls ? "syscall_exit" : "openat_exit", prog_id(nop));
 	fflush(stdout);
 	while (!stop)
 		pause();
@@ -77,18 +85,29 @@ int main(int argc, char **argv)
 	struct bpf_link *links[ARRAY_SIZE(cg_progs) + ARRAY_SIZE(tp_progs)];
 	int nlinks = 0, cg, rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: bench_noop CGROUP | --files\n");
+	bool files, all_calls = false, stats = true;
+
+	if (argc > 2 && !strcmp(argv[argc - 1], "--no-stats")) {
+		stats = false;
+		argc--;
+	}
+	files = argc >= 2 && !strcmp(argv[1], "--files");
+	if (files && argc == 3 && !strcmp(argv[2], "--all-calls"))
+		all_calls = true;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: bench_noop CGROUP | --files [--all-calls] [--no-stats]\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd < 0)
-		fprintf(stderr, "bench_noop: BPF_ENABLE_STATS: %s (relying on the sysctl)\n",
-			strerror(errno));
-	if (!strcmp(argv[1], "--files"))
-		return files_only();
+	if (stats) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0)
+			fprintf(stderr, "bench_noop: BPF_ENABLE_STATS: %s (relying on the sysctl)\n",
+				strerror(errno));
+	}
+	if (files)
+		return files_only(all_calls);
 	cg = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (cg < 0) {
 		fprintf(stderr, "bench_noop: %s: %s\n", argv[1], strerror(errno));
