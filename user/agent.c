@@ -72,9 +72,11 @@ int64_t ea_boot_to_real_ns(void)
 	return ea_clock_ns(CLOCK_REALTIME) - ea_clock_ns(CLOCK_BOOTTIME);
 }
 
+bool ea_libbpf_quiet;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !ea_verbose)
+	if ((level == LIBBPF_DEBUG && !ea_verbose) || ea_libbpf_quiet)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }

@@ -171,6 +171,11 @@ void ea_agent_settings_from(struct ea_kern_config *k, const struct ea_config *cf
  * last; what program link i must run; the check made every second. */
 void ea_agent_settings_publish(struct ea_agent *a);
 int ea_agent_guard_link(struct ea_agent *a, size_t i, struct bpf_program *p);
+/*
+ * Set while the guard retries putting back a hook it already recorded as
+ * lost: libbpf's warnings about the same failure every second are noise.
+ */
+extern bool ea_libbpf_quiet;
 void ea_agent_guard_check(struct ea_agent *a);
 void ea_agent_unpin(struct ea_agent *a);
 void ea_agent_free(struct ea_agent *a);

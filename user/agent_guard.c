@@ -218,12 +218,21 @@ static void check_geo(struct ea_agent *a)
 		tampered(a, what, "rewritten", NULL, n, true);
 }
 
+/*
+ * Once a second: the hooks (libbpf quiet about one already recorded as
+ * lost, which hook_changed tries again), the settings and the GeoIP table.
+ */
 void ea_agent_guard_check(struct ea_agent *a)
 {
-	for (size_t i = 0; i < a->nlinks; i++)
+	for (size_t i = 0; i < a->nlinks; i++) {
+		ea_libbpf_quiet = a->link_lost[i];
 		check_link(a, i);
-	for (size_t i = 0; i < a->ntc; i++)
+	}
+	for (size_t i = 0; i < a->ntc; i++) {
+		ea_libbpf_quiet = a->tc[i].lost;
 		check_tc(a, &a->tc[i]);
+	}
+	ea_libbpf_quiet = false;
 	check_settings(a);
 	check_geo(a);
 }

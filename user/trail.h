@@ -13,7 +13,8 @@
  *
  * and log_dir/host.key (Ed25519 private key, PEM, 0600; [agent] key_file
  * moves it) and log_dir/host.pub (the public key, PEM, for the auditor).
- * Directories are 0700, files 0600.
+ * Directories are 0700, files 0600. The one writer of a trail holds a
+ * flock() on log_dir/HOST; a second one is refused.
  *
  * Records. Each record is encoded compactly (rec_codec.h). Its seq is its
  * place in the trail, gap-free from 1; its chain value is

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "rec_codec.h"
@@ -391,7 +393,50 @@ static int trail_dir_of(const struct ea_trail_opts *o, char *dir, struct ea_err 
 	return 0;
 }
 
-/* Options, buffers, compressor, directories and key. */
+/*
+ * The pid that holds a flock() on the file (dev, ino), from /proc/locks
+ * ("1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"); 0 when not found.
+ */
+static long flock_holder(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256], type[16];
+	unsigned long long i;
+	unsigned int maj, min;
+	long pid = 0, p;
+
+	while (f && !pid && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", type, &p, &maj, &min, &i) == 5 &&
+		    !strcmp(type, "FLOCK") && maj == major(dev) && min == minor(dev) && i == ino)
+			pid = p;
+	if (f)
+		fclose(f);
+	return pid;
+}
+
+/*
+ * One writer per trail: two would interleave their blocks and break each
+ * other's chain. The writer holds a flock() on the trail's directory,
+ * which the kernel drops when the descriptor closes, also when the writer
+ * is killed; nothing is added to the directory.
+ */
+static int take_writer_lock(struct ea_trail *t, struct ea_err *err)
+{
+	struct stat st;
+
+	if (!flock(t->dirfd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK) {
+		ea_err_set(err, "%s: lock: %s", t->dir, strerror(errno));
+		return -errno;
+	}
+	ea_err_set(err, "%s: the trail is being written by another process (pid %ld); "
+		   "a second agent needs its own [agent] log_dir or hostname", t->dir,
+		   fstat(t->dirfd, &st) ? 0 : flock_holder(st.st_dev, st.st_ino));
+	return -EBUSY;
+}
+
+/* Options, buffers, compressor, directories, writer lock and key. */
 static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err *err)
 {
 	char key[PATH_MAX + 16], pub[PATH_MAX + 16];
@@ -431,6 +476,8 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 		ea_err_set(err, "%s: %s", t->dir, strerror(errno));
 		return -errno;
 	}
+	if ((r = take_writer_lock(t, err)))
+		return r;
 	key_path(key, sizeof(key), o, t->log_dir);
 	snprintf(pub, sizeof(pub), "%s/host.pub", t->log_dir);
 	return ea_key_load_or_create(key, pub, &t->key, err);

@@ -19,7 +19,7 @@ struct ea_trail {
 	char log_dir[PATH_MAX];
 	char dir[PATH_MAX];		/* log_dir/HOST */
 	char host[EA_REC_HOST_MAX];
-	int dirfd;
+	int dirfd;			/* flock()ed: the one writer (trail_open.c) */
 
 	/* the segment being written */
 	int fd;

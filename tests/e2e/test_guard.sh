@@ -6,7 +6,8 @@
 # deleted, its settings in the datapath rewritten, its GeoIP results
 # rewritten to allow everything, the map naming the watched cgroup
 # written. Each change is a `tamper` record naming it, put back within
-# seconds, and flagged flows are recorded again after each.
+# seconds, and flagged flows are recorded again after each. The watched
+# cgroup removed is a record per link, once.
 . "$(dirname "$0")/lib.sh"
 
 TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
@@ -105,8 +106,23 @@ status_counts_5() { test "$(status_tampers)" = 5; }
 e2e_wait_for 3 status_counts_5 || e2e_fail "status counts $(status_tampers) tampers, want 5"
 grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
+
+# the watched cgroup removed for good: each of its links is one tamper
+# record that could not be put back, and the agent's tries to put them
+# back every second say nothing more (libbpf's warning once per link)
+links=$(bpftool -j link show | python3 -c '
+import json, os, sys
+cg = os.stat(sys.argv[1]).st_ino
+print(sum(1 for l in json.load(sys.stdin) if l.get("cgroup_id") == cg))' "$E2E_CG")
+[ "$links" -ge 7 ] || e2e_fail "$links links on the test cgroup"
+rmdir "$E2E_CG" || e2e_fail "rmdir $E2E_CG"
+lost_all() { test "$(grep -c '"change":"detached","repaired":false' "$E2E_TMP/records.jsonl")" -eq "$links"; }
+e2e_wait_for 5 lost_all || e2e_fail "not $links tamper records of links lost"
+sleep 3
+warned=$(grep -c 'failed to attach to cgroup' "$E2E_TMP/agent.err")
+[ "$warned" -eq "$links" ] || e2e_fail "$warned attach warnings for $links links lost"
 e2e_agent_stop
-test "$(tampers)" -eq 5 || e2e_fail "$(tampers) tamper records, want 5"
+test "$(tampers)" -eq $((5 + links)) || e2e_fail "$(tampers) tamper records, want $((5 + links))"
 # the trail holds the same records, and query finds them by kind
 "$E2E_BIN" query --log-dir "$E2E_TMP/trail" --event tamper -j >"$E2E_TMP/query.jsonl" ||
 	e2e_fail "query --event tamper"

@@ -9,7 +9,7 @@
 # trail cannot take or a SIEM CA that does not load (exit 2), and `status` with contradicting options (exit 2) or no
 # agent (exit 1), a trail it cannot open (exit 1). `check` refuses the
 # same with the same words, loading and making nothing, and sums up a good
-# configuration. Each attempt names the test's own cgroup, so that even
+# configuration. A second agent on the trail of a running one exits 1. Each attempt names the test's own cgroup, so that even
 # a run that wrongly started would watch nothing but it.
 . "$(dirname "$0")/lib.sh"
 
@@ -280,6 +280,27 @@ printf '[agent]\nlog_dir = %s\n[geoip]\nfile = %s\n' "$E2E_TMP/small/log" "$pub/
 try_run "$E2E_BIN" -c "$pub/small.conf" check --cgroup "$E2E_CG"
 want="egress-audit: warning: $E2E_TMP/small has 1.0 MiB free, less than one trail segment (rotate_size 64.0 MiB): disk_full_action = suspend would act within one"
 [ "$err" = "$want" ] || fail "check, segment larger than the disk: '$err', want '$want'"
+
+# 12. one writer per trail: a second agent on the trail of a running one
+# exits 1, naming the trail's directory and the first one's pid; the first
+# goes on, stops cleanly, and its trail verifies
+printf '[agent]\nlog_dir = %s\nhostname = one.example\n[geoip]\nfile = %s\n' \
+	"$E2E_TMP/one" "$pub/geo.csv" >"$pub/one.conf"
+e2e_bpffs
+: >"$E2E_TMP/agent.err"
+"$E2E_BIN" -c "$pub/one.conf" run --cgroup "$E2E_CG" --state-dir "$E2E_TMP/one-state" \
+	>"$E2E_TMP/one.out" 2>>"$E2E_TMP/agent.err" &
+E2E_AGENT_PID=$!
+e2e_wait_for 20 e2e_agent_started && grep -q watching "$E2E_TMP/agent.err" ||
+	e2e_fail "first agent not watching: $(cat "$E2E_TMP/agent.err")"
+try_run "$E2E_BIN" -c "$pub/one.conf" run --cgroup "$E2E_CG" --state-dir "$E2E_TMP/two-state"
+want="audit trail: $E2E_TMP/one/one.example: the trail is being written by another process (pid $E2E_AGENT_PID)"
+[ $rc -eq 1 ] && printf '%s\n' "$err" | grep -qF "$want" ||
+	fail "second writer: exit $rc: $err"
+kill -0 "$E2E_AGENT_PID" 2>/dev/null || fail "the first agent did not go on"
+e2e_agent_stop
+"$E2E_BIN" verify --log-dir "$E2E_TMP/one" >"$E2E_TMP/verify.out" 2>&1 ||
+	fail "verify after a refused second writer: $(cat "$E2E_TMP/verify.out")"
 
 [ $failed -eq 0 ] || e2e_fail "run errors: see above"
 echo "PASS: run errors"

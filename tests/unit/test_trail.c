@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +177,51 @@ static void test_reopen(void **state)
 	assert_int_equal(v[seq - 1].seq, seq);
 	assert_memory_equal(v[seq - 1].chain, chain, 32);
 	free(v);
+	tt_rmdir(log);
+}
+
+/*
+ * One writer per trail: a second open is refused, naming the holder's pid,
+ * and changes nothing; once the first closes (or its process dies, which
+ * closes it), the trail opens again and goes on from where it was.
+ */
+static void test_one_writer(void **state)
+{
+	char *log = tt_tmpdir(), want[64];
+	struct ea_err err = { { 0 } };
+	struct ea_trail_opts o;
+	struct ea_trail *t, *second = NULL;
+	struct ea_synth s;
+	pid_t child;
+	int status;
+
+	(void)state;
+	tt_opts(&o, log);
+	t = open_trail(&o);
+	ea_synth_init(&s, 3, TT_HOST, TT_START_NS, &rec);
+	tt_append(t, &s, &rec, 10);
+	assert_int_equal(ea_trail_open(&second, &o, &err), -EBUSY);
+	assert_null(second);
+	snprintf(want, sizeof(want), "another process (pid %d)", (int)getpid());
+	assert_non_null(strstr(err.msg, tt_trail_dir(log)));
+	assert_non_null(strstr(err.msg, want));
+	assert_int_equal(ea_trail_close(t), 0);
+
+	/* a writer killed while it holds the trail leaves no lock behind */
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		struct ea_err e = { { 0 } };
+
+		if (ea_trail_open(&t, &o, &e))
+			_exit(1);
+		kill(getpid(), SIGKILL);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	t = open_trail(&o);
+	assert_int_equal(ea_trail_close(t), 0);
+	assert_intact(tt_trail_dir(log));
 	tt_rmdir(log);
 }
 
@@ -910,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_write_read),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_rotation_index),
 		cmocka_unit_test(test_rotation_age),
