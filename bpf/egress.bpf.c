@@ -2477,6 +2477,42 @@ int taint_mapped_files(struct bpf_iter__task_vma *ctx)
 	return 0;
 }
 
+/*
+ * A labelled cgroup made again, as a service manager does at each restart:
+ * its new id takes the labels of its path before any process can join it,
+ * so that the restarted service's flows carry them from the first. The
+ * cgroup2 hierarchy only (hierarchy 0; v1 hierarchies repeat its paths).
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_made, struct cgroup *cgrp, const char *path)
+{
+	struct ea_cgroup_path key = {};
+	struct ea_cgroup_label *l;
+	__u64 id;
+
+	if (cgrp->root->hierarchy_id ||
+	    bpf_probe_read_kernel_str(key.path, sizeof(key.path), path) >= (long)sizeof(key.path))
+		return 0;	/* a longer path is never a key (ea_labels_load) */
+	l = bpf_map_lookup_elem(&cgroup_paths, &key);
+	if (!l)
+		return 0;
+	id = cgrp->kn->id;
+	count(bpf_map_update_elem(&cgroup_labels, &id, l, BPF_ANY) ?
+	      EA_CNT_CGROUP_LABELS_FULL : EA_CNT_CGROUP_RELABELLED);
+	return 0;
+}
+
+/* A cgroup removed: its id, never given again, leaves cgroup_labels. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_removed, struct cgroup *cgrp, const char *path)
+{
+	__u64 id = cgrp->kn->id;
+
+	if (!cgrp->root->hierarchy_id)
+		bpf_map_delete_elem(&cgroup_labels, &id);
+	return 0;
+}
+
 /* Children inherit their parent's taint; exec keeps it (same tgid). */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(fork, struct task_struct *parent, struct task_struct *child)

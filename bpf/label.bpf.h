@@ -26,6 +26,14 @@ struct {
 	__type(value, struct ea_cgroup_label);
 } cgroup_labels SEC(".maps");
 
+/* Labelled cgroups by path, for those made again (cgroup_made in egress.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ea_cgroup_path);
+	__type(value, struct ea_cgroup_label);
+} cgroup_paths SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);

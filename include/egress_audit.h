@@ -150,6 +150,17 @@ struct ea_cgroup_label {
 	__u32 reserved;
 };
 
+/*
+ * A labelled cgroup's path below the cgroup2 root ("/system.slice/x.service"),
+ * NUL-padded: the key of map cgroup_paths, by which a cgroup made again at
+ * that path (its service restarted) takes the labels under its new id.
+ */
+#define EA_CGROUP_PATH_MAX	256
+
+struct ea_cgroup_path {
+	char path[EA_CGROUP_PATH_MAX];
+};
+
 /* A labelled file or directory by what it is (map inode_labels). */
 struct ea_inode_key {
 	__u64 ino;
@@ -464,6 +475,8 @@ enum ea_counter {
 	EA_CNT_DISCONNECTED = 17,	/* a file's ancestors unknown (opened by handle) */
 	EA_CNT_TCP_CLOSE_UNSEEN = 18,	/* a TCP flow ended at its socket's destruction */
 	EA_CNT_TCP_SLOT_FREEING = 19,	/* a connect() as the sweep freed its slot: storage */
+	EA_CNT_CGROUP_RELABELLED = 20,	/* a labelled cgroup made again took its labels */
+	EA_CNT_CGROUP_LABELS_FULL = 21,	/* map cgroup_labels full: one made again did not */
 	EA_CNT_MAX = 24,
 };
 

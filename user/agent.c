@@ -124,6 +124,14 @@ static bool has_path_labels(const struct ea_config *cfg)
 	return false;
 }
 
+static bool has_cgroup_labels(const struct ea_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nlabels; i++)
+		if (cfg->labels[i].cgroups.n)
+			return true;
+	return false;
+}
+
 /* Whether p is one of the programs on a per-call system call tracepoint. */
 static bool on_one_call(const struct bpf_program *p)
 {
@@ -268,6 +276,11 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 				  tcp_by_state || a->cfg.agent.interfaces.n);
 	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.tcp_destroyed, false);
+	/* a labelled cgroup made again takes its labels (attach_relabel) */
+	bpf_program__set_autoload(s->progs.cgroup_made,
+				  btf_tracepoints && has_cgroup_labels(&a->cfg));
+	bpf_program__set_autoload(s->progs.cgroup_removed,
+				  btf_tracepoints && has_cgroup_labels(&a->cfg));
 }
 
 /*
@@ -314,7 +327,8 @@ static int open_and_load(struct ea_agent *a)
 		if (!attempt)
 			ea_log("BTF tracepoints did not load (%s): TCP is counted per packet "
 			       "and ends at cgroup/sock_release; io_uring opens and "
-			       "32-bit system calls do not taint",
+			       "32-bit system calls do not taint; a labelled cgroup made "
+			       "again (its service restarted) loses its labels",
 			       strerror(-err));
 	}
 	return err;
@@ -682,6 +696,23 @@ static void say_taint_calls(struct ea_agent *a)
 		ea_log("this kernel makes x32 system calls (syscall.x32=y): a file an x32 "
 		       "program opens or sends taints no process, as no tracepoint fires "
 		       "for them (booting with syscall.x32=n removes such calls)");
+}
+
+/*
+ * The programs that give a labelled cgroup made again its labels, and
+ * drop the ids of removed ones (choose_build).
+ */
+static int attach_relabel(struct ea_agent *a)
+{
+	struct bpf_program *progs[] = { a->skel->progs.cgroup_made,
+					a->skel->progs.cgroup_removed };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < sizeof(progs) / sizeof(progs[0]); i++)
+		if (bpf_program__autoload(progs[i]))
+			err = add_link(a, progs[i], bpf_program__attach(progs[i]),
+				       bpf_program__section_name(progs[i]));
+	return err;
 }
 
 /* The file-taint programs chosen at load (choose_taint_progs). */
@@ -1151,6 +1182,8 @@ static int start(struct ea_agent *a)
 		err = attach_cgroup(a);
 	if (!err)
 		err = attach_taint(a);
+	if (!err)
+		err = attach_relabel(a);
 	if (!err)
 		err = adopt_existing(a);
 	if (!err)

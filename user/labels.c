@@ -48,6 +48,24 @@ static int stat_tree(const char *path, struct stat *st)
 	return S_ISDIR(st->st_mode) ? 0 : -ENOTDIR;
 }
 
+/*
+ * A labelled cgroup's path below the cgroup2 root, as the kernel names it
+ * when it makes the cgroup again (cgroup_made in bpf/egress.bpf.c). The
+ * root, never made again, and a path too long for the key are not kept.
+ */
+static int add_cgroup_path(struct egress_bpf *skel, const char *rel,
+			   const struct ea_cgroup_label *v)
+{
+	struct ea_cgroup_path key = { { 0 } };
+	size_t n = strlen(rel);
+
+	if (!n || !strcmp(rel, "/") || n >= sizeof(key.path))
+		return 0;
+	memcpy(key.path, rel, n);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.cgroup_paths), &key, v, BPF_ANY) ?
+	       -errno : 0;
+}
+
 /* A cgroup given by two labels keeps one entry: its bits say which gave it. */
 static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path,
 		      uint64_t bit, struct ea_label_sources *src)
@@ -75,7 +93,9 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 	src->cgroup_bits[idx] |= bit;
 	v.labels |= bit;
 	v.cgroup_idx = (uint32_t)idx;
-	return bpf_map_update_elem(fd, &id, &v, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(fd, &id, &v, BPF_ANY))
+		return -errno;
+	return add_cgroup_path(skel, src->cgroups[idx], &v);
 }
 
 /*

@@ -62,6 +62,8 @@ const char *ea_counter_name(uint32_t k)
 		[EA_CNT_DISCONNECTED] = "paths_disconnected",
 		[EA_CNT_TCP_CLOSE_UNSEEN] = "tcp_closes_unseen",
 		[EA_CNT_TCP_SLOT_FREEING] = "tcp_swept_slots_busy",
+		[EA_CNT_CGROUP_RELABELLED] = "cgroups_relabelled",
+		[EA_CNT_CGROUP_LABELS_FULL] = "cgroup_labels_full",
 	};
 
 	return k < EA_CNT_MAX ? names[k] : NULL;

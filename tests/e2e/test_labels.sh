@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
 # Data labels end to end, with real processes and files: taint from reading
-# a labelled file (however it is reached), labels of a cgroup subtree,
+# a labelled file (however it is reached), labels of a cgroup subtree (also
+# once that cgroup is made again),
 # inheritance on fork and exec, the end of taint with its process, per-label
 # allow sets, and enforce mode (EPERM and a blocked record). Each case says
 # which flows must be flagged or blocked with which labels and evidence, and
@@ -283,6 +284,17 @@ lcase cgroup flagged crm "crm=cgroup" svc $X tcp4 $US $P $N
 lcase cgroup-and-file flagged eu-pii,crm "eu-pii=$EU/svc.csv,crm=cgroup" svc \
 	$X read-send path "$EU/svc.csv" $US $P $N
 lcase unlabelled none - - main $X tcp4 $US $P $N
+# The labelled cgroup removed and made again, as at a service's restart:
+# the new cgroup's first flow carries the label.
+if rmdir "$SVC" && mkdir "$SVC"; then
+	lcase cgroup-made-again flagged crm "crm=cgroup" svc $X tcp4 $US $P $N
+	relabelled=$(e2e_status | python3 -c 'import json, sys
+print(json.load(sys.stdin)["counters"].get("cgroups_relabelled", 0))')
+	[ "$relabelled" = 1 ] || { echo "FAIL: cgroups_relabelled $relabelled" >&2; failed=1; }
+else
+	echo "FAIL: $SVC not made again" >&2
+	failed=1
+fi
 
 # Other ways to the same file: each taints, the evidence names the file.
 lcase relative-path flagged eu-pii "eu-pii=$EU/rel.csv" main \
