@@ -2490,9 +2490,10 @@ int BPF_PROG(cgroup_made, struct cgroup *cgrp, const char *path)
 	struct ea_cgroup_label *l;
 	__u64 id;
 
+	/* a path of sizeof - 1 bytes or more, maybe cut, is never a key (add_cgroup_path) */
 	if (cgrp->root->hierarchy_id ||
 	    bpf_probe_read_kernel_str(key.path, sizeof(key.path), path) >= (long)sizeof(key.path))
-		return 0;	/* a longer path is never a key (ea_labels_load) */
+		return 0;
 	l = bpf_map_lookup_elem(&cgroup_paths, &key);
 	if (!l)
 		return 0;
@@ -2502,9 +2503,13 @@ int BPF_PROG(cgroup_made, struct cgroup *cgrp, const char *path)
 	return 0;
 }
 
-/* A cgroup removed: its id, never given again, leaves cgroup_labels. */
-SEC("tp_btf/cgroup_rmdir")
-int BPF_PROG(cgroup_removed, struct cgroup *cgrp, const char *path)
+/*
+ * A cgroup released, its last reference gone (no task, and no socket it
+ * made, which may yet send and be labelled by its cgroup): its id, never
+ * given again, leaves cgroup_labels.
+ */
+SEC("tp_btf/cgroup_release")
+int BPF_PROG(cgroup_released, struct cgroup *cgrp, const char *path)
 {
 	__u64 id = cgrp->kn->id;
 

@@ -76,7 +76,7 @@ bool ea_libbpf_quiet;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if ((level == LIBBPF_DEBUG && !ea_verbose) || ea_libbpf_quiet)
+	if (!ea_verbose && (level == LIBBPF_DEBUG || ea_libbpf_quiet))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -279,7 +279,7 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	/* a labelled cgroup made again takes its labels (attach_relabel) */
 	bpf_program__set_autoload(s->progs.cgroup_made,
 				  btf_tracepoints && has_cgroup_labels(&a->cfg));
-	bpf_program__set_autoload(s->progs.cgroup_removed,
+	bpf_program__set_autoload(s->progs.cgroup_released,
 				  btf_tracepoints && has_cgroup_labels(&a->cfg));
 }
 
@@ -705,13 +705,16 @@ static void say_taint_calls(struct ea_agent *a)
 static int attach_relabel(struct ea_agent *a)
 {
 	struct bpf_program *progs[] = { a->skel->progs.cgroup_made,
-					a->skel->progs.cgroup_removed };
+					a->skel->progs.cgroup_released };
 	int err = 0;
 
+	if (!bpf_program__autoload(progs[0]))
+		return 0;
 	for (size_t i = 0; !err && i < sizeof(progs) / sizeof(progs[0]); i++)
-		if (bpf_program__autoload(progs[i]))
-			err = add_link(a, progs[i], bpf_program__attach(progs[i]),
-				       bpf_program__section_name(progs[i]));
+		err = add_link(a, progs[i], bpf_program__attach(progs[i]),
+			       bpf_program__section_name(progs[i]));
+	if (!err && (err = ea_labels_catch_up(a->skel, a->cg_mount, &a->label_src)))
+		ea_log("labelled cgroups: %s", strerror(-err));
 	return err;
 }
 

@@ -106,6 +106,10 @@ int ea_agent_trail_open(struct ea_agent *a)
 	}
 	ea_log("audit trail in %s (flush %s)", ea_trail_dir(a->trail),
 	       ea_flush_mode_name(a->cfg.agent.flush));
+	if (ea_trail_lock_errno(a->trail))
+		ea_log("warning: %s: its file system takes no lock (%s): a second agent on "
+		       "this trail would not be refused", ea_trail_dir(a->trail),
+		       strerror(ea_trail_lock_errno(a->trail)));
 	a->last_heartbeat_ns = real_ns();
 	record_config(a);
 	return 0;

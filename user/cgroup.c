@@ -34,6 +34,25 @@ const char *ea_cgroup2_mount(char *buf, size_t len)
 	return found;
 }
 
+bool ea_cgroup2_mount_is_root(const char *mnt)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], root[PATH_MAX], dir[PATH_MAX], type[32];
+	bool is_root = true;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sep && sscanf(line, "%*u %*u %*u:%*u %4095s %4095s", root, dir) == 2 &&
+		    sscanf(sep, " - %31s", type) == 1 && !strcmp(type, "cgroup2") &&
+		    !strcmp(dir, mnt))
+			is_root = !strcmp(root, "/");
+	}
+	if (f)
+		fclose(f);
+	return is_root;
+}
+
 /* Whether path is root or below it; both canonical. */
 static bool path_under(const char *path, const char *root)
 {

@@ -8,6 +8,11 @@
 
 /* Mount point of the cgroup2 file system from /proc/self/mounts, or NULL. */
 const char *ea_cgroup2_mount(char *buf, size_t len);
+/*
+ * Whether the cgroup2 mount at mnt shows the hierarchy from its root, as
+ * the kernel names cgroups it makes (true where mountinfo does not say).
+ */
+bool ea_cgroup2_mount_is_root(const char *mnt);
 
 /*
  * A cgroup given by the user: an absolute path inside the cgroup2 mount or

@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "labels.h"
+#include "util.h"
 #include "egress.skel.h"
 
 /* The kernel's encoding of a device number (MKDEV). */
@@ -40,6 +41,39 @@ static int resolve_cgroup(const char *mnt, const char *path, char full[4096], ui
 	return err ?: ea_cgroup_id(full, id);
 }
 
+/*
+ * The path below the mount of a label's cgroup that is not there yet, from
+ * the configured one as written (under the mount, or from its root), with
+ * no "." or ".." component, which only the file system could resolve.
+ * Returns its depth (levels below the root), or -errno.
+ */
+static int cgroup_to_come(const char *mnt, const char *arg, char *rel, size_t len)
+{
+	size_t n = 0, m = strlen(mnt), c;
+	const char *p = arg;
+	int levels = 0;
+
+	if (!strncmp(arg, mnt, m) && (arg[m] == '/' || !arg[m]))
+		p = arg + m;
+	for (; *p; p += c) {
+		while (*p == '/')
+			p++;
+		c = strcspn(p, "/");
+		if (!c)
+			break;
+		if ((c == 1 && p[0] == '.') || (c == 2 && p[0] == '.' && p[1] == '.'))
+			return -ENOENT;
+		if (n + 1 + c >= len)
+			return -ENAMETOOLONG;
+		rel[n++] = '/';
+		memcpy(rel + n, p, c);
+		n += c;
+		levels++;
+	}
+	rel[n] = '\0';
+	return levels ? levels : -ENOENT;
+}
+
 /* A label's file tree: it must be a directory. */
 static int stat_tree(const char *path, struct stat *st)
 {
@@ -59,11 +93,48 @@ static int add_cgroup_path(struct egress_bpf *skel, const char *rel,
 	struct ea_cgroup_path key = { { 0 } };
 	size_t n = strlen(rel);
 
-	if (!n || !strcmp(rel, "/") || n >= sizeof(key.path))
-		return 0;
+	if (!n || !strcmp(rel, "/") || n >= sizeof(key.path) - 1)
+		return 0;	/* the datapath reads at most sizeof - 1 bytes of a path */
 	memcpy(key.path, rel, n);
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.cgroup_paths), &key, v, BPF_ANY) ?
 	       -errno : 0;
+}
+
+/* A new labelled cgroup among the sources, its path below the mount: its index. */
+static int new_cgroup_source(struct ea_label_sources *src, const char *rel)
+{
+	uint64_t *bits = realloc(src->cgroup_bits, (src->ncgroups + 1) * sizeof(*bits));
+
+	if (!bits)
+		return -ENOMEM;
+	src->cgroup_bits = bits;
+	bits[src->ncgroups] = 0;
+	return push_str(&src->cgroups, &src->ncgroups, rel);
+}
+
+/*
+ * A label's cgroup not there yet (its service not started): kept by path
+ * only, it takes its labels under its id when the kernel makes it
+ * (cgroup_made in bpf/egress.bpf.c).
+ */
+static int add_cgroup_to_come(struct egress_bpf *skel, const char *mnt, const char *path,
+			      uint64_t bit, struct ea_label_sources *src)
+{
+	struct ea_cgroup_path key = { { 0 } };
+	struct ea_cgroup_label v = { 0 };
+	int fd = bpf_map__fd(skel->maps.cgroup_paths), idx;
+
+	idx = cgroup_to_come(mnt, path, key.path, sizeof(key.path) - 1);
+	if (idx < 0)
+		return idx;
+	if (bpf_map_lookup_elem(fd, &key, &v) == 0 && v.labels)
+		idx = (int)v.cgroup_idx;
+	else if ((idx = new_cgroup_source(src, key.path)) < 0)
+		return idx;
+	src->cgroup_bits[idx] |= bit;
+	v.labels |= bit;
+	v.cgroup_idx = (uint32_t)idx;
+	return bpf_map_update_elem(fd, &key, &v, BPF_ANY) ? -errno : 0;
 }
 
 /* A cgroup given by two labels keeps one entry: its bits say which gave it. */
@@ -72,24 +143,18 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 {
 	char full[4096];
 	struct ea_cgroup_label v = { 0 };
-	uint64_t id, *bits;
 	int fd = bpf_map__fd(skel->maps.cgroup_labels), idx, err;
+	uint64_t id;
 
 	err = resolve_cgroup(mnt, path, full, &id);
+	if (err == -ENOENT)
+		return add_cgroup_to_come(skel, mnt, path, bit, src);
 	if (err)
 		return err;
-	if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.labels) {
+	if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.labels)
 		idx = (int)v.cgroup_idx;
-	} else {
-		bits = realloc(src->cgroup_bits, (src->ncgroups + 1) * sizeof(*bits));
-		if (!bits)
-			return -ENOMEM;
-		src->cgroup_bits = bits;
-		bits[src->ncgroups] = 0;
-		idx = push_str(&src->cgroups, &src->ncgroups, full + strlen(mnt));
-		if (idx < 0)
-			return idx;
-	}
+	else if ((idx = new_cgroup_source(src, full + strlen(mnt))) < 0)
+		return idx;
 	src->cgroup_bits[idx] |= bit;
 	v.labels |= bit;
 	v.cgroup_idx = (uint32_t)idx;
@@ -98,36 +163,6 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 	return add_cgroup_path(skel, src->cgroups[idx], &v);
 }
 
-/*
- * The device of the file system path is on, as the kernel's inodes name it
- * (the superblock's, in /proc/self/mountinfo): stat's st_dev differs on
- * btrfs, where it names the subvolume.
- */
-static int sb_dev(const char *path, dev_t *dev)
-{
-	unsigned long long id;
-	unsigned int maj, min;
-	struct statx sx;
-	char line[4096];
-	int ret = -ENOENT;
-	FILE *f;
-
-	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx))
-		return -errno;
-	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
-	if (!(sx.stx_mask & STATX_MNT_ID))
-		return 0;	/* a kernel before 5.8: no mount id to look up */
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (ret && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == sx.stx_mnt_id) {
-			*dev = makedev(maj, min);
-			ret = 0;
-		}
-	fclose(f);
-	return ret;
-}
 
 /* An inode key and the labels it was given (idx: the first tree's path). */
 struct ea_key_labels {
@@ -257,7 +292,7 @@ static struct {
 	uint64_t bit;
 	uint32_t idx;
 	uint64_t *filter;
-	dev_t dev;		/* its file system's (sb_dev): the walk stays in its mount */
+	dev_t dev;		/* its file system's (ea_sb_dev): the walk stays in its mount */
 	struct ea_key_set *fixed;	/* what it keys */
 } walk;
 
@@ -516,7 +551,7 @@ static int add_path(struct egress_bpf *skel, const char *path, uint64_t bit,
 	walk.idx = (uint32_t)idx;
 	walk.filter = filter;
 	walk.fixed = &src->fixed;
-	err = sb_dev(real, &walk.dev);
+	err = ea_sb_dev(real, &walk.dev);
 	if (!err)
 		err = mark_inode(st.st_ino);
 	if (!err)
@@ -595,6 +630,12 @@ static int check_cgroup(const struct ea_config *cfg, const struct ea_label_cfg *
 
 	if (!ret)
 		ret = ea_cgroup_level(cg_mount, full);
+	else if (ret == -ENOENT &&
+		 (ret = cgroup_to_come(cg_mount, path, full, EA_CGROUP_PATH_MAX - 1)) > 0 &&
+		 ret < EA_CGROUP_DEPTH)
+		ea_log("warning: %s:%u: [label %s] %s: not there yet; its processes carry the "
+		       "label once it is made", cfg->path ? cfg->path : "(config)",
+		       source_line(l, path), l->name, path);
 	if (ret >= EA_CGROUP_DEPTH) {
 		snprintf(why, sizeof(why), "%d levels below the cgroup2 root; labels match "
 			 "cgroups at most %d deep", ret, EA_CGROUP_DEPTH - 1);
@@ -608,12 +649,20 @@ static int check_cgroup(const struct ea_config *cfg, const struct ea_label_cfg *
 
 int ea_labels_check(const struct ea_config *cfg, const char *cg_mount, struct ea_err *err)
 {
+	bool warned = false;
 	struct stat st;
 	int ret = 0;
 
 	for (size_t i = 0; i < cfg->nlabels; i++) {
 		const struct ea_label_cfg *l = &cfg->labels[i];
 
+		if (l->cgroups.n && !warned && !ea_cgroup2_mount_is_root(cg_mount)) {
+			ea_log("warning: the cgroup2 mount at %s shows a subtree of the "
+			       "hierarchy: a labelled cgroup made again, or not there yet, does "
+			       "not take its labels (cgroup_made matches paths from the root)",
+			       cg_mount);
+			warned = true;
+		}
 		for (size_t k = 0; k < l->cgroups.n && !ret; k++)
 			ret = check_cgroup(cfg, l, l->cgroups.v[k], cg_mount, err);
 		for (size_t k = 0; k < l->paths.n && !ret; k++)
@@ -664,6 +713,31 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		ret = write_filter(skel, filter);
 	free(filter);
 	return ret;
+}
+
+int ea_labels_catch_up(struct egress_bpf *skel, const char *mnt,
+		       const struct ea_label_sources *src)
+{
+	int paths = bpf_map__fd(skel->maps.cgroup_paths);
+	int ids = bpf_map__fd(skel->maps.cgroup_labels);
+
+	for (size_t i = 0; i < src->ncgroups; i++) {
+		struct ea_cgroup_path key = { { 0 } };
+		size_t n = strlen(src->cgroups[i]);
+		struct ea_cgroup_label v;
+		char full[PATH_MAX];
+		uint64_t id;
+
+		if (n >= sizeof(key.path) - 1)
+			continue;
+		memcpy(key.path, src->cgroups[i], n);
+		snprintf(full, sizeof(full), "%s%s", mnt, src->cgroups[i]);
+		if (bpf_map_lookup_elem(paths, &key, &v) || ea_cgroup_id(full, &id))
+			continue;	/* not kept by path, or not there */
+		if (bpf_map_update_elem(ids, &id, &v, BPF_NOEXIST) && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
 }
 
 int ea_labels_remount(struct egress_bpf *skel, struct ea_label_sources *src,

@@ -50,6 +50,13 @@ int ea_labels_load(struct egress_bpf *skel, const struct ea_config *cfg,
 		   const char *cg_mount, struct ea_label_sources *src,
 		   struct ea_kern_config *k, struct ea_err *err);
 /*
+ * Once cgroup_made watches for them: labelled cgroups made, or made again,
+ * since ea_labels_load (not there then, or under another id) take their
+ * labels under their id now. 0 or -errno.
+ */
+int ea_labels_catch_up(struct egress_bpf *skel, const char *mnt,
+		       const struct ea_label_sources *src);
+/*
  * After the mount table changed: key the roots of the file systems now
  * mounted below labelled trees (as ea_labels_load does at start), and
  * take their labels back from those no longer mounted there. *fresh: how

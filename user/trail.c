@@ -365,6 +365,11 @@ const char *ea_trail_dir(const struct ea_trail *t)
 	return t->dir;
 }
 
+int ea_trail_lock_errno(const struct ea_trail *t)
+{
+	return t->lock_errno;
+}
+
 void ea_trail_free(struct ea_trail *t)
 {
 	if (t->fd >= 0)

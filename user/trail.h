@@ -172,6 +172,8 @@ int ea_trail_checkpoint(struct ea_trail *t);
 void ea_trail_get_stats(const struct ea_trail *t, struct ea_trail_stats *s);
 /* The trail's directory (log_dir/HOST). */
 const char *ea_trail_dir(const struct ea_trail *t);
+/* 0, or why its file system took no writer lock (a second writer is not refused). */
+int ea_trail_lock_errno(const struct ea_trail *t);
 
 /*
  * Bytes of the segments (data and index) in the trail directory dir, as

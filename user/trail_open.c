@@ -418,21 +418,33 @@ static long flock_holder(dev_t dev, ino_t ino)
  * One writer per trail: two would interleave their blocks and break each
  * other's chain. The writer holds a flock() on the trail's directory,
  * which the kernel drops when the descriptor closes, also when the writer
- * is killed; nothing is added to the directory.
+ * is killed; nothing is added to the directory. A file system that takes
+ * no such lock on a directory (NFS) leaves the trail unlocked: the agent
+ * says so (ea_trail_lock_errno).
  */
 static int take_writer_lock(struct ea_trail *t, struct ea_err *err)
 {
+	char who[40] = "";
 	struct stat st;
+	long pid = 0;
+	dev_t dev;
 
 	if (!flock(t->dirfd, LOCK_EX | LOCK_NB))
 		return 0;
+	if (errno == EBADF || errno == ENOLCK || errno == EOPNOTSUPP || errno == EINVAL) {
+		t->lock_errno = errno;
+		return 0;
+	}
 	if (errno != EWOULDBLOCK) {
 		ea_err_set(err, "%s: lock: %s", t->dir, strerror(errno));
 		return -errno;
 	}
-	ea_err_set(err, "%s: the trail is being written by another process (pid %ld); "
-		   "a second agent needs its own [agent] log_dir or hostname", t->dir,
-		   fstat(t->dirfd, &st) ? 0 : flock_holder(st.st_dev, st.st_ino));
+	if (!fstat(t->dirfd, &st) && !ea_sb_dev(t->dir, &dev))
+		pid = flock_holder(dev, st.st_ino);
+	if (pid > 0)	/* 0: in another pid namespace, or hidden */
+		snprintf(who, sizeof(who), " (pid %ld)", pid);
+	ea_err_set(err, "%s: the trail is being written by another process%s; "
+		   "a second agent needs its own [agent] log_dir or hostname", t->dir, who);
 	return -EBUSY;
 }
 

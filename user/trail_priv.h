@@ -20,6 +20,7 @@ struct ea_trail {
 	char dir[PATH_MAX];		/* log_dir/HOST */
 	char host[EA_REC_HOST_MAX];
 	int dirfd;			/* flock()ed: the one writer (trail_open.c) */
+	int lock_errno;			/* why it could not be, on this file system */
 
 	/* the segment being written */
 	int fd;

@@ -6,7 +6,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -234,4 +238,30 @@ int ea_netns_cookie(uint64_t *cookie)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+int ea_sb_dev(const char *path, dev_t *dev)
+{
+	unsigned long long id;
+	unsigned int maj, min;
+	struct statx sx;
+	char line[4096];
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx))
+		return -errno;
+	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	if (!(sx.stx_mask & STATX_MNT_ID))
+		return 0;	/* a kernel before 5.8: no mount id to look up */
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == sx.stx_mnt_id) {
+			*dev = makedev(maj, min);
+			ret = 0;
+		}
+	fclose(f);
+	return ret;
 }

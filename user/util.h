@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit codes: the contract of every command. */
 enum {
@@ -27,6 +28,13 @@ __attribute__((format(printf, 1, 2))) void ea_debug(const char *fmt, ...);
  * Returns buf, or NULL when the file is nowhere.
  */
 const char *ea_data_file(const char *name, char *buf, size_t len);
+
+/*
+ * The device of the file system path is on, as the kernel's inodes name it
+ * (the superblock's, in /proc/self/mountinfo, and /proc/locks): stat's
+ * st_dev differs on btrfs, where it names the subvolume. 0 or -errno.
+ */
+int ea_sb_dev(const char *path, dev_t *dev);
 
 /* JSON string: control bytes, '"' and '\\' escaped, invalid UTF-8 as U+FFFD. */
 void ea_json_str(FILE *f, const char *s);
