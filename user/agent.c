@@ -1028,6 +1028,13 @@ static int run_loop(struct ea_agent *a)
 			last_tick = now;
 			ea_agent_follow_clock(a);
 			ea_agent_guard_check(a);
+			if (a->watched_gone) {
+				ea_log("the watched cgroup %s was removed: nothing left to "
+				       "watch; exit 1, for the service manager to start the "
+				       "agent again", a->cg_path);
+				err = -ENOENT;
+				break;
+			}
 			report_lost(a);
 			ea_agent_report_skipped(a);
 			ea_agent_sweep_flows(a);

@@ -65,6 +65,7 @@ struct ea_agent {
 	struct bpf_program *link_prog[EA_MAX_LINKS];	/* what each link must run */
 	uint32_t link_prog_id[EA_MAX_LINKS];
 	bool link_lost[EA_MAX_LINKS];	/* changed and not yet put back */
+	bool watched_gone;		/* the watched cgroup removed (agent_guard.c) */
 	size_t nlinks;
 	struct ea_tc tc[EA_MAX_TC];
 	size_t ntc;

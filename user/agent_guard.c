@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 
 #include "agent.h"
+#include "cgroup.h"
 #include "egress.skel.h"
 #include "sbuf.h"
 #include "util.h"
@@ -219,6 +220,21 @@ static void check_geo(struct ea_agent *a)
 }
 
 /*
+ * Whether the watched cgroup was removed: its links, detached with it,
+ * cannot be put back on it, and a cgroup made again at its path is
+ * another one, which the datapath was not set up for.
+ */
+static bool watched_cgroup_gone(const struct ea_agent *a)
+{
+	uint64_t id;
+	bool lost = false;
+
+	for (size_t i = 0; i < a->nlinks; i++)
+		lost |= a->link_lost[i];
+	return lost && (ea_cgroup_id(a->cg_path, &id) || id != a->kcfg.watched_cgroup);
+}
+
+/*
  * Once a second: the hooks (libbpf quiet about one already recorded as
  * lost, which hook_changed tries again), the settings and the GeoIP table.
  */
@@ -228,6 +244,7 @@ void ea_agent_guard_check(struct ea_agent *a)
 		ea_libbpf_quiet = a->link_lost[i];
 		check_link(a, i);
 	}
+	a->watched_gone = watched_cgroup_gone(a);
 	for (size_t i = 0; i < a->ntc; i++) {
 		ea_libbpf_quiet = a->tc[i].lost;
 		check_tc(a, &a->tc[i]);

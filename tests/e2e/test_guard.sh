@@ -7,7 +7,7 @@
 # rewritten to allow everything, the map naming the watched cgroup
 # written. Each change is a `tamper` record naming it, put back within
 # seconds, and flagged flows are recorded again after each. The watched
-# cgroup removed is a record per link, once.
+# cgroup removed is a record per link, and the agent exits 1.
 . "$(dirname "$0")/lib.sh"
 
 TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
@@ -108,20 +108,28 @@ grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
 
 # the watched cgroup removed for good: each of its links is one tamper
-# record that could not be put back, and the agent's tries to put them
-# back every second say nothing more (libbpf's warning once per link)
+# record that could not be put back, libbpf's warning comes once per link,
+# and the agent, with nothing left to watch, exits 1 (for the service
+# manager to start it again) with its trail closed
 links=$(bpftool -j link show | python3 -c '
 import json, os, sys
 cg = os.stat(sys.argv[1]).st_ino
 print(sum(1 for l in json.load(sys.stdin) if l.get("cgroup_id") == cg))' "$E2E_CG")
 [ "$links" -ge 7 ] || e2e_fail "$links links on the test cgroup"
 rmdir "$E2E_CG" || e2e_fail "rmdir $E2E_CG"
-lost_all() { test "$(grep -c '"change":"detached","repaired":false' "$E2E_TMP/records.jsonl")" -eq "$links"; }
-e2e_wait_for 5 lost_all || e2e_fail "not $links tamper records of links lost"
-sleep 3
+e2e_wait_for 10 e2e_gone "$E2E_AGENT_PID" || e2e_fail "the agent goes on without its cgroup"
+rc=0
+wait "$E2E_AGENT_PID" || rc=$?
+E2E_AGENT_PID=
+[ $rc -eq 1 ] || e2e_fail "exit $rc once the watched cgroup was removed, want 1"
+grep -q "the watched cgroup $E2E_CG was removed: nothing left to watch" "$E2E_TMP/agent.err" ||
+	e2e_fail "no line saying why it stopped"
+lost=$(grep -c '"change":"detached","repaired":false' "$E2E_TMP/records.jsonl")
+[ "$lost" -eq "$links" ] || e2e_fail "$lost tamper records of links lost, want $links"
 warned=$(grep -c 'failed to attach to cgroup' "$E2E_TMP/agent.err")
 [ "$warned" -eq "$links" ] || e2e_fail "$warned attach warnings for $links links lost"
-e2e_agent_stop
+stop=$(grep '"event":"agent_stop"' "$E2E_TMP/records.jsonl")
+printf '%s\n' "$stop" | grep -q '"exit":1' || e2e_fail "agent_stop: '$stop', want exit 1"
 test "$(tampers)" -eq $((5 + links)) || e2e_fail "$(tampers) tamper records, want $((5 + links))"
 # the trail holds the same records, and query finds them by kind
 "$E2E_BIN" query --log-dir "$E2E_TMP/trail" --event tamper -j >"$E2E_TMP/query.jsonl" ||
