@@ -6,8 +6,9 @@
 # deleted, its settings in the datapath rewritten, its GeoIP results
 # rewritten to allow everything, the map naming the watched cgroup
 # written. Each change is a `tamper` record naming it, put back within
-# seconds, and flagged flows are recorded again after each. The watched
-# cgroup removed is a record per link, and the agent exits 1.
+# seconds, and flagged flows are recorded again after each. The interface
+# gone is one record; the watched cgroup removed is a record per link, and
+# the agent exits 1.
 . "$(dirname "$0")/lib.sh"
 
 TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
@@ -107,6 +108,16 @@ e2e_wait_for 3 status_counts_5 || e2e_fail "status counts $(status_tampers) tamp
 grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
 
+# the interface gone: one tamper record that could not put the filter
+# back, not one a second while the agent goes on trying
+e2e_ns "$E2E_CNS" ip link del "$E2E_CIF" || e2e_fail "ip link del $E2E_CIF"
+tc_lost() { grep -c "\"what\":\"tc/egress:$E2E_CIF\",\"change\":\"filter removed\",\"repaired\":false" "$E2E_TMP/records.jsonl"; }
+tc_lost_once() { test "$(tc_lost)" -eq 1; }
+e2e_wait_for 5 tc_lost_once || e2e_fail "no tamper record for the interface gone ($(tc_lost))"
+sleep 3
+tc_lost_once || e2e_fail "$(tc_lost) tamper records for the interface gone, want 1"
+kill -0 "$E2E_AGENT_PID" || e2e_fail "the agent stopped when its interface went"
+
 # the watched cgroup removed for good: each of its links is one tamper
 # record that could not be put back, libbpf's warning comes once per link,
 # and the agent, with nothing left to watch, exits 1 (for the service
@@ -130,7 +141,7 @@ warned=$(grep -c 'failed to attach to cgroup' "$E2E_TMP/agent.err")
 [ "$warned" -eq "$links" ] || e2e_fail "$warned attach warnings for $links links lost"
 stop=$(grep '"event":"agent_stop"' "$E2E_TMP/records.jsonl")
 printf '%s\n' "$stop" | grep -q '"exit":1' || e2e_fail "agent_stop: '$stop', want exit 1"
-test "$(tampers)" -eq $((5 + links)) || e2e_fail "$(tampers) tamper records, want $((5 + links))"
+test "$(tampers)" -eq $((6 + links)) || e2e_fail "$(tampers) tamper records, want $((6 + links))"
 # the trail holds the same records, and query finds them by kind
 "$E2E_BIN" query --log-dir "$E2E_TMP/trail" --event tamper -j >"$E2E_TMP/query.jsonl" ||
 	e2e_fail "query --event tamper"
