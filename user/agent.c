@@ -116,20 +116,18 @@ static struct bpf_program *taint_prog(struct egress_bpf *s, size_t i)
 	return i < sizeof(progs) / sizeof(progs[0]) ? progs[i] : NULL;
 }
 
-static bool has_path_labels(const struct ea_config *cfg)
+/* Whether some label names a file tree (cgroups false) or a cgroup (true). */
+static bool labels_name(const struct ea_config *cfg, bool cgroups)
 {
 	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (cfg->labels[i].paths.n)
+		if (cgroups ? cfg->labels[i].cgroups.n : cfg->labels[i].paths.n)
 			return true;
 	return false;
 }
 
-static bool has_cgroup_labels(const struct ea_config *cfg)
+static bool has_path_labels(const struct ea_config *cfg)
 {
-	for (size_t i = 0; i < cfg->nlabels; i++)
-		if (cfg->labels[i].cgroups.n)
-			return true;
-	return false;
+	return labels_name(cfg, false);
 }
 
 /* Whether p is one of the programs on a per-call system call tracepoint. */
@@ -237,7 +235,7 @@ static bool wants_enforce(const struct ea_config *cfg)
  */
 static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 {
-	bool tcp_by_state = btf_tracepoints && !a->cfg.agent.tcp_per_packet;
+	bool tcp_by_state = btf_tracepoints && !a->cfg.agent.tcp_per_packet, relabel;
 	struct egress_bpf *s = a->skel;
 	/* only enforce mode stops a connect() for its source route */
 	bool routes = tcp_by_state && wants_enforce(&a->cfg);
@@ -277,10 +275,9 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 	if (!btf_tracepoints)
 		bpf_program__set_autoload(s->progs.tcp_destroyed, false);
 	/* a labelled cgroup made again takes its labels (attach_relabel) */
-	bpf_program__set_autoload(s->progs.cgroup_made,
-				  btf_tracepoints && has_cgroup_labels(&a->cfg));
-	bpf_program__set_autoload(s->progs.cgroup_released,
-				  btf_tracepoints && has_cgroup_labels(&a->cfg));
+	relabel = btf_tracepoints && labels_name(&a->cfg, true);
+	bpf_program__set_autoload(s->progs.cgroup_made, relabel);
+	bpf_program__set_autoload(s->progs.cgroup_released, relabel);
 }
 
 /*
@@ -1027,8 +1024,7 @@ static int run_loop(struct ea_agent *a)
 		if (now - last_tick >= 1000000000) {
 			last_tick = now;
 			ea_agent_follow_clock(a);
-			ea_agent_guard_check(a);
-			if (a->watched_gone) {
+			if (ea_agent_guard_check(a)) {
 				ea_log("the watched cgroup %s was removed: nothing left to "
 				       "watch; exit 1, for the service manager to start the "
 				       "agent again", a->cg_path);

@@ -65,7 +65,6 @@ struct ea_agent {
 	struct bpf_program *link_prog[EA_MAX_LINKS];	/* what each link must run */
 	uint32_t link_prog_id[EA_MAX_LINKS];
 	bool link_lost[EA_MAX_LINKS];	/* changed and not yet put back */
-	bool watched_gone;		/* the watched cgroup removed (agent_guard.c) */
 	size_t nlinks;
 	struct ea_tc tc[EA_MAX_TC];
 	size_t ntc;
@@ -177,7 +176,8 @@ int ea_agent_guard_link(struct ea_agent *a, size_t i, struct bpf_program *p);
  * lost: libbpf's warnings about the same failure every second are noise.
  */
 extern bool ea_libbpf_quiet;
-void ea_agent_guard_check(struct ea_agent *a);
+/* True when the watched cgroup was removed: nothing is left to watch. */
+bool ea_agent_guard_check(struct ea_agent *a);
 void ea_agent_unpin(struct ea_agent *a);
 void ea_agent_free(struct ea_agent *a);
 

@@ -238,13 +238,12 @@ static bool watched_cgroup_gone(const struct ea_agent *a)
  * Once a second: the hooks (libbpf quiet about one already recorded as
  * lost, which hook_changed tries again), the settings and the GeoIP table.
  */
-void ea_agent_guard_check(struct ea_agent *a)
+bool ea_agent_guard_check(struct ea_agent *a)
 {
 	for (size_t i = 0; i < a->nlinks; i++) {
 		ea_libbpf_quiet = a->link_lost[i];
 		check_link(a, i);
 	}
-	a->watched_gone = watched_cgroup_gone(a);
 	for (size_t i = 0; i < a->ntc; i++) {
 		ea_libbpf_quiet = a->tc[i].lost;
 		check_tc(a, &a->tc[i]);
@@ -252,4 +251,5 @@ void ea_agent_guard_check(struct ea_agent *a)
 	ea_libbpf_quiet = false;
 	check_settings(a);
 	check_geo(a);
+	return watched_cgroup_gone(a);
 }

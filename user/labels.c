@@ -83,19 +83,30 @@ static int stat_tree(const char *path, struct stat *st)
 }
 
 /*
- * A labelled cgroup's path below the cgroup2 root, as the kernel names it
- * when it makes the cgroup again (cgroup_made in bpf/egress.bpf.c). The
- * root, never made again, and a path too long for the key are not kept.
+ * The key of map cgroup_paths for a labelled cgroup's path below the
+ * cgroup2 root, as the kernel names it when it makes the cgroup (cgroup_made
+ * in bpf/egress.bpf.c). False for the root, never made again, and for a
+ * path the datapath would read cut (it reads at most sizeof - 1 bytes).
  */
+static bool cgroup_path_key(const char *rel, struct ea_cgroup_path *key)
+{
+	size_t n = strlen(rel);
+
+	memset(key, 0, sizeof(*key));
+	if (!n || !strcmp(rel, "/") || n >= sizeof(key->path) - 1)
+		return false;
+	memcpy(key->path, rel, n);
+	return true;
+}
+
+/* A labelled cgroup kept by path too, for when it is made again. */
 static int add_cgroup_path(struct egress_bpf *skel, const char *rel,
 			   const struct ea_cgroup_label *v)
 {
-	struct ea_cgroup_path key = { { 0 } };
-	size_t n = strlen(rel);
+	struct ea_cgroup_path key;
 
-	if (!n || !strcmp(rel, "/") || n >= sizeof(key.path) - 1)
-		return 0;	/* the datapath reads at most sizeof - 1 bytes of a path */
-	memcpy(key.path, rel, n);
+	if (!cgroup_path_key(rel, &key))
+		return 0;
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.cgroup_paths), &key, v, BPF_ANY) ?
 	       -errno : 0;
 }
@@ -162,7 +173,6 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 		return -errno;
 	return add_cgroup_path(skel, src->cgroups[idx], &v);
 }
-
 
 /* An inode key and the labels it was given (idx: the first tree's path). */
 struct ea_key_labels {
@@ -722,17 +732,14 @@ int ea_labels_catch_up(struct egress_bpf *skel, const char *mnt,
 	int ids = bpf_map__fd(skel->maps.cgroup_labels);
 
 	for (size_t i = 0; i < src->ncgroups; i++) {
-		struct ea_cgroup_path key = { { 0 } };
-		size_t n = strlen(src->cgroups[i]);
 		struct ea_cgroup_label v;
+		struct ea_cgroup_path key;
 		char full[PATH_MAX];
 		uint64_t id;
 
-		if (n >= sizeof(key.path) - 1)
-			continue;
-		memcpy(key.path, src->cgroups[i], n);
 		snprintf(full, sizeof(full), "%s%s", mnt, src->cgroups[i]);
-		if (bpf_map_lookup_elem(paths, &key, &v) || ea_cgroup_id(full, &id))
+		if (!cgroup_path_key(src->cgroups[i], &key) ||
+		    bpf_map_lookup_elem(paths, &key, &v) || ea_cgroup_id(full, &id))
 			continue;	/* not kept by path, or not there */
 		if (bpf_map_update_elem(ids, &id, &v, BPF_NOEXIST) && errno != EEXIST)
 			return -errno;

@@ -84,7 +84,6 @@ int main(int argc, char **argv)
 	struct bpf_program *cg_progs[8], *tp_progs[3];
 	struct bpf_link *links[ARRAY_SIZE(cg_progs) + ARRAY_SIZE(tp_progs)];
 	int nlinks = 0, cg, rc = 1;
-
 	bool files, all_calls = false, stats = true;
 
 	if (argc > 2 && !strcmp(argv[argc - 1], "--no-stats")) {

@@ -9,8 +9,9 @@
 # trail cannot take or a SIEM CA that does not load (exit 2), and `status` with contradicting options (exit 2) or no
 # agent (exit 1), a trail it cannot open (exit 1). `check` refuses the
 # same with the same words, loading and making nothing, and sums up a good
-# configuration. A second agent on the trail of a running one exits 1. Each attempt names the test's own cgroup, so that even
-# a run that wrongly started would watch nothing but it.
+# configuration. A second agent on the trail of a running one exits 1.
+# Each attempt names the test's own cgroup, so that even a run that
+# wrongly started would watch nothing but it.
 . "$(dirname "$0")/lib.sh"
 
 failed=0
