@@ -7,6 +7,12 @@
  *   tamper detach CGROUP HOOK      detaches it (BPF_LINK_DETACH)
  *   tamper replace CGROUP HOOK     puts a program that allows everything
  *                                  behind it (BPF_LINK_UPDATE)
+ *   tamper block CGROUP HOOK       detaches it and attaches a program that
+ *                                  allows everything alone (no
+ *                                  BPF_F_ALLOW_MULTI): no other program,
+ *                                  the agent's included, can be attached
+ *                                  there while it is
+ *   tamper unblock CGROUP HOOK     detaches that program
  *   tamper settings CGROUP HOOK    zeroes cfg.default_labels in the .bss of
  *                                  the program behind it: no flow carries
  *                                  a label, so none is flagged
@@ -25,6 +31,7 @@
  * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -93,6 +100,33 @@ static int allow_all(enum bpf_prog_type type, enum bpf_attach_type attach)
 	if (fd < 0)
 		die("loading a program");
 	return fd;
+}
+
+/*
+ * The agent's link detached, and a program attached alone in its place,
+ * before the agent's guard attaches its program again; a guard that came
+ * first is detached again (a few tries).
+ */
+static void block(uint64_t cgid, const char *cgroup, size_t h)
+{
+	int prog = allow_all(hooks[h].type, hooks[h].attach);
+	int cg = open(cgroup, O_RDONLY | O_DIRECTORY);
+	struct bpf_link_info info;
+
+	if (cg < 0)
+		die(cgroup);
+	for (int tries = 0; tries < 5; tries++) {
+		int fd = find_link(cgid, hooks[h].attach, &info);
+
+		if (bpf_link_detach(fd))
+			die("BPF_LINK_DETACH");
+		close(fd);
+		if (!bpf_prog_attach(prog, cg, hooks[h].attach, 0))
+			return;
+		if (errno != EPERM)
+			break;
+	}
+	die("BPF_PROG_ATTACH alone");
 }
 
 /* Offset of the variable name in the datasec of a map's BTF, or -1. */
@@ -233,7 +267,7 @@ int main(int argc, char **argv)
 	if (argc < 4 || argc > 5 ||
 	    (argc == 5) != (!strcmp(argv[1], "geo") || !strcmp(argv[1], "slot") ||
 			    !strcmp(argv[1], "swept"))) {
-		fputs("usage: tamper detach|replace|settings CGROUP connect4|egress\n"
+		fputs("usage: tamper detach|replace|block|unblock|settings CGROUP connect4|egress\n"
 		      "       tamper geo CGROUP connect4|egress N\n"
 		      "       tamper slot|swept CGROUP connect4 COOKIE\n", stderr);
 		return 2;
@@ -243,6 +277,16 @@ int main(int argc, char **argv)
 	if (h == sizeof(hooks) / sizeof(hooks[0]) || stat(argv[2], &st)) {
 		fprintf(stderr, "tamper: %s, %s: no such hook or cgroup\n", argv[3], argv[2]);
 		return 2;
+	}
+	if (!strcmp(argv[1], "block")) {
+		block(st.st_ino, argv[2], h);
+		return 0;
+	}
+	if (!strcmp(argv[1], "unblock")) {
+		fd = open(argv[2], O_RDONLY | O_DIRECTORY);
+		if (fd < 0 || bpf_prog_detach(fd, hooks[h].attach))
+			die("BPF_PROG_DETACH");
+		return 0;
 	}
 	fd = find_link(st.st_ino, hooks[h].attach, &info);
 	if (!strcmp(argv[1], "detach")) {

@@ -6,8 +6,9 @@
 # deleted, its settings in the datapath rewritten, its GeoIP results
 # rewritten to allow everything, the map naming the watched cgroup
 # written. Each change is a `tamper` record naming it, put back within
-# seconds, and flagged flows are recorded again after each. The interface
-# gone is one record; the watched cgroup removed is a record per link, and
+# seconds, and flagged flows are recorded again after each. A program
+# attached alone in the link's place keeps it out: one record, and one when
+# it is put back. The interface gone is one record; the watched cgroup removed is a record per link, and
 # the agent exits 1.
 . "$(dirname "$0")/lib.sh"
 
@@ -108,6 +109,21 @@ e2e_wait_for 3 status_counts_5 || e2e_fail "status counts $(status_tampers) tamp
 grep -q "tamper: cgroup/connect4 detached; put back" "$E2E_TMP/agent.err" ||
 	e2e_fail "no tamper line on standard error"
 
+# a program attached alone where the link was: the link cannot be put
+# back while it is there. One record, and one libbpf warning, however
+# many times the agent tries again; "put back" once the program is gone
+"$TAMPER" block "$E2E_CG" connect4 || e2e_fail "block"
+expect_tamper 6 '{"what":"cgroup/connect4","change":"detached","repaired":false}'
+sleep 3
+tampers_are 6 || e2e_fail "$(tampers) tamper records while the link is kept out, want 6"
+warned=$(grep -c 'failed to attach to cgroup' "$E2E_TMP/agent.err")
+[ "$warned" -eq 1 ] || e2e_fail "$warned attach warnings while the link is kept out, want 1"
+"$TAMPER" unblock "$E2E_CG" connect4 || e2e_fail "unblock"
+expect_tamper 7 '{"what":"cgroup/connect4","change":"put back","repaired":true}'
+progs
+runs cgroup_inet4_connect connect4 || e2e_fail "connect4 not attached again after the block"
+send_flagged 6 "after the block"
+
 # the interface gone: one tamper record that could not put the filter
 # back, not one a second while the agent goes on trying
 e2e_ns "$E2E_CNS" ip link del "$E2E_CIF" || e2e_fail "ip link del $E2E_CIF"
@@ -136,12 +152,12 @@ E2E_AGENT_PID=
 grep -q "the watched cgroup $E2E_CG was removed: nothing left to watch" "$E2E_TMP/agent.err" ||
 	e2e_fail "no line saying why it stopped"
 lost=$(grep -c '"change":"detached","repaired":false' "$E2E_TMP/records.jsonl")
-[ "$lost" -eq "$links" ] || e2e_fail "$lost tamper records of links lost, want $links"
+[ "$lost" -eq $((1 + links)) ] || e2e_fail "$lost tamper records of links lost, want 1 + $links"
 warned=$(grep -c 'failed to attach to cgroup' "$E2E_TMP/agent.err")
-[ "$warned" -eq "$links" ] || e2e_fail "$warned attach warnings for $links links lost"
+[ "$warned" -eq $((1 + links)) ] || e2e_fail "$warned attach warnings, want 1 + $links links lost"
 stop=$(grep '"event":"agent_stop"' "$E2E_TMP/records.jsonl")
 printf '%s\n' "$stop" | grep -q '"exit":1' || e2e_fail "agent_stop: '$stop', want exit 1"
-test "$(tampers)" -eq $((6 + links)) || e2e_fail "$(tampers) tamper records, want $((6 + links))"
+test "$(tampers)" -eq $((8 + links)) || e2e_fail "$(tampers) tamper records, want $((8 + links))"
 # the trail holds the same records, and query finds them by kind
 "$E2E_BIN" query --log-dir "$E2E_TMP/trail" --event tamper -j >"$E2E_TMP/query.jsonl" ||
 	e2e_fail "query --event tamper"
