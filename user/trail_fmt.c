@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libdeflate.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "trail_fmt.h"
 #include "util.h"
@@ -46,7 +46,7 @@ static uint64_t get64(const uint8_t *p)
 
 static uint32_t crc(const uint8_t *p, size_t n)
 {
-	return (uint32_t)crc32(0, p, (uInt)n);
+	return libdeflate_crc32(0, p, n);
 }
 
 size_t ea_seg_hdr_put(uint8_t *buf, const struct ea_seg_hdr *h)

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libdeflate.h>
-#include <zlib.h>
 
 #include "rec_codec.h"
 #include "trail_read.h"
@@ -172,7 +171,7 @@ int ea_seg_load_block(struct ea_seg_reader *s, const char **why)
 	r = read_at(s, s->comp, s->blk.comp_len, s->blk_off + EA_BLK_HDR_LEN);
 	if (r)
 		return r;
-	if ((uint32_t)crc32(0, s->comp, s->blk.comp_len) != s->blk.data_crc) {
+	if (libdeflate_crc32(0, s->comp, s->blk.comp_len) != s->blk.data_crc) {
 		*why = "block data checksum mismatch";
 		return -EINVAL;
 	}

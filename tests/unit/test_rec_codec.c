@@ -217,6 +217,36 @@ static void test_varint(void **state)
 	}
 }
 
+/*
+ * Varints of every length followed by more input (bytes with and without
+ * the continuation bit), as in a block: read whole, no byte past their end.
+ */
+static void test_varint_in_stream(void **state)
+{
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	uint8_t buf[32];
+
+	(void)state;
+	for (unsigned int bits = 0; bits <= 64; bits++) {
+		for (int k = 0; k < 200; k++) {
+			uint64_t want, v;
+			const uint8_t *p = buf;
+			size_t n;
+
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			want = bits == 64 ? seed : bits ? (seed & ((1ull << bits) - 1)) | 1ull << (bits - 1) : 0;
+			for (size_t i = 0; i < sizeof(buf); i++)
+				buf[i] = (uint8_t)(seed >> (8 * (i % 8)) ^ (k & 1 ? 0x80 : 0) ^ i);
+			n = ea_varint_put(buf, want);
+			assert_int_equal(ea_varint_get(&p, buf + sizeof(buf), &v), 0);
+			assert_true(v == want);
+			assert_ptr_equal(p, buf + n);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_varint_in_stream),
 	};
 
 	ea_rec_ctx_init(&enc_ctx);
