@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* cgroup v2 mount discovery and id-to-path resolution. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <mntent.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/magic.h>
 
 #include "cgroup.h"
@@ -132,17 +134,55 @@ int ea_cgroup_level(const char *mnt, const char *full)
 	return level;
 }
 
+/*
+ * FILEID_KERNFS of the kernel's include/linux/exportfs.h: a handle that
+ * names a kernfs node (a cgroup) by its 64-bit id.
+ */
+#define FILEID_KERNFS	0xfe
+#define DELETED		" (deleted)"
+
 struct name_entry {
 	uint64_t id;
 	char *path;
 };
 
+/*
+ * Paths by id, sorted by id. A cgroup made since the last scan is opened
+ * by its id (open_by_handle_at) and named by the kernel; a scan of the
+ * whole tree, at most once a second, is the fallback, and rebuilds the
+ * cache when handles have added as many entries as the tree had.
+ */
 struct ea_cgroup_names {
 	char mnt[PATH_MAX];
+	int mnt_fd;
 	struct name_entry *v;
 	size_t n, cap;
+	size_t scanned;		/* entries the last scan found */
 	time_t last_scan;
 };
+
+static int entry_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct name_entry *)a)->id, y = ((const struct name_entry *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for one more entry. */
+static bool reserve_entry(struct ea_cgroup_names *n)
+{
+	size_t cap = n->cap ? n->cap * 2 : 256;
+	struct name_entry *v;
+
+	if (n->n < n->cap)
+		return true;
+	v = realloc(n->v, cap * sizeof(*v));
+	if (!v)
+		return false;
+	n->v = v;
+	n->cap = cap;
+	return true;
+}
 
 /* nftw has no user pointer: the scan in progress. */
 static struct ea_cgroup_names *scanning;
@@ -155,15 +195,8 @@ static int scan_one(const char *path, const struct stat *st, int type,
 
 	if (type != FTW_D)
 		return 0;
-	if (n->n == n->cap) {
-		size_t cap = n->cap ? n->cap * 2 : 256;
-		struct name_entry *v = realloc(n->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		n->v = v;
-		n->cap = cap;
-	}
+	if (!reserve_entry(n))
+		return -1;
 	n->v[n->n].id = st->st_ino;
 	n->v[n->n].path = strdup(*rel ? rel : "/");
 	if (!n->v[n->n].path)
@@ -185,6 +218,8 @@ static void rescan(struct ea_cgroup_names *n)
 	scanning = n;
 	nftw(n->mnt, scan_one, 32, FTW_PHYS | FTW_MOUNT);
 	scanning = NULL;
+	qsort(n->v, n->n, sizeof(*n->v), entry_cmp);
+	n->scanned = n->n;
 	n->last_scan = time(NULL);
 }
 
@@ -195,24 +230,96 @@ struct ea_cgroup_names *ea_cgroup_names_new(const char *mnt)
 	if (!n)
 		return NULL;
 	snprintf(n->mnt, sizeof(n->mnt), "%s", mnt);
+	n->mnt_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	rescan(n);
 	return n;
 }
 
-static const char *find(struct ea_cgroup_names *n, uint64_t id)
+/* The place of id in the cache, or of the first entry above it. */
+static size_t place_of(const struct ea_cgroup_names *n, uint64_t id)
 {
-	for (size_t i = 0; i < n->n; i++)
-		if (n->v[i].id == id)
-			return n->v[i].path;
-	return NULL;
+	size_t lo = 0, hi = n->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (n->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static const char *find(const struct ea_cgroup_names *n, uint64_t id)
+{
+	size_t i = place_of(n, id);
+
+	return i < n->n && n->v[i].id == id ? n->v[i].path : NULL;
+}
+
+/*
+ * The path, relative to the mount, of the live cgroup id as the kernel
+ * names it, into buf; false when it cannot be opened by its id (removed,
+ * or no CAP_DAC_READ_SEARCH) or lies outside the mount.
+ */
+static bool path_by_handle(const struct ea_cgroup_names *n, uint64_t id, char *buf, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(id), .handle_type = FILEID_KERNFS }, .id = id };
+	char link[32];
+	size_t k = strlen(DELETED);
+	ssize_t got;
+	int fd;
+
+	if (n->mnt_fd < 0)
+		return false;
+	fd = open_by_handle_at(n->mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	got = readlink(link, buf, len - 1);
+	close(fd);
+	if (got <= 0 || (size_t)got >= len - 1)
+		return false;
+	buf[got] = '\0';
+	if ((size_t)got > k && !strcmp(buf + got - k, DELETED))
+		return false;	/* removed as it was opened */
+	return path_under(buf, n->mnt);
+}
+
+/* Add a cgroup found by its handle, in its place. */
+static const char *insert(struct ea_cgroup_names *n, uint64_t id, const char *full)
+{
+	const char *rel = full + strlen(n->mnt);
+	size_t i = place_of(n, id);
+	char *path;
+
+	if (!reserve_entry(n) || !(path = strdup(*rel ? rel : "/")))
+		return NULL;
+	memmove(&n->v[i + 1], &n->v[i], (n->n - i) * sizeof(*n->v));
+	n->v[i].id = id;
+	n->v[i].path = path;
+	n->n++;
+	return path;
 }
 
 const char *ea_cgroup_name(struct ea_cgroup_names *n, uint64_t id)
 {
 	const char *p = find(n, id);
+	char full[PATH_MAX];
 
 	if (p || !id)
 		return p;
+	if (path_by_handle(n, id, full, sizeof(full))) {
+		/* a cache grown by handles alone holds removed cgroups too */
+		if (n->n < 2 * n->scanned + 256)
+			return insert(n, id, full);
+		rescan(n);
+		return find(n, id);
+	}
 	if (time(NULL) != n->last_scan) {
 		rescan(n);
 		p = find(n, id);
@@ -226,5 +333,7 @@ void ea_cgroup_names_free(struct ea_cgroup_names *n)
 		return;
 	clear(n);
 	free(n->v);
+	if (n->mnt_fd >= 0)
+		close(n->mnt_fd);
 	free(n);
 }

@@ -3,6 +3,7 @@
 #ifndef EA_CGROUP_H
 #define EA_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
