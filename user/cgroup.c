@@ -159,6 +159,8 @@ struct ea_cgroup_names {
 	size_t n, cap;
 	size_t scanned;		/* entries the last scan found */
 	time_t last_scan;
+	uint64_t missing;	/* the last id found nowhere, */
+	time_t missing_at;	/* and when: its other events skip the search */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -310,9 +312,13 @@ const char *ea_cgroup_name(struct ea_cgroup_names *n, uint64_t id)
 {
 	const char *p = find(n, id);
 	char full[PATH_MAX];
+	time_t now;
 
 	if (p || !id)
 		return p;
+	now = time(NULL);
+	if (id == n->missing && now == n->missing_at)
+		return NULL;
 	if (path_by_handle(n, id, full, sizeof(full))) {
 		/* a cache grown by handles alone holds removed cgroups too */
 		if (n->n < 2 * n->scanned + 256)
@@ -320,9 +326,13 @@ const char *ea_cgroup_name(struct ea_cgroup_names *n, uint64_t id)
 		rescan(n);
 		return find(n, id);
 	}
-	if (time(NULL) != n->last_scan) {
+	if (now != n->last_scan) {
 		rescan(n);
 		p = find(n, id);
+	}
+	if (!p) {
+		n->missing = id;
+		n->missing_at = now;
 	}
 	return p;
 }
