@@ -491,9 +491,13 @@ static int get_lit(struct dec *d, uint64_t len, enum lit kind, uint16_t size, ui
 	return (int)len;
 }
 
-/* An mstr into out; its length, or -1. */
-static int get_mstr(struct dec *d, struct ea_mru *m, enum lit kind, uint8_t *out,
-		    const char *what)
+/*
+ * An mstr into out; its length, or -1. Inlined: a class or an address
+ * is copied at its fixed size, not by a call.
+ */
+static inline __attribute__((always_inline)) int get_mstr(struct dec *d, struct ea_mru *m,
+							  enum lit kind, uint8_t *out,
+							  const char *what)
 {
 	uint64_t x;
 	uint8_t s;
@@ -507,7 +511,12 @@ static int get_mstr(struct dec *d, struct ea_mru *m, enum lit kind, uint8_t *out
 			return -1;
 		}
 		s = mru_use(m, (int)(x >> 1));
-		memcpy(out, mru_slot(m, s), m->len[s]);
+		if (kind == LIT_ADDR)
+			memcpy(out, mru_slot(m, s), 16);
+		else if (kind == LIT_CLASS)
+			memcpy(out, mru_slot(m, s), EA_CLASS_LEN);
+		else
+			memcpy(out, mru_slot(m, s), m->len[s]);
 		return m->len[s];
 	}
 	len = get_lit(d, x >> 1, kind, m->size, out, what);
