@@ -186,6 +186,14 @@ static bool reserve_entry(struct ea_cgroup_names *n)
 	return true;
 }
 
+/* A copy of full's path below the mount ("/" for the mount itself). */
+static char *rel_dup(const struct ea_cgroup_names *n, const char *full)
+{
+	const char *rel = full + strlen(n->mnt);
+
+	return strdup(*rel ? rel : "/");
+}
+
 /* nftw has no user pointer: the scan in progress. */
 static struct ea_cgroup_names *scanning;
 
@@ -193,14 +201,13 @@ static int scan_one(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
 	struct ea_cgroup_names *n = scanning;
-	const char *rel = path + strlen(n->mnt);
 
 	if (type != FTW_D)
 		return 0;
 	if (!reserve_entry(n))
 		return -1;
 	n->v[n->n].id = st->st_ino;
-	n->v[n->n].path = strdup(*rel ? rel : "/");
+	n->v[n->n].path = rel_dup(n, path);
 	if (!n->v[n->n].path)
 		return -1;
 	n->n++;
@@ -295,11 +302,10 @@ static bool path_by_handle(const struct ea_cgroup_names *n, uint64_t id, char *b
 /* Add a cgroup found by its handle, in its place. */
 static const char *insert(struct ea_cgroup_names *n, uint64_t id, const char *full)
 {
-	const char *rel = full + strlen(n->mnt);
 	size_t i = place_of(n, id);
 	char *path;
 
-	if (!reserve_entry(n) || !(path = strdup(*rel ? rel : "/")))
+	if (!reserve_entry(n) || !(path = rel_dup(n, full)))
 		return NULL;
 	memmove(&n->v[i + 1], &n->v[i], (n->n - i) * sizeof(*n->v));
 	n->v[i].id = id;

@@ -124,6 +124,28 @@ static int new_cgroup_source(struct ea_label_sources *src, const char *rel)
 }
 
 /*
+ * Label bit on the entry at key of map fd (cgroup_labels by id,
+ * cgroup_paths by path), whose cgroup is rel below the mount: one entry
+ * and one source per cgroup, however many labels give it. Leaves the
+ * entry written in *v; its source index, or -errno.
+ */
+static int merge_cgroup_label(int fd, const void *key, const char *rel, uint64_t bit,
+			      struct ea_label_sources *src, struct ea_cgroup_label *v)
+{
+	int idx;
+
+	memset(v, 0, sizeof(*v));
+	if (bpf_map_lookup_elem(fd, key, v) == 0 && v->labels)
+		idx = (int)v->cgroup_idx;
+	else if ((idx = new_cgroup_source(src, rel)) < 0)
+		return idx;
+	src->cgroup_bits[idx] |= bit;
+	v->labels |= bit;
+	v->cgroup_idx = (uint32_t)idx;
+	return bpf_map_update_elem(fd, key, v, BPF_ANY) ? -errno : idx;
+}
+
+/*
  * A label's cgroup not there yet (its service not started): kept by path
  * only, it takes its labels under its id when the kernel makes it
  * (cgroup_made in bpf/egress.bpf.c).
@@ -132,20 +154,14 @@ static int add_cgroup_to_come(struct egress_bpf *skel, const char *mnt, const ch
 			      uint64_t bit, struct ea_label_sources *src)
 {
 	struct ea_cgroup_path key = { { 0 } };
-	struct ea_cgroup_label v = { 0 };
-	int fd = bpf_map__fd(skel->maps.cgroup_paths), idx;
+	struct ea_cgroup_label v;
+	int err = cgroup_to_come(mnt, path, key.path, sizeof(key.path) - 1);
 
-	idx = cgroup_to_come(mnt, path, key.path, sizeof(key.path) - 1);
-	if (idx < 0)
-		return idx;
-	if (bpf_map_lookup_elem(fd, &key, &v) == 0 && v.labels)
-		idx = (int)v.cgroup_idx;
-	else if ((idx = new_cgroup_source(src, key.path)) < 0)
-		return idx;
-	src->cgroup_bits[idx] |= bit;
-	v.labels |= bit;
-	v.cgroup_idx = (uint32_t)idx;
-	return bpf_map_update_elem(fd, &key, &v, BPF_ANY) ? -errno : 0;
+	if (err < 0)
+		return err;
+	err = merge_cgroup_label(bpf_map__fd(skel->maps.cgroup_paths), &key, key.path, bit,
+				 src, &v);
+	return err < 0 ? err : 0;
 }
 
 /* A cgroup given by two labels keeps one entry: its bits say which gave it. */
@@ -153,8 +169,8 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 		      uint64_t bit, struct ea_label_sources *src)
 {
 	char full[4096];
-	struct ea_cgroup_label v = { 0 };
-	int fd = bpf_map__fd(skel->maps.cgroup_labels), idx, err;
+	struct ea_cgroup_label v;
+	int idx, err;
 	uint64_t id;
 
 	err = resolve_cgroup(mnt, path, full, &id);
@@ -162,15 +178,10 @@ static int add_cgroup(struct egress_bpf *skel, const char *mnt, const char *path
 		return add_cgroup_to_come(skel, mnt, path, bit, src);
 	if (err)
 		return err;
-	if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.labels)
-		idx = (int)v.cgroup_idx;
-	else if ((idx = new_cgroup_source(src, full + strlen(mnt))) < 0)
+	idx = merge_cgroup_label(bpf_map__fd(skel->maps.cgroup_labels), &id,
+				 full + strlen(mnt), bit, src, &v);
+	if (idx < 0)
 		return idx;
-	src->cgroup_bits[idx] |= bit;
-	v.labels |= bit;
-	v.cgroup_idx = (uint32_t)idx;
-	if (bpf_map_update_elem(fd, &id, &v, BPF_ANY))
-		return -errno;
 	return add_cgroup_path(skel, src->cgroups[idx], &v);
 }
 
