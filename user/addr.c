@@ -66,13 +66,12 @@ int ea_addr_parse_decimal(const char *s, bool v6, ea_addr_t *out)
 	return 0;
 }
 
-const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN])
+char *ea_addr_put(char *p, ea_addr_t a)
 {
 	uint8_t b[16];
 
 	if (ea_addr_is_v4(a)) {
 		uint32_t v = (uint32_t)a;
-		char *p = buf;
 
 		/* by hand: this runs for every record printed */
 		for (int shift = 24; shift >= 0; shift -= 8) {
@@ -83,13 +82,20 @@ const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN])
 			if (o >= 10)
 				*p++ = (char)('0' + o / 10 % 10);
 			*p++ = (char)('0' + o % 10);
-			*p++ = shift ? '.' : '\0';
+			if (shift)
+				*p++ = '.';
 		}
-		return buf;
+		return p;
 	}
 	ea_addr_to_bytes(a, b);
-	if (!inet_ntop(AF_INET6, b, buf, EA_ADDR_STRLEN))
-		snprintf(buf, EA_ADDR_STRLEN, "?");
+	if (!inet_ntop(AF_INET6, b, p, EA_ADDR_STRLEN))
+		return p + snprintf(p, EA_ADDR_STRLEN, "?");
+	return p + strlen(p);
+}
+
+const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN])
+{
+	*ea_addr_put(buf, a) = '\0';
 	return buf;
 }
 

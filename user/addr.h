@@ -43,6 +43,8 @@ int ea_addr_parse(const char *s, ea_addr_t *out);
 int ea_addr_parse_decimal(const char *s, bool v6, ea_addr_t *out);
 /* Text form; IPv4 (and mapped) addresses print as a.b.c.d. */
 const char *ea_addr_format(ea_addr_t a, char buf[EA_ADDR_STRLEN]);
+/* The same text at p, room EA_ADDR_STRLEN, without the NUL: the end of it. */
+char *ea_addr_put(char *p, ea_addr_t a);
 
 /*
  * CIDR prefixes. len counts bits of the 128-bit form; an IPv4 /n is stored

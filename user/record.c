@@ -268,93 +268,142 @@ static void evidence_json(struct ea_sbuf *b, const char *ev)
 	ea_sb_puts(b, open ? "]}" : "}");
 }
 
+/* ,"key":"name" for one of the program's own names (no escaping). */
+#define PUT_KEY_NAME(p, key, name)					\
+	({								\
+		char *_p = EA_PUT_LIT(p, key "\"");			\
+		_p = ea_put_name(_p, name);				\
+		*_p++ = '"';						\
+		_p;							\
+	})
+#define PUT_KEY_U64(p, key, v)	ea_put_u64(EA_PUT_LIT(p, key), v)
+#define PUT_KEY_ADDR(p, key, a)						\
+	({								\
+		char *_p = ea_addr_put(EA_PUT_LIT(p, key "\""), ea_addr_from_bytes(a)); \
+		*_p++ = '"';						\
+		_p;							\
+	})
+
 /*
- * ,"key": then a number. Inlined, so that each literal key is copied with
- * its length known at compile time (no strlen, no memcpy call).
+ * The most a flow record's fixed-size keys and values take: its keys (about
+ * 200 bytes), 13 numbers, 2 addresses, a time and 4 names, with room.
  */
-static inline __attribute__((always_inline)) void
-key_u64(struct ea_sbuf *b, const char *key, uint64_t v)
-{
-	ea_sb_puts(b, key);
-	ea_sb_u64(b, v);
-}
+#define FLOW_HEAD_MAX	(512 + 13 * EA_PUT_U64_MAX + 2 * EA_ADDR_STRLEN + \
+			 EA_PUT_TIME_MAX + 4 * EA_PUT_NAME_MAX)
+#define FLOW_TAIL_MAX	(256 + 3 * EA_PUT_U64_MAX + EA_PUT_NAME_MAX)
 
-/* ,"key":"value" for values that need no escaping (names, addresses) */
-static inline __attribute__((always_inline)) void
-key_name(struct ea_sbuf *b, const char *key, const char *v)
-{
-	ea_sb_puts(b, key);
-	ea_sb_putc(b, '"');
-	ea_sb_puts(b, v);
-	ea_sb_putc(b, '"');
-}
-
+/*
+ * A flow record's keys after the header, in three pieces around the labels
+ * and the evidence, each written at a cursor into room reserved at once.
+ */
 static void flow_json(struct ea_sbuf *b, const struct ea_rec *r)
 {
-	char addr[EA_ADDR_STRLEN], cc[3];
+	size_t comm = strnlen(r->comm, sizeof(r->comm));
+	size_t cgroup = strnlen(r->cgroup, sizeof(r->cgroup));
+	char cc[3], *start, *p;
 
-	key_name(b, ",\"verdict\":", ea_verdict_name(r->verdict));
-	key_name(b, ",\"proto\":", ea_proto_name(r->proto));
-	key_u64(b, ",\"family\":", r->family);
-	key_name(b, ",\"src\":", ea_addr_format(ea_addr_from_bytes(r->src), addr));
-	key_u64(b, ",\"sport\":", r->sport);
-	key_name(b, ",\"dst\":", ea_addr_format(ea_addr_from_bytes(r->dst), addr));
-	key_u64(b, ",\"dport\":", r->dport);
-	key_name(b, ",\"country\":", ea_cc_format(r->country, cc));
-	key_name(b, ",\"zone\":", ea_zone_name(r->zone));
-	key_u64(b, ",\"pid\":", r->pid);
-	key_u64(b, ",\"tid\":", r->tid);
-	ea_sb_puts(b, ",\"comm\":");
-	ea_sb_json_str(b, r->comm);
-	key_u64(b, ",\"uid\":", r->uid);
-	key_u64(b, ",\"gid\":", r->gid);
-	ea_sb_puts(b, ",\"cgroup\":");
-	if (r->cgroup[0])
-		ea_sb_json_str(b, r->cgroup);
-	else
-		ea_sb_puts(b, "null");
-	key_u64(b, ",\"cgroup_id\":", r->cgroup_id);
-	key_u64(b, ",\"bytes\":", r->bytes);
-	key_u64(b, ",\"packets\":", r->packets);
-	ea_sb_puts(b, ",\"start\":\"");
-	ea_sb_time(b, r->start_ns);
-	ea_sb_puts(b, "\",\"labels\":");
+	p = start = ea_sb_room(b, FLOW_HEAD_MAX + EA_PUT_JSON_MAX(comm) +
+				  EA_PUT_JSON_MAX(cgroup));
+	if (!p)
+		return;
+	p = PUT_KEY_NAME(p, ",\"verdict\":", ea_verdict_name(r->verdict));
+	p = PUT_KEY_NAME(p, ",\"proto\":", ea_proto_name(r->proto));
+	p = PUT_KEY_U64(p, ",\"family\":", r->family);
+	p = PUT_KEY_ADDR(p, ",\"src\":", r->src);
+	p = PUT_KEY_U64(p, ",\"sport\":", r->sport);
+	p = PUT_KEY_ADDR(p, ",\"dst\":", r->dst);
+	p = PUT_KEY_U64(p, ",\"dport\":", r->dport);
+	p = PUT_KEY_NAME(p, ",\"country\":", ea_cc_format(r->country, cc));
+	p = PUT_KEY_NAME(p, ",\"zone\":", ea_zone_name(r->zone));
+	p = PUT_KEY_U64(p, ",\"pid\":", r->pid);
+	p = PUT_KEY_U64(p, ",\"tid\":", r->tid);
+	p = ea_put_json_strn(EA_PUT_LIT(p, ",\"comm\":"), r->comm, comm);
+	p = PUT_KEY_U64(p, ",\"uid\":", r->uid);
+	p = PUT_KEY_U64(p, ",\"gid\":", r->gid);
+	p = EA_PUT_LIT(p, ",\"cgroup\":");
+	p = cgroup ? ea_put_json_strn(p, r->cgroup, cgroup) : EA_PUT_LIT(p, "null");
+	p = PUT_KEY_U64(p, ",\"cgroup_id\":", r->cgroup_id);
+	p = PUT_KEY_U64(p, ",\"bytes\":", r->bytes);
+	p = PUT_KEY_U64(p, ",\"packets\":", r->packets);
+	p = ea_put_time(EA_PUT_LIT(p, ",\"start\":\""), r->start_ns);
+	p = EA_PUT_LIT(p, "\",\"labels\":");
+	ea_sb_added(b, (size_t)(p - start));
+
 	list_json(b, r->labels);
 	ea_sb_puts(b, ",\"evidence\":");
 	evidence_json(b, r->evidence);
-	key_name(b, ",\"origin\":", ea_origin_name(r->origin));
-	key_u64(b, ",\"ifindex\":", r->ifindex);
-	key_u64(b, ",\"ip_proto\":", r->ip_proto);
-	key_u64(b, ",\"cookie\":", r->cookie);
-	ea_sb_puts(b, r->mapped ? ",\"mapped\":true" : ",\"mapped\":false");
-	ea_sb_puts(b, r->routed ? ",\"routed\":true" : ",\"routed\":false");
+
+	p = start = ea_sb_room(b, FLOW_TAIL_MAX);
+	if (!p)
+		return;
+	p = PUT_KEY_NAME(p, ",\"origin\":", ea_origin_name(r->origin));
+	p = PUT_KEY_U64(p, ",\"ifindex\":", r->ifindex);
+	p = PUT_KEY_U64(p, ",\"ip_proto\":", r->ip_proto);
+	p = PUT_KEY_U64(p, ",\"cookie\":", r->cookie);
+	p = r->mapped ? EA_PUT_LIT(p, ",\"mapped\":true") : EA_PUT_LIT(p, ",\"mapped\":false");
+	p = r->routed ? EA_PUT_LIT(p, ",\"routed\":true") : EA_PUT_LIT(p, ",\"routed\":false");
+	ea_sb_added(b, (size_t)(p - start));
+}
+
+#define HEAD_MAX	(128 + EA_PUT_NAME_MAX + EA_PUT_TIME_MAX + EA_PUT_U64_MAX + \
+			 2 * sizeof(((struct ea_rec *)0)->chain))
+
+/* The keys every record has: event, ts, host, and its place in the trail. */
+static void head_json(struct ea_sbuf *b, const struct ea_rec *r)
+{
+	size_t host = strnlen(r->host, sizeof(r->host));
+	char *start, *p;
+
+	p = start = ea_sb_room(b, HEAD_MAX + EA_PUT_JSON_MAX(host));
+	if (!p)
+		return;
+	p = PUT_KEY_NAME(p, "{\"event\":", ea_rec_kind_name(r->kind));
+	p = ea_put_time(EA_PUT_LIT(p, ",\"ts\":\""), r->ts_ns);
+	p = ea_put_json_strn(EA_PUT_LIT(p, "\",\"host\":"), r->host, host);
+	if (r->seq) {
+		p = PUT_KEY_U64(p, ",\"seq\":", r->seq);
+		p = EA_PUT_LIT(p, ",\"chain\":\"");
+		ea_hex(p, r->chain, sizeof(r->chain));
+		p += 2 * sizeof(r->chain);
+		*p++ = '"';
+	}
+	ea_sb_added(b, (size_t)(p - start));
+}
+
+/*
+ * Whether a record's detail goes into a JSON line as the object it is: a
+ * valid object on one line of clean UTF-8, as the agent writes them. A
+ * hostile trail's other text (a line break would split the line) goes in
+ * as a string.
+ */
+static bool detail_embeddable(const char *detail)
+{
+	const unsigned char *u = (const unsigned char *)detail;
+
+	while (*u) {
+		size_t n = *u < 0x80 ? 1 : ea_utf8_valid_len(u);
+
+		if (!n || *u < 0x20 || *u == 0x7f)
+			return false;
+		u += n;
+	}
+	return ea_json_object_valid(detail);
 }
 
 void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r)
 {
-	char chain[2 * sizeof(r->chain) + 1];
-
-	key_name(b, "{\"event\":", ea_rec_kind_name(r->kind));
-	ea_sb_puts(b, ",\"ts\":\"");
-	ea_sb_time(b, r->ts_ns);
-	ea_sb_puts(b, "\",\"host\":");
-	ea_sb_json_str(b, r->host);
-	if (r->seq) {
-		key_u64(b, ",\"seq\":", r->seq);
-		ea_hex(chain, r->chain, sizeof(r->chain));
-		key_name(b, ",\"chain\":", chain);
-	}
+	head_json(b, r);
 	if (ea_rec_is_flow(r)) {
 		flow_json(b, r);
 	} else if (r->kind == EA_REC_LOST) {
 		ea_sb_puts(b, ",\"what\":");
 		ea_sb_json_str(b, r->what);
-		key_u64(b, ",\"count\":", r->count);
+		ea_sb_puts(b, ",\"count\":");
+		ea_sb_u64(b, r->count);
 	}
 	if (r->detail[0]) {
 		ea_sb_puts(b, ",\"detail\":");
-		/* the agent's JSON object; anything else (a hostile trail) as a string */
-		if (ea_json_object_valid(r->detail))
+		if (detail_embeddable(r->detail))
 			ea_sb_puts(b, r->detail);
 		else
 			ea_sb_json_str(b, r->detail);
@@ -408,8 +457,12 @@ static void print_text(FILE *f, const struct ea_rec *r)
 	else if (r->kind == EA_REC_LOST)
 		fprintf(f, " %llu %s events (%s)", (unsigned long long)r->count, r->what,
 			ea_lost_cause_text(ea_rec_lost_cause(r)));
-	if (r->detail[0])
+	if (r->detail[0] && detail_embeddable(r->detail)) {
 		fprintf(f, " %s", r->detail);
+	} else if (r->detail[0]) {
+		fputc(' ', f);
+		ea_print_escaped(f, r->detail, sizeof(r->detail));
+	}
 	fputc('\n', f);
 }
 

@@ -49,29 +49,35 @@ static unsigned int u64_digits(uint64_t v)
 	return t + (w >= pow10[t]);
 }
 
-/* Two digits at a time, straight into the buffer: a record has a dozen numbers. */
-void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
-{
-	static const char pairs[] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	unsigned int n = u64_digits(v);
-	char *start = ea_sb_room(b, n), *p;
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
-	if (!start)
-		return;
-	p = start + n;
+/* Two digits at a time, straight into place: a record has a dozen numbers. */
+char *ea_put_u64(char *start, uint64_t v)
+{
+	unsigned int n = u64_digits(v);
+	char *p = start + n;
+
 	while (v >= 100) {
 		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
+		memcpy(p, digit_pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
 	if (v >= 10)
-		memcpy(p - 2, pairs + 2 * v, 2);
+		memcpy(p - 2, digit_pairs + 2 * v, 2);
 	else
 		p[-1] = (char)('0' + v);
-	ea_sb_added(b, n);
+	return start + n;
+}
+
+void ea_sb_u64(struct ea_sbuf *b, uint64_t v)
+{
+	char *p = ea_sb_room(b, EA_PUT_U64_MAX);
+
+	if (p)
+		ea_sb_added(b, (size_t)(ea_put_u64(p, v) - p));
 }
 
 /*
@@ -110,26 +116,20 @@ static inline bool json_plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-void ea_sb_json_str(struct ea_sbuf *b, const char *str)
+char *ea_put_json_strn(char *p, const char *str, size_t len)
 {
-	ea_sb_json_strn(b, str, SIZE_MAX);
-}
-
-void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
-{
-	const unsigned char *s = (const unsigned char *)str, *run = s;
-	const unsigned char *end = max == SIZE_MAX ? NULL : s + max;
+	const unsigned char *s = (const unsigned char *)str, *run = s, *end = s + len;
 	char esc[8];
 
-	ea_sb_putc(b, '"');
-	while (*s && s != end) {
+	*p++ = '"';
+	while (s < end) {
 		if (json_plain(*s)) {
 			s++;
 			continue;
 		}
 		size_t n = *s < 0x80 ? 1 : ea_utf8_valid_len(s);
 
-		if (end && n > (size_t)(end - s))
+		if (n > (size_t)(end - s))
 			n = 0;	/* a sequence cut by the end is invalid */
 		const char *e = n == 1 ? ea_json_escape(*s, esc) : NULL;
 		uint32_t ctl = n > 1 ? ea_utf8_line_ctl(s, n) : 0;
@@ -138,39 +138,108 @@ void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
 			s += n;
 			continue;
 		}
-		ea_sb_putn(b, (const char *)run, (size_t)(s - run));
+		p = ea_put(p, (const char *)run, (size_t)(s - run));
 		if (ctl)
 			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned int)(ctl & 0xffff));
-		ea_sb_puts(b, ctl ? esc : e ? e : "\\ufffd");
+		p = ea_put_name(p, ctl ? esc : e ? e : "\\ufffd");
 		s += ctl ? n : 1;
 		run = s;
 	}
-	ea_sb_putn(b, (const char *)run, (size_t)(s - run));
-	ea_sb_putc(b, '"');
+	p = ea_put(p, (const char *)run, (size_t)(s - run));
+	*p++ = '"';
+	return p;
 }
 
-void ea_sb_time(struct ea_sbuf *b, int64_t real_ns)
+void ea_sb_json_str(struct ea_sbuf *b, const char *str)
+{
+	ea_sb_json_strn(b, str, SIZE_MAX);
+}
+
+void ea_sb_json_strn(struct ea_sbuf *b, const char *str, size_t max)
+{
+	size_t len = strnlen(str, max);
+	char *p = ea_sb_room(b, EA_PUT_JSON_MAX(len));
+
+	if (p)
+		ea_sb_added(b, (size_t)(ea_put_json_strn(p, str, len) - p));
+}
+
+/* Two decimal digits of v (below 100). */
+static inline char *put2(char *p, unsigned int v)
+{
+	memcpy(p, digit_pairs + 2 * v, 2);
+	return p + 2;
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM:SS" of a second since 1970 (before the year 10000, as
+ * every time of a signed 64-bit nanosecond count is): the civil date from
+ * the day count by H. Hinnant's civil_from_days, without gmtime's time
+ * zone and locale work. Its length.
+ */
+static size_t format_civil(char *out, uint64_t sec)
+{
+	uint64_t days = sec / 86400, z = days + 719468;
+	unsigned int rem = (unsigned int)(sec % 86400);
+	uint64_t era = z / 146097;
+	unsigned int doe = (unsigned int)(z - era * 146097);
+	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned int mp = (5 * doy + 2) / 153;
+	unsigned int day = doy - (153 * mp + 2) / 5 + 1;
+	unsigned int month = mp < 10 ? mp + 3 : mp - 9;
+	unsigned int year = (unsigned int)(yoe + era * 400) + (month <= 2);
+	char *p = out;
+
+	p = put2(p, year / 100);
+	p = put2(p, year % 100);
+	*p++ = '-';
+	p = put2(p, month);
+	*p++ = '-';
+	p = put2(p, day);
+	*p++ = 'T';
+	p = put2(p, rem / 3600);
+	*p++ = ':';
+	p = put2(p, rem / 60 % 60);
+	*p++ = ':';
+	p = put2(p, rem % 60);
+	return (size_t)(p - out);
+}
+
+/* The date part: cached per second (a record's times are mostly in one). */
+char *ea_put_time(char *p, int64_t real_ns)
 {
 	static __thread time_t cached_sec = -1;
 	static __thread char cached[24];
 	static __thread size_t cached_len;
 	time_t sec = (time_t)(real_ns / 1000000000);
 	uint32_t us = (uint32_t)((real_ns % 1000000000) / 1000);
-	char frac[9];
 
 	if (sec != cached_sec) {
 		struct tm tm;
 
-		gmtime_r(&sec, &tm);
-		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (real_ns >= 0) {
+			cached_len = format_civil(cached, (uint64_t)sec);
+		} else {	/* before 1970: a hostile trail's */
+			gmtime_r(&sec, &tm);
+			cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		}
 		cached_sec = sec;
 	}
-	ea_sb_putn(b, cached, cached_len);
-	frac[0] = '.';
+	p = ea_put(p, cached, cached_len);
+	*p++ = '.';
 	for (int i = 6; i >= 1; i--) {
-		frac[i] = (char)('0' + us % 10);
+		p[i - 1] = (char)('0' + us % 10);
 		us /= 10;
 	}
-	frac[7] = 'Z';
-	ea_sb_putn(b, frac, 8);
+	p[6] = 'Z';
+	return p + 7;
+}
+
+void ea_sb_time(struct ea_sbuf *b, int64_t real_ns)
+{
+	char *p = ea_sb_room(b, EA_PUT_TIME_MAX);
+
+	if (p)
+		ea_sb_added(b, (size_t)(ea_put_time(p, real_ns) - p));
 }

@@ -9,11 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct ea_sbuf {
 	char *p;
 	size_t len, cap;
+	size_t room;		/* what the last ea_sb_room() reserved */
 	bool oom;		/* an append failed: the content is cut */
 };
 
@@ -31,12 +33,18 @@ static inline char *ea_sb_room(struct ea_sbuf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap && !ea_sb_grow(b, n + 1))
 		return NULL;
+	b->room = n;
 	return b->p + b->len;
 }
 
-/* The n bytes written at ea_sb_room() join the string. */
+/*
+ * The n bytes written at ea_sb_room() join the string. More than it
+ * reserved is a writer's bug that may have written past the buffer: stop.
+ */
 static inline void ea_sb_added(struct ea_sbuf *b, size_t n)
 {
+	if (n > b->room)
+		abort();
 	b->len += n;
 	b->p[b->len] = '\0';
 }
@@ -62,6 +70,42 @@ static inline void ea_sb_putc(struct ea_sbuf *b, char c)
 }
 
 void ea_sb_u64(struct ea_sbuf *b, uint64_t v);
+
+/*
+ * Cursor appends, for a record built in a few pieces: ea_sb_room() reserves
+ * the most a piece can take, its parts are written at a cursor without a
+ * check or a NUL each, and ea_sb_added() ends the piece. Each returns the
+ * cursor after what it wrote.
+ */
+static inline __attribute__((always_inline)) char *ea_put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* A string literal: its length is known at compile time, so is the copy. */
+#define EA_PUT_LIT(p, lit)	ea_put(p, "" lit "", sizeof(lit) - 1)
+
+/* One of the program's own names (enum names, at most EA_PUT_NAME_MAX bytes). */
+#define EA_PUT_NAME_MAX		32
+static inline char *ea_put_name(char *p, const char *name)
+{
+	while (*name)
+		*p++ = *name++;
+	return p;
+}
+
+#define EA_PUT_U64_MAX		20
+char *ea_put_u64(char *p, uint64_t v);
+
+/* RFC 3339 UTC with microseconds, as ea_sb_time(). */
+#define EA_PUT_TIME_MAX		32
+char *ea_put_time(char *p, int64_t real_ns);
+
+/* The room a JSON string of n bytes may take, quoted and escaped. */
+#define EA_PUT_JSON_MAX(n)	(6 * (n) + 2)
+/* The first n bytes of s (no NUL among them) as a JSON string, as ea_sb_json_strn(). */
+char *ea_put_json_strn(char *p, const char *s, size_t n);
 
 /* The escape of one ASCII byte in a JSON string, or NULL when it needs none. */
 const char *ea_json_escape(unsigned char c, char buf[8]);

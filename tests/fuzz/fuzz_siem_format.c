@@ -4,11 +4,16 @@
  * first bytes the numbers, the rest its strings, split at 0x00 bytes), which
  * is formatted in every format. Besides memory errors it checks what every
  * message promises: it fits EA_SIEM_MSG_MAX, is valid UTF-8 without a
- * control character, and starts with the header and the one SD-ID.
+ * control character, and starts with the header and the one SD-ID. The
+ * record's JSON line (run -j, query -j), written into room reserved ahead,
+ * must be one valid JSON object, clean UTF-8 too.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_check.h"
+#include "record.h"
+#include "sbuf.h"
 #include "siem_format.h"
 #include "util.h"
 
@@ -100,6 +105,21 @@ static const char *check_sd(const char *p)
 	return p + 1;
 }
 
+/* The record as a JSON line: one object, clean, ending in its newline. */
+static void check_json_line(void)
+{
+	static struct ea_sbuf b;
+
+	ea_sb_reset(&b);
+	ea_rec_json(&b, &r);
+	if (b.oom || b.len < 2 || b.p[b.len - 1] != '\n')
+		abort();
+	b.p[--b.len] = '\0';
+	check_clean(b.p, (int)b.len);
+	if (!ea_json_object_valid(b.p))
+		abort();
+}
+
 /* Every format of one record; each message must keep the promises. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -122,5 +142,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (*sd && *sd != ' ')
 			abort();
 	}
+	check_json_line();
 	return 0;
 }

@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
+#include "json_check.h"
 #include "rec_test_util.h"
 #include "record.h"
 #include "sbuf.h"
@@ -194,6 +196,20 @@ static void test_hostile_detail_country(void **state)
 	out = print(&r, true);
 	expect_in(out, ",\"detail\":{\"a\":1}}");
 	free(out);
+	/* valid JSON, but across lines or with bytes of no character: a string */
+	snprintf(r.detail, sizeof(r.detail), "{\n\"a\":1}");
+	out = print(&r, true);
+	expect_in(out, ",\"detail\":\"{\\n\\\"a\\\":1}\"}\n");
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	out = print(&r, false);
+	expect_in(out, " {\\x0a\"a\":1}\n");
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+	snprintf(r.detail, sizeof(r.detail), "{\"a\":\"\xff\"}");
+	out = print(&r, true);
+	expect_in(out, ",\"detail\":\"{\\\"a\\\":\\\"\\ufffd\\\"}\"}");
+	free(out);
 	rt_flow_rec(&r, "curl");
 	r.country = (uint16_t)('"' << 8 | '\n');
 	out = print(&r, true);
@@ -245,14 +261,120 @@ static void test_u64_digits(void **state)
 	ea_sb_free(&b);
 }
 
+/*
+ * A flow record at its largest: every string at its longest, of bytes that
+ * each take six to escape, the longest IPv6 text and numbers. Its pieces
+ * are written into room reserved ahead, which must hold them: the line is
+ * one valid JSON object of exactly the length its parts add up to.
+ */
+static void test_flow_json_largest(void **state)
+{
+	static struct ea_rec r;
+	struct ea_sbuf b = { 0 };
+	size_t big, small;
+
+	(void)state;
+	rt_flow_rec(&r, "");
+	memset(r.src, 0xab, sizeof(r.src));
+	memset(r.dst, 0xcd, sizeof(r.dst));
+	r.seq = r.cgroup_id = r.cookie = r.bytes = r.packets = UINT64_MAX;
+	r.pid = r.tid = r.uid = r.gid = r.ifindex = UINT32_MAX;
+	r.ts_ns = r.start_ns = INT64_MAX;
+	r.zone = EA_ZONE_ADEQUACY_PARTIAL;
+	r.origin = EA_ORIGIN_DEVICE;
+	/* the longest numbers, names and addresses, and no strings */
+	r.host[0] = r.cgroup[0] = '\0';
+	ea_rec_json(&b, &r);
+	b.p[b.len - 1] = '\0';
+	assert_true(ea_json_object_valid(b.p));
+	expect_in(b.p, ",\"start\":\"2262-04-11T23:47:16.854775Z\"");
+	/* the same record with short strings, then with the longest */
+	snprintf(r.cgroup, sizeof(r.cgroup), "x");
+	ea_sb_reset(&b);
+	ea_rec_json(&b, &r);
+	small = b.len;
+	memset(r.host, 0x01, sizeof(r.host) - 1);
+	memset(r.comm, 0x01, sizeof(r.comm) - 1);
+	memset(r.cgroup, 0x01, sizeof(r.cgroup) - 1);
+	ea_sb_reset(&b);
+	ea_rec_json(&b, &r);
+	big = b.len;
+	assert_false(b.oom);
+	assert_int_equal(big - small, 6 * (sizeof(r.host) - 1 + sizeof(r.comm) - 1 +
+					   sizeof(r.cgroup) - 1) - 1);
+	assert_int_equal(b.p[b.len - 1], '\n');
+	b.p[b.len - 1] = '\0';
+	assert_true(ea_json_object_valid(b.p));
+	expect_in(b.p, "\"src\":\"abab:abab:abab:abab:abab:abab:abab:abab\"");
+	expect_in(b.p, ",\"cookie\":18446744073709551615,");
+	expect_in(b.p, ",\"comm\":\"\\u0001\\u0001");
+	ea_sb_free(&b);
+}
+
+/* A time as RFC 3339 with microseconds, the slow way: gmtime and strftime. */
+static void time_by_libc(int64_t ns, char *out, size_t len)
+{
+	time_t sec = (time_t)(ns / 1000000000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, len - n, ".%06uZ", (unsigned int)(ns % 1000000000 / 1000));
+}
+
+static void expect_time(struct ea_sbuf *b, int64_t ns)
+{
+	char want[64];
+
+	time_by_libc(ns, want, sizeof(want));
+	ea_sb_reset(b);
+	ea_sb_time(b, ns);
+	if (strcmp(b->p, want))
+		fail_msg("time %lld: got %s want %s", (long long)ns, b->p, want);
+}
+
+/*
+ * Times are formatted from the day count, not by gmtime: the same text at
+ * the edges of days, months, leap years and centuries, at both ends of the
+ * range of nanoseconds since 1970, and at random, each time after another
+ * second so that no cached date is reused.
+ */
+static void test_time_civil(void **state)
+{
+	static const int64_t secs[] = {
+		0, 59, 60, 86399, 86400, 951782399, 951782400, 951868800,	/* 2000-02-29 */
+		4107542399, 4107542400, 4107628800,	/* 2100-02-28, 03-01 (no leap day) */
+		1709164800, 1735689599, 1735689600, 9223372035,	/* 2262-04-11 */
+	};
+	struct ea_sbuf b = { 0 };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+		expect_time(&b, secs[i] * 1000000000 + 999999999);
+		expect_time(&b, secs[i] * 1000000000);
+	}
+	expect_time(&b, INT64_MAX);
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		expect_time(&b, (int64_t)(x >> 1));
+	}
+	ea_sb_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64_digits),
+		cmocka_unit_test(test_time_civil),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_hostile_detail_country),
 		cmocka_unit_test(test_flow_json_keys),
+		cmocka_unit_test(test_flow_json_largest),
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_lost_record),
 		cmocka_unit_test(test_lost_causes),
