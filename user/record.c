@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Records: made from kernel events, printed readable or as JSON lines. */
 #include <string.h>
-#include <time.h>
 
 #include "addr.h"
 #include "config.h"
@@ -123,14 +122,8 @@ const char *ea_origin_name(uint32_t origin)
 
 const char *ea_format_time(int64_t real_ns, char buf[40])
 {
-	time_t secs = (time_t)(real_ns / 1000000000);
-	unsigned int us = (unsigned int)((real_ns % 1000000000) / 1000) % 1000000;
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 40 - n, ".%06uZ", us);
+	_Static_assert(EA_PUT_TIME_MAX < 40, "room for the time and its NUL");
+	*ea_put_time(buf, real_ns) = '\0';
 	return buf;
 }
 

@@ -229,40 +229,12 @@ static void sb_i64(struct sb *b, int64_t v)
 	sb_u64(b, (uint64_t)v);
 }
 
-/* n as exactly width decimal digits. */
-static void sb_digits(struct sb *b, unsigned int n, int width)
-{
-	char tmp[8];
-
-	for (int i = width - 1; i >= 0; i--) {
-		tmp[i] = (char)('0' + n % 10);
-		n /= 10;
-	}
-	sb_put(b, tmp, (size_t)width);
-}
-
-/* RFC 3339 UTC with microseconds, as ea_format_time() writes it, without printf. */
+/* RFC 3339 UTC with microseconds, as ea_format_time() writes it. */
 static void sb_time(struct sb *b, int64_t ns)
 {
-	time_t secs = (time_t)(ns / 1000000000);
-	unsigned int us = (unsigned int)((ns % 1000000000) / 1000) % 1000000;
-	struct tm tm;
+	char tmp[EA_PUT_TIME_MAX];
 
-	gmtime_r(&secs, &tm);
-	sb_digits(b, (unsigned int)(tm.tm_year + 1900) % 10000, 4);
-	sb_putc(b, '-');
-	sb_digits(b, (unsigned int)tm.tm_mon + 1, 2);
-	sb_putc(b, '-');
-	sb_digits(b, (unsigned int)tm.tm_mday, 2);
-	sb_putc(b, 'T');
-	sb_digits(b, (unsigned int)tm.tm_hour, 2);
-	sb_putc(b, ':');
-	sb_digits(b, (unsigned int)tm.tm_min, 2);
-	sb_putc(b, ':');
-	sb_digits(b, (unsigned int)tm.tm_sec, 2);
-	sb_putc(b, '.');
-	sb_digits(b, us, 6);
-	sb_putc(b, 'Z');
+	sb_put(b, tmp, (size_t)(ea_put_time(tmp, ns) - tmp));
 }
 
 /* " key=": a key of one of the key=value formats (keys are constants). */

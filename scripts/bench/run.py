@@ -236,6 +236,8 @@ def div(a, b):
 NOOP_FLOOR = ("bench_noop's programs on every cgroup hook and tracepoint the agent uses, "
               "with run-time statistics on: what attaching there costs before any work")
 NO_STATS = "bpf_stats counted no runs in the window"
+SAME_SIDES = ("both sides the same (no programs on u): how far a ratio of this workload "
+              "strays from 1 by noise alone")
 
 
 class Bench:
@@ -465,13 +467,20 @@ class Bench:
     def hook_floor_ratios(self):
         """What the hooks cost with nothing in them: no-op programs on w.
 
-        The same workloads as the agent's ratios of parts 2 and 3, with
+        The same workloads as the agent's ratios of parts 1 to 3, with
         bench_noop's programs on every hook the agent uses (and run-time
         statistics on, which bench_noop holds) in place of the agent: the
-        share of a goal that attaching at those hooks takes by itself."""
+        share of a goal that attaching at those hooks takes by itself. Then
+        iperf3 with no programs on either side: its noise, which a goal of
+        0.99 is within."""
         lead_p, _ = self.noop_start("w", "lead")
         try:
             log(f"no-op programs on w, {self.pairs} pairs each")
+            if 1 in self.parts:
+                p = self.paired(lambda: self.iperf("w"), lambda: self.iperf("u"))
+                self.ratio_row(1, "iperf3 TCP over veth, no-op programs / none (floor)",
+                               f"iperf3 -c {FLAGGED4} -t {self.t_iperf} (bench_noop on w)", p,
+                               "Gbit/s", note=NOOP_FLOOR)
             if 2 in self.parts:
                 p = self.paired(lambda: self.conn("w")["rate"], lambda: self.conn("u")["rate"])
                 self.ratio_row(2, "TCP connections/s (flagged dst), no-op programs / none "
@@ -485,6 +494,12 @@ class Bench:
                                f"(bench_noop on w)", p, "dgram/s", note=NOOP_FLOOR)
         finally:
             self.end(lead_p)
+        if 1 in self.parts:
+            log(f"iperf3 on u against u, {self.pairs} pairs")
+            p = self.paired(lambda: self.iperf("u"), lambda: self.iperf("u"))
+            self.ratio_row(1, "iperf3 TCP over veth, none / none (noise)",
+                           f"iperf3 -c {FLAGGED4} -t {self.t_iperf} (u vs u)", p, "Gbit/s",
+                           note=SAME_SIDES)
 
     def part2_run_time(self, agent, noop):
         wins = {}
@@ -1138,7 +1153,7 @@ class Bench:
                         self.part3_ratio()
                 finally:
                     agent.stop()
-                if self.parts & {2, 3}:
+                if self.parts & {1, 2, 3}:
                     self.hook_floor_ratios()
             # BPF run time and agent CPU: a lead no-op, the agent, the no-op
             # it is compared with, and bpf_stats on
