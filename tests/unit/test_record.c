@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "config.h"
 #include "json_check.h"
 #include "rec_test_util.h"
 #include "record.h"
@@ -224,6 +225,22 @@ static void test_kind_names(void **state)
 	assert_int_equal(ea_rec_kind_parse("nope"), -1);
 }
 
+/*
+ * The names a JSON line copies without a bound (ea_put_name), for every
+ * value a hostile trail's record may hold: each fits the room reserved.
+ */
+static void test_names_fit(void **state)
+{
+	const char *(*const names[])(uint32_t) = {
+		ea_rec_kind_name, ea_verdict_name, ea_proto_name, ea_zone_name, ea_origin_name,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		for (uint32_t v = 0; v <= 0x10000; v++)
+			assert_true(strlen(names[i](v)) <= EA_PUT_NAME_MAX);
+}
+
 /* Decimal numbers at every digit count and the ends of the range. */
 static void test_u64_digits(void **state)
 {
@@ -379,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_lost_record),
 		cmocka_unit_test(test_lost_causes),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_names_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
