@@ -364,23 +364,19 @@ static void head_json(struct ea_sbuf *b, const struct ea_rec *r)
 }
 
 /*
- * Whether a record's detail goes into a JSON line as the object it is: a
- * valid object on one line of clean UTF-8, as the agent writes them. A
- * hostile trail's other text (a line break would split the line) goes in
- * as a string.
+ * Whether a record's detail goes into a line as the object it is: a valid
+ * object of text only (no control, line control or byte of no character),
+ * as the agent writes them. A hostile trail's other text (a line break
+ * would split the line) goes in as a string, or escaped.
  */
 static bool detail_embeddable(const char *detail)
 {
 	const unsigned char *u = (const unsigned char *)detail;
+	bool text = true;
 
-	while (*u) {
-		size_t n = *u < 0x80 ? 1 : ea_utf8_valid_len(u);
-
-		if (!n || *u < 0x20 || *u == 0x7f)
-			return false;
-		u += n;
-	}
-	return ea_json_object_valid(detail);
+	while (*u && text)
+		u += ea_utf8_text_len(u, &text);
+	return text && ea_json_object_valid(detail);
 }
 
 void ea_rec_json_open(struct ea_sbuf *b, const struct ea_rec *r)
@@ -450,11 +446,12 @@ static void print_text(FILE *f, const struct ea_rec *r)
 	else if (r->kind == EA_REC_LOST)
 		fprintf(f, " %llu %s events (%s)", (unsigned long long)r->count, r->what,
 			ea_lost_cause_text(ea_rec_lost_cause(r)));
-	if (r->detail[0] && detail_embeddable(r->detail)) {
-		fprintf(f, " %s", r->detail);
-	} else if (r->detail[0]) {
+	if (r->detail[0]) {
 		fputc(' ', f);
-		ea_print_escaped(f, r->detail, sizeof(r->detail));
+		if (detail_embeddable(r->detail))
+			fputs(r->detail, f);
+		else
+			ea_print_escaped(f, r->detail, sizeof(r->detail));
 	}
 	fputc('\n', f);
 }

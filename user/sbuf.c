@@ -216,11 +216,11 @@ char *ea_put_time(char *p, int64_t real_ns)
 	uint32_t us = (uint32_t)((real_ns % 1000000000) / 1000);
 
 	if (sec != cached_sec) {
-		struct tm tm;
-
 		if (real_ns >= 0) {
 			cached_len = format_civil(cached, (uint64_t)sec);
 		} else {	/* before 1970: a hostile trail's */
+			struct tm tm;
+
 			gmtime_r(&sec, &tm);
 			cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		}
