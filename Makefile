@@ -34,7 +34,7 @@ EA_CFLAGS := $(CFLAGS) -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 \
 	     -D_GNU_SOURCE -Iinclude -Iuser -I$(SKEL) -I$(OUT)/gen -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -I$(OUT)/vmlinux -Iinclude -Ibpf
-LIBS	:= -lbpf -lelf -lz -ldeflate -linih -lmaxminddb -lrelp -lssl -lcrypto -lpthread -lm
+LIBS	:= -lbpf -lelf -lz -ldeflate -linih -lmaxminddb -lmount -lrelp -lssl -lcrypto -lpthread -lm
 TEST_LIBS := $(LIBS) -lcmocka
 
 ifeq ($(V),1)

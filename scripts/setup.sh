@@ -7,7 +7,7 @@
 set -eu
 
 PACKAGES="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-libdeflate-dev
+libdeflate-dev libmount-dev
 libcmocka-dev libssl-dev openssl librelp-dev libinih-dev libmaxminddb-dev
 libclang-rt-14-dev iproute2 python3 rsyslog rsyslog-relp rsyslog-openssl rsyslog-gnutls
 iperf3 libbpf-tools auditd liburing-dev util-linux systemd btrfs-progs

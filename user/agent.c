@@ -94,7 +94,7 @@ static int check_requirements(struct ea_agent *a)
 		return -ENOENT;
 	}
 	if (!ea_cgroup2_mount(a->cg_mount, sizeof(a->cg_mount))) {
-		ea_log("run needs cgroup v2: no cgroup2 file system in /proc/self/mounts");
+		ea_log("run needs cgroup v2: no cgroup2 file system in /proc/self/mountinfo");
 		return -ENOENT;
 	}
 	return 0;

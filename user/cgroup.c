@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <mntent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,45 +13,56 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <libmount/libmount.h>
 
 #include "cgroup.h"
+#include "mounts.h"
+
+/* The first cgroup2 mount, its point into the caller's buffer. */
+struct cgroup2_first {
+	char *buf;
+	size_t len;
+};
+
+static int cgroup2_first(struct libmnt_fs *fs, void *ctx)
+{
+	struct cgroup2_first *want = ctx;
+
+	if (strcmp(mnt_fs_get_fstype(fs) ?: "", "cgroup2"))
+		return 0;
+	snprintf(want->buf, want->len, "%s", mnt_fs_get_target(fs) ?: "");
+	return 1;
+}
 
 const char *ea_cgroup2_mount(char *buf, size_t len)
 {
-	FILE *f = setmntent("/proc/self/mounts", "r");
-	struct mntent *m;
-	const char *found = NULL;
+	struct cgroup2_first want = { buf, len };
 
-	if (!f)
-		return NULL;
-	while ((m = getmntent(f))) {
-		if (!strcmp(m->mnt_type, "cgroup2")) {
-			snprintf(buf, len, "%s", m->mnt_dir);
-			found = buf;
-			break;
-		}
-	}
-	endmntent(f);
-	return found;
+	return ea_mounts_each(cgroup2_first, &want) == 1 && buf[0] ? buf : NULL;
+}
+
+/* Whether the cgroup2 mount at a point shows its hierarchy's root (the last mount there). */
+struct cgroup2_root {
+	const char *mnt;
+	bool is_root;
+};
+
+static int cgroup2_root(struct libmnt_fs *fs, void *ctx)
+{
+	struct cgroup2_root *want = ctx;
+
+	if (!strcmp(mnt_fs_get_fstype(fs) ?: "", "cgroup2") &&
+	    mnt_fs_streq_target(fs, want->mnt))
+		want->is_root = !strcmp(mnt_fs_get_root(fs) ?: "/", "/");
+	return 0;
 }
 
 bool ea_cgroup2_mount_is_root(const char *mnt)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], root[PATH_MAX], dir[PATH_MAX], type[32];
-	bool is_root = true;
+	struct cgroup2_root want = { mnt, true };
 
-	while (f && fgets(line, sizeof(line), f)) {
-		const char *sep = strstr(line, " - ");
-
-		if (sep && sscanf(line, "%*u %*u %*u:%*u %4095s %4095s", root, dir) == 2 &&
-		    sscanf(sep, " - %31s", type) == 1 && !strcmp(type, "cgroup2") &&
-		    !strcmp(dir, mnt))
-			is_root = !strcmp(root, "/");
-	}
-	if (f)
-		fclose(f);
-	return is_root;
+	ea_mounts_each(cgroup2_root, &want);
+	return want.is_root;
 }
 
 /* Whether path is root or below it; both canonical. */

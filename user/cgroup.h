@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Mount point of the cgroup2 file system from /proc/self/mounts, or NULL. */
+/* Mount point of the first cgroup2 file system of the mount table, or NULL. */
 const char *ea_cgroup2_mount(char *buf, size_t len);
 /*
  * Whether the cgroup2 mount at mnt shows the hierarchy from its root, as

@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <bpf/bpf.h>
+#include <libmount/libmount.h>
 
 #include "cgroup.h"
 #include "labels.h"
+#include "mounts.h"
 #include "util.h"
 #include "egress.skel.h"
 
@@ -340,23 +342,6 @@ static int mark_hard_link(const char *path, const struct stat *st, int type,
  * descend into a top that is a symlink (FTW_PHYS), so its hard links
  * would go unkeyed. Evidence names the path as configured.
  */
-/* A path of mountinfo as it is: \ooo escapes (space, tab, newline, \) undone. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-
-	for (; *s; s++, out++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*out = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*out = *s;
-		}
-	}
-	*out = '\0';
-}
-
 /* A labelled tree as walked at start: where its path led, its labels. */
 struct ea_label_tree {
 	char *real;
@@ -406,33 +391,58 @@ static bool pseudo_fs(const char *type)
 }
 
 /*
- * A mount point of one line of mountinfo, its key in *key: false for a
- * line that does not parse, a kernel file system, a root that is not a
- * directory (a file bound in, such as a container's resolv.conf, is the
- * host's file and no data of the tree), or a mount point the stat does not
- * reach (stacked under another mount, or gone since the table was read).
- * mp is the line's mount point, unescaped. The stat takes cached
- * attributes (AT_STATX_DONT_SYNC).
+ * The key of a mount's root in *key: false for a kernel file system, a
+ * root that is not a directory (a file bound in, such as a container's
+ * resolv.conf, is the host's file and no data of the tree), or a mount
+ * point the stat does not reach (stacked under another mount, or gone
+ * since the table was read). The stat takes cached attributes
+ * (AT_STATX_DONT_SYNC).
  */
-static bool mount_line(const char *line, const char *mp, struct ea_inode_key *key)
+static bool mount_root_key(struct libmnt_fs *fs, struct ea_inode_key *key)
 {
-	unsigned long long id;
-	unsigned int maj, min;
-	char type[64];
-	const char *sep = strstr(line, " - ");
+	const char *type = mnt_fs_get_fstype(fs);
 	struct statx sx;
 
-	if (!sep || sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) != 3 ||
-	    sscanf(sep, " - %63s", type) != 1 || pseudo_fs(type))
+	if (!type || pseudo_fs(type))
 		return false;
-	if (statx(AT_FDCWD, mp, AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
+	if (statx(AT_FDCWD, mnt_fs_get_target(fs),
+		  AT_STATX_DONT_SYNC | AT_NO_AUTOMOUNT | AT_SYMLINK_NOFOLLOW,
 		  STATX_INO | STATX_TYPE | STATX_MNT_ID, &sx) ||
 	    !S_ISDIR(sx.stx_mode) ||
-	    ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != id))
+	    ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id != (__u64)mnt_fs_get_id(fs)))
 		return false;
 	key->ino = sx.stx_ino;
-	key->dev = kernel_dev(makedev(maj, min));
+	key->dev = kernel_dev(mnt_fs_get_devno(fs));
 	return true;
+}
+
+struct roots_scan {
+	const struct ea_label_sources *src;
+	struct ea_key_set *seen;
+};
+
+/* One mount: its root keyed for each tree it lies below. */
+static int scan_root(struct libmnt_fs *fs, void *ctx)
+{
+	const struct roots_scan *scan = ctx;
+	const char *mp = mnt_fs_get_target(fs);
+	struct ea_inode_key key = { 0 };
+	bool keyed = false;
+	int err = 0;
+
+	if (!mp)
+		return 0;
+	/* the mount point first: most mounts are below no tree */
+	for (size_t i = 0; !err && i < scan->src->ntrees; i++) {
+		const struct ea_label_tree *t = &scan->src->trees[i];
+
+		if (!below(mp, t->real))
+			continue;
+		if (!keyed && !(keyed = mount_root_key(fs, &key)))
+			break;
+		err = add_key(scan->seen, &key, t->bit, t->idx);
+	}
+	return err;
 }
 
 /*
@@ -444,32 +454,9 @@ static bool mount_line(const char *line, const char *mp, struct ea_inode_key *ke
  */
 static int scan_roots(const struct ea_label_sources *src, struct ea_key_set *seen)
 {
-	char line[8192], mp[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	int err = 0;
+	struct roots_scan scan = { src, seen };
 
-	if (!f)
-		return -errno;
-	while (!err && fgets(line, sizeof(line), f)) {
-		struct ea_inode_key key = { 0 };
-		bool keyed = false;
-
-		/* the mount point first: most lines are below no tree */
-		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", mp) != 1)
-			continue;
-		unescape_octal(mp);
-		for (size_t i = 0; !err && i < src->ntrees; i++) {
-			const struct ea_label_tree *t = &src->trees[i];
-
-			if (!below(mp, t->real))
-				continue;
-			if (!keyed && !(keyed = mount_line(line, mp, &key)))
-				break;
-			err = add_key(seen, &key, t->bit, t->idx);
-		}
-	}
-	fclose(f);
-	return err;
+	return ea_mounts_each(scan_root, &scan);
 }
 
 /*

@@ -14,6 +14,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <libmount/libmount.h>
+#include "mounts.h"
 #include "paths.h"
 #include "sbuf.h"
 #include "util.h"
@@ -240,28 +242,39 @@ int ea_netns_cookie(uint64_t *cookie)
 	return err;
 }
 
+/* The device of the mount whose id is the one wanted. */
+struct mount_dev {
+	unsigned long long id;
+	dev_t dev;
+};
+
+static int mount_dev(struct libmnt_fs *fs, void *ctx)
+{
+	struct mount_dev *want = ctx;
+
+	if ((unsigned long long)mnt_fs_get_id(fs) != want->id)
+		return 0;
+	want->dev = mnt_fs_get_devno(fs);
+	return 1;
+}
+
 int ea_sb_dev(const char *path, dev_t *dev)
 {
-	unsigned long long id;
-	unsigned int maj, min;
+	struct mount_dev want;
 	struct statx sx;
-	char line[4096];
-	int ret = -ENOENT;
-	FILE *f;
+	int ret;
 
 	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &sx))
 		return -errno;
 	*dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
 	if (!(sx.stx_mask & STATX_MNT_ID))
 		return 0;	/* a kernel before 5.8: no mount id to look up */
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	while (ret && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu %*u %u:%u", &id, &maj, &min) == 3 && id == sx.stx_mnt_id) {
-			*dev = makedev(maj, min);
-			ret = 0;
-		}
-	fclose(f);
-	return ret;
+	want.id = sx.stx_mnt_id;
+	ret = ea_mounts_each(mount_dev, &want);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return -ENOENT;
+	*dev = want.dev;
+	return 0;
 }

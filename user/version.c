@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <libdeflate.h>
 #include <maxminddb.h>
+#include <libmount/libmount.h>
 #include <openssl/crypto.h>
 #include <zlib.h>
 
@@ -59,7 +60,7 @@ struct library {
 	const char *version;
 };
 
-#define NLIBS 5
+#define NLIBS 6
 
 /* As loaded where the library tells its version, else as built against. */
 static void libraries(struct library lib[NLIBS])
@@ -69,6 +70,8 @@ static void libraries(struct library lib[NLIBS])
 	lib[2] = (struct library){ "zlib", zlibVersion() };
 	lib[3] = (struct library){ "libdeflate", LIBDEFLATE_VERSION_STRING };
 	lib[4] = (struct library){ "libmaxminddb", MMDB_lib_version() };
+	lib[5] = (struct library){ "libmount", NULL };
+	mnt_get_library_version(&lib[5].version);
 }
 
 static void print_json(void)
