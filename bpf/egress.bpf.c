@@ -143,15 +143,13 @@ static __always_inline struct ea_sock_state *tcp_state_find(struct sock *sk)
 	struct ea_sock_state *s;
 
 	/* a slot the sweep is freeing is no one's any more (tcp_slot_claim_free) */
-	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)) &&
+	if (cookie && (s = tcp_slot_of(cookie)) &&
 	    !(s->slot_marks & EA_SLOT_FREEING))
 		return s;
 	if (!sk->sk_bpf_storage)
 		return NULL;
 	return bpf_sk_storage_get(&socks, sk, NULL, 0);
 }
-
-static const struct ea_sock_state no_state;
 
 /* The agent's sweep of tcp_socks under way (agent_sweep.c); set by the agent. */
 __u32 sweep_gen;
@@ -167,9 +165,9 @@ static __always_inline struct ea_sock_state *tcp_state_new(struct sock *sk, __u6
 	struct ea_sock_state *s = NULL;
 
 	if (cfg.tcp_slots) {
-		bool taken = !bpf_map_update_elem(&tcp_socks, &cookie, &no_state, BPF_NOEXIST);
+		bool taken;
 
-		s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+		s = tcp_slot_take(cookie, &taken);
 		if (s && taken)
 			__sync_fetch_and_or(&s->slot_marks, slot_tag_new());
 	}
@@ -212,7 +210,7 @@ static __always_inline bool tcp_slot_marked(struct ea_sock_state *s, __u64 mine,
 static __always_inline void tcp_slot_free(struct ea_sock_state *s, __u64 cookie)
 {
 	if (!(s->slot_marks & EA_SLOT_SWEPT))
-		bpf_map_delete_elem(&tcp_socks, &cookie);
+		tcp_slot_unkey(cookie);
 }
 
 /*
@@ -245,7 +243,7 @@ static __always_inline void tcp_closed_again(struct sock *sk)
 
 	if (!cookie)
 		return;
-	s = bpf_map_lookup_elem(&tcp_socks, &cookie);
+	s = tcp_slot_of(cookie);
 	if (s && s->ended)
 		tcp_slot_done(sk, s, cookie);
 }
@@ -1331,7 +1329,7 @@ static __always_inline void tcp_slot_release(struct bpf_sock *sk)
 	__u64 cookie = ksock_cookie(ksk);
 	struct ea_sock_state *s;
 
-	if (!cookie || !(s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+	if (!cookie || !(s = tcp_slot_of(cookie)))
 		return;
 	if (sk->state == TCP_CLOSE || sk->state == TCP_LISTEN) {
 		/* it started, and its close went unseen (no helper casts here) */
@@ -1620,7 +1618,7 @@ int tcp_alive(struct bpf_iter__tcp *ctx)
 	if (!skc || skc->skc_state == TCP_TIME_WAIT || skc->skc_state == TCP_NEW_SYN_RECV)
 		return 0;
 	cookie = skc->skc_cookie.counter;
-	if (cookie && (s = bpf_map_lookup_elem(&tcp_socks, &cookie)))
+	if (cookie && (s = tcp_slot_of(cookie)))
 		s->alive_gen = sweep_gen;
 	return 0;
 }
@@ -1660,28 +1658,26 @@ static __always_inline bool slot_judged(const struct ea_sock_state *s, __u32 gen
 }
 
 /* Step COLLECT: an old slot's namespace is wanted by this sweep. */
-static long want_slot_netns(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
-			    struct ea_sweep_args *args)
+static __always_inline void want_slot_netns(struct ea_sock_state *s, struct ea_sweep_args *args)
 {
 	struct ea_sweep_netns *ns, fresh = {};
 	__u32 gen = sweep_gen;
 
 	if (!slot_old(s, gen))
-		return 0;
+		return;
 	ns = bpf_map_lookup_elem(&sweep_netns, &s->netns);
 	if (ns && ns->wanted_gen == gen)
-		return 0;
+		return;
 	if (ns) {
 		ns->wanted_gen = gen;
 	} else {
 		fresh.wanted_gen = gen;
 		if (bpf_map_update_elem(&sweep_netns, &s->netns, &fresh, BPF_NOEXIST)) {
 			args->netns_full++;	/* its slots are not judged by this sweep */
-			return 0;
+			return;
 		}
 	}
 	args->namespaces++;
-	return 0;
 }
 
 /*
@@ -1715,32 +1711,53 @@ static __always_inline bool sweep_claim_end(struct ea_sock_state *s, __u64 tag)
  * freed, and taken by another socket, while this sweep ends it; a
  * connect() again on its socket claims its freeing instead.
  */
-static long sweep_slot(struct bpf_map *map, __u64 *cookie, struct ea_sock_state *s,
-		       struct ea_sweep_args *args)
+static __always_inline void sweep_slot(__u64 *key, __u64 cookie, struct ea_sock_state *s,
+				       struct ea_sweep_args *args)
 {
 	/* read first: a slot given to another flow meanwhile fails the claims below */
-	__u64 tag = slot_tag(s->slot_marks), key = *cookie;
+	__u64 tag = slot_tag(s->slot_marks);
 	__u32 gen = sweep_gen;
 
 	if (s->ended) {
-		if (tcp_slot_claim_free(s, tag) && !bpf_map_delete_elem(map, &key))
+		if (tcp_slot_claim_free(s, tag) &&
+		    __sync_val_compare_and_swap(key, cookie, 0) == cookie)
 			args->freed++;
-		return 0;
+		return;
 	}
 	if (!slot_judged(s, gen))
-		return 0;
+		return;
 	if (s->alive_gen == gen) {
 		s->sweep_missed = 0;
-		return 0;
+		return;
 	}
 	if (slot_tag(s->slot_marks) != tag)
-		return 0;	/* another flow's now: its count is its own */
+		return;	/* another flow's now: its count is its own */
 	if (++s->sweep_missed < 2)
-		return 0;
+		return;
 	if (!sweep_claim_end(s, tag))
-		return 0;	/* the datapath ends them, or the slot is another flow's */
+		return;	/* the datapath ends them, or the slot is another flow's */
 	sock_flows_ended(s);
 	args->swept++;
+}
+
+/* One slot of tcp_socks, its cookie from its bucket, in the step under way. */
+static long sweep_slot_at(struct bpf_map *map, __u32 *idx, struct ea_sock_state *s,
+			  struct ea_sweep_args *args)
+{
+	__u32 b = *idx & (tcp_slot_buckets - 1);
+	struct ea_slot_bucket *k = bpf_map_lookup_elem(&tcp_sock_keys, &b);
+	__u64 *key, cookie;
+
+	if (!k)
+		return 0;
+	key = &k->cookie[(*idx / tcp_slot_buckets) & (EA_SLOT_BUCKET - 1)];
+	cookie = *key;
+	if (!cookie)
+		return 0;
+	if (args->step == EA_SWEEP_COLLECT)
+		want_slot_netns(s, args);
+	else
+		sweep_slot(key, cookie, s, args);
 	return 0;
 }
 
@@ -1753,10 +1770,8 @@ int sweep_slots(struct ea_sweep_args *args)
 {
 	struct ea_sweep_args done = { .step = args->step };
 
-	if (done.step == EA_SWEEP_COLLECT)
-		bpf_for_each_map_elem(&tcp_socks, want_slot_netns, &done, 0);
-	else if (done.step == EA_SWEEP_JUDGE)
-		bpf_for_each_map_elem(&tcp_socks, sweep_slot, &done, 0);
+	if (done.step == EA_SWEEP_COLLECT || done.step == EA_SWEEP_JUDGE)
+		bpf_for_each_map_elem(&tcp_socks, sweep_slot_at, &done, 0);
 	*args = done;
 	return 0;
 }

@@ -29,11 +29,13 @@ struct {
 } socks SEC(".maps");
 
 /*
- * The state of TCP flows counted by state, by socket cookie. A slot here
- * costs a fraction of a socket's first storage (its allocation and memory
- * accounting mask interrupts several times, which a virtual machine makes
- * dear: 0.3 against 1.2 us a flagged connection in make bench). A flow
- * that finds no free slot keeps its state in socket storage
+ * The state of TCP flows counted by state, in slots found by socket cookie
+ * (include/egress_audit.h, EA_SLOT_BUCKET). A slot here costs a fraction
+ * of a socket's first storage (its allocation and memory accounting mask
+ * interrupts several times, which a virtual machine makes dear), and
+ * arrays, not a hash: a lookup is one cache line of cookies, with no hash
+ * computed, no lock and no element taken from a free list. A flow that
+ * finds no free slot in its bucket keeps its state in socket storage
  * (EA_CNT_TCP_SLOTS_FULL). A freed slot may be taken again at once, so a
  * slot is freed only when nothing of its socket can write to it any more:
  * at its connection's close when the socket has no file (or both its
@@ -43,11 +45,100 @@ struct {
  * its flow ended starts a new flow in the same slot.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, EA_TCP_SLOTS);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EA_TCP_SLOTS / EA_SLOT_BUCKET);	/* sized by the agent */
+	__type(key, __u32);
+	__type(value, struct ea_slot_bucket);
+} tcp_sock_keys SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EA_TCP_SLOTS);	/* sized by the agent */
+	__type(key, __u32);
 	__type(value, struct ea_sock_state);
 } tcp_socks SEC(".maps");
+
+/* Buckets of tcp_sock_keys, a power of two: set by the agent before load. */
+const volatile __u32 tcp_slot_buckets = EA_TCP_SLOTS / EA_SLOT_BUCKET;
+
+static __always_inline struct ea_slot_bucket *tcp_slot_bucket(__u64 cookie)
+{
+	__u32 b = cookie & (tcp_slot_buckets - 1);
+
+	return bpf_map_lookup_elem(&tcp_sock_keys, &b);
+}
+
+/* Slot i of the bucket of cookie. */
+static __always_inline struct ea_sock_state *tcp_slot_at(__u64 cookie, __u32 i)
+{
+	__u32 idx = i * tcp_slot_buckets + (__u32)(cookie & (tcp_slot_buckets - 1));
+
+	return bpf_map_lookup_elem(&tcp_socks, &idx);
+}
+
+/* The slot of the socket with cookie (not 0), or NULL. */
+static __always_inline struct ea_sock_state *tcp_slot_of(__u64 cookie)
+{
+	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
+
+	if (!k)
+		return NULL;
+	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
+		if (k->cookie[i] == cookie)
+			return tcp_slot_at(cookie, i);
+	return NULL;
+}
+
+/*
+ * The slot of the socket with cookie, taken when it has none (*taken): a
+ * free one of its bucket, given the cookie, then cleared. NULL when every
+ * slot of the bucket is taken. No lookup of the cookie runs meanwhile,
+ * nor another take: the socket's lock serializes them (its connect(), its
+ * SYN, the end of its handshake in softirq, the agent's iterators).
+ */
+static __always_inline struct ea_sock_state *tcp_slot_take(__u64 cookie, bool *taken)
+{
+	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
+	struct ea_sock_state *s;
+
+	*taken = false;
+	if (!k)
+		return NULL;
+	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
+		if (k->cookie[i] == cookie)
+			return tcp_slot_at(cookie, i);
+	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++) {
+		if (k->cookie[i] || __sync_val_compare_and_swap(&k->cookie[i], 0, cookie))
+			continue;
+		s = tcp_slot_at(cookie, i);
+		if (!s) {
+			k->cookie[i] = 0;
+			return NULL;
+		}
+		__builtin_memset(s, 0, sizeof(*s));
+		*taken = true;
+		return s;
+	}
+	return NULL;
+}
+
+/*
+ * Free the slot of the socket with cookie (its value stays until taken
+ * again); an exchange, so that every write to the slot before is seen
+ * before another socket can take it.
+ */
+static __always_inline void tcp_slot_unkey(__u64 cookie)
+{
+	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
+
+	if (!k)
+		return;
+	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
+		if (k->cookie[i] == cookie) {
+			__sync_lock_test_and_set(&k->cookie[i], 0);
+			return;
+		}
+}
 
 /*
  * Plain hashes, not LRU: an evicted flow would vanish unreported. When full,

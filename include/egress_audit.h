@@ -311,6 +311,21 @@ struct ea_map_count {
 #define EA_TCP_SLOTS		16384	/* the default of [agent] tcp_slots */
 #define EA_TCP_SLOTS_MAX	(1u << 20)
 
+/*
+ * The slots are found by socket cookie through buckets of EA_SLOT_BUCKET
+ * cookies, one cache line each (map tcp_sock_keys): the cookie c may take
+ * any slot of bucket c & (buckets - 1), a power of two, and slot i of
+ * bucket b is entry i * buckets + b of tcp_socks: the first slots of
+ * buckets side by side, as sockets' cookies follow each other, so that
+ * consecutive flows' slots are consecutive in memory. A cookie of 0 is a
+ * free slot.
+ */
+#define EA_SLOT_BUCKET		8
+
+struct ea_slot_bucket {
+	__u64 cookie[EA_SLOT_BUCKET];
+};
+
 /* Network namespaces one sweep of the slots can look in (map sweep_netns). */
 #define EA_SWEEP_NETNS		4096
 

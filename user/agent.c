@@ -281,6 +281,22 @@ static void choose_build(struct ea_agent *a, bool btf_tracepoints)
 }
 
 /*
+ * The slots of TCP flows (bpf/flow.bpf.h tcp_socks): at least the slots
+ * configured, in buckets of EA_SLOT_BUCKET, a power of two of them. With
+ * none configured the maps keep one bucket, unused.
+ */
+static int size_tcp_slots(struct egress_bpf *skel, uint32_t slots)
+{
+	uint32_t buckets = 1;
+
+	while (buckets * EA_SLOT_BUCKET < slots)
+		buckets *= 2;
+	skel->rodata->tcp_slot_buckets = buckets;
+	return bpf_map__set_max_entries(skel->maps.tcp_sock_keys, buckets) ?:
+	       bpf_map__set_max_entries(skel->maps.tcp_socks, buckets * EA_SLOT_BUCKET);
+}
+
+/*
  * The BTF tracepoints that differ between kernels (tp_btf/inet_sock_set_state
  * for TCP flow ends, tp_btf/io_uring_complete for io_uring taint) are used
  * where they load; otherwise the agent falls back and says what it lost.
@@ -299,10 +315,8 @@ static int open_and_load(struct ea_agent *a)
 		if (!err)
 			err = bpf_map__set_max_entries(a->skel->maps.events,
 						       a->cfg.agent.ringbuf_kib * 1024);
-		/* a hash needs one entry; with none configured it stays unused */
 		if (!err)
-			err = bpf_map__set_max_entries(a->skel->maps.tcp_socks,
-						       a->cfg.agent.tcp_slots ?: 1);
+			err = size_tcp_slots(a->skel, a->cfg.agent.tcp_slots);
 		if (!err)
 			err = fit_taint_to_labels(a);
 		if (err)

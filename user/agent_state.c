@@ -21,6 +21,7 @@
 #include "record.h"
 #include "sbuf.h"
 #include "siem.h"
+#include "tcp_slots.h"
 #include "trail.h"
 #include "util.h"
 #include "version.h"
@@ -340,12 +341,21 @@ static int read_map_counts(struct ea_agent *a, struct ea_map_count *c, int max)
 	return got < 0 ? -1 : (int)(got / sizeof(*c));
 }
 
-/* A map's entries from the counts read; -1 for a map that is not a hash. */
-static int64_t map_entries(const struct bpf_map *m, const struct ea_map_count *c, int n)
+/*
+ * A map's entries from the counts read, the slots of TCP flows in use
+ * read from their buckets; -1 for another map that is not a hash.
+ */
+static int64_t map_entries(struct ea_agent *a, const struct bpf_map *m,
+			   const struct ea_map_count *c, int n)
 {
 	struct bpf_map_info info = { 0 };
 	uint32_t len = sizeof(info);
+	int64_t used;
 
+	if (m == a->skel->maps.tcp_socks) {
+		used = ea_tcp_slots_in_use(bpf_map__fd(a->skel->maps.tcp_sock_keys));
+		return used < 0 ? -1 : used;
+	}
 	if (bpf_map__type(m) != BPF_MAP_TYPE_HASH ||
 	    bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
 		return -1;
@@ -378,7 +388,7 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 			continue;
 		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
 							 map_memlock(bpf_map__fd(m)),
-							 map_entries(m, counts, ncounts) };
+							 map_entries(a, m, counts, ncounts) };
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "geo_table.h"
 #include "egress.skel.h"
 #include "test_geoip.h"
+#include "tcp_slots.h"
 #include "test_slot.h"
 
 #define ETH_HLEN 14
@@ -992,6 +993,11 @@ enum {	/* the slots, by cookie */
 	TAKEN_BACK,		/* ended and swept, being freed by a connect() again */
 };
 
+static int slot_keys(struct fixture *f)
+{
+	return bpf_map__fd(f->skel->maps.tcp_sock_keys);
+}
+
 static void put_slot(struct fixture *f, uint64_t cookie, uint64_t netns, uint32_t born)
 {
 	struct ea_sock_state s = ea_test_flagged_slot(cookie);
@@ -1003,13 +1009,13 @@ static void put_slot(struct fixture *f, uint64_t cookie, uint64_t netns, uint32_
 	s.ended = cookie == ENDED || cookie == TAKEN_BACK;
 	s.slot_marks = cookie == CLAIMED ? EA_SLOT_ENDING :
 		       cookie == TAKEN_BACK ? EA_SLOT_ENDING | EA_SLOT_SWEPT | EA_SLOT_FREEING : 0;
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.tcp_socks), &cookie, &s,
-					     BPF_NOEXIST), 0);
+	assert_int_equal(ea_tcp_slot_put(slot_keys(f), bpf_map__fd(f->skel->maps.tcp_socks),
+					 cookie, &s), 0);
 }
 
 static bool get_slot(struct fixture *f, uint64_t cookie, struct ea_sock_state *s)
 {
-	return !bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.tcp_socks), &cookie, s);
+	return !ea_tcp_slot_get(slot_keys(f), bpf_map__fd(f->skel->maps.tcp_socks), cookie, s);
 }
 
 /* A step of program sweep_slots. */
@@ -1049,8 +1055,8 @@ static struct ea_sweep_args sweep(struct fixture *f, uint32_t gen, const uint64_
 	for (size_t i = 0; i < nalive; i++) {
 		assert_true(get_slot(f, alive[i], &s));
 		s.alive_gen = gen;
-		assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.tcp_socks),
-						     &alive[i], &s, BPF_EXIST), 0);
+		assert_int_equal(ea_tcp_slot_set(slot_keys(f), bpf_map__fd(f->skel->maps.tcp_socks),
+						 alive[i], &s), 0);
 	}
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.sweep_netns), &netns[0],
 					     &found, BPF_EXIST), 0);
@@ -1122,7 +1128,7 @@ static void test_sweep_ends_gone_slots_once(void **state)
 		assert_int_equal(!!(s.slot_marks & EA_SLOT_SWEPT), all[i] == TAKEN_BACK);
 	}
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.tcp_socks), &all[i]);
+		ea_tcp_slot_drop(slot_keys(f), all[i]);
 }
 
 int main(void)

@@ -48,6 +48,7 @@
 #include <linux/bpf.h>
 
 #include "egress_audit.h"
+#include "tcp_slots.h"
 #include "util.h"
 #include "../bpf/test_slot.h"
 
@@ -231,7 +232,7 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 	struct ea_sock_state s = ea_test_flagged_slot(cookie);
 	struct bpf_map_info m;
 	struct timespec ts;
-	int fd = map_of(prog_id, "tcp_socks", &m);
+	int fd = map_of(prog_id, "tcp_socks", &m), keys = map_of(prog_id, "tcp_sock_keys", &m);
 	uint64_t netns;
 
 	if (ea_netns_cookie(&netns))
@@ -253,7 +254,7 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 		s.flow.flags = 0;	/* its flow_end was sent */
 		s.slot_marks = EA_SLOT_ENDING | EA_SLOT_SWEPT;
 	}
-	if (bpf_map_update_elem(fd, &cookie, &s, BPF_NOEXIST))
+	if (ea_tcp_slot_put(keys, fd, cookie, &s))
 		die("the slot");
 }
 
