@@ -32,9 +32,10 @@ struct {
  * The state of TCP flows counted by state, in slots found by socket cookie
  * (include/egress_audit.h, EA_SLOT_BUCKET). A slot here costs a fraction
  * of a socket's first storage (its allocation and memory accounting mask
- * interrupts several times, which a virtual machine makes dear), and
- * arrays, not a hash: a lookup is one cache line of cookies, with no hash
- * computed, no lock and no element taken from a free list. A flow that
+ * interrupts several times, which a virtual machine makes dear). The
+ * slots are arrays, not a hash: a lookup reads one cache line of cookies
+ * and the slot, with no hash computed, no lock taken and no element
+ * taken from a free list. A flow that
  * finds no free slot in its bucket keeps its state in socket storage
  * (EA_CNT_TCP_SLOTS_FULL). A freed slot may be taken again at once, so a
  * slot is freed only when nothing of its socket can write to it any more:

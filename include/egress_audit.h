@@ -313,12 +313,12 @@ struct ea_map_count {
 
 /*
  * The slots are found by socket cookie through buckets of EA_SLOT_BUCKET
- * cookies, one cache line each (map tcp_sock_keys): the cookie c may take
- * any slot of bucket c & (buckets - 1), a power of two, and slot i of
- * bucket b is entry i * buckets + b of tcp_socks: the first slots of
- * buckets side by side, as sockets' cookies follow each other, so that
- * consecutive flows' slots are consecutive in memory. A cookie of 0 is a
- * free slot.
+ * cookies, one cache line each (map tcp_sock_keys). The cookie c may take
+ * any slot of bucket c & (buckets - 1), buckets being a power of two.
+ * Slot i of bucket b is entry i * buckets + b of tcp_socks: the first
+ * slots of all buckets lie side by side, so that sockets made one after
+ * the other, whose cookies follow each other, have their slots one after
+ * the other in memory. A cookie of 0 marks a free slot.
  */
 #define EA_SLOT_BUCKET		8
 
