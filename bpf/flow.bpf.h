@@ -70,24 +70,29 @@ static __always_inline struct ea_slot_bucket *tcp_slot_bucket(__u64 cookie)
 }
 
 /* Slot i of the bucket of cookie. */
-static __always_inline struct ea_sock_state *tcp_slot_at(__u64 cookie, __u32 i)
+static __always_inline struct ea_sock_state *tcp_slot_at(__u64 cookie, int i)
 {
 	__u32 idx = i * tcp_slot_buckets + (__u32)(cookie & (tcp_slot_buckets - 1));
 
 	return bpf_map_lookup_elem(&tcp_socks, &idx);
 }
 
+/* Which slot of bucket k the cookie (not 0) holds; -1 for none. */
+static __always_inline int tcp_slot_place(const struct ea_slot_bucket *k, __u64 cookie)
+{
+	for (int i = 0; i < EA_SLOT_BUCKET; i++)
+		if (k->cookie[i] == cookie)
+			return i;
+	return -1;
+}
+
 /* The slot of the socket with cookie (not 0), or NULL. */
 static __always_inline struct ea_sock_state *tcp_slot_of(__u64 cookie)
 {
 	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
+	int i = k ? tcp_slot_place(k, cookie) : -1;
 
-	if (!k)
-		return NULL;
-	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
-		if (k->cookie[i] == cookie)
-			return tcp_slot_at(cookie, i);
-	return NULL;
+	return i < 0 ? NULL : tcp_slot_at(cookie, i);
 }
 
 /*
@@ -101,14 +106,15 @@ static __always_inline struct ea_sock_state *tcp_slot_take(__u64 cookie, bool *t
 {
 	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
 	struct ea_sock_state *s;
+	int i;
 
 	*taken = false;
 	if (!k)
 		return NULL;
-	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
-		if (k->cookie[i] == cookie)
-			return tcp_slot_at(cookie, i);
-	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++) {
+	i = tcp_slot_place(k, cookie);
+	if (i >= 0)
+		return tcp_slot_at(cookie, i);
+	for (i = 0; i < EA_SLOT_BUCKET; i++) {
 		if (k->cookie[i] || __sync_val_compare_and_swap(&k->cookie[i], 0, cookie))
 			continue;
 		s = tcp_slot_at(cookie, i);
@@ -131,14 +137,10 @@ static __always_inline struct ea_sock_state *tcp_slot_take(__u64 cookie, bool *t
 static __always_inline void tcp_slot_unkey(__u64 cookie)
 {
 	struct ea_slot_bucket *k = tcp_slot_bucket(cookie);
+	int i = k ? tcp_slot_place(k, cookie) : -1;
 
-	if (!k)
-		return;
-	for (__u32 i = 0; i < EA_SLOT_BUCKET; i++)
-		if (k->cookie[i] == cookie) {
-			__sync_lock_test_and_set(&k->cookie[i], 0);
-			return;
-		}
+	if (i >= 0)
+		__sync_lock_test_and_set(&k->cookie[i], 0);
 }
 
 /*

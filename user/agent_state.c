@@ -321,7 +321,7 @@ struct map_stat {
 	const char *name;
 	uint32_t max_entries;
 	uint64_t memlock;
-	int64_t entries;	/* of a hash (flows, slots, taint); -1 for others */
+	int64_t entries;	/* in use (flows, TCP slots, taint); -1 where not counted */
 };
 
 #define EA_MAP_COUNTS	256
@@ -557,7 +557,7 @@ static void write_status_prom(FILE *f, struct ea_agent *a, const struct status_s
 		ea_prom_u64(&b, "egress_audit_map_memlock_bytes",
 			    (const char *[]){ "map", s->maps[i].name, NULL }, s->maps[i].memlock);
 	ea_prom_family(&b, "egress_audit_map_entries", EA_PROM_GAUGE,
-		       "Entries in use in each hash map of the datapath (flows, TCP slots, taint).");
+		       "Entries in use in each map of the datapath that holds flows, TCP slots or taint.");
 	for (size_t i = 0; i < s->nmaps; i++)
 		if (s->maps[i].entries >= 0)
 			ea_prom_u64(&b, "egress_audit_map_entries",
