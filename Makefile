@@ -125,6 +125,9 @@ $(OUT)/tests/%: $(OBJ)/tests/unit/%.o $(UNIT_HELPERS) $(OUT)/libea.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(EA_CFLAGS) $^ $(TEST_LIBS) -o $@
 
+# test_cgroup counts the cache's searches by id
+$(OUT)/tests/test_cgroup: TEST_LIBS += -Wl,--wrap=open_by_handle_at
+
 $(OUT)/tests/%: $(OBJ)/tests/bpf/%.o $(OUT)/libea.a
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)

@@ -13,10 +13,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -24,6 +26,20 @@
 #define CHILDREN	40
 
 static char mnt[PATH_MAX], top[2 * PATH_MAX], top_rel[64];
+
+/*
+ * The cache's searches for a cgroup by its id, counted: the link wraps
+ * open_by_handle_at (Makefile), which each such search calls once.
+ */
+static int handle_opens;
+
+int __real_open_by_handle_at(int mount_fd, struct file_handle *h, int flags);
+
+int __wrap_open_by_handle_at(int mount_fd, struct file_handle *h, int flags)
+{
+	handle_opens++;
+	return __real_open_by_handle_at(mount_fd, h, flags);
+}
 
 static void remove_tree(void)
 {
@@ -133,11 +149,58 @@ static void test_unknown(void **state)
 	ea_cgroup_names_free(n);
 }
 
+/* Returns as a new second begins, so that the next calls share one. */
+static void await_next_second(void)
+{
+	time_t t = time(NULL);
+
+	while (time(NULL) == t)
+		usleep(1000);
+}
+
+/*
+ * An id found nowhere (a cgroup removed before its flow's event was read)
+ * is searched for once a second, not again at each of its other events;
+ * another id is searched for at once.
+ */
+static void test_missing_searched_once(void **state)
+{
+	struct ea_cgroup_names *n;
+	char rel[PATH_MAX], full[2 * PATH_MAX];
+	uint64_t gone;
+	int before;
+
+	(void)state;
+	skip_unless_root();
+	n = ea_cgroup_names_new(mnt);
+	assert_non_null(n);
+	snprintf(rel, sizeof(rel), "%s/gone", top_rel);
+	gone = make(rel);
+	snprintf(full, sizeof(full), "%s%s", mnt, rel);
+	assert_int_equal(rmdir(full), 0);
+
+	await_next_second();
+	before = handle_opens;
+	assert_null(ea_cgroup_name(n, gone));
+	assert_int_equal(handle_opens, before + 1);
+	assert_null(ea_cgroup_name(n, gone));
+	assert_null(ea_cgroup_name(n, gone));
+	assert_int_equal(handle_opens, before + 1);
+
+	await_next_second();
+	assert_null(ea_cgroup_name(n, gone));
+	assert_int_equal(handle_opens, before + 2);
+	assert_null(ea_cgroup_name(n, UINT64_MAX - 1));
+	assert_int_equal(handle_opens, before + 3);
+	ea_cgroup_names_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_made_after_scan),
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_missing_searched_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
