@@ -60,7 +60,7 @@ BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: FORCE all run test deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
+.PHONY: FORCE all run test test-bins deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
 
 all: $(OUT)/egress-audit
 
@@ -181,11 +181,20 @@ fuzz: $(FUZZ_BINS)
 fuzz-smoke: $(FUZZ_BINS)
 	$(Q)scripts/run-tests.sh fuzz $(FUZZ_BINS)
 
+# every program the test suites run
+test-bins: $(UNIT_BINS) $(BPFTEST_BINS) $(FUZZ_BINS) $(E2E_BINS) $(E2E_EA_BINS)
+
 # --- the two commands ---------------------------------------------------------
-run: deps all
+# After the set-up, the build takes every CPU (a second make, so that it
+# never runs beside the installation of what it needs).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
 	$(OUT)/egress-audit run $(RUN_ARGS)
 
-test: deps all
+test: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all test-bins
 	$(Q)scripts/test.sh
 
 bench: deps all bench-bins
