@@ -197,7 +197,8 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all test-bins
 	$(Q)scripts/test.sh
 
-bench: deps all bench-bins
+bench: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all bench-bins
 	$(Q)scripts/bench.sh $(if $(QUICK),--quick)
 
 # The service reads egress-audit.conf: installed with the defaults when

@@ -7,6 +7,7 @@
 # Results are also appended to build/test-results for the overall summary.
 # A test that runs past TEST_TIMEOUT seconds (default 300) gets SIGTERM
 # (the end-to-end tests clean up on it), then SIGKILL 15 s later.
+# The fuzz targets, which run for a set time each, run one per CPU at once.
 set -u
 
 # tests run from the repository root and use its data/
@@ -19,8 +20,9 @@ failed=0
 logdir=build/test-logs/$suite
 mkdir -p "$logdir" build/test-results
 
-for t in "$@"; do
-	name=$(basename "$t")
+# Run program $1; its exit code and seconds go to $logdir/NAME.rc.
+run_one() {
+	name=$(basename "$1")
 	log=$logdir/$name.log
 	start=$(date +%s)
 	case "$suite" in
@@ -28,25 +30,51 @@ for t in "$@"; do
 		# new inputs go to build/, the seeds in tests/ stay as they are
 		corpus=tests/fuzz/corpus/${name#fuzz_}
 		mkdir -p "build/fuzz/corpus/$name"
-		"$t" -max_total_time="${FUZZ_SMOKE_TIME:-10}" -print_final_stats=0 \
+		"$1" -max_total_time="${FUZZ_SMOKE_TIME:-10}" -print_final_stats=0 \
 			"build/fuzz/corpus/$name" "$corpus" >"$log" 2>&1
 		;;
 	*)
-		timeout --kill-after=15 "${TEST_TIMEOUT:-300}" "$t" >"$log" 2>&1
+		timeout --kill-after=15 "${TEST_TIMEOUT:-300}" "$1" >"$log" 2>&1
 		;;
 	esac
 	rc=$?
 	[ $rc -eq 124 ] && echo "timed out after ${TEST_TIMEOUT:-300} s" >>"$log"
-	secs=$(( $(date +%s) - start ))
-	if [ $rc -eq 0 ]; then
+	echo "$rc $(( $(date +%s) - start ))" >"$logdir/$name.rc"
+}
+
+# Print the result of program $1 and count it.
+report() {
+	name=$(basename "$1")
+	read -r rc secs <"$logdir/$name.rc"
+	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
 		printf '  PASS  %-40s %3ss\n' "$name" "$secs"
 	else
 		failed=$((failed + 1))
 		printf '  FAIL  %-40s %3ss (exit %s)\n' "$name" "$secs" "$rc"
-		sed 's/^/        /' "$log" | tail -n 60
+		sed 's/^/        /' "$logdir/$name.log" | tail -n 60
 	fi
+}
+
+jobs=1
+[ "$suite" = fuzz ] && jobs=$(nproc 2>/dev/null || echo 1)
+batch=
+for t in "$@"; do
+	rm -f "$logdir/$(basename "$t").rc"
+	if [ "$jobs" -le 1 ]; then
+		run_one "$t"
+		report "$t"
+		continue
+	fi
+	run_one "$t" &
+	batch="$batch $t"
+	[ $(echo $batch | wc -w) -lt "$jobs" ] && continue
+	wait
+	for b in $batch; do report "$b"; done
+	batch=
 done
+wait
+for b in $batch; do report "$b"; done
 
 echo "$suite $passed $failed" >> build/test-results/tally
 echo "$suite: $passed passed, $failed failed"
