@@ -59,7 +59,10 @@ BENCH_BINS	:= $(addprefix $(OUT)/bench/,$(bench-y))
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS) $(SKELS)
+# Nothing built is removed as an intermediate: a test's object, once its
+# dependency file exists, is a target of its own, and a later make that found
+# it gone would build it again.
+.SECONDARY:
 .PHONY: FORCE all run test test-bins deps setup unit bpftest e2e fuzz fuzz-smoke bench bench-bins install clean
 
 all: $(OUT)/egress-audit
