@@ -94,14 +94,20 @@ class Agent:
         self.b, self.name, self.cgroup, self.service = b, name, cgroup, service
         self.conf = os.path.join(b.tmp, f"{name}.conf")
         self.loaded = conf	# the configuration it runs on, once started
-        with open(self.conf, "w") as f:
-            f.write(conf)
+        self.write_conf(conf)
         self.records = os.path.join(b.tmp, f"{name}.jsonl")
         self.err = os.path.join(b.tmp, f"{name}.err")
         self.state = os.path.join(b.tmp, f"{name}-state")
         self.p = None
         self.startup_s = None
         self.ids = {}
+
+    def write_conf(self, conf):
+        """The configuration as given, with the audit trail (and the host
+        key beside it) in the bench's own directory, never in /var/lib."""
+        trail = os.path.join(self.b.tmp, "agent-trail")
+        with open(self.conf, "w") as f:
+            f.write(conf.replace("[agent]\n", f"[agent]\nlog_dir = {trail}\n", 1))
 
     def start(self, timeout=60):
         os.makedirs(self.state, exist_ok=True)
@@ -134,8 +140,7 @@ class Agent:
             return True
         with open(self.err) as f:
             seen = f.read().count("reload: ")
-        with open(self.conf, "w") as f:
-            f.write(conf)
+        self.write_conf(conf)
         os.kill(self.p.pid, signal.SIGHUP)
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
