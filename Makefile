@@ -191,17 +191,18 @@ test-bins: $(UNIT_BINS) $(BPFTEST_BINS) $(FUZZ_BINS) $(E2E_BINS) $(E2E_EA_BINS)
 # After the set-up, the build takes every CPU (a second make, so that it
 # never runs beside the installation of what it needs).
 NPROC := $(shell nproc 2>/dev/null || echo 1)
+BUILD = $(MAKE) --no-print-directory -j$(NPROC)
 
 run: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all
+	$(Q)$(BUILD) all
 	$(OUT)/egress-audit run $(RUN_ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all test-bins
+	$(Q)$(BUILD) all test-bins
 	$(Q)scripts/test.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all bench-bins
+	$(Q)$(BUILD) all bench-bins
 	$(Q)scripts/bench.sh $(if $(QUICK),--quick)
 
 # The service reads egress-audit.conf: installed with the defaults when

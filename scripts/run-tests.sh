@@ -56,22 +56,24 @@ report() {
 	fi
 }
 
+# one program at a time; the fuzz targets one per CPU, in the background
 jobs=1
 [ "$suite" = fuzz ] && jobs=$(nproc 2>/dev/null || echo 1)
 batch=
+n=0
 for t in "$@"; do
-	rm -f "$logdir/$(basename "$t").rc"
 	if [ "$jobs" -le 1 ]; then
 		run_one "$t"
-		report "$t"
-		continue
+	else
+		run_one "$t" &
 	fi
-	run_one "$t" &
 	batch="$batch $t"
-	[ $(echo $batch | wc -w) -lt "$jobs" ] && continue
+	n=$((n + 1))
+	[ $n -lt "$jobs" ] && continue
 	wait
 	for b in $batch; do report "$b"; done
 	batch=
+	n=0
 done
 wait
 for b in $batch; do report "$b"; done

@@ -106,6 +106,7 @@ class Agent:
         """The configuration as given, with the audit trail (and the host
         key beside it) in the bench's own directory, never in /var/lib."""
         trail = os.path.join(self.b.tmp, "agent-trail")
+        assert conf.startswith("[agent]\n"), "an agent configuration starts with [agent]"
         with open(self.conf, "w") as f:
             f.write(conf.replace("[agent]\n", f"[agent]\nlog_dir = {trail}\n", 1))
 
