@@ -54,7 +54,12 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static const char config[] = "";	/* the test GeoIP data alone */
 
-static int setup(void **state)
+/*
+ * The programs loaded with headers read straight from the packet (direct)
+ * or all through bpf_skb_load_bytes(): the parser's two paths, on the
+ * same frames.
+ */
+static int setup_reads(void **state, bool direct)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct ea_err err = { { 0 } };
@@ -65,6 +70,7 @@ static int setup(void **state)
 		fail_msg("%s", err.msg);
 	f->skel = egress_bpf__open();
 	assert_non_null(f->skel);
+	f->skel->rodata->ea_pkt_direct = direct;
 	m = EA_GEO_MAPS_OF(f->skel);
 	assert_int_equal(ea_geo_maps_size(&m, &f->table), 0);
 	assert_int_equal(egress_bpf__load(f->skel), 0);
@@ -77,6 +83,16 @@ static int setup(void **state)
 	assert_non_null(f->rb);
 	*state = f;
 	return 0;
+}
+
+static int setup_direct(void **state)
+{
+	return setup_reads(state, true);
+}
+
+static int setup_helper(void **state)
+{
+	return setup_reads(state, false);
 }
 
 static int teardown(void **state)
@@ -1160,5 +1176,9 @@ int main(void)
 		cmocka_unit_test_setup(test_sweep_ends_gone_slots_once, reset),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed = cmocka_run_group_tests_name("headers read directly", tests,
+						 setup_direct, teardown);
+
+	return failed + cmocka_run_group_tests_name("headers read by helper", tests,
+						    setup_helper, teardown);
 }
