@@ -133,6 +133,23 @@ static __always_inline struct sock *tcp_ksock(struct bpf_sock *sk)
 	return (struct sock *)bpf_skc_to_tcp_sock(sk);
 }
 
+/* A TCP socket as its tcp_sock, to read, where bpf_skc_to_tcp_sock is not allowed. */
+static __always_inline const struct tcp_sock *tcp_sk_rdonly(struct sock *sk)
+{
+	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
+}
+
+/*
+ * A tracing program's socket as its tcp_sock, to read; NULL when it is not
+ * TCP (inet_sock_set_state fires for SCTP too). bpf_skc_to_tcp_sock()'s
+ * check without its helper call, whose return costs more than the check
+ * where returns are mitigated: these tracepoints' sockets are full ones.
+ */
+static __always_inline const struct tcp_sock *tcp_sk_of(struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP ? tcp_sk_rdonly(sk) : NULL;
+}
+
 /*
  * The state of a TCP flow counted by state: its slot, else its storage.
  * A socket without cookie or storage has neither, which two loads tell.
@@ -907,7 +924,7 @@ static __always_inline struct ea_sock_state *tcp_state_in_process(struct bpf_soc
 }
 
 /* A TCP socket's IPv4 options, when they hold a source route. */
-static __always_inline struct ip_options_rcu *sk_ipv4_route(struct tcp_sock *tp)
+static __always_inline struct ip_options_rcu *sk_ipv4_route(const struct tcp_sock *tp)
 {
 	struct ip_options_rcu *o = tp->inet_conn.icsk_inet.inet_opt;
 
@@ -915,7 +932,7 @@ static __always_inline struct ip_options_rcu *sk_ipv4_route(struct tcp_sock *tp)
 }
 
 /* An IPv6 TCP socket's routing header (IPV6_RTHDR), when it has one. */
-static __always_inline struct ipv6_rt_hdr *sk_ipv6_route(struct tcp_sock *tp)
+static __always_inline struct ipv6_rt_hdr *sk_ipv6_route(const struct tcp_sock *tp)
 {
 	struct ipv6_pinfo *np = tp->inet_conn.icsk_inet.pinet6;
 	struct ipv6_txoptions *t6 = np ? np->opt : NULL;
@@ -1264,7 +1281,7 @@ static __always_inline void tcp_report(struct sock *sk, struct ea_sock_state *s,
 {
 	if (s->flow.gen != cfg.policy_gen)
 		flow_classify(&s->flow);	/* a reload since the last report */
-	tcp_counts(bpf_skc_to_tcp_sock(sk), &s->flow);
+	tcp_counts(tcp_sk_of(sk), &s->flow);
 	flow_report(&s->flow, &s->owner, labels, true, EA_ORIGIN_SOCKET, 0);
 	s->fold_tick = (__u32)bpf_jiffies64();
 }
@@ -1307,12 +1324,6 @@ static __always_inline void tcp_close_unseen(struct sock *sk, const struct tcp_s
 }
 
 extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
-
-/* A TCP socket as its tcp_sock, to read, where bpf_skc_to_tcp_sock is not allowed. */
-static __always_inline const struct tcp_sock *tcp_sk_rdonly(struct sock *sk)
-{
-	return bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct tcp_sock));
-}
 
 /*
  * A TCP socket's file is released. Released in TCP_CLOSE (or listening),
@@ -1406,14 +1417,14 @@ static __always_inline void tcp_closed_stateless(struct sock *sk)
 
 	flow_from_ksock(&f, sk);
 	flow_classify(&f);
-	tcp_counts(bpf_skc_to_tcp_sock(sk), &f);
+	tcp_counts(tcp_sk_of(sk), &f);
 	aggregate(&f, EA_VERDICT_ALLOWED, 1, f.packets, f.bytes);
 }
 
 /* Whether a socket was given a source route (IP_OPTIONS, IPV6_RTHDR). */
 static __always_inline bool sk_source_routed(struct sock *sk)
 {
-	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+	const struct tcp_sock *tp = tcp_sk_of(sk);
 
 	return tp && (sk_ipv4_route(tp) ||
 		      (sk->__sk_common.skc_family == AF_INET6 && sk_ipv6_route(tp)));
@@ -1549,7 +1560,7 @@ int BPF_PROG(tcp_state, struct sock *sk, int oldstate, int newstate)
 		tcp_closed_stateless(sk);
 		return 0;
 	}
-	tcp_flows_close(sk, bpf_skc_to_tcp_sock(sk), s);
+	tcp_flows_close(sk, tcp_sk_of(sk), s);
 	tcp_state_closed(sk, s);
 	return 0;
 }
@@ -1572,7 +1583,7 @@ int BPF_PROG(tcp_destroyed, struct sock *sk)
 	if (!s)
 		return 0;
 	if (!s->ended) {
-		const struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+		const struct tcp_sock *tp = tcp_sk_of(sk);
 
 		if (s->flow.start_ns || (tp && tp->segs_out))
 			tcp_close_unseen(sk, tp, s);
