@@ -48,19 +48,26 @@
 	SEC(sec) int name(ctx_type *ctx) { return fn(ctx, true); }	\
 	SEC(sec) int name##_pp(ctx_type *ctx) { return fn(ctx, false); }
 
-/* Fill an owner from the current task (process context only). */
+/*
+ * Fill an owner from the current task (process context only): read from
+ * the task in one helper call where bpf_get_current_pid_tgid(), _uid_gid(),
+ * _cgroup_id() and _comm() would make four, each returning through the
+ * kernel's return thunk. The same values: ids in the initial namespaces
+ * (its user namespace maps ids as they are), the cgroup v2 id, the name
+ * (kept NUL-terminated and padded by the kernel).
+ */
 static __always_inline void owner_from_current(struct ea_owner *o, __u64 cookie)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 ug = bpf_get_current_uid_gid();
+	struct task_struct *t = bpf_get_current_task_btf();
+	const struct cred *cred = t->cred;
 
-	o->tgid = id >> 32;
-	o->pid = (__u32)id;
-	o->uid = (__u32)ug;
-	o->gid = ug >> 32;
-	o->cgroup_id = bpf_get_current_cgroup_id();
+	o->tgid = t->tgid;
+	o->pid = t->pid;
+	o->uid = cred->uid.val;
+	o->gid = cred->gid.val;
+	o->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	o->cookie = cookie;
-	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	__builtin_memcpy(o->comm, t->comm, sizeof(o->comm));
 	o->cgroup_idx = ~0u;
 	o->cgroup_labels = cfg.cgroup_labelled ? current_cgroup_labels(&o->cgroup_idx) : 0;
 }

@@ -162,16 +162,18 @@ class Checker:
                           ("proto", proto), ("family", family), ("src", flow["src"]),
                           ("sport", flow["sport"]), ("dst", flow["dst"]),
                           ("dport", flow["dport"]), ("country", country),
-                          ("zone", zone), ("uid", 0), ("labels", ["host"]),
+                          ("zone", zone), ("labels", ["host"]),
                           ("origin", "packet" if device else "socket"),
                           ("routed", flow["case"] in ROUTED_CASES)):
             self.expect(flow, rec, key, want)
         if device:
             # a frame of a packet socket carries no owner: none is claimed
-            for key, want in (("pid", 0), ("comm", ""), ("cgroup", None)):
+            for key, want in (("pid", 0), ("uid", 0), ("gid", 0), ("comm", ""),
+                              ("cgroup", None)):
                 self.expect(flow, rec, key, want)
             return
-        for key, want in (("pid", flow["pid"]), ("comm", flow["comm"]),
+        for key, want in (("pid", flow["pid"]), ("uid", flow["uid"]),
+                          ("gid", flow["gid"]), ("comm", flow["comm"]),
                           ("cgroup", self.args.cgroup),
                           ("mapped", flow["case"] == "tcp-mapped")):
             self.expect(flow, rec, key, want)

@@ -16,10 +16,12 @@ HOST=e2e-host.example
 TRAFFIC_OUT=
 failed=0
 
-# Run one traffic case in the client namespace and the test cgroup.
+# Run one traffic case in the client namespace and the test cgroup (as
+# user and group RUN_AS when set).
 run_case()
 {
-	if ! e2e_in "$E2E_TRAFFIC" "$@" >>"$TRAFFIC_OUT" 2>>"$E2E_TMP/traffic.err"; then
+	if ! e2e_in ${RUN_AS:+setpriv --reuid="$RUN_AS" --regid="$RUN_AS" --clear-groups} \
+		"$E2E_TRAFFIC" "$@" >>"$TRAFFIC_OUT" 2>>"$E2E_TMP/traffic.err"; then
 		echo "FAIL: traffic $*: $(tail -n 1 "$E2E_TMP/traffic.err")" >&2
 		failed=1
 	fi
@@ -149,6 +151,9 @@ EOF
 	run_case exec-send $V6 $P 20000
 	run_case tcp4 $OK4 $P 5000
 	run_case udp-sendto $OK6 $P 1000
+	# another user's flows: the owner's uid and gid, read from the task
+	RUN_AS=65534 run_case tcp4 $V4 $P 5000
+	RUN_AS=65534 run_case udp-sendto $V6 $P 1000
 	# from a cgroup below the watched one: counted all the same
 	mkdir -p "$E2E_CG/sub"
 	E2E_CG=$E2E_CG/sub run_case tcp4 $OK4 $P 5000

@@ -370,7 +370,8 @@ static void json_comm(void)
 /* The one line a client prints: the first flow at top level, all in "flows". */
 static void report_print(const struct report *r)
 {
-	printf("{\"case\":\"%s\",\"pid\":%d,", r->kase, (int)getpid());
+	printf("{\"case\":\"%s\",\"pid\":%d,\"uid\":%u,\"gid\":%u,", r->kase, (int)getpid(),
+	       (unsigned int)getuid(), (unsigned int)getgid());
 	json_comm();
 	json_flow_fields(&r->flow[0]);
 	if (r->tcp)
