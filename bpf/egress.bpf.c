@@ -702,10 +702,30 @@ static __always_inline int tcp_routed(struct __sk_buff *skb, struct bpf_sock *sk
 #define EGRESS_TCP_BY_STATE	1
 #define EGRESS_ENFORCE		2
 
+extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
+
+/*
+ * The socket of a packet as the kernel holds it, when it is a full one
+ * (not a request or time-wait socket): what bpf_sk_fullsock() checks,
+ * without its helper call, whose return costs more than the check where
+ * returns are mitigated.
+ */
+static __always_inline const struct sock *skb_full_ksock(struct __sk_buff *skb)
+{
+	const struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
+	const struct sock *ks = kskb->sk;
+
+	if (!ks || ((1u << ks->__sk_common.skc_state) &
+		    ((1u << TCP_TIME_WAIT) | (1u << TCP_NEW_SYN_RECV))))
+		return NULL;
+	return ks;
+}
+
 static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 {
 	bool by_state = build & EGRESS_TCP_BY_STATE, enforcing = build & EGRESS_ENFORCE;
 	struct bpf_sock *sk = skb->sk;
+	const struct sock *ks;
 	struct ea_sock_state *s;
 	struct ea_flow *f;
 	__u8 verdict;
@@ -717,21 +737,25 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			return 1;
 		return tcp_enforce(sk);
 	}
-	if (!sk || !(sk = bpf_sk_fullsock(sk))) {
+	/* the helpers below take sk as it is and check it is full themselves */
+	ks = skb_full_ksock(skb);
+	if (!sk || !ks) {
 		count(EA_CNT_NO_SOCKET);
 		return 1;
 	}
-	if (by_state && sk->protocol == IPPROTO_TCP)
+	if (by_state && ks->sk_protocol == IPPROTO_TCP)
 		return tcp_routed(skb, sk, enforcing);
 	s = sock_state_of(sk);
 	if (!s)
 		return 1;
-	if (sk->type == SOCK_STREAM) {
+	if (ks->sk_type == SOCK_STREAM) {
 		if (s->ended)
 			return 1;	/* its connection closed: a reset after it is no flow */
 		f = &s->flow;
 		if (f->gen != cfg.policy_gen || !f->ip_proto) {
 			/* the first packet (or a reload): the slow path */
+			if (!(sk = bpf_sk_fullsock(sk)))
+				return 1;
 			learn_cookie(s, skb);
 			flow_from_sock(f, sk);
 			if (f->gen != cfg.policy_gen)
@@ -756,7 +780,7 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 			return 1;
 		}
 		route_pick(skb, &p, sock_labels(s));
-		f = dgram_flow(s, &p, sk->type);
+		f = dgram_flow(s, &p, ks->sk_type);
 		if (!f)
 			return 1;
 	}
@@ -1329,8 +1353,6 @@ static __always_inline void tcp_close_unseen(struct sock *sk, const struct tcp_s
 	else
 		sock_flows_end(s);	/* counted per packet */
 }
-
-extern void *bpf_cast_to_kern_ctx(void *ctx) __ksym;
 
 /*
  * A TCP socket's file is released. Released in TCP_CLOSE (or listening),
