@@ -38,6 +38,12 @@
 #define PACKET_QDISC_BYPASS 20
 #define EA_SOCKOPT_PAGE	4096	/* what a sockopt program sees of an option */
 
+/* Whether a socket in this state is a full one, not time-wait or a request (sk_fullsock()). */
+static __always_inline bool skc_state_full(__u8 state)
+{
+	return state != TCP_TIME_WAIT && state != TCP_NEW_SYN_RECV;
+}
+
 /*
  * The programs that treat TCP by how it is counted are built twice: by
  * state (the default) and per packet (suffix _pp, where the TCP
@@ -618,7 +624,8 @@ static __always_inline __u8 tcp_route_account(struct __sk_buff *skb, struct ea_s
 /*
  * A TCP segment in enforce mode, when the socket counts its flow: a flow
  * whose labels may not reach its destination (its owner read labelled data
- * after connect()) is dropped.
+ * after connect()) is dropped. sk is the packet's socket as it comes:
+ * tcp_ksock() finds a full TCP socket behind it, or none.
  */
 static __always_inline int tcp_enforce(struct bpf_sock *sk)
 {
@@ -715,10 +722,7 @@ static __always_inline const struct sock *skb_full_ksock(struct __sk_buff *skb)
 	const struct sk_buff *kskb = bpf_cast_to_kern_ctx(skb);
 	const struct sock *ks = kskb->sk;
 
-	if (!ks || ((1u << ks->__sk_common.skc_state) &
-		    ((1u << TCP_TIME_WAIT) | (1u << TCP_NEW_SYN_RECV))))
-		return NULL;
-	return ks;
+	return ks && skc_state_full(ks->__sk_common.skc_state) ? ks : NULL;
 }
 
 static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
@@ -732,11 +736,8 @@ static __always_inline int egress_flow(struct __sk_buff *skb, const int build)
 	__u64 segs;
 
 	/* TCP counted by state: nothing per segment unless enforcing */
-	if (by_state && plain_tcp(skb)) {
-		if (!enforcing || !sk || !(sk = bpf_sk_fullsock(sk)))
-			return 1;
-		return tcp_enforce(sk);
-	}
+	if (by_state && plain_tcp(skb))
+		return enforcing && sk ? tcp_enforce(sk) : 1;
 	/* the helpers below take sk as it is and check it is full themselves */
 	ks = skb_full_ksock(skb);
 	if (!sk || !ks) {
@@ -1655,7 +1656,7 @@ int tcp_alive(struct bpf_iter__tcp *ctx)
 	struct ea_sock_state *s;
 	__u64 cookie;
 
-	if (!skc || skc->skc_state == TCP_TIME_WAIT || skc->skc_state == TCP_NEW_SYN_RECV)
+	if (!skc || !skc_state_full(skc->skc_state))
 		return 0;
 	cookie = skc->skc_cookie.counter;
 	if (cookie && (s = tcp_slot_of(cookie)))
@@ -2044,18 +2045,18 @@ struct {
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
-	struct bpf_sock *sk = skb->sk;
 	struct ea_dev_flow_key key = {};
 	struct ea_flow *f, fresh = {};
 	struct ea_pkt p = {};
 	__u8 origin = EA_ORIGIN_DEVICE;
 	__u64 segs;
 
-	if (sk) {
-		sk = bpf_sk_fullsock(sk);
-		if (!sk)
+	if (skb->sk) {
+		const struct sock *ks = skb_full_ksock(skb);
+
+		if (!ks)
 			return TC_ACT_OK;	/* time-wait and request sockets */
-		if (sk->family == AF_PACKET)
+		if (ks->__sk_common.skc_family == AF_PACKET)
 			origin = EA_ORIGIN_PACKET;
 		else if (bpf_skb_under_cgroup(skb, &watched_cgroup, 0) == 1)
 			return TC_ACT_OK;	/* a socket hook's flow */

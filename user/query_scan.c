@@ -70,19 +70,19 @@ static void check_follows(struct ea_scan *sc, const char *dir, uint64_t seq, uin
 
 /* Hash the records from *hp up to end (the end of a matching record). */
 static void catch_up(const uint8_t **hp, const uint8_t *end,
-		     uint8_t chain[EA_CHAIN_LEN], struct ea_chain_ctx *cc)
+		     uint8_t chain[EA_CHAIN_LEN])
 {
 	uint64_t n;
 
 	while (*hp < end && !ea_varint_get(hp, end, &n)) {
-		ea_chain_next(cc, chain, *hp, (size_t)n);
+		ea_chain_next(chain, *hp, (size_t)n);
 		*hp += n;
 	}
 }
 
 /* The records of the loaded block: 0, 1 (stopped) or -EINVAL (damage). */
 static int scan_block(struct ea_scan *sc, struct ea_seg_reader *s, struct ea_rec *r,
-		      struct ea_chain_ctx *cc, const char **why)
+		      const char **why)
 {
 	const uint8_t *p, *hp = s->rp;
 	uint8_t chain[EA_CHAIN_LEN];
@@ -99,7 +99,7 @@ static int scan_block(struct ea_scan *sc, struct ea_seg_reader *s, struct ea_rec
 		if (!ea_filter_match(sc->f, r))
 			continue;
 		if (sc->want_chain) {
-			catch_up(&hp, p + len, chain, cc);
+			catch_up(&hp, p + len, chain);
 			memcpy(r->chain, chain, EA_CHAIN_LEN);
 		}
 		sc->st.matched++;
@@ -111,7 +111,7 @@ static int scan_block(struct ea_scan *sc, struct ea_seg_reader *s, struct ea_rec
 
 /* One segment, block by block. */
 static int scan_segment(struct ea_scan *sc, const char *dir, int dirfd, uint64_t seq,
-			bool last, struct ea_rec *r, struct ea_chain_ctx *cc, uint64_t *next)
+			bool last, struct ea_rec *r, uint64_t *next)
 {
 	char name[EA_SEG_NAME_LEN + 1];
 	struct ea_seg_reader s;
@@ -134,7 +134,7 @@ static int scan_segment(struct ea_scan *sc, const char *dir, int dirfd, uint64_t
 		sc->st.blocks++;
 		rc = ea_seg_load_block(&s, &why);
 		if (!rc)
-			rc = scan_block(sc, &s, r, cc, &why);
+			rc = scan_block(sc, &s, r, &why);
 		if (rc)
 			break;
 	}
@@ -147,11 +147,10 @@ static int scan_segment(struct ea_scan *sc, const char *dir, int dirfd, uint64_t
 
 int ea_scan_trail(struct ea_scan *sc, const char *dir)
 {
-	struct ea_chain_ctx *cc = ea_chain_new();
 	struct ea_rec *r = malloc(sizeof(*r));
 	struct ea_seg_list l = { 0 };
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = dirfd < 0 ? -errno : !cc || !r ? -ENOMEM : 0;
+	int rc = dirfd < 0 ? -errno : !r ? -ENOMEM : 0;
 	uint64_t next = 0;	/* the seq the next segment must start at; 0 none yet */
 
 	if (!rc)
@@ -162,12 +161,11 @@ int ea_scan_trail(struct ea_scan *sc, const char *dir)
 		if (seg_skippable(sc, dirfd, l.seq[i], &next))
 			sc->st.segments_skipped++;
 		else
-			rc = scan_segment(sc, dir, dirfd, l.seq[i], i + 1 == l.n, r, cc, &next);
+			rc = scan_segment(sc, dir, dirfd, l.seq[i], i + 1 == l.n, r, &next);
 	}
 	ea_seg_list_free(&l);
 	if (dirfd >= 0)
 		close(dirfd);
-	ea_chain_free(cc);
 	free(r);
 	return rc;
 }

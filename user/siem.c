@@ -593,7 +593,7 @@ static void feed_free(struct feed *d)
 	free(d->fifo);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
-	if (d->follow.cc)
+	if (d->follow.ctx)	/* opened */
 		ea_follow_close(&d->follow);
 }
 

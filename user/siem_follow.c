@@ -29,9 +29,8 @@ int ea_follow_open(struct ea_follow *f, const char *dir, uint64_t from)
 	f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0)
 		return -errno;
-	f->cc = ea_chain_new();
 	f->ctx = malloc(sizeof(*f->ctx));
-	if (!f->cc || !f->ctx) {
+	if (!f->ctx) {
 		ea_follow_close(f);
 		return -ENOMEM;
 	}
@@ -51,8 +50,6 @@ static void close_segment(struct ea_follow *f)
 void ea_follow_close(struct ea_follow *f)
 {
 	close_segment(f);
-	ea_chain_free(f->cc);
-	f->cc = NULL;
 	free(f->ctx);
 	f->ctx = NULL;
 	if (f->dirfd >= 0)
@@ -174,7 +171,7 @@ static int next_record(struct ea_follow *f, struct ea_rec *r, const char **why)
 	while ((ret = ea_seg_next_record(&f->seg, &p, &len, why)) == 1) {
 		uint64_t seq = f->rec_seq++;
 
-		ea_chain_next(f->cc, f->chain, p, len);
+		ea_chain_next(f->chain, p, len);
 		if (ea_rec_decode(f->ctx, p, len, r, why))
 			return retry_block(f, -EINVAL);
 		if (seq < f->next)

@@ -25,7 +25,6 @@ struct ea_follow {
 	uint64_t next;			/* seq of the next record to hand out */
 	uint64_t rec_seq;		/* seq of the next record of the loaded block */
 	uint8_t chain[EA_CHAIN_LEN];	/* chain value before rec_seq */
-	struct ea_chain_ctx *cc;
 	struct ea_rec_ctx *ctx;		/* the loaded block's decoding context */
 	uint64_t missing;		/* records gone before they were read */
 	uint64_t missing_upto;		/* ... counted up to here (a seek back meets them again) */

@@ -208,7 +208,7 @@ static void add_record(struct ea_trail *t, struct ea_rec *r)
 	} else if (r->ts_ns > t->blk.max_ts) {
 		t->blk.max_ts = r->ts_ns;
 	}
-	ea_chain_next(t->cc, t->chain, p + hl, n);
+	ea_chain_next(t->chain, p + hl, n);
 	r->seq = t->next_seq++;
 	memcpy(r->chain, t->chain, EA_CHAIN_LEN);
 	t->blk.count++;
@@ -377,7 +377,6 @@ void ea_trail_free(struct ea_trail *t)
 	if (t->dirfd >= 0)
 		close(t->dirfd);
 	libdeflate_free_compressor(t->zc);
-	ea_chain_free(t->cc);
 	EVP_PKEY_free(t->key);
 	free(t->raw);
 	free(t->out);

@@ -74,12 +74,8 @@ void ea_seg_name(char buf[EA_SEG_NAME_LEN + 1], uint64_t first_seq, const char *
 /* The first seq a segment file name gives, or false when it is not one. */
 bool ea_seg_name_parse(const char *name, const char *ext, uint64_t *first_seq);
 
-/* The chain: SHA-256(previous chain || encoded record). */
-struct ea_chain_ctx;
-struct ea_chain_ctx *ea_chain_new(void);
-void ea_chain_free(struct ea_chain_ctx *c);
-void ea_chain_next(struct ea_chain_ctx *c, uint8_t chain[EA_CHAIN_LEN],
-		   const uint8_t *rec, size_t len);
+/* The chain: SHA-256(previous chain || encoded record), in place. */
+void ea_chain_next(uint8_t chain[EA_CHAIN_LEN], const uint8_t *rec, size_t len);
 
 int ea_unhex(uint8_t *out, const char *hex, size_t n);	/* exactly 2n digits */
 

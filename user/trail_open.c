@@ -133,7 +133,7 @@ static int chain_block(struct ea_trail *t, struct ea_seg_reader *s,
 	while ((r = ea_seg_next_record(s, &rec, &len, why)) == 1) {
 		if (ea_rec_decode(s->ctx, rec, len, &t->scratch, why))
 			return -EINVAL;
-		ea_chain_next(t->cc, chain, rec, len);
+		ea_chain_next(chain, rec, len);
 		*last_kind = t->scratch.kind;
 	}
 	return r;
@@ -465,14 +465,13 @@ static int init(struct ea_trail *t, const struct ea_trail_opts *o, struct ea_err
 	t->raw_cap = t->block_size + EA_REC_ENC_MAX + 8;
 	t->raw = malloc(t->raw_cap);
 	t->out = malloc(EA_BLK_HDR_LEN + EA_BLK_COMP_MAX);
-	t->cc = ea_chain_new();
 	t->ctx = malloc(sizeof(*t->ctx));
 	if (t->ctx)
 		ea_rec_ctx_init(t->ctx);
 	/* raw DEFLATE at level 1, a whole block in one call (README, "The
 	 * audit trail", has the writer's rate) */
 	t->zc = libdeflate_alloc_compressor(1);
-	if (!t->raw || !t->out || !t->cc || !t->ctx || !t->zc) {
+	if (!t->raw || !t->out || !t->ctx || !t->zc) {
 		ea_err_set(err, "trail: out of memory");
 		return -ENOMEM;
 	}

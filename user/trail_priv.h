@@ -47,7 +47,6 @@ struct ea_trail {
 
 	struct libdeflate_compressor *zc;	/* raw DEFLATE, level 1 */
 	struct ea_rec_ctx *ctx;		/* of the block being built */
-	struct ea_chain_ctx *cc;
 	EVP_PKEY *key;
 
 	int64_t last_flush_ns, last_checkpoint_ns, last_retain_ns;

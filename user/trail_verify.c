@@ -18,7 +18,6 @@ struct vstate {
 	struct ea_verify_result *res;
 	const char *dir;
 	int dirfd;
-	struct ea_chain_ctx *cc;
 	EVP_PKEY *pub;
 	bool pub_tried;
 	uint64_t next_seq;
@@ -169,7 +168,7 @@ static bool check_record(struct vstate *v, const uint8_t *p, size_t len,
 	*min = v->rec.ts_ns < *min ? v->rec.ts_ns : *min;
 	*max = v->rec.ts_ns > *max ? v->rec.ts_ns : *max;
 	memcpy(before, v->chain, EA_CHAIN_LEN);
-	ea_chain_next(v->cc, v->chain, p, len);
+	ea_chain_next(v->chain, p, len);
 	v->next_seq++;
 	v->res->records++;
 	if (v->rec.kind == EA_REC_CHECKPOINT && !check_checkpoint(v, seq, before))
@@ -365,10 +364,10 @@ int ea_trail_verify(const char *dir, const struct ea_verify_opts *o,
 	res->ok = true;
 	if (!v)
 		return r;
-	*v = (struct vstate){ .o = o, .res = res, .dir = dir, .cc = ea_chain_new() };
+	*v = (struct vstate){ .o = o, .res = res, .dir = dir };
 	v->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (v->dirfd < 0 || !v->cc) {
-		r = v->dirfd < 0 ? -errno : -ENOMEM;
+	if (v->dirfd < 0) {
+		r = -errno;
 		goto out;
 	}
 	r = ea_seg_list(v->dirfd, &l);
@@ -384,7 +383,6 @@ out:
 	ea_seg_list_free(&l);
 	if (v->dirfd >= 0)
 		close(v->dirfd);
-	ea_chain_free(v->cc);
 	EVP_PKEY_free(v->pub);
 	free(v->retentions);
 	free(v);

@@ -56,7 +56,6 @@ struct opt {
 /* Every record of a trail, decoded the plain way, chain recomputed. */
 static void load_refs(const char *dir)
 {
-	struct ea_chain_ctx *cc = ea_chain_new();
 	struct ea_seg_list l;
 	uint8_t chain[32] = { 0 };
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -81,7 +80,7 @@ static void load_refs(const char *dir)
 				g.refs = realloc(g.refs, (g.nrefs + 1) * sizeof(*g.refs));
 				x = &g.refs[g.nrefs++];
 				assert_int_equal(ea_rec_decode(s.ctx, p, len, &x->r, &why), 0);
-				ea_chain_next(cc, chain, p, len);
+				ea_chain_next(chain, p, len);
 				x->seq = seq++;
 				memcpy(x->chain, chain, 32);
 			}
@@ -89,7 +88,6 @@ static void load_refs(const char *dir)
 		ea_seg_close(&s);
 	}
 	ea_seg_list_free(&l);
-	ea_chain_free(cc);
 	close(dfd);
 }
 
