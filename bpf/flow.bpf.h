@@ -45,8 +45,10 @@ struct {
  * released first (tcp_slot_marked). A socket that connects again after
  * its flow ended starts a new flow in the same slot.
  */
+/* mappable: the agent counts the slots in use by reading it in place */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, EA_TCP_SLOTS / EA_SLOT_BUCKET);	/* sized by the agent */
 	__type(key, __u32);
 	__type(value, struct ea_slot_bucket);

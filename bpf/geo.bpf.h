@@ -2,7 +2,8 @@
 /*
  * The GeoIP classifier of the kernel side: maps holding the multibit trie
  * (see include/egress_audit.h) and its walk. One array access per level, so
- * the cost does not grow with the number of prefixes in the table.
+ * the cost does not grow with the number of prefixes in the table. The
+ * maps are mappable, for the agent to check them in place (geo_maps.c).
  */
 #ifndef EA_GEO_BPF_H
 #define EA_GEO_BPF_H
@@ -11,6 +12,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, EA_GEO_ROOT_ROWS);
 	__type(key, __u32);
 	__type(value, struct ea_trie_chunk);	/* a row of root slots */
@@ -26,6 +28,7 @@ const volatile __u32 geo_chunks_first;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ea_trie_node12);
@@ -33,6 +36,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ea_trie_node8);
@@ -40,6 +44,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ea_trie_chunk);
@@ -47,6 +52,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, EA_GEO_BANKS * EA_MAX_RESULTS);
 	__type(key, __u32);
 	__type(value, struct ea_geo_result);
