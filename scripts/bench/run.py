@@ -1127,6 +1127,15 @@ class Bench:
         self.row(part=9, what="agent RSS after parts 1-3", command="/proc/PID/status VmRSS",
                  baseline=None, measured=rss / 1024, ratio=None, unit="MiB", goal=None,
                  met=None, note=f"peak (VmHWM) {hwm / 1024:.1f} MiB")
+        secs = 3 if self.quick else 15
+        log(f"part 9: the agent's CPU with no traffic, {secs} s")
+        c0, t0 = stats.cpu_on_ns(agent.pid), time.monotonic()
+        time.sleep(secs)
+        c1, t1 = stats.cpu_on_ns(agent.pid), time.monotonic()
+        self.row(part=9, what="agent CPU with no traffic (its checks, sweeps and status)",
+                 command="/proc/PID/task/*/schedstat", baseline=None,
+                 measured=(c1 - c0) / 1e6 / (t1 - t0), ratio=None, unit="ms/s", goal=None,
+                 met=None, note=f"over {t1 - t0:.1f} s, the full GeoIP table")
 
     # --- the whole -------------------------------------------------------------
     def run(self):

@@ -88,6 +88,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def cpu_on_ns(pid):
+    """Time on CPU of all of a process's threads, in ns (schedstat: finer
+    than the clock ticks of /proc/PID/stat)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass	# a thread that ended meanwhile
+    return total
+
+
 def rss_kib(pid):
     """(VmRSS, VmHWM) in KiB."""
     rss = hwm = None
