@@ -75,6 +75,13 @@ struct ea_agent {
 
 	FILE *out;
 	bool out_lost;		/* no printing: stdout is /dev/null, or its reader went away */
+	/*
+	 * udp_flows, dev_flows: empty at the last status (a second ago). Their
+	 * flows end after 30 s idle, so a map empty then holds none to end
+	 * now, and its sweep (a walk of every bucket, even when empty) is
+	 * skipped.
+	 */
+	bool udp_flows_empty, dev_flows_empty;
 	bool json;
 	char host[256];
 	struct ea_wallclock clock;	/* the wall clock's offset and steps */

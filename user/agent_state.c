@@ -250,6 +250,9 @@ static void sweep_dev(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 	struct ea_flow f;
 	void *prev = NULL;
 
+	if (idle_ns && a->dev_flows_empty)
+		return;
+
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -270,6 +273,9 @@ static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 	struct ea_udp_flow_key key, next;
 	struct ea_udp_flow u;
 	void *prev = NULL;
+
+	if (a->udp_flows_empty)
+		return;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
@@ -381,14 +387,19 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 	struct ea_map_count counts[EA_MAP_COUNTS];
 	int ncounts = read_map_counts(a, counts, EA_MAP_COUNTS);
 	struct bpf_map *m;
+	int64_t entries;
 
 	s->nmaps = 0;
 	bpf_object__for_each_map(m, a->skel->obj) {
 		if (bpf_map__fd(m) < 0 || s->nmaps == EA_STATUS_MAPS)
 			continue;
+		entries = map_entries(a, m, counts, ncounts);
+		if (m == a->skel->maps.udp_flows)
+			a->udp_flows_empty = entries == 0;
+		else if (m == a->skel->maps.dev_flows)
+			a->dev_flows_empty = entries == 0;
 		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
-							 map_memlock(bpf_map__fd(m)),
-							 map_entries(a, m, counts, ncounts) };
+							 map_memlock(bpf_map__fd(m)), entries };
 	}
 }
 

@@ -28,6 +28,12 @@
  *                                  leaves it: its flow ended by the sweep,
  *                                  the slot waiting for the next to free it
  *
+ *   tamper idle CGROUP HOOK COOKIE plants two flows of an unconnected UDP
+ *                                  socket (COOKIE) in its udp_flows: one to
+ *                                  198.51.100.7:53 whose last datagram left
+ *                                  60 s ago, one to port 54 whose last left
+ *                                  now; the agent's sweep ends the first
+ *
  * HOOK: connect4 or egress. Exit 0 when done, 1 when it could not be.
  */
 #include <errno.h>
@@ -258,6 +264,54 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 		die("the slot");
 }
 
+/*
+ * A flagged, reported per-destination UDP flow of one 64-byte datagram
+ * from 192.0.2.1:9998 to 198.51.100.7:dport (US), owned by this process,
+ * started 90 s ago, its last datagram idle_s ago.
+ */
+static void plant_udp_flow(int fd, uint64_t cookie, uint16_t dport, uint64_t idle_s)
+{
+	struct ea_udp_flow_key key = { .cookie = cookie, .dport = dport };
+	struct ea_udp_flow u = { 0 };
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	key.dst[2] = u.flow.src[2] = u.flow.dst[2] = htonl(0xffff);
+	key.dst[3] = u.flow.dst[3] = htonl(0xc6336407);	/* 198.51.100.7 */
+	u.flow.src[3] = htonl(0xc0000201);		/* 192.0.2.1 */
+	u.flow.sport = 9998;
+	u.flow.dport = dport;
+	u.flow.packets = 1;
+	u.flow.bytes = 64;
+	u.flow.result = ~0u;
+	u.flow.verdict = EA_VERDICT_FLAGGED;
+	u.flow.flags = EA_FLOW_RECORDED;
+	u.flow.proto = EA_PROTO_UDP;
+	u.flow.ip_proto = IPPROTO_UDP;
+	u.flow.family = 4;
+	u.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
+	u.flow.country = 'U' << 8 | 'S';
+	u.flow.start_ns = u.flow.last_emit_ns = now - 90ull * 1000000000;
+	u.flow.last_ns = now - idle_s * 1000000000;
+	u.owner.tgid = u.owner.pid = (uint32_t)getpid();
+	u.owner.cookie = cookie;
+	u.owner.cgroup_idx = ~0u;
+	snprintf(u.owner.comm, sizeof(u.owner.comm), "tamper");
+	if (bpf_map_update_elem(fd, &key, &u, BPF_NOEXIST))
+		die("udp_flows");
+}
+
+static void plant_idle(uint32_t prog_id, uint64_t cookie)
+{
+	struct bpf_map_info m;
+	int fd = map_of(prog_id, "udp_flows", &m);
+
+	plant_udp_flow(fd, cookie, 53, 60);
+	plant_udp_flow(fd, cookie, 54, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_link_info info;
@@ -267,10 +321,10 @@ int main(int argc, char **argv)
 
 	if (argc < 4 || argc > 5 ||
 	    (argc == 5) != (!strcmp(argv[1], "geo") || !strcmp(argv[1], "slot") ||
-			    !strcmp(argv[1], "swept"))) {
+			    !strcmp(argv[1], "swept") || !strcmp(argv[1], "idle"))) {
 		fputs("usage: tamper detach|replace|block|unblock|settings CGROUP connect4|egress\n"
 		      "       tamper geo CGROUP connect4|egress N\n"
-		      "       tamper slot|swept CGROUP connect4 COOKIE\n", stderr);
+		      "       tamper slot|swept|idle CGROUP connect4 COOKIE\n", stderr);
 		return 2;
 	}
 	while (h < sizeof(hooks) / sizeof(hooks[0]) && strcmp(hooks[h].name, argv[3]))
@@ -300,6 +354,8 @@ int main(int argc, char **argv)
 		blind(info.prog_id);
 	} else if (!strcmp(argv[1], "geo")) {
 		printf("%u\n", allow_everything(info.prog_id, (uint32_t)atoi(argv[4])));
+	} else if (!strcmp(argv[1], "idle")) {
+		plant_idle(info.prog_id, strtoull(argv[4], NULL, 10));
 	} else if (!strcmp(argv[1], "slot") || !strcmp(argv[1], "swept")) {
 		plant_slot(info.prog_id, strtoull(argv[4], NULL, 10), !strcmp(argv[1], "swept"));
 	} else {

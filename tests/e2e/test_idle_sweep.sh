@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Flows kept in udp_flows (an unconnected socket's destinations) end when
+# idle: two are planted in a running agent's map after its first status
+# found the map empty (the agent skips the sweep of a map empty at its last
+# status), one idle for 60 s and one fresh. The idle one gets its flow_end,
+# with every field, within a few sweeps and leaves the map; the fresh one
+# stays, with no record.
+. "$(dirname "$0")/lib.sh"
+
+TAMPER=$E2E_ROOT/build/tests/e2e-ea/tamper
+HOST=e2e-host.example
+COOKIE=9223372036854775002	# no socket has it: the generator counts from 1
+
+e2e_setup
+e2e_flagged_config "hostname = $HOST"
+e2e_agent_start "$E2E_TMP/agent.conf"
+sleep 1.5	# a status of the empty map
+
+"$TAMPER" idle "$E2E_CG" connect4 $COOKIE || e2e_fail "tamper idle"
+ended() { grep -q "\"event\":\"flow_end\".*\"cookie\":$COOKIE," "$E2E_TMP/records.jsonl"; }
+e2e_wait_for 10 ended || e2e_fail "the idle flow was not ended"
+sleep 2	# two more sweeps: neither ends the fresh flow nor the idle one again
+e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
+
+PYTHONPATH="$E2E_ROOT/tests/e2e" python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" \
+	"$COOKIE" "$HOST" <<'PY' ||
+import json, sys
+from check_records import field_mismatches, records_of_cookie
+
+records, status, cookie, host = sys.argv[1:]
+cookie = int(cookie)
+planted = records_of_cookie(records, cookie)
+want = {"event": "flow_end", "host": host, "verdict": "flagged", "proto": "udp", "family": 4,
+        "src": "192.0.2.1", "sport": 9998, "dst": "198.51.100.7", "dport": 53,
+        "country": "US", "zone": "adequacy-partial", "comm": "tamper", "packets": 1,
+        "bytes": 64, "origin": "socket", "ip_proto": 17, "cookie": cookie, "mapped": False}
+if len(planted) != 1:
+    sys.exit(f"FAIL: {len(planted)} records of the planted flows, expected one flow_end "
+             f"(of port 53): {planted}")
+bad = field_mismatches(planted[0], want)
+if bad:
+    sys.exit(f"FAIL: the idle flow's flow_end (got, want): {bad}")
+if not planted[0]["start"] < planted[0]["ts"]:
+    sys.exit(f"FAIL: the idle flow's flow_end ends before it starts: {planted[0]}")
+maps = {m["name"]: m for m in json.load(open(status))["agent"]["maps"]}
+left = maps.get("udp_flows", {}).get("entries")
+if left != 1:
+    sys.exit(f"FAIL: udp_flows holds {left} flows after the sweep, expected the fresh one")
+print("ok: the idle flow ended with every field, the fresh one kept")
+PY
+	e2e_fail "idle sweep: see above"
+echo "PASS: idle sweep"
