@@ -54,6 +54,20 @@ def field_mismatches(rec, want):
     return {k: (rec.get(k), v) for k, v in want.items() if rec.get(k) != v}
 
 
+def planted_end_error(path, cookie, want, what):
+    """Why the records of a flow a test planted (socket cookie) are not one
+    record holding want, starting no later than it ends; None when they are."""
+    planted = records_of_cookie(path, cookie)
+    if len(planted) != 1:
+        return f"{len(planted)} records of {what}, expected one flow_end: {planted}"
+    bad = field_mismatches(planted[0], want)
+    if bad:
+        return f"{what}'s flow_end (got, want): {bad}"
+    if not planted[0]["start"] <= planted[0]["ts"]:
+        return f"{what}'s flow_end ends before it starts: {planted[0]}"
+    return None
+
+
 class Geo:
     """Country of an address (test GeoIP CSV) and zone of a country."""
 

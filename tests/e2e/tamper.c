@@ -283,14 +283,7 @@ static void plant_udp_flow(int fd, uint64_t cookie, uint16_t dport, uint64_t idl
 	u.flow.src[3] = htonl(0xc0000201);		/* 192.0.2.1 */
 	u.flow.sport = 9998;
 	u.flow.dport = dport;
-	u.flow.packets = 1;
-	u.flow.bytes = 64;
-	u.flow.result = ~0u;
-	u.flow.verdict = EA_VERDICT_FLAGGED;
-	u.flow.flags = EA_FLOW_RECORDED;
-	u.flow.proto = EA_PROTO_UDP;
-	u.flow.ip_proto = IPPROTO_UDP;
-	u.flow.family = 4;
+	ea_test_flagged_flow(&u.flow, EA_PROTO_UDP, IPPROTO_UDP, 1, 64);
 	u.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
 	u.flow.country = 'U' << 8 | 'S';
 	u.flow.start_ns = u.flow.last_emit_ns = now - 90ull * 1000000000;

@@ -27,23 +27,17 @@ e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
 PYTHONPATH="$E2E_ROOT/tests/e2e" python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" \
 	"$COOKIE" "$HOST" <<'PY' ||
 import json, sys
-from check_records import field_mismatches, records_of_cookie
+from check_records import planted_end_error
 
 records, status, cookie, host = sys.argv[1:]
 cookie = int(cookie)
-planted = records_of_cookie(records, cookie)
 want = {"event": "flow_end", "host": host, "verdict": "flagged", "proto": "udp", "family": 4,
         "src": "192.0.2.1", "sport": 9998, "dst": "198.51.100.7", "dport": 53,
         "country": "US", "zone": "adequacy-partial", "comm": "tamper", "packets": 1,
         "bytes": 64, "origin": "socket", "ip_proto": 17, "cookie": cookie, "mapped": False}
-if len(planted) != 1:
-    sys.exit(f"FAIL: {len(planted)} records of the planted flows, expected one flow_end "
-             f"(of port 53): {planted}")
-bad = field_mismatches(planted[0], want)
-if bad:
-    sys.exit(f"FAIL: the idle flow's flow_end (got, want): {bad}")
-if not planted[0]["start"] < planted[0]["ts"]:
-    sys.exit(f"FAIL: the idle flow's flow_end ends before it starts: {planted[0]}")
+err = planted_end_error(records, cookie, want, "the idle flow (port 53 only)")
+if err:
+    sys.exit(f"FAIL: {err}")
 maps = {m["name"]: m for m in json.load(open(status))["agent"]["maps"]}
 left = maps.get("udp_flows", {}).get("entries")
 if left != 1:

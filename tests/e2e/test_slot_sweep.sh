@@ -58,23 +58,18 @@ e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
 PYTHONPATH="$E2E_ROOT/tests/e2e" python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" \
 	"$COOKIE" "$SPORT" "$HOST" <<'PY' ||
 import json, sys
-from check_records import field_mismatches, load_jsonl, records_of_cookie
+from check_records import load_jsonl, planted_end_error
 
 records, status, cookie, sport, host = sys.argv[1:]
 cookie, sport = int(cookie), int(sport)
 recs = load_jsonl(records, "a record")
-planted = records_of_cookie(records, cookie)
 want = {"event": "flow_end", "host": host, "verdict": "flagged", "proto": "tcp", "family": 4,
         "src": "192.0.2.1", "sport": 9999, "dst": "198.51.100.7", "dport": 9,
         "country": "US", "zone": "adequacy-partial", "comm": "tamper", "packets": 3,
         "bytes": 160, "origin": "socket", "ip_proto": 6, "cookie": cookie, "mapped": False}
-if len(planted) != 1:
-    sys.exit(f"FAIL: {len(planted)} records of the planted slot, expected one flow_end")
-bad = field_mismatches(planted[0], want)
-if bad:
-    sys.exit(f"FAIL: the planted slot's flow_end (got, want): {bad}")
-if not planted[0]["start"] <= planted[0]["ts"]:
-    sys.exit(f"FAIL: the planted slot's flow_end ends before it starts: {planted[0]}")
+err = planted_end_error(records, cookie, want, "the planted slot")
+if err:
+    sys.exit(f"FAIL: {err}")
 held = [r["event"] for r in recs if r.get("sport") == sport]
 if held != ["flow_start", "flow_end"]:
     sys.exit(f"FAIL: the held connection's records: {held}")
