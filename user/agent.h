@@ -41,6 +41,8 @@ enum ea_32bit_calls {
 	EA_32BIT_WATCHED,
 };
 
+#define EA_STATUS_MAPS	64	/* the maps the status files show, at most */
+
 struct ea_agent {
 	struct ea_config cfg;
 	struct ea_geo_table table[EA_GEO_BANKS];
@@ -82,6 +84,7 @@ struct ea_agent {
 	 * skipped.
 	 */
 	bool udp_flows_empty, dev_flows_empty;
+	uint64_t memlock_fixed[EA_STATUS_MAPS];	/* of preallocated maps; 0: not read */
 	bool json;
 	char host[256];
 	struct ea_wallclock clock;	/* the wall clock's offset and steps */

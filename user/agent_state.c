@@ -316,10 +316,26 @@ static uint64_t map_memlock(int fd)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", (unsigned long long *)&v) == 1)
+		if (!strncmp(line, "memlock:", 8)) {
+			v = strtoull(line + 8, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return v;
+}
+
+/*
+ * A map's memlock: read from fdinfo once for a preallocated map, whose
+ * memory does not change, every time for one that allocates as it fills
+ * (i: the map's place in the object).
+ */
+static uint64_t map_memlock_of(struct ea_agent *a, const struct bpf_map *m, size_t i)
+{
+	if (bpf_map__map_flags(m) & BPF_F_NO_PREALLOC)
+		return map_memlock(bpf_map__fd(m));
+	if (!a->memlock_fixed[i])
+		a->memlock_fixed[i] = map_memlock(bpf_map__fd(m));
+	return a->memlock_fixed[i];
 }
 
 /* What the status files show of the maps, read once for both. */
@@ -371,8 +387,6 @@ static int64_t map_entries(struct ea_agent *a, const struct bpf_map *m,
 	return -1;
 }
 
-#define EA_STATUS_MAPS	64
-
 struct status_snapshot {
 	struct map_stat maps[EA_STATUS_MAPS];
 	size_t nmaps;
@@ -398,8 +412,9 @@ static void snapshot_maps(struct ea_agent *a, struct status_snapshot *s)
 			a->udp_flows_empty = entries == 0;
 		else if (m == a->skel->maps.dev_flows)
 			a->dev_flows_empty = entries == 0;
-		s->maps[s->nmaps++] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
-							 map_memlock(bpf_map__fd(m)), entries };
+		s->maps[s->nmaps] = (struct map_stat){ bpf_map__name(m), bpf_map__max_entries(m),
+						       map_memlock_of(a, m, s->nmaps), entries };
+		s->nmaps++;
 	}
 }
 
