@@ -43,9 +43,9 @@ struct {
  * directions are shut), otherwise when the file is released
  * (tcp_slot_done, tcp_slot_release), or at the close when the file was
  * released first (tcp_slot_marked). A socket that connects again after
- * its flow ended starts a new flow in the same slot.
+ * its flow ended starts a new flow in the same slot. The buckets are
+ * mappable: the agent counts the slots in use by reading them in place.
  */
-/* mappable: the agent counts the slots in use by reading it in place */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);

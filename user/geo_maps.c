@@ -3,11 +3,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "geo_maps.h"
+#include "util.h"
 
 /* Nodes per bank beyond a quarter more than the first table's, by kind. */
 static const uint32_t node_slack[EA_TRIE_KINDS] = { 1024, 64, 16 };
@@ -91,25 +90,22 @@ static int update_range(int fd, uint32_t first, const void *values, uint32_t cou
 
 /*
  * count values of size bytes at consecutive keys from first, read where
- * the map holds them (bpf/geo.bpf.h makes the maps mappable; an array map
- * keeps each value at a multiple of 8 bytes): no copy through the kernel
- * per value, which the once-a-second check of the table would pay.
+ * the map holds them (bpf/geo.bpf.h makes the maps mappable): the
+ * once-a-second check of the table pays no copy through the kernel.
  */
 static int read_range(int fd, uint32_t first, void *values, uint32_t count, size_t size)
 {
-	size_t stride = (size + 7) & ~(size_t)7, page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t from = (size_t)first * stride, skip = from % page;
-	size_t len = skip + (size_t)count * stride;
-	const char *m;
+	struct ea_map_view v;
+	int err;
 
 	if (!count)
 		return 0;
-	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)(from - skip));
-	if (m == MAP_FAILED)
-		return -errno;
+	err = ea_map_view_open(&v, fd, first, count, size);
+	if (err)
+		return err;
 	for (uint32_t i = 0; i < count; i++)
-		memcpy((char *)values + i * size, m + skip + i * stride, size);
-	munmap((void *)m, len);
+		memcpy((char *)values + i * size, v.at + i * v.stride, size);
+	ea_map_view_close(&v);
 	return 0;
 }
 

@@ -2,11 +2,10 @@
 /* The slots of TCP flow state, as user space sees them (see tcp_slots.h). */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "tcp_slots.h"
+#include "util.h"
 
 /* Buckets of tcp_sock_keys (a power of two); 0 on error, errno set. */
 static uint32_t buckets_of(int keys_fd)
@@ -43,19 +42,17 @@ static int64_t cookies_set(const struct ea_slot_bucket *v, uint32_t n)
 int64_t ea_tcp_slots_in_use(int keys_fd)
 {
 	uint32_t n = buckets_of(keys_fd);
-	long page = sysconf(_SC_PAGESIZE);
-	const struct ea_slot_bucket *v;
+	struct ea_map_view v;
 	int64_t used;
-	size_t len;
+	int err;
 
 	if (!n)
 		return -errno;
-	len = ((size_t)n * sizeof(*v) + page - 1) & ~(size_t)(page - 1);
-	v = mmap(NULL, len, PROT_READ, MAP_SHARED, keys_fd, 0);
-	if (v == MAP_FAILED)
-		return -errno;
-	used = cookies_set(v, n);
-	munmap((void *)v, len);
+	err = ea_map_view_open(&v, keys_fd, 0, n, sizeof(struct ea_slot_bucket));
+	if (err)
+		return err;
+	used = cookies_set((const struct ea_slot_bucket *)v.at, n);
+	ea_map_view_close(&v);
 	return used;
 }
 

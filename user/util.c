@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -277,4 +278,29 @@ int ea_sb_dev(const char *path, dev_t *dev)
 		return -ENOENT;
 	*dev = want.dev;
 	return 0;
+}
+
+int ea_map_view_open(struct ea_map_view *v, int fd, size_t first, size_t count,
+		     size_t value_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), from, skip;
+
+	v->stride = (value_size + 7) & ~(size_t)7;
+	from = first * v->stride;
+	skip = from % page;
+	v->len = skip + (count ? count : 1) * v->stride;
+	v->base = mmap(NULL, v->len, PROT_READ, MAP_SHARED, fd, (off_t)(from - skip));
+	if (v->base == MAP_FAILED) {
+		v->base = NULL;
+		return -errno;
+	}
+	v->at = (const char *)v->base + skip;
+	return 0;
+}
+
+void ea_map_view_close(struct ea_map_view *v)
+{
+	if (v->base)
+		munmap(v->base, v->len);
+	v->base = NULL;
 }

@@ -89,4 +89,22 @@ int ea_netns_cookie(uint64_t *cookie);
 #define EA_SIZE_STRLEN	16
 const char *ea_format_size(uint64_t bytes, char buf[EA_SIZE_STRLEN]);
 
+/*
+ * A read-only view of count values at consecutive keys from first of an
+ * array map made with BPF_F_MMAPABLE, where the kernel holds them: value k
+ * at at + k * stride, stride the value size rounded up to 8 as the array
+ * keeps it. No copy through the kernel per value.
+ */
+struct ea_map_view {
+	const char *at;
+	size_t stride;
+	void *base;		/* the mapping, from a page boundary */
+	size_t len;
+};
+
+/* 0, or -errno (EINVAL: the map is not mappable, or the range not in it). */
+int ea_map_view_open(struct ea_map_view *v, int fd, size_t first, size_t count,
+		     size_t value_size);
+void ea_map_view_close(struct ea_map_view *v);
+
 #endif /* EA_UTIL_H */

@@ -54,6 +54,16 @@ def field_mismatches(rec, want):
     return {k: (rec.get(k), v) for k, v in want.items() if rec.get(k) != v}
 
 
+def planted_flow_end(host, cookie, **fields):
+    """The record a flow that tests/e2e/tamper.c planted ends with: the keys
+    every such flow shares (flagged, 192.0.2.1 to 198.51.100.7, US, owned
+    by tamper), and fields, its own."""
+    return {"event": "flow_end", "host": host, "verdict": "flagged", "family": 4,
+            "src": "192.0.2.1", "dst": "198.51.100.7", "country": "US",
+            "zone": "adequacy-partial", "comm": "tamper", "origin": "socket",
+            "cookie": cookie, "mapped": False, **fields}
+
+
 def planted_end_error(path, cookie, want, what):
     """Why the records of a flow a test planted (socket cookie) are not one
     record holding want, starting no later than it ends; None when they are."""

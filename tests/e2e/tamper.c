@@ -227,6 +227,32 @@ static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
 	return changed;
 }
 
+/* CLOCK_BOOTTIME in ns, the datapath's clock. */
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * What every flow planted here shares: from 192.0.2.1:sport to
+ * 198.51.100.7:dport (US, adequacy-partial), owned by this process.
+ */
+static void planted_flow(struct ea_flow *f, struct ea_owner *o, uint16_t sport, uint16_t dport)
+{
+	f->zone = EA_ZONE_ADEQUACY_PARTIAL;
+	f->country = 'U' << 8 | 'S';
+	f->src[2] = f->dst[2] = htonl(0xffff);
+	f->src[3] = htonl(0xc0000201);	/* 192.0.2.1 */
+	f->dst[3] = htonl(0xc6336407);	/* 198.51.100.7 */
+	f->sport = sport;
+	f->dport = dport;
+	o->tgid = o->pid = (uint32_t)getpid();
+	snprintf(o->comm, sizeof(o->comm), "tamper");
+}
+
 /*
  * A flagged flow of 3 packets and 160 bytes from 192.0.2.1:9999 to
  * 198.51.100.7:9 (US), reported, owned by this process, in a slot taken
@@ -237,24 +263,14 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 {
 	struct ea_sock_state s = ea_test_flagged_slot(cookie);
 	struct bpf_map_info m;
-	struct timespec ts;
 	int fd = map_of(prog_id, "tcp_socks", &m), keys = map_of(prog_id, "tcp_sock_keys", &m);
 	uint64_t netns;
 
 	if (ea_netns_cookie(&netns))
 		die("SO_NETNS_COOKIE");
 	s.netns = netns;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	s.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
-	s.flow.country = 'U' << 8 | 'S';
-	s.flow.start_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-	s.flow.src[2] = s.flow.dst[2] = htonl(0xffff);
-	s.flow.src[3] = htonl(0xc0000201);	/* 192.0.2.1 */
-	s.flow.dst[3] = htonl(0xc6336407);	/* 198.51.100.7 */
-	s.flow.sport = 9999;
-	s.flow.dport = 9;
-	s.owner.tgid = s.owner.pid = (uint32_t)getpid();
-	snprintf(s.owner.comm, sizeof(s.owner.comm), "tamper");
+	planted_flow(&s.flow, &s.owner, 9999, 9);
+	s.flow.start_ns = boot_ns();
 	if (swept) {
 		s.ended = 1;
 		s.flow.flags = 0;	/* its flow_end was sent */
@@ -273,25 +289,15 @@ static void plant_udp_flow(int fd, uint64_t cookie, uint16_t dport, uint64_t idl
 {
 	struct ea_udp_flow_key key = { .cookie = cookie, .dport = dport };
 	struct ea_udp_flow u = { 0 };
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = boot_ns();
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-	key.dst[2] = u.flow.src[2] = u.flow.dst[2] = htonl(0xffff);
-	key.dst[3] = u.flow.dst[3] = htonl(0xc6336407);	/* 198.51.100.7 */
-	u.flow.src[3] = htonl(0xc0000201);		/* 192.0.2.1 */
-	u.flow.sport = 9998;
-	u.flow.dport = dport;
 	ea_test_flagged_flow(&u.flow, EA_PROTO_UDP, IPPROTO_UDP, 1, 64);
-	u.flow.zone = EA_ZONE_ADEQUACY_PARTIAL;
-	u.flow.country = 'U' << 8 | 'S';
+	planted_flow(&u.flow, &u.owner, 9998, dport);
+	memcpy(key.dst, u.flow.dst, sizeof(key.dst));
 	u.flow.start_ns = u.flow.last_emit_ns = now - 90ull * 1000000000;
 	u.flow.last_ns = now - idle_s * 1000000000;
-	u.owner.tgid = u.owner.pid = (uint32_t)getpid();
 	u.owner.cookie = cookie;
 	u.owner.cgroup_idx = ~0u;
-	snprintf(u.owner.comm, sizeof(u.owner.comm), "tamper");
 	if (bpf_map_update_elem(fd, &key, &u, BPF_NOEXIST))
 		die("udp_flows");
 }

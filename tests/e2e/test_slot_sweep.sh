@@ -58,15 +58,13 @@ e2e_status >"$E2E_TMP/status.json" || e2e_fail "status"
 PYTHONPATH="$E2E_ROOT/tests/e2e" python3 - "$E2E_TMP/records.jsonl" "$E2E_TMP/status.json" \
 	"$COOKIE" "$SPORT" "$HOST" <<'PY' ||
 import json, sys
-from check_records import load_jsonl, planted_end_error
+from check_records import load_jsonl, planted_end_error, planted_flow_end
 
 records, status, cookie, sport, host = sys.argv[1:]
 cookie, sport = int(cookie), int(sport)
 recs = load_jsonl(records, "a record")
-want = {"event": "flow_end", "host": host, "verdict": "flagged", "proto": "tcp", "family": 4,
-        "src": "192.0.2.1", "sport": 9999, "dst": "198.51.100.7", "dport": 9,
-        "country": "US", "zone": "adequacy-partial", "comm": "tamper", "packets": 3,
-        "bytes": 160, "origin": "socket", "ip_proto": 6, "cookie": cookie, "mapped": False}
+want = planted_flow_end(host, cookie, proto="tcp", sport=9999, dport=9, packets=3, bytes=160,
+                        ip_proto=6)
 err = planted_end_error(records, cookie, want, "the planted slot")
 if err:
     sys.exit(f"FAIL: {err}")
