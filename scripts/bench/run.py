@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""make bench: the performance suite of egress-audit (issue 7).
+"""make bench: the performance suite of egress-audit.
 
     run.py [--quick] [--parts 1,2,...] [--pairs N]
                                          measure, print the table, write
