@@ -1063,6 +1063,15 @@ class Bench:
                          note=f"bounded query over 1 % of the time range read "
                               f"{100 * q['fraction_of_full_scan']:.2f} % of the bytes, "
                               f"skipped {q['segments_skipped']} segments")
+                a6 = j["addr6"]
+                self.row(part=8, what="IPv6 address as text, ea_addr_format / inet_ntop",
+                         command=cmd, baseline=a6["inet_ntop_ns_per_addr"],
+                         measured=a6["ns_per_addr"],
+                         ratio=div(a6["ns_per_addr"], a6["inet_ntop_ns_per_addr"]),
+                         unit="ns", note="CPU ns per address, the two alternated in ten "
+                                         "rounds; every record with an IPv6 flow writes two "
+                                         f"(a JSON line: {j['json']['ns_per_record']:.0f} ns "
+                                         "a record, a third of them IPv6)")
         else:
             for what in ("trail writer records/s", "trail query scan records/s"):
                 self.pending(8, what, "build/bench/bench_trail is not built")

@@ -15,11 +15,15 @@
  *         (with seq and chain, as after the trail); ns per record, net of
  *         the generation;
  * text:   the same records printed as `run` prints them without -j, into
- *         /dev/null; ns per record, net of the generation.
+ *         /dev/null; ns per record, net of the generation;
+ * addr6:  IPv6 addresses written as text by the records' formatter
+ *         (ea_addr_format) and by the C library's inet_ntop, the two
+ *         alternated in one run; ns per address.
  * Prints one JSON object on standard output. Times are the thread's CPU
  * time, so a busy machine does not count against the figures (wall-clock
  * seconds are given too).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -30,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "query.h"
 #include "rec_synth.h"
 #include "record.h"
@@ -140,6 +145,49 @@ static double format_json(uint64_t n, uint64_t *bytes)
 	return since(&a.cpu, &z.cpu);
 }
 
+/* An IPv6 address of a documentation prefix, varied by i; network order. */
+static void v6_of(uint64_t i, uint8_t b[16])
+{
+	static const uint8_t base[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x12 };
+
+	memcpy(b, base, sizeof(base));
+	b[9] = (uint8_t)(i >> 8);
+	b[12] = (uint8_t)(i >> 16);
+	b[14] = (uint8_t)(i >> 3);
+	b[15] = (uint8_t)i;
+}
+
+/*
+ * CPU ns per IPv6 address written by ea_addr_format (*ours) and by
+ * inet_ntop (*libc), n addresses each, in ten alternated rounds.
+ */
+static void format_addr6(uint64_t n, double *ours, double *libc)
+{
+	char buf[EA_ADDR_STRLEN > INET6_ADDRSTRLEN ? EA_ADDR_STRLEN : INET6_ADDRSTRLEN];
+	struct clocks a, b, c;
+	uint64_t sum = 0;
+	uint8_t addr[16];
+
+	*ours = *libc = 0;
+	for (int round = 0; round < 10; round++) {
+		clocks_now(&a);
+		for (uint64_t i = 0; i < n / 10; i++) {
+			v6_of(i, addr);
+			sum += strlen(ea_addr_format(ea_addr_from_bytes(addr), buf));
+		}
+		clocks_now(&b);
+		for (uint64_t i = 0; i < n / 10; i++) {
+			v6_of(i, addr);
+			sum += strlen(inet_ntop(AF_INET6, addr, buf, sizeof(buf)));
+		}
+		clocks_now(&c);
+		*ours += since(&a.cpu, &b.cpu);
+		*libc += since(&b.cpu, &c.cpu);
+	}
+	*ours = sum ? *ours / (double)n * 1e9 : 0;
+	*libc = *libc / (double)n * 1e9;
+}
+
 /* Generate n flow records and print each as `run` does without -j, into
  * /dev/null (fully buffered); CPU seconds. */
 static double format_text(uint64_t n)
@@ -241,7 +289,7 @@ int main(int argc, char **argv)
 	const char *log = argc > 2 ? argv[2] : mkdtemp(tmpl);
 	struct ea_filter none = { .flow_only = true, .countries = { 1 }, .ncountries = 1 };
 	struct ea_filter part = { .has_since = true, .has_until = true };
-	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall, j_cpu, t_cpu;
+	double w_cpu, w_wall, g_cpu, s_cpu, s_wall, p_cpu, p_wall, j_cpu, t_cpu, a_ours, a_libc;
 	struct ea_scan_stats full, bounded;
 	int64_t mark[2];
 	uint64_t bytes, j_bytes;
@@ -259,6 +307,7 @@ int main(int argc, char **argv)
 	scan(dir, &part, &p_cpu, &p_wall, &m_part, &bounded);
 	j_cpu = format_json(n, &j_bytes);
 	t_cpu = format_text(n);
+	format_addr6(n, &a_ours, &a_libc);
 	printf("{\"records\":%llu,\"writer\":{\"records_per_s\":%.0f,"
 	       "\"records_per_s_without_generation\":%.0f,\"cpu_s\":%.3f,\"wall_s\":%.3f,"
 	       "\"generation_cpu_s\":%.3f,\"bytes_on_disk\":%llu,\"bytes_per_record\":%.1f,"
@@ -278,8 +327,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)bounded.blocks_skipped);
 	printf("\"json\":{\"ns_per_record\":%.1f,\"bytes_per_record\":%.1f,\"cpu_s\":%.3f},",
 	       (j_cpu - g_cpu) / (double)n * 1e9, (double)j_bytes / (double)n, j_cpu);
-	printf("\"text\":{\"ns_per_record\":%.1f,\"cpu_s\":%.3f}}\n",
+	printf("\"text\":{\"ns_per_record\":%.1f,\"cpu_s\":%.3f},",
 	       (t_cpu - g_cpu) / (double)n * 1e9, t_cpu);
+	printf("\"addr6\":{\"ns_per_addr\":%.1f,\"inet_ntop_ns_per_addr\":%.1f}}\n",
+	       a_ours, a_libc);
 	if (argc <= 2)
 		nftw(log, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return m_full ? 1 : 0;
