@@ -1098,6 +1098,15 @@ class Bench:
                 self.row(part=8, what="SIEM formatting alone records/s", command=cmd,
                          baseline=None, measured=j["format_rate"], ratio=None,
                          unit="records/s", goal=None, met=None)
+            j, err = self.helper_json(siem, ["--format-only", "--records", str(n)])
+            if j is not None:
+                for fmt, ns in j["format_ns"].items():
+                    self.row(part=8, what=f"SIEM message formatting, {fmt}, CPU ns/record",
+                             command=f"bench_siem --format-only --records {n}",
+                             baseline=None, measured=ns, ratio=None, unit="ns",
+                             goal=None, met=None,
+                             note="every format on the same synthetic records, net of "
+                                  "making them; a feed formats each record it sends")
         else:
             self.pending(8, "SIEM feed messages/s", "build/bench/bench_siem is not built")
 

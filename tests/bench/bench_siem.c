@@ -3,6 +3,7 @@
  * bench_siem: messages per second from the SIEM feed to a local rsyslogd.
  *
  *   bench_siem [--records N] [--format FMT] [--keep]
+ *   bench_siem --format-only [--records N]
  *
  * Makes a trail of N synthetic records (default 200000) with the real
  * writer, and a CA with a server and a client certificate (openssl).
@@ -16,7 +17,8 @@
  * "received_rate" until rsyslogd has written every message to its file.
  * The files must hold every message. rsyslogd runs on the CPUs this
  * program is not pinned to, as a SIEM runs on a host of its own. Also
- * measures formatting alone.
+ * measures formatting alone; with --format-only, only that, in every
+ * format (CPU ns a record, net of making the records), without rsyslogd.
  * Prints one JSON object.
  */
 #include <errno.h>
@@ -49,6 +51,7 @@ struct bench {
 	uint64_t records;
 	int format;
 	bool keep;
+	bool format_only;
 	int relp_port, tls_port, relp_tls_port;
 	pid_t rsyslog;
 };
@@ -258,23 +261,54 @@ static int make_trail(struct bench *b)
 	return ea_trail_close(t);
 }
 
-/* Formatting alone: records per second. */
-static double format_rate(const struct bench *b)
+/* Thread CPU seconds. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * CPU ns a record of making n synthetic records and formatting each in
+ * format fmt (fmt -1: making them only), the same records for every format.
+ */
+static double format_ns(int fmt, uint64_t n)
 {
 	static char buf[EA_SIEM_MSG_MAX];
 	static struct ea_rec r;
 	struct ea_synth s;
-	uint64_t n = b->records;
+	size_t bytes = 0;
 	double t0;
 
 	ea_synth_init(&s, 1, HOST, real_ns(), &r);
-	t0 = now_s();
+	t0 = cpu_s();
 	for (uint64_t i = 0; i < n; i++) {
 		ea_synth_next(&s, &r);
 		r.seq = i + 1;
-		ea_siem_format(b->format, &r, buf, sizeof(buf));
+		if (fmt >= 0)
+			bytes += (size_t)ea_siem_format(fmt, &r, buf, sizeof(buf));
 	}
-	return (double)n / (now_s() - t0);
+	return fmt < 0 || bytes ? (cpu_s() - t0) / (double)n * 1e9 : 0;
+}
+
+/* Formatting alone (with making the records): records per CPU second. */
+static double format_rate(const struct bench *b)
+{
+	return 1e9 / format_ns(b->format, b->records);
+}
+
+/* --format-only: every format's cost, as one JSON object. */
+static void print_format_costs(uint64_t n)
+{
+	double gen = format_ns(-1, n);
+
+	printf("{\"records\":%llu,\"format_ns\":{", (unsigned long long)n);
+	for (int fmt = 0; fmt < EA_SIEM_FMT_MAX; fmt++)
+		printf("%s\"%s\":%.1f", fmt ? "," : "", ea_siem_fmt_name(fmt),
+		       format_ns(fmt, n) - gen);
+	printf("}}\n");
 }
 
 static uint64_t lines(const struct bench *b, const char *file);
@@ -358,6 +392,7 @@ static int parse(struct bench *b, int argc, char **argv)
 		{ "records", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "format-only", no_argument, NULL, 'o' },
 		{ 0 },
 	};
 	int c;
@@ -374,6 +409,9 @@ static int parse(struct bench *b, int argc, char **argv)
 			break;
 		case 'k':
 			b->keep = true;
+			break;
+		case 'o':
+			b->format_only = true;
 			break;
 		default:
 			return -1;
@@ -417,8 +455,13 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	if (parse(&b, argc, argv)) {
-		fprintf(stderr, "usage: bench_siem [--records N] [--format FMT] [--keep]\n");
+		fprintf(stderr, "usage: bench_siem [--records N] [--format FMT] [--keep]\n"
+				"       bench_siem --format-only [--records N]\n");
 		return 2;
+	}
+	if (b.format_only) {
+		print_format_costs(b.records);
+		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	b.relp_port = 40000 + (int)(getpid() % 8000) * 3;

@@ -1195,6 +1195,74 @@ static void test_hostile_names(void **state)
 	free(sd);
 }
 
+/* A cgroup path read back from out in format fmt, as want says. */
+static void expect_cgroup(int fmt, const struct ea_rec *r, const char *want,
+			  struct fields *f, struct fields *sd)
+{
+	static const char *const key[EA_SIEM_FMT_MAX] = {
+		[EA_SIEM_FMT_CEF] = "cs4", [EA_SIEM_FMT_LEEF] = "cgroup",
+		[EA_SIEM_FMT_ECS] = "egress_audit.cgroup",
+		[EA_SIEM_FMT_OCSF] = "unmapped.cgroup", [EA_SIEM_FMT_RFC5424] = "cgroup",
+	};
+	struct syslog_msg h;
+	const char *body;
+
+	check_clean(fmt_rec(fmt, r));
+	body = check_header(out, &h, sd, r);
+	if (fmt == EA_SIEM_FMT_RFC5424)
+		f = sd;
+	else if (fmt == EA_SIEM_FMT_CEF)
+		assert_int_equal(parse_cef(body, f), 0);
+	else if (fmt == EA_SIEM_FMT_LEEF)
+		assert_int_equal(parse_leef(body, f), 0);
+	else
+		assert_int_equal(parse_json(body, f), 0);
+	expect(f, key[fmt], want);
+}
+
+/*
+ * Each byte that ends a plain run, at every place of a long value: the
+ * formatter looks at eight bytes at a time, and a special one must be
+ * found wherever it falls in a word, first, last or alone.
+ */
+static void test_escapes_at_every_place(void **state)
+{
+	static const char *const stops[] = {
+		"|", "=", "\\", "]", "\"", "^", "\n", "\t", "\x01", "\x1f", "\x7f",
+		"\xff", "\xc3\xa9",
+		"\xe2\x80\xa8", "\xc2\x85",	/* line ends: U+FFFD but in JSON */
+	};
+	const size_t line_ends = 13;
+	static const char *const keep[EA_SIEM_FMT_MAX] = {
+		[EA_SIEM_FMT_CEF] = "\n\r", [EA_SIEM_FMT_LEEF] = "",
+		[EA_SIEM_FMT_RFC5424] = "",
+	};
+	struct fields *f = calloc(1, sizeof(*f)), *sd = calloc(1, sizeof(*sd));
+	char want[256];
+	struct ea_rec r;
+
+	(void)state;
+	for (size_t s = 0; s < sizeof(stops) / sizeof(stops[0]); s++) {
+		for (int place = 0; place <= 40; place++) {
+			flow_rec(&r, "crm");
+			snprintf(r.cgroup, sizeof(r.cgroup), "/%.*s%s%s", place,
+				 "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH", stops[s],
+				 place % 2 ? "tail.of.it" : "");
+			for (int fmt = 0; fmt < EA_SIEM_FMT_MAX; fmt++) {
+				bool json = fmt == EA_SIEM_FMT_ECS || fmt == EA_SIEM_FMT_OCSF;
+
+				expected_text(r.cgroup, keep[fmt], want);
+				if (s >= line_ends && !json)
+					snprintf(want, sizeof(want), "/%.*s" FFFD "%s", place,
+						 r.cgroup + 1, place % 2 ? "tail.of.it" : "");
+				expect_cgroup(fmt, &r, want, f, sd);
+			}
+		}
+	}
+	free(f);
+	free(sd);
+}
+
 /* The exact bytes each format writes for one name with every special. */
 static void test_exact_escapes(void **state)
 {
@@ -1328,6 +1396,7 @@ int main(void)
 		cmocka_unit_test(test_ocsf_fields),
 		cmocka_unit_test(test_agent_records),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_escapes_at_every_place),
 		cmocka_unit_test(test_exact_escapes),
 		cmocka_unit_test(test_hostile_host),
 		cmocka_unit_test(test_worst_case_fits),
