@@ -102,23 +102,20 @@ static void zero_run(const uint16_t w[8], int *best, int *best_len)
 {
 	*best = 0;
 	*best_len = 0;
-	for (int i = 0; i < 8;) {
-		int j = i;
-
-		while (j < 8 && !w[j])
-			j++;
+	for (int i = 0, j; i < 8; i = j + 1) {
+		for (j = i; j < 8 && !w[j]; j++)
+			;
 		if (j - i > *best_len && j - i >= 2) {
 			*best = i;
 			*best_len = j - i;
 		}
-		i = j == i ? i + 1 : j;
 	}
 }
 
 /*
  * An IPv6 address as inet_ntop(3) writes it (RFC 5952's compression of
- * the longest zero run, lowercase hex, and the IPv4-compatible ::a.b.c.d),
- * by hand: the C library's goes through sprintf for each group, five to
+ * the longest zero run, lowercase hex, and the IPv4-compatible ::a.b.c.d;
+ * a mapped one is written as IPv4 before it gets here), by hand: the C library's goes through sprintf for each group, five to
  * ten times slower, and every record with an IPv6 address prints two.
  */
 static char *put_v6(char *p, ea_addr_t a)
@@ -130,18 +127,18 @@ static char *put_v6(char *p, ea_addr_t a)
 		w[i] = (uint16_t)(a >> (112 - 16 * i));
 	zero_run(w, &best, &len);
 	for (int i = 0; i < 8; i++) {
-		if (len && i >= best && i < best + len) {
+		if (i >= best && i < best + len) {
 			if (i == best)
 				*p++ = ':';
 			continue;
 		}
 		if (i)
 			*p++ = ':';
-		if (i == 6 && len && best == 0 && (len == 6 || (len == 5 && w[5] == 0xffff)))
+		if (i == 6 && best == 0 && len == 6)
 			return put_v4(p, (uint32_t)a);
 		p = put_group(p, w[i]);
 	}
-	if (len && best + len == 8)
+	if (best + len == 8)
 		*p++ = ':';
 	return p;
 }

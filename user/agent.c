@@ -59,14 +59,6 @@ static void on_signal(int sig)
 		stopping = 1;
 }
 
-int64_t ea_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int64_t ea_boot_to_real_ns(void)
 {
 	return ea_clock_ns(CLOCK_REALTIME) - ea_clock_ns(CLOCK_BOOTTIME);

@@ -127,8 +127,6 @@ void ea_agent_set_host(struct ea_agent *a);
 void ea_agent_init_context(struct ea_agent *a);
 void ea_agent_reload(struct ea_agent *a);
 ssize_t ea_agent_run_iter(struct bpf_program *prog, void *buf, size_t len);
-uint64_t ea_boot_ns(void);
-int64_t ea_clock_ns(clockid_t id);	/* a clock_gettime() clock, in ns */
 void ea_agent_follow_clock(struct ea_agent *a);
 void ea_agent_print(struct ea_agent *a, const struct ea_rec *r);
 void ea_agent_flush_out(struct ea_agent *a);

@@ -26,14 +26,6 @@
 #include "util.h"
 #include "version.h"
 
-uint64_t ea_boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Follow steps of the wall clock, but not its jitter. A step is in force
  * from when the agent sees it (within a second of it).
@@ -250,9 +242,6 @@ static void sweep_dev(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 	struct ea_flow f;
 	void *prev = NULL;
 
-	if (idle_ns && a->dev_flows_empty)
-		return;
-
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -274,9 +263,6 @@ static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 	struct ea_udp_flow u;
 	void *prev = NULL;
 
-	if (a->udp_flows_empty)
-		return;
-
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
@@ -291,12 +277,15 @@ static void sweep_udp(struct ea_agent *a, uint64_t idle_ns, uint64_t now)
 	}
 }
 
+/* The idle sweep, skipping a map its last status found empty. */
 void ea_agent_sweep_flows(struct ea_agent *a)
 {
 	uint64_t now = ea_boot_ns();
 
-	sweep_dev(a, EA_FLOW_IDLE_NS, now);
-	sweep_udp(a, EA_FLOW_IDLE_NS, now);
+	if (!a->dev_flows_empty)
+		sweep_dev(a, EA_FLOW_IDLE_NS, now);
+	if (!a->udp_flows_empty)
+		sweep_udp(a, EA_FLOW_IDLE_NS, now);
 }
 
 void ea_agent_end_dev_flows(struct ea_agent *a)

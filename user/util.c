@@ -304,3 +304,16 @@ void ea_map_view_close(struct ea_map_view *v)
 		munmap(v->base, v->len);
 	v->base = NULL;
 }
+
+int64_t ea_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t ea_boot_ns(void)
+{
+	return (uint64_t)ea_clock_ns(CLOCK_BOOTTIME);
+}

@@ -8,6 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
+
+/* A clock_gettime() clock, in ns. */
+int64_t ea_clock_ns(clockid_t id);
+/* CLOCK_BOOTTIME in ns: the clock the datapath stamps flows with. */
+uint64_t ea_boot_ns(void);
 
 /* Exit codes: the contract of every command. */
 enum {

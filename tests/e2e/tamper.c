@@ -227,15 +227,6 @@ static unsigned int allow_everything(uint32_t prog_id, uint32_t n)
 	return changed;
 }
 
-/* CLOCK_BOOTTIME in ns, the datapath's clock. */
-static uint64_t boot_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * What every flow planted here shares: from 192.0.2.1:sport to
  * 198.51.100.7:dport (US, adequacy-partial), owned by this process.
@@ -270,7 +261,7 @@ static void plant_slot(uint32_t prog_id, uint64_t cookie, bool swept)
 		die("SO_NETNS_COOKIE");
 	s.netns = netns;
 	planted_flow(&s.flow, &s.owner, 9999, 9);
-	s.flow.start_ns = boot_ns();
+	s.flow.start_ns = ea_boot_ns();
 	if (swept) {
 		s.ended = 1;
 		s.flow.flags = 0;	/* its flow_end was sent */
@@ -289,7 +280,7 @@ static void plant_udp_flow(int fd, uint64_t cookie, uint16_t dport, uint64_t idl
 {
 	struct ea_udp_flow_key key = { .cookie = cookie, .dport = dport };
 	struct ea_udp_flow u = { 0 };
-	uint64_t now = boot_ns();
+	uint64_t now = ea_boot_ns();
 
 	ea_test_flagged_flow(&u.flow, EA_PROTO_UDP, IPPROTO_UDP, 1, 64);
 	planted_flow(&u.flow, &u.owner, 9998, dport);

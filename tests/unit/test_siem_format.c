@@ -1221,22 +1221,27 @@ static void expect_cgroup(int fmt, const struct ea_rec *r, const char *want,
 }
 
 /*
- * Each byte that ends a plain run, at every place of a long value: the
- * formatter looks at eight bytes at a time, and a special one must be
- * found wherever it falls in a word, first, last or alone.
+ * Each byte that ends a run of bytes copied as they are, at every place of
+ * a long value: first, inside or last in the value, after a run of any
+ * length, with a run after it or none.
  */
 static void test_escapes_at_every_place(void **state)
 {
-	static const char *const stops[] = {
-		"|", "=", "\\", "]", "\"", "^", "\n", "\t", "\x01", "\x1f", "\x7f",
-		"\xff", "\xc3\xa9",
-		"\xe2\x80\xa8", "\xc2\x85",	/* line ends: U+FFFD but in JSON */
+	static const struct {
+		const char *text;
+		bool line_end;	/* U+FFFD but in JSON */
+	} stops[] = {
+		{ "|", false }, { "=", false }, { "\\", false }, { "]", false },
+		{ "\"", false }, { "^", false }, { "\n", false }, { "\t", false },
+		{ "\x01", false }, { "\x1f", false }, { "\x7f", false }, { "\xff", false },
+		{ "\xc3\xa9", false },
+		{ "\xe2\x80\xa8", true }, { "\xc2\x85", true },
 	};
-	const size_t line_ends = 13;
 	static const char *const keep[EA_SIEM_FMT_MAX] = {
 		[EA_SIEM_FMT_CEF] = "\n\r", [EA_SIEM_FMT_LEEF] = "",
 		[EA_SIEM_FMT_RFC5424] = "",
 	};
+	static const char run[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH";
 	struct fields *f = calloc(1, sizeof(*f)), *sd = calloc(1, sizeof(*sd));
 	char want[256];
 	struct ea_rec r;
@@ -1244,17 +1249,19 @@ static void test_escapes_at_every_place(void **state)
 	(void)state;
 	for (size_t s = 0; s < sizeof(stops) / sizeof(stops[0]); s++) {
 		for (int place = 0; place <= 40; place++) {
+			const char *tail = place % 2 ? "tail.of.it" : "";
+
 			flow_rec(&r, "crm");
-			snprintf(r.cgroup, sizeof(r.cgroup), "/%.*s%s%s", place,
-				 "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH", stops[s],
-				 place % 2 ? "tail.of.it" : "");
+			snprintf(r.cgroup, sizeof(r.cgroup), "/%.*s%s%s", place, run,
+				 stops[s].text, tail);
 			for (int fmt = 0; fmt < EA_SIEM_FMT_MAX; fmt++) {
 				bool json = fmt == EA_SIEM_FMT_ECS || fmt == EA_SIEM_FMT_OCSF;
 
-				expected_text(r.cgroup, keep[fmt], want);
-				if (s >= line_ends && !json)
-					snprintf(want, sizeof(want), "/%.*s" FFFD "%s", place,
-						 r.cgroup + 1, place % 2 ? "tail.of.it" : "");
+				if (stops[s].line_end && !json)
+					snprintf(want, sizeof(want), "/%.*s" FFFD "%s", place, run,
+						 tail);
+				else
+					expected_text(r.cgroup, keep[fmt], want);
 				expect_cgroup(fmt, &r, want, f, sd);
 			}
 		}
