@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 sys.dont_write_bytecode = True	# no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -340,9 +341,9 @@ class Bench:
             self.res.save()
             self.bpf_stats_prev = None
 
-    def noop_start(self, cgroup, tag="cmp", files_args=()):
+    def noop_start(self, cgroup, tag="cmp", files_args=(), args=None):
         """bench_noop on a cgroup, or (None) on the file tracepoint only
-        (files_args: bench_noop's options after --files).
+        (files_args: bench_noop's options after --files), or with args.
 
         A hook runs its programs in the order they were attached, and the
         first one pays a cold start that the later ones do not, whichever
@@ -351,7 +352,8 @@ class Bench:
         no-op goes first, and the agent is compared with a "cmp" no-op that,
         like the agent's program, runs after another one."""
         out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}-{tag}.json")
-        args = [self.topo.cg[cgroup]] if cgroup else ["--files", *files_args]
+        if args is None:
+            args = [self.topo.cg[cgroup]] if cgroup else ["--files", *files_args]
         p = self.spawn(self.topo.wrap(self.topo.cns, "agent",
                                       [self.bb("bench_noop"), *args]),
                        stdout=open(out, "w"), stderr=open(out + ".err", "w"))
@@ -536,6 +538,72 @@ class Bench:
                  note=f"{w.cpu:.2f} s CPU over {w.units} flows (2 records each), "
                       f"{1e6 / stats.CLK_TCK / max(w.units, 1):.3f} us resolution")
         return wins
+
+    def events_window(self, variant):
+        """part 2's flagged connections with bench_noop --events [variant]
+        between a lead and a compared no-op, as the agent runs in part 2's
+        run-time window: (Window, what its reader read)."""
+        tag = f"events{variant or ''}"
+        lead_p, _ = self.noop_start("w", "lead")
+        ev_p = noop_p = None
+        try:
+            ev_p, ev = self.noop_start(None, tag, args=["--events", str(CONN_PORT)]
+                                       + ([variant] if variant else []))
+            noop_p, noop = self.noop_start("w")
+            win = Window(SimpleNamespace(ids=ev, pid=ev_p.pid), noop)
+            for _ in range(self.stat_runs):
+                win.units += win.measure(lambda: self.conn("w"))["conns"]
+        finally:
+            for p in (noop_p, ev_p, lead_p):
+                if p:
+                    self.end(p)
+        with open(os.path.join(self.tmp, f"noop-files-{tag}.json")) as f:
+            return win, json.loads(f.read().splitlines()[-1])
+
+    def part4_event_floor(self):
+        """The two events a flagged connection sends, by themselves: what
+        no flagged connection can do without, beside the 800 ns goal of all
+        of its programs. bench_noop --events sends flow_start and flow_end
+        for each connection to the bench's server port (records of the
+        agent's size, with its wakeup rule, read as the agent reads them);
+        with --dry it makes the same tests of each state change and sends
+        nothing; with --small its events are 16 bytes. The three alternate,
+        two windows each."""
+        log(f"part 4: the two events of a flagged connection alone, {self.stat_runs} runs "
+            f"with bpf_stats a window, sending, not sending, sending 16 bytes")
+        variants = (None, "--small", "--dry")
+        wins = {v: [] for v in variants}
+        read = {v: {} for v in variants}
+        for v in variants + variants[::-1]:
+            win, r = self.events_window(v)
+            wins[v].append(win)
+            for k, n in r.items():
+                read[v][k] = read[v].get(k, 0) + n
+
+        def per_conn(v):
+            units = sum(w.units for w in wins[v])
+            a = sum(w.prog("tcp_state")[0] for w in wins[v])
+            z = sum(w.nop("tcp_state")[0] for w in wins[v])
+            return (a - z) / units if units and a else None, units
+
+        def events(v, n):
+            r = read[v]
+            return (f"{r.get('flow_start', 0)} + {r.get('flow_end', 0)} events read for {n} "
+                    f"connections, {r.get('lost', 0)} lost")
+
+        dry, n_dry = per_conn("--dry")
+        for v, what in ((None, "the agent's size"), ("--small", "16 bytes")):
+            send, n = per_conn(v)
+            d = sub(send, dry)
+            self.row(part=4, what=f"BPF ns per connection, its two events alone (flow_start, "
+                     f"flow_end), {what}", command=f"bench_noop --events {CONN_PORT}"
+                     f"{' ' + v if v else ''} / --dry over part 2 ({n} / {n_dry} conns)",
+                     baseline=dry, measured=send, ratio=None, delta=d, unit="ns", goal=None,
+                     met=None, note=NO_STATS if d is None else
+                     f"{d:.0f} ns for the events (sending: {send:.0f} ns net of the no-op on "
+                     f"tcp_state; the same tests without sending: {dry:.0f}), beside the "
+                     f"flagged connection's goal of 800 ns net for all programs; "
+                     f"{events(v, n)}")
 
     def part2_service(self):
         """The flagged connection rate and the agent's CPU per flagged flow
@@ -1215,6 +1283,7 @@ class Bench:
                 agent.stop()
                 self.end(lead_p)
         if 2 in self.parts:
+            self.part4_event_floor()
             self.part2_service()
             self.part2_peers()
         if 6 in self.parts:

@@ -12,6 +12,15 @@
  * tp_btf/sys_exit instead, which runs at the end of every system call as
  * syscall_exit does where 32-bit calls are watched.
  *
+ * bench_noop --events PORT [--dry | --small]: only ev_tcp_state, which
+ * sends the two events of a flagged TCP connection (flow_start, flow_end)
+ * for connections to PORT, read here as the agent reads its ring (woken at
+ * an eighth of it, else every 100 ms; each event copied out). At SIGINT or
+ * SIGTERM it prints the events read and lost as a second JSON line. With
+ * --dry it makes the same tests and sends nothing: the events' own cost is
+ * the difference. With --small its events are 16 bytes, not the agent's
+ * size: what the size of a record costs.
+ *
  * It holds a BPF_ENABLE_STATS(BPF_STATS_RUN_TIME) descriptor while it
  * runs: run-time statistics stay on whatever anyone else writes to
  * kernel.bpf_stats_enabled (the two are counted apart by the kernel).
@@ -19,6 +28,7 @@
  * rate, what the hooks cost before any work, is measured as the agent
  * runs, without them.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -30,6 +40,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "egress_audit.h"
 #include "bench_noop.skel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -64,6 +75,7 @@ static int files_only(bool all_calls)
 	nop = all_calls ? s->progs.nop_sys_exit : s->progs.nop_openat;
 	bpf_object__for_each_program(p, s->obj)
 		bpf_program__set_autoload(p, p == nop);
+	bpf_map__set_autocreate(s->maps.events, false);
 	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(nop))) {
 		fprintf(stderr, "bench_noop: %s: %s\n", bpf_program__name(nop), strerror(errno));
 		bench_noop_bpf__destroy(s);
@@ -78,23 +90,96 @@ static int files_only(bool all_calls)
 	return 0;
 }
 
+static __u64 events_read[2];
+
+/* Copy each event out, as the agent does, so that the reader touches it all. */
+static int read_event(void *ctx, void *data, size_t size)
+{
+	static struct ea_flow_event copy;
+
+	memcpy(&copy, data, size < sizeof(copy) ? size : sizeof(copy));
+	events_read[copy.type == EA_EV_FLOW_END]++;
+	return 0;
+}
+
+/* The events of a flagged connection alone, read as the agent reads them. */
+static int events_only(const char *port_arg, const char *variant)
+{
+	struct bench_noop_bpf *s = NULL;
+	struct ring_buffer *rb = NULL;
+	struct bpf_link *l = NULL;
+	struct bpf_program *p;
+	char *end;
+	long port = strtol(port_arg, &end, 10);
+	int rc = 1;
+
+	if (*end || port < 1 || port > 65535) {
+		fprintf(stderr, "bench_noop: --events: not a port: %s\n", port_arg);
+		return 2;
+	}
+	if (variant && strcmp(variant, "--dry") && strcmp(variant, "--small")) {
+		fprintf(stderr, "bench_noop: --events: neither --dry nor --small: %s\n", variant);
+		return 2;
+	}
+	s = bench_noop_bpf__open();
+	if (!s)
+		return 1;
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.ev_tcp_state);
+	s->rodata->events_port = htons((__u16)port);
+	s->rodata->events_wakeup = bpf_map__max_entries(s->maps.events) / 8;
+	s->rodata->events_send = !variant || strcmp(variant, "--dry");
+	s->rodata->events_small = variant && !strcmp(variant, "--small");
+	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(s->progs.ev_tcp_state))) {
+		fprintf(stderr, "bench_noop: ev_tcp_state: %s\n", strerror(errno));
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(s->maps.events), read_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "bench_noop: ring buffer: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("{\"tcp_state\": %u}\n", prog_id(s->progs.ev_tcp_state));
+	fflush(stdout);
+	while (!stop) {
+		int n = ring_buffer__poll(rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "bench_noop: ring buffer: %s\n", strerror(-n));
+			goto out;
+		}
+	}
+	ring_buffer__consume(rb);
+	printf("{\"flow_start\": %llu, \"flow_end\": %llu, \"lost\": %llu}\n",
+	       (unsigned long long)events_read[0], (unsigned long long)events_read[1],
+	       (unsigned long long)s->bss->events_lost);
+	rc = 0;
+out:
+	ring_buffer__free(rb);
+	bpf_link__destroy(l);
+	bench_noop_bpf__destroy(s);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct bench_noop_bpf *s;
 	struct bpf_program *cg_progs[8], *tp_progs[3];
 	struct bpf_link *links[ARRAY_SIZE(cg_progs) + ARRAY_SIZE(tp_progs)];
 	int nlinks = 0, cg, rc = 1;
-	bool files, all_calls = false, stats = true;
+	bool files, events, all_calls = false, stats = true;
 
 	if (argc > 2 && !strcmp(argv[argc - 1], "--no-stats")) {
 		stats = false;
 		argc--;
 	}
 	files = argc >= 2 && !strcmp(argv[1], "--files");
+	events = (argc == 3 || argc == 4) && !strcmp(argv[1], "--events");
 	if (files && argc == 3 && !strcmp(argv[2], "--all-calls"))
 		all_calls = true;
-	else if (argc != 2) {
-		fprintf(stderr, "usage: bench_noop CGROUP | --files [--all-calls] [--no-stats]\n");
+	else if (argc != 2 && !events) {
+		fprintf(stderr, "usage: bench_noop CGROUP | --files [--all-calls] | "
+			"--events PORT [--dry | --small] [--no-stats]\n");
 		return 2;
 	}
 	signal(SIGINT, on_signal);
@@ -107,6 +192,8 @@ int main(int argc, char **argv)
 	}
 	if (files)
 		return files_only(all_calls);
+	if (events)
+		return events_only(argv[2], argc == 4 ? argv[3] : NULL);
 	cg = open(argv[1], O_RDONLY | O_DIRECTORY);
 	if (cg < 0) {
 		fprintf(stderr, "bench_noop: %s: %s\n", argv[1], strerror(errno));
@@ -117,6 +204,8 @@ int main(int argc, char **argv)
 		return 1;
 	bpf_program__set_autoload(s->progs.bench_parse, false);
 	bpf_program__set_autoload(s->progs.nop_openat, false);
+	bpf_program__set_autoload(s->progs.ev_tcp_state, false);
+	bpf_map__set_autocreate(s->maps.events, false);
 	if (bench_noop_bpf__load(s)) {
 		fprintf(stderr, "bench_noop: load failed\n");
 		goto out;
