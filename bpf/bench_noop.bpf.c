@@ -115,7 +115,13 @@ const volatile bool events_send = true;
 const volatile bool events_small;
 __u64 events_lost;
 
-#define EA_EVENT_SMALL	16
+/* --small: an event's head (abi, type) and its time, nothing more */
+struct small_event {
+	__u16 abi;
+	__u8 type;
+	__u8 pad[5];
+	__u64 ts_ns;
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -150,16 +156,17 @@ int BPF_PROG(ev_tcp_state, struct sock *sk, int oldstate, int newstate)
 	if (!events_send)
 		return 0;
 	unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	size = events_small ? EA_EVENT_SMALL : EA_FLOW_EVENT_SHORT;
+	size = events_small ? sizeof(struct small_event) : EA_FLOW_EVENT_SHORT;
 	e = bpf_ringbuf_reserve(&events, size, 0);
 	if (!e) {
 		__sync_fetch_and_add(&events_lost, 1);
 		return 0;
 	}
 	if (events_small) {
-		e->abi = EA_ABI_VERSION;
-		e->type = type;
-		*(__u64 *)((void *)e + 8) = bpf_ktime_get_boot_ns();
+		struct small_event *se = (void *)e;
+
+		*se = (struct small_event){ .abi = EA_ABI_VERSION, .type = type };
+		se->ts_ns = bpf_ktime_get_boot_ns();
 	} else {
 		__builtin_memset(e, 0, EA_FLOW_EVENT_SHORT);
 		e->abi = EA_ABI_VERSION;
