@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# The performance suite: `make bench` runs all of it (35 to 40 minutes on
-# a 2-CPU VM), `make bench QUICK=1` a short version of each part (under 3).
+# The performance suite: `make bench` runs all of it (about 40 minutes on
+# a 2-CPU VM), `make bench QUICK=1` a short version of each part (about 5).
 # Prints one table and writes build/bench/results.json and results.md.
 # The work is done by scripts/bench/run.py; see there for the method.
 # Whatever the run made (namespaces, cgroups, processes, audit rules,
