@@ -351,12 +351,13 @@ class Bench:
         out below its no-op). So a "lead"
         no-op goes first, and the agent is compared with a "cmp" no-op that,
         like the agent's program, runs after another one."""
-        out = os.path.join(self.tmp, f"noop-{cgroup or 'files'}-{tag}.json")
+        out = os.path.join(self.tmp, f"noop-{cgroup or 'global'}-{tag}.json")
         if args is None:
             args = [self.topo.cg[cgroup]] if cgroup else ["--files", *files_args]
         p = self.spawn(self.topo.wrap(self.topo.cns, "agent",
                                       [self.bb("bench_noop"), *args]),
                        stdout=open(out, "w"), stderr=open(out + ".err", "w"))
+        p.out = out	# what it prints at its end follows its ids
         deadline = time.time() + 20
         while time.time() < deadline:
             with open(out) as f:
@@ -542,7 +543,8 @@ class Bench:
     def events_window(self, variant):
         """part 2's flagged connections with bench_noop --events [variant]
         between a lead and a compared no-op, as the agent runs in part 2's
-        run-time window: (Window, what its reader read)."""
+        run-time window: (Window, what its reader read). The Window's CPU
+        figure is not used (its pid is the namespace wrapper's)."""
         tag = f"events{variant or ''}"
         lead_p, _ = self.noop_start("w", "lead")
         ev_p = noop_p = None
@@ -557,7 +559,7 @@ class Bench:
             for p in (noop_p, ev_p, lead_p):
                 if p:
                     self.end(p)
-        with open(os.path.join(self.tmp, f"noop-files-{tag}.json")) as f:
+        with open(ev_p.out) as f:
             return win, json.loads(f.read().splitlines()[-1])
 
     def part4_event_floor(self):
