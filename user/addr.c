@@ -115,8 +115,9 @@ static void zero_run(const uint16_t w[8], int *best, int *best_len)
 /*
  * An IPv6 address as inet_ntop(3) writes it (RFC 5952's compression of
  * the longest zero run, lowercase hex, and the IPv4-compatible ::a.b.c.d;
- * a mapped one is written as IPv4 before it gets here), by hand: the C library's goes through sprintf for each group, five to
- * ten times slower, and every record with an IPv6 address prints two.
+ * a mapped one is written as IPv4 before it gets here), by hand: the C
+ * library's goes through sprintf for each group, five to ten times
+ * slower, and every record with an IPv6 address prints two.
  */
 static char *put_v6(char *p, ea_addr_t a)
 {

@@ -583,10 +583,12 @@ class Bench:
                 read[v][k] = read[v].get(k, 0) + n
 
         def per_conn(v):
+            """ns per connection net of the no-op, over v's windows"""
             units = sum(w.units for w in wins[v])
-            a = sum(w.prog("tcp_state")[0] for w in wins[v])
-            z = sum(w.nop("tcp_state")[0] for w in wins[v])
-            return (a - z) / units if units and a else None, units
+            net = [sub(*w.per_unit()) for w in wins[v]]
+            if not units or None in net:
+                return None, units
+            return sum(d * w.units for d, w in zip(net, wins[v])) / units, units
 
         def events(v, n):
             r = read[v]

@@ -26,7 +26,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bench_noop.skel.h"
+#include "bench_noop.h"
 #include "classify.skel.h"
 #include "geo_maps.h"
 #include "geo_table.h"
@@ -257,14 +257,7 @@ int main(int argc, char **argv)
 	t3 = now_s();
 	fill_bank(&small, 1);
 	nop = bench_noop_bpf__open();
-	if (nop) {	/* the parser alone is wanted */
-		struct bpf_program *p;
-
-		bpf_object__for_each_program(p, nop->obj)
-			bpf_program__set_autoload(p, p == nop->progs.bench_parse);
-		bpf_map__set_autocreate(nop->maps.events, false);
-	}
-	if (!nop || bench_noop_bpf__load(nop)) {
+	if (!nop || bench_noop_load_only(nop, nop->progs.bench_parse)) {
 		fprintf(stderr, "bench_classify: loading bench_noop.bpf.o failed\n");
 		return 1;
 	}

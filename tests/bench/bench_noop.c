@@ -41,7 +41,7 @@
 #include <bpf/libbpf.h>
 
 #include "egress_audit.h"
-#include "bench_noop.skel.h"
+#include "bench_noop.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -68,15 +68,12 @@ static int files_only(bool all_calls)
 {
 	struct bench_noop_bpf *s = bench_noop_bpf__open();
 	struct bpf_link *l = NULL;
-	struct bpf_program *p, *nop;
+	struct bpf_program *nop;
 
 	if (!s)
 		return 1;
 	nop = all_calls ? s->progs.nop_sys_exit : s->progs.nop_openat;
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == nop);
-	bpf_map__set_autocreate(s->maps.events, false);
-	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(nop))) {
+	if (bench_noop_load_only(s, nop) || !(l = bpf_program__attach(nop))) {
 		fprintf(stderr, "bench_noop: %s: %s\n", bpf_program__name(nop), strerror(errno));
 		bench_noop_bpf__destroy(s);
 		return 1;
@@ -108,7 +105,6 @@ static int events_only(const char *port_arg, const char *variant)
 	struct bench_noop_bpf *s = NULL;
 	struct ring_buffer *rb = NULL;
 	struct bpf_link *l = NULL;
-	struct bpf_program *p;
 	char *end;
 	long port = strtol(port_arg, &end, 10);
 	int rc = 1;
@@ -124,13 +120,12 @@ static int events_only(const char *port_arg, const char *variant)
 	s = bench_noop_bpf__open();
 	if (!s)
 		return 1;
-	bpf_object__for_each_program(p, s->obj)
-		bpf_program__set_autoload(p, p == s->progs.ev_tcp_state);
 	s->rodata->events_port = htons((__u16)port);
 	s->rodata->events_wakeup = bpf_map__max_entries(s->maps.events) / 8;
 	s->rodata->events_send = !variant || strcmp(variant, "--dry");
 	s->rodata->events_small = variant && !strcmp(variant, "--small");
-	if (bench_noop_bpf__load(s) || !(l = bpf_program__attach(s->progs.ev_tcp_state))) {
+	if (bench_noop_load_only(s, s->progs.ev_tcp_state) ||
+	    !(l = bpf_program__attach(s->progs.ev_tcp_state))) {
 		fprintf(stderr, "bench_noop: ev_tcp_state: %s\n", strerror(errno));
 		goto out;
 	}

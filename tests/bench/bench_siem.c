@@ -42,6 +42,7 @@
 #include "siem.h"
 #include "siem_format.h"
 #include "trail.h"
+#include "util.h"
 
 #define HOST		"bench-host"
 
@@ -264,10 +265,7 @@ static int make_trail(struct bench *b)
 /* Thread CPU seconds. */
 static double cpu_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ea_clock_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9;
 }
 
 /*
